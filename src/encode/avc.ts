@@ -1,0 +1,85 @@
+// Pure helpers for H.264 in ISO-BMFF form (AVCC): NAL unit types, avcC records.
+import { Mp4ForgeError } from '../errors.js';
+
+export const NAL_SLICE = 1;
+export const NAL_IDR = 5;
+export const NAL_SPS = 7;
+export const NAL_PPS = 8;
+
+/** What the muxer needs to describe an H.264 stream (the avcC contents plus picture size). */
+export interface AvcConfig {
+  sps: Uint8Array[];
+  pps: Uint8Array[];
+  profile: number;
+  compatibility: number;
+  level: number;
+}
+
+/** Parses an AVCDecoderConfigurationRecord (the payload of an `avcC` box). */
+export function parseAvcC(p: Uint8Array): AvcConfig {
+  const fail = (why: string) => new Mp4ForgeError('ENCODER_FAILED', `Encoder produced an unreadable avcC record: ${why}`);
+  if (p.length < 7 || p[0] !== 1) throw fail('expected configurationVersion 1');
+  const sps: Uint8Array[] = [];
+  const pps: Uint8Array[] = [];
+  let o = 6;
+  const nSps = p[5] & 0x1f;
+  for (let i = 0; i < nSps; i++) {
+    if (o + 2 > p.length) throw fail('truncated SPS list');
+    const len = (p[o] << 8) | p[o + 1];
+    if (o + 2 + len > p.length) throw fail('SPS overruns the record');
+    sps.push(p.slice(o + 2, o + 2 + len));
+    o += 2 + len;
+  }
+  if (o >= p.length) throw fail('missing PPS count');
+  const nPps = p[o++];
+  for (let i = 0; i < nPps; i++) {
+    if (o + 2 > p.length) throw fail('truncated PPS list');
+    const len = (p[o] << 8) | p[o + 1];
+    if (o + 2 + len > p.length) throw fail('PPS overruns the record');
+    pps.push(p.slice(o + 2, o + 2 + len));
+    o += 2 + len;
+  }
+  if (sps.length === 0 || pps.length === 0) throw fail('expected at least one SPS and one PPS');
+  return { sps, pps, profile: p[1], compatibility: p[2], level: p[3] };
+}
+
+/** Serialises an AVCDecoderConfigurationRecord with 4-byte NAL lengths. Baseline needs no extension fields. */
+export function buildAvcC(c: AvcConfig): Uint8Array {
+  let size = 7;
+  for (const s of c.sps) size += 2 + s.length;
+  for (const s of c.pps) size += 2 + s.length;
+  const out = new Uint8Array(size);
+  out[0] = 1;
+  out[1] = c.profile;
+  out[2] = c.compatibility;
+  out[3] = c.level;
+  out[4] = 0xfc | 3; // lengthSizeMinusOne = 3
+  out[5] = 0xe0 | c.sps.length;
+  let o = 6;
+  for (const s of c.sps) {
+    out[o] = s.length >> 8;
+    out[o + 1] = s.length & 0xff;
+    out.set(s, o + 2);
+    o += 2 + s.length;
+  }
+  out[o++] = c.pps.length;
+  for (const s of c.pps) {
+    out[o] = s.length >> 8;
+    out[o + 1] = s.length & 0xff;
+    out.set(s, o + 2);
+    o += 2 + s.length;
+  }
+  return out;
+}
+
+export function sameAvcConfig(a: AvcConfig, b: AvcConfig): boolean {
+  const eq = (x: Uint8Array[], y: Uint8Array[]) =>
+    x.length === y.length && x.every((v, i) => v.length === y[i].length && v.every((byte, j) => byte === y[i][j]));
+  return eq(a.sps, b.sps) && eq(a.pps, b.pps);
+}
+
+/** RFC 6381 codec string, e.g. `avc1.42c01f`. */
+export function avcCodecString(c: AvcConfig): string {
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return `avc1.${hex(c.profile)}${hex(c.compatibility)}${hex(c.level)}`;
+}

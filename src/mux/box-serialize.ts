@@ -1,0 +1,50 @@
+// Serialisation of mp4box box objects, plus the payloads mp4box cannot write itself.
+import { DataStream, Endianness, BoxParser } from 'mp4box';
+
+type AnyBox = { write(stream: DataStream): void; size: number };
+
+/** Writes boxes with mp4box's writers and returns the bytes. */
+export function serializeBoxes(boxes: AnyBox[]): Uint8Array {
+  const stream = new DataStream(undefined, 0, Endianness.BIG_ENDIAN);
+  for (const b of boxes) b.write(stream);
+  return new Uint8Array(stream.buffer, 0, stream.getPosition());
+}
+
+/**
+ * A box whose payload we build by hand (`esds`, `colr`, `pasp`, `btrt` have no writer in mp4box).
+ * mp4box's base `Box.write` emits `.data` after the header.
+ */
+export function rawBox(type: string, payload: Uint8Array): AnyBox {
+  const Ctor = (BoxParser.box as unknown as Record<string, new () => AnyBox & { data?: Uint8Array }>)[type];
+  const box = Ctor ? new Ctor() : (Object.assign(new (BoxParser.box as unknown as { Box: new () => AnyBox })['Box'](), { type }) as AnyBox);
+  (box as { data?: Uint8Array }).data = payload;
+  // Subclasses with parse-only code still inherit Box.write; make sure nothing else is emitted.
+  (box as { write: AnyBox['write'] }).write = function (this: AnyBox & { data: Uint8Array; writeHeader(s: DataStream): void }, stream: DataStream) {
+    this.size = this.data.length;
+    this.writeHeader(stream);
+    stream.writeUint8Array(this.data);
+  };
+  return box;
+}
+
+/** The 8- or 16-byte header of an mdat with `payloadSize` bytes of payload. */
+export function mdatHeader(payloadSize: number): Uint8Array {
+  const small = payloadSize + 8 <= 0xffffffff;
+  const h = new Uint8Array(small ? 8 : 16);
+  const dv = new DataView(h.buffer);
+  if (small) dv.setUint32(0, payloadSize + 8);
+  else {
+    dv.setUint32(0, 1);
+    dv.setBigUint64(8, BigInt(payloadSize + 16));
+  }
+  h.set([0x6d, 0x64, 0x61, 0x74], 4); // 'mdat'
+  return h;
+}
+
+/** A `free` box of exactly `size` bytes (size ≥ 8). */
+export function freeBox(size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  new DataView(b.buffer).setUint32(0, size);
+  b.set([0x66, 0x72, 0x65, 0x65], 4); // 'free'
+  return b;
+}

@@ -1,0 +1,126 @@
+// Node-only sinks: files and stream.Writable. Kept apart so a browser build never sees `fs`.
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { sinkFailed, type Sink } from './sink.js';
+
+/** A file opened for writing; seekable, so faststart moves data in place instead of spooling. */
+export class FileSink implements Sink {
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly path: string,
+  ) {}
+
+  static async open(path: string): Promise<FileSink> {
+    try {
+      return new FileSink(await open(path, 'w+'), path);
+    } catch (err) {
+      throw sinkFailed(err);
+    }
+  }
+
+  private position = 0;
+
+  async write(bytes: Uint8Array): Promise<void> {
+    await this.writeAt(bytes, this.position);
+    this.position += bytes.length;
+  }
+
+  async writeAt(bytes: Uint8Array, position: number): Promise<void> {
+    try {
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesWritten } = await this.fh.write(bytes, done, bytes.length - done, position + done);
+        done += bytesWritten;
+      }
+    } catch (err) {
+      throw sinkFailed(err);
+    }
+  }
+
+  async readAt(into: Uint8Array, position: number): Promise<number> {
+    try {
+      let done = 0;
+      while (done < into.length) {
+        const { bytesRead } = await this.fh.read(into, done, into.length - done, position + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done;
+    } catch (err) {
+      throw sinkFailed(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.fh.close();
+    } catch (err) {
+      throw sinkFailed(err);
+    }
+  }
+
+  async abort(_reason: unknown, incomplete: boolean): Promise<void> {
+    await this.fh.close().catch(() => {});
+    if (incomplete) await unlink(this.path).catch(() => {});
+  }
+}
+
+/** Adapts a Node stream.Writable: waits for 'drain' when `write` returns false. */
+export class NodeWritableSink implements Sink {
+  private error: Error | null = null;
+  private readonly onError = (err: Error) => {
+    this.error ??= err;
+  };
+
+  constructor(private readonly stream: Writable) {
+    stream.on('error', this.onError);
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.error) return Promise.reject(sinkFailed(this.error));
+    if (this.stream.destroyed || this.stream.writableEnded) return Promise.reject(sinkFailed(new Error('the output stream was closed')));
+    // The stream may hold on to the chunk after write() returns; give it its own copy.
+    if (this.stream.write(bytes.slice())) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const settle = (err?: Error) => {
+        this.stream.off('drain', onDrain);
+        this.stream.off('error', onErr);
+        this.stream.off('close', onClose);
+        if (err) reject(sinkFailed(err));
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onErr = (err: Error) => settle(err);
+      const onClose = () => settle(this.error ?? new Error('the output stream closed while mp4forge was writing'));
+      this.stream.on('drain', onDrain);
+      this.stream.on('error', onErr);
+      this.stream.on('close', onClose);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.error) return Promise.reject(sinkFailed(this.error));
+    return new Promise((resolve, reject) => {
+      this.stream.end((err?: Error | null) => {
+        this.stream.off('error', this.onError);
+        if (err || this.error) reject(sinkFailed(err ?? this.error));
+        else resolve();
+      });
+    });
+  }
+
+  async abort(reason: unknown): Promise<void> {
+    this.stream.off('error', this.onError);
+    // Keep a listener so destroy(err) does not become an uncaught 'error' event.
+    this.stream.on('error', () => {});
+    this.stream.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+}
+
+/** A temporary file used to hold media data until the moov can be written in front of it. */
+export async function openTempFileSink(): Promise<FileSink> {
+  const path = join(tmpdir(), `mp4forge-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.spool`);
+  return FileSink.open(path);
+}

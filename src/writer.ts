@@ -1,0 +1,316 @@
+// createMp4Writer: the one place where generate → encode → mux (← audio) are joined.
+import { Mp4ForgeError } from './errors.js';
+import { buildAvcC } from './encode/avc.js';
+import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
+import { chunkFramesFor, WasmH264Encoder, type CodedFrame } from './encode/h264-encoder.js';
+import { FragmentedMuxer } from './mux/fragmented-muxer.js';
+import { Mp4Muxer } from './mux/mp4-muxer.js';
+import type { Muxer } from './mux/muxer.js';
+import type { Layout, VideoTrackInfo } from './mux/types.js';
+import { resolveLayout, resolveVideo, type FrameRate, type ResolvedVideo, type VideoOptions } from './options.js';
+import { resolveOutput, type Mp4Output } from './output.js';
+
+/** Progress after each frame. */
+export interface Progress {
+  /** Frames accepted so far. */
+  frames: number;
+  /** Seconds of video encoded so far. */
+  seconds: number;
+  /** Bytes written to the output so far. */
+  bytes: number;
+  /** Frames per second of wall time since the writer was created. */
+  fps: number;
+}
+
+/** Anything shaped like DOM ImageData: RGBA pixels with their size. */
+export interface ImageDataLike {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export type FrameInput = Uint8Array | Uint8ClampedArray | ImageDataLike;
+
+export interface Mp4WriterOptions {
+  width: number;
+  height: number;
+  /** 30, or {num: 30000, den: 1001} for 29.97. Strings like "30000/1001" are accepted too. */
+  fps: FrameRate | string;
+  /** A file path, a Node Writable, a WHATWG WritableStream<Uint8Array>, 'buffer', or a custom Sink. */
+  output: Mp4Output | 'buffer';
+  /** 'faststart' (moov first; default), 'progressive' (moov last, streams as it goes) or 'fragmented'. */
+  layout?: Layout;
+  video?: VideoOptions;
+  /** Pixel layout of the buffers passed to addFrame. Default 'rgba'. ImageData is always RGBA. */
+  pixelFormat?: PixelFormat;
+  onProgress?: (progress: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface Mp4WriterResult {
+  frames: number;
+  durationSeconds: number;
+  bytes: number;
+  /** The file, when `output` was 'buffer'. */
+  data?: Uint8Array;
+}
+
+export interface Mp4Writer {
+  /** Encodes one frame. Resolves when the frame was accepted (backpressure); the buffer may be reused then. */
+  addFrame(frame: FrameInput): Promise<void>;
+  /** Flushes, writes the index and closes the output. */
+  finish(): Promise<Mp4WriterResult>;
+  /** Stops and closes the output; a non-fragmented file is deleted (it would have no index). */
+  abort(reason?: unknown): Promise<void>;
+  /** Frames accepted so far. */
+  readonly frames: number;
+}
+
+const COLOUR = {
+  // Generated pixels are sRGB; they are converted with the BT.601 matrix into limited range.
+  primaries: 1, // BT.709 / sRGB primaries
+  transfer: 13, // IEC 61966-2-1 (sRGB)
+  matrix: 6, // BT.601 (SMPTE 170M)
+  fullRange: false,
+};
+
+/**
+ * Creates a writer that encodes frames to H.264 and muxes them into an MP4.
+ *
+ * @example
+ * const writer = await createMp4Writer({ width: 1280, height: 720, fps: 30, output: 'out.mp4' });
+ * const frame = new Uint8Array(1280 * 720 * 4);
+ * for (let i = 0; i < 300; i++) { patterns.noise(frame, 1280, 720, i); await writer.addFrame(frame); }
+ * const { frames, bytes } = await writer.finish();
+ */
+export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Writer> {
+  if (!options || typeof options !== 'object') throw new Mp4ForgeError('INVALID_OPTION', 'createMp4Writer needs an options object');
+  const video = resolveVideo(options.width, options.height, options.fps, options.video);
+  const layout = resolveLayout(options.layout);
+  const pixelFormat = options.pixelFormat ?? 'rgba';
+  if (!['rgba', 'bgra', 'rgb24', 'yuv420p'].includes(pixelFormat)) {
+    throw new Mp4ForgeError('INVALID_OPTION', `pixelFormat must be 'rgba', 'bgra', 'rgb24' or 'yuv420p', got ${JSON.stringify(pixelFormat)}`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new Mp4ForgeError('INVALID_OPTION', 'onProgress must be a function');
+  if (options.signal?.aborted) throw abortedError(options.signal);
+  const encoder = await WasmH264Encoder.create({
+    width: video.width,
+    height: video.height,
+    fps: video.fps,
+    qp: video.qp,
+    kbps: video.kbps,
+    speed: video.speed,
+    gop: video.gop,
+    temporalDenoise: video.temporalDenoise,
+  });
+  let out;
+  try {
+    out = await resolveOutput(options.output);
+  } catch (err) {
+    encoder.close();
+    throw err;
+  }
+  const track: VideoTrackInfo = {
+    kind: 'video',
+    avcC: buildAvcC(encoder.config),
+    width: video.width,
+    height: video.height,
+    timescale: video.timescale,
+    colour: COLOUR,
+  };
+  const muxer: Muxer =
+    layout === 'fragmented'
+      ? new FragmentedMuxer({ sink: out.sink, tracks: [track] })
+      : new Mp4Muxer({ layout, sink: out.sink, tracks: [track], openSpool: out.openSpool });
+  return new WriterImpl(video, pixelFormat, encoder, muxer, out.memory, options);
+}
+
+class WriterImpl implements Mp4Writer {
+  private readonly i420: Uint8Array;
+  private readonly frameBytes: number;
+  private readonly chunkFrames: number;
+  private accepted = 0;
+  private muxed = 0;
+  private chunkOpen = false;
+  private state: 'open' | 'finishing' | 'closed' | 'failed' = 'open';
+  private failure: Mp4ForgeError | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private busy = false;
+  private readonly started = performance.now();
+  private readonly onAbort: () => void;
+
+  constructor(
+    private readonly video: ResolvedVideo,
+    private readonly pixelFormat: PixelFormat,
+    private readonly encoder: WasmH264Encoder,
+    private readonly muxer: Muxer,
+    private readonly memory: { data(): Uint8Array } | null,
+    private readonly options: Mp4WriterOptions,
+  ) {
+    this.i420 = new Uint8Array((video.width * video.height * 3) / 2);
+    this.frameBytes = bytesPerFrame(pixelFormat, video.width, video.height);
+    this.chunkFrames = chunkFramesFor(video.gop);
+    this.onAbort = () => {
+      void this.fail(abortedError(options.signal as AbortSignal));
+    };
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get frames(): number {
+    return this.accepted;
+  }
+
+  addFrame(frame: FrameInput): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(this.closedError('addFrame'));
+    let pixels: Uint8Array | Uint8ClampedArray;
+    try {
+      pixels = this.checkFrame(frame);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Callers should await each addFrame; if they do not, keep a private copy so reuse of their
+    // buffer cannot change a frame that is still waiting.
+    const owned = this.busy ? pixels.slice() : pixels;
+    return this.enqueue(() => this.encodeFrame(owned));
+  }
+
+  finish(): Promise<Mp4WriterResult> {
+    if (this.state !== 'open') return Promise.reject(this.closedError('finish'));
+    this.state = 'finishing';
+    return this.enqueue(async () => {
+      if (this.accepted === 0) throw new Mp4ForgeError('INVALID_OPTION', 'finish() was called before any frame was added; an MP4 needs at least one frame');
+      await this.flushChunk();
+      await this.muxer.endTrack(0);
+      const { bytes } = await this.muxer.finish();
+      this.cleanup();
+      this.state = 'closed';
+      return {
+        frames: this.muxed,
+        durationSeconds: (this.muxed * this.video.fpsDen) / this.video.fpsNum,
+        bytes,
+        ...(this.memory ? { data: this.memory.data() } : {}),
+      };
+    }) as Promise<Mp4WriterResult>;
+  }
+
+  async abort(reason?: unknown): Promise<void> {
+    if (this.state === 'closed' || this.state === 'failed') return;
+    await this.fail(new Mp4ForgeError('ABORTED', 'The writer was aborted', { cause: reason }));
+  }
+
+  private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    this.busy = true;
+    const run = this.queue.then(async () => {
+      if (this.failure) throw this.failure;
+      try {
+        return await op();
+      } catch (err) {
+        throw await this.fail(err);
+      }
+    });
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queue = settled;
+    void settled.then(() => {
+      if (this.queue === settled) this.busy = false;
+    });
+    return run;
+  }
+
+  private checkFrame(frame: FrameInput): Uint8Array | Uint8ClampedArray {
+    const { width, height } = this.video;
+    if (frame instanceof Uint8Array || frame instanceof Uint8ClampedArray) {
+      if (frame.length !== this.frameBytes) {
+        throw new Mp4ForgeError(
+          'INVALID_FRAME',
+          `frame ${this.accepted} has ${frame.length} bytes; ${this.pixelFormat} at ${width}×${height} needs exactly ${this.frameBytes}`,
+          { details: { frameIndex: this.accepted } },
+        );
+      }
+      return frame;
+    }
+    const img = frame as ImageDataLike | null;
+    if (img && typeof img === 'object' && (img.data instanceof Uint8Array || img.data instanceof Uint8ClampedArray)) {
+      if (img.width !== width || img.height !== height) {
+        throw new Mp4ForgeError('INVALID_FRAME', `frame ${this.accepted} is ${img.width}×${img.height}; the writer was created for ${width}×${height}`, { details: { frameIndex: this.accepted } });
+      }
+      if (this.pixelFormat !== 'rgba') throw new Mp4ForgeError('INVALID_FRAME', `ImageData is RGBA, but the writer expects pixelFormat '${this.pixelFormat}'`);
+      if (img.data.length !== width * height * 4) {
+        throw new Mp4ForgeError('INVALID_FRAME', `frame ${this.accepted} ImageData has ${img.data.length} bytes; expected ${width * height * 4}`, { details: { frameIndex: this.accepted } });
+      }
+      return img.data;
+    }
+    throw new Mp4ForgeError('INVALID_FRAME', `addFrame expects a Uint8Array, Uint8ClampedArray or ImageData-like {data, width, height}, got ${frame === null ? 'null' : typeof frame}`);
+  }
+
+  private async encodeFrame(pixels: Uint8Array | Uint8ClampedArray): Promise<void> {
+    const index = this.accepted;
+    if (index % this.chunkFrames === 0) {
+      await this.flushChunk();
+      await this.encoder.beginChunk();
+      this.chunkOpen = true;
+    }
+    let yuv: Uint8Array;
+    if (this.pixelFormat === 'yuv420p') yuv = pixels instanceof Uint8Array ? pixels : new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
+    else {
+      toI420(pixels, this.pixelFormat, this.video.width, this.video.height, this.i420);
+      yuv = this.i420;
+    }
+    const coded = this.encoder.encode(yuv);
+    this.accepted++;
+    await this.mux(coded);
+    this.reportProgress();
+  }
+
+  private async flushChunk(): Promise<void> {
+    if (!this.chunkOpen) return;
+    this.chunkOpen = false;
+    await this.mux(this.encoder.endChunk());
+  }
+
+  private async mux(frames: CodedFrame[]): Promise<void> {
+    for (const f of frames) {
+      await this.muxer.addSample(0, { data: f.data, duration: this.video.frameDuration, sync: f.keyframe });
+      this.muxed++;
+    }
+  }
+
+  private reportProgress(): void {
+    const cb = this.options.onProgress;
+    if (!cb) return;
+    const elapsed = (performance.now() - this.started) / 1000;
+    cb({
+      frames: this.accepted,
+      seconds: (this.accepted * this.video.fpsDen) / this.video.fpsNum,
+      bytes: this.muxer.bytesWritten,
+      fps: elapsed > 0 ? this.accepted / elapsed : 0,
+    });
+  }
+
+  /** Moves to the failed state once: closes the encoder and aborts the output. Returns the error to report. */
+  private async fail(err: unknown): Promise<Mp4ForgeError> {
+    if (this.failure) return this.failure;
+    const e = err instanceof Mp4ForgeError ? err : new Mp4ForgeError('ENCODER_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
+    this.failure = e;
+    this.state = 'failed';
+    this.cleanup();
+    await this.muxer.abort(e).catch(() => {});
+    return e;
+  }
+
+  private cleanup(): void {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.encoder.close();
+  }
+
+  private closedError(call: string): Mp4ForgeError {
+    if (this.failure) return this.failure;
+    return new Mp4ForgeError('WRITER_CLOSED', `${call}() was called after finish(); create a new writer for another file`);
+  }
+}
+
+function abortedError(signal: AbortSignal): Mp4ForgeError {
+  return new Mp4ForgeError('ABORTED', `Aborted: ${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'signal aborted')}`, { cause: signal.reason });
+}
