@@ -93,10 +93,10 @@ export interface IsoReport {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Byte reading with bounds: every read past the end of the current box throws Truncated, which
+// Byte reading with bounds: every read past the end of the current box throws BoxError, which
 // the per-box wrapper turns into one error naming the box.
 
-class Truncated extends Error {}
+class BoxError extends Error {}
 
 class Reader {
   pos: number;
@@ -107,7 +107,7 @@ class Reader {
     return this.end - this.pos;
   }
   need(n: number): void {
-    if (n > this.end - this.pos) throw new Truncated(`needs ${n} byte(s) at offset ${this.pos}, only ${Math.max(0, this.end - this.pos)} left`);
+    if (n > this.end - this.pos) throw new BoxError(`truncated: needs ${n} byte(s) at offset ${this.pos}, only ${Math.max(0, this.end - this.pos)} left`);
   }
   u8(): number {
     this.need(1);
@@ -175,7 +175,7 @@ class Reader {
   /** Throws before a loop would read `count` entries of `entrySize` bytes past the box end. */
   entries(count: number, entrySize: number, what: string): void {
     if (count * entrySize > this.left) {
-      throw new Truncated(`${what} ${count} needs ${count * entrySize} bytes of entries, box has ${this.left}`);
+      throw new BoxError(`${what} ${count} needs ${count * entrySize} bytes of entries, box has ${this.left}`);
     }
   }
 }
@@ -264,7 +264,6 @@ function parseLevel(ctx: Ctx, start: number, end: number, parent: BoxNode | null
   const where = parent ? parentPath : 'file';
   const raw: RawBox[] = [];
   let pos = start;
-  let stopped = false;
   while (pos < end) {
     const remain = end - pos;
     if (remain < 8) {
@@ -278,14 +277,12 @@ function parseLevel(ctx: Ctx, start: number, end: number, parent: BoxNode | null
     const type = fourccAt(v, pos + 4);
     if (!plausibleType(v, pos + 4)) {
       err(ctx, where, `implausible box type '${type}' at offset ${pos} (size ${size}); preceding box sizes are probably wrong`);
-      stopped = true;
       break;
     }
     let header = 8;
     if (size === 1) {
       if (remain < 16) {
         err(ctx, `${where}/${type}`, `largesize box at offset ${pos} has no room for its 64-bit size`);
-        stopped = true;
         break;
       }
       size = v.getUint32(pos + 8) * 2 ** 32 + v.getUint32(pos + 12);
@@ -298,13 +295,9 @@ function parseLevel(ctx: Ctx, start: number, end: number, parent: BoxNode | null
     const tooSmall = size < header;
     const overrun = tooSmall ? 0 : Math.max(0, pos + size - end);
     raw.push({ type, offset: pos, size: tooSmall ? remain : size - overrun, header, overrun, tooSmall });
-    if (tooSmall) {
-      stopped = true;
-      break;
-    }
+    if (tooSmall) break;
     pos += size - overrun;
   }
-  void stopped;
 
   const counts = new Map<string, number>();
   for (const r of raw) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
@@ -352,24 +345,23 @@ function at(node: BoxNode | undefined, path: string): BoxNode | undefined {
   return n;
 }
 
-/** Runs a box parser; a Truncated read becomes one error naming the box, never an exception. */
+/** Runs a box parser; a BoxError (short read, bad version, bad count) becomes one error naming the box, never an exception. */
 function parseBox<T>(ctx: Ctx, box: BoxNode, fn: (r: Reader) => T): T | null {
   const r = new Reader(ctx.view, box.offset + box.headerSize, box.offset + box.size);
   try {
     return fn(r);
   } catch (e) {
-    if (e instanceof Truncated) err(ctx, box.path, `truncated or inconsistent: ${e.message}`);
+    if (e instanceof BoxError) err(ctx, box.path, e.message);
     else err(ctx, box.path, `validator could not parse box: ${(e as Error).message}`);
     return null;
   }
 }
 
-function fullBox(ctx: Ctx, box: BoxNode, r: Reader, versions: number[]): { version: number; flags: number } {
+/** Reads a FullBox header; an unknown version stops the box's parse with an error. */
+function fullBox(r: Reader, versions: number[]): { version: number; flags: number } {
   const version = r.u8();
   const flags = r.u24();
-  if (!versions.includes(version)) throw new Truncated(`unsupported version ${version} (expected ${versions.join(' or ')})`);
-  void ctx;
-  void box;
+  if (!versions.includes(version)) throw new BoxError(`unsupported version ${version} (expected ${versions.join(' or ')})`);
   return { version, flags };
 }
 
@@ -378,7 +370,7 @@ function fullBox(ctx: Ctx, box: BoxNode, r: Reader, versions: number[]): { versi
 
 function readMvhd(ctx: Ctx, box: BoxNode) {
   return parseBox(ctx, box, (r) => {
-    const { version, flags } = fullBox(ctx, box, r, [0, 1]);
+    const { version, flags } = fullBox(r, [0, 1]);
     if (flags !== 0) warn(ctx, box.path, `flags 0x${flags.toString(16)} (expected 0)`);
     if (version === 1) r.skip(16);
     else r.skip(8);
@@ -394,7 +386,7 @@ function readMvhd(ctx: Ctx, box: BoxNode) {
 
 function readTkhd(ctx: Ctx, box: BoxNode) {
   return parseBox(ctx, box, (r) => {
-    const { version, flags } = fullBox(ctx, box, r, [0, 1]);
+    const { version, flags } = fullBox(r, [0, 1]);
     if (version === 1) r.skip(16);
     else r.skip(8);
     const trackId = r.u32();
@@ -413,7 +405,7 @@ function readTkhd(ctx: Ctx, box: BoxNode) {
 
 function readMdhd(ctx: Ctx, box: BoxNode) {
   return parseBox(ctx, box, (r) => {
-    const { version, flags } = fullBox(ctx, box, r, [0, 1]);
+    const { version, flags } = fullBox(r, [0, 1]);
     if (flags !== 0) warn(ctx, box.path, `flags 0x${flags.toString(16)} (expected 0)`);
     if (version === 1) r.skip(16);
     else r.skip(8);
@@ -427,7 +419,7 @@ function readMdhd(ctx: Ctx, box: BoxNode) {
 
 function readHdlr(ctx: Ctx, box: BoxNode) {
   return parseBox(ctx, box, (r) => {
-    fullBox(ctx, box, r, [0]);
+    fullBox(r, [0]);
     r.skip(4);
     const handler = r.fourcc();
     r.skip(12);
@@ -437,7 +429,7 @@ function readHdlr(ctx: Ctx, box: BoxNode) {
 
 function readElst(ctx: Ctx, box: BoxNode): EditEntry[] | null {
   return parseBox(ctx, box, (r) => {
-    const { version } = fullBox(ctx, box, r, [0, 1]);
+    const { version } = fullBox(r, [0, 1]);
     const count = r.u32();
     r.entries(count, version === 1 ? 20 : 12, 'entry_count');
     const out: EditEntry[] = [];
@@ -455,7 +447,7 @@ function readElst(ctx: Ctx, box: BoxNode): EditEntry[] | null {
 /** Reads `count` fixed-size entries after a version-0 FullBox header + entry_count. */
 function readTable(ctx: Ctx, box: BoxNode, fields: number, versions = [0]): { version: number; rows: number[][] } | null {
   return parseBox(ctx, box, (r) => {
-    const { version } = fullBox(ctx, box, r, versions);
+    const { version } = fullBox(r, versions);
     const count = r.u32();
     r.entries(count, fields * 4, 'entry_count');
     const rows: number[][] = [];
@@ -471,12 +463,12 @@ function readTable(ctx: Ctx, box: BoxNode, fields: number, versions = [0]): { ve
 
 function readStsz(ctx: Ctx, box: BoxNode): number[] | null {
   return parseBox(ctx, box, (r) => {
-    fullBox(ctx, box, r, [0]);
+    fullBox(r, [0]);
     const sampleSize = r.u32();
     const count = r.u32();
     if (sampleSize !== 0) {
       if (r.left !== 0) err(ctx, box.path, `${r.left} byte(s) after the header of a constant-size stsz`);
-      if (count > 50_000_000) throw new Truncated(`sample_count ${count} is implausible`);
+      if (count > 50_000_000) throw new BoxError(`sample_count ${count} is implausible`);
       return new Array<number>(count).fill(sampleSize);
     }
     r.entries(count, 4, 'sample_count');
@@ -489,11 +481,11 @@ function readStsz(ctx: Ctx, box: BoxNode): number[] | null {
 
 function readStz2(ctx: Ctx, box: BoxNode): number[] | null {
   return parseBox(ctx, box, (r) => {
-    fullBox(ctx, box, r, [0]);
+    fullBox(r, [0]);
     r.skip(3);
     const fieldSize = r.u8();
     const count = r.u32();
-    if (fieldSize !== 4 && fieldSize !== 8 && fieldSize !== 16) throw new Truncated(`field_size ${fieldSize} (expected 4, 8 or 16)`);
+    if (fieldSize !== 4 && fieldSize !== 8 && fieldSize !== 16) throw new BoxError(`field_size ${fieldSize} (expected 4, 8 or 16)`);
     r.entries(Math.ceil((count * fieldSize) / 8), 1, 'sample_count bytes');
     const sizes: number[] = [];
     for (let i = 0; i < count; i++) {
@@ -511,7 +503,7 @@ function readStz2(ctx: Ctx, box: BoxNode): number[] | null {
 
 function readCo64(ctx: Ctx, box: BoxNode): number[] | null {
   return parseBox(ctx, box, (r) => {
-    fullBox(ctx, box, r, [0]);
+    fullBox(r, [0]);
     const count = r.u32();
     r.entries(count, 8, 'entry_count');
     const out: number[] = [];
@@ -523,7 +515,7 @@ function readCo64(ctx: Ctx, box: BoxNode): number[] | null {
 
 function readCtts(ctx: Ctx, box: BoxNode): Array<[number, number]> | null {
   return parseBox(ctx, box, (r) => {
-    const { version } = fullBox(ctx, box, r, [0, 1]);
+    const { version } = fullBox(r, [0, 1]);
     const count = r.u32();
     r.entries(count, 8, 'entry_count');
     const out: Array<[number, number]> = [];
@@ -619,15 +611,15 @@ function readDescriptorHeader(r: Reader): { tag: number; size: number } {
     size = size * 128 + (b & 0x7f);
     if ((b & 0x80) === 0) return { tag, size };
   }
-  throw new Truncated(`descriptor tag 0x${tag.toString(16)} has a size field longer than 4 bytes`);
+  throw new BoxError(`descriptor tag 0x${tag.toString(16)} has a size field longer than 4 bytes`);
 }
 
 function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number; dsi: Uint8Array | null } | null {
   return parseBox(ctx, box, (r) => {
-    fullBox(ctx, box, r, [0]);
+    fullBox(r, [0]);
     const es = readDescriptorHeader(r);
-    if (es.tag !== 0x03) throw new Truncated(`first descriptor has tag 0x${es.tag.toString(16)} (expected ES_Descriptor 0x03)`);
-    if (es.size > r.left) throw new Truncated(`ES_Descriptor size ${es.size} exceeds the ${r.left} byte(s) left in esds`);
+    if (es.tag !== 0x03) throw new BoxError(`first descriptor has tag 0x${es.tag.toString(16)} (expected ES_Descriptor 0x03)`);
+    if (es.size > r.left) throw new BoxError(`ES_Descriptor size ${es.size} exceeds the ${r.left} byte(s) left in esds`);
     const esEnd = r.pos + es.size;
     r.skip(2); // ES_ID
     const esFlags = r.u8();
@@ -640,7 +632,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
     let sawSl = false;
     while (r.pos < esEnd) {
       const d = readDescriptorHeader(r);
-      if (r.pos + d.size > esEnd) throw new Truncated(`descriptor 0x${d.tag.toString(16)} of ${d.size} bytes overruns its ES_Descriptor`);
+      if (r.pos + d.size > esEnd) throw new BoxError(`descriptor 0x${d.tag.toString(16)} of ${d.size} bytes overruns its ES_Descriptor`);
       const dEnd = r.pos + d.size;
       if (d.tag === 0x04) {
         oti = r.u8();
@@ -648,7 +640,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
         r.skip(3 + 4 + 4);
         while (r.pos < dEnd) {
           const s = readDescriptorHeader(r);
-          if (r.pos + s.size > dEnd) throw new Truncated(`descriptor 0x${s.tag.toString(16)} overruns its DecoderConfigDescriptor`);
+          if (r.pos + s.size > dEnd) throw new BoxError(`descriptor 0x${s.tag.toString(16)} overruns its DecoderConfigDescriptor`);
           if (s.tag === 0x05) dsi = r.bytes(s.size);
           else r.skip(s.size);
         }
@@ -657,7 +649,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
       }
       r.pos = dEnd;
     }
-    if (oti === null) throw new Truncated('no DecoderConfigDescriptor (tag 0x04) inside the ES_Descriptor');
+    if (oti === null) throw new BoxError('no DecoderConfigDescriptor (tag 0x04) inside the ES_Descriptor');
     if (!sawSl) warn(ctx, box.path, 'no SLConfigDescriptor (tag 0x06)');
     if (r.pos !== r.end) warn(ctx, box.path, `${r.end - r.pos} byte(s) after the ES_Descriptor`);
     return { oti, streamTypeByte, dsi };
@@ -685,12 +677,18 @@ interface TrackState {
 }
 
 function sourceOf(s: TrackState, sampleIndex: number): string {
-  let p = s.sources[0]?.[1] ?? s.trakPath;
-  for (const [first, path] of s.sources) {
-    if (first <= sampleIndex) p = path;
-    else break;
+  // sources is sorted by first sample; find the last run starting at or before sampleIndex.
+  let lo = 0;
+  let hi = s.sources.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (s.sources[mid][0] <= sampleIndex) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
-  return p;
+  return found >= 0 ? s.sources[found][1] : s.trakPath;
 }
 
 function emptyTables(): TrackTables {
@@ -747,7 +745,7 @@ function analyseTrak(ctx: Ctx, trak: BoxNode, drefCountOf: (minf: BoxNode | unde
   const vmhd = child(minf, 'vmhd');
   if (vmhd) {
     parseBox(ctx, vmhd, (r) => {
-      const { flags } = fullBox(ctx, vmhd, r, [0]);
+      const { flags } = fullBox(r, [0]);
       if (flags !== 1) warn(ctx, vmhd.path, `flags ${flags} (the spec fixes vmhd flags at 1)`);
     });
   }
@@ -781,7 +779,7 @@ function analyseTrak(ctx: Ctx, trak: BoxNode, drefCountOf: (minf: BoxNode | unde
   if (!stsd) err(ctx, stbl.path, 'stsd missing');
   else {
     const hdr = parseBox(ctx, stsd, (r) => {
-      fullBox(ctx, stsd, r, [0]);
+      fullBox(r, [0]);
       return r.u32();
     });
     if (hdr !== null && hdr !== stsd.children.length) err(ctx, stsd.path, `entry_count ${hdr} but ${stsd.children.length} entries`);
@@ -997,8 +995,8 @@ function analyseEntry(ctx: Ctx, state: TrackState, entry: BoxNode, drefCount: nu
       if (ae.channelCount === 0) err(ctx, entry.path, 'channelcount 0');
       if (ae.sampleRate === 0) warn(ctx, entry.path, 'samplerate 0');
       if (ae.dataRefIndex < 1 || ae.dataRefIndex > drefCount) err(ctx, entry.path, `data_reference_index ${ae.dataRefIndex} not in 1..${drefCount}`);
-      t.audio = { ...ae, objectTypeIndication: null, streamTypeByte: null, decoderSpecificInfo: null };
-      delete (t.audio as { dataRefIndex?: number }).dataRefIndex;
+      const { channelCount, sampleSize, sampleRate } = ae;
+      t.audio = { channelCount, sampleSize, sampleRate, objectTypeIndication: null, streamTypeByte: null, decoderSpecificInfo: null };
     }
     if (entry.type === 'mp4a') {
       const esds = child(entry, 'esds');
@@ -1045,7 +1043,7 @@ function analyseFragments(ctx: Ctx, top: BoxNode[], mdats: BoxNode[], byId: Map<
     if (!mfhd) err(ctx, moof.path, 'mfhd missing');
     else {
       const seq = parseBox(ctx, mfhd, (r) => {
-        fullBox(ctx, mfhd, r, [0]);
+        fullBox(r, [0]);
         return r.u32();
       });
       if (seq !== null) {
@@ -1067,7 +1065,7 @@ function analyseFragments(ctx: Ctx, top: BoxNode[], mdats: BoxNode[], byId: Map<
         continue;
       }
       const tfhd = parseBox(ctx, tfhdBox, (r) => {
-        const { flags } = fullBox(ctx, tfhdBox, r, [0]);
+        const { flags } = fullBox(r, [0]);
         const trackId = r.u32();
         return {
           flags, trackId,
@@ -1096,7 +1094,7 @@ function analyseFragments(ctx: Ctx, top: BoxNode[], mdats: BoxNode[], byId: Map<
       if (!tfdtBox) err(ctx, traf.path, 'tfdt missing');
       const tfdt = tfdtBox
         ? parseBox(ctx, tfdtBox, (r) => {
-            const { version } = fullBox(ctx, tfdtBox, r, [0, 1]);
+            const { version } = fullBox(r, [0, 1]);
             return version === 1 ? r.u64() : r.u32();
           })
         : null;
@@ -1119,7 +1117,7 @@ function analyseFragments(ctx: Ctx, top: BoxNode[], mdats: BoxNode[], byId: Map<
       let firstInTraf = true;
       for (const trun of truns) {
         const parsed = parseBox(ctx, trun, (r) => {
-          const { version, flags } = fullBox(ctx, trun, r, [0, 1]);
+          const { version, flags } = fullBox(r, [0, 1]);
           const count = r.u32();
           const dataOffset = flags & TRUN_DATA_OFFSET ? r.i32() : null;
           const firstFlags = flags & TRUN_FIRST_FLAGS ? r.u32() : null;
@@ -1162,15 +1160,9 @@ function analyseFragments(ctx: Ctx, top: BoxNode[], mdats: BoxNode[], byId: Map<
           t.sampleOffsets.push(dataPos);
           if (t.compositionOffsets) t.compositionOffsets.push(row.c ?? 0);
           const sync = (row.f & NON_SYNC) === 0;
-          if (sync) {
-            if (!st.syncSet) {
-              // Moov samples without stss are all sync; make that explicit now that a list is needed.
-              st.syncSet = new Set(Array.from({ length: st.moovSamples }, (_, i) => i + 1));
-            }
-            st.syncSet.add(n);
-          } else if (!st.syncSet) {
-            st.syncSet = new Set(Array.from({ length: st.moovSamples }, (_, i) => i + 1));
-          }
+          // Moov samples without stss are all sync; make that explicit now that a list is needed.
+          if (!st.syncSet) st.syncSet = new Set(Array.from({ length: st.moovSamples }, (_, i) => i + 1));
+          if (sync) st.syncSet.add(n);
           const dependsOn = (row.f >> 24) & 3;
           if (sync && dependsOn === 1 && !depWarned) {
             warn(ctx, trun.path, `sample ${n} is sync but sample_depends_on = 1 (depends on others)`);
@@ -1260,20 +1252,28 @@ function checkPlacement(ctx: Ctx, states: TrackState[], mdats: MdatRange[]): voi
   }
   if (overlaps > MAX_REPORTS) err(ctx, 'file', `${overlaps} overlapping sample byte ranges in total`);
 
-  // Unreferenced mdat bytes are legal but usually a muxer bug (lost or misplaced samples).
+  // Unreferenced mdat bytes are legal but usually a muxer bug (lost or misplaced samples). Every
+  // placed sample lies inside one mdat, so the union of sample ranges splits cleanly per mdat.
+  const covered = new Map<MdatRange, number>();
+  let runStart = -1;
+  let runEnd = -1;
+  const flush = (): void => {
+    if (runEnd <= runStart) return;
+    const m = findMdat(runStart);
+    if (m) covered.set(m, (covered.get(m) ?? 0) + (runEnd - runStart));
+  };
+  for (const i of order) {
+    if (starts[i] > runEnd) {
+      flush();
+      runStart = starts[i];
+      runEnd = ends[i];
+    } else runEnd = Math.max(runEnd, ends[i]);
+  }
+  flush();
   for (const m of sorted) {
-    let covered = 0;
-    let cur = m.from;
-    for (const i of order) {
-      const a = Math.max(starts[i], cur);
-      const b = Math.min(ends[i], m.to);
-      if (b > a) {
-        covered += b - a;
-        cur = b;
-      }
-    }
     const payload = m.to - m.from;
-    if (covered < payload) warn(ctx, m.path, `${payload - covered} of ${payload} payload byte(s) are not referenced by any sample`);
+    const c = covered.get(m) ?? 0;
+    if (c < payload) warn(ctx, m.path, `${payload - c} of ${payload} payload byte(s) are not referenced by any sample`);
   }
 }
 
@@ -1292,7 +1292,6 @@ function checkNalUnits(ctx: Ctx, st: TrackState): void {
     const size = t.sizes[i];
     if (start + size > bytes.length) continue; // reported by placement
     const n = i + 1;
-    const where = sourceOf(st, i);
     let pos = start;
     const end = start + size;
     let idr = false;
@@ -1328,17 +1327,16 @@ function checkNalUnits(ctx: Ctx, st: TrackState): void {
     }
     if (size === 0) framingError = 'empty sample';
     if (framingError) {
-      if (framing < MAX_REPORTS) err(ctx, where, `track ${t.trackId} sample ${n}: ${framingError}`);
+      if (framing < MAX_REPORTS) err(ctx, sourceOf(st, i), `track ${t.trackId} sample ${n}: ${framingError}`);
       framing++;
       continue;
     }
-    const typeList = Array.from(new Set(types)).join(',');
     let problem: string | null = null;
-    if (isSync(n) && !idr) problem = `is marked sync (${syncSource}) but has no IDR NAL unit (NAL types ${typeList})`;
+    if (isSync(n) && !idr) problem = `is marked sync (${syncSource}) but has no IDR NAL unit (NAL types ${Array.from(new Set(types)).join(',')})`;
     else if (!isSync(n) && idr) problem = `has an IDR NAL unit but is not marked sync`;
     else if (idr && nonIdrSlice) problem = `mixes IDR (5) and non-IDR (1) slices`;
     if (problem) {
-      if (truth < MAX_REPORTS) err(ctx, where, `track ${t.trackId} sample ${n} ${problem}`);
+      if (truth < MAX_REPORTS) err(ctx, sourceOf(st, i), `track ${t.trackId} sample ${n} ${problem}`);
       truth++;
     }
   }
@@ -1388,12 +1386,12 @@ function validate(bytes: Uint8Array, ctx: Ctx): IsoReport {
       return 0;
     }
     const n = parseBox(ctx, dref, (r) => {
-      fullBox(ctx, dref, r, [0]);
+      fullBox(r, [0]);
       return r.u32();
     });
     if (n !== null && n !== dref.children.length) err(ctx, dref.path, `entry_count ${n} but ${dref.children.length} entries`);
     for (const e of dref.children) {
-      const flags = parseBox(ctx, e, (r) => fullBox(ctx, e, r, [0]).flags);
+      const flags = parseBox(ctx, e, (r) => fullBox(r, [0]).flags);
       if (flags !== null && (flags & 1) === 0) warn(ctx, e.path, 'media data is not in this file (self-contained flag unset)');
     }
     return dref.children.length;
@@ -1414,7 +1412,7 @@ function validate(bytes: Uint8Array, ctx: Ctx): IsoReport {
   if (mvex) {
     for (const trex of childrenOf(mvex, 'trex')) {
       const v = parseBox(ctx, trex, (r) => {
-        fullBox(ctx, trex, r, [0]);
+        fullBox(r, [0]);
         return { id: r.u32(), sdi: r.u32(), duration: r.u32(), size: r.u32(), flags: r.u32() };
       });
       if (!v) continue;
@@ -1485,6 +1483,15 @@ function validate(bytes: Uint8Array, ctx: Ctx): IsoReport {
   }
   if (mvhd && Math.abs(mvhd.duration - maxTkhd) > 1 && !(report.fragmented && maxTkhd === 0)) {
     err(ctx, mvhdBox!.path, `duration ${mvhd.duration} != max tkhd duration ${maxTkhd}`);
+  }
+  // mehd: the whole fragmented presentation's length, in mvhd timescale.
+  const mehd = child(mvex, 'mehd');
+  if (mehd && mvhdTs > 0) {
+    const declared = parseBox(ctx, mehd, (r) => (fullBox(r, [0, 1]).version === 1 ? r.u64() : r.u32()));
+    const longest = Math.max(0, ...states.map((st) => (st.t.timescale ? (st.t.decodeDeltas.reduce((a, d) => a + d, 0) * mvhdTs) / st.t.timescale : 0)));
+    if (declared !== null && Math.abs(declared - longest) > 1) {
+      warn(ctx, mehd.path, `fragment_duration ${declared} != longest track's total sample duration ${longest.toFixed(1)} (mvhd timescale)`);
+    }
   }
 
   // Sample data.
