@@ -256,6 +256,34 @@ describe('mutations are reported', () => {
     expectError(r, /^moov\/trak\[2\]\/mdia\/minf\/stbl: track 2 sample 1 \[\d+, \d+\) overlaps track 1 sample 1/);
   });
 
+  it('stsc first_chunk order, first entry, and chunk count', () => {
+    const AUDIO_STBL = 'moov/trak[2]/mdia/minf/stbl';
+    const stscEntries = (b: Uint8Array, o: number): number => u32(b, o + 12);
+    const first = mutate(data.avFast, (b, box) => setU32(b, box(`${AUDIO_STBL}/stsc`).offset + 16, 2));
+    expectError(first, /^moov\/trak\[2\]\/mdia\/minf\/stbl\/stsc: first entry's first_chunk is 2 \(expected 1\)$/);
+    const order = mutate(data.avFast, (b, box) => {
+      const o = box(`${AUDIO_STBL}/stsc`).offset;
+      expect(stscEntries(b, o)).toBeGreaterThan(2);
+      setU32(b, o + 16 + 12, 1);
+    });
+    expectError(order, /^moov\/trak\[2\]\/mdia\/minf\/stbl\/stsc: first_chunk not strictly increasing: entry 2 has 1 after 1$/);
+    const beyond = mutate(data.avFast, (b, box) => {
+      const o = box(`${AUDIO_STBL}/stsc`).offset;
+      const chunks = u32(b, box(`${AUDIO_STBL}/stco`).offset + 12);
+      setU32(b, o + 16 + 12 * (stscEntries(b, o) - 1), chunks + 5);
+    });
+    expectError(beyond, /^moov\/trak\[2\]\/mdia\/minf\/stbl\/stco: chunk count (\d+) < last stsc first_chunk \d+$/);
+  });
+
+  it('full-box versions outside 0/1', () => {
+    for (const path of ['moov/mvhd', 'moov/trak[1]/tkhd', 'moov/trak[1]/mdia/mdhd', 'moov/trak[1]/edts/elst']) {
+      const r = mutate(data.vFast, (b, box) => {
+        b[box(path).offset + 8] = 2;
+      });
+      expect(r.errors).toContain(`${path}: unsupported version 2 (expected 0 or 1)`);
+    }
+  });
+
   it('stss unsorted', () => {
     const r = mutate(data.vFast, (b, box) => {
       const o = box(`${VIDEO_STBL}/stss`).offset + 16;
@@ -394,6 +422,9 @@ describe('mutations are reported', () => {
       setU32(b, o, u32(b, o) + 100_000);
     });
     expectError(off, /^moof\[1\]\/traf\[1\]\/trun\[1\]: data starts at file offset \d+ \(base \d+ \+ data_offset \d+\), not inside the following mdat payload/);
+
+    const empty = mutate(data.vFrag, (b, box) => setU32(b, box('moof[2]/traf[1]/trun[1]').offset + 12, 0));
+    expectError(empty, /^moof\[2\]\/traf\[1\]\/trun\[1\]: sample_count 0$/);
 
     const noTrex = mutate(data.vFrag, (b, box) => b.set([0x66, 0x72, 0x65, 0x65], box('moov/mvex/trex').offset + 4));
     expectError(noTrex, /^moov\/mvex: no trex for track_ID 1$/);
