@@ -1,0 +1,195 @@
+// Shared helpers for the benchmarks: oracle binaries, statistics, environment, result files.
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+
+export const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = join(BENCH_DIR, '..');
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+export const CACHE_DIR = join(BENCH_DIR, '.cache');
+
+function binary(pkg) {
+  const path = require(pkg).path;
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    chmodSync(path, 0o755); // npm 11 skips the installer's postinstall chmod
+  }
+  return path;
+}
+
+export const FFMPEG = binary('@ffmpeg-installer/ffmpeg');
+
+/** The built library. `npm run bench*` builds it first. */
+export async function loadLibrary() {
+  const entry = join(ROOT, 'dist', 'index.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing; run \`npm run build\` (the npm bench scripts do this first)`);
+  return import(entry);
+}
+
+/** Parses `--name value` / `--flag` arguments into an object (values stay strings). */
+export function parseArgs(argv = process.argv.slice(2)) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const eq = a.indexOf('=');
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out[a.slice(2)] = argv[++i];
+    else out[a.slice(2)] = true;
+  }
+  return out;
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+export function round(x, digits = 2) {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Markdown table from a header row and rows of cells. */
+export function mdTable(header, rows) {
+  const line = (cells) => `| ${cells.map((c) => String(c)).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+export function fmtBytes(n) {
+  if (!Number.isFinite(n)) return String(n);
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+function ffmpegVersion() {
+  const r = spawnSync(FFMPEG, ['-version']);
+  return r.stdout?.toString().split('\n')[0] ?? 'unknown';
+}
+
+function gitCommit() {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT }).stdout?.toString().trim();
+  return r.status === 0 ? `${r.stdout.toString().trim()}${dirty ? ' (src has uncommitted changes)' : ''}` : 'unknown';
+}
+
+function pkgVersion(name) {
+  try {
+    return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** What the numbers were measured on; every result file carries it. */
+export function environment() {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    h264Mp4Encoder: pkgVersion('h264-mp4-encoder'),
+    ffmpeg: ffmpegVersion(),
+  };
+}
+
+export function environmentMd(env) {
+  return `Measured ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB), ${env.platform}, Node ${env.node} (V8 ${env.v8}), ` +
+    `h264-mp4-encoder ${env.h264Mp4Encoder}, ${env.ffmpeg}; mp4forge commit ${env.commit}.`;
+}
+
+export function writeResults(name, json, md) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, `${name}.md`), `${md.trimEnd()}\n`);
+  return { json: join(RESULTS_DIR, `${name}.json`), md: join(RESULTS_DIR, `${name}.md`) };
+}
+
+/**
+ * Streams an MP4 through the npm ffmpeg to full-range RGB24 (BT.601 matrix, as mp4forge and
+ * h264-mp4-encoder convert) and calls `onFrame(rgb, index)` per decoded frame, without holding the
+ * whole clip in memory. Resolves with the number of frames decoded.
+ */
+export function decodeRgbStream(file, width, height, onFrame) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(FFMPEG, [
+      '-hide_banner', '-v', 'error', '-i', file,
+      '-vf', 'scale=in_range=tv:out_range=pc:in_color_matrix=bt601:flags=accurate_rnd+full_chroma_int+bitexact',
+      '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const size = width * height * 3;
+    const frame = new Uint8Array(size);
+    let fill = 0;
+    let index = 0;
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (chunk) => {
+      let o = 0;
+      while (o < chunk.length) {
+        const n = Math.min(size - fill, chunk.length - o);
+        frame.set(chunk.subarray(o, o + n), fill);
+        fill += n;
+        o += n;
+        if (fill === size) {
+          onFrame(frame, index++);
+          fill = 0;
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`ffmpeg decode of ${file} failed (${code}): ${err}`));
+      else if (fill !== 0) reject(new Error(`ffmpeg decode of ${file} ended mid-frame`));
+      else resolve(index);
+    });
+  });
+}
+
+/** Sum of squared RGB differences between an RGBA (or RGB) source and a decoded RGB24 frame. */
+export function squaredError(src, srcChannels, rgb) {
+  let se = 0;
+  const pixels = rgb.length / 3;
+  for (let p = 0, s = 0, d = 0; p < pixels; p++, s += srcChannels, d += 3) {
+    const dr = src[s] - rgb[d];
+    const dg = src[s + 1] - rgb[d + 1];
+    const db = src[s + 2] - rgb[d + 2];
+    se += dr * dr + dg * dg + db * db;
+  }
+  return se;
+}
+
+export function psnrFromMse(mse) {
+  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse);
+}
+
+/**
+ * RGB PSNR of a decoded file against its source frames: the mean of per-frame PSNRs (dB) and the
+ * worst frame. `sourceFrame(i)` returns the RGBA source of frame i.
+ */
+export async function filePsnr(file, width, height, frames, sourceFrame) {
+  let sum = 0;
+  let min = Infinity;
+  const decoded = await decodeRgbStream(file, width, height, (rgb, i) => {
+    if (i >= frames) return;
+    const p = psnrFromMse(squaredError(sourceFrame(i), 4, rgb) / (width * height * 3));
+    sum += p;
+    if (p < min) min = p;
+  });
+  if (decoded !== frames) throw new Error(`${file}: decoded ${decoded} frames, expected ${frames}`);
+  return { meanDb: sum / frames, minDb: min };
+}
