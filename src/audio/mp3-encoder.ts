@@ -95,6 +95,8 @@ function loadLame(): LameEncoderCtor {
 
 const MPEG1_KBPS = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const;
 const MPEG2_KBPS = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160] as const;
+// LAME caps MPEG-2.5 at 64 kbit/s (its bitrate table; a higher request is silently rounded down)
+const MPEG25_KBPS = [8, 16, 24, 32, 40, 48, 56, 64] as const;
 const MPEG1_RATES = [44100, 48000, 32000] as const;
 const MPEG2_RATES = [22050, 24000, 16000] as const;
 const MPEG25_RATES = [11025, 12000, 8000] as const;
@@ -135,9 +137,9 @@ function lameOutputRate(inRate: number, outChannels: 1 | 2, kbps: number): numbe
   return inRate < rate ? inRate : rate; // inRate is always a standard rate here
 }
 
-/** Layer III bitrates valid at `sampleRate` (MPEG-1 at 32–48 kHz, MPEG-2/2.5 below). */
+/** Layer III bitrates lamejs encodes at `sampleRate`: MPEG-1 at 32–48 kHz, MPEG-2 at 16–24 kHz, MPEG-2.5 (8–64 only) below. */
 export function mp3BitratesFor(sampleRate: number): readonly number[] {
-  return sampleRate >= 32000 ? MPEG1_KBPS : MPEG2_KBPS;
+  return sampleRate >= 32000 ? MPEG1_KBPS : sampleRate >= 16000 ? MPEG2_KBPS : MPEG25_KBPS;
 }
 
 /** Bitrates at which lamejs keeps `sampleRate` for the given output channels (no resampling). */
@@ -194,12 +196,16 @@ const L3_KBPS_V2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160
 /** Samples converted and handed to lamejs per call: four MPEG-1 frames. */
 const BLOCK = 1152 * 4;
 
-/** float → int16 as ffmpeg's flt→s16 does: ×32768, clip, round to nearest (halves away from 0). */
-function floatToInt16(src: Float32Array, from: number, n: number, dst: Int16Array): void {
+/**
+ * float → int16 exactly as ffmpeg's flt→s16 does: ×32768, clip to [-32768, 32767], round to
+ * nearest with ties to even (lrintf). NaN becomes 0.
+ * Converts `n` samples of `src` starting at `from` into `dst[0..n)`.
+ */
+export function floatToInt16(src: Float32Array, from: number, n: number, dst: Int16Array): void {
   for (let i = 0; i < n; i++) {
     let v = src[from + i] * 32768;
     v = v > 32767 ? 32767 : v < -32768 ? -32768 : v; // NaN falls through and stores as 0
-    dst[i] = v >= 0 ? v + 0.5 : v - 0.5; // Int16Array truncates toward zero
+    dst[i] = roundHalfEven(v);
   }
 }
 
@@ -207,8 +213,14 @@ function downmixToInt16(l: Float32Array, r: Float32Array, from: number, n: numbe
   for (let i = 0; i < n; i++) {
     let v = (l[from + i] + r[from + i]) * 16384;
     v = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-    dst[i] = v >= 0 ? v + 0.5 : v - 0.5;
+    dst[i] = roundHalfEven(v);
   }
+}
+
+// Ties are common, not theoretical: a float32 in [0.5, 1) times 32768 lands on .5 once in 512.
+function roundHalfEven(v: number): number {
+  const r = Math.round(v); // ties toward +∞
+  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }
 
 /**
