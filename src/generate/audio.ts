@@ -502,7 +502,7 @@ class MelodySource extends SynthSource {
         break;
       case Kind.Snare: {
         end = t.sLen;
-        const toneInc = 185 / this.sampleRate;
+        const toneInc = 196 / this.sampleRate; // G3: a tuned drum stays in the key
         for (let i = from; i < to && age < end; i++, age++) {
           const taper = Math.min(1, age / t.ms1) * (1 - age / end);
           const x = taper * (Math.exp(-age / t.sNoise) * noiseAt(seed, age) + 0.5 * Math.exp(-age / t.sTone) * Math.sin(TWO_PI * p));
