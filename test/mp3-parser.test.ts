@@ -1,0 +1,592 @@
+// MP3 frame parser against independent oracles: ffprobe's packet list (byte positions and sizes),
+// ffprobe's stream info, and the number of samples ffmpeg decodes (with its gapless trimming).
+// The corpus is encoded by the npm ffmpeg during the run; edge cases are built from its bytes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeFrameLength, decodeMp3Header, encodeMp3Header, frameLengthOf } from '../src/audio/mp3-header.js';
+import { type Mp3Frame, type Mp3FrameInfo, Mp3FrameParser, type Mp3ParseResult, describeMp3, parseMp3, parseMp3Stream } from '../src/audio/mp3-parser.js';
+import { Mp4ForgeError } from '../src/errors.js';
+import {
+  type Corpus,
+  type CorpusFile,
+  apeTag,
+  ascii,
+  concat,
+  decodedSamples,
+  fakeSyncPayload,
+  id3v1,
+  id3v22,
+  id3v23WithPicture,
+  id3v24WithFooter,
+  layer1Stream,
+  leadingId3Size,
+  lyrics3v1,
+  lyrics3v2,
+  makeCorpus,
+  pool,
+  probeAudio,
+  probePacketPositions,
+  prng,
+  stripId3,
+} from './helpers/mp3-corpus.js';
+import { FFMPEG, run } from './helpers/oracles.js';
+
+let corpus: Corpus;
+
+beforeAll(async () => {
+  corpus = await makeCorpus();
+}, 240_000);
+
+afterAll(() => corpus?.cleanup());
+
+const positions = (frames: Mp3FrameInfo[]): { pos: number; size: number }[] => frames.map((f) => ({ pos: f.offset, size: f.size }));
+
+/** Parses with chunk sizes drawn from `size()`; also reports the largest tail kept between pushes. */
+function parseChunked(bytes: Uint8Array, size: () => number): { frames: Mp3Frame[]; parser: Mp3FrameParser; maxBuffered: number } {
+  const parser = new Mp3FrameParser();
+  const frames: Mp3Frame[] = [];
+  let maxBuffered = 0;
+  for (let i = 0; i < bytes.length; ) {
+    const k = Math.max(1, size());
+    for (const f of parser.push(bytes.subarray(i, i + k))) frames.push(f);
+    maxBuffered = Math.max(maxBuffered, parser.bufferedBytes);
+    i += k;
+  }
+  for (const f of parser.end()) frames.push(f);
+  return { frames, parser, maxBuffered };
+}
+
+function expectSameFrames(a: Mp3Frame[], b: Mp3Frame[], label: string): void {
+  expect(positions(b), label).toEqual(positions(a));
+  for (let i = 0; i < a.length; i++) {
+    if (Buffer.compare(a[i].data, b[i].data) !== 0) throw new Error(`${label}: frame ${i} bytes differ`);
+  }
+}
+
+/** Runs fn and returns the Mp4ForgeError it throws (fails the test if it does not throw one). */
+function errorOf(fn: () => unknown): Mp4ForgeError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Mp4ForgeError) return e;
+    throw e;
+  }
+  throw new Error('expected an Mp4ForgeError, nothing was thrown');
+}
+
+function lameFiles(): CorpusFile[] {
+  return corpus.files.filter((f) => f.xing);
+}
+
+describe('MPEG audio header arithmetic (values worked out from ISO 11172-3 / 13818-3)', () => {
+  it('decodes well-known headers and their frame lengths', () => {
+    // FF FB 90 64: MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no CRC, no padding, joint stereo.
+    const h = decodeMp3Header(0xfffb9064 | 0)!;
+    expect(h).toMatchObject({ mpegVersion: 1, layer: 3, bitrateKbps: 128, sampleRate: 44100, channelMode: 'joint-stereo', crcProtected: false, frameLength: 417, samplesPerFrame: 1152 });
+    expect(frameLengthOf(0xfffb9264 | 0)).toBe(418); // padding bit set
+    // MPEG-2 Layer III 64 kbit/s 22.05 kHz: 72·64000/22050 = 208.98 → 208; 576 samples.
+    const m2 = decodeMp3Header(encodeMp3Header({ mpegVersion: 2, layer: 3, bitrateKbps: 64, sampleRate: 22050 })!)!;
+    expect([m2.frameLength, m2.samplesPerFrame]).toEqual([208, 576]);
+    // MPEG-2.5 Layer III 8 kbit/s 8 kHz: 72 bytes.
+    expect(computeFrameLength(2.5, 3, 8, 8000, false)).toBe(72);
+    // Layer I counts 4-byte slots: (12·192000/44100 = 52) slots = 208 bytes, padded 212.
+    expect(computeFrameLength(1, 1, 192, 44100, false)).toBe(208);
+    expect(computeFrameLength(1, 1, 192, 44100, true)).toBe(212);
+    // Layer II (any version) uses 144: MPEG-2 Layer II 64 kbit/s 24 kHz = 384 bytes, 1152 samples.
+    const l2 = decodeMp3Header(encodeMp3Header({ mpegVersion: 2, layer: 2, bitrateKbps: 64, sampleRate: 24000, channelMode: 'mono' })!)!;
+    expect([l2.frameLength, l2.samplesPerFrame, l2.channels]).toEqual([384, 1152, 1]);
+    // Reserved/forbidden fields are not headers.
+    expect(frameLengthOf(0xffeb9064 | 0)).toBe(0); // version 01 reserved
+    expect(frameLengthOf(0xfff99064 | 0)).toBe(0); // layer 00 reserved (this is ADTS-like)
+    expect(frameLengthOf(0xfffbf064 | 0)).toBe(0); // bitrate index 15
+    expect(frameLengthOf(0xfffb9c64 | 0)).toBe(0); // sample-rate index 3
+    expect(frameLengthOf(0xfffb0064 | 0)).toBe(-1); // free format
+  });
+});
+
+describe('ffmpeg/libmp3lame corpus against ffprobe', () => {
+  it('frame offsets and sizes equal ffprobe packet positions and sizes', async () => {
+    const all = [...corpus.files, ...corpus.layer2];
+    await pool(all, 2, async (f) => {
+      const r = parseMp3(f.bytes);
+      const packets = await probePacketPositions(f.path);
+      expect(positions(r.frames), f.name).toEqual(packets);
+      expect(r.stats.junkBytes + r.stats.truncatedBytes, f.name).toBe(0);
+      if (f.xing) {
+        // The Info/Xing frame is a valid MPEG frame that is not audio. ffprobe's mp3 demuxer does not
+        // return it as a packet: its first packet starts right after it. We leave it out the same way.
+        const info = r.infoFrame!;
+        expect(info, f.name).not.toBeNull();
+        expect(packets[0].pos, f.name).toBe(info.offset + info.size);
+        expect(info.offset, f.name).toBe(leadingId3Size(f.bytes));
+        const vbr = f.args.includes('-q:a') || f.args.includes('-abr');
+        expect(info.kind, f.name).toBe(vbr ? 'xing' : 'info');
+        expect(info.frames, f.name).toBe(r.frames.length); // FFmpeg's muxer counts audio frames only
+        expect(info.bytes, f.name).toBe(f.bytes.length - info.offset);
+      } else {
+        expect(r.infoFrame, f.name).toBeNull();
+        expect(packets[0].pos, f.name).toBe(leadingId3Size(f.bytes));
+      }
+      const accounted = r.stats.bytes + r.stats.skippedTagBytes + (r.infoFrame?.size ?? 0);
+      expect(accounted, f.name).toBe(f.bytes.length);
+    });
+  });
+
+  it('sample rate, channels, codec and MPEG version agree with ffprobe', async () => {
+    const all = [...corpus.files, ...corpus.layer2];
+    await pool(all, 2, async (f) => {
+      const r = parseMp3(f.bytes);
+      const p = await probeAudio(f.path);
+      expect(p.codec_name, f.name).toBe(f.codec === 'mp2' ? 'mp2' : 'mp3');
+      expect(r.format.layer, f.name).toBe(f.codec === 'mp2' ? 2 : 3);
+      expect(r.format.sampleRate, f.name).toBe(p.sample_rate);
+      expect(r.format.channels, f.name).toBe(p.channels);
+      expect(p.nb_read_packets, f.name).toBe(r.frames.length);
+      const version = p.sample_rate >= 32000 ? 1 : p.sample_rate >= 16000 ? 2 : 2.5;
+      expect(r.format.mpegVersion, f.name).toBe(version);
+      expect(r.format.samplesPerFrame, f.name).toBe(f.codec === 'mp2' || version === 1 ? 1152 : 576);
+      expect(r.totalSamples, f.name).toBe(r.frames.length * r.format.samplesPerFrame);
+      expect(r.durationSeconds, f.name).toBeCloseTo(r.totalSamples / p.sample_rate, 9);
+    });
+  });
+
+  it('gapless: LAME-tag delay/padding give exactly the samples ffmpeg decodes and the source had', async () => {
+    await pool(corpus.files, 2, async (f) => {
+      const r = parseMp3(f.bytes);
+      const decoded = await decodedSamples(f.path, f.channels);
+      if (f.xing) {
+        // FFmpeg (2018) trims encoder delay + 529 decoder delay at the start and (padding − 529) at
+        // the end when the LAME tag names LAME/Lavf/Lavc, so it returns total − delay − padding.
+        expect(r.gapless, f.name).not.toBeNull();
+        expect(r.infoFrame!.lame!.encoder, f.name).toMatch(/^(LAME|Lavc|Lavf)/);
+        expect(r.playableSamples, f.name).toBe(decoded);
+        expect(r.playableSamples, f.name).toBe(f.sourceSamples);
+        const p = await probeAudio(f.path);
+        expect(p.start_time, f.name).toBeCloseTo((r.gapless!.encoderDelay + 529) / f.sampleRate, 5);
+      } else {
+        // No LAME tag: nothing is trimmed, every frame decodes in full.
+        expect(r.gapless, f.name).toBeNull();
+        expect(r.playableSamples, f.name).toBe(r.totalSamples);
+        expect(decoded, f.name).toBe(r.totalSamples);
+      }
+    });
+  });
+
+  it('bitrate summary: CBR files show the requested bitrate, VBR/ABR files vary', () => {
+    for (const f of corpus.files) {
+      const r = parseMp3(f.bytes);
+      const b = f.args.indexOf('-b:a');
+      if (b >= 0 && !f.args.includes('-abr')) {
+        expect(r.bitrate.mode, f.name).toBe('cbr');
+        expect(r.bitrate.minKbps, f.name).toBe(parseInt(f.args[b + 1], 10));
+        expect(r.bitrate.averageKbps, f.name).toBeCloseTo(r.bitrate.minKbps, -1);
+      } else {
+        expect(r.bitrate.mode, f.name).toBe('vbr');
+        expect(r.bitrate.maxKbps, f.name).toBeGreaterThan(r.bitrate.minKbps);
+      }
+    }
+  });
+
+  it('gives identical frames whatever the chunking, and keeps only a small tail', async () => {
+    const rnd = prng(42);
+    for (const [i, f] of [...corpus.files, ...corpus.layer2].entries()) {
+      const whole = parseMp3(f.bytes);
+      const chunkings: [string, () => number][] = [
+        ['random 1..3000', () => 1 + Math.floor(rnd() * 3000)],
+        ['random 1..40', () => 1 + Math.floor(rnd() * 40)],
+        ['64 KiB', () => 65536],
+      ];
+      if (i % 6 === 0) chunkings.push(['1 byte', () => 1]);
+      for (const [label, size] of chunkings) {
+        const c = parseChunked(f.bytes, size);
+        expectSameFrames(whole.frames, c.frames, `${f.name} (${label})`);
+        expect(c.parser.stats, `${f.name} (${label})`).toEqual(whole.stats);
+        expect(c.parser.gapless).toEqual(whole.gapless);
+        expect(c.parser.infoFrame).toEqual(whole.infoFrame);
+        expect([...c.parser.tags]).toEqual(whole.tags);
+        expect(c.maxBuffered, `${f.name} (${label}) tail`).toBeLessThanOrEqual(8192);
+      }
+    }
+    // parseMp3Stream over an async iterable gives the same positions.
+    const f = corpus.byName('vbr0-44k-stereo');
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < f.bytes.length; i += 777) yield f.bytes.subarray(i, i + 777);
+    }
+    const s = await parseMp3Stream(chunks());
+    const w = parseMp3(f.bytes);
+    expect(s.frames).toEqual(positions(w.frames).map((p) => ({ offset: p.pos, size: p.size, samples: 1152 })));
+    expect(s.playableSamples).toBe(w.playableSamples);
+  });
+
+  it('frame data are views into the pushed chunk when the frame lies inside it', () => {
+    const f = corpus.byName('cbr128-44k-stereo');
+    const parser = new Mp3FrameParser();
+    const frames = parser.push(f.bytes);
+    expect(frames.length).toBeGreaterThan(10);
+    for (const fr of frames) {
+      expect(fr.data.buffer).toBe(f.bytes.buffer);
+      expect(fr.data.byteOffset).toBe(f.bytes.byteOffset + fr.offset);
+    }
+    parser.end();
+  });
+});
+
+describe('Layer I and Layer II', () => {
+  it('hand-made MPEG-1 Layer I streams (with and without CRC) match ffprobe and decode fully', async () => {
+    for (const [sr, kbps, crc] of [[44100, 192, false], [32000, 384, true], [48000, 32, false]] as const) {
+      const bytes = layer1Stream(150, sr, kbps, crc);
+      const path = await corpus.write(`layer1-${sr}-${kbps}-${crc}.mp1`, bytes);
+      const r = parseMp3(bytes);
+      const p = await probeAudio(path);
+      expect(p.codec_name).toBe('mp1');
+      expect(r.format).toEqual({ mpegVersion: 1, layer: 1, sampleRate: sr, channels: 2, samplesPerFrame: 384 });
+      expect(positions(r.frames)).toEqual(await probePacketPositions(path));
+      expect(await decodedSamples(path, 2)).toBe(r.totalSamples);
+    }
+  });
+});
+
+describe('tags', () => {
+  it('skips a 300 KB ID3v2.3 APIC full of agreeing false sync words, plus the original ID3v2.4 after it', async () => {
+    const f = corpus.byName('cbr128-44k-stereo');
+    const tag = id3v23WithPicture(fakeSyncPayload(300 * 1024));
+    const bytes = concat(tag, f.bytes); // two ID3v2 tags back to back: ours, then ffmpeg's
+    const path = await corpus.write('apic.mp3', bytes);
+    const r = parseMp3(bytes);
+    const orig = parseMp3(f.bytes);
+    expect(positions(r.frames)).toEqual(positions(orig.frames).map((p) => ({ pos: p.pos + tag.length, size: p.size })));
+    expect(positions(r.frames)).toEqual(await probePacketPositions(path));
+    expect(r.tags.map((t) => [t.kind, t.version, t.offset, t.size])).toEqual([
+      ['id3v2', '2.3', 0, tag.length],
+      ['id3v2', '2.4', tag.length, leadingId3Size(f.bytes)],
+    ]);
+    expect(r.stats.junkBytes).toBe(0);
+    expect(r.gapless).toEqual(orig.gapless);
+    const c = parseChunked(bytes, () => 4096);
+    expectSameFrames(r.frames, c.frames, 'apic chunked');
+  });
+
+  it('skips ID3v2.4 with a footer and ID3v2.2, three tags back to back', async () => {
+    const f = corpus.byName('vbr0-22k-mono');
+    const t1 = id3v24WithFooter();
+    const t2 = id3v22();
+    const bytes = concat(t1, t2, f.bytes);
+    const path = await corpus.write('footer.mp3', bytes);
+    const r = parseMp3(bytes);
+    expect(positions(r.frames)).toEqual(await probePacketPositions(path));
+    expect(r.tags.map((t) => [t.kind, t.version, t.size])).toEqual([
+      ['id3v2', '2.4', t1.length],
+      ['id3v2', '2.2', t2.length],
+      ['id3v2', '2.4', leadingId3Size(f.bytes)],
+    ]);
+    expect(r.infoFrame?.kind).toBe('xing');
+    expect(r.stats.junkBytes).toBe(0);
+  });
+
+  it('skips a tag with false syncs in the middle of the stream', async () => {
+    const a = corpus.byName('cbr128-44k-stereo');
+    const raw = stripId3(a.bytes);
+    const tag = id3v23WithPicture(fakeSyncPayload(20000, 3));
+    const bytes = concat(raw, tag, raw);
+    const path = await corpus.write('mid-tag.mp3', bytes);
+    const r = parseMp3(bytes);
+    expect(positions(r.frames)).toEqual(await probePacketPositions(path));
+    // The second copy's Info frame sits mid-stream, where it is an ordinary (silent) frame to a decoder.
+    const one = parseMp3(raw);
+    expect(r.frames.length).toBe(2 * one.frames.length + 1);
+    expect(r.tags.map((t) => t.offset)).toEqual([raw.length]);
+  });
+
+  it('skips APEv2 (header + footer, binary item with false syncs) and ID3v1 at the end', async () => {
+    const f = corpus.byName('cbr192-48k-stereo');
+    const ape = apeTag({ header: true, binary: fakeSyncPayload(5000, 9) });
+    const v1 = id3v1();
+    const bytes = concat(f.bytes, ape, v1);
+    const path = await corpus.write('ape-id3v1.mp3', bytes);
+    const r = parseMp3(bytes);
+    expect(positions(r.frames)).toEqual(positions(parseMp3(f.bytes).frames));
+    expect(positions(r.frames)).toEqual(await probePacketPositions(path));
+    expect(r.tags.slice(1).map((t) => [t.kind, t.offset, t.size])).toEqual([
+      ['apev2', f.bytes.length, ape.length],
+      ['id3v1', f.bytes.length + ape.length, 128],
+    ]);
+    expect(r.stats.junkBytes + r.stats.truncatedBytes).toBe(0);
+    expectSameFrames(r.frames, parseChunked(bytes, () => 333).frames, 'ape chunked');
+  });
+
+  it('recognises a header-less APE tag by its footer and counts its items as tag, not junk', () => {
+    const f = corpus.byName('cbr128-44k-mono');
+    const ape = apeTag({ header: false, binary: fakeSyncPayload(3000, 11) });
+    const bytes = concat(f.bytes, ape, id3v1());
+    const r = parseMp3(bytes);
+    expect(r.frames.length).toBe(parseMp3(f.bytes).frames.length);
+    expect(r.tags.slice(1).map((t) => [t.kind, t.offset, t.size])).toEqual([
+      ['apev2', f.bytes.length, ape.length],
+      ['id3v1', f.bytes.length + ape.length, 128],
+    ]);
+    expect(r.stats.junkBytes).toBe(0);
+    expectSameFrames(r.frames, parseChunked(bytes, () => 17).frames, 'ape footer chunked');
+  });
+
+  it('skips Lyrics3 v2 and v1 (each followed by ID3v1)', async () => {
+    const f = corpus.byName('vbr9-44k-stereo');
+    for (const [kind, lyr] of [['lyrics3v2', lyrics3v2()], ['lyrics3v1', lyrics3v1()]] as const) {
+      const bytes = concat(f.bytes, lyr, id3v1());
+      const path = await corpus.write(`${kind}.mp3`, bytes);
+      const r = parseMp3(bytes);
+      expect(positions(r.frames), kind).toEqual(await probePacketPositions(path));
+      expect(r.tags.slice(1).map((t) => [t.kind, t.offset, t.size]), kind).toEqual([
+        [kind, f.bytes.length, lyr.length],
+        ['id3v1', f.bytes.length + lyr.length, 128],
+      ]);
+      expect(r.stats.junkBytes, kind).toBe(0);
+      expectSameFrames(r.frames, parseChunked(bytes, () => 5).frames, `${kind} chunked`);
+    }
+  });
+});
+
+describe('damaged streams', () => {
+  it('resyncs after a junk prefix full of false syncs without inventing frames', async () => {
+    const f = corpus.byName('cbr128-44k-stereo');
+    const raw = stripId3(f.bytes);
+    const rnd = prng(5);
+    const junk = new Uint8Array(30000);
+    for (let i = 0; i < junk.length; i++) junk[i] = (rnd() * 256) | 0;
+    // Single false headers, and pairs at exactly the right distance (417 bytes apart).
+    for (let p = 100; p + 4 < junk.length - 1000; p += 997) {
+      junk.set([0xff, 0xfb, 0x90, 0x64], p);
+      if ((p / 997) % 2 === 0) junk.set([0xff, 0xfb, 0x90, 0x64], p + 417);
+    }
+    const bytes = concat(junk, raw);
+    const r = parseMp3(bytes);
+    const orig = parseMp3(raw);
+    expect(positions(r.frames)).toEqual(positions(orig.frames).map((p) => ({ pos: p.pos + junk.length, size: p.size })));
+    expect(r.stats.junkBytes).toBe(junk.length);
+    expect(r.infoFrame?.offset).toBe(junk.length);
+    expect(r.gapless).toEqual(orig.gapless);
+    // ffprobe needs to be told the format (its probe takes the random junk for something else).
+    const path = await corpus.write('junk-prefix.mp3', bytes);
+    expect(positions(r.frames)).toEqual(await probePacketPositions(path, 'mp3'));
+    expectSameFrames(r.frames, parseChunked(bytes, () => 1000).frames, 'junk chunked');
+  });
+
+  it('skips junk between frames and keeps the complete frame before it', () => {
+    const f = corpus.byName('cbr64-22k-stereo');
+    const orig = parseMp3(f.bytes);
+    const cut = orig.frames[40].offset; // junk inserted at a frame boundary
+    const junk = new Uint8Array(5000).fill(0x55);
+    junk.set([0xff, 0xf3, 0x80, 0xc4], 100);
+    const bytes = concat(f.bytes.subarray(0, cut), junk, f.bytes.subarray(cut));
+    const r = parseMp3(bytes);
+    expect(r.frames.length).toBe(orig.frames.length);
+    expect(r.stats.junkBytes).toBe(junk.length);
+    expect(r.frames[39].offset).toBe(orig.frames[39].offset);
+    expect(r.frames[40].offset).toBe(cut + junk.length);
+    expectSameFrames(r.frames, parseChunked(bytes, () => 7).frames, 'mid junk chunked');
+  });
+
+  it('drops a frame cut short in the middle of the stream', () => {
+    const f = corpus.byName('cbr192-48k-stereo');
+    const orig = parseMp3(f.bytes);
+    const victim = orig.frames[30];
+    const keep = 150;
+    const bytes = concat(f.bytes.subarray(0, victim.offset + keep), f.bytes.subarray(victim.offset + victim.size));
+    const r = parseMp3(bytes);
+    expect(r.frames.length).toBe(orig.frames.length - 1);
+    expect(r.stats.truncatedBytes).toBe(keep);
+    expect(r.stats.droppedFrames).toBe(1);
+    expect(r.frames[30].offset).toBe(victim.offset + keep);
+    expectSameFrames(r.frames, parseChunked(bytes, () => 64).frames, 'cut chunked');
+  });
+
+  it('drops a truncated last frame and reports its bytes (ffprobe returns it as a short packet)', async () => {
+    for (const name of ['vbr0-44k-stereo', 'cbr8-8k-mono']) {
+      const f = corpus.byName(name);
+      const bytes = f.bytes.subarray(0, f.bytes.length - 37);
+      const path = await corpus.write(`trunc-${name}.mp3`, bytes);
+      const r = parseMp3(bytes);
+      const packets = await probePacketPositions(path);
+      const last = packets[packets.length - 1];
+      expect(positions(r.frames), name).toEqual(packets.slice(0, -1));
+      expect(r.stats.truncatedBytes, name).toBe(last.size);
+      expect(last.pos + last.size, name).toBe(bytes.length);
+      expect(r.stats.droppedFrames, name).toBe(1);
+      expectSameFrames(r.frames, parseChunked(bytes, () => 1).frames, `${name} trunc chunked`);
+    }
+  });
+
+  it('finds an ID3v1 tag behind a truncated last frame', () => {
+    const f = corpus.byName('cbr128-44k-stereo');
+    const orig = parseMp3(f.bytes);
+    const cutBytes = f.bytes.subarray(0, f.bytes.length - 100);
+    const bytes = concat(cutBytes, id3v1());
+    const r = parseMp3(bytes);
+    expect(r.frames.length).toBe(orig.frames.length - 1);
+    const last = orig.frames[orig.frames.length - 1];
+    expect(r.stats.truncatedBytes).toBe(last.size - 100);
+    expect(r.tags.at(-1)).toMatchObject({ kind: 'id3v1', offset: cutBytes.length, size: 128 });
+  });
+
+  it('accepts a complete last frame followed by a few stray bytes', () => {
+    const f = corpus.byName('cbr128-44k-stereo');
+    const bytes = concat(f.bytes, new Uint8Array([1, 2, 3]));
+    const r = parseMp3(bytes);
+    expect(r.frames.length).toBe(parseMp3(f.bytes).frames.length);
+    expect(r.stats.junkBytes).toBe(3);
+  });
+});
+
+describe('rejections', () => {
+  it('rejects an empty input, WAV, PNG, AAC and text with INVALID_MP3 saying what it looks like', async () => {
+    const e0 = errorOf(() => parseMp3(new Uint8Array(0)));
+    expect(e0.code).toBe('INVALID_MP3');
+    expect(e0.message).toMatch(/empty \(0 bytes\)/);
+
+    const dir = corpus.dir;
+    const make = async (args: string[], out: string): Promise<Uint8Array> => {
+      const r = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...args, `${dir}/${out}`]);
+      if (r.code !== 0) throw new Error(r.stderr);
+      const { readFileSync } = await import('node:fs');
+      return new Uint8Array(readFileSync(`${dir}/${out}`));
+    };
+    const wav = await make(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'pcm_s16le'], 'x.wav');
+    const png = await make(['-f', 'lavfi', '-i', 'testsrc=size=64x64:rate=1', '-frames:v', '1'], 'x.png');
+    const aac = await make(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', '-f', 'adts'], 'x.aac');
+    const cases: [Uint8Array, RegExp][] = [
+      [wav, /looks like a WAV \(RIFF\) file/],
+      [png, /looks like a PNG image/],
+      [aac, /looks like an AAC \(ADTS\) stream/],
+      [ascii('Hello, this is not an MP3 file at all.\nJust some text.\n'.repeat(50)), /looks like text/],
+    ];
+    for (const [bytes, re] of cases) {
+      const e = errorOf(() => parseMp3(bytes));
+      expect(e.code).toBe('INVALID_MP3');
+      expect(e.message).toMatch(re);
+      expect(e.message).toMatch(/Expected/);
+      // Same verdict in small chunks (WAV/PNG fail at the first bytes, the others at end()).
+      const e2 = errorOf(() => parseChunked(bytes, () => 3));
+      expect(e2.code).toBe('INVALID_MP3');
+      expect(e2.message).toBe(e.message);
+    }
+  });
+
+  it('rejects a mid-stream sample-rate change (44.1 kHz then 48 kHz) with MP3_STREAM_CHANGED', () => {
+    const a = corpus.byName('cbr128-44k-stereo');
+    const b = corpus.byName('cbr192-48k-stereo');
+    const bytes = concat(a.bytes, b.bytes);
+    for (const chunk of [bytes.length, 1000, 1]) {
+      const e = errorOf(() => parseChunked(bytes, () => chunk));
+      expect(e.code).toBe('MP3_STREAM_CHANGED');
+      expect(e.message).toMatch(/44100 Hz → 48000 Hz/);
+      expect(e.details.offset).toBe(a.bytes.length + leadingId3Size(b.bytes));
+    }
+  });
+
+  it('rejects mono → stereo but accepts joint stereo ↔ stereo', () => {
+    const mono = corpus.byName('cbr128-44k-mono');
+    const joint = corpus.byName('cbr128-44k-stereo');
+    const lr = corpus.byName('cbr128-44k-stereo-lr');
+    const e = errorOf(() => parseMp3(concat(joint.bytes, mono.bytes)));
+    expect(e.code).toBe('MP3_STREAM_CHANGED');
+    expect(e.message).toMatch(/channels 2 → 1/);
+    const r = parseMp3(concat(joint.bytes, lr.bytes));
+    expect(r.frames.length).toBe(parseMp3(joint.bytes).frames.length + parseMp3(lr.bytes).frames.length + 1);
+    expect(r.format.channels).toBe(2);
+    expect(r.channelMode).toBe('joint-stereo');
+    expect(parseMp3(lr.bytes).channelMode).toBe('stereo');
+  });
+
+  it('rejects free-format streams with UNSUPPORTED_MP3', () => {
+    const f = corpus.byName('cbr128-44k-stereo-lr');
+    const r = parseMp3(f.bytes);
+    const raw = new Uint8Array(f.bytes);
+    for (const fr of r.frames) raw[fr.offset + 2] &= 0x0f; // bitrate index → 0 (free format); sizes unchanged
+    const audio = raw.subarray(r.frames[0].offset);
+    const e = errorOf(() => parseMp3(audio));
+    expect(e.code).toBe('UNSUPPORTED_MP3');
+    expect(e.message).toMatch(/free-format/i);
+  });
+
+  it('refuses further use after end() or after a failure', () => {
+    const p = new Mp3FrameParser();
+    p.push(corpus.byName('cbr128-44k-mono').bytes);
+    p.end();
+    expect(errorOf(() => p.push(new Uint8Array(4))).code).toBe('WRITER_CLOSED');
+    const q = new Mp3FrameParser();
+    q.push(ascii('not audio at all, just words'));
+    const e1 = errorOf(() => q.end());
+    expect(e1.code).toBe('INVALID_MP3');
+    expect(errorOf(() => q.push(new Uint8Array(10)))).toBe(e1);
+  });
+});
+
+describe('fuzz-lite', () => {
+  it('random bytes: only a result or Mp4ForgeError, same outcome in chunks, no hang', () => {
+    const rnd = prng(99);
+    const bytes = new Uint8Array(1 << 20);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (rnd() * 256) | 0;
+    const t0 = performance.now();
+    let outcome: string;
+    try {
+      const r = parseMp3(bytes);
+      outcome = `result with ${r.frames.length} frames`;
+    } catch (e) {
+      if (!(e instanceof Mp4ForgeError)) throw e;
+      outcome = `${e.code}: ${e.message}`;
+    }
+    const ms = performance.now() - t0;
+    console.log(`fuzz: 1 MiB random → ${outcome.slice(0, 120)} in ${ms.toFixed(1)} ms`);
+    let chunked: string;
+    try {
+      chunked = `result with ${parseChunked(bytes, () => 1 + Math.floor(rnd() * 5000)).frames.length} frames`;
+    } catch (e) {
+      if (!(e instanceof Mp4ForgeError)) throw e;
+      chunked = `${e.code}: ${e.message}`;
+    }
+    expect(chunked).toBe(outcome);
+  });
+
+  it('corrupted corpus files: only results or Mp4ForgeErrors, identical whole vs chunked', () => {
+    const rnd = prng(1234);
+    let results = 0;
+    let errors = 0;
+    const t0 = performance.now();
+    for (const f of corpus.files.slice(0, 12)) {
+      for (let round = 0; round < 4; round++) {
+        const bytes = new Uint8Array(f.bytes);
+        const flips = 1 + Math.floor(rnd() * 200);
+        for (let k = 0; k < flips; k++) bytes[Math.floor(rnd() * bytes.length)] = (rnd() * 256) | 0;
+        const describe = (fn: () => Mp3ParseResult<Mp3Frame> | Mp3Frame[]): string => {
+          try {
+            const r = fn();
+            const frames = Array.isArray(r) ? r : r.frames;
+            return JSON.stringify(positions(frames));
+          } catch (e) {
+            if (!(e instanceof Mp4ForgeError)) throw e;
+            return `${e.code}: ${e.message}`;
+          }
+        };
+        const whole = describe(() => parseMp3(bytes));
+        const chunked = describe(() => parseChunked(bytes, () => 1 + Math.floor(rnd() * 700)).frames);
+        expect(chunked, `${f.name} round ${round}`).toBe(whole);
+        if (whole.startsWith('[')) results++;
+        else errors++;
+      }
+    }
+    console.log(`fuzz: 48 corrupted files → ${results} results, ${errors} errors in ${(performance.now() - t0).toFixed(0)} ms`);
+  });
+});
+
+describe('describeMp3', () => {
+  it('summarises format, duration, gapless, header frame and tags', () => {
+    const f = corpus.byName('vbr0-44k-stereo');
+    const r = parseMp3(concat(f.bytes, id3v1()));
+    const text = describeMp3(r);
+    expect(text).toContain('MPEG-1 Layer III, 44100 Hz, stereo');
+    expect(text).toContain(`${r.frames.length} × 1152 samples = ${r.totalSamples} samples`);
+    expect(text).toContain(`encoder delay ${r.gapless!.encoderDelay}, padding ${r.gapless!.padding} → ${r.playableSamples} playable samples`);
+    expect(text).toMatch(/Bitrate: VBR, average \d+\.\d kbit\/s/);
+    expect(text).toContain('Xing header frame');
+    expect(text).toMatch(/id3v2 v2\.4 at 0 .*; id3v1 at /);
+    expect(text.split('\n').length).toBeGreaterThanOrEqual(6);
+  });
+});
