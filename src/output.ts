@@ -1,6 +1,6 @@
 // Turns the `output` option into a Sink.
 import { Mp4ForgeError } from './errors.js';
-import { MemorySink, WebStreamSink, type Sink } from './mux/sink.js';
+import { MemorySink, sinkFailed, WebStreamSink, type Sink } from './mux/sink.js';
 
 /** Where the MP4 goes: a file path (Node), a Node Writable, a WHATWG WritableStream, 'buffer', or a custom Sink. */
 export type Mp4Output = string | NodeJS.WritableStream | WritableStream<Uint8Array> | Sink;
@@ -34,7 +34,7 @@ export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
     const { NodeWritableSink } = await import('./mux/node-sinks.js');
     return { sink: new NodeWritableSink(output as unknown as import('node:stream').Writable), memory: null, openSpool: spool };
   }
-  if (isSink(output)) return { sink: output, memory: null, openSpool: spool };
+  if (isSink(output)) return { sink: guardSink(output), memory: null, openSpool: spool };
   throw new Mp4ForgeError('INVALID_OPTION', `output must be a file path, 'buffer', a Node Writable, a WritableStream or a Sink, got ${describe(output)}`);
 }
 
@@ -42,4 +42,23 @@ function describe(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
   return JSON.stringify(v);
+}
+
+/** Wraps a user's Sink so anything it throws surfaces as SINK_FAILED with the original as `cause`. */
+function guardSink(s: Sink): Sink {
+  const wrap =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      try {
+        return await fn.apply(s, a);
+      } catch (err) {
+        throw sinkFailed(err);
+      }
+    };
+  return {
+    write: wrap(s.write),
+    ...(s.writeAt && s.readAt ? { writeAt: wrap(s.writeAt), readAt: wrap(s.readAt) } : {}),
+    close: wrap(s.close),
+    abort: (reason, incomplete) => s.abort(reason, incomplete),
+  };
 }

@@ -126,7 +126,8 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
 }
 
 class WriterImpl implements Mp4Writer {
-  private readonly i420: Uint8Array;
+  /** I420 buffers free for the next frame; more than one only when callers do not await addFrame. */
+  private readonly freeI420: Uint8Array[] = [];
   private readonly frameBytes: number;
   private readonly chunkFrames: number;
   private accepted = 0;
@@ -135,7 +136,8 @@ class WriterImpl implements Mp4Writer {
   private state: 'open' | 'finishing' | 'closed' | 'failed' = 'open';
   private failure: Mp4ForgeError | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  private busy = false;
+  /** Settles when a failure's cleanup (encoder closed, output aborted) is complete. */
+  private teardown: Promise<void> | null = null;
   private readonly started = performance.now();
   private readonly onAbort: () => void;
 
@@ -147,7 +149,6 @@ class WriterImpl implements Mp4Writer {
     private readonly memory: { data(): Uint8Array } | null,
     private readonly options: Mp4WriterOptions,
   ) {
-    this.i420 = new Uint8Array((video.width * video.height * 3) / 2);
     this.frameBytes = bytesPerFrame(pixelFormat, video.width, video.height);
     this.chunkFrames = chunkFramesFor(video.gop);
     this.onAbort = () => {
@@ -161,21 +162,23 @@ class WriterImpl implements Mp4Writer {
   }
 
   addFrame(frame: FrameInput): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(this.closedError('addFrame'));
+    if (this.state !== 'open') return this.rejectClosed('addFrame');
     let pixels: Uint8Array | Uint8ClampedArray;
     try {
       pixels = this.checkFrame(frame);
     } catch (err) {
       return Promise.reject(err);
     }
-    // Callers should await each addFrame; if they do not, keep a private copy so reuse of their
-    // buffer cannot change a frame that is still waiting.
-    const owned = this.busy ? pixels.slice() : pixels;
-    return this.enqueue(() => this.encodeFrame(owned));
+    // Converting now, synchronously, means the caller may reuse its buffer as soon as addFrame
+    // returns, even when it does not await (the queue then holds one I420 frame per call).
+    const yuv = this.freeI420.pop() ?? new Uint8Array((this.video.width * this.video.height * 3) / 2);
+    if (this.pixelFormat === 'yuv420p') yuv.set(pixels);
+    else toI420(pixels, this.pixelFormat, this.video.width, this.video.height, yuv);
+    return this.enqueue(() => this.encodeFrame(yuv));
   }
 
   finish(): Promise<Mp4WriterResult> {
-    if (this.state !== 'open') return Promise.reject(this.closedError('finish'));
+    if (this.state !== 'open') return this.rejectClosed('finish');
     this.state = 'finishing';
     return this.enqueue(async () => {
       if (this.accepted === 0) throw new Mp4ForgeError('INVALID_OPTION', 'finish() was called before any frame was added; an MP4 needs at least one frame');
@@ -199,7 +202,6 @@ class WriterImpl implements Mp4Writer {
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
-    this.busy = true;
     const run = this.queue.then(async () => {
       if (this.failure) throw this.failure;
       try {
@@ -208,14 +210,10 @@ class WriterImpl implements Mp4Writer {
         throw await this.fail(err);
       }
     });
-    const settled = run.then(
+    this.queue = run.then(
       () => undefined,
       () => undefined,
     );
-    this.queue = settled;
-    void settled.then(() => {
-      if (this.queue === settled) this.busy = false;
-    });
     return run;
   }
 
@@ -245,20 +243,14 @@ class WriterImpl implements Mp4Writer {
     throw new Mp4ForgeError('INVALID_FRAME', `addFrame expects a Uint8Array, Uint8ClampedArray or ImageData-like {data, width, height}, got ${frame === null ? 'null' : typeof frame}`);
   }
 
-  private async encodeFrame(pixels: Uint8Array | Uint8ClampedArray): Promise<void> {
-    const index = this.accepted;
-    if (index % this.chunkFrames === 0) {
+  private async encodeFrame(yuv: Uint8Array): Promise<void> {
+    if (this.accepted % this.chunkFrames === 0) {
       await this.flushChunk();
       await this.encoder.beginChunk();
       this.chunkOpen = true;
     }
-    let yuv: Uint8Array;
-    if (this.pixelFormat === 'yuv420p') yuv = pixels instanceof Uint8Array ? pixels : new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
-    else {
-      toI420(pixels, this.pixelFormat, this.video.width, this.video.height, this.i420);
-      yuv = this.i420;
-    }
-    const coded = this.encoder.encode(yuv);
+    const coded = this.encoder.encode(yuv); // the WASM side copies the frame
+    this.freeI420.push(yuv);
     this.accepted++;
     await this.mux(coded);
     this.reportProgress();
@@ -281,23 +273,32 @@ class WriterImpl implements Mp4Writer {
     const cb = this.options.onProgress;
     if (!cb) return;
     const elapsed = (performance.now() - this.started) / 1000;
-    cb({
-      frames: this.accepted,
-      seconds: (this.accepted * this.video.fpsDen) / this.video.fpsNum,
-      bytes: this.muxer.bytesWritten,
-      fps: elapsed > 0 ? this.accepted / elapsed : 0,
-    });
+    try {
+      cb({
+        frames: this.accepted,
+        seconds: (this.accepted * this.video.fpsDen) / this.video.fpsNum,
+        bytes: this.muxer.bytesWritten,
+        fps: elapsed > 0 ? this.accepted / elapsed : 0,
+      });
+    } catch (err) {
+      throw new Mp4ForgeError('USER_CALLBACK_FAILED', `onProgress threw at frame ${this.accepted - 1}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+        details: { frameIndex: this.accepted - 1 },
+      });
+    }
   }
 
   /** Moves to the failed state once: closes the encoder and aborts the output. Returns the error to report. */
   private async fail(err: unknown): Promise<Mp4ForgeError> {
-    if (this.failure) return this.failure;
-    const e = err instanceof Mp4ForgeError ? err : new Mp4ForgeError('ENCODER_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
-    this.failure = e;
-    this.state = 'failed';
-    this.cleanup();
-    await this.muxer.abort(e).catch(() => {});
-    return e;
+    if (!this.failure) {
+      this.failure =
+        err instanceof Mp4ForgeError ? err : new Mp4ForgeError('ENCODER_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
+      this.state = 'failed';
+      this.cleanup();
+      this.teardown = this.muxer.abort(this.failure).catch(() => undefined);
+    }
+    await this.teardown;
+    return this.failure;
   }
 
   private cleanup(): void {
@@ -305,9 +306,12 @@ class WriterImpl implements Mp4Writer {
     this.encoder.close();
   }
 
-  private closedError(call: string): Mp4ForgeError {
-    if (this.failure) return this.failure;
-    return new Mp4ForgeError('WRITER_CLOSED', `${call}() was called after finish(); create a new writer for another file`);
+  private async rejectClosed(call: string): Promise<never> {
+    if (this.failure) {
+      await this.teardown;
+      throw this.failure;
+    }
+    throw new Mp4ForgeError('WRITER_CLOSED', `${call}() was called after finish(); create a new writer for another file`);
   }
 }
 

@@ -64,7 +64,7 @@ export class Mp4Muxer implements Muxer {
     await this.start();
     const sink = this.opts.sink;
     if (this.opts.layout === 'progressive') {
-      await this.emit(serializeBoxes([this.buildMoov(0, false)]).slice(), sink);
+      await this.emit(serializeBoxes([this.buildMoov(0, this.position > 0xffffffff)]), sink);
     } else if (this.spool) {
       await this.finishFromSpool(this.spool);
     } else {
@@ -142,14 +142,22 @@ export class Mp4Muxer implements Muxer {
     return moov({ timescale: this.movieTimescale, duration, traks: traks.map((t) => t.box) });
   }
 
+  /**
+   * Size of a moov placed in front of data ending at `dataEnd`, and whether its chunk offsets need
+   * 64 bits once shifted by that size. Box sizes do not depend on the offset values.
+   */
+  private sizeMoov(dataEnd: number): { size: number; co64: boolean } {
+    const small = serializeBoxes([this.buildMoov(0, false)]).length;
+    if (dataEnd + small <= 0xffffffff) return { size: small, co64: false };
+    return { size: serializeBoxes([this.buildMoov(0, true)]).length, co64: true };
+  }
+
   private async finishInPlace(sink: Sink & Required<Pick<Sink, 'writeAt' | 'readAt'>>): Promise<void> {
     const dataStart = this.ftypBytes.length;
     const dataEnd = this.position;
     // First size the moov assuming offsets shift by its own size (sizes do not depend on values).
-    const probe = serializeBoxes([this.buildMoov(0, false)]).length;
-    const co64 = dataEnd + probe > 0xffffffff;
-    const size = co64 ? serializeBoxes([this.buildMoov(0, true)]).length : probe;
-    const moovBytes = serializeBoxes([this.buildMoov(size, co64)]).slice();
+    const { size, co64 } = this.sizeMoov(dataEnd);
+    const moovBytes = serializeBoxes([this.buildMoov(size, co64)]);
     if (moovBytes.length !== size) throw new Mp4ForgeError('INVALID_MP4', 'internal: moov size changed with offsets');
     // Move [dataStart, dataEnd) forward by `size`, from the end backwards so nothing is overwritten early.
     const block = new Uint8Array(Math.min(MOVE_BLOCK, Math.max(1, dataEnd - dataStart)));
@@ -171,10 +179,8 @@ export class Mp4Muxer implements Muxer {
     const dataEnd = this.position;
     await this.emit(this.ftypBytes, sink);
     const base = this.ftypBytes.length;
-    const probe = serializeBoxes([this.buildMoov(0, false)]).length;
-    const co64 = base + probe + dataEnd > 0xffffffff;
-    const size = co64 ? serializeBoxes([this.buildMoov(0, true)]).length : probe;
-    await this.emit(serializeBoxes([this.buildMoov(base + size, co64)]).slice(), sink);
+    const { size, co64 } = this.sizeMoov(base + dataEnd);
+    await this.emit(serializeBoxes([this.buildMoov(base + size, co64)]), sink);
     const s = spool as Sink & Required<Pick<Sink, 'readAt'>>;
     const block = new Uint8Array(Math.min(MOVE_BLOCK, Math.max(1, dataEnd)));
     for (let pos = 0; pos < dataEnd; ) {

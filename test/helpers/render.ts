@@ -1,0 +1,30 @@
+// Renders test clips through the public API.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMp4Writer, type Mp4WriterOptions, type Mp4WriterResult } from '../../src/index.js';
+import { drawPattern, type PatternName } from '../../src/generate/patterns.js';
+
+export const workDir = mkdtempSync(join(tmpdir(), 'mp4forge-test-'));
+
+export function tmpFile(name: string): string {
+  return join(workDir, name);
+}
+
+/** Draws `frames` frames of `pattern` and writes them; returns the writer result and the source frames if kept. */
+export async function renderClip(
+  opts: Omit<Mp4WriterOptions, 'output'> & { output?: Mp4WriterOptions['output'] },
+  frames: number,
+  pattern: PatternName,
+  keep = false,
+): Promise<{ result: Mp4WriterResult; sources: Uint8Array[] }> {
+  const writer = await createMp4Writer({ output: 'buffer', ...opts } as Mp4WriterOptions);
+  const rgba = new Uint8Array(opts.width * opts.height * 4);
+  const sources: Uint8Array[] = [];
+  for (let i = 0; i < frames; i++) {
+    drawPattern(pattern, rgba, opts.width, opts.height, i);
+    if (keep) sources.push(rgba.slice());
+    await writer.addFrame(rgba);
+  }
+  return { result: await writer.finish(), sources };
+}
