@@ -1,1 +1,118 @@
-console.log("mp4forge");
+// The `mp4forge` command: dispatch, help, and the one place that turns failures into a single
+// stderr line and an exit status (2 usage, 1 runtime, 130 after Ctrl-C).
+import { inspect } from 'node:util';
+import { version } from '../../package.json';
+import { commandHelp, wantsHelp, type CommandSpec } from './args.js';
+import { encodeCommand, encodeSpec } from './commands/encode.js';
+import { probeCommand, probeSpec } from './commands/probe.js';
+import { renderCommand, renderSpec } from './commands/render.js';
+import { describeFailure, oneLine, UsageError } from './errors.js';
+
+// Our own output goes through process.stdout/stderr directly. Library code that prints with
+// console.* — the Emscripten encoder prints to console.log/warn when an abandoned chunk is torn
+// down — must not reach stdout (which may carry the MP4 or the JSON summary) nor add lines to an
+// error report. Replaced before the encoder module loads, since it binds console.log at load time.
+function quietConsole(): void {
+  const debug = process.env.MP4FORGE_DEBUG === '1';
+  const toStderr = (...parts: unknown[]) => {
+    if (debug) process.stderr.write(`[debug] ${parts.map((p) => (typeof p === 'string' ? p : inspect(p))).join(' ')}\n`);
+  };
+  for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) console[m] = toStderr;
+}
+quietConsole();
+
+interface Command {
+  spec: CommandSpec;
+  run(argv: readonly string[], signal: AbortSignal): Promise<void>;
+}
+
+const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+const COMMANDS: Record<string, Command> = {
+  render: { spec: renderSpec, run: (argv, signal) => renderCommand(argv, io, signal) },
+  encode: { spec: encodeSpec, run: (argv, signal) => encodeCommand(argv, io, signal) },
+  probe: { spec: probeSpec, run: (argv) => probeCommand(argv, io) },
+};
+
+function mainHelp(): string {
+  const rows = Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(8)}${c.spec.summary.split('. ')[0].replace(/\.$/, '')}`);
+  return [
+    `mp4forge ${version}: generated frames → MP4 with a WASM H.264 encoder, no ffmpeg needed.`,
+    '',
+    'Usage: mp4forge <command> [options]',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    'Options:',
+    '  -h, --help     Show help (mp4forge <command> --help for a command).',
+    '  -V, --version  Print the version.',
+    '',
+    'Examples:',
+    '  mp4forge render --pattern plasma --frames 300 --out demo.mp4',
+    '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4',
+    '  mp4forge probe out.mp4',
+    '',
+    'Exit status: 0 success, 1 runtime error, 2 usage error, 130 interrupted.',
+  ].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    // Bare `mp4forge` is a usage error (it was asked to do nothing): help goes to stderr, status 2.
+    const out = first === undefined ? process.stderr : process.stdout;
+    out.write(`${topic && COMMANDS[topic] ? commandHelp(COMMANDS[topic].spec) : mainHelp()}\n`);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-V') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[first];
+  if (!command) {
+    const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command '${first}'`;
+    throw new UsageError(`${what}; commands: ${Object.keys(COMMANDS).join(', ')} (see mp4forge --help)`);
+  }
+  if (wantsHelp(rest)) {
+    process.stdout.write(`${commandHelp(command.spec)}\n`);
+    return 0;
+  }
+
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); // second signal: leave now
+    signalled = sig;
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await command.run(rest, controller.signal);
+    if (signalled) throw new Error('interrupted');
+    return 0;
+  } catch (err) {
+    if (signalled) {
+      process.stderr.write(`mp4forge: interrupted by ${signalled}\n`);
+      return signalled === 'SIGINT' ? 130 : 143;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const { message, exitCode } = describeFailure(err);
+    process.stderr.write(`mp4forge: ${oneLine(message)}\n`);
+    if (process.env.MP4FORGE_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = exitCode;
+  },
+);

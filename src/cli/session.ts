@@ -1,0 +1,140 @@
+// What `render` and `encode` share: the encoder/layout options, opening the output (a file or
+// stdout), the progress line, and the summary at the end.
+import { basename } from 'node:path';
+import type { Writable } from 'node:stream';
+import { createMp4Writer, type Mp4Writer, type Mp4WriterOptions } from '../writer.js';
+import type { Args, OptionSpec } from './args.js';
+import { asUsageError, UsageError } from './errors.js';
+import { ProgressBar } from './progress.js';
+
+/** Options of the output file and the H.264 encoder, common to render and encode. */
+export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'out', short: 'o', kind: { type: 'string' }, metavar: 'FILE', help: "Output MP4 file, or '-' for stdout.", required: true },
+  { name: 'layout', kind: { type: 'choice', choices: ['faststart', 'progressive', 'fragmented'] }, metavar: 'LAYOUT', help: 'moov first, moov last, or movie fragments.', defaultText: 'faststart' },
+  { name: 'qp', kind: { type: 'int' }, metavar: 'N', help: 'Constant quantiser, 10 (best) to 51 (smallest).', defaultText: '26' },
+  { name: 'kbps', kind: { type: 'number' }, metavar: 'N', help: 'Target bitrate in kbit/s instead of constant --qp.' },
+  { name: 'speed', kind: { type: 'int' }, metavar: 'N', help: 'Encoder speed, 0 (best compression) to 10 (fastest).', defaultText: '8' },
+  { name: 'gop', kind: { type: 'int' }, metavar: 'N', help: 'Keyframe interval in frames.', defaultText: '2 s of frames' },
+  { name: 'json', kind: { type: 'flag' }, help: 'Print a one-line JSON summary on stdout at the end.' },
+];
+
+export interface SessionIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean; columns?: number };
+}
+
+/** Summary printed at the end (`--json` prints exactly these fields). */
+export interface RunSummary {
+  frames: number;
+  durationSeconds: number;
+  bytes: number;
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** Frames per second of wall time. */
+  fps: number;
+  /** The output path, or '-' for stdout. */
+  output: string;
+  layout: string;
+}
+
+/**
+ * Runs one writer from option parsing to summary: validates the options (library rejections
+ * become usage errors), opens the output, feeds frames through `produce`, and on any failure
+ * aborts the writer so a half-written file is removed.
+ */
+export async function runWriter(
+  command: string,
+  args: Args,
+  io: SessionIo,
+  signal: AbortSignal,
+  base: Pick<Mp4WriterOptions, 'width' | 'height' | 'fps' | 'pixelFormat'>,
+  total: number | undefined,
+  produce: (writer: Mp4Writer) => Promise<void>,
+): Promise<RunSummary> {
+  const out = args.string('out') as string;
+  const json = args.flag('json');
+  const layout = (args.string('layout') ?? 'faststart') as NonNullable<Mp4WriterOptions['layout']>;
+  if (out === '-') {
+    if (json) throw new UsageError("--json cannot be used with --out -: stdout carries the MP4; write to a file to get the JSON summary", command);
+    if (io.stdout.isTTY) throw new UsageError('refusing to write an MP4 to a terminal; redirect stdout (--out - > file.mp4) or give --out FILE', command);
+  }
+  const video: NonNullable<Mp4WriterOptions['video']> = {};
+  const qp = args.int('qp');
+  const kbps = args.number('kbps');
+  const speed = args.int('speed');
+  const gop = args.int('gop');
+  if (qp !== undefined) video.qp = qp;
+  if (kbps !== undefined) video.kbps = kbps;
+  if (speed !== undefined) video.speed = speed;
+  if (gop !== undefined) video.gop = gop;
+
+  const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, total) : null;
+  const started = performance.now();
+  let writer: Mp4Writer;
+  try {
+    writer = await createMp4Writer({
+      ...base,
+      layout,
+      video,
+      output: out === '-' ? io.stdout : out,
+      signal,
+      ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
+    });
+  } catch (err) {
+    throw asUsageError(err, command);
+  }
+  try {
+    await produce(writer);
+    const result = await writer.finish();
+    bar?.clear();
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      frames: result.frames,
+      durationSeconds: result.durationSeconds,
+      bytes: result.bytes,
+      seconds: round(seconds, 3),
+      fps: round(seconds > 0 ? result.frames / seconds : 0, 2),
+      output: out,
+      layout,
+    };
+  } catch (err) {
+    bar?.clear();
+    await writer.abort(err).catch(() => {});
+    throw err;
+  }
+}
+
+/** Prints the summary: JSON on stdout with --json, else one human line on stderr. */
+export function printSummary(s: RunSummary, json: boolean, io: SessionIo): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const name = s.output === '-' ? 'stdout' : basename(s.output);
+  io.stderr.write(
+    `mp4forge: wrote ${name}: ${s.frames} frames, ${s.durationSeconds.toFixed(3)} s of video, ${formatBytes(s.bytes)} (${s.layout}) in ${s.seconds.toFixed(2)} s, ${s.fps.toFixed(1)} fps\n`,
+  );
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(2)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Lets signal handlers run during long stretches of synchronous encoding (WASM work between awaits is all microtasks). */
+export function makeYielder(everyMs = 50): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    const t = performance.now();
+    if (t - last < everyMs) return;
+    last = t;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+}
