@@ -4,11 +4,28 @@
  */
 export { Mp4ForgeError, isMp4ForgeError } from './errors.js';
 export type { Mp4ForgeErrorCode, Mp4ForgeErrorDetails } from './errors.js';
+
+// Writing MP4
 export { createMp4Writer } from './writer.js';
 export type { Mp4Writer, Mp4WriterOptions, Mp4WriterResult, Progress, FrameInput, ImageDataLike } from './writer.js';
 export type { FrameRate, VideoOptions } from './options.js';
 export type { Mp4Output } from './output.js';
+export type { AudioInput, AudioLength, AudioEncodeOptions } from './soundtrack.js';
 export type { Sink } from './mux/sink.js';
 export type { Layout } from './mux/types.js';
+
+// Frames
 export { toI420, bytesPerFrame } from './encode/convert.js';
 export type { PixelFormat, RgbPixelFormat } from './encode/convert.js';
+export { patterns, drawPattern } from './generate/patterns.js';
+export type { PatternName, FrameCallback } from './generate/patterns.js';
+export { readBarsCounter } from './generate/bars.js';
+
+// Audio
+export { audio } from './generate/audio.js';
+export type { ToneOptions, ChordOptions, NoiseBurstOptions, ClicksOptions, MelodyOptions, AudioCommonOptions } from './generate/audio.js';
+export type { PcmPullSource, PcmBufferSource, PcmSource } from './audio/pcm-source.js';
+export { PcmToMp3Encoder, encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELAY } from './audio/mp3-encoder.js';
+export type { Mp3EncodeOptions, Mp3EncodeSummary } from './audio/mp3-encoder.js';
+export { Mp3FrameParser, parseMp3, parseMp3Stream, describeMp3 } from './audio/mp3-parser.js';
+export type { Mp3Format, Mp3Frame, Mp3FrameInfo, Mp3Gapless, Mp3ParseResult, Mp3ParserStats, Mp3InfoFrame, Mp3LameTag } from './audio/mp3-parser.js';

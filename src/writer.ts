@@ -9,6 +9,7 @@ import type { Muxer } from './mux/muxer.js';
 import type { Layout, VideoTrackInfo } from './mux/types.js';
 import { resolveLayout, resolveVideo, type FrameRate, type ResolvedVideo, type VideoOptions } from './options.js';
 import { resolveOutput, type Mp4Output } from './output.js';
+import { Soundtrack, type AudioEncodeOptions, type AudioInput, type AudioLength } from './soundtrack.js';
 
 /** Progress after each frame. */
 export interface Progress {
@@ -43,13 +44,25 @@ export interface Mp4WriterOptions {
   video?: VideoOptions;
   /** Pixel layout of the buffers passed to addFrame. Default 'rgba'. ImageData is always RGBA. */
   pixelFormat?: PixelFormat;
+  /**
+   * A soundtrack: an MP3 (file path, bytes, ReadableStream or AsyncIterable of bytes) muxed as is,
+   * or PCM ({sampleRate, channels, pull(frames)}, {sampleRate, planes} or Float32Array[]) encoded to MP3.
+   */
+  audio?: AudioInput;
+  /** 'trim' (cut at the video end; default), 'full' (keep all audio) or 'loop' (repeat to fill the video). */
+  audioLength?: AudioLength;
+  /** MP3 encoding of PCM audio: kbps, channels, and the sample rate of a bare Float32Array[]. */
+  audioEncoding?: AudioEncodeOptions;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
 export interface Mp4WriterResult {
   frames: number;
+  /** Video duration in seconds. */
   durationSeconds: number;
+  /** The audio track, when there is one: its played duration (after gapless trimming and `audioLength`). */
+  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
   bytes: number;
   /** The file, when `output` was 'buffer'. */
   data?: Uint8Array;
@@ -65,6 +78,9 @@ export interface Mp4Writer {
   /** Frames accepted so far. */
   readonly frames: number;
 }
+
+const VIDEO = 0;
+const AUDIO = 1;
 
 const COLOUR = {
   // Generated pixels are sRGB; they are converted with the BT.601 matrix into limited range.
@@ -103,11 +119,19 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
     gop: video.gop,
     temporalDenoise: video.temporalDenoise,
   });
+  const audioLength = options.audioLength ?? 'trim';
+  if (!['trim', 'full', 'loop'].includes(audioLength)) {
+    encoder.close();
+    throw new Mp4ForgeError('INVALID_OPTION', `audioLength must be 'trim', 'full' or 'loop', got ${JSON.stringify(audioLength)}`);
+  }
+  let soundtrack: Soundtrack | null = null;
   let out;
   try {
+    if (options.audio !== undefined) soundtrack = await Soundtrack.open(options.audio, audioLength, options.audioEncoding);
     out = await resolveOutput(options.output);
   } catch (err) {
     encoder.close();
+    await soundtrack?.close();
     throw err;
   }
   const track: VideoTrackInfo = {
@@ -118,11 +142,13 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
     timescale: video.timescale,
     colour: COLOUR,
   };
+  const tracks = soundtrack ? [track, soundtrack.track] : [track];
   const muxer: Muxer =
     layout === 'fragmented'
-      ? new FragmentedMuxer({ sink: out.sink, tracks: [track] })
-      : new Mp4Muxer({ layout, sink: out.sink, tracks: [track], openSpool: out.openSpool });
-  return new WriterImpl(video, pixelFormat, encoder, muxer, out.memory, options);
+      ? new FragmentedMuxer({ sink: out.sink, tracks })
+      : new Mp4Muxer({ layout, sink: out.sink, tracks, openSpool: out.openSpool });
+  if (soundtrack) muxer.setEdit(AUDIO, soundtrack.edit(null));
+  return new WriterImpl(video, pixelFormat, encoder, muxer, soundtrack, out.memory, options);
 }
 
 class WriterImpl implements Mp4Writer {
@@ -146,6 +172,7 @@ class WriterImpl implements Mp4Writer {
     private readonly pixelFormat: PixelFormat,
     private readonly encoder: WasmH264Encoder,
     private readonly muxer: Muxer,
+    private readonly soundtrack: Soundtrack | null,
     private readonly memory: { data(): Uint8Array } | null,
     private readonly options: Mp4WriterOptions,
   ) {
@@ -183,13 +210,25 @@ class WriterImpl implements Mp4Writer {
     return this.enqueue(async () => {
       if (this.accepted === 0) throw new Mp4ForgeError('INVALID_OPTION', 'finish() was called before any frame was added; an MP4 needs at least one frame');
       await this.flushChunk();
-      await this.muxer.endTrack(0);
+      await this.muxer.endTrack(VIDEO);
+      const durationSeconds = (this.muxed * this.video.fpsDen) / this.video.fpsNum;
+      let audio: Mp4WriterResult['audio'];
+      const st = this.soundtrack;
+      if (st) {
+        await this.feedAudio(st.finished || this.options.audioLength === 'full' ? Infinity : durationSeconds);
+        await this.muxer.endTrack(AUDIO);
+        const edit = st.edit(durationSeconds);
+        this.muxer.setEdit(AUDIO, edit);
+        await st.close();
+        audio = { durationSeconds: (edit.duration ?? 0) / st.track.sampleRate, sampleRate: st.track.sampleRate, channels: st.track.channels, frames: this.audioFrames };
+      }
       const { bytes } = await this.muxer.finish();
       this.cleanup();
       this.state = 'closed';
       return {
         frames: this.muxed,
-        durationSeconds: (this.muxed * this.video.fpsDen) / this.video.fpsNum,
+        durationSeconds,
+        ...(audio ? { audio } : {}),
         bytes,
         ...(this.memory ? { data: this.memory.data() } : {}),
       };
@@ -264,8 +303,26 @@ class WriterImpl implements Mp4Writer {
 
   private async mux(frames: CodedFrame[]): Promise<void> {
     for (const f of frames) {
-      await this.muxer.addSample(0, { data: f.data, duration: this.video.frameDuration, sync: f.keyframe });
+      await this.muxer.addSample(VIDEO, { data: f.data, duration: this.video.frameDuration, sync: f.keyframe });
       this.muxed++;
+    }
+    // Keep the audio just ahead of the video so the muxer can interleave with little buffering.
+    if (this.soundtrack) await this.feedAudio((this.accepted * this.video.fpsDen) / this.video.fpsNum);
+  }
+
+  private audioFrames = 0;
+
+  /** Hands MP3 frames to the muxer until the audio covers `seconds` of presentation time (or ends). */
+  private async feedAudio(seconds: number): Promise<void> {
+    const st = this.soundtrack as Soundtrack;
+    while (!st.finished && st.coveredSeconds < seconds) {
+      const f = await st.next();
+      if (!f) {
+        await this.muxer.endTrack(AUDIO);
+        return;
+      }
+      await this.muxer.addSample(AUDIO, { data: f.data, duration: f.samples, sync: true });
+      this.audioFrames++;
     }
   }
 
@@ -304,6 +361,7 @@ class WriterImpl implements Mp4Writer {
   private cleanup(): void {
     this.options.signal?.removeEventListener('abort', this.onAbort);
     this.encoder.close();
+    void this.soundtrack?.close();
   }
 
   private async rejectClosed(call: string): Promise<never> {

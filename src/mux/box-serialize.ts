@@ -1,5 +1,5 @@
 // Serialisation of mp4box box objects, plus the payloads mp4box cannot write itself.
-import { DataStream, Endianness, BoxParser } from 'mp4box';
+import { Box, DataStream, Endianness, BoxParser } from 'mp4box';
 
 type AnyBox = { write(stream: DataStream): void; size: number };
 
@@ -10,18 +10,16 @@ export function serializeBoxes(boxes: AnyBox[]): Uint8Array {
   return new Uint8Array(stream.buffer, 0, stream.getPosition());
 }
 
-/**
- * A box whose payload we build by hand (`esds`, `colr`, `pasp`, `btrt` have no writer in mp4box).
- * mp4box's base `Box.write` emits `.data` after the header.
- */
+/** A box whose payload we build by hand (`esds`, `colr`, `pasp`, `btrt` have no writer in mp4box). */
 export function rawBox(type: string, payload: Uint8Array): AnyBox {
-  const Ctor = (BoxParser.box as unknown as Record<string, new () => AnyBox & { data?: Uint8Array }>)[type];
-  const box = Ctor ? new Ctor() : (Object.assign(new (BoxParser.box as unknown as { Box: new () => AnyBox })['Box'](), { type }) as AnyBox);
-  (box as { data?: Uint8Array }).data = payload;
-  // Subclasses with parse-only code still inherit Box.write; make sure nothing else is emitted.
-  (box as { write: AnyBox['write'] }).write = function (this: AnyBox & { data: Uint8Array; writeHeader(s: DataStream): void }, stream: DataStream) {
+  const Ctor = (BoxParser.box as unknown as Record<string, new () => AnyBox>)[type];
+  if (!Ctor) throw new Error(`internal: mp4box has no box class '${type}'`);
+  const box = new Ctor() as AnyBox & { data: Uint8Array };
+  box.data = payload;
+  // Always the plain 8-byte header: for full boxes (esds) the payload carries version and flags.
+  box.write = function (this: AnyBox & { data: Uint8Array }, stream: DataStream) {
     this.size = this.data.length;
-    this.writeHeader(stream);
+    Box.prototype.writeHeader.call(this as unknown as Box, stream);
     stream.writeUint8Array(this.data);
   };
   return box;
