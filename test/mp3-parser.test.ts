@@ -149,7 +149,8 @@ describe('ffmpeg/libmp3lame corpus against ffprobe', () => {
     });
   });
 
-  it('gapless: LAME-tag delay/padding give exactly the samples ffmpeg decodes and the source had', async () => {
+  it('gapless: LAME-tag delay/padding give exactly the samples ffmpeg decodes', async () => {
+    const offBySource: string[] = [];
     await pool(corpus.files, 2, async (f) => {
       const r = parseMp3(f.bytes);
       const decoded = await decodedSamples(f.path, f.channels);
@@ -159,7 +160,11 @@ describe('ffmpeg/libmp3lame corpus against ffprobe', () => {
         expect(r.gapless, f.name).not.toBeNull();
         expect(r.infoFrame!.lame!.encoder, f.name).toMatch(/^(LAME|Lavc|Lavf)/);
         expect(r.playableSamples, f.name).toBe(decoded);
-        expect(r.playableSamples, f.name).toBe(f.sourceSamples);
+        // The tag is only as right as the encoder made it: FFmpeg 2018's muxer overstates the
+        // padding-trimmed length for some inputs (e.g. 25391 vs 25358 source samples at 11.025 kHz,
+        // 2.3 s), always by less than one frame. We report what the tag says, like every decoder.
+        expect(Math.abs(r.playableSamples - f.sourceSamples), f.name).toBeLessThan(r.format.samplesPerFrame);
+        if (r.playableSamples !== f.sourceSamples) offBySource.push(`${f.name}: ${r.playableSamples} vs ${f.sourceSamples} source samples`);
         const p = await probeAudio(f.path);
         expect(p.start_time, f.name).toBeCloseTo((r.gapless!.encoderDelay + 529) / f.sampleRate, 5);
       } else {
@@ -169,6 +174,7 @@ describe('ffmpeg/libmp3lame corpus against ffprobe', () => {
         expect(decoded, f.name).toBe(r.totalSamples);
       }
     });
+    if (offBySource.length) console.log(`LAME tags (written by ffmpeg) off from the source length:\n  ${offBySource.join('\n  ')}`);
   });
 
   it('bitrate summary: CBR files show the requested bitrate, VBR/ABR files vary', () => {
@@ -254,7 +260,7 @@ describe('tags', () => {
     const r = parseMp3(bytes);
     const orig = parseMp3(f.bytes);
     expect(positions(r.frames)).toEqual(positions(orig.frames).map((p) => ({ pos: p.pos + tag.length, size: p.size })));
-    expect(positions(r.frames)).toEqual(await probePacketPositions(path));
+    expect(positions(r.frames)).toEqual(await probePacketPositions(path)); // a leading tag ffprobe does skip
     expect(r.tags.map((t) => [t.kind, t.version, t.offset, t.size])).toEqual([
       ['id3v2', '2.3', 0, tag.length],
       ['id3v2', '2.4', tag.length, leadingId3Size(f.bytes)],
@@ -287,13 +293,17 @@ describe('tags', () => {
     const raw = stripId3(a.bytes);
     const tag = id3v23WithPicture(fakeSyncPayload(20000, 3));
     const bytes = concat(raw, tag, raw);
-    const path = await corpus.write('mid-tag.mp3', bytes);
-    const r = parseMp3(bytes);
-    expect(positions(r.frames)).toEqual(await probePacketPositions(path));
-    // The second copy's Info frame sits mid-stream, where it is an ordinary (silent) frame to a decoder.
-    const one = parseMp3(raw);
-    expect(r.frames.length).toBe(2 * one.frames.length + 1);
+        const r = parseMp3(bytes);
+    // Oracle: ffprobe's packets for the untagged file. The second copy's Info frame sits mid-stream,
+    // where it is an ordinary (silent) frame to a decoder, so it counts there.
+    const one = await probePacketPositions(a.path);
+    const shift = (k: number) => (p: { pos: number; size: number }) => ({ pos: p.pos - leadingId3Size(a.bytes) + k, size: p.size });
+    const info = { pos: raw.length + tag.length, size: one[0].pos - leadingId3Size(a.bytes) };
+    const expected = [...one.map(shift(0)), info, ...one.map(shift(raw.length + tag.length))];
+    expect(positions(r.frames)).toEqual(expected);
     expect(r.tags.map((t) => t.offset)).toEqual([raw.length]);
+    // (ffprobe on this file is no oracle: it does not step over an ID3v2 tag in mid-stream and
+    // returns packets made from the false syncs inside the picture.)
   });
 
   it('skips APEv2 (header + footer, binary item with false syncs) and ID3v1 at the end', async () => {
@@ -301,10 +311,9 @@ describe('tags', () => {
     const ape = apeTag({ header: true, binary: fakeSyncPayload(5000, 9) });
     const v1 = id3v1();
     const bytes = concat(f.bytes, ape, v1);
-    const path = await corpus.write('ape-id3v1.mp3', bytes);
     const r = parseMp3(bytes);
-    expect(positions(r.frames)).toEqual(positions(parseMp3(f.bytes).frames));
-    expect(positions(r.frames)).toEqual(await probePacketPositions(path));
+    // Oracle: ffprobe on the untagged file (ffprobe would packetise the false syncs in the APE item).
+    expect(positions(r.frames)).toEqual(await probePacketPositions(f.path));
     expect(r.tags.slice(1).map((t) => [t.kind, t.offset, t.size])).toEqual([
       ['apev2', f.bytes.length, ape.length],
       ['id3v1', f.bytes.length + ape.length, 128],
@@ -313,12 +322,12 @@ describe('tags', () => {
     expectSameFrames(r.frames, parseChunked(bytes, () => 333).frames, 'ape chunked');
   });
 
-  it('recognises a header-less APE tag by its footer and counts its items as tag, not junk', () => {
+  it('walks a header-less APE tag (items with false syncs) to its footer instead of scanning it', async () => {
     const f = corpus.byName('cbr128-44k-mono');
     const ape = apeTag({ header: false, binary: fakeSyncPayload(3000, 11) });
     const bytes = concat(f.bytes, ape, id3v1());
     const r = parseMp3(bytes);
-    expect(r.frames.length).toBe(parseMp3(f.bytes).frames.length);
+    expect(positions(r.frames)).toEqual(await probePacketPositions(f.path));
     expect(r.tags.slice(1).map((t) => [t.kind, t.offset, t.size])).toEqual([
       ['apev2', f.bytes.length, ape.length],
       ['id3v1', f.bytes.length + ape.length, 128],
@@ -331,9 +340,9 @@ describe('tags', () => {
     const f = corpus.byName('vbr9-44k-stereo');
     for (const [kind, lyr] of [['lyrics3v2', lyrics3v2()], ['lyrics3v1', lyrics3v1()]] as const) {
       const bytes = concat(f.bytes, lyr, id3v1());
-      const path = await corpus.write(`${kind}.mp3`, bytes);
       const r = parseMp3(bytes);
-      expect(positions(r.frames), kind).toEqual(await probePacketPositions(path));
+      // Oracle: ffprobe on the untagged file (ffprobe returns the Lyrics3 + ID3v1 bytes as one last packet).
+      expect(positions(r.frames), kind).toEqual(await probePacketPositions(f.path));
       expect(r.tags.slice(1).map((t) => [t.kind, t.offset, t.size]), kind).toEqual([
         [kind, f.bytes.length, lyr.length],
         ['id3v1', f.bytes.length + lyr.length, 128],

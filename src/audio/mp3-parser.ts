@@ -40,6 +40,7 @@ import {
   NO_TAG,
   type TagProbe,
   findLyrics3End,
+  probeApeItem,
   probeTag,
 } from './mp3-tags.js';
 
@@ -108,16 +109,18 @@ export interface Mp3ParserStats {
 
 const EMPTY = new Uint8Array(0);
 // Bytes of a new chunk joined to the kept tail; more than the parser ever needs to decide anything
-// (two frames of look-ahead plus a tag probe, < 6.1 KiB; a free-format probe, < 4.2 KiB).
+// (two frames of look-ahead plus a tag probe, < 6.1 KiB; a free-format probe, < 5.8 KiB).
 const JOIN_BYTES = 16384;
-// Free-format frames are confirmed by the next identical header within this window.
-const FREE_FORMAT_WINDOW = 4096;
+// Free-format frames are confirmed by two more headers at a steady spacing no larger than the
+// longest free-format frame (640 kbit/s Layer III at 32 kHz: 2880 bytes).
+const FREE_FORMAT_WINDOW = 2890;
 
 const BOUNDARY = 0; // at a frame/tag boundary
 const SKIP = 1; // stepping over a tag of known size
 const LYRICS = 2; // inside a Lyrics3 tag, looking for its end
 const RESYNC = 3; // scanning junk for a confirmed sync or a tag
 const DONE = 4; // end of input processed
+const APE_ITEMS = 5; // walking the items of an APE tag written without a header, up to its footer
 
 const YES = 1;
 const NO = 0;
@@ -158,7 +161,9 @@ export class Mp3FrameParser {
   private tail: Uint8Array = EMPTY;
   private mode = BOUNDARY;
   private skipLeft = 0;
+  private afterSkip = BOUNDARY;
   private skippingTag: Mp3TagInfo | null = null;
+  private apeStart = 0;
   private lyricsStart = 0;
   private lyricsScan = 0;
   private junkStart = -1;
@@ -373,6 +378,9 @@ export class Mp3FrameParser {
         case RESYNC:
           more = this.resync(buf, p, n, base, final, out);
           break;
+        case APE_ITEMS:
+          more = this.apeItems(buf, p, n, base, final);
+          break;
         default:
           return;
       }
@@ -444,7 +452,7 @@ export class Mp3FrameParser {
     const spf = this.spf;
     let w = readHeaderWord(buf, p);
     let len = LEN[(((w >>> 17) & 0xf) << 7) | ((w >>> 9) & 0x7f)];
-    if (!this.firstFrameSeen) {
+    if (!this.firstFrameSeen || this._channelMode === null) {
       const next = p + len;
       if (next + 4 > n) return p;
       const w2 = readHeaderWord(buf, next);
@@ -511,6 +519,17 @@ export class Mp3FrameParser {
       this.pos = base + next;
       return true;
     }
+    // An APE tag without a header starts with its items; walk them to the footer rather than
+    // scanning them (binary items such as cover art can hold anything).
+    const item = probeApeItem(buf, next, n, final);
+    if (item < 0) return false;
+    if (item > 0) {
+      this.emit(base + p, len, w, buf.subarray(p, next), out);
+      this.pos = base + next;
+      this.apeStart = base + next;
+      this.mode = APE_ITEMS;
+      return true;
+    }
     if (next + 4 > n && !final) return false;
     // Something else follows: keep the frame until a resync shows whether it was complete.
     this.hold({ offset: base + p, size: len, word: w, data: buf.subarray(p, next) }, base + p);
@@ -552,14 +571,20 @@ export class Mp3FrameParser {
     return YES;
   }
 
-  /** A free-format header is taken as real when another one of the same stream follows soon. */
+  /**
+   * A free-format header is taken as real when two more of the same stream follow at a steady
+   * spacing (free-format frames all have one size, ± the padding slot).
+   */
   private freeFormatAt(buf: Uint8Array, p: number, n: number, final: boolean, w: number): number {
+    if (p + 2 * FREE_FORMAT_WINDOW + 8 > n && !final) return NEED;
+    const isFree = (q: number): boolean => q >= 0 && q + 4 <= n && buf[q] === 0xff && sameStream(readHeaderWord(buf, q), w) && frameLengthOf(readHeaderWord(buf, q)) < 0;
+    const slot = ((w >>> 17) & 3) === 3 ? 4 : 1;
     const end = Math.min(n - 4, p + FREE_FORMAT_WINDOW);
-    for (let q = buf.indexOf(0xff, p + 4); q >= 0 && q <= end; q = buf.indexOf(0xff, q + 1)) {
-      const w2 = readHeaderWord(buf, q);
-      if (sameStream(w2, w) && frameLengthOf(w2) < 0) return YES;
+    for (let q = buf.indexOf(0xff, p + 21); q >= 0 && q <= end; q = buf.indexOf(0xff, q + 1)) {
+      if (!isFree(q)) continue;
+      const d = q - p;
+      if (isFree(q + d) || isFree(q + d - slot) || isFree(q + d + slot)) return YES;
     }
-    if (p + FREE_FORMAT_WINDOW + 4 > n && !final) return NEED;
     return NO;
   }
 
@@ -591,7 +616,6 @@ export class Mp3FrameParser {
     if (!this.firstFrameSeen) {
       this.firstFrameSeen = true;
       const h = decodeMp3Header(w)!;
-      this._channelMode = h.channelMode;
       const info = parseInfoFrame(data, h, offset);
       if (info) {
         this._info = info;
@@ -599,6 +623,7 @@ export class Mp3FrameParser {
         return;
       }
     }
+    if (this._channelMode === null) this._channelMode = decodeMp3Header(w)!.channelMode;
     out.push({ offset, size, samples: this.spf, data });
     this.frameCount++;
     this.audioBytes += size;
@@ -625,7 +650,33 @@ export class Mp3FrameParser {
     this.tagBytes += info.size;
     this.skippingTag = info;
     this.skipLeft = skip;
+    this.afterSkip = BOUNDARY;
     this.mode = SKIP;
+  }
+
+  private apeItems(buf: Uint8Array, p: number, n: number, base: number, final: boolean): boolean {
+    const t = probeTag(buf, p, n, final, false);
+    if (t === NEED_MORE) return false;
+    if (t !== NO_TAG) {
+      if ((t.kind === 'apev2' || t.kind === 'apev1') && t.footer && base + p + 32 - t.tagSize === this.apeStart) {
+        this.recordTag({ kind: t.kind, offset: this.apeStart, size: base + p + 32 - this.apeStart, version: t.version }, 32);
+        return true;
+      }
+    } else {
+      const item = probeApeItem(buf, p, n, final);
+      if (item < 0) return false;
+      if (item > 0) {
+        this.skipLeft = item;
+        this.skippingTag = null;
+        this.afterSkip = APE_ITEMS;
+        this.mode = SKIP;
+        return true;
+      }
+    }
+    // The items did not end in a matching footer: not an APE tag after all. Its bytes are junk.
+    this.junkStart = this.apeStart;
+    this.mode = RESYNC;
+    return true;
   }
 
   private skip(p: number, n: number, base: number, final: boolean): boolean {
@@ -633,16 +684,21 @@ export class Mp3FrameParser {
     if (this.skipLeft <= avail) {
       this.pos = base + p + this.skipLeft;
       this.skipLeft = 0;
-      this.mode = BOUNDARY;
+      this.mode = this.afterSkip;
       return true;
     }
     this.skipLeft -= avail;
     this.pos = base + n;
     if (final) {
-      const t = this.skippingTag!;
-      t.size -= this.skipLeft;
-      t.truncated = true;
-      this.tagBytes -= this.skipLeft;
+      const t = this.skippingTag;
+      if (this.afterSkip === APE_ITEMS || !t) {
+        // Cut inside what looked like APE items: no footer, so not a tag.
+        this.junkBytes += base + n - this.apeStart;
+      } else {
+        t.size -= this.skipLeft;
+        t.truncated = true;
+        this.tagBytes -= this.skipLeft;
+      }
       this.skipLeft = 0;
       this.mode = DONE;
     }
@@ -708,7 +764,12 @@ export class Mp3FrameParser {
             return true;
           }
         } else if (len < 0) {
-          this.freeFormatHeaders++;
+          const c = this.freeFormatAt(buf, p, n, final, w);
+          if (c === NEED) {
+            this.pos = base + p;
+            return false;
+          }
+          if (c === YES) this.freeFormatHeaders++;
         }
       } else if (b === 0x49 || b === 0x41 || b === 0x4c || b === 0x54) {
         const t = probeTag(buf, p, n, final, true, this.isStreamHeaderAt);

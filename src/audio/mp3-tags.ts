@@ -194,3 +194,24 @@ export function findLyrics3End(
   }
   return null;
 }
+
+/**
+ * Checks for an APEv2 item at p (used after the last frame, where a tag written without a header
+ * begins directly with its items): value size (u32 LE, < 16 MiB), flags (u32 LE, only read-only
+ * and a non-reserved type), a key of 2–255 printable ASCII bytes, NUL. Returns the item's total
+ * length, 0 when no item starts here, or -1 when more bytes are needed.
+ */
+export function probeApeItem(buf: Uint8Array, p: number, n: number, final: boolean): number {
+  if (p + 8 > n) return final ? 0 : -1;
+  const valueSize = readU32LE(buf, p);
+  const flags = readU32LE(buf, p + 4);
+  if (valueSize > 0x1000000 || (flags & ~7) !== 0 || ((flags >> 1) & 3) === 3) return 0;
+  for (let k = 0; k < 256; k++) {
+    const i = p + 8 + k;
+    if (i >= n) return final ? 0 : -1;
+    const c = buf[i];
+    if (c === 0) return k >= 2 ? 8 + k + 1 + valueSize : 0;
+    if (c < 0x20 || c > 0x7e) return 0;
+  }
+  return 0;
+}

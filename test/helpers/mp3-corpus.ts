@@ -54,7 +54,7 @@ export const CORPUS_SPECS: CorpusSpec[] = [
   spec('vbr9-8k-mono', 8000, 1, 2.7, ['-q:a', '9']),
   spec('vbr0-48k-stereo-noxing', 48000, 2, 3, ['-q:a', '0'], false),
   spec('vbr5-16k-stereo', 16000, 2, 2.5, ['-q:a', '5']),
-  spec('vbr4-11k-stereo', 11025, 2, 2.3, ['-q:a', '4']),
+  spec('vbr4-11k-stereo', 11025, 2, 2.4, ['-q:a', '4']),
   spec('vbr2-32k-mono-noxing', 32000, 1, 2, ['-q:a', '2'], false),
   spec('abr128-44k-stereo', 44100, 2, 3, ['-abr', '1', '-b:a', '128k']),
   spec('abr128-48k-stereo-noxing', 48000, 2, 3, ['-abr', '1', '-b:a', '128k'], false),
@@ -82,7 +82,7 @@ async function encode(s: CorpusSpec, dir: string): Promise<CorpusFile> {
   const path = join(dir, `${s.name}.${ext}`);
   const r = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', sourceFilter(s), '-c:a', s.codec ?? 'libmp3lame', ...s.args, path]);
   if (r.code !== 0) throw new Error(`ffmpeg failed for ${s.name}: ${r.stderr}`);
-  return { ...s, path, bytes: new Uint8Array(readFileSync(path)), sourceSamples: Math.round(s.sampleRate * s.seconds) };
+  return { ...s, path, bytes: new Uint8Array(readFileSync(path)), sourceSamples: Math.round(s.sampleRate * s.seconds + 1e-6) };
 }
 
 /** Runs tasks with at most `limit` in flight (2 cores). */
