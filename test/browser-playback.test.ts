@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { chromiumAvailable, launchChromium, PLAYBACK_PAGE, requireBrowser, serveDir, type PlaybackReport } from './helpers/browser.js';
 import { renderClip, tmpFile, workDir } from './helpers/render.js';
+import { audio } from '../src/index.js';
 
 describe.runIf(chromiumAvailable || requireBrowser)('Chromium playback', () => {
   let browser: Browser;
@@ -32,6 +33,25 @@ describe.runIf(chromiumAvailable || requireBrowser)('Chromium playback', () => {
     expect(report.videoWidth).toBe(320);
     expect(report.duration).toBeCloseTo(2, 2);
     expect(report.currentTime).toBeCloseTo(2, 2);
+    expect(report.totalVideoFrames).toBe(frames);
+  });
+
+  it.each(['faststart', 'fragmented'] as const)('plays H.264 + MP3 (%s) with audio decoded and currentTime reaching the end', async (layout) => {
+    const frames = 60;
+    const { result } = await renderClip(
+      { width: 320, height: 240, fps: 30, layout, video: { gop: 30 }, audio: audio.melody({ seconds: 5 }), audioLength: 'trim' },
+      frames,
+      'plasma',
+    );
+    writeFileSync(tmpFile(`play-av-${layout}.mp4`), result.data as Uint8Array);
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/play.html`);
+    const report = (await page.evaluate(`window.play('/play-av-${layout}.mp4')`)) as PlaybackReport;
+    await page.close();
+    expect(report.error).toBeNull();
+    expect(report.ended).toBe(true);
+    expect(report.audioDecodedBytes).toBeGreaterThan(0);
+    expect(report.currentTime).toBeGreaterThanOrEqual(2 - 0.05);
     expect(report.totalVideoFrames).toBe(frames);
   });
 });
