@@ -160,10 +160,10 @@ function unknownOption(shown: string, spec: CommandSpec): string {
   return `unknown option ${shown} for '${spec.name}'${guess ? ` (did you mean ${guess}?)` : ''}; valid options: ${names.join(', ')}`;
 }
 
-/** The candidate within edit distance 2 of `word`, if any. */
+/** The candidate within edit distance 2 of `word` (and under a third of its length), if any. */
 function closest(word: string, candidates: readonly string[]): string | null {
   let best: string | null = null;
-  let bestD = 3;
+  let bestD = Math.min(3, Math.ceil(word.length / 3));
   for (const c of candidates) {
     const d = editDistance(word, c);
     if (d < bestD) {

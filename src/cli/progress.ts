@@ -6,7 +6,7 @@ import type { Progress } from '../writer.js';
 /** The part of a TTY write stream the bar uses. */
 export interface ProgressOutput {
   write(text: string): unknown;
-  /** Terminal width; 80 when unknown. */
+  /** Terminal width; 80 when unknown or 0 (a pty without a size). */
   columns?: number;
 }
 
@@ -30,7 +30,7 @@ export class ProgressBar {
     const last = this.total !== undefined && p.frames >= this.total;
     if (!last && t - this.lastDraw < this.intervalMs) return;
     this.lastDraw = t;
-    this.out.write(CLEAR_LINE + formatProgress(p, this.total, this.out.columns ?? 80));
+    this.out.write(CLEAR_LINE + formatProgress(p, this.total, this.out.columns || 80));
     this.drawn = true;
   }
 
@@ -52,7 +52,7 @@ export function formatProgress(p: Progress, total: number | undefined, columns: 
   const mb = `${(p.bytes / 1e6).toFixed(2)} MB`;
   const room = Math.max(20, columns - 1);
   if (total === undefined || total <= 0) {
-    return fit([`${p.frames} frames`, `${p.seconds.toFixed(2)} s`, fps, mb], room);
+    return fit([`${p.frames} frame${p.frames === 1 ? "" : "s"}`, `${p.seconds.toFixed(2)} s`, fps, mb], room);
   }
   const ratio = Math.min(1, p.frames / total);
   const pct = `${Math.floor(ratio * 100)}%`.padStart(4);

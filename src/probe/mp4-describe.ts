@@ -42,7 +42,7 @@ function sameRun(t: readonly string[], a: number, b: number, unit: number): bool
   return true;
 }
 
-function trackLine(t: Mp4ProbeTrack): string[] {
+function trackLine(t: Mp4ProbeTrack, movieTimescale: number): string[] {
   const head = [`Track ${t.id}: ${t.type} ${t.codec}`];
   if (t.width !== undefined) head.push(`${t.width}×${t.height}`);
   if (t.frameRate) {
@@ -55,7 +55,12 @@ function trackLine(t: Mp4ProbeTrack): string[] {
     `  ${t.samples} samples (${t.keyframes} keyframe${t.keyframes === 1 ? '' : 's'}), ${t.durationSeconds.toFixed(3)} s (${t.mediaDuration} ticks at timescale ${t.timescale}), ${bytes(t.bytes)}, ${rate(t.bitrate)}`,
   );
   if (t.editList) {
-    const edits = t.editList.map((e) => (e.mediaTime === -1 ? `empty ${e.segmentDuration}` : `${e.segmentDuration} from media time ${e.mediaTime}${e.mediaRate !== 1 ? ` at rate ${e.mediaRate}` : ''}`));
+    const secs = (ticks: number, scale: number) => (scale > 0 ? `${(ticks / scale).toFixed(3)} s` : `${ticks} ticks`);
+    const edits = t.editList.map((e) =>
+      e.mediaTime === -1
+        ? `empty ${secs(e.segmentDuration, movieTimescale)}`
+        : `play ${secs(e.segmentDuration, movieTimescale)} from media time ${e.mediaTime} (${secs(e.mediaTime, t.timescale)})${e.mediaRate !== 1 ? ` at rate ${e.mediaRate}` : ''}`,
+    );
     lines.push(`  Edit list: ${edits.join('; ')}`);
   }
   return lines;
@@ -69,7 +74,7 @@ export function describeMp4(r: Mp4ProbeResult): string {
     `Duration: ${r.durationSeconds.toFixed(3)} s (movie timescale ${r.timescale})`,
     `Boxes: ${summarizeBoxes(r.boxes.map((b) => b.type))}`,
   ];
-  for (const t of r.tracks) lines.push(...trackLine(t));
+  for (const t of r.tracks) lines.push(...trackLine(t, r.timescale));
   if (r.tracks.length === 0) lines.push('No tracks');
   return lines.join('\n');
 }

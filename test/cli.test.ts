@@ -1,0 +1,567 @@
+// The `mp4forge` command line, run as a child process exactly as users run it (node dist/cli.js),
+// with outputs checked by ffprobe/ffmpeg and the independent ISO-BMFF validator. `npm test` builds
+// dist/ first; run `npx tsup` before running this file alone.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { commandHelp, parseArgs, type CommandSpec } from '../src/cli/args.js';
+import { renderSpec } from '../src/cli/commands/render.js';
+import { CliError, UsageError } from '../src/cli/errors.js';
+import { readFrames } from '../src/cli/frame-reader.js';
+import { clock, formatProgress, ProgressBar } from '../src/cli/progress.js';
+import { toI420 } from '../src/encode/convert.js';
+import { readBarsCounter } from '../src/generate/bars.js';
+import { drawPattern } from '../src/generate/patterns.js';
+import { summarizeBoxes } from '../src/probe/mp4-describe.js';
+import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
+import { assertValidIsoBmff } from './helpers/iso-validate.js';
+import { decodeRgbFrames, ffmpegSync, ffprobe, ffprobePackets } from './helpers/oracles.js';
+import { tmpFile } from './helpers/render.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const PKG = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const W = 160;
+const H = 96;
+
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsup\` (npm test builds it) before this test file`);
+
+interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs the built CLI; `input` chunks are written to stdin one by one, honouring backpressure. */
+function cli(args: string[], input?: Uint8Array[] | Uint8Array, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MP4FORGE_DEBUG: '', ...env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    child.stdin.on('error', () => {}); // the CLI may exit before reading everything (that is under test)
+    void (async () => {
+      const chunks = input === undefined ? [] : input instanceof Uint8Array ? [input] : input;
+      for (const c of chunks) {
+        if (!child.stdin.write(c)) await new Promise((r) => child.stdin.once('drain', r));
+      }
+      child.stdin.end();
+    })();
+  });
+}
+
+/** Runs a shell pipeline (for producers such as python3 writing into the CLI). */
+function shell(script: string, env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+/** stderr must be exactly one `mp4forge: ...` line with no stack trace. */
+function expectOneErrorLine(r: CliRun): string {
+  const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^mp4forge: /);
+  expect(r.stderr).not.toMatch(/^\s+at /m); // a stack frame line
+  return lines[0];
+}
+
+function barsFrames(n: number, width = W, height = H): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const rgba = new Uint8Array(width * height * 4);
+    drawPattern('bars', rgba, width, height, i);
+    frames.push(rgba);
+  }
+  return frames;
+}
+
+/** Concatenates frames and re-cuts them into chunks of awkward sizes, so frames straddle chunks. */
+function rechunk(frames: Uint8Array[], sizes: number[]): Uint8Array[] {
+  const all = Buffer.concat(frames);
+  const out: Uint8Array[] = [];
+  for (let o = 0, k = 0; o < all.length; k++) {
+    const n = Math.min(sizes[k % sizes.length], all.length - o);
+    out.push(all.subarray(o, o + n));
+    o += n;
+  }
+  return out;
+}
+
+async function expectBarsCounters(file: string, n: number): Promise<void> {
+  const decoded = await decodeRgbFrames(file, W, H);
+  expect(decoded).toHaveLength(n);
+  expect(decoded.map((f) => readBarsCounter(f, 3, W, H))).toEqual(Array.from({ length: n }, (_, i) => i));
+}
+
+function topLevel(file: string): string[] {
+  return assertValidIsoBmff(file).boxes.map((b) => b.type);
+}
+
+async function keyPackets(file: string): Promise<{ total: number; keys: number }> {
+  const packets = await ffprobePackets(file);
+  return { total: packets.length, keys: packets.filter((p) => p.flags.includes('K')).length };
+}
+
+const hasPython = spawnSync('python3', ['-c', 'import sys'], { stdio: 'ignore' }).status === 0;
+
+describe('mp4forge render', () => {
+  for (const layout of ['faststart', 'progressive', 'fragmented'] as const) {
+    it(`writes a ${layout} file that ffprobe reads as 30 frames at 30 fps, and probe agrees`, async () => {
+      const out = tmpFile(`cli-render-${layout}.mp4`);
+      const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--fps', '30', '--frames', '30', '--pattern', 'bars', '--layout', layout, '--gop', '10', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toMatch(/^mp4forge: wrote cli-render-.*: 30 frames, 1\.000 s of video, .* \((faststart|progressive|fragmented)\) in .* fps\n$/);
+
+      const p = await ffprobe(out, { count: true });
+      const v = p.streams[0];
+      expect(v.codec_name).toBe('h264');
+      expect([v.width, v.height]).toEqual([W, H]);
+      expect(v.nb_read_frames).toBe('30');
+      expect(v.r_frame_rate).toBe('30/1');
+
+      const boxes = topLevel(out);
+      if (layout === 'fragmented') expect(boxes).toContain('moof');
+      else expect(boxes.indexOf('moov') < boxes.indexOf('mdat')).toBe(layout === 'faststart');
+
+      const probe = await cli(['probe', out, '--json']);
+      expect(probe.code, probe.stderr).toBe(0);
+      const info = JSON.parse(probe.stdout.toString()) as Awaited<ReturnType<typeof probeMp4>>;
+      expect(info.layout).toBe(layout);
+      const { total, keys } = await keyPackets(out);
+      expect(info.tracks).toHaveLength(1);
+      expect(info.tracks[0]).toMatchObject({ type: 'video', width: W, height: H, samples: total, keyframes: keys });
+      expect(keys).toBe(3); // --gop 10 over 30 frames
+      expect(info.tracks[0].frameRate).toMatchObject({ num: 30, den: 1, constant: true });
+      expect(info.durationSeconds).toBeCloseTo(Number(p.format.duration), 2);
+
+      const text = await cli(['probe', out]);
+      expect(text.code).toBe(0);
+      expect(text.stdout.toString()).toContain(`Layout: ${layout}`);
+      expect(text.stdout.toString()).toContain(`${total} samples (${keys} keyframes)`);
+      await expectBarsCounters(out, 30);
+    });
+  }
+
+  it('keeps 30000/1001 exact', async () => {
+    const out = tmpFile('cli-ntsc.mp4');
+    const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--fps', '30000/1001', '--frames', '30', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.toString()) as { durationSeconds: number };
+    expect(summary.durationSeconds).toBeCloseTo(1.001, 6);
+    const v = (await ffprobe(out, { count: true })).streams[0];
+    expect(v.r_frame_rate).toBe('30000/1001');
+    expect(v.nb_read_frames).toBe('30');
+    expect(Number(v.duration)).toBeCloseTo(1.001, 3);
+    const info = JSON.parse((await cli(['probe', out, '--json'])).stdout.toString()) as Awaited<ReturnType<typeof probeMp4>>;
+    expect(info.tracks[0].frameRate).toMatchObject({ num: 30000, den: 1001 });
+  });
+
+  it('--json prints exactly one JSON line on stdout and nothing on stderr', async () => {
+    const out = tmpFile('cli-json.mp4');
+    const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '12', '--pattern', 'noise', '--seed', '7', '--qp', '30', '--speed', '10', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const text = r.stdout.toString();
+    expect(text.endsWith('\n') && text.indexOf('\n') === text.length - 1).toBe(true);
+    const s = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['frames', 'durationSeconds', 'bytes', 'seconds', 'fps', 'output']));
+    expect(s).toMatchObject({ frames: 12, durationSeconds: 0.4, bytes: statSync(out).size, output: out, layout: 'faststart' });
+    expect(s.seconds as number).toBeGreaterThan(0);
+    expect(s.fps as number).toBeGreaterThan(0);
+  });
+
+  it('--out - streams a file ffprobe accepts (faststart through a spool, and fragmented)', async () => {
+    for (const layout of ['faststart', 'fragmented']) {
+      const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '30', '--layout', layout, '--out', '-']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^mp4forge: wrote stdout: 30 frames/);
+      const file = tmpFile(`cli-stdout-${layout}.mp4`);
+      writeFileSync(file, r.stdout);
+      const boxes = topLevel(file);
+      if (layout === 'faststart') expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+      else expect(boxes).toContain('moof');
+      expect((await ffprobe(file, { count: true })).streams[0].nb_read_frames).toBe('30');
+      await expectBarsCounters(file, 30);
+    }
+  });
+});
+
+describe('mp4forge encode', () => {
+  it('encodes rgba frames piped through stdin in chunks that split frames', async () => {
+    const frames = barsFrames(24);
+    const out = tmpFile('cli-encode-rgba.mp4');
+    // 7 KiB, 100 KiB and 1 byte pieces: frames (60 KiB) start mid-chunk and span several chunks.
+    const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--pix-fmt', 'rgba', '--fps', '24', '--out', out, '--json'], rechunk(frames, [7 * 1024, 100 * 1024, 1]));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ frames: 24, durationSeconds: 1 });
+    const v = (await ffprobe(out, { count: true })).streams[0];
+    expect(v.nb_read_frames).toBe('24');
+    expect(v.r_frame_rate).toBe('24/1');
+    await expectBarsCounters(out, 24);
+  });
+
+  it('encodes rgb24 and yuv420p input, from stdin and from --input FILE', async () => {
+    const rgba = barsFrames(20);
+    const rgb24 = rgba.map((f) => {
+      const o = new Uint8Array(W * H * 3);
+      for (let p = 0, s = 0; p < o.length; p += 3, s += 4) o.set(f.subarray(s, s + 3), p);
+      return o;
+    });
+    const yuv = rgba.map((f) => {
+      const o = new Uint8Array((W * H * 3) / 2);
+      toI420(f, 'rgba', W, H, o);
+      return o;
+    });
+    for (const [fmt, frames] of [['rgb24', rgb24], ['yuv420p', yuv]] as const) {
+      const out = tmpFile(`cli-encode-${fmt}.mp4`);
+      const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--pix-fmt', fmt, '--out', out, '--layout', 'progressive'], rechunk(frames, [5000, 65536]));
+      expect(r.code, `${fmt}: ${r.stderr}`).toBe(0);
+      await expectBarsCounters(out, 20);
+
+      const input = tmpFile(`cli-input-${fmt}.raw`);
+      writeFileSync(input, Buffer.concat(frames));
+      const outFile = tmpFile(`cli-encode-${fmt}-file.mp4`);
+      const f = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--pix-fmt', fmt, '--input', input, '--out', outFile, '--json']);
+      expect(f.code, f.stderr).toBe(0);
+      expect(JSON.parse(f.stdout.toString())).toMatchObject({ frames: 20 });
+      await expectBarsCounters(outFile, 20);
+    }
+  });
+
+  it.skipIf(!hasPython)('python3 gen.py | mp4forge encode', async () => {
+    // Frame i is flat grey (20 + 9i); the decoded frames must come back in that order.
+    const gen = ['import sys', `w, h = ${W}, ${H}`, 'for i in range(25):', '    sys.stdout.buffer.write(bytes([20 + 9 * i]) * (w * h * 3))'].join('\n');
+    const out = tmpFile('cli-python.mp4');
+    const r = await shell(`python3 -c "$GEN" | node "$CLI" encode --width ${W} --height ${H} --pix-fmt rgb24 --fps 25 --out "$OUT" --json`, { GEN: gen, CLI, OUT: out });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ frames: 25, durationSeconds: 1 });
+    expect((await ffprobe(out, { count: true })).streams[0].nb_read_frames).toBe('25');
+    const decoded = await decodeRgbFrames(out, W, H);
+    expect(decoded).toHaveLength(25);
+    decoded.forEach((f, i) => {
+      let sum = 0;
+      for (const b of f) sum += b;
+      expect(Math.abs(sum / f.length - (20 + 9 * i)), `frame ${i}`).toBeLessThan(3);
+    });
+  });
+
+  it('rejects a trailing partial frame with exit 1, naming the byte count, and leaves no file', async () => {
+    const out = tmpFile('cli-truncated.mp4');
+    const frames = barsFrames(3);
+    const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--out', out], [...frames, new Uint8Array(1234)]);
+    expect(r.code).toBe(1);
+    expect(expectOneErrorLine(r)).toBe(`mp4forge: input ended with 1234 bytes (after 3 whole frames), less than one ${W}×${H} rgba frame of ${W * H * 4} bytes`);
+    expect(existsSync(out)).toBe(false);
+
+    const r2 = await cli(['encode', '--width', '640', '--height', '480', '--out', out], new Uint8Array(1234));
+    expect(r2.code).toBe(1);
+    expect(expectOneErrorLine(r2)).toBe('mp4forge: input ended with 1234 bytes, less than one 640×480 rgba frame of 1228800 bytes');
+
+    const empty = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--out', out], new Uint8Array(0));
+    expect(empty.code).toBe(1);
+    expect(expectOneErrorLine(empty)).toMatch(/the input was empty/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('reports a missing --input file as a runtime error', async () => {
+    const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--input', tmpFile('does-not-exist.raw'), '--out', tmpFile('x.mp4')]);
+    expect(r.code).toBe(1);
+    expect(expectOneErrorLine(r)).toMatch(/cannot read --input .*does-not-exist\.raw: ENOENT/);
+  });
+});
+
+describe('usage errors exit 2 with one line', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['odd width (library validation)', ['render', '--width', '161', '--height', '96', '--out', 'x.mp4'], /^mp4forge: \[INVALID_DIMENSIONS\] width must be even .*got 161/],
+    ['qp out of range', ['render', '--qp', '5', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51, got 5$/],
+    ['bad fps', ['render', '--fps', '29.97', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] fps must be/],
+    ['unknown flag', ['render', '--widht', '160', '--out', 'x.mp4'], /^mp4forge: unknown option --widht for 'render' \(did you mean --width\?\); valid options: --width, --height, .*--out/],
+    ['unknown command', ['rendr'], /^mp4forge: unknown command 'rendr'; commands: render, encode, probe/],
+    ['missing value', ['render', '--out'], /^mp4forge: --out needs a value/],
+    ['value that is an option', ['render', '--out', '--json'], /^mp4forge: --out needs a value/],
+    ['non-numeric number', ['render', '--width', 'wide', '--out', 'x.mp4'], /^mp4forge: --width expects an integer, got 'wide'$/],
+    ['bad choice', ['render', '--layout', 'moov-last', '--out', 'x.mp4'], /^mp4forge: --layout must be one of faststart, progressive, fragmented; got 'moov-last'$/],
+    ['repeated option', ['render', '--frames', '1', '--frames', '2', '--out', 'x.mp4'], /^mp4forge: --frames was given more than once$/],
+    ['missing required', ['encode', '--width', '160', '--out', 'x.mp4'], /^mp4forge: --height is required/],
+    ['stray argument', ['render', 'extra', '--out', 'x.mp4'], /^mp4forge: unexpected argument 'extra'/],
+    ['seed without noise', ['render', '--seed', '3', '--out', 'x.mp4'], /^mp4forge: --seed only applies to --pattern noise/],
+    ['json with stdout', ['render', '--out', '-', '--json'], /^mp4forge: --json cannot be used with --out -/],
+    ['qp with kbps', ['render', '--qp', '20', '--kbps', '500', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp and video\.kbps are exclusive/],
+    ['odd yuv420p size', ['encode', '--width', '15', '--height', '16', '--pix-fmt', 'yuv420p', '--out', 'x.mp4'], /^mp4forge: \[INVALID_DIMENSIONS\]/],
+    ['probe without file', ['probe'], /^mp4forge: missing FILE/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const r = await cli(args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(expectOneErrorLine(r)).toMatch(message);
+      expect(r.stdout.length).toBe(0);
+    });
+  }
+
+  it('does not create the output file when the options are invalid', async () => {
+    const out = tmpFile('cli-never.mp4');
+    const r = await cli(['render', '--width', '161', '--height', '96', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('MP4FORGE_DEBUG=1 adds the stack trace', async () => {
+    const r = await cli(['render', '--width', '161', '--height', '96', '--out', 'x.mp4'], undefined, { MP4FORGE_DEBUG: '1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mp4forge: \[INVALID_DIMENSIONS\]/);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('help and version', () => {
+  it('--version prints the package version', async () => {
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`${PKG.version}\n`);
+  });
+
+  it('--help lists the commands; <cmd> --help lists its options; bare mp4forge is a usage error', async () => {
+    const top = await cli(['--help']);
+    expect(top.code).toBe(0);
+    for (const c of ['render', 'encode', 'probe']) expect(top.stdout.toString()).toContain(`  ${c}`);
+    const enc = await cli(['encode', '--help']);
+    expect(enc.code).toBe(0);
+    for (const o of ['--width', '--height', '--pix-fmt', '--fps', '--input', '--out', '--layout', '--qp', '--kbps', '--speed', '--gop', '--json']) {
+      expect(enc.stdout.toString()).toContain(o);
+    }
+    // --help wins over otherwise invalid arguments
+    expect((await cli(['render', '--bogus', '--help'])).code).toBe(0);
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout.length).toBe(0);
+    expect(bare.stderr).toContain('Usage: mp4forge <command>');
+  });
+});
+
+describe('mp4forge probe', () => {
+  it('describes an MP3 found by content, not by name', async () => {
+    const mp3 = tmpFile('cli-tone.bin');
+    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1:sample_rate=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', mp3]);
+    const p = (await ffprobe(mp3)).streams[0];
+    const r = await cli(['probe', mp3, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout.toString()) as { kind: string; format: { sampleRate: number; channels: number; layer: number } };
+    expect(info.kind).toBe('mp3');
+    expect(info.format).toMatchObject({ sampleRate: Number(p.sample_rate), channels: p.channels, layer: 3 });
+    const text = await cli(['probe', mp3]);
+    expect(text.stdout.toString()).toMatch(/MPEG-1 Layer III, 44100 Hz, stereo/);
+  });
+
+  it('reads an ffmpeg-made MP4 with B-frames, audio and edit lists like ffprobe does', async () => {
+    const file = tmpFile('cli-ffmpeg.mp4');
+    ffmpegSync([
+      '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=duration=2',
+      '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-g', '25', '-bf', '2', '-c:a', 'aac', '-movflags', '+faststart', file,
+    ]);
+    const r = await cli(['probe', file, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout.toString()) as Awaited<ReturnType<typeof probeMp4>>;
+    expect(info.layout).toBe('faststart');
+    const video = info.tracks.find((t) => t.type === 'video');
+    const audio = info.tracks.find((t) => t.type === 'audio');
+    const v = await keyPackets(file);
+    expect(video).toMatchObject({ width: 320, height: 240, samples: v.total, keyframes: v.keys, frameRate: { num: 25, den: 1 } });
+    expect(video?.codec).toMatch(/^avc1\.64/); // High profile
+    expect(video?.editList?.[0].mediaTime).toBeGreaterThan(0); // B-frame delay
+    expect(audio?.codec).toBe('mp4a.40.2');
+    expect(audio?.samples).toBe((await ffprobePackets(file, 'a:0')).length);
+  });
+
+  it('fails with one line on a truncated MP4 and on a file that is neither MP4 nor MP3', async () => {
+    const good = readFileSync(tmpFile('cli-render-progressive.mp4'));
+    const cut = tmpFile('cli-cut.mp4');
+    writeFileSync(cut, good.subarray(0, good.length - 100));
+    const r = await cli(['probe', cut]);
+    expect(r.code).toBe(1);
+    expect(expectOneErrorLine(r)).toMatch(/^mp4forge: \[INVALID_MP4\] box 'moov' at offset \d+ declares \d+ bytes but the file ends after \d+/);
+
+    const png = tmpFile('cli-image.mp4');
+    writeFileSync(png, Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), Buffer.alloc(200)]));
+    const p = await cli(['probe', png]);
+    expect(p.code).toBe(1);
+    expect(expectOneErrorLine(p)).toMatch(/is neither an MP4 .* nor an MP3: .*PNG/);
+  });
+});
+
+describe('interrupting', () => {
+  async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error('timed out waiting');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('SIGINT during render exits 130 and removes the unfinished file', async () => {
+    const out = tmpFile('cli-sigint.mp4');
+    const child = spawn(process.execPath, [CLI, 'render', '--width', '64', '--height', '64', '--frames', '10000000', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waitFor(() => existsSync(out) && statSync(out).size > 0);
+    child.kill('SIGINT');
+    expect(await done).toBe(130);
+    expect(stderr).toBe('mp4forge: interrupted by SIGINT\n');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('SIGINT while encode waits for a silent producer exits 130 promptly', async () => {
+    const out = tmpFile('cli-sigint-encode.mp4');
+    const child = spawn(process.execPath, [CLI, 'encode', '--width', `${W}`, '--height', `${H}`, '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.stdin.write(Buffer.concat(barsFrames(2)));
+    await waitFor(() => existsSync(out));
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    child.kill('SIGINT'); // stdin stays open: the CLI must not wait for it
+    expect(await done).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(stderr).toBe('mp4forge: interrupted by SIGINT\n');
+    expect(existsSync(out)).toBe(false);
+    child.stdin.destroy();
+  });
+});
+
+// In-process unit tests of the pieces the CLI is made of.
+
+describe('readFrames', () => {
+  async function* from(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+    for (const c of chunks) yield c;
+  }
+
+  it('yields exact frames across any chunking, as views when a frame lies inside a chunk', async () => {
+    const size = 10;
+    const data = Uint8Array.from({ length: 57 + 3 }, (_, i) => i);
+    const cases = [[60], [1, 59], [9, 11, 10, 30], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], [25, 35]];
+    for (const sizes of cases) {
+      const chunks: Uint8Array[] = [];
+      for (let o = 0, k = 0; o < data.length; o += sizes[k++]) chunks.push(data.subarray(o, o + sizes[k]));
+      const got: number[][] = [];
+      const views: boolean[] = [];
+      const gen = readFrames(from(chunks), size, 'test frame');
+      let r: IteratorResult<Uint8Array, { frames: number; bytes: number }>;
+      while (!(r = await gen.next()).done) {
+        got.push([...r.value]);
+        views.push(r.value.buffer === data.buffer);
+      }
+      expect(got, JSON.stringify(sizes)).toEqual(Array.from({ length: 6 }, (_, f) => Array.from({ length: size }, (_, i) => f * size + i)));
+      expect(r.value).toEqual({ frames: 6, bytes: 60 });
+      if (sizes.length === 1) expect(views.every(Boolean)).toBe(true); // zero-copy when nothing straddles
+      if (sizes[0] === 25) expect(views).toEqual([true, true, false, true, true, true]);
+    }
+  });
+
+  it('throws a CliError naming the leftover bytes', async () => {
+    const gen = readFrames(from([new Uint8Array(25)]), 10, '2×2 test frame');
+    await expect(async () => {
+      for await (const _ of gen) void _;
+    }).rejects.toThrow(new CliError('input ended with 5 bytes (after 2 whole frames), less than one 2×2 test frame of 10 bytes'));
+  });
+
+  it('does not read ahead while the consumer is busy (backpressure)', async () => {
+    let pulled = 0;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < 100; i++) {
+        pulled++;
+        yield new Uint8Array(10);
+      }
+    }
+    const gen = readFrames(source(), 10, 'f');
+    await gen.next();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pulled).toBe(1);
+    await gen.return({ frames: 0, bytes: 0 });
+  });
+});
+
+describe('parseArgs', () => {
+  const spec: CommandSpec = {
+    name: 't',
+    summary: 's',
+    usage: 'u',
+    options: [
+      { name: 'n', kind: { type: 'int', min: 1 }, help: 'n' },
+      { name: 'x', kind: { type: 'number' }, help: 'x' },
+      { name: 'out', short: 'o', kind: { type: 'string' }, help: 'o' },
+      { name: 'v', kind: { type: 'flag' }, help: 'v' },
+    ],
+  };
+
+  it('accepts --k v, --k=v, short aliases, negative numbers and "-"', () => {
+    const p = parseArgs({ ...spec, options: [...spec.options, { name: 'seed', kind: { type: 'int' }, help: 's' }] }, ['--n=3', '-o', '-', '--x', '1.5', '--v', '--seed', '-4']);
+    expect(Object.fromEntries(p.values)).toEqual({ n: 3, out: '-', x: 1.5, v: true, seed: -4 });
+  });
+
+  it('rejects what it does not understand', () => {
+    expect(() => parseArgs(spec, ['--n', '0'])).toThrow(UsageError);
+    expect(() => parseArgs(spec, ['--n', '0'])).toThrow(/^--n must be at least 1, got 0$/);
+    expect(() => parseArgs(spec, ['--n', '1.5'])).toThrow(/--n expects an integer, got '1.5'/);
+    expect(() => parseArgs(spec, ['--x', 'abc'])).toThrow(/--x expects a number, got 'abc'/);
+    expect(() => parseArgs(spec, ['--v=1'])).toThrow(/--v is a flag and takes no value/);
+    expect(() => parseArgs(spec, ['-q'])).toThrow(/unknown option -q for 't'; valid options: --n, --x, --out, --v/);
+  });
+
+  it('generates help from the spec', () => {
+    const help = commandHelp(renderSpec);
+    expect(help).toMatch(/--pattern NAME\s+What to draw\. \(bars\|noise\|gradient\|plasma\|solid\) \[default: bars\]/);
+    expect(help).toMatch(/-o, --out FILE\s+.*\[required\]/);
+  });
+});
+
+describe('progress line', () => {
+  const p = (frames: number) => ({ frames, seconds: frames / 30, bytes: frames * 10_000, fps: 50 });
+
+  it('shows frames/total, percent, fps, MB and ETA, within the terminal width', () => {
+    const line = formatProgress(p(120), 300, 100);
+    expect(line).toMatch(/^\[#+·+\]  120\/300   40%  50\.0 fps  1\.20 MB  ETA 0:04$/);
+    expect(line.length).toBeLessThanOrEqual(99);
+    expect(formatProgress(p(120), 300, 30).length).toBeLessThanOrEqual(29);
+    expect(formatProgress(p(7), undefined, 80)).toBe('7 frames  0.23 s  50.0 fps  0.07 MB');
+    expect(clock(3725)).toBe('1:02:05');
+  });
+
+  it('redraws at most every 100 ms, always draws the last frame, and clears the line', () => {
+    let now = 0;
+    const writes: string[] = [];
+    const bar = new ProgressBar({ write: (s) => writes.push(s), columns: 80 }, 10, () => now);
+    for (let f = 1; f <= 10; f++) {
+      now += 30;
+      bar.update(p(f));
+    }
+    // t=30 draws, then 130, 250 (frames 1, 5, 9) — and frame 10 because it is the last.
+    expect(writes.map((w) => /(\d+)\/10/.exec(w)?.[1])).toEqual(['1', '5', '9', '10']);
+    bar.clear();
+    expect(writes.at(-1)).toBe('\r\x1b[K');
+  });
+});
+
+describe('probeMp4 on bytes', () => {
+  it('summarizes repeated boxes and rejects non-MP4 input', async () => {
+    expect(summarizeBoxes(['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat', 'mfra'])).toBe('ftyp, moov, 2 × (moof, mdat), mfra');
+    expect(summarizeBoxes(['ftyp', 'mdat', 'mdat', 'moov'])).toBe('ftyp, 2 × mdat, moov');
+    const bytes = new Uint8Array(readFileSync(tmpFile('cli-render-fragmented.mp4')));
+    const r = await probeMp4(bytesSource(bytes));
+    expect(r.fragments).toBe(r.boxes.filter((b) => b.type === 'moof').length);
+    await expect(probeMp4(bytesSource(new TextEncoder().encode('hello world, not a box')))).rejects.toThrow(/INVALID_MP4|not a four-character code|declares/);
+  });
+});
