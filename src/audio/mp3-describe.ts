@@ -40,7 +40,7 @@ export function describeMp3(r: Mp3ParseResult<Mp3FrameInfo>): string {
     const parts = [`${name} header frame at byte ${i.offset} (${i.size} bytes, not audio)`];
     if (i.frames !== null) parts.push(`declares ${i.frames} frames`);
     if (i.bytes !== null) parts.push(`${i.bytes} bytes`);
-    if (i.lame) parts.push(`encoder "${i.lame.encoder}"${i.lame.crcValid ? '' : ' (tag CRC mismatch)'}`);
+    if (i.lame) parts.push(`encoder "${i.lame.encoder}"`);
     lines.push(parts.join(', '));
   }
   if (r.tags.length === 0) lines.push('Tags: none');
