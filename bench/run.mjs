@@ -15,12 +15,13 @@
 //
 // Options: --frames N (120)  --reps R (5)  --sizes 640x480,1280x720,1920x1080  --pattern plasma
 //          --no-psnr  --no-extras  --out bench (results file name)
+//          --breakdown (adds (b'): mp4forge fed I420, to split conversion from encoder/mux overhead)
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
+import { BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { configure, loadHme } from './lib/hme.mjs';
 
@@ -32,6 +33,7 @@ const PATTERN = String(args.pattern ?? 'plasma');
 const PSNR = !args['no-psnr'];
 const EXTRAS = !args['no-extras'];
 const OUT = String(args.out ?? 'bench');
+const BREAKDOWN = Boolean(args.breakdown);
 if (!(FRAMES > 0) || !(REPS >= 1)) throw new Error('--frames and --reps must be positive');
 
 // mp4forge's defaults (src/options.ts: DEFAULT_QP, DEFAULT_SPEED, gop = round(2 s × fps)), passed
@@ -54,7 +56,14 @@ const VARIANTS = {
   naive: { label: '(c) naive h264-mp4-encoder: addFrameRgba → finalize → FS.readFile', run: runNaive },
   x264: { label: '(d) native libx264 ultrafast, 1 thread, RGBA piped into ffmpeg', run: runX264 },
 };
+if (BREAKDOWN) {
+  // Diagnostic: mp4forge fed the pre-converted I420 frames (pixelFormat 'yuv420p'), so (b')/(a)
+  // is the cost of chunking, the output tap and muxing, and (b)/(b') the cost of RGBA→I420.
+  VARIANTS.mp4forgeYuv = { label: "(b') mp4forge fed pre-converted I420 (pixelFormat 'yuv420p'), faststart to a file", run: (ctx, n, keep) => runMp4forge(ctx, n, keep, 'yuv420p') };
+}
+const SHORT = { raw: '(a) raw', mp4forge: '(b) mp4forge', naive: '(c) naive', x264: '(d) x264', mp4forgeYuv: "(b') mp4forge I420 in" };
 const ORDER = Object.keys(VARIANTS);
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const started = performance.now();
 const lib = await loadLibrary();
@@ -62,7 +71,15 @@ const HME = await loadHme();
 const patterns = await loadPatterns();
 const tmp = (name) => join(tmpdir(), `mp4forge-bench-${process.pid}-${name}`);
 
+// CPU seconds (user + system, all threads) beside wall time: on a shared 2-core machine other
+// work stretches wall time, while the CPU time a single-threaded encode needs barely moves.
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 async function runRaw(ctx, n, keep) {
+  const c0 = cpuNow();
   const t0 = performance.now();
   const e = await HME.createH264MP4Encoder();
   configure(e, ctx);
@@ -71,31 +88,36 @@ async function runRaw(ctx, n, keep) {
   for (let i = 0; i < n; i++) e.addFrameYuv(ctx.i420[i]);
   e.finalize();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNow() - c0;
   const data = e.FS.readFile(e.outputFilename);
   e.FS.unlink(e.outputFilename);
   e.delete();
   if (keep) writeFileSync(keep, data);
-  return { seconds, bytes: data.length };
+  return { seconds, cpu, bytes: data.length };
 }
 
-async function runMp4forge(ctx, n, keep) {
+async function runMp4forge(ctx, n, keep, pixelFormat = 'rgba') {
   const out = keep ?? tmp('b.mp4');
+  const c0 = cpuNow();
   const t0 = performance.now();
   const w = await lib.createMp4Writer({
     width: ctx.width, height: ctx.height, fps: FPS, output: out, layout: 'faststart',
-    video: { qp: ctx.qp, speed: ctx.speed, gop: ctx.gop },
+    video: { qp: ctx.qp, speed: ctx.speed, gop: ctx.gop }, pixelFormat,
   });
-  for (let i = 0; i < n; i++) await w.addFrame(ctx.rgba[i]);
+  const frames = pixelFormat === 'yuv420p' ? ctx.i420 : ctx.rgba;
+  for (let i = 0; i < n; i++) await w.addFrame(frames[i]);
   const r = await w.finish();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNow() - c0;
   const bytes = statSync(out).size;
   if (bytes !== r.bytes) throw new Error(`mp4forge reported ${r.bytes} bytes, the file has ${bytes}`);
   if (r.frames !== n) throw new Error(`mp4forge wrote ${r.frames} frames, expected ${n}`);
   if (!keep) rmSync(out);
-  return { seconds, bytes };
+  return { seconds, cpu, bytes };
 }
 
 async function runNaive(ctx, n, keep) {
+  const c0 = cpuNow();
   const t0 = performance.now();
   const e = await HME.createH264MP4Encoder();
   configure(e, ctx);
@@ -104,17 +126,21 @@ async function runNaive(ctx, n, keep) {
   e.finalize();
   const data = e.FS.readFile(e.outputFilename);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNow() - c0;
   // The README stops here; unlinking (untimed) keeps repeated runs from piling files into MEMFS.
   e.FS.unlink(e.outputFilename);
   e.delete();
   if (keep) writeFileSync(keep, data);
-  return { seconds, bytes: data.length };
+  return { seconds, cpu, bytes: data.length };
 }
 
 async function runX264(ctx, n, keep) {
   const out = keep ?? tmp('d.mp4');
+  // /usr/bin/time reports ffmpeg's own CPU time; the bench process's share (writing the pipe) is added.
+  const [cmd, argv] = TIME ? [TIME, ['-f', 'MP4FORGE_CPU %U %S', FFMPEG, ...X264_ARGS(ctx.width, ctx.height, out)]] : [FFMPEG, X264_ARGS(ctx.width, ctx.height, out)];
+  const c0 = cpuNow();
   const t0 = performance.now();
-  const child = spawn(FFMPEG, X264_ARGS(ctx.width, ctx.height, out), { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const closed = once(child, 'close');
@@ -125,9 +151,11 @@ async function runX264(ctx, n, keep) {
   const [code] = await closed;
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`ffmpeg/libx264 failed (${code}): ${err}`);
+  const m = /MP4FORGE_CPU ([\d.]+) ([\d.]+)/.exec(err);
+  const cpu = m ? cpuNow() - c0 + Number(m[1]) + Number(m[2]) : NaN;
   const bytes = statSync(out).size;
   if (!keep) rmSync(out);
-  return { seconds, bytes };
+  return { seconds, cpu, bytes };
 }
 
 function makeFrames(width, height, n) {
@@ -161,7 +189,7 @@ for (const [si, [width, height]] of SIZES.entries()) {
       const keep = PSNR && r === 0 ? tmp(`${width}x${height}-${v}.mp4`) : null;
       if (keep) kept[v] = keep;
       const res = await VARIANTS[v].run(ctx, FRAMES, keep);
-      runs[v].push({ ...res, fps: FRAMES / res.seconds });
+      runs[v].push({ ...res, fps: FRAMES / res.seconds, cpuFps: FRAMES / res.cpu });
     }
   }
   const variants = {};
@@ -172,6 +200,9 @@ for (const [si, [width, height]] of SIZES.entries()) {
       label: VARIANTS[v].label,
       fps: fps.map((x) => round(x, 2)),
       medianFps: round(median(fps), 2),
+      // Frames per CPU second (user + system of every thread involved; for x264 ffmpeg's too).
+      cpuFps: runs[v].map((x) => round(x.cpuFps, 2)),
+      medianCpuFps: round(median(runs[v].map((x) => x.cpuFps)), 2),
       bytes: median(runs[v].map((x) => x.bytes)),
       ...(bytes.length > 1 ? { bytesPerRun: runs[v].map((x) => x.bytes) } : {}),
     };
@@ -188,11 +219,15 @@ for (const [si, [width, height]] of SIZES.entries()) {
     ofMedians: round(variants[num].medianFps / variants[den].medianFps, 3),
     // Paired per repetition (same rep, adjacent in time), then the median.
     medianOfPaired: round(median(runs[num].map((x, k) => x.fps / runs[den][k].fps)), 3),
+    cpuOfMedians: round(variants[num].medianCpuFps / variants[den].medianCpuFps, 3),
   });
   video.push({
     width, height, frames: FRAMES,
     variants,
-    ratios: { mp4forgeVsRaw: ratio('mp4forge', 'raw'), mp4forgeVsNaive: ratio('mp4forge', 'naive'), mp4forgeVsX264: ratio('mp4forge', 'x264') },
+    ratios: {
+      mp4forgeVsRaw: ratio('mp4forge', 'raw'), mp4forgeVsNaive: ratio('mp4forge', 'naive'), mp4forgeVsX264: ratio('mp4forge', 'x264'),
+      ...(BREAKDOWN ? { mp4forgeYuvVsRaw: ratio('mp4forgeYuv', 'raw'), mp4forgeVsMp4forgeYuv: ratio('mp4forge', 'mp4forgeYuv') } : {}),
+    },
   });
   process.stderr.write('done\n');
 }
@@ -218,7 +253,12 @@ for (const x of EXTRA_SCRIPTS) {
 
 async function runJsonChild(path) {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [path], { stdio: ['ignore', 'pipe', 'pipe'], cwd: join(BENCH_DIR, '..') });
+  // MP4FORGE_MODULE: lame.mjs's switch for the library module; point it at this run's dist snapshot.
+  const child = spawn(process.execPath, [path], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: join(BENCH_DIR, '..'),
+    env: { ...process.env, MP4FORGE_MODULE: process.env.MP4FORGE_MODULE ?? libraryEntry() },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -269,30 +309,41 @@ const result = {
   runtimeSeconds: round((performance.now() - started) / 1000, 1),
 };
 
+function fpsTable(fpsKey, ratioKey) {
+  const ratios = Object.keys(video[0].ratios);
+  return mdTable(
+    ['size', ...ORDER.map((v) => SHORT[v]), ...ratios.map(ratioName)],
+    video.map((s) => [
+      `${s.width}×${s.height}`,
+      ...ORDER.map((v) => s.variants[v][fpsKey].toFixed(1)),
+      ...ratios.map((k) => s.ratios[k][ratioKey].toFixed(k === 'mp4forgeVsX264' ? 3 : 2)),
+    ]),
+  );
+}
+
+function ratioName(k) {
+  return { mp4forgeVsRaw: '(b)/(a)', mp4forgeVsNaive: '(b)/(c)', mp4forgeVsX264: '(b)/(d)', mp4forgeYuvVsRaw: "(b')/(a)", mp4forgeVsMp4forgeYuv: "(b)/(b')" }[k];
+}
+
 const md = [];
 md.push('# mp4forge throughput benchmark', '');
 md.push(`Command: \`npm run bench\` (= \`npm run build && ${result.command}\`).`, '');
 md.push(environmentMd(env), '');
 md.push(
-  `Content: ${FRAMES} frames of \`${PATTERN}\` per run (${patterns.source}), generated once per size and fed to all four variants. ` +
-    `Encoder settings for (a), (b), (c): qp ${SETTINGS.qp}, speed ${SETTINGS.speed}, GOP ${SETTINGS.gop} (2 s at ${FPS} fps) — mp4forge's defaults. ` +
+  `Content: ${FRAMES} frames of \`${PATTERN}\` per run (${patterns.source}), generated once per size and fed to every variant. ` +
+    `Encoder settings for (a), (b), (c)${BREAKDOWN ? ", (b')" : ''}: qp ${SETTINGS.qp}, speed ${SETTINGS.speed}, GOP ${SETTINGS.gop} (2 s at ${FPS} fps) — mp4forge's defaults. ` +
     `${REPS} repetitions per size after a warm-up, variant order rotated each repetition; figures are medians. Single thread for all (mp4forge used without workers).`,
   '',
 );
 for (const v of ORDER) md.push(`- ${VARIANTS[v].label}`);
 md.push(`- x264 command: \`ffmpeg ${result.settings.x264Args}\``, '');
 md.push('## Frames per second (median)', '');
-md.push(mdTable(
-  ['size', '(a) raw', '(b) mp4forge', '(c) naive', '(d) x264', '(b)/(a)', '(b)/(c)', '(b)/(d)'],
-  video.map((s) => [
-    `${s.width}×${s.height}`,
-    ...ORDER.map((v) => s.variants[v].medianFps.toFixed(1)),
-    s.ratios.mp4forgeVsRaw.ofMedians.toFixed(2),
-    s.ratios.mp4forgeVsNaive.ofMedians.toFixed(2),
-    s.ratios.mp4forgeVsX264.ofMedians.toFixed(3),
-  ]),
-), '');
+md.push(fpsTable('medianFps', 'ofMedians'), '');
 md.push('Ratios are of the medians; the JSON also has the median of per-repetition (paired) ratios. The target for (b)/(a) is ≥ 0.9.', '');
+md.push('## Frames per CPU second (median)', '');
+md.push('The same runs counted in CPU time (user + system, every thread; for (d) ffmpeg\'s CPU time from `/usr/bin/time` plus the bench process writing the pipe). ' +
+  'Less sensitive to other work on the machine than wall time; (d) shows the cost of the pipe and of ffmpeg\'s RGBA→YUV conversion.', '');
+md.push(fpsTable('medianCpuFps', 'cpuOfMedians'), '');
 md.push('## Output size and quality (first repetition)', '');
 md.push(mdTable(
   ['size', 'variant', 'bytes', 'bytes/frame', ...(PSNR ? ['RGB PSNR mean (dB)', 'worst frame (dB)'] : []), 'fps per run'],
@@ -306,9 +357,22 @@ for (const x of EXTRA_SCRIPTS) {
   const e = extras[x.key];
   if (e.skipped) md.push(`- ${e.label}: skipped (${e.skipped})`);
   else if (e.error) md.push(`- ${e.label}: failed (${e.error})`);
-  else md.push(`- ${e.label} (${e.seconds} s): \`${JSON.stringify(summarise(e.result))}\``);
+  else md.push(`- ${e.label}: ${headline(x.key, e.result)} (script ran ${e.seconds} s; full output in the JSON)`);
 }
 md.push('', `Total runtime: ${result.runtimeSeconds} s.`);
+
+/** The figure each colleague's script is about, if its JSON has the expected field; else its scalars. */
+function headline(key, r) {
+  if (key === 'mp3Parse' && typeof r?.medianMBps === 'number') {
+    return `**${r.medianMBps} MB/s** parse throughput, median of ${r.runs ?? '?'} runs over a ${r.bytes ? `${(r.bytes / 1e6).toFixed(1)} MB` : ''} ${r.durationSeconds ? `${Math.round(r.durationSeconds / 60)}-minute ` : ''}MP3`;
+  }
+  if (key === 'lame' && r?.realtimeFactor && typeof r.realtimeFactor === 'object') {
+    const f = r.realtimeFactor;
+    return `lamejs ${r.kbps ?? '?'} kbit/s ${r.channels === 2 ? 'stereo' : `${r.channels ?? '?'}-channel`} ${r.sampleRate ?? '?'} Hz: **${f.encode}× real time** encoding pre-rendered PCM` +
+      (f.pipeline !== undefined ? `, ${f.pipeline}× with synthesis (pipeline)` : '') + (f.synth !== undefined ? `, synthesis alone ${f.synth}×` : '') + ` (median of ${r.reps ?? '?'})`;
+  }
+  return `\`${JSON.stringify(summarise(r))}\``;
+}
 
 /** Keeps the scalar fields of a colleague's JSON for the Markdown line (the JSON file keeps everything). */
 function summarise(r) {

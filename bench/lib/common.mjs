@@ -1,10 +1,10 @@
 // Shared helpers for the benchmarks: oracle binaries, statistics, environment, result files.
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -25,11 +25,27 @@ function binary(pkg) {
 
 export const FFMPEG = binary('@ffmpeg-installer/ffmpeg');
 
-/** The built library. `npm run bench*` builds it first. */
+/**
+ * The built library, from a private snapshot of dist/: colleagues rebuild dist (tsup cleans it)
+ * while benchmarks run, and a chunk vanishing mid-run would fail a lazy import. The snapshot sits
+ * in bench/.cache, so bare imports (h264-mp4-encoder, mp4box) still resolve from node_modules.
+ * Child processes get the same snapshot through MP4FORGE_BENCH_DIST.
+ */
+export function libraryEntry() {
+  if (process.env.MP4FORGE_BENCH_DIST) return process.env.MP4FORGE_BENCH_DIST;
+  const dist = join(ROOT, 'dist');
+  if (!existsSync(join(dist, 'index.js'))) throw new Error(`${dist}/index.js is missing; run \`npm run build\` (the npm bench scripts do this first)`);
+  const snap = join(CACHE_DIR, `dist-${process.pid}`);
+  rmSync(snap, { recursive: true, force: true });
+  mkdirSync(snap, { recursive: true });
+  for (const f of readdirSync(dist)) if (f.endsWith('.js')) copyFileSync(join(dist, f), join(snap, f));
+  process.on('exit', () => rmSync(snap, { recursive: true, force: true }));
+  process.env.MP4FORGE_BENCH_DIST = join(snap, 'index.js');
+  return process.env.MP4FORGE_BENCH_DIST;
+}
+
 export async function loadLibrary() {
-  const entry = join(ROOT, 'dist', 'index.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing; run \`npm run build\` (the npm bench scripts do this first)`);
-  return import(entry);
+  return import(pathToFileURL(libraryEntry()).href);
 }
 
 /** Parses `--name value` / `--flag` arguments into an object (values stay strings). */
@@ -103,13 +119,15 @@ export function environment() {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
     memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    // Other work on the machine skews timings; the 1/5/15-minute load averages when the run ended.
+    loadAverage: os.loadavg().map((x) => round(x, 2)),
     h264Mp4Encoder: pkgVersion('h264-mp4-encoder'),
     ffmpeg: ffmpegVersion(),
   };
 }
 
 export function environmentMd(env) {
-  return `Measured ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB), ${env.platform}, Node ${env.node} (V8 ${env.v8}), ` +
+  return `Measured ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB, load average at the end ${env.loadAverage.join(' / ')}), ${env.platform}, Node ${env.node} (V8 ${env.v8}), ` +
     `h264-mp4-encoder ${env.h264Mp4Encoder}, ${env.ffmpeg}; mp4forge commit ${env.commit}.`;
 }
 

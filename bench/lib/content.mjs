@@ -2,10 +2,10 @@
 // available (exported from dist, or bundled from src/generate/patterns.ts into bench/.cache), so
 // the benchmarks encode what users of `patterns` encode; otherwise the bench-local generators
 // below stand in. Every result file records which source drew its frames.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CACHE_DIR, ROOT } from './common.mjs';
+import { CACHE_DIR, ROOT, loadLibrary } from './common.mjs';
 
 const NAMES = ['plasma', 'gradient', 'noise'];
 
@@ -34,8 +34,8 @@ function works(draw) {
 export async function loadPatterns(prefer = process.env.MP4FORGE_BENCH_PATTERNS ?? 'library') {
   if (prefer !== 'local') {
     try {
-      const lib = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
-      if (typeof lib.drawPattern === 'function' && works(lib.drawPattern)) return { source: 'mp4forge drawPattern (dist/index.js)', draw: lib.drawPattern };
+      const lib = await loadLibrary();
+      if (typeof lib.drawPattern === 'function' && works(lib.drawPattern)) return { source: 'mp4forge drawPattern (dist)', draw: lib.drawPattern };
     } catch {
       // not built or not exported yet
     }
@@ -43,10 +43,11 @@ export async function loadPatterns(prefer = process.env.MP4FORGE_BENCH_PATTERNS 
     if (existsSync(src)) {
       try {
         mkdirSync(CACHE_DIR, { recursive: true });
-        const out = join(CACHE_DIR, 'patterns.mjs');
+        const out = join(CACHE_DIR, `patterns-${process.pid}.mjs`);
+        process.on('exit', () => rmSync(out, { force: true }));
         const esbuild = await import('esbuild');
         await esbuild.build({ entryPoints: [src], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'silent' });
-        const mod = await import(`${pathToFileURL(out).href}?t=${Date.now()}`);
+        const mod = await import(pathToFileURL(out).href);
         if (typeof mod.drawPattern === 'function' && works(mod.drawPattern)) return { source: 'src/generate/patterns.ts drawPattern (esbuild bundle in bench/.cache)', draw: mod.drawPattern };
       } catch {
         // the colleague's module is mid-edit or has another shape; fall through
