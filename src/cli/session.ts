@@ -15,6 +15,14 @@ export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { name: 'kbps', kind: { type: 'number' }, metavar: 'N', help: 'Target bitrate in kbit/s instead of constant --qp.' },
   { name: 'speed', kind: { type: 'int' }, metavar: 'N', help: 'Encoder speed, 0 (best compression) to 10 (fastest).', defaultText: '8' },
   { name: 'gop', kind: { type: 'int' }, metavar: 'N', help: 'Keyframe interval in frames.', defaultText: '2 s of frames' },
+  { name: 'audio', short: 'a', kind: { type: 'string' }, metavar: 'FILE', help: 'MP3 soundtrack, muxed as is (no re-encoding).' },
+  {
+    name: 'audio-length',
+    kind: { type: 'choice', choices: ['trim', 'full', 'loop'] },
+    metavar: 'MODE',
+    help: 'When the MP3 and the video differ in length: cut the audio at the video end, keep all of it, or loop it.',
+    defaultText: 'trim',
+  },
   { name: 'json', kind: { type: 'flag' }, help: 'Print a one-line JSON summary on stdout at the end.' },
 ];
 
@@ -35,6 +43,8 @@ export interface RunSummary {
   /** The output path, or '-' for stdout. */
   output: string;
   layout: string;
+  /** The soundtrack as muxed, with --audio. */
+  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
 }
 
 /**
@@ -58,6 +68,8 @@ export async function runWriter(
     if (json) throw new UsageError("--json cannot be used with --out -: stdout carries the MP4; write to a file to get the JSON summary", command);
     if (io.stdout.isTTY) throw new UsageError('refusing to write an MP4 to a terminal; redirect stdout (--out - > file.mp4) or give --out FILE', command);
   }
+  const audio = args.string('audio');
+  if (args.has('audio-length') && audio === undefined) throw new UsageError('--audio-length needs --audio FILE', command);
   const video: NonNullable<Mp4WriterOptions['video']> = {};
   const qp = args.int('qp');
   const kbps = args.number('kbps');
@@ -77,6 +89,7 @@ export async function runWriter(
       layout,
       video,
       output: out === '-' ? io.stdout : out,
+      ...(audio !== undefined ? { audio, audioLength: args.string('audio-length', 'trim') as NonNullable<Mp4WriterOptions['audioLength']> } : {}),
       signal,
       ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
     });
@@ -96,6 +109,7 @@ export async function runWriter(
       fps: round(seconds > 0 ? result.frames / seconds : 0, 2),
       output: out,
       layout,
+      ...(result.audio ? { audio: result.audio } : {}),
     };
   } catch (err) {
     bar?.clear();
@@ -111,8 +125,9 @@ export function printSummary(s: RunSummary, json: boolean, io: SessionIo): void 
     return;
   }
   const name = s.output === '-' ? 'stdout' : basename(s.output);
+  const audio = s.audio ? ` + ${s.audio.durationSeconds.toFixed(3)} s of MP3 audio` : '';
   io.stderr.write(
-    `mp4forge: wrote ${name}: ${s.frames} frames, ${s.durationSeconds.toFixed(3)} s of video, ${formatBytes(s.bytes)} (${s.layout}) in ${s.seconds.toFixed(2)} s, ${s.fps.toFixed(1)} fps\n`,
+    `mp4forge: wrote ${name}: ${s.frames} frames, ${s.durationSeconds.toFixed(3)} s of video${audio}, ${formatBytes(s.bytes)} (${s.layout}) in ${s.seconds.toFixed(2)} s, ${s.fps.toFixed(1)} fps\n`,
   );
 }
 

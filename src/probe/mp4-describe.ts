@@ -21,7 +21,7 @@ export function summarizeBoxes(types: readonly string[]): string {
   let i = 0;
   while (i < types.length) {
     let done = false;
-    for (const unit of [2, 1]) {
+    for (const unit of [1, 2]) {
       let n = 1;
       while (i + (n + 1) * unit <= types.length && sameRun(types, i, i + n * unit, unit)) n++;
       if (n > 1) {

@@ -7,10 +7,14 @@
 import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie, type Track } from 'mp4box';
 import { Mp4ForgeError } from '../errors.js';
 
-/** A byte source that can be read at any position: a file, a Blob, a buffer. */
+/**
+ * Where the probe reads bytes: a file, a Blob, a buffer — or a pipe. With a known `size` reads may
+ * go anywhere; with `size` undefined the source is forward-only (no read starts before the start
+ * of the previous one; bytes skipped over are discarded), which is all the probe needs.
+ */
 export interface RandomAccessSource {
-  /** Total length in bytes. */
-  readonly size: number;
+  /** Total length in bytes, or undefined for a stream of unknown length. */
+  readonly size: number | undefined;
   /** Reads up to `length` bytes at `position`; returns fewer only at the end of the source. */
   read(position: number, length: number): Promise<Uint8Array>;
 }
@@ -118,10 +122,13 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
   const parserErrors: string[] = [];
   file.onError = (module, message) => parserErrors.push(`${module}: ${message}`);
 
+  const known = source.size;
   let pos = 0;
-  while (pos < source.size) {
-    const head = await source.read(pos, Math.min(32, source.size - pos));
-    if (head.length < 8) throw invalid(`${source.size - pos} stray bytes at offset ${pos}, too few for a box header (8 bytes)`);
+  for (;;) {
+    if (known !== undefined && pos >= known) break;
+    const head = await source.read(pos, known === undefined ? 32 : Math.min(32, known - pos));
+    if (head.length === 0) break; // end of a stream of unknown length
+    if (head.length < 8) throw invalid(`${head.length} stray bytes at offset ${pos}, too few for a box header (8 bytes)`);
     const type = fourcc(head, 4);
     if (!/^[\x20-\x7e]{4}$/.test(type)) {
       throw invalid(`no box at offset ${pos}: the type bytes ${hex(head.subarray(4, 8))} are not a four-character code${pos === 0 ? ' (this is not an MP4)' : ''}`);
@@ -132,20 +139,29 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
       if (head.length < 16) throw invalid(`box '${type}' at offset ${pos} is cut off inside its 64-bit size`);
       size = u32(head, 8) * 2 ** 32 + u32(head, 12);
       headerSize = 16;
-    } else if (size === 0) size = source.size - pos; // extends to the end of the file
-    if (size < headerSize) throw invalid(`box '${type}' at offset ${pos} declares size ${size}, smaller than its header`);
-    if (pos + size > source.size) {
-      throw invalid(`box '${type}' at offset ${pos} declares ${size} bytes but the file ends after ${source.size - pos} (truncated file?)`);
+    } else if (size === 0) {
+      // "Extends to the end of the file": only an mdat does this in practice.
+      if (known === undefined) throw invalid(`box '${type}' at offset ${pos} extends to the end of the input, which a stream cannot tell in advance; probe the file instead`);
+      size = known - pos;
     }
+    if (size < headerSize) throw invalid(`box '${type}' at offset ${pos} declares size ${size}, smaller than its header`);
+    const truncated = (got?: number) =>
+      invalid(`box '${type}' at offset ${pos} declares ${size} bytes but the ${got === undefined ? 'input ends before its last byte' : `file ends after ${got}`} (truncated file?)`);
+    if (known !== undefined && pos + size > known) throw truncated(known - pos);
     boxes.push({ type, offset: pos, size });
 
     if (type === 'mdat') {
       // Only the header: mp4box records the box and seeks past it to the next buffer we append.
       append(file, copyOut(head.subarray(0, headerSize)), pos, parserErrors);
+      if (known === undefined && size > head.length) {
+        // Forward-only: skip to the mdat's last byte, which must exist.
+        const last = await source.read(pos + size - 1, 1);
+        if (last.length === 0) throw truncated();
+      }
     } else {
       if (size > MAX_INDEX_BOX) throw invalid(`box '${type}' at offset ${pos} is ${size} bytes; mp4forge does not read index boxes over ${MAX_INDEX_BOX} bytes`);
-      const whole = await source.read(pos, size);
-      if (whole.length < size) throw invalid(`box '${type}' at offset ${pos}: the source returned ${whole.length} of ${size} bytes`);
+      const whole = size <= head.length ? head.subarray(0, size) : await source.read(pos, size);
+      if (whole.length < size) throw truncated(whole.length);
       append(file, copyOut(whole), pos, parserErrors);
     }
     if (parserErrors.length > 0) throw invalid(`box '${type}' at offset ${pos} could not be parsed (${parserErrors[0]})`);
@@ -176,7 +192,7 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
   const ftyp = file.ftyp;
   return {
     kind: 'mp4',
-    size: source.size,
+    size: pos,
     layout,
     brand: ftyp
       ? { major: ftyp.major_brand, minorVersion: Number(ftyp.minor_version), compatible: [...ftyp.compatible_brands] }

@@ -1,20 +1,22 @@
 // `mp4forge probe FILE`: what mp4forge reads from an MP4 (layout, tracks, sample and keyframe
 // counts, edit lists) or an MP3 (format, duration, gapless info), chosen by content.
 import { open, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { parseMp3Stream, describeMp3, type Mp3FrameInfo, type Mp3ParseResult } from '../../audio/mp3-parser.js';
 import { Mp4ForgeError } from '../../errors.js';
 import { describeMp4 } from '../../probe/mp4-describe.js';
 import { looksLikeMp4, probeMp4, type RandomAccessSource } from '../../probe/mp4-probe.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
-import { CliError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
+import { ForwardSource } from '../stream-source.js';
 import type { SessionIo } from '../session.js';
 
 export const probeSpec: CommandSpec = {
   name: 'probe',
   summary: 'Describe an MP4 (layout, tracks, samples, keyframes, edit lists) or an MP3 (format, duration, gapless info). The type is detected from the content, not the file name.',
-  usage: 'FILE [--json]',
+  usage: 'FILE|- [--json]',
   options: [{ name: 'json', kind: { type: 'flag' }, help: 'Print the result as one JSON object on stdout.' }],
-  positionals: [{ name: 'FILE', help: 'An MP4 or MP3 file.' }],
+  positionals: [{ name: 'FILE', help: "An MP4 or MP3 file; '-' reads stdin (e.g. mp4forge render ... --out - | mp4forge probe -)." }],
 };
 
 function fileSource(fh: FileHandle, size: number): RandomAccessSource {
@@ -49,42 +51,62 @@ function mp3Json(r: Mp3ParseResult<Mp3FrameInfo>): Record<string, unknown> {
   return { kind: 'mp3', ...rest, frames: frames.length };
 }
 
-export async function probeCommand(argv: readonly string[], io: SessionIo): Promise<void> {
-  const args = new Args(parseArgs(probeSpec, argv));
-  const path = args.positionals[0];
-  const json = args.flag('json');
-  let fh: FileHandle;
-  let size: number;
+interface ProbeInput {
+  /** For the MP4 reader: random access for files, forward-only for pipes. */
+  source: RandomAccessSource;
+  /** The whole input from its start, for the MP3 parser. */
+  chunks(): AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+async function openInput(path: string, stdin: Readable & { isTTY?: boolean }): Promise<ProbeInput> {
+  const forward = (stream: Readable, close: () => Promise<void>): ProbeInput => {
+    const source = new ForwardSource(stream as AsyncIterable<Uint8Array>);
+    return { source, chunks: () => source.chunksFrom(0), close: async () => (stream.destroy(), close()) };
+  };
+  if (path === '-') {
+    if (stdin.isTTY) throw new UsageError('probe - reads stdin, which is a terminal; pipe a file in (… --out - | mp4forge probe -)', 'probe');
+    return forward(stdin, async () => {});
+  }
+  let fh: FileHandle | null = null;
   try {
     fh = await open(path, 'r');
     const st = await fh.stat();
-    if (st.isDirectory()) {
-      await fh.close();
-      throw new Error('it is a directory');
-    }
-    size = st.size;
+    if (st.isDirectory()) throw new Error('it is a directory');
+    const file = fh;
+    const close = () => file.close().catch(() => {});
+    if (!st.isFile()) return forward(file.createReadStream({ autoClose: false }), close); // a FIFO or device
+    return { source: fileSource(file, st.size), chunks: () => fileChunks(file, st.size), close };
   } catch (err) {
+    await fh?.close().catch(() => {});
     throw new CliError(`cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+export async function probeCommand(argv: readonly string[], io: SessionIo & { stdin: Readable & { isTTY?: boolean } }): Promise<void> {
+  const args = new Args(parseArgs(probeSpec, argv));
+  const path = args.positionals[0];
+  const json = args.flag('json');
+  const name = path === '-' ? 'stdin' : path;
+  const input = await openInput(path, io.stdin);
   try {
-    const source = fileSource(fh, size);
-    const head = await source.read(0, 64);
+    const head = await input.source.read(0, 64);
     if (looksLikeMp4(head)) {
-      const r = await probeMp4(source);
-      io.stdout.write(json ? `${JSON.stringify({ file: path, ...r })}\n` : `${path}: ${describeMp4(r)}\n`);
+      const r = await probeMp4(input.source);
+      io.stdout.write(json ? `${JSON.stringify({ file: path, ...r })}\n` : `${name}: ${describeMp4(r)}\n`);
       return;
     }
     let mp3: Mp3ParseResult<Mp3FrameInfo>;
     try {
-      mp3 = await parseMp3Stream(fileChunks(fh, size));
+      mp3 = await parseMp3Stream(input.chunks());
     } catch (err) {
       if (err instanceof Mp4ForgeError && err.code === 'INVALID_MP3') {
-        throw new CliError(`${path} is neither an MP4 (no ISO-BMFF box at its start) nor an MP3: ${err.message}`);
+        throw new CliError(`${name} is neither an MP4 (no ISO-BMFF box at its start) nor an MP3: ${err.message}`);
       }
       throw err;
     }
-    io.stdout.write(json ? `${JSON.stringify({ file: path, ...mp3Json(mp3) })}\n` : `${path}: ${describeMp3(mp3)}\n`);
+    io.stdout.write(json ? `${JSON.stringify({ file: path, ...mp3Json(mp3) })}\n` : `${name}: ${describeMp3(mp3)}\n`);
   } finally {
-    await fh.close().catch(() => {});
+    await input.close();
   }
 }
