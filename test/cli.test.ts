@@ -9,6 +9,7 @@ import { commandHelp, parseArgs, type CommandSpec } from '../src/cli/args.js';
 import { renderSpec } from '../src/cli/commands/render.js';
 import { CliError, UsageError } from '../src/cli/errors.js';
 import { readFrames } from '../src/cli/frame-reader.js';
+import { ForwardSource } from '../src/cli/stream-source.js';
 import { clock, formatProgress, ProgressBar } from '../src/cli/progress.js';
 import { toI420 } from '../src/encode/convert.js';
 import { readBarsCounter } from '../src/generate/bars.js';
@@ -113,6 +114,26 @@ async function keyPackets(file: string): Promise<{ total: number; keys: number }
   return { total: packets.length, keys: packets.filter((p) => p.flags.includes('K')).length };
 }
 
+/** A 30-frame bars file in `layout`, rendered once by the CLI (the render tests check it in depth). */
+async function rendered(layout: 'progressive' | 'fragmented'): Promise<string> {
+  const out = tmpFile(`cli-render-${layout}.mp4`);
+  if (!existsSync(out)) {
+    const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '30', '--layout', layout, '--gop', '10', '--out', out]);
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+  return out;
+}
+
+let toneMp3: string | null = null;
+/** A 1 s stereo 44.1 kHz MP3 made by ffmpeg/libmp3lame (with a LAME tag), under a name that does not say MP3. */
+function tone(): string {
+  if (!toneMp3) {
+    toneMp3 = tmpFile('cli-tone.bin');
+    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1:sample_rate=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', toneMp3]);
+  }
+  return toneMp3;
+}
+
 const hasPython = spawnSync('python3', ['-c', 'import sys'], { stdio: 'ignore' }).status === 0;
 
 describe('mp4forge render', () => {
@@ -166,6 +187,28 @@ describe('mp4forge render', () => {
     expect(Number(v.duration)).toBeCloseTo(1.001, 3);
     const info = JSON.parse((await cli(['probe', out, '--json'])).stdout.toString()) as Awaited<ReturnType<typeof probeMp4>>;
     expect(info.tracks[0].frameRate).toMatchObject({ num: 30000, den: 1001 });
+  });
+
+  it('--audio muxes an MP3 soundtrack; probe reports the audio track as ffprobe does', async () => {
+    const out = tmpFile('cli-audio.mp4');
+    const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '60', '--audio', tone(), '--audio-length', 'loop', '--layout', 'fragmented', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout.toString()) as { audio: { durationSeconds: number; sampleRate: number; channels: number } };
+    expect(s.audio).toMatchObject({ sampleRate: 44100, channels: 2 });
+    expect(s.audio.durationSeconds).toBeCloseTo(2, 1); // looped to the 2 s of video
+    const p = await ffprobe(out);
+    const a = p.streams.find((x) => x.codec_type === 'audio');
+    expect(a).toMatchObject({ codec_name: 'mp3', sample_rate: '44100', channels: 2 });
+    const info = JSON.parse((await cli(['probe', out, '--json'])).stdout.toString()) as Awaited<ReturnType<typeof probeMp4>>;
+    const track = info.tracks.find((t) => t.type === 'audio');
+    expect(track).toMatchObject({ codec: 'mp4a.6b', sampleRate: 44100, channels: 2 });
+    expect(track?.samples).toBe((await ffprobePackets(out, 'a:0')).length);
+    expect(track?.editList?.length).toBe(1); // gapless: skips encoder + decoder delay
+    expect(track?.editList?.[0].mediaTime).toBeGreaterThan(529);
+
+    const bad = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '3', '--audio', CLI, '--out', tmpFile('cli-bad-audio.mp4')]);
+    expect(bad.code).toBe(1);
+    expect(expectOneErrorLine(bad)).toMatch(/^mp4forge: \[INVALID_MP3\] /);
   });
 
   it('--json prints exactly one JSON line on stdout and nothing on stderr', async () => {
@@ -353,8 +396,7 @@ describe('help and version', () => {
 
 describe('mp4forge probe', () => {
   it('describes an MP3 found by content, not by name', async () => {
-    const mp3 = tmpFile('cli-tone.bin');
-    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1:sample_rate=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', mp3]);
+    const mp3 = tone();
     const p = (await ffprobe(mp3)).streams[0];
     const r = await cli(['probe', mp3, '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -385,8 +427,20 @@ describe('mp4forge probe', () => {
     expect(audio?.samples).toBe((await ffprobePackets(file, 'a:0')).length);
   });
 
+  it('probe - reads a pipe: mp4forge render --out - | mp4forge probe -', async () => {
+    for (const layout of ['faststart', 'progressive', 'fragmented']) {
+      const r = await shell(`node "$CLI" render --width ${W} --height ${H} --frames 45 --layout ${layout} --gop 15 --out - 2>/dev/null | node "$CLI" probe - --json`, { CLI });
+      expect(r.code, r.stderr).toBe(0);
+      const info = JSON.parse(r.stdout.toString()) as Awaited<ReturnType<typeof probeMp4>>;
+      expect(info).toMatchObject({ layout, tracks: [{ samples: 45, keyframes: 3 }] });
+    }
+    const mp3 = await shell('cat "$MP3" | node "$CLI" probe -', { CLI, MP3: tone() });
+    expect(mp3.code, mp3.stderr).toBe(0);
+    expect(mp3.stdout.toString()).toMatch(/^stdin: MPEG-1 Layer III, 44100 Hz, stereo/);
+  });
+
   it('fails with one line on a truncated MP4 and on a file that is neither MP4 nor MP3', async () => {
-    const good = readFileSync(tmpFile('cli-render-progressive.mp4'));
+    const good = readFileSync(await rendered('progressive'));
     const cut = tmpFile('cli-cut.mp4');
     writeFileSync(cut, good.subarray(0, good.length - 100));
     const r = await cli(['probe', cut]);
@@ -494,6 +548,28 @@ describe('readFrames', () => {
   });
 });
 
+describe('ForwardSource', () => {
+  it('reads forwards across chunks, skips without holding, and hands over the rest', async () => {
+    const data = Uint8Array.from({ length: 100 }, (_, i) => i);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (let o = 0; o < 100; o += 7) yield data.subarray(o, Math.min(100, o + 7));
+    }
+    const src = new ForwardSource(chunks());
+    expect([...(await src.read(0, 10))]).toEqual([...data.subarray(0, 10)]);
+    expect([...(await src.read(0, 4))]).toEqual([0, 1, 2, 3]); // re-read from the last start
+    expect([...(await src.read(5, 3))]).toEqual([5, 6, 7]);
+    expect([...(await src.read(40, 2))]).toEqual([40, 41]); // skip
+    await expect(src.read(39, 1)).rejects.toThrow(/already passed/);
+    expect([...(await src.read(98, 10))]).toEqual([98, 99]); // short at the end
+    expect((await src.read(200, 4)).length).toBe(0);
+    const again = new ForwardSource(chunks());
+    await again.read(0, 64);
+    const rest: number[] = [];
+    for await (const c of again.chunksFrom(0)) rest.push(...c);
+    expect(rest).toEqual([...data]);
+  });
+});
+
 describe('parseArgs', () => {
   const spec: CommandSpec = {
     name: 't',
@@ -559,7 +635,7 @@ describe('probeMp4 on bytes', () => {
   it('summarizes repeated boxes and rejects non-MP4 input', async () => {
     expect(summarizeBoxes(['ftyp', 'moov', 'moof', 'mdat', 'moof', 'mdat', 'mfra'])).toBe('ftyp, moov, 2 × (moof, mdat), mfra');
     expect(summarizeBoxes(['ftyp', 'mdat', 'mdat', 'moov'])).toBe('ftyp, 2 × mdat, moov');
-    const bytes = new Uint8Array(readFileSync(tmpFile('cli-render-fragmented.mp4')));
+    const bytes = new Uint8Array(readFileSync(await rendered('fragmented')));
     const r = await probeMp4(bytesSource(bytes));
     expect(r.fragments).toBe(r.boxes.filter((b) => b.type === 'moof').length);
     await expect(probeMp4(bytesSource(new TextEncoder().encode('hello world, not a box')))).rejects.toThrow(/INVALID_MP4|not a four-character code|declares/);
