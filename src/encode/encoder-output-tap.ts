@@ -40,6 +40,8 @@ export class EncoderOutputTap {
   private tailStart = 0;
   private tailLength = 0;
   private ready: CodedFrame[] = [];
+  /** An abandoned chunk is being finalized: accept its bytes without parsing them. */
+  private discarding = false;
 
   constructor(fs: EmscriptenFs, path: string) {
     const node = locateNode(fs, path);
@@ -70,6 +72,7 @@ export class EncoderOutputTap {
 
   /** Prepares for a fresh encoder instance writing the same path from byte 0. */
   reset(): void {
+    this.discarding = false;
     this.headLength = 0;
     this.dataStart = -1;
     this.streamEnd = 0;
@@ -80,6 +83,15 @@ export class EncoderOutputTap {
     this.expectedSamples = Infinity;
     this.tail = null;
     this.tailLength = 0;
+    this.ready = [];
+  }
+
+  /**
+   * Swallows everything until the next reset. Finalizing an abandoned chunk must not throw from
+   * inside libmp4v2 (a throw there leaves the C++ encoder half-closed and it reports the misuse).
+   */
+  discard(): void {
+    this.discarding = true;
     this.ready = [];
   }
 
@@ -106,7 +118,7 @@ export class EncoderOutputTap {
   }
 
   private onWrite(buffer: Uint8Array, offset: number, length: number, position: number): void {
-    if (length === 0) return;
+    if (length === 0 || this.discarding) return;
     if (position < this.streamEnd) {
       // libmp4v2 seeks back to patch box sizes.
       const end = position + length;

@@ -134,15 +134,12 @@ export class WasmH264Encoder {
     const e = this.instance;
     this.instance = null;
     if (e) {
+      this.tap.discard();
       try {
         e.finalize();
-      } catch {
-        // The chunk is being abandoned; its output does not matter.
-      }
-      try {
         e.delete();
       } catch {
-        // already gone
+        // The chunk is being abandoned; nothing it wrote is used.
       }
     }
     try {
