@@ -9,6 +9,8 @@ export default defineConfig([
     clean: true,
     target: 'node18',
     platform: 'node',
+    // lamejs's `require` entry exports nothing; bundling its ESM entry serves both formats.
+    noExternal: ['@breezystack/lamejs'],
   },
   {
     entry: { cli: 'src/cli/main.ts' },
@@ -17,5 +19,6 @@ export default defineConfig([
     target: 'node18',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
+    noExternal: ['@breezystack/lamejs'],
   },
 ]);

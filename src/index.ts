@@ -29,3 +29,8 @@ export { PcmToMp3Encoder, encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELA
 export type { Mp3EncodeOptions, Mp3EncodeSummary } from './audio/mp3-encoder.js';
 export { Mp3FrameParser, parseMp3, parseMp3Stream, describeMp3 } from './audio/mp3-parser.js';
 export type { Mp3Format, Mp3Frame, Mp3FrameInfo, Mp3Gapless, Mp3ParseResult, Mp3ParserStats, Mp3InfoFrame, Mp3LameTag } from './audio/mp3-parser.js';
+
+// Reading MP4
+export { probeMp4, looksLikeMp4, bytesSource } from './probe/mp4-probe.js';
+export { describeMp4 } from './probe/mp4-describe.js';
+export type { Mp4ProbeResult, Mp4ProbeTrack, Mp4ProbeEdit, Mp4ProbeBox, Mp4ProbeLayout, RandomAccessSource } from './probe/mp4-probe.js';

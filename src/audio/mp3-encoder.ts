@@ -68,24 +68,12 @@ type LameEncoderCtor = new (channels: number, sampleRate: number, kbps: number) 
 
 let lameCtor: LameEncoderCtor | undefined;
 
-// The package's ESM entry exports Mp3Encoder; its `require` entry is an IIFE that only assigns a
-// module-local `var lamejs` and exports nothing, so the CJS build would see `{}`. There we
-// evaluate that IIFE ourselves and take the value it computes.
+// The package's `require` entry is a script that exports nothing, so the build bundles its ESM
+// entry (tsup `noExternal`) and both our ESM and CJS outputs see `Mp3Encoder`.
 function loadLame(): LameEncoderCtor {
   if (lameCtor) return lameCtor;
   const ns = lameNs as unknown as { Mp3Encoder?: unknown; default?: { Mp3Encoder?: unknown } };
-  let ctor: unknown = ns.Mp3Encoder ?? ns.default?.Mp3Encoder;
-  if (typeof ctor !== 'function' && typeof require === 'function' && typeof require.resolve === 'function') {
-    try {
-      const path = require.resolve('@breezystack/lamejs');
-      const fs = require('node:fs') as typeof import('node:fs');
-      const src = fs.readFileSync(path, 'utf8');
-      const lib = new Function(`${src}\n;return typeof lamejs === 'undefined' ? undefined : lamejs;`)() as { Mp3Encoder?: unknown } | undefined;
-      ctor = lib?.Mp3Encoder;
-    } catch (cause) {
-      throw new Mp4ForgeError('UNSUPPORTED_RUNTIME', `could not load @breezystack/lamejs: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-    }
-  }
+  const ctor = ns.Mp3Encoder ?? ns.default?.Mp3Encoder;
   if (typeof ctor !== 'function') {
     throw new Mp4ForgeError('UNSUPPORTED_RUNTIME', '@breezystack/lamejs did not provide an Mp3Encoder constructor in this runtime');
   }

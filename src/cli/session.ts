@@ -2,6 +2,9 @@
 // stdout), the progress line, and the summary at the end.
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
+import { audio as generatedAudio } from '../generate/audio.js';
+import { parseFrameRate } from '../options.js';
+import type { AudioInput } from '../soundtrack.js';
 import { createMp4Writer, type Mp4Writer, type Mp4WriterOptions } from '../writer.js';
 import type { Args, OptionSpec } from './args.js';
 import { asUsageError, UsageError } from './errors.js';
@@ -23,6 +26,9 @@ export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
     help: 'When the MP3 and the video differ in length: cut the audio at the video end, keep all of it, or loop it.',
     defaultText: 'trim',
   },
+  { name: 'melody', kind: { type: 'flag' }, help: 'Generated soundtrack: the built-in melody, encoded to MP3 with lamejs.' },
+  { name: 'tone', kind: { type: 'number' }, metavar: 'HZ', help: 'Generated soundtrack: a sine tone at HZ, encoded to MP3 with lamejs.' },
+  { name: 'audio-kbps', kind: { type: 'int' }, metavar: 'N', help: 'MP3 bitrate for --melody / --tone.', defaultText: '128' },
   { name: 'json', kind: { type: 'flag' }, help: 'Print a one-line JSON summary on stdout at the end.' },
 ];
 
@@ -48,6 +54,38 @@ export interface RunSummary {
 }
 
 /**
+ * The soundtrack from --audio FILE, --melody or --tone HZ (one at most). Generated audio lasts as
+ * long as the video when the frame count is known, else an hour (the writer trims it at the end).
+ */
+function soundtrackOption(command: string, args: Args, fps: Mp4WriterOptions['fps'], frames: number | undefined): AudioInput | undefined {
+  const file = args.string('audio');
+  const tone = args.number('tone');
+  const melody = args.flag('melody');
+  const chosen = [file !== undefined && '--audio', tone !== undefined && '--tone', melody && '--melody'].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be combined: choose one soundtrack`, command);
+  if (chosen.length === 0) {
+    for (const o of ['audio-length', 'audio-kbps']) if (args.has(o)) throw new UsageError(`--${o} needs a soundtrack (--audio FILE, --melody or --tone HZ)`, command);
+    return undefined;
+  }
+  if (args.has('audio-kbps') && file !== undefined) throw new UsageError('--audio-kbps applies to generated audio; an --audio MP3 is muxed as is', command);
+  if (file !== undefined) return file;
+  let seconds = 3600;
+  if (frames !== undefined) {
+    try {
+      const { num, den } = parseFrameRate(fps);
+      seconds = (frames * den) / num;
+    } catch (err) {
+      throw asUsageError(err, command);
+    }
+  }
+  if (tone !== undefined) {
+    if (!(tone > 0 && tone < 20000)) throw new UsageError(`--tone must be a frequency between 0 and 20000 Hz, got ${tone}`, command);
+    return generatedAudio.tone({ frequency: tone, seconds, channels: 2 });
+  }
+  return generatedAudio.melody({ seconds });
+}
+
+/**
  * Runs one writer from option parsing to summary: validates the options (library rejections
  * become usage errors), opens the output, feeds frames through `produce`, and on any failure
  * aborts the writer so a half-written file is removed.
@@ -68,8 +106,7 @@ export async function runWriter(
     if (json) throw new UsageError("--json cannot be used with --out -: stdout carries the MP4; write to a file to get the JSON summary", command);
     if (io.stdout.isTTY) throw new UsageError('refusing to write an MP4 to a terminal; redirect stdout (--out - > file.mp4) or give --out FILE', command);
   }
-  const audio = args.string('audio');
-  if (args.has('audio-length') && audio === undefined) throw new UsageError('--audio-length needs --audio FILE', command);
+  const audio = soundtrackOption(command, args, base.fps, total);
   const video: NonNullable<Mp4WriterOptions['video']> = {};
   const qp = args.int('qp');
   const kbps = args.number('kbps');
@@ -89,7 +126,13 @@ export async function runWriter(
       layout,
       video,
       output: out === '-' ? io.stdout : out,
-      ...(audio !== undefined ? { audio, audioLength: args.string('audio-length', 'trim') as NonNullable<Mp4WriterOptions['audioLength']> } : {}),
+      ...(audio !== undefined
+        ? {
+            audio,
+            audioLength: args.string('audio-length', 'trim') as NonNullable<Mp4WriterOptions['audioLength']>,
+            ...(args.has('audio-kbps') ? { audioEncoding: { kbps: args.int('audio-kbps') } } : {}),
+          }
+        : {}),
       signal,
       ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
     });

@@ -2,7 +2,7 @@
 // pure function of (frameIndex, options): the same inputs always give the same bytes, so any frame
 // can be rendered out of order, in a worker, or twice.
 //
-// Pixels are written as 32-bit words through a Int32Array view (one store per pixel); a frame
+// Pixels are written as 32-bit words through an Int32Array view (one store per pixel); a frame
 // whose bytes do not start on a 4-byte boundary is rendered row by row through a scratch row.
 import { Mp4ForgeError } from '../errors.js';
 import { assertFrameIndex, assertRgbaFrame, drawBars } from './bars.js';
