@@ -119,13 +119,13 @@ const md = [
     ['layout', `median peak ${Math.max(...FRAMES)} / ${Math.min(...FRAMES)} frames (maxRSS)`, ...(TIME ? ['same (time -v)'] : []), 'worst single-run pairing', `within ${Math.round((LIMIT - 1) * 100)}%`],
     comparisons.map((c) => [c.layout, `${c.longPeakMiB} / ${c.shortPeakMiB} = **${c.ratio}**`, ...(TIME ? [`${c.timeLongPeakMiB} / ${c.timeShortPeakMiB} = ${c.timeRatio}`] : []), c.worstRatio, c.withinLimit ? 'yes' : 'NO']),
   ), '',
-  'What the peak is made of (maxima of `process.memoryUsage()` sampled after every frame and every 20 ms, medians over the runs, MiB):', '',
+  'What the peak is made of (maxima of `process.memoryUsage()` sampled after every frame and every 20 ms, and the size of the WASM encoder\'s linear memory, which V8 does not count in those; medians over the runs, MiB):', '',
   mdTable(
-    ['layout', 'frames', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'],
+    ['layout', 'frames', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'WASM memory at the end'],
     configs.map((c) => {
       const rs = runs.filter((r) => r.layout === c.layout && r.frames === c.frames);
       const m = (k) => round(median(rs.map((r) => r.sampledPeaksMiB[k])), 1);
-      return [c.layout, c.frames, m('rss'), m('heapUsed'), m('heapTotal'), m('external'), m('arrayBuffers')];
+      return [c.layout, c.frames, m('rss'), m('heapUsed'), m('heapTotal'), m('external'), m('arrayBuffers'), round(median(rs.map((r) => r.wasmMemoryMiB)), 1)];
     }),
   ), '',
   'RSS along the way (first run of each configuration, MiB at every 10% of the frames):', '',
