@@ -29,14 +29,21 @@ const lib = await loadLibrary();
 const patterns = await loadPatterns();
 const out = join(tmpdir(), `mp4forge-sweep-${process.pid}.mp4`);
 
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 async function encode(frames, qp, speed) {
+  const c0 = cpuNow();
   const t0 = performance.now();
   const w = await lib.createMp4Writer({ width: WIDTH, height: HEIGHT, fps: FPS, output: out, video: { qp, speed, gop: GOP } });
   for (const f of frames) await w.addFrame(f);
   const r = await w.finish();
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuNow() - c0;
   if (r.frames !== frames.length || statSync(out).size !== r.bytes) throw new Error('writer result does not match the file');
-  return { fps: frames.length / seconds, bytes: r.bytes };
+  return { fps: frames.length / seconds, cpuFps: frames.length / cpu, bytes: r.bytes };
 }
 
 const rows = [];
@@ -55,11 +62,13 @@ for (const pattern of PATTERNS) {
     for (const speed of SPEEDS) {
       process.stderr.write(`  qp ${qp} speed ${speed}: `);
       const fps = [];
+      const cpuFps = [];
       let bytes = 0;
       let psnr = null;
       for (let r = 0; r < REPS; r++) {
         const res = await encode(frames, qp, speed);
         fps.push(res.fps);
+        cpuFps.push(res.cpuFps);
         if (r === 0) {
           bytes = res.bytes;
           psnr = await filePsnr(out, WIDTH, HEIGHT, FRAMES, (i) => frames[i]);
@@ -69,35 +78,72 @@ for (const pattern of PATTERNS) {
       const row = {
         pattern, qp, speed,
         fps: round(median(fps), 2), fpsPerRun: fps.map((x) => round(x, 2)),
+        // Frames per CPU second (user + system): steadier than wall time when the machine is shared.
+        cpuFps: round(median(cpuFps), 2),
         bytes, bytesPerFrame: Math.round(bytes / FRAMES), kbps: round((bytes * 8 * FPS) / FRAMES / 1000, 0),
         rgbPsnrDb: round(psnr.meanDb, 2), worstFramePsnrDb: round(psnr.minDb, 2),
       };
       rows.push(row);
-      process.stderr.write(`${row.fps} fps, ${row.bytesPerFrame} B/frame, ${row.rgbPsnrDb} dB\n`);
+      process.stderr.write(`${row.fps} fps (${row.cpuFps} per CPU s), ${row.bytesPerFrame} B/frame, ${row.rgbPsnrDb} dB\n`);
     }
   }
 }
 
 // What the table says about the defaults, computed rather than asserted.
+//
+// Speeds trade quality at a given qp as well as size, so sizes are compared at equal quality: for
+// each speed, log(bytes) is interpolated linearly in PSNR between its qp points (extrapolated from
+// the nearest pair outside them) at the PSNR the default (qp 26, speed 8) reaches on that
+// pattern. A speed is dominated when another is at least as fast (within 2%, in frames per CPU
+// second at the default qp) and needs at least 3% fewer bytes for the same PSNR.
 const at = (pattern, qp, speed) => rows.find((r) => r.pattern === pattern && r.qp === qp && r.speed === speed);
+const FAST_TOL = 0.98;
+const SIZE_TOL = 0.97;
+function bytesAtPsnr(pattern, speed, target) {
+  const pts = QPS.map((q) => at(pattern, q, speed)).map((r) => ({ x: r.rgbPsnrDb, y: Math.log(r.bytes) })).sort((a, b) => a.x - b.x);
+  if (pts.length < 2) return NaN;
+  let i = pts.findIndex((p) => p.x >= target);
+  if (i <= 0) i = i === 0 ? 1 : pts.length - 1;
+  const [a, b] = [pts[i - 1], pts[i]];
+  return Math.exp(a.y + ((b.y - a.y) * (target - a.x)) / (b.x - a.x));
+}
 const findings = [];
 const analysis = {};
-for (const pattern of PATTERNS) {
+const canAnalyse = SPEEDS.includes(DEFAULT.speed) && QPS.includes(DEFAULT.qp) && QPS.length >= 2;
+for (const pattern of canAnalyse ? PATTERNS : []) {
   const d = at(pattern, DEFAULT.qp, DEFAULT.speed);
-  if (!d) continue;
-  const a = (analysis[pattern] = {});
-  const cmp = (o) => ({ speed: o.speed, fpsRatio: round(d.fps / o.fps, 2), bytesChangePct: round((d.bytes / o.bytes - 1) * 100, 1), psnrChangeDb: round(d.rgbPsnrDb - o.rgbPsnrDb, 2) });
-  a.defaultVsEachSpeedAtDefaultQp = SPEEDS.filter((s) => s !== DEFAULT.speed).map((s) => cmp(at(pattern, DEFAULT.qp, s)));
-  const bestBytes = Math.min(...SPEEDS.map((s) => at(pattern, DEFAULT.qp, s).bytes));
-  const fastest = SPEEDS.map((s) => at(pattern, DEFAULT.qp, s)).sort((x, y) => y.fps - x.fps)[0];
-  a.fastestSpeed = fastest.speed;
-  a.defaultBytesOverSmallestPct = round((d.bytes / bestBytes - 1) * 100, 1);
-  a.psnrByQpAtDefaultSpeed = Object.fromEntries(QPS.map((q) => [q, at(pattern, q, DEFAULT.speed).rgbPsnrDb]));
-  a.bytesPerFrameByQpAtDefaultSpeed = Object.fromEntries(QPS.map((q) => [q, at(pattern, q, DEFAULT.speed).bytesPerFrame]));
-  const lines = a.defaultVsEachSpeedAtDefaultQp.map((c) =>
-    `speed ${DEFAULT.speed} vs ${c.speed}: ${c.fpsRatio}× the fps, ${c.bytesChangePct >= 0 ? '+' : ''}${c.bytesChangePct}% bytes, ${c.psnrChangeDb >= 0 ? '+' : ''}${c.psnrChangeDb} dB`);
-  findings.push(`**${pattern}** at qp ${DEFAULT.qp}: ${lines.join('; ')}. ` +
-    `At speed ${DEFAULT.speed}: ${QPS.map((q) => `qp ${q} → ${a.psnrByQpAtDefaultSpeed[q]} dB, ${a.bytesPerFrameByQpAtDefaultSpeed[q]} B/frame`).join('; ')}.`);
+  const target = d.rgbPsnrDb;
+  const per = SPEEDS.map((s) => {
+    const r = at(pattern, DEFAULT.qp, s);
+    const eq = bytesAtPsnr(pattern, s, target);
+    return { speed: s, fps: r.fps, cpuFps: r.cpuFps, bytesAtDefaultQp: r.bytes, psnrAtDefaultQp: r.rgbPsnrDb, bytesAtDefaultPsnr: Math.round(eq) };
+  });
+  const ref = per.find((p) => p.speed === DEFAULT.speed);
+  for (const p of per) {
+    p.cpuFpsVsDefault = round(p.cpuFps / ref.cpuFps, 3);
+    p.sizeAtEqualPsnrVsDefaultPct = round((p.bytesAtDefaultPsnr / ref.bytesAtDefaultPsnr - 1) * 100, 1);
+    p.dominatedBy = per.filter((o) => o !== p && o.cpuFps >= p.cpuFps * FAST_TOL && o.bytesAtDefaultPsnr <= p.bytesAtDefaultPsnr * SIZE_TOL).map((o) => o.speed);
+  }
+  const qpTrade = QPS.map((q) => ({ qp: q, psnr: at(pattern, q, DEFAULT.speed).rgbPsnrDb, bytesPerFrame: at(pattern, q, DEFAULT.speed).bytesPerFrame }));
+  analysis[pattern] = { defaultPsnrDb: target, speeds: per, qpAtDefaultSpeed: qpTrade };
+  findings.push(`**${pattern}** (default reaches ${target} dB at ${d.bytesPerFrame} B/frame, ${d.cpuFps} frames per CPU s): ` +
+    per.filter((p) => p.speed !== DEFAULT.speed).map((p) => `speed ${p.speed}: ${p.cpuFpsVsDefault}× the speed, ${p.sizeAtEqualPsnrVsDefaultPct >= 0 ? '+' : ''}${p.sizeAtEqualPsnrVsDefaultPct}% bytes at equal PSNR`).join('; ') +
+    `. Pareto-efficient speeds (not dominated): ${per.filter((p) => p.dominatedBy.length === 0).map((p) => p.speed).join(', ')}. ` +
+    `qp at speed ${DEFAULT.speed}: ${qpTrade.map((t) => `${t.qp} → ${t.psnr} dB, ${t.bytesPerFrame} B/frame`).join('; ')}.`);
+}
+let verdict = 'Not computed (the sweep must include the default speed and qp and at least two qps).';
+if (canAnalyse) {
+  const dominators = PATTERNS.map((p) => analysis[p].speeds.find((x) => x.speed === DEFAULT.speed).dominatedBy);
+  const everywhere = dominators.reduce((acc, d) => acc.filter((s) => d.includes(s)));
+  const frontier = PATTERNS.map((p) => analysis[p].speeds.filter((x) => x.dominatedBy.length === 0).map((x) => x.speed));
+  if (dominators.every((d) => d.length === 0)) {
+    verdict = `**The data support speed ${DEFAULT.speed} as an efficient choice**: on ${PATTERNS.join(' and ')} no other speed is both as fast and ≥ 3% smaller at equal PSNR ` +
+      `(efficient speeds: ${PATTERNS.map((p, k) => `${frontier[k].join(', ')} on ${p}`).join('; ')}). Where on that frontier the default should sit is the speed/size trade listed above.`;
+  } else if (everywhere.length) {
+    verdict = `**The data do not support speed ${DEFAULT.speed}**: speed ${everywhere.join(' / ')} is at least as fast and ≥ 3% smaller at equal PSNR on ${PATTERNS.join(' and ')}.`;
+  } else {
+    verdict = `**Mixed**: speed ${DEFAULT.speed} is dominated on ${PATTERNS.filter((_, k) => dominators[k].length).map((p, k) => `${p} (by ${dominators[PATTERNS.indexOf(p)].join(', ')})`).join(', ')} but not on every pattern; efficient speeds: ${PATTERNS.map((p, k) => `${frontier[k].join(', ')} (${p})`).join('; ')}.`;
+  }
 }
 
 const env = environment();
@@ -108,6 +154,7 @@ const result = {
   settings: { width: WIDTH, height: HEIGHT, fps: FPS, gop: GOP, frames: FRAMES, reps: REPS, content: patterns.source, defaults: DEFAULT, output: 'mp4forge createMp4Writer, faststart to a file in os.tmpdir()', psnr: 'RGB PSNR vs the RGBA source, mean of per-frame PSNRs; ffmpeg -vf scale=in_range=tv:out_range=pc:in_color_matrix=bt601:flags=accurate_rnd+full_chroma_int+bitexact → rgb24' },
   rows,
   analysis,
+  verdict,
   runtimeSeconds: round((performance.now() - started) / 1000, 1),
 };
 
@@ -116,22 +163,24 @@ const md = [
   `Command: \`npm run bench:sweep\` (= \`npm run build && ${result.command}\`).`, '',
   environmentMd(env), '',
   `${WIDTH}×${HEIGHT}, ${FRAMES} frames per encode (${patterns.source}), ${FPS} fps, GOP ${GOP}, through createMp4Writer to a file; fps is the median of ${REPS} runs, ` +
-    'end to end (RGBA in, MP4 file out). PSNR: the output decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix, accurate rounding, full chroma interpolation), ' +
+    'end to end (RGBA in, MP4 file out); in brackets frames per CPU second (user + system), which other work on the machine disturbs less. PSNR: the output decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix, accurate rounding, full chroma interpolation), ' +
     'compared with the RGBA source; mean of per-frame PSNRs, and the worst frame.', '',
 ];
 for (const pattern of PATTERNS) {
   md.push(`## ${pattern}`, '');
   md.push(mdTable(
-    ['speed', ...QPS.flatMap((q) => [`qp ${q} fps`, `qp ${q} B/frame`, `qp ${q} PSNR dB`])],
+    ['speed', ...QPS.flatMap((q) => [`qp ${q} fps (CPU)`, `qp ${q} B/frame`, `qp ${q} PSNR dB`])],
     SPEEDS.map((s) => [s, ...QPS.flatMap((q) => {
       const r = at(pattern, q, s);
-      return [r.fps.toFixed(1), r.bytesPerFrame, r.rgbPsnrDb.toFixed(2)];
+      return [`${r.fps.toFixed(1)} (${r.cpuFps.toFixed(1)})`, r.bytesPerFrame, r.rgbPsnrDb.toFixed(2)];
     })]),
   ), '');
 }
-md.push('## What this says about the defaults (qp 26, speed 8)', '');
+md.push(`## What this says about the defaults (qp ${DEFAULT.qp}, speed ${DEFAULT.speed})`, '');
+md.push('Sizes are compared at equal quality: per speed, log(bytes) is interpolated linearly in PSNR between its qp points, at the PSNR the default reaches. ' +
+  'A speed is dominated when another is at least as fast (within 2%, frames per CPU second at the default qp) and ≥ 3% smaller at equal PSNR.', '');
 for (const f of findings) md.push(`- ${f}`);
-md.push('', '<!-- conclusion -->', '', `Total runtime: ${result.runtimeSeconds} s.`);
+md.push('', verdict, '', `Total runtime: ${result.runtimeSeconds} s.`);
 
 const text = md.join('\n');
 const files = writeResults(String(args.out ?? 'speed-sweep'), result, text);
