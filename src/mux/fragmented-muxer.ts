@@ -141,21 +141,17 @@ export class FragmentedMuxer implements Muxer {
       trafs[k].dataOffset = offset;
       for (const s of p.samples) offset += s.data.length;
     });
-    const moofBytes = serializeBoxes([moof(this.sequence++, trafs)]);
-    const buf = new Uint8Array(moofBytes.length + header.length + payload);
-    buf.set(moofBytes, 0);
-    buf.set(header, moofBytes.length);
-    let o = moofBytes.length + header.length;
+    await this.emit(serializeBoxes([moof(this.sequence++, trafs)]));
+    await this.emit(header);
+    // Samples go out one by one rather than joined: see Mp4Muxer.writeChunk.
     for (const p of picked) {
       const table = this.tracks[p.track].table;
       for (const s of p.samples) {
-        buf.set(s.data, o);
-        o += s.data.length;
+        await this.emit(s.data);
         table.totalBytes += s.data.length;
         table.duration += s.duration;
       }
     }
-    await this.emit(buf);
   }
 
   private async writeInit(): Promise<void> {

@@ -110,20 +110,22 @@ export class Mp4Muxer implements Muxer {
     let payload = 0;
     for (const s of samples) payload += s.data.length;
     const header = mdatHeader(payload);
-    const buf = new Uint8Array(header.length + payload);
-    buf.set(header, 0);
-    let o = header.length;
     const table = this.tracks[track].table;
-    for (const s of samples) {
-      buf.set(s.data, o);
-      o += s.data.length;
-      table.addSample(s.data.length, s.duration, s.sync);
-    }
     table.addChunk(this.position + header.length, samples.length);
+    // Written piece by piece: joining 0.5 s of samples into one buffer would double the bytes
+    // allocated per frame, and that churn shows up as native-heap growth on long runs.
+    await this.put(header);
+    for (const s of samples) {
+      table.addSample(s.data.length, s.duration, s.sync);
+      await this.put(s.data);
+    }
+  }
+
+  private async put(bytes: Uint8Array): Promise<void> {
     const target = this.target as Sink;
-    if (target === this.opts.sink) await this.emit(buf, target);
-    else await target.write(buf);
-    this.position += buf.length;
+    if (target === this.opts.sink) await this.emit(bytes, target);
+    else await target.write(bytes);
+    this.position += bytes.length;
   }
 
   private async emit(bytes: Uint8Array, sink: Sink): Promise<void> {
