@@ -49,19 +49,19 @@ describe('64-bit offsets', () => {
     expect(t.sampleCount).toBe(count);
     const offsets = t.sampleOffsets;
     expect(offsets[offsets.length - 1]).toBeGreaterThan(2 ** 32);
-    // Every sample offset is where the counting sink actually saw that sample's first bytes.
+    // Every sample offset is exactly where the counting sink saw that sample begin, and every chunk
+    // starts right after an mdat header.
     const starts = new Map<number, Uint8Array>();
     for (const w of sink.writes) starts.set(w.at, w.head);
-    let checked = 0;
     for (const off of offsets) {
-      // Each chunk is one write: an 8-byte mdat header then samples.
-      const head = starts.get(off - 8);
-      if (head) {
-        expect(String.fromCharCode(...head.subarray(4, 8))).toBe('mdat');
-        expect(head[12]).toBe(0x65);
-        checked++;
-      }
+      const head = starts.get(off);
+      expect(head, `no write began at sample offset ${off}`).toBeDefined();
+      expect(new DataView((head as Uint8Array).buffer).getUint32(0)).toBe(sample.length - 4);
+      expect((head as Uint8Array)[4]).toBe(0x65);
     }
-    expect(checked).toBeGreaterThan(0);
+    for (const chunk of t.chunkOffsets) {
+      const header = starts.get(chunk - 8) as Uint8Array;
+      expect(String.fromCharCode(...header.subarray(4, 8))).toBe('mdat');
+    }
   }, 300_000);
 });
