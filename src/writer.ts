@@ -3,6 +3,7 @@ import { Mp4ForgeError } from './errors.js';
 import { buildAvcC } from './encode/avc.js';
 import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
 import { chunkFramesFor, WasmH264Encoder, type CodedFrame } from './encode/h264-encoder.js';
+import { drawPattern, type FrameCallback, type PatternName } from './generate/patterns.js';
 import { FragmentedMuxer } from './mux/fragmented-muxer.js';
 import { Mp4Muxer } from './mux/mp4-muxer.js';
 import type { Muxer } from './mux/muxer.js';
@@ -71,6 +72,15 @@ export interface Mp4WriterResult {
 export interface Mp4Writer {
   /** Encodes one frame. Resolves when the frame was accepted (backpressure); the buffer may be reused then. */
   addFrame(frame: FrameInput): Promise<void>;
+  /**
+   * Adds `count` RGBA frames drawn by a built-in pattern or by `draw(frameIndex, rgba)`, where
+   * frameIndex counts from the writer's current frame. A throw in `draw` rejects with
+   * USER_CALLBACK_FAILED and the frame index, and the output is aborted.
+   *
+   * @example
+   * await writer.addFrames(300, (i, rgba) => { rgba.fill(i % 256); });
+   */
+  addFrames(count: number, draw: PatternName | FrameCallback): Promise<void>;
   /** Flushes, writes the index and closes the output. */
   finish(): Promise<Mp4WriterResult>;
   /** Stops and closes the output; a non-fragmented file is deleted (it would have no index). */
@@ -156,6 +166,9 @@ class WriterImpl implements Mp4Writer {
   private readonly freeI420: Uint8Array[] = [];
   private readonly frameBytes: number;
   private readonly chunkFrames: number;
+  /** Frames taken by addFrame (some may still be queued). */
+  private submitted = 0;
+  /** Frames encoded. */
   private accepted = 0;
   private muxed = 0;
   private chunkOpen = false;
@@ -201,7 +214,30 @@ class WriterImpl implements Mp4Writer {
     const yuv = this.freeI420.pop() ?? new Uint8Array((this.video.width * this.video.height * 3) / 2);
     if (this.pixelFormat === 'yuv420p') yuv.set(pixels);
     else toI420(pixels, this.pixelFormat, this.video.width, this.video.height, yuv);
+    this.submitted++;
     return this.enqueue(() => this.encodeFrame(yuv));
+  }
+
+  async addFrames(count: number, draw: PatternName | FrameCallback): Promise<void> {
+    if (!Number.isInteger(count) || count < 0) throw new Mp4ForgeError('INVALID_OPTION', `addFrames count must be a non-negative integer, got ${JSON.stringify(count)}`);
+    if (this.pixelFormat !== 'rgba') throw new Mp4ForgeError('INVALID_OPTION', `addFrames draws RGBA frames; this writer expects pixelFormat '${this.pixelFormat}'`);
+    const { width, height } = this.video;
+    const paint: FrameCallback = typeof draw === 'function' ? draw : (i, rgba) => drawPattern(draw, rgba, width, height, i);
+    const rgba = new Uint8Array(width * height * 4);
+    for (let n = 0; n < count; n++) {
+      if (this.state !== 'open') return this.rejectClosed('addFrames');
+      const index = this.submitted;
+      try {
+        paint(index, rgba);
+      } catch (err) {
+        const e = new Mp4ForgeError('USER_CALLBACK_FAILED', `the frame callback threw at frame ${index}: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+          details: { frameIndex: index },
+        });
+        throw await this.fail(e);
+      }
+      await this.addFrame(rgba);
+    }
   }
 
   finish(): Promise<Mp4WriterResult> {
@@ -262,8 +298,8 @@ class WriterImpl implements Mp4Writer {
       if (frame.length !== this.frameBytes) {
         throw new Mp4ForgeError(
           'INVALID_FRAME',
-          `frame ${this.accepted} has ${frame.length} bytes; ${this.pixelFormat} at ${width}×${height} needs exactly ${this.frameBytes}`,
-          { details: { frameIndex: this.accepted } },
+          `frame ${this.submitted} has ${frame.length} bytes; ${this.pixelFormat} at ${width}×${height} needs exactly ${this.frameBytes}`,
+          { details: { frameIndex: this.submitted } },
         );
       }
       return frame;
@@ -271,11 +307,11 @@ class WriterImpl implements Mp4Writer {
     const img = frame as ImageDataLike | null;
     if (img && typeof img === 'object' && (img.data instanceof Uint8Array || img.data instanceof Uint8ClampedArray)) {
       if (img.width !== width || img.height !== height) {
-        throw new Mp4ForgeError('INVALID_FRAME', `frame ${this.accepted} is ${img.width}×${img.height}; the writer was created for ${width}×${height}`, { details: { frameIndex: this.accepted } });
+        throw new Mp4ForgeError('INVALID_FRAME', `frame ${this.submitted} is ${img.width}×${img.height}; the writer was created for ${width}×${height}`, { details: { frameIndex: this.submitted } });
       }
       if (this.pixelFormat !== 'rgba') throw new Mp4ForgeError('INVALID_FRAME', `ImageData is RGBA, but the writer expects pixelFormat '${this.pixelFormat}'`);
       if (img.data.length !== width * height * 4) {
-        throw new Mp4ForgeError('INVALID_FRAME', `frame ${this.accepted} ImageData has ${img.data.length} bytes; expected ${width * height * 4}`, { details: { frameIndex: this.accepted } });
+        throw new Mp4ForgeError('INVALID_FRAME', `frame ${this.submitted} ImageData has ${img.data.length} bytes; expected ${width * height * 4}`, { details: { frameIndex: this.submitted } });
       }
       return img.data;
     }

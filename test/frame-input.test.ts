@@ -1,0 +1,98 @@
+// Every way of handing frames in gives the same file: the conversion to I420 happens once, in one
+// place, whatever the input layout.
+import { describe, expect, it } from 'vitest';
+import { createMp4Writer, drawPattern, Mp4ForgeError, toI420, type Mp4WriterOptions, type PixelFormat } from '../src/index.js';
+import { ffprobe } from './helpers/oracles.js';
+import { tmpFile } from './helpers/render.js';
+import { writeFileSync } from 'node:fs';
+
+const W = 322;
+const H = 242;
+const N = 12;
+
+function sourceFrames(): Uint8Array[] {
+  return Array.from({ length: N }, (_, i) => {
+    const rgba = new Uint8Array(W * H * 4);
+    drawPattern('plasma', rgba, W, H, i);
+    return rgba;
+  });
+}
+
+function asFormat(rgba: Uint8Array, format: PixelFormat): Uint8Array {
+  if (format === 'rgba') return rgba;
+  if (format === 'yuv420p') {
+    const out = new Uint8Array((W * H * 3) / 2);
+    toI420(rgba, 'rgba', W, H, out);
+    return out;
+  }
+  const px = format === 'rgb24' ? 3 : 4;
+  const out = new Uint8Array(W * H * px);
+  for (let p = 0, s = 0, d = 0; p < W * H; p++, s += 4, d += px) {
+    out[d] = format === 'bgra' ? rgba[s + 2] : rgba[s];
+    out[d + 1] = rgba[s + 1];
+    out[d + 2] = format === 'bgra' ? rgba[s] : rgba[s + 2];
+    if (px === 4) out[d + 3] = rgba[s + 3];
+  }
+  return out;
+}
+
+const base: Mp4WriterOptions = { width: W, height: H, fps: 30, output: 'buffer', video: { gop: 6 } };
+
+describe('frame inputs', () => {
+  it('rgba, bgra, rgb24, yuv420p, ImageData and addFrames(callback) give byte-identical files', async () => {
+    const frames = sourceFrames();
+    const files: Record<string, Uint8Array> = {};
+    for (const format of ['rgba', 'bgra', 'rgb24', 'yuv420p'] as const) {
+      const w = await createMp4Writer({ ...base, pixelFormat: format });
+      for (const f of frames) await w.addFrame(asFormat(f, format));
+      files[format] = (await w.finish()).data as Uint8Array;
+    }
+    const wi = await createMp4Writer(base);
+    for (const f of frames) await wi.addFrame({ data: new Uint8ClampedArray(f.buffer), width: W, height: H });
+    files.imageData = (await wi.finish()).data as Uint8Array;
+    const wc = await createMp4Writer(base);
+    await wc.addFrames(N, (i, rgba) => drawPattern('plasma', rgba, W, H, i));
+    files.callback = (await wc.finish()).data as Uint8Array;
+    const wp = await createMp4Writer(base);
+    await wp.addFrames(N, 'plasma');
+    files.pattern = (await wp.finish()).data as Uint8Array;
+
+    for (const [name, bytes] of Object.entries(files)) expect(Buffer.from(bytes).equals(Buffer.from(files.rgba)), name).toBe(true);
+    const file = tmpFile('frame-input.mp4');
+    writeFileSync(file, files.rgba);
+    expect(Number((await ffprobe(file, { count: true })).streams[0].nb_read_frames)).toBe(N);
+  });
+
+  it('a throw in a frame callback rejects with USER_CALLBACK_FAILED and the frame index, and closes the output', async () => {
+    const file = tmpFile('callback-throws.mp4');
+    const w = await createMp4Writer({ ...base, output: file });
+    await w.addFrames(3, 'bars');
+    const err = await w
+      .addFrames(5, (i) => {
+        if (i === 5) throw new Error('scene exploded');
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(Mp4ForgeError);
+    expect((err as Mp4ForgeError).code).toBe('USER_CALLBACK_FAILED');
+    expect((err as Mp4ForgeError).details.frameIndex).toBe(5);
+    expect((err as Mp4ForgeError).message).toMatch(/frame 5: scene exploded/);
+    expect(((await w.finish().catch((e: unknown) => e)) as Mp4ForgeError).code).toBe('USER_CALLBACK_FAILED');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('an onProgress that throws is reported with the frame index', async () => {
+    const w = await createMp4Writer({
+      ...base,
+      onProgress: (p) => {
+        if (p.frames === 4) throw new Error('ui gone');
+      },
+    });
+    const err = await w.addFrames(10, 'gradient').catch((e: unknown) => e);
+    expect((err as Mp4ForgeError).code).toBe('USER_CALLBACK_FAILED');
+    expect((err as Mp4ForgeError).details.frameIndex).toBe(3);
+  });
+});
