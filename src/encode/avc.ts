@@ -19,26 +19,21 @@ export interface AvcConfig {
 export function parseAvcC(p: Uint8Array): AvcConfig {
   const fail = (why: string) => new Mp4ForgeError('ENCODER_FAILED', `Encoder produced an unreadable avcC record: ${why}`);
   if (p.length < 7 || p[0] !== 1) throw fail('expected configurationVersion 1');
-  const sps: Uint8Array[] = [];
-  const pps: Uint8Array[] = [];
-  let o = 6;
-  const nSps = p[5] & 0x1f;
-  for (let i = 0; i < nSps; i++) {
-    if (o + 2 > p.length) throw fail('truncated SPS list');
-    const len = (p[o] << 8) | p[o + 1];
-    if (o + 2 + len > p.length) throw fail('SPS overruns the record');
-    sps.push(p.slice(o + 2, o + 2 + len));
-    o += 2 + len;
-  }
-  if (o >= p.length) throw fail('missing PPS count');
-  const nPps = p[o++];
-  for (let i = 0; i < nPps; i++) {
-    if (o + 2 > p.length) throw fail('truncated PPS list');
-    const len = (p[o] << 8) | p[o + 1];
-    if (o + 2 + len > p.length) throw fail('PPS overruns the record');
-    pps.push(p.slice(o + 2, o + 2 + len));
-    o += 2 + len;
-  }
+  // Each list: 16-bit length, then the NAL unit.
+  const readList = (o: number, count: number, what: string): [Uint8Array[], number] => {
+    const list: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      if (o + 2 > p.length) throw fail(`truncated ${what} list`);
+      const len = (p[o] << 8) | p[o + 1];
+      if (o + 2 + len > p.length) throw fail(`${what} overruns the record`);
+      list.push(p.slice(o + 2, o + 2 + len));
+      o += 2 + len;
+    }
+    return [list, o];
+  };
+  const [sps, afterSps] = readList(6, p[5] & 0x1f, 'SPS');
+  if (afterSps >= p.length) throw fail('missing PPS count');
+  const [pps] = readList(afterSps + 1, p[afterSps], 'PPS');
   if (sps.length === 0 || pps.length === 0) throw fail('expected at least one SPS and one PPS');
   return { sps, pps, profile: p[1], compatibility: p[2], level: p[3] };
 }
@@ -46,29 +41,21 @@ export function parseAvcC(p: Uint8Array): AvcConfig {
 /** Serialises an AVCDecoderConfigurationRecord with 4-byte NAL lengths. Baseline needs no extension fields. */
 export function buildAvcC(c: AvcConfig): Uint8Array {
   let size = 7;
-  for (const s of c.sps) size += 2 + s.length;
-  for (const s of c.pps) size += 2 + s.length;
+  for (const s of [...c.sps, ...c.pps]) size += 2 + s.length;
   const out = new Uint8Array(size);
-  out[0] = 1;
-  out[1] = c.profile;
-  out[2] = c.compatibility;
-  out[3] = c.level;
-  out[4] = 0xfc | 3; // lengthSizeMinusOne = 3
-  out[5] = 0xe0 | c.sps.length;
-  let o = 6;
-  for (const s of c.sps) {
-    out[o] = s.length >> 8;
-    out[o + 1] = s.length & 0xff;
-    out.set(s, o + 2);
-    o += 2 + s.length;
-  }
-  out[o++] = c.pps.length;
-  for (const s of c.pps) {
-    out[o] = s.length >> 8;
-    out[o + 1] = s.length & 0xff;
-    out.set(s, o + 2);
-    o += 2 + s.length;
-  }
+  out.set([1, c.profile, c.compatibility, c.level, 0xfc | 3 /* lengthSizeMinusOne = 3 */, 0xe0 | c.sps.length]);
+  const writeList = (o: number, list: Uint8Array[]): number => {
+    for (const s of list) {
+      out[o] = s.length >> 8;
+      out[o + 1] = s.length & 0xff;
+      out.set(s, o + 2);
+      o += 2 + s.length;
+    }
+    return o;
+  };
+  const afterSps = writeList(6, c.sps);
+  out[afterSps] = c.pps.length;
+  writeList(afterSps + 1, c.pps);
   return out;
 }
 

@@ -3,9 +3,9 @@
 // decodable up to its last complete fragment if writing stops.
 import { mdatHeader, serializeBoxes } from './box-serialize.js';
 import { ftyp, moof, moov, mvex, trak, SAMPLE_FLAGS_NON_SYNC, SAMPLE_FLAGS_SYNC, type TrafParams } from './boxes.js';
-import { editAndDuration, movieTimescaleOf, trackStates, type Muxer, type TrackState } from './muxer.js';
+import { editAndDuration, MuxerBase, type Muxer } from './muxer.js';
 import type { Sink } from './sink.js';
-import type { MuxSample, TrackEdit, TrackInfo } from './types.js';
+import type { MuxSample, TrackInfo } from './types.js';
 
 interface Lane {
   queue: MuxSample[];
@@ -23,31 +23,19 @@ export interface FragmentedMuxerOptions {
   maxFragmentSeconds?: number;
 }
 
-export class FragmentedMuxer implements Muxer {
-  private readonly tracks: TrackState[];
+export class FragmentedMuxer extends MuxerBase implements Muxer {
   private readonly lanes: Lane[];
   private readonly video: number;
-  private readonly movieTimescale: number;
   /** End decode times (video ticks) of complete GOPs not yet written. */
   private readonly gopEnds: number[] = [];
   private sequence = 1;
-  private written = 0;
   private initWritten = false;
   private done = false;
 
   constructor(private readonly opts: FragmentedMuxerOptions) {
-    this.tracks = trackStates(opts.tracks);
+    super(opts.tracks, opts.sink);
     this.lanes = opts.tracks.map(() => ({ queue: [], queueStart: 0, pushedEnd: 0, ended: false }));
     this.video = opts.tracks.findIndex((t) => t.kind === 'video');
-    this.movieTimescale = movieTimescaleOf(opts.tracks);
-  }
-
-  get bytesWritten(): number {
-    return this.written;
-  }
-
-  setEdit(track: number, edit: TrackEdit | undefined): void {
-    this.tracks[track].edit = edit;
   }
 
   async addSample(track: number, sample: MuxSample): Promise<void> {
@@ -70,7 +58,7 @@ export class FragmentedMuxer implements Muxer {
     for (let i = 0; i < this.lanes.length; i++) await this.endTrack(i);
     await this.writeReady(true);
     await this.writeInit();
-    await this.opts.sink.close();
+    await this.sink.close();
     this.done = true;
     return { bytes: this.written };
   }
@@ -79,7 +67,7 @@ export class FragmentedMuxer implements Muxer {
     if (this.done) return;
     this.done = true;
     // Complete fragments already written stay playable: do not flag the file incomplete.
-    await this.opts.sink.abort(reason, false).catch(() => {});
+    await this.sink.abort(reason, false).catch(() => {});
   }
 
   private seconds(track: number, ticks: number): number {
@@ -168,10 +156,5 @@ export class FragmentedMuxer implements Muxer {
       moov({ timescale: this.movieTimescale, duration: 0, traks, mvex: mvex(this.tracks.map((_, i) => i + 1)) }),
     ]);
     await this.emit(init.slice());
-  }
-
-  private async emit(bytes: Uint8Array): Promise<void> {
-    await this.opts.sink.write(bytes);
-    this.written += bytes.length;
   }
 }

@@ -6,9 +6,9 @@ import { Mp4ForgeError } from '../errors.js';
 import { mdatHeader, serializeBoxes } from './box-serialize.js';
 import { ftyp, moov, trak } from './boxes.js';
 import { Interleaver, type ReleasedChunk } from './interleaver.js';
-import { editAndDuration, movieTimescaleOf, trackStates, type Muxer, type TrackState } from './muxer.js';
+import { editAndDuration, MuxerBase, type Muxer } from './muxer.js';
 import { isSeekable, sinkFailed, type Sink } from './sink.js';
-import type { MuxSample, TrackEdit, TrackInfo } from './types.js';
+import type { MuxSample, TrackInfo } from './types.js';
 
 export interface Mp4MuxerOptions {
   layout: 'progressive' | 'faststart';
@@ -21,32 +21,20 @@ export interface Mp4MuxerOptions {
 
 const MOVE_BLOCK = 8 << 20;
 
-export class Mp4Muxer implements Muxer {
-  private readonly tracks: TrackState[];
+export class Mp4Muxer extends MuxerBase implements Muxer {
   private readonly interleaver: Interleaver;
   private readonly ftypBytes = serializeBoxes([ftyp(false)]);
-  private readonly movieTimescale: number;
   /** Where chunks go: the sink itself, or a spool for faststart on a non-seekable sink. */
   private target: Sink | null = null;
   private spool: Sink | null = null;
   /** Next write position in `target`. */
   private position = 0;
-  private written = 0;
   private started = false;
   private done = false;
 
   constructor(private readonly opts: Mp4MuxerOptions) {
-    this.tracks = trackStates(opts.tracks);
+    super(opts.tracks, opts.sink);
     this.interleaver = new Interleaver(opts.tracks.map((t) => t.timescale), opts.chunkSeconds ?? 0.5);
-    this.movieTimescale = movieTimescaleOf(opts.tracks);
-  }
-
-  get bytesWritten(): number {
-    return this.written;
-  }
-
-  setEdit(track: number, edit: TrackEdit | undefined): void {
-    this.tracks[track].edit = edit;
   }
 
   async addSample(track: number, sample: MuxSample): Promise<void> {
@@ -62,15 +50,14 @@ export class Mp4Muxer implements Muxer {
   async finish(): Promise<{ bytes: number }> {
     await this.writeChunks(this.interleaver.release(true));
     await this.start();
-    const sink = this.opts.sink;
     if (this.opts.layout === 'progressive') {
-      await this.emit(serializeBoxes([this.buildMoov(0, this.position > 0xffffffff)]), sink);
+      await this.emit(serializeBoxes([this.buildMoov(0, this.position > 0xffffffff)]));
     } else if (this.spool) {
       await this.finishFromSpool(this.spool);
     } else {
-      await this.finishInPlace(sink as Sink & Required<Pick<Sink, 'writeAt' | 'readAt'>>);
+      await this.finishInPlace(this.sink as Sink & Required<Pick<Sink, 'writeAt' | 'readAt'>>);
     }
-    await sink.close();
+    await this.sink.close();
     this.done = true;
     return { bytes: this.written };
   }
@@ -79,16 +66,15 @@ export class Mp4Muxer implements Muxer {
     if (this.done) return;
     this.done = true;
     await this.spool?.abort(reason, true).catch(() => {});
-    await this.opts.sink.abort(reason, true).catch(() => {});
+    await this.sink.abort(reason, true).catch(() => {});
   }
 
   private async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const sink = this.opts.sink;
-    if (this.opts.layout === 'progressive' || isSeekable(sink)) {
-      this.target = sink;
-      await this.emit(this.ftypBytes, sink);
+    if (this.opts.layout === 'progressive' || isSeekable(this.sink)) {
+      this.target = this.sink;
+      await this.emit(this.ftypBytes);
       this.position = this.ftypBytes.length;
     } else {
       if (!this.opts.openSpool) {
@@ -123,14 +109,9 @@ export class Mp4Muxer implements Muxer {
 
   private async put(bytes: Uint8Array): Promise<void> {
     const target = this.target as Sink;
-    if (target === this.opts.sink) await this.emit(bytes, target);
+    if (target === this.sink) await this.emit(bytes);
     else await target.write(bytes);
     this.position += bytes.length;
-  }
-
-  private async emit(bytes: Uint8Array, sink: Sink): Promise<void> {
-    await sink.write(bytes);
-    this.written += bytes.length;
   }
 
   private buildMoov(offsetShift: number, co64: boolean): ReturnType<typeof moov> {
@@ -177,19 +158,18 @@ export class Mp4Muxer implements Muxer {
   }
 
   private async finishFromSpool(spool: Sink): Promise<void> {
-    const sink = this.opts.sink;
     const dataEnd = this.position;
-    await this.emit(this.ftypBytes, sink);
+    await this.emit(this.ftypBytes);
     const base = this.ftypBytes.length;
     const { size, co64 } = this.sizeMoov(base + dataEnd);
-    await this.emit(serializeBoxes([this.buildMoov(base + size, co64)]), sink);
+    await this.emit(serializeBoxes([this.buildMoov(base + size, co64)]));
     const s = spool as Sink & Required<Pick<Sink, 'readAt'>>;
     const block = new Uint8Array(Math.min(MOVE_BLOCK, Math.max(1, dataEnd)));
     for (let pos = 0; pos < dataEnd; ) {
       const piece = block.subarray(0, Math.min(block.length, dataEnd - pos));
       const n = await s.readAt(piece, pos);
       if (n !== piece.length) throw sinkFailed(new Error('short read from the faststart spool'));
-      await this.emit(piece, sink);
+      await this.emit(piece);
       pos += n;
     }
     await spool.abort(null, true);

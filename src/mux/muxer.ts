@@ -1,5 +1,6 @@
 // Shared muxer interface and per-track state.
 import { SampleTable } from './sample-table.js';
+import type { Sink } from './sink.js';
 import type { MuxSample, TrackEdit, TrackInfo } from './types.js';
 
 export interface Muxer {
@@ -22,13 +23,34 @@ export interface TrackState {
   edit?: TrackEdit;
 }
 
-export function trackStates(tracks: TrackInfo[]): TrackState[] {
-  return tracks.map((info) => ({ info, table: new SampleTable() }));
-}
+/** What both layouts share: per-track tables and edits, the movie timescale, and byte counting. */
+export abstract class MuxerBase {
+  protected readonly tracks: TrackState[];
+  /** The video track's timescale, so video durations are exact in mvhd/tkhd. */
+  protected readonly movieTimescale: number;
+  protected written = 0;
 
-/** The movie timescale is the video track's, so video durations are exact in mvhd/tkhd. */
-export function movieTimescaleOf(tracks: TrackInfo[]): number {
-  return (tracks.find((t) => t.kind === 'video') ?? tracks[0]).timescale;
+  constructor(
+    tracks: TrackInfo[],
+    protected readonly sink: Sink,
+  ) {
+    this.tracks = tracks.map((info) => ({ info, table: new SampleTable() }));
+    this.movieTimescale = (tracks.find((t) => t.kind === 'video') ?? tracks[0]).timescale;
+  }
+
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  setEdit(track: number, edit: TrackEdit | undefined): void {
+    this.tracks[track].edit = edit;
+  }
+
+  /** Writes to the output sink and counts the bytes. */
+  protected async emit(bytes: Uint8Array): Promise<void> {
+    await this.sink.write(bytes);
+    this.written += bytes.length;
+  }
 }
 
 /** Converts ticks between timescales, rounding to nearest. */
