@@ -3,7 +3,7 @@ import { Mp4ForgeError } from './errors.js';
 import { buildAvcC } from './encode/avc.js';
 import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
 import { chunkFramesFor, WasmH264Encoder, type CodedFrame } from './encode/h264-encoder.js';
-import { drawPattern, type FrameCallback, type PatternName } from './generate/patterns.js';
+import { drawPattern, patterns, type FrameCallback, type PatternName } from './generate/patterns.js';
 import { FragmentedMuxer } from './mux/fragmented-muxer.js';
 import { Mp4Muxer } from './mux/mp4-muxer.js';
 import type { Muxer } from './mux/muxer.js';
@@ -221,6 +221,9 @@ class WriterImpl implements Mp4Writer {
   async addFrames(count: number, draw: PatternName | FrameCallback): Promise<void> {
     if (!Number.isInteger(count) || count < 0) throw new Mp4ForgeError('INVALID_OPTION', `addFrames count must be a non-negative integer, got ${JSON.stringify(count)}`);
     if (this.pixelFormat !== 'rgba') throw new Mp4ForgeError('INVALID_OPTION', `addFrames draws RGBA frames; this writer expects pixelFormat '${this.pixelFormat}'`);
+    if (typeof draw !== 'function' && !(typeof draw === 'string' && draw in patterns)) {
+      throw new Mp4ForgeError('INVALID_OPTION', `addFrames draws with a function (frameIndex, rgba) or a pattern (${Object.keys(patterns).join(', ')}), got ${JSON.stringify(draw)}`);
+    }
     const { width, height } = this.video;
     const paint: FrameCallback = typeof draw === 'function' ? draw : (i, rgba) => drawPattern(draw, rgba, width, height, i);
     const rgba = new Uint8Array(width * height * 4);
@@ -251,7 +254,7 @@ class WriterImpl implements Mp4Writer {
       let audio: Mp4WriterResult['audio'];
       const st = this.soundtrack;
       if (st) {
-        await this.feedAudio(st.finished || this.options.audioLength === 'full' ? Infinity : durationSeconds);
+        await this.feedAudio(this.options.audioLength === 'full' ? Infinity : durationSeconds);
         await this.muxer.endTrack(AUDIO);
         const edit = st.edit(durationSeconds);
         this.muxer.setEdit(AUDIO, edit);

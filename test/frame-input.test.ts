@@ -84,6 +84,15 @@ describe('frame inputs', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('addFrames rejects an unknown pattern or a bad count as INVALID_OPTION', async () => {
+    const w = await createMp4Writer(base);
+    for (const [count, draw] of [[3, 'checkerboard'], [-1, 'bars'], [1.5, 'bars']] as const) {
+      const err = await w.addFrames(count, draw as 'bars').catch((e: unknown) => e);
+      expect((err as Mp4ForgeError).code).toBe('INVALID_OPTION');
+    }
+    await w.abort();
+  });
+
   it('an onProgress that throws is reported with the frame index', async () => {
     const w = await createMp4Writer({
       ...base,
