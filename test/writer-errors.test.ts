@@ -141,6 +141,16 @@ describe('abort', () => {
   });
 });
 
+describe('abort before the first fragment', () => {
+  it('removes a fragmented file that has no complete fragment yet', async () => {
+    const file = tmpFile('aborted-fragmented-early.mp4');
+    const w = await createMp4Writer({ ...base, output: file, layout: 'fragmented', video: { gop: 30 } });
+    for (let i = 0; i < 5; i++) await w.addFrame(new Uint8Array(160 * 96 * 4));
+    await w.abort();
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
 describe('failing and slow sinks', () => {
   class FailingSink implements Sink {
     written = 0;

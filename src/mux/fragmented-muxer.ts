@@ -66,8 +66,8 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
   async abort(reason: unknown): Promise<void> {
     if (this.done) return;
     this.done = true;
-    // Complete fragments already written stay playable: do not flag the file incomplete.
-    await this.sink.abort(reason, false).catch(() => {});
+    // Complete fragments already written stay playable; with none written there is nothing to keep.
+    await this.sink.abort(reason, this.sequence === 1).catch(() => {});
   }
 
   private seconds(track: number, ticks: number): number {
