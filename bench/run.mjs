@@ -9,7 +9,7 @@
 //   (d) x264    the npm ffmpeg (2018 static build, libx264) -preset ultrafast -threads 1, fed the
 //               same RGBA frames through a pipe; wall time from spawn to exit.
 //
-// (a), (b), (c) use identical encoder settings (mp4forge's defaults: qp 26, speed 8, GOP 2 s).
+// (a), (b), (c) use identical encoder settings (mp4forge's defaults: qp 26, speed 6, GOP 2 s).
 // The same pre-generated frames feed all four. Repetitions rotate the order of the variants, and
 // every figure is the median of the repetitions; ratios compare medians from the same run.
 //
@@ -39,7 +39,7 @@ if (!(FRAMES > 0) || !(REPS >= 1)) throw new Error('--frames and --reps must be 
 // mp4forge's defaults (src/options.ts: DEFAULT_QP, DEFAULT_SPEED, gop = round(2 s × fps)), passed
 // explicitly so the three WASM variants stay identical even if a default changes.
 const FPS = 30;
-const SETTINGS = { fps: FPS, qp: 26, speed: 8, gop: 2 * FPS };
+const SETTINGS = { fps: FPS, qp: 26, speed: 6, gop: 2 * FPS };
 const X264_ARGS = (w, h, out) => [
   '-hide_banner', '-loglevel', 'error', '-y',
   '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${w}x${h}`, '-r', String(FPS), '-i', '-',
