@@ -20,6 +20,8 @@ export type { PixelFormat, RgbPixelFormat } from './encode/convert.js';
 export { patterns, drawPattern } from './generate/patterns.js';
 export type { PatternName, FrameCallback } from './generate/patterns.js';
 export { readBarsCounter } from './generate/bars.js';
+export { loadScene, isPatternScene } from './generate/scene.js';
+export type { SceneDraw, SceneSpec } from './generate/scene.js';
 
 // Audio
 export { audio } from './generate/audio.js';
