@@ -14,7 +14,8 @@ export type Mp4ForgeErrorCode =
   | 'UNSUPPORTED_MP3' // valid MPEG audio that mp4forge does not support (e.g. free format)
   | 'MP3_STREAM_CHANGED' // sample rate or channel count changed mid-stream
   | 'INVALID_MP4' // an MP4 or segment that mp4forge cannot read
-  | 'SEGMENT_MISMATCH' // segments that do not fit together
+  | 'SEGMENT_MISMATCH' // segments encoded differently (size, fps, encoder settings, SPS/PPS)
+  | 'SEGMENT_GAP' // segment frame ranges not contiguous: a gap, an overlap, a duplicate or a wrong order
   | 'WORKER_FAILED' // a worker crashed or user code inside it threw
   | 'USER_CALLBACK_FAILED' // a user frame callback threw
   | 'UNSUPPORTED_RUNTIME'; // a feature that needs something this runtime lacks

@@ -14,6 +14,12 @@ export type { AudioInput, AudioLength, AudioEncodeOptions } from './soundtrack.j
 export type { Sink } from './mux/sink.js';
 export type { Layout } from './mux/types.js';
 
+// Segments: render apart, stitch without re-encoding
+export { renderSegment, stitchSegments } from './segments.js';
+export type { RenderSegmentOptions, SegmentResult, SegmentInput, StitchOptions, StitchResult, SegmentInfo, SegmentEncoderParams } from './segments.js';
+export { segmentRange } from './segment-range.js';
+export type { FrameRange } from './segment-range.js';
+
 // Frames
 export { toI420, bytesPerFrame } from './encode/convert.js';
 export type { PixelFormat, RgbPixelFormat } from './encode/convert.js';

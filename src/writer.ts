@@ -92,7 +92,8 @@ export interface Mp4Writer {
 const VIDEO = 0;
 const AUDIO = 1;
 
-const COLOUR = {
+/** Colour description of every stream mp4forge encodes (segments and stitched files too). */
+export const COLOUR = {
   // Generated pixels are sRGB; they are converted with the BT.601 matrix into limited range.
   primaries: 1, // BT.709 / sRGB primaries
   transfer: 13, // IEC 61966-2-1 (sRGB)

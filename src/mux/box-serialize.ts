@@ -46,3 +46,14 @@ export function freeBox(size: number): Uint8Array {
   b.set([0x66, 0x72, 0x65, 0x65], 4); // 'free'
   return b;
 }
+
+/** Already-serialised box bytes as a child for mp4box's container writers (e.g. a `uuid` in the moov). */
+export function bytesBox(bytes: Uint8Array): AnyBox {
+  return {
+    size: bytes.length,
+    write(stream: DataStream) {
+      this.size = bytes.length;
+      stream.writeUint8Array(bytes);
+    },
+  };
+}

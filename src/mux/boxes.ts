@@ -236,8 +236,8 @@ function be32(v: number): number[] {
   return [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
 }
 
-export function moov(parts: { timescale: number; duration: number; traks: Box[]; mvex?: Box }): Box {
-  return container('moov', [mvhd(parts.timescale, parts.duration, parts.traks.length + 1), ...parts.traks, parts.mvex ?? null]);
+export function moov(parts: { timescale: number; duration: number; traks: Box[]; mvex?: Box; extra?: Box[] }): Box {
+  return container('moov', [mvhd(parts.timescale, parts.duration, parts.traks.length + 1), ...parts.traks, parts.mvex ?? null, ...(parts.extra ?? [])]);
 }
 
 export function mvex(trackIds: number[]): Box {

@@ -1,7 +1,7 @@
 // Fragmented MP4: ftyp + moov (with mvex), then one moof+mdat per video GOP carrying that GOP and
 // the audio that plays during it. The file is playable while it is being written and stays
 // decodable up to its last complete fragment if writing stops.
-import { mdatHeader, serializeBoxes } from './box-serialize.js';
+import { bytesBox, mdatHeader, serializeBoxes } from './box-serialize.js';
 import { ftyp, moof, moov, mvex, trak, SAMPLE_FLAGS_NON_SYNC, SAMPLE_FLAGS_SYNC, type TrafParams } from './boxes.js';
 import { editAndDuration, MuxerBase, type Muxer } from './muxer.js';
 import type { Sink } from './sink.js';
@@ -21,6 +21,10 @@ export interface FragmentedMuxerOptions {
   tracks: TrackInfo[];
   /** Longest fragment when a track has no sync samples to cut at (audio-only tails), seconds. */
   maxFragmentSeconds?: number;
+  /** Decode time of each track's first sample (track timescale); default 0. Segments start where they sit in the whole video. */
+  startTimes?: number[];
+  /** Serialised boxes appended to the moov (e.g. a segment's `uuid` record). */
+  moovExtra?: Uint8Array[];
 }
 
 export class FragmentedMuxer extends MuxerBase implements Muxer {
@@ -34,7 +38,10 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
 
   constructor(private readonly opts: FragmentedMuxerOptions) {
     super(opts.tracks, opts.sink);
-    this.lanes = opts.tracks.map(() => ({ queue: [], queueStart: 0, pushedEnd: 0, ended: false }));
+    this.lanes = opts.tracks.map((_, i) => {
+      const start = opts.startTimes?.[i] ?? 0;
+      return { queue: [], queueStart: start, pushedEnd: start, ended: false };
+    });
     this.video = opts.tracks.findIndex((t) => t.kind === 'video');
   }
 
@@ -153,7 +160,7 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
     });
     const init = serializeBoxes([
       ftyp(true),
-      moov({ timescale: this.movieTimescale, duration: 0, traks, mvex: mvex(this.tracks.map((_, i) => i + 1)) }),
+      moov({ timescale: this.movieTimescale, duration: 0, traks, mvex: mvex(this.tracks.map((_, i) => i + 1)), extra: (this.opts.moovExtra ?? []).map(bytesBox) }),
     ]);
     await this.emit(init.slice());
   }
