@@ -38,7 +38,7 @@ export function segmentRange(total: number, k: number, n: number, gop: number): 
   if (n > chunks) {
     throw new Mp4ForgeError(
       'INVALID_OPTION',
-      `${total} frames make ${chunks} chunk${chunks === 1 ? '' : 's'} of ${unit} frames (GOP ${gop}), too few for ${n} segments; use at most ${chunks} segments or a shorter GOP`,
+      `${total} frames make ${chunks} chunk${chunks === 1 ? '' : 's'} of ${unit} frames (GOP ${gop}), too few for ${n} segments; use at most ${chunks} segment${chunks === 1 ? '' : 's'} or a shorter GOP`,
     );
   }
   const boundary = (i: number) => Math.min(total, unit * Math.floor((i * chunks) / n));

@@ -13,6 +13,7 @@ import { Mp4Muxer } from './mux/mp4-muxer.js';
 import type { Muxer } from './mux/muxer.js';
 import { segmentInfoBox, type SegmentEncoderParams, type SegmentInfo } from './mux/segment-box.js';
 import { bytesReader, ChunkReader, openSegment, type ForwardReader, type SegmentHeader, type SegmentReader } from './mux/segment-reader.js';
+import type { Sink } from './mux/sink.js';
 import type { Layout, VideoTrackInfo } from './mux/types.js';
 import { resolveLayout, resolveVideo, type FrameRate, type VideoOptions } from './options.js';
 import { resolveOutput, type Mp4Output } from './output.js';
@@ -145,7 +146,11 @@ export async function renderSegment(options: RenderSegmentOptions): Promise<Segm
     throw err;
   }
   const track: VideoTrackInfo = { kind: 'video', avcC: buildAvcC(encoder.config), width: video.width, height: video.height, timescale: video.timescale, colour: COLOUR };
-  const muxer = new FragmentedMuxer({ sink: out.sink, tracks: [track], startTimes: [range.start * video.frameDuration], moovExtra: [segmentInfoBox(info)] });
+  // A segment cut short is of no use (the stitcher would refuse it), so a failed one is always
+  // reported incomplete: a file sink deletes it.
+  const sink = out.sink;
+  const segmentSink: Sink = { ...bindSink(sink), abort: (reason) => sink.abort(reason, true) };
+  const muxer = new FragmentedMuxer({ sink: segmentSink, tracks: [track], startTimes: [range.start * video.frameDuration], moovExtra: [segmentInfoBox(info)] });
 
   const mux = async (frames: CodedFrame[]) => {
     for (const f of frames) await muxer.addSample(VIDEO, { data: f.data, duration: video.frameDuration, sync: f.keyframe });
@@ -357,13 +362,11 @@ function checkFit(headers: readonly (SegmentHeader & { info: SegmentInfo })[], n
     const gap = (problem: string, message: string) =>
       new Mp4ForgeError('SEGMENT_GAP', message, { details: { segment: i + 1, problem, expectedStart: p.end, actualStart: s.start } });
     if (s.start === p.end) continue;
-    if (s.start === p.start && s.end === p.end) throw gap('duplicate', `${names[i]} repeats ${names[i - 1]} (${span(s)}); each range must appear once`);
+    if (s.start === p.start && s.end === p.end) throw gap('duplicate', `${names[i]} repeats ${span(s)} of ${names[i - 1]}; each range must appear once`);
     if (s.end <= p.start) {
-      throw gap('order', `${names[i]} (${span(s)}) comes after ${names[i - 1]} (${span(p)}) but holds earlier frames: pass the segments in frame order`);
+      throw gap('order', `${names[i]} holds ${span(s)}, which come before ${span(p)} of ${names[i - 1]}: pass the segments in frame order`);
     }
-    if (s.start < p.end) {
-      throw gap('overlap', `${names[i]} (${span(s)}) overlaps ${names[i - 1]} (${span(p)}): expected it to start at frame ${p.end}`);
-    }
+    if (s.start < p.end) throw gap('overlap', `${names[i]} holds ${span(s)}, overlapping ${span(p)} of ${names[i - 1]}; expected it to start at frame ${p.end}`);
     throw gap('gap', `frames ${p.end}–${s.start - 1} are missing: ${names[i - 1]} ends at frame ${p.end - 1} and ${names[i]} starts at frame ${s.start}; expected it to start at frame ${p.end}`);
   }
 }
@@ -476,6 +479,16 @@ function checkRange(range: unknown, total: number | undefined): FrameRange {
     if ((r.end as number) > total) throw invalid(`range ends at frame ${r.end}, past the video's ${total} frames`);
   }
   return { start: r.start as number, end: r.end as number };
+}
+
+/** The sink's methods bound to it, so they can be spread into a wrapper. */
+function bindSink(s: Sink): Sink {
+  return {
+    write: (b) => s.write(b),
+    ...(s.writeAt && s.readAt ? { writeAt: s.writeAt.bind(s), readAt: s.readAt.bind(s) } : {}),
+    close: () => s.close(),
+    abort: (r, incomplete) => s.abort(r, incomplete),
+  };
 }
 
 function corrupt(name: string, why: string): Mp4ForgeError {

@@ -30,8 +30,8 @@ export interface CommandSpec {
   /** Usage line after `mp4forge <name> `. */
   usage: string;
   options: readonly OptionSpec[];
-  /** Names of positional arguments, in order; all required. */
-  positionals?: readonly { name: string; help: string }[];
+  /** Names of positional arguments, in order; all required. A `variadic` last one takes one or more words. */
+  positionals?: readonly { name: string; help: string; variadic?: boolean }[];
   /** Extra help text after the options (examples, notes). */
   epilog?: string;
 }
@@ -115,7 +115,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
 
   for (const o of spec.options) if (o.required && !values.has(o.name)) fail(`--${o.name} is required (${o.help.replace(/\.$/, '')})`);
   const wanted = spec.positionals ?? [];
-  if (positionals.length > wanted.length) {
+  if (positionals.length > wanted.length && !wanted[wanted.length - 1]?.variadic) {
     fail(
       wanted.length === 0
         ? `unexpected argument '${positionals[0]}'; '${spec.name}' takes only options (see mp4forge ${spec.name} --help)`

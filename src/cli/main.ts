@@ -6,6 +6,7 @@ import { commandHelp, wantsHelp, type CommandSpec } from './args.js';
 import { encodeCommand, encodeSpec } from './commands/encode.js';
 import { probeCommand, probeSpec } from './commands/probe.js';
 import { renderCommand, renderSpec } from './commands/render.js';
+import { stitchCommand, stitchSpec } from './commands/stitch.js';
 import { describeFailure, oneLine, UsageError } from './errors.js';
 
 // Our own output goes through process.stdout/stderr directly. Library code that prints with
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   render: { spec: renderSpec, run: (argv, signal) => renderCommand(argv, io, signal) },
   encode: { spec: encodeSpec, run: (argv, signal) => encodeCommand(argv, io, signal) },
   probe: { spec: probeSpec, run: (argv) => probeCommand(argv, io) },
+  stitch: { spec: stitchSpec, run: (argv, signal) => stitchCommand(argv, io, signal) },
 };
 
 function mainHelp(): string {
@@ -52,6 +54,7 @@ function mainHelp(): string {
     '  mp4forge render --pattern plasma --frames 300 --out demo.mp4',
     '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4',
     '  mp4forge probe out.mp4',
+    '  mp4forge render --frames 600 --segment 1/2 --out p1.m4s  (and 2/2), then: mp4forge stitch p1.m4s p2.m4s --out out.mp4',
     '',
     'Exit status: 0 success, 1 runtime error, 2 usage error, 130 interrupted.',
   ].join('\n');

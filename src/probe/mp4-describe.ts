@@ -74,6 +74,16 @@ export function describeMp4(r: Mp4ProbeResult): string {
     `Duration: ${r.durationSeconds.toFixed(3)} s (movie timescale ${r.timescale})`,
     `Boxes: ${summarizeBoxes(r.boxes.map((b) => b.type))}`,
   ];
+  if (r.segment) {
+    const g = r.segment;
+    const e = g.encoder;
+    const fps = g.fps.den === 1 ? `${g.fps.num}` : `${g.fps.num}/${g.fps.den}`;
+    lines.push(
+      `Segment (mp4forge): frames ${g.start}–${g.end - 1} (${g.end - g.start})${g.total !== undefined ? ` of ${g.total}` : ''}, ${g.width}×${g.height} at ${fps} fps, ` +
+        `${e.kbps > 0 ? `${e.kbps} kbit/s` : `qp ${e.qp}`}, speed ${e.speed}, GOP ${e.gop} (chunks of ${e.chunkFrames} frames)${e.temporalDenoise ? ', temporal denoise' : ''}` +
+        `${g.layout ? `, stitch to ${g.layout}` : ''}`,
+    );
+  }
   for (const t of r.tracks) lines.push(...trackLine(t, r.timescale));
   if (r.tracks.length === 0) lines.push('No tracks');
   return lines.join('\n');

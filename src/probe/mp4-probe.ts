@@ -6,6 +6,7 @@
 // payloads, so memory stays bounded by the index, never by the media data.
 import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie, type Track } from 'mp4box';
 import { Mp4ForgeError } from '../errors.js';
+import { isSegmentInfoPayload, parseSegmentInfo, type SegmentInfo } from '../mux/segment-box.js';
 
 /**
  * Where the probe reads bytes: a file, a Blob, a buffer — or a pipe. With a known `size` reads may
@@ -86,6 +87,8 @@ export interface Mp4ProbeResult {
   /** Top-level boxes in file order. */
   boxes: Mp4ProbeBox[];
   tracks: Mp4ProbeTrack[];
+  /** An mp4forge segment's record (frame range, encoder parameters), when the moov has one. */
+  segment?: SegmentInfo;
 }
 
 /** Top-level box types that can start an ISO-BMFF file; used to sniff MP4 by content. */
@@ -124,6 +127,7 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
 
   const known = source.size;
   let pos = 0;
+  let segment: SegmentInfo | undefined;
   for (;;) {
     if (known !== undefined && pos >= known) break;
     const head = await source.read(pos, known === undefined ? 32 : Math.min(32, known - pos));
@@ -163,6 +167,7 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
       const whole = size <= head.length ? head.subarray(0, size) : await source.read(pos, size);
       if (whole.length < size) throw truncated(whole.length);
       append(file, copyOut(whole), pos, parserErrors);
+      if (type === 'moov') segment = findSegmentInfo(whole.subarray(headerSize)) ?? segment;
     }
     if (parserErrors.length > 0) throw invalid(`box '${type}' at offset ${pos} could not be parsed (${parserErrors[0]})`);
     pos += size;
@@ -202,7 +207,21 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
     fragments,
     boxes,
     tracks,
+    ...(segment ? { segment } : {}),
   };
+}
+
+/** The segment record among a moov's children (`uuid` with mp4forge's usertype), if any. */
+function findSegmentInfo(moovPayload: Uint8Array): SegmentInfo | undefined {
+  for (let p = 0; p + 8 <= moovPayload.length; ) {
+    const size = u32(moovPayload, p);
+    if (size < 8 || p + size > moovPayload.length) return undefined;
+    if (fourcc(moovPayload, p + 4) === 'uuid' && isSegmentInfoPayload(moovPayload.subarray(p + 8, p + size))) {
+      return parseSegmentInfo(moovPayload.subarray(p + 8, p + size), 'the segment');
+    }
+    p += size;
+  }
+  return undefined;
 }
 
 function describeTrack(file: ISOFile, t: Track): Mp4ProbeTrack {

@@ -4,6 +4,7 @@ import { patterns, type PatternName } from '../../generate/patterns.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
 import { UsageError } from '../errors.js';
 import { makeYielder, OUTPUT_OPTIONS, printSummary, runWriter, type SessionIo } from '../session.js';
+import { renderSegmentCommand } from './segment.js';
 
 const PATTERNS: readonly PatternName[] = ['bars', 'noise', 'gradient', 'plasma', 'solid'];
 
@@ -18,9 +19,17 @@ export const renderSpec: CommandSpec = {
     { name: 'frames', kind: { type: 'int', min: 1 }, metavar: 'N', help: 'Number of frames.', defaultText: '300' },
     { name: 'pattern', kind: { type: 'choice', choices: PATTERNS }, metavar: 'NAME', help: 'What to draw.', defaultText: 'bars' },
     { name: 'seed', kind: { type: 'int' }, metavar: 'N', help: 'Random seed for --pattern noise.', defaultText: '0' },
+    {
+      name: 'segment',
+      kind: { type: 'string' },
+      metavar: 'K/N',
+      help: 'Render only segment K of N (K from 1) of the --frames, as a fragmented segment for mp4forge stitch; audio is added at stitch time.',
+    },
     ...OUTPUT_OPTIONS,
   ],
-  epilog: 'Example:\n  mp4forge render --pattern plasma --width 1280 --height 720 --fps 30 --frames 300 --out demo.mp4',
+  epilog:
+    'Examples:\n  mp4forge render --pattern plasma --width 1280 --height 720 --fps 30 --frames 300 --out demo.mp4\n' +
+    '  mp4forge render --pattern plasma --frames 3000 --segment 2/8 --out part2.m4s   (then: mp4forge stitch part*.m4s --out out.mp4)',
 };
 
 export async function renderCommand(argv: readonly string[], io: SessionIo, signal: AbortSignal): Promise<void> {
@@ -31,6 +40,10 @@ export async function renderCommand(argv: readonly string[], io: SessionIo, sign
   const pattern = args.string('pattern', 'bars') as PatternName;
   const seed = args.int('seed', 0);
   if (args.has('seed') && pattern !== 'noise') throw new UsageError(`--seed only applies to --pattern noise, not ${pattern}`, 'render');
+  if (args.has('segment')) {
+    await renderSegmentCommand(args, io, signal, { width, height, frames, pattern, seed });
+    return;
+  }
 
   const summary = await runWriter('render', args, io, signal, { width, height, fps: args.string('fps', '30') }, frames, async (writer) => {
     const rgba = new Uint8Array(width * height * 4);
