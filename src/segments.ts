@@ -17,7 +17,7 @@ import type { Sink } from './mux/sink.js';
 import type { Layout, VideoTrackInfo } from './mux/types.js';
 import { resolveLayout, resolveVideo, type FrameRate, type VideoOptions } from './options.js';
 import { resolveOutput, type Mp4Output } from './output.js';
-import type { FrameRange } from './segment-range.js';
+import { segmentRange, type FrameRange } from './segment-range.js';
 import { Soundtrack, type AudioEncodeOptions, type AudioInput, type AudioLength } from './soundtrack.js';
 import { COLOUR } from './writer.js';
 
@@ -38,9 +38,11 @@ export interface RenderSegmentOptions {
   pattern?: PatternName;
   /** Encoder settings; every segment of a video must use the same ones. */
   video?: VideoOptions;
-  /** The frames of this segment, e.g. from {@link segmentRange}. */
-  range: FrameRange;
-  /** Frames in the whole video, recorded in the segment (optional; `range.end` must not exceed it). */
+  /** The frames of this segment, e.g. from {@link segmentRange}. Give either `range` or `segment`. */
+  range?: FrameRange;
+  /** Segment `k` of `n` (k from 1) of `frames`, split by {@link segmentRange} with this render's GOP. */
+  segment?: { k: number; n: number };
+  /** Frames in the whole video: needed with `segment`, recorded in the segment (`range.end` must not exceed it). */
   frames?: number;
   /** Layout the stitched file should get when `stitchSegments` is not told one (recorded only). */
   layout?: Layout;
@@ -108,7 +110,13 @@ export async function renderSegment(options: RenderSegmentOptions): Promise<Segm
   if (!options || typeof options !== 'object') throw invalid('renderSegment needs an options object');
   const video = resolveVideo(options.width, options.height, options.fps, options.video);
   if ('audio' in options && (options as { audio?: unknown }).audio !== undefined) throw invalid('renderSegment takes no audio: audio is muxed once, by stitchSegments');
-  const range = checkRange(options.range, options.frames);
+  if ((options.range === undefined) === (options.segment === undefined)) throw invalid('renderSegment needs exactly one of range {start, end} or segment {k, n}');
+  let range: FrameRange;
+  if (options.segment !== undefined) {
+    const { k, n } = options.segment ?? {};
+    if (options.frames === undefined) throw invalid('segment {k, n} needs frames (the length of the whole video) to split');
+    range = segmentRange(options.frames, k, n, video.gop);
+  } else range = checkRange(options.range, options.frames);
   const layout = options.layout === undefined ? undefined : resolveLayout(options.layout);
   if (options.scene !== undefined && options.pattern !== undefined) throw invalid('give either scene or pattern, not both');
   const spec = options.scene ?? options.pattern;
