@@ -409,7 +409,11 @@ interface SegmentSource {
 
 function segmentSource(input: SegmentInput, index: number, count: number): SegmentSource {
   const label = `segment ${index + 1} of ${count}`;
-  if (input instanceof Uint8Array) return { name: label, reopenable: true, open: async () => bytesReader(input) };
+  if (input instanceof Uint8Array) {
+    // A Node Buffer is a Uint8Array whose slice() shares memory; view it as a plain one.
+    const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    return { name: label, reopenable: true, open: async () => bytesReader(bytes) };
+  }
   if (typeof input === 'string') {
     if (input.length === 0) throw invalid(`${label}: an empty file path`);
     return { name: `${label} (${input})`, reopenable: true, open: () => fileReader(input, `${label} (${input})`) };

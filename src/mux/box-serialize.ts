@@ -53,7 +53,8 @@ export function bytesBox(bytes: Uint8Array): AnyBox {
     size: bytes.length,
     write(stream: DataStream) {
       this.size = bytes.length;
-      stream.writeUint8Array(bytes);
+      // mp4box's writeUint8Array copies from the start of `.buffer`, ignoring byteOffset: pass a whole-buffer array.
+      stream.writeUint8Array(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
     },
   };
 }

@@ -267,7 +267,7 @@ export class SegmentReader {
           header.width = (stsd[entry.start + 24] << 8) | stsd[entry.start + 25];
           header.height = (stsd[entry.start + 26] << 8) | stsd[entry.start + 27];
           for (const c of boxes(stsd, entry.start + 78, entry.end)) {
-            if (c.type === 'avcC') header.avcC = stsd.slice(c.start, c.end);
+            if (c.type === 'avcC') header.avcC = new Uint8Array(stsd.subarray(c.start, c.end)); // a plain copy, even from a Node Buffer
             if (c.type === 'colr' && c.end - c.start >= 11 && fourcc(stsd, c.start) === 'nclx') {
               const dv = new DataView(stsd.buffer, stsd.byteOffset + c.start);
               header.colour = { primaries: dv.getUint16(4), transfer: dv.getUint16(6), matrix: dv.getUint16(8), fullRange: (stsd[c.start + 10] & 0x80) !== 0 };

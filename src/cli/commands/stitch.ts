@@ -1,11 +1,12 @@
 // `mp4forge stitch PART... --out FILE`: joins segments from `render --segment` (rendered anywhere)
 // into one MP4 without re-encoding, adding the soundtrack.
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Layout } from '../../mux/types.js';
 import type { AudioLength } from '../../soundtrack.js';
 import { stitchSegments } from '../../segments.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
-import { asUsageError, UsageError } from '../errors.js';
+import { asUsageError, CliError, UsageError } from '../errors.js';
 import { formatBytes, OUTPUT_OPTIONS, type SessionIo } from '../session.js';
 
 const SHARED = new Set(['out', 'layout', 'audio', 'audio-length', 'json']);
@@ -33,6 +34,13 @@ export async function stitchCommand(argv: readonly string[], io: SessionIo, sign
     if (io.stdout.isTTY) throw new UsageError('refusing to write an MP4 to a terminal; redirect stdout (--out - > file.mp4) or give --out FILE', 'stitch');
   }
   if (args.has('audio-length') && !args.has('audio')) throw new UsageError('--audio-length needs --audio FILE', 'stitch');
+  // Unreadable parts are a runtime failure (status 1), named before anything is written.
+  for (const [i, part] of parts.entries()) {
+    const st = await stat(part).catch((err: Error) => {
+      throw new CliError(`cannot read segment ${i + 1} of ${parts.length} (${part}): ${err.message}`, { cause: err });
+    });
+    if (!st.isFile()) throw new CliError(`segment ${i + 1} of ${parts.length} (${part}) is not a file`);
+  }
   const started = performance.now();
   let result;
   try {

@@ -1,0 +1,433 @@
+// Segments rendered apart (in-process, in child processes, through the serverless example) and
+// stitched without re-encoding: checked against a single render by bytes, by ffprobe frame counts
+// and by decoded pixels (the bars pattern's frame counter read back from ffmpeg's output).
+// `npm test` builds dist/ first; run `npx tsup` before running this file alone.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chunkFramesFor } from '../src/encode/h264-encoder.js';
+import { readBarsCounter } from '../src/generate/bars.js';
+import {
+  createMp4Writer,
+  Mp4ForgeError,
+  renderSegment,
+  segmentRange,
+  stitchSegments,
+  type Layout,
+  type RenderSegmentOptions,
+  type SegmentInput,
+} from '../src/index.js';
+import { bytesReader, openSegment } from '../src/mux/segment-reader.js';
+import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
+import { assertValidIsoBmff, readSampleTables } from './helpers/iso-validate.js';
+import { decodeRgbFrames, ffmpegDecodeCheck, ffmpegSync, ffprobe } from './helpers/oracles.js';
+import { tmpFile } from './helpers/render.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsup\` (npm test builds it) before this test file`);
+
+const W = 160;
+const H = 96;
+const GOP = 8; // chunks of 16 frames
+const BASE = { width: W, height: H, fps: 30, scene: 'bars', video: { gop: GOP } } as const;
+
+async function singleRender(frames: number, layout: Layout, opts: { start?: number; qp?: number } = {}): Promise<Uint8Array> {
+  const w = await createMp4Writer({ width: W, height: H, fps: 30, video: { gop: GOP, ...(opts.qp ? { qp: opts.qp } : {}) }, layout, output: 'buffer' });
+  const start = opts.start ?? 0;
+  // addFrames counts from the writer's first frame; offset to draw absolute indices.
+  const { drawPattern } = await import('../src/generate/patterns.js');
+  await w.addFrames(frames, (i, rgba) => drawPattern('bars', rgba, W, H, start + i));
+  return (await w.finish()).data as Uint8Array;
+}
+
+async function segment(range: { start: number; end: number }, extra: Partial<RenderSegmentOptions> = {}): Promise<Uint8Array> {
+  const r = await renderSegment({ ...BASE, range, ...extra } as RenderSegmentOptions);
+  return r.data as Uint8Array;
+}
+
+async function expectFrames(file: string, first: number, count: number): Promise<void> {
+  const probe = await ffprobe(file, { count: true });
+  const v = probe.streams.find((s) => s.codec_type === 'video');
+  expect(Number(v?.nb_read_frames)).toBe(count);
+  const decoded = await decodeRgbFrames(file, W, H);
+  expect(decoded.map((f) => readBarsCounter(f, 3, W, H))).toEqual(Array.from({ length: count }, (_, i) => first + i));
+  expect((await ffmpegDecodeCheck(file)).stderr).toBe('');
+}
+
+function save(name: string, bytes: Uint8Array): string {
+  const file = tmpFile(name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+async function rejection(p: Promise<unknown>): Promise<Mp4ForgeError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(Mp4ForgeError);
+    return err as Mp4ForgeError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('segmentRange', () => {
+  it('splits on chunk boundaries, evenly, covering every frame once', () => {
+    expect(segmentRange(100, 1, 4, 8)).toEqual({ start: 0, end: 16 });
+    expect(segmentRange(100, 4, 4, 8)).toEqual({ start: 80, end: 100 });
+    // 300 frames, GOP 60 (chunks of 60): 5 chunks over 4 segments.
+    expect([1, 2, 3, 4].map((k) => segmentRange(300, k, 4, 60))).toEqual([
+      { start: 0, end: 60 },
+      { start: 60, end: 120 },
+      { start: 120, end: 180 },
+      { start: 180, end: 300 },
+    ]);
+    expect(segmentRange(5, 1, 1, 30)).toEqual({ start: 0, end: 5 });
+  });
+
+  it('property: contiguous, chunk-aligned, non-empty, sizes within one chunk of each other', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 64 }), (total, gop, nWanted) => {
+        const unit = chunkFramesFor(gop);
+        const n = Math.min(nWanted, Math.ceil(total / unit));
+        const ranges = Array.from({ length: n }, (_, i) => segmentRange(total, i + 1, n, gop));
+        expect(ranges[0].start).toBe(0);
+        expect(ranges[n - 1].end).toBe(total);
+        for (let i = 0; i < n; i++) {
+          expect(ranges[i].end).toBeGreaterThan(ranges[i].start);
+          expect(ranges[i].start % unit).toBe(0);
+          if (i > 0) expect(ranges[i].start).toBe(ranges[i - 1].end);
+        }
+        const sizes = ranges.map((r) => r.end - r.start);
+        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(unit);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects k out of range, too many segments and non-integers', () => {
+    expect(() => segmentRange(100, 0, 4, 8)).toThrow(/k must be an integer ≥ 1/);
+    expect(() => segmentRange(100, 5, 4, 8)).toThrow(/segment 5\/4: k must be between 1 and 4/);
+    expect(() => segmentRange(40, 1, 4, 8)).toThrow(/40 frames make 3 chunks of 16 frames \(GOP 8\), too few for 4 segments; use at most 3 segments/);
+    expect(() => segmentRange(1.5, 1, 1, 8)).toThrow(Mp4ForgeError);
+  });
+});
+
+describe('renderSegment + stitchSegments in one process', () => {
+  it('chunk-aligned segments stitch to exactly the bytes of a single render, in every layout', async () => {
+    const total = 100;
+    const segs: Uint8Array[] = [];
+    for (let k = 1; k <= 4; k++) segs.push(await segment(segmentRange(total, k, 4, GOP), { frames: total }));
+    for (const layout of ['faststart', 'progressive', 'fragmented'] as const) {
+      const stitched = await stitchSegments(segs, { output: 'buffer', layout });
+      expect(stitched).toMatchObject({ frames: total, segments: 4, range: { start: 0, end: total }, layout });
+      const single = await singleRender(total, layout);
+      expect(Buffer.from(stitched.data as Uint8Array).equals(Buffer.from(single)), layout).toBe(true);
+    }
+    await expectFrames(save('seg-aligned.mp4', (await stitchSegments(segs, { output: 'buffer' })).data as Uint8Array), 0, total);
+  });
+
+  it('a segment is a self-contained fMP4: starts with an IDR at its own decode time, carries its record, plays alone', async () => {
+    const bytes = await segment({ start: 32, end: 60 }, { frames: 100, layout: 'progressive' });
+    const report = assertValidIsoBmff(bytes);
+    expect(report.boxes.map((b) => b.type).slice(0, 3)).toEqual(['ftyp', 'moov', 'moof']);
+    const probe = await probeMp4(bytesSource(bytes));
+    expect(probe.segment).toEqual({
+      start: 32,
+      end: 60,
+      total: 100,
+      width: W,
+      height: H,
+      fps: { num: 30, den: 1 },
+      timescale: 90000,
+      frameDuration: 3000,
+      encoder: { qp: 26, kbps: 0, speed: 6, gop: GOP, temporalDenoise: false, chunkFrames: 16 },
+      layout: 'progressive',
+    });
+    const file = save('seg-alone.m4s', bytes);
+    const v = (await ffprobe(file, { count: true })).streams[0];
+    expect(Number(v.nb_read_frames)).toBe(28);
+    expect(Number(v.start_time)).toBeCloseTo(32 / 30, 6);
+    expect(readSampleTables(bytes)[0]).toBeDefined();
+    await expectFrames(file, 32, 28);
+    // The segment's own reader agrees: first sample is sync, 28 samples, decode times from frame 32.
+    const reader = await openSegment(bytesReader(bytes), 'seg');
+    const frags = [];
+    for await (const f of reader.fragments()) frags.push(f);
+    expect(frags[0].baseMediaDecodeTime).toBe(32 * 3000);
+    expect(frags[0].samples[0].sync).toBe(true);
+    expect(frags.reduce((n, f) => n + f.samples.length, 0)).toBe(28);
+  });
+
+  it('ranges off chunk boundaries still stitch into a clean stream (each segment opens with an IDR)', async () => {
+    const cuts = [0, 10, 37, 38, 61];
+    const segs = [];
+    for (let i = 0; i + 1 < cuts.length; i++) segs.push(await segment({ start: cuts[i], end: cuts[i + 1] }));
+    const r = await stitchSegments(segs, { output: 'buffer', layout: 'fragmented' });
+    assertValidIsoBmff(r.data as Uint8Array);
+    await expectFrames(save('seg-unaligned.mp4', r.data as Uint8Array), 0, 61);
+    // The chunks after the first full boundary inside each segment match the single render's.
+    const probe = await probeMp4(bytesSource(r.data as Uint8Array));
+    expect(probe.tracks[0].keyframes).toBeGreaterThan(Math.ceil(61 / GOP));
+  });
+
+  it('a sub-range (not from frame 0) stitches to what a single render of those frames gives', async () => {
+    const segs = [await segment({ start: 48, end: 64 }), await segment({ start: 64, end: 90 })];
+    const r = await stitchSegments(segs, { output: 'buffer' });
+    expect(r.range).toEqual({ start: 48, end: 90 });
+    expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(await singleRender(42, 'faststart', { start: 48 })))).toBe(true);
+  });
+
+  it('reads segments from files, ReadableStreams and AsyncIterables in small pieces, with the same result', async () => {
+    const segs = [await segment({ start: 0, end: 16 }), await segment({ start: 16, end: 40 })];
+    const expected = (await stitchSegments(segs, { output: 'buffer' })).data as Uint8Array;
+    const pieces = (b: Uint8Array, size: number) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+    async function* iterable(b: Uint8Array): AsyncGenerator<Uint8Array> {
+      for (const p of pieces(b, 7)) yield p;
+    }
+    const stream = (b: Uint8Array) =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const p of pieces(b, 1000)) c.enqueue(p);
+          c.close();
+        },
+      });
+    const files = segs.map((s, i) => save(`seg-file-${i}.m4s`, s));
+    const fdsBefore = readdirSync('/proc/self/fd').length;
+    const inputs: SegmentInput[][] = [files, [stream(segs[0]), iterable(segs[1])], [{ range: { start: 0, end: 16 }, frames: 16, bytes: 0, path: files[0] }, segs[1]]];
+    for (const input of inputs) {
+      const r = await stitchSegments(input, { output: 'buffer' });
+      expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(expected))).toBe(true);
+    }
+    expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore); // every segment file was closed
+    // A segment written to a file by renderSegment, passed as its result.
+    const out = tmpFile('seg-out.m4s');
+    const res = await renderSegment({ ...BASE, range: { start: 40, end: 56 }, output: out });
+    expect(res).toMatchObject({ path: out, frames: 16, range: { start: 40, end: 56 } });
+    expect((await stitchSegments([...files, res], { output: 'buffer' })).frames).toBe(56);
+  });
+});
+
+describe('segments that do not fit are rejected', () => {
+  const segs: Uint8Array[] = [];
+  const ranges = [
+    { start: 0, end: 16 },
+    { start: 16, end: 32 },
+    { start: 32, end: 48 },
+  ];
+  beforeAll(async () => {
+    for (const r of ranges) segs.push(await segment(r));
+  });
+
+  const cases: [string, () => Promise<SegmentInput[]>, string, RegExp][] = [
+    ['different size', async () => [segs[0], await segment(ranges[1], { width: 128 })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: size is 128×96, expected 160×96/],
+    ['different qp', async () => [segs[0], await segment(ranges[1], { video: { gop: GOP, qp: 30 } })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: encoder qp is 30, expected 26/],
+    ['different gop', async () => [segs[0], await segment(ranges[1], { video: { gop: 16 } })], 'SEGMENT_MISMATCH', /encoder gop is 16, expected 8/],
+    ['different fps', async () => [segs[0], await segment(ranges[1], { fps: 25 })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: fps is 25\/1, expected 30\/1/],
+    ['gap', async () => [segs[0], segs[2]], 'SEGMENT_GAP', /frames 16–31 are missing: segment 1 of 2 ends at frame 15 and segment 2 of 2 starts at frame 32; expected it to start at frame 16/],
+    ['overlap', async () => [segs[0], await segment({ start: 8, end: 32 })], 'SEGMENT_GAP', /segment 2 of 2 holds frames 8–31, overlapping frames 0–15 of segment 1 of 2; expected it to start at frame 16/],
+    ['wrong order', async () => [segs[1], segs[0], segs[2]], 'SEGMENT_GAP', /segment 2 of 3 holds frames 0–15, which come before frames 16–31 of segment 1 of 3: pass the segments in frame order/],
+    ['duplicate', async () => [segs[0], segs[1], segs[1], segs[2]], 'SEGMENT_GAP', /segment 3 of 4 repeats frames 16–31 of segment 2 of 4/],
+  ];
+  for (const [name, make, code, message] of cases) {
+    it(name, async () => {
+      const out = tmpFile(`seg-reject-${name.replace(/ /g, '-')}.mp4`);
+      const e = await rejection(stitchSegments(await make(), { output: out }));
+      expect(e.code).toBe(code);
+      expect(e.message).toMatch(message);
+      expect(e.details.segment).toBeTypeOf('number');
+      expect(existsSync(out)).toBe(false); // checked before any output is opened
+    });
+  }
+
+  it('not a segment: a plain MP4, an MP3, random bytes, an empty file', async () => {
+    const plain = await singleRender(16, 'fragmented');
+    const mp3 = tmpFile('seg-not.mp3');
+    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.2', '-c:a', 'libmp3lame', '-f', 'mp3', mp3]);
+    const random = Uint8Array.from({ length: 300 }, (_, i) => (i * 7919 + 13) & 0xff);
+    const expectations: [SegmentInput, RegExp][] = [
+      [plain, /segment 2 of 2 is not an mp4forge segment: its moov has no segment record/],
+      [mp3, /segment 2 of 2 \(.*seg-not\.mp3\) is not a readable segment/],
+      [random, /segment 2 of 2 is not a readable segment: no box at offset 0 \(this is not an MP4\)/],
+      [new Uint8Array(0), /segment 2 of 2 is not a readable segment: it is empty/],
+    ];
+    for (const [input, message] of expectations) {
+      const e = await rejection(stitchSegments([segs[0], input], { output: 'buffer' }));
+      expect(e.code).toBe('INVALID_MP4');
+      expect(e.message).toMatch(message);
+    }
+    const missing = await rejection(stitchSegments([segs[0], tmpFile('no-such.m4s')], { output: 'buffer' }));
+    expect(missing.message).toMatch(/cannot read segment 2 of 2 \(.*no-such\.m4s\): ENOENT/);
+  });
+
+  it('a truncated segment fails mid-stitch and leaves no output file behind', async () => {
+    const cut = segs[1].subarray(0, segs[1].length - 100);
+    const out = tmpFile('seg-truncated.mp4');
+    const e = await rejection(stitchSegments([segs[0], cut, segs[2]], { output: out }));
+    expect(e.code).toBe('INVALID_MP4');
+    expect(e.message).toMatch(/segment 2 of 3 is not a readable segment: its mdat at offset \d+ declares \d+ bytes of media but the input ends after \d+ \(truncated segment\?\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('bad renderSegment options', async () => {
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 5, end: 5 } }))).message).toMatch(/range must be \{start, end\} with integers 0 ≤ start < end/);
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 20 }, frames: 10 }))).message).toMatch(/range ends at frame 20, past the video's 10 frames/);
+    expect((await rejection(renderSegment({ ...BASE, segment: { k: 1, n: 2 } }))).message).toMatch(/segment \{k, n\} needs frames/);
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 4 }, audio: 'x.mp3' } as RenderSegmentOptions))).message).toMatch(/audio is muxed once, by stitchSegments/);
+    const thrower = await rejection(renderSegment({ ...BASE, scene: (i: number) => { if (i === 20) throw new Error('boom'); }, range: { start: 16, end: 32 } }));
+    expect(thrower.code).toBe('USER_CALLBACK_FAILED');
+    expect(thrower.details.frameIndex).toBe(20);
+    // A failed segment written to a file is removed: a partial segment is never useful.
+    const out = tmpFile('seg-failed.m4s');
+    await rejection(renderSegment({ ...BASE, scene: (i: number) => { if (i === 40) throw new Error('late'); }, range: { start: 0, end: 48 }, output: out }));
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('stitching with audio', () => {
+  it('adds an MP3 in every layout: ffprobe counts, clean decode, valid ISO-BMFF, audio trimmed to the video', async () => {
+    const song = tmpFile('seg-song.mp3');
+    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3:sample_rate=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', song]);
+    const total = 60; // 2 s of video, 3 s of audio
+    const segs = [];
+    for (let k = 1; k <= 3; k++) segs.push(await segment(segmentRange(total, k, 3, GOP)));
+    for (const layout of ['faststart', 'progressive', 'fragmented'] as const) {
+      const out = tmpFile(`seg-audio-${layout}.mp4`);
+      const r = await stitchSegments(segs, { output: out, layout, audio: song });
+      expect(r.audio?.durationSeconds).toBeCloseTo(2, 3);
+      const report = assertValidIsoBmff(readFileSync(out));
+      expect(report.tracks.map((t) => t.handler)).toEqual(['vide', 'soun']);
+      const probe = await ffprobe(out, { count: true });
+      const v = probe.streams.find((s) => s.codec_type === 'video');
+      const a = probe.streams.find((s) => s.codec_type === 'audio');
+      expect(Number(v?.nb_read_frames), layout).toBe(total);
+      expect(a?.codec_name).toBe('mp3');
+      expect(Number(a?.nb_read_packets)).toBeGreaterThan(70); // ≥ 2 s of 1152-sample frames at 44.1 kHz
+      expect((await ffmpegDecodeCheck(out)).stderr, layout).toBe('');
+      const meta = await probeMp4(bytesSource(readFileSync(out)));
+      expect(meta.layout).toBe(layout);
+      // Fragmented files have no movie duration up front; the audio there runs to its last frame
+      // (at most one MP3 frame plus the decoder delay past the video).
+      if (layout === 'fragmented') expect(meta.durationSeconds - 2).toBeLessThan((1152 + 529) / 44100 + 1e-6);
+      else expect(meta.durationSeconds).toBeCloseTo(2, 2);
+    }
+  });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function node(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('CLI: render --segment in 4 child processes, then stitch', () => {
+  it('matches a single-process render: frame count, decoded pixels (frame counters), bytes', async () => {
+    const common = ['--width', `${W}`, '--height', `${H}`, '--fps', '30000/1001', '--frames', '100', '--gop', `${GOP}`, '--qp', '30', '--pattern', 'bars'];
+    const parts = [1, 2, 3, 4].map((k) => tmpFile(`cli-part${k}.m4s`));
+    const runs = await Promise.all(parts.map((out, i) => node([CLI, 'render', ...common, '--segment', `${i + 1}/4`, '--out', out, '--json'])));
+    for (const [i, r] of runs.entries()) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).segment).toMatchObject({ k: i + 1, n: 4 });
+    }
+    expect(runs.map((r) => JSON.parse(r.stdout).segment.start)).toEqual([0, 16, 48, 80]);
+
+    const probe = await node([CLI, 'probe', parts[1], '--json']);
+    expect(JSON.parse(probe.stdout).segment).toMatchObject({ start: 16, end: 48, total: 100, fps: { num: 30000, den: 1001 }, encoder: { qp: 30, gop: GOP } });
+    expect((await node([CLI, 'probe', parts[1]])).stdout).toMatch(/Segment \(mp4forge\): frames 16–47 \(32\) of 100, 160×96 at 30000\/1001 fps, qp 30, speed 6, GOP 8 \(chunks of 16 frames\)/);
+
+    const stitched = tmpFile('cli-stitched.mp4');
+    const st = await node([CLI, 'stitch', ...parts, '--out', stitched]);
+    expect(st.code, st.stderr).toBe(0);
+    expect(st.stderr).toMatch(/^mp4forge: wrote cli-stitched\.mp4: 4 segments, frames 0–99 \(100 frames\), 3\.337 s of video, .* \(faststart\) in .*\n$/);
+    const single = tmpFile('cli-single.mp4');
+    const one = await node([CLI, 'render', ...common, '--out', single]);
+    expect(one.code, one.stderr).toBe(0);
+
+    const [a, b] = [await ffprobe(stitched, { count: true }), await ffprobe(single, { count: true })];
+    expect(a.streams[0].nb_read_frames).toBe('100');
+    expect(b.streams[0].nb_read_frames).toBe('100');
+    const [fa, fb] = [await decodeRgbFrames(stitched, W, H), await decodeRgbFrames(single, W, H)];
+    expect(fa).toHaveLength(100);
+    for (let i = 0; i < 100; i++) expect(Buffer.from(fa[i]).equals(Buffer.from(fb[i])), `frame ${i}`).toBe(true);
+    expect(fa.map((f) => readBarsCounter(f, 3, W, H))).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(readFileSync(stitched).equals(readFileSync(single))).toBe(true);
+  });
+
+  it('exit codes: mismatches and gaps are runtime errors (1), bad --segment is a usage error (2)', async () => {
+    const p = (k: number) => tmpFile(`cli-part${k}.m4s`);
+    const gap = await node([CLI, 'stitch', p(1), p(3), '--out', tmpFile('cli-gap.mp4')]);
+    expect(gap.code).toBe(1);
+    expect(gap.stderr).toMatch(/^mp4forge: \[SEGMENT_GAP\] frames 16–47 are missing: segment 1 of 2 \(.*cli-part1\.m4s\) ends at frame 15 and segment 2 of 2 \(.*cli-part3\.m4s\) starts at frame 48; expected it to start at frame 16\n$/);
+    const other = tmpFile('cli-other.m4s');
+    expect((await node([CLI, 'render', '--width', '128', '--height', `${H}`, '--fps', '30000/1001', '--frames', '100', '--gop', `${GOP}`, '--qp', '30', '--segment', '2/4', '--out', other])).code).toBe(0);
+    const mismatch = await node([CLI, 'stitch', p(1), other, '--out', tmpFile('cli-mm.mp4')]);
+    expect(mismatch.code).toBe(1);
+    expect(mismatch.stderr).toMatch(/^mp4forge: \[SEGMENT_MISMATCH\] segment 2 of 2 \(.*cli-other\.m4s\) does not match segment 1 of 2 \(.*\): size is 128×96, expected 160×96\n$/);
+    const usage: [string[], RegExp][] = [
+      [['render', '--frames', '40', '--gop', '8', '--segment', '4/4', '--out', 'x.m4s'], /\[INVALID_OPTION\] 40 frames make 3 chunks of 16 frames \(GOP 8\), too few for 4 segments/],
+      [['render', '--segment', '0/4', '--out', 'x.m4s'], /--segment 0\/4: K must be from 1 to N/],
+      [['render', '--segment', 'two', '--out', 'x.m4s'], /--segment expects K\/N, e.g\. 2\/8/],
+      [['render', '--segment', '1/2', '--melody', '--out', 'x.m4s'], /--melody cannot be used with --segment: audio is muxed once, when stitching/],
+      [['stitch', '--out', 'x.mp4'], /missing PART\.\.\.: usage: mp4forge stitch/],
+      [['stitch', p(1), '--audio-length', 'loop', '--out', 'x.mp4'], /--audio-length needs --audio FILE/],
+    ];
+    for (const [args, message] of usage) {
+      const r = await node([CLI, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    const missing = await node([CLI, 'stitch', p(1), tmpFile('nope.m4s'), '--out', tmpFile('cli-missing.mp4')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read segment 2 of 2 .*ENOENT/);
+  });
+});
+
+describe('examples/serverless/segment-handler.mjs, invoked the way Lambda would', () => {
+  it('handler(event, context) for k = 1..n, then stitchHandler; ffprobe sees every frame', async () => {
+    const mod = (await import(new URL('../examples/serverless/segment-handler.mjs', import.meta.url).href)) as {
+      handler: (event: unknown, context: unknown) => Promise<{ k: number; range: { start: number; end: number }; base64: string; key: string }>;
+      stitchHandler: (event: unknown, context: unknown) => Promise<{ frames: number; base64: string; layout: string }>;
+    };
+    const n = 3;
+    const job = { job: 'test-job', n, frames: 75, width: W, height: H, fps: 25, scene: 'bars', video: { gop: 5 } };
+    const context = { awsRequestId: 'local', getRemainingTimeInMillis: () => 60_000 };
+    // Invocations run concurrently and may finish in any order; an API Gateway event carries a JSON body.
+    const parts = await Promise.all(
+      Array.from({ length: n }, (_, i) => (i === 1 ? mod.handler({ body: JSON.stringify({ ...job, k: i + 1 }) }, context) : mod.handler({ ...job, k: i + 1 }, context))),
+    );
+    expect(parts.map((p) => p.range)).toEqual([
+      { start: 0, end: 20 },
+      { start: 20, end: 40 },
+      { start: 40, end: 75 },
+    ]);
+    const song = tmpFile('seg-lambda.mp3');
+    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=330:duration=4', '-c:a', 'libmp3lame', '-f', 'mp3', song]);
+    const out = await mod.stitchHandler({ job: 'test-job', parts: [...parts].reverse(), layout: 'fragmented', audioBase64: readFileSync(song).toString('base64') }, context);
+    const file = save('seg-lambda.mp4', Buffer.from(out.base64, 'base64'));
+    const probe = await ffprobe(file, { count: true });
+    expect(probe.streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);
+    expect(probe.streams[0].nb_read_frames).toBe('75');
+    expect(Number(probe.format.duration)).toBeCloseTo(3, 1);
+    expect((await ffmpegDecodeCheck(file)).stderr).toBe('');
+    // -vsync 0: ffmpeg starts its output clock at the audio's first (pre-roll) sample, 25 ms before
+    // the video, and would otherwise repeat the first frame to fill that.
+    const frames = await decodeRgbFrames(file, W, H, ['-vsync', '0']);
+    expect(frames.map((f) => readBarsCounter(f, 3, W, H))).toEqual(Array.from({ length: 75 }, (_, i) => i));
+    // The same parts stitched directly give the same frames.
+    const direct = await stitchSegments(parts.map((p) => Buffer.from(p.base64, 'base64')), { output: 'buffer' });
+    expect(direct.frames).toBe(75);
+  });
+});
