@@ -209,6 +209,39 @@ describe('renderSegment + stitchSegments in one process', () => {
   });
 });
 
+describe('bounded memory while stitching', () => {
+  it('pulls segment bytes only as fast as it writes them: never more than about one fragment ahead', async () => {
+    // Noise makes large frames, so one fragment (a GOP of 8) is a small part of the whole.
+    const segs: Uint8Array[] = [];
+    for (let k = 0; k < 6; k++) segs.push(await segment({ start: k * 32, end: (k + 1) * 32 }, { scene: 'noise' }));
+    const total = segs.reduce((n, s) => n + s.length, 0);
+    let pulled = 0;
+    let written = 0;
+    let worst = 0;
+    async function* lazy(b: Uint8Array): AsyncGenerator<Uint8Array> {
+      for (let o = 0; o < b.length; o += 4096) {
+        const piece = b.subarray(o, o + 4096);
+        pulled += piece.length;
+        yield piece;
+      }
+    }
+    const sink = {
+      write: async (bytes: Uint8Array) => {
+        written += bytes.length;
+        worst = Math.max(worst, pulled - written);
+      },
+      close: async () => {},
+      abort: async () => {},
+    };
+    const r = await stitchSegments(segs.map(lazy), { output: sink, layout: 'fragmented' });
+    expect(r.frames).toBe(192);
+    expect(pulled).toBe(total);
+    const gop = Math.max(...segs.map((s) => s.length)) / 4; // a segment holds 4 GOPs
+    expect(worst, `at most ${worst} bytes were read but not yet written, of ${total}`).toBeLessThan(3 * gop);
+    expect(worst).toBeLessThan(total / 5);
+  });
+});
+
 describe('segments that do not fit are rejected', () => {
   const segs: Uint8Array[] = [];
   const ranges = [
