@@ -344,7 +344,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
   }
 }
 
-/** The fit checks between consecutive segments, exported for tests of the messages. */
+/** The fit checks between consecutive segments: same encoding as the first, ranges contiguous in order. */
 function checkFit(headers: readonly (SegmentHeader & { info: SegmentInfo })[], names: readonly string[]): void {
   const ref = headers[0];
   const r = ref.info;

@@ -4,7 +4,7 @@
 // `npm test` builds dist/ first; run `npx tsup` before running this file alone.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chunkFramesFor } from '../src/encode/h264-encoder.js';
@@ -158,6 +158,27 @@ describe('renderSegment + stitchSegments in one process', () => {
     expect(frags[0].baseMediaDecodeTime).toBe(32 * 3000);
     expect(frags[0].samples[0].sync).toBe(true);
     expect(frags.reduce((n, f) => n + f.samples.length, 0)).toBe(28);
+  });
+
+  it('a scene module (URL) draws the same frames as the same function given directly, with absolute indices', async () => {
+    const scene = tmpFile('seg-scene.mjs');
+    // Frame i is a flat grey of level (i * 37) % 256 with a white square at x = i % 100.
+    const source = `export function draw(i, rgba, w, h) {
+      for (let p = 0; p < w * h; p++) { const v = (i * 37) % 256; rgba[p * 4] = v; rgba[p * 4 + 1] = v; rgba[p * 4 + 2] = v; rgba[p * 4 + 3] = 255; }
+      for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) rgba.fill(255, ((y * w) + (i % 100) + x) * 4, ((y * w) + (i % 100) + x) * 4 + 3);
+    }`;
+    writeFileSync(scene, source);
+    const mod = (await import(pathToFileURL(scene).href)) as { draw: (i: number, rgba: Uint8Array, w: number, h: number) => void };
+    const viaUrl = await segment({ start: 16, end: 40 }, { scene: pathToFileURL(scene) });
+    const viaFn = await segment({ start: 16, end: 40 }, { scene: mod.draw });
+    expect(Buffer.from(viaUrl).equals(Buffer.from(viaFn))).toBe(true);
+    const frames = await decodeRgbFrames(save('seg-scene.m4s', viaUrl), W, H);
+    expect(frames).toHaveLength(24);
+    // Frame 16 (the segment's first) is grey (16 * 37) % 256 = 80 away from the square.
+    expect(Math.abs(frames[0][(50 * W + 140) * 3] - 80)).toBeLessThanOrEqual(3);
+    expect(Math.abs(frames[5][(50 * W + 140) * 3] - ((21 * 37) % 256))).toBeLessThanOrEqual(3);
+    const bad = await rejection(renderSegment({ ...BASE, scene: pathToFileURL(tmpFile('no-scene.mjs')), range: { start: 0, end: 4 } }));
+    expect(bad.message).toMatch(/scene file:.*no-scene\.mjs could not be imported/);
   });
 
   it('ranges off chunk boundaries still stitch into a clean stream (each segment opens with an IDR)', async () => {
