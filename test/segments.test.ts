@@ -449,6 +449,23 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
   });
 });
 
+describe('CLI: an interrupted segment', () => {
+  it('SIGINT during render --segment exits 130 and leaves no partial segment', async () => {
+    const out = tmpFile('cli-interrupted.m4s');
+    const child = spawn(process.execPath, [CLI, 'render', '--width', '64', '--height', '64', '--frames', '1000000', '--gop', '8', '--segment', '1/2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    // Wait until fragments are on disk, so there is something that must be removed.
+    for (let i = 0; i < 300 && !(existsSync(out) && readFileSync(out).length > 10_000); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(out)).toBe(true);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).toBe('mp4forge: interrupted by SIGINT\n');
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('examples/serverless/segment-handler.mjs, invoked the way Lambda would', () => {
   it('handler(event, context) for k = 1..n, then stitchHandler; ffprobe sees every frame', async () => {
     const mod = (await import(new URL('../examples/serverless/segment-handler.mjs', import.meta.url).href)) as {
