@@ -20,7 +20,7 @@ export function rawBox(type: string, payload: Uint8Array): AnyBox {
   box.write = function (this: AnyBox & { data: Uint8Array }, stream: DataStream) {
     this.size = this.data.length;
     Box.prototype.writeHeader.call(this as unknown as Box, stream);
-    stream.writeUint8Array(this.data);
+    stream.writeUint8Array(wholeBuffer(this.data));
   };
   return box;
 }
@@ -53,8 +53,12 @@ export function bytesBox(bytes: Uint8Array): AnyBox {
     size: bytes.length,
     write(stream: DataStream) {
       this.size = bytes.length;
-      // mp4box's writeUint8Array copies from the start of `.buffer`, ignoring byteOffset: pass a whole-buffer array.
-      stream.writeUint8Array(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
+      stream.writeUint8Array(wholeBuffer(bytes));
     },
   };
+}
+
+/** mp4box's `writeUint8Array` copies from the start of `.buffer`, ignoring `byteOffset`: give it an array that owns its buffer. */
+function wholeBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
