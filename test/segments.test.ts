@@ -222,6 +222,14 @@ describe('renderSegment + stitchSegments in one process', () => {
       expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(expected))).toBe(true);
     }
     expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore); // every segment file was closed
+    // Views into a larger buffer (as Node Buffers from a pool are): the avcC must still be copied right.
+    const views = segs.map((b) => {
+      const big = new Uint8Array(b.length + 4000).fill(0xee);
+      big.set(b, 1234);
+      return Buffer.from(big.buffer, 1234, b.length);
+    });
+    const fromViews = await stitchSegments(views, { output: 'buffer' });
+    expect(Buffer.from(fromViews.data as Uint8Array).equals(Buffer.from(expected))).toBe(true);
     // A segment written to a file by renderSegment, passed as its result.
     const out = tmpFile('seg-out.m4s');
     const res = await renderSegment({ ...BASE, range: { start: 40, end: 56 }, output: out });
