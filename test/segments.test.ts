@@ -128,6 +128,27 @@ describe('renderSegment + stitchSegments in one process', () => {
     await expectFrames(save('seg-aligned.mp4', (await stitchSegments(segs, { output: 'buffer' })).data as Uint8Array), 0, total);
   });
 
+  it('also byte-identical with rate control (kbps restarts per chunk) and the default GOP; stitches to a Node stream too', async () => {
+    const video = { kbps: 150 }; // default GOP at 30 fps: 60 frames, chunks of 60
+    const total = 150;
+    const segs = [];
+    for (let k = 1; k <= 2; k++) {
+      const r = await renderSegment({ width: W, height: H, fps: 30, scene: 'plasma', video, frames: total, segment: { k, n: 2 } });
+      expect(r.range).toEqual(k === 1 ? { start: 0, end: 60 } : { start: 60, end: 150 });
+      segs.push(r);
+    }
+    const w = await createMp4Writer({ width: W, height: H, fps: 30, video, output: 'buffer' });
+    await w.addFrames(total, 'plasma');
+    const single = (await w.finish()).data as Uint8Array;
+    const chunks: Buffer[] = [];
+    const { PassThrough } = await import('node:stream');
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    const r = await stitchSegments(segs, { output: sink });
+    expect(r.data).toBeUndefined();
+    expect(Buffer.concat(chunks).equals(Buffer.from(single))).toBe(true);
+  });
+
   it('a segment is a self-contained fMP4: starts with an IDR at its own decode time, carries its record, plays alone', async () => {
     const bytes = await segment({ start: 32, end: 60 }, { frames: 100, layout: 'progressive' });
     const report = assertValidIsoBmff(bytes);
