@@ -1,7 +1,8 @@
 // The browser entry as a web project gets it: resolved through package.json `exports` (browser
 // condition), bundled by Vite with no warnings and no Node builtin, then run in Chromium in a page
 // and in a module Web Worker, the MP4 checked with ffprobe/ffmpeg.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -120,6 +121,31 @@ describe('browser entry (exports "browser" condition)', () => {
     const encoder = bundle.chunks.find((c) => c.moduleIds.some((id) => id.includes('h264-mp4-encoder.web')));
     expect(encoder?.isDynamicEntry).toBe(true);
     expect(bundle.chunks.filter((c) => c.isEntry).every((c) => !c.moduleIds.some((id) => id.includes('h264-mp4-encoder')))).toBe(true);
+  });
+
+  it('its published types compile in a browser project without @types/node (skipLibCheck off)', () => {
+    const dir = join(workDir, 'types-app');
+    mkdirSync(join(dir, 'node_modules'), { recursive: true });
+    if (!existsSync(join(dir, 'node_modules/mp4forge'))) symlinkSync(resolve('.'), join(dir, 'node_modules/mp4forge'), 'dir');
+    writeFileSync(
+      join(dir, 'app.ts'),
+      `import { createMp4Writer, type Mp4WriterResult } from 'mp4forge';
+export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
+  const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+  const w = await createMp4Writer({ width: canvas.width, height: canvas.height, fps: 30, output: 'buffer' });
+  await w.addFrame(ctx.getImageData(0, 0, canvas.width, canvas.height));
+  return w.finish();
+}
+`,
+    );
+    const options = { strict: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['browser'], target: 'ES2022', noEmit: true, traceResolution: true };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['app.ts'] }));
+    const r = spawnSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+    expect(errors).toEqual([]);
+    expect(r.status).toBe(0);
+    // The browser branch of `exports` was the one used.
+    expect(r.stdout).toMatch(/Matched 'exports' condition 'browser'/);
   });
 
   describe.runIf(chromiumAvailable || requireBrowser)('in Chromium', () => {
