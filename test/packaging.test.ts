@@ -65,6 +65,15 @@ function specifiers(code: string): string[] {
   return out;
 }
 
+describe('README snippets', () => {
+  it('every `<!-- include: file -->` block in the README is that file, verbatim', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const blocks = [...readme.matchAll(/<!-- include: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)];
+    expect(blocks.map((b) => b[1])).toEqual(expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']));
+    for (const [, file, body] of blocks) expect(body, file).toBe(readFileSync(file, 'utf8'));
+  });
+});
+
 describe('browser entry (exports "browser" condition)', () => {
   let bundle: Bundle;
 
