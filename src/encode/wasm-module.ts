@@ -1,6 +1,6 @@
-// Loads h264-mp4-encoder's Emscripten module once per JS realm (thread) and neutralises the
-// process-wide handlers its Node build installs at import time.
+// Loads h264-mp4-encoder's Emscripten module once per JS realm (thread).
 import { Mp4ForgeError } from '../errors.js';
+import { importEncoderPackage } from './wasm-import.js';
 
 /** The subset of h264-mp4-encoder's instance API that mp4forge uses. */
 export interface HmeEncoder {
@@ -39,35 +39,43 @@ interface HmeModule {
 let loading: Promise<HmeModule> | undefined;
 
 /**
- * Imports the encoder package (once). Its Node build registers `uncaughtException` (rethrow) and
- * `unhandledRejection` (abort the WASM runtime) listeners on `process`; those would hijack the
- * host application, so the ones added during import are removed again.
+ * Imports the encoder package once per realm: the Node build in Node/Bun/Deno, the web build in
+ * the browser build (wasm-import.ts / wasm-import.browser.ts, chosen by tsup.config.ts).
  */
 export function loadWasmModule(): Promise<HmeModule> {
   loading ??= (async () => {
-    const proc = (globalThis as { process?: NodeJS.Process }).process;
-    const before = proc?.listeners
-      ? {
-          uncaught: new Set(proc.listeners('uncaughtException')),
-          rejection: new Set(proc.listeners('unhandledRejection')),
-        }
-      : undefined;
+    let mod: Partial<HmeModule> & { default?: Partial<HmeModule> };
     try {
-      const mod = (await import('h264-mp4-encoder')) as unknown as HmeModule & { default?: HmeModule };
-      const api = typeof mod.createH264MP4Encoder === 'function' ? mod : mod.default;
-      if (!api || typeof api.createH264MP4Encoder !== 'function') {
-        throw new Mp4ForgeError('ENCODER_FAILED', 'h264-mp4-encoder did not export createH264MP4Encoder; expected version 1.0.12');
-      }
-      return api;
-    } finally {
-      if (proc && before) {
-        for (const l of proc.listeners('uncaughtException')) if (!before.uncaught.has(l)) proc.removeListener('uncaughtException', l);
-        for (const l of proc.listeners('unhandledRejection')) if (!before.rejection.has(l)) proc.removeListener('unhandledRejection', l);
-      }
+      mod = (await importEncoderPackage()) as typeof mod;
+    } catch (err) {
+      throw encoderImportError(err);
     }
+    const api = typeof mod?.createH264MP4Encoder === 'function' ? mod : mod?.default;
+    if (!api || typeof api.createH264MP4Encoder !== 'function') {
+      throw new Mp4ForgeError('ENCODER_FAILED', 'h264-mp4-encoder did not export createH264MP4Encoder; expected version 1.0.12');
+    }
+    return api as HmeModule;
   })();
   loading.catch(() => {
     loading = undefined;
   });
   return loading;
+}
+
+/**
+ * Runtimes that forbid code generation (Cloudflare workerd, pages whose CSP lacks 'unsafe-eval' /
+ * 'wasm-unsafe-eval') refuse the encoder's Emscripten/embind glue, which calls `new Function` and
+ * compiles its WASM from bytes when it is imported. Say so instead of leaking a bare EvalError.
+ */
+function encoderImportError(err: unknown): Mp4ForgeError {
+  const e = err as { name?: string; message?: string };
+  const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+  if ((e?.name === 'EvalError' || e?.name === 'CompileError') && /disallowed|unsafe-eval|Content Security Policy/i.test(text)) {
+    return new Mp4ForgeError(
+      'UNSUPPORTED_RUNTIME',
+      `the H.264 encoder cannot start here: this runtime forbids run-time code generation, which h264-mp4-encoder's glue needs (new Function, WebAssembly compile from bytes) (${text}); see the README section "Runtimes"`,
+      { cause: err },
+    );
+  }
+  return new Mp4ForgeError('ENCODER_FAILED', `could not load h264-mp4-encoder: ${text}`, { cause: err });
 }
