@@ -17,6 +17,7 @@ import type { Sink } from './mux/sink.js';
 import type { Layout, VideoTrackInfo } from './mux/types.js';
 import { resolveLayout, resolveVideo, type FrameRate, type VideoOptions } from './options.js';
 import { resolveOutput, type Mp4Output } from './output.js';
+import { fileChunks } from './platform/io.js';
 import { segmentRange, type FrameRange } from './segment-range.js';
 import { Soundtrack, type AudioEncodeOptions, type AudioInput, type AudioLength } from './soundtrack.js';
 import { COLOUR } from './writer.js';
@@ -444,28 +445,28 @@ function segmentSource(input: SegmentInput, index: number, count: number): Segme
 }
 
 async function fileReader(path: string, name: string): Promise<ForwardReader> {
-  const { createReadStream } = await import('node:fs');
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  // Surface a missing file now, as a clear error, rather than from the middle of the first read.
-  await new Promise<void>((resolve, reject) => {
-    stream.once('readable', resolve);
-    stream.once('error', (err) => reject(invalid(`cannot read ${name}: ${err.message}`)));
-  });
-  async function* chunks(): AsyncGenerator<Uint8Array> {
+  // fileChunks lives in the platform layer (src/platform/io*.ts) so the browser build never sees
+  // node:fs; there it refuses file paths with UNSUPPORTED_RUNTIME.
+  const chunks = fileChunks(path, name);
+  // Surface a missing file now, as a clear error, rather than in the middle of reading the header.
+  let first: IteratorResult<Uint8Array>;
+  try {
+    first = await chunks.next();
+  } catch (err) {
+    const cause = err instanceof Mp4ForgeError && err.code === 'INVALID_OPTION' ? err.cause : undefined;
+    if (cause instanceof Error) throw new Mp4ForgeError('INVALID_OPTION', `cannot read ${name}: ${cause.message}`, { cause });
+    throw err;
+  }
+  async function* all(): AsyncGenerator<Uint8Array> {
     try {
-      for await (const c of stream as AsyncIterable<Buffer>) yield new Uint8Array(c.buffer, c.byteOffset, c.length);
+      if (first.done) return;
+      yield first.value;
+      yield* chunks;
     } finally {
-      stream.destroy();
+      await chunks.return(undefined); // closes the file even when the reader stops after the first chunk
     }
   }
-  const reader = new ChunkReader(chunks());
-  return {
-    read: (n) => reader.read(n),
-    close: async () => {
-      stream.destroy();
-      await reader.close();
-    },
-  };
+  return new ChunkReader(all());
 }
 
 async function* webStreamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
