@@ -1,6 +1,7 @@
 // Turns the `output` option into a Sink.
 import { Mp4ForgeError } from './errors.js';
 import { MemorySink, sinkFailed, WebStreamSink, type Sink } from './mux/sink.js';
+import { nodeWritableSink, openFileSink, openSpool } from './platform/io.js';
 
 /** Where the MP4 goes: a file path (Node), a Node Writable, a WHATWG WritableStream, 'buffer', or a custom Sink. */
 export type Mp4Output = string | NodeJS.WritableStream | WritableStream<Uint8Array> | Sink;
@@ -22,17 +23,13 @@ export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
     const memory = new MemorySink();
     return { sink: memory, memory };
   }
-  const spool = async () => (await import('./mux/node-sinks.js')).openTempFileSink();
-  if (typeof output === 'string' && output.length > 0) {
-    const { FileSink } = await import('./mux/node-sinks.js');
-    return { sink: await FileSink.open(output), memory: null };
-  }
+  const spool = openSpool;
+  if (typeof output === 'string' && output.length > 0) return { sink: await openFileSink(output), memory: null };
   if (typeof WritableStream !== 'undefined' && output instanceof WritableStream) {
     return { sink: new WebStreamSink(output as WritableStream<Uint8Array>), memory: null, openSpool: spool };
   }
   if (output && typeof (output as NodeJS.WritableStream).write === 'function' && typeof (output as NodeJS.WritableStream).on === 'function' && typeof (output as NodeJS.WritableStream).end === 'function') {
-    const { NodeWritableSink } = await import('./mux/node-sinks.js');
-    return { sink: new NodeWritableSink(output as unknown as import('node:stream').Writable), memory: null, openSpool: spool };
+    return { sink: await nodeWritableSink(output), memory: null, openSpool: spool };
   }
   if (isSink(output)) return { sink: guardSink(output), memory: null, openSpool: spool };
   throw new Mp4ForgeError('INVALID_OPTION', `output must be a file path, 'buffer', a Node Writable, a WritableStream or a Sink, got ${describe(output)}`);

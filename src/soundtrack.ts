@@ -6,6 +6,7 @@ import { encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELAY, type Mp3Encode
 import { Mp3FrameParser, type Mp3Format, type Mp3Frame } from './audio/mp3-parser.js';
 import type { PcmPullSource, PcmSource } from './audio/pcm-source.js';
 import type { AudioTrackInfo, TrackEdit } from './mux/types.js';
+import { fileChunks as readFileChunks } from './platform/io.js';
 
 /** MP3 as a path (Node), bytes or a byte stream; or PCM (a pull source, planes, or bare Float32Array[]) to encode. */
 export type AudioInput = string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | PcmSource | Float32Array[];
@@ -37,16 +38,8 @@ async function* bytesChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   for (let o = 0; o < bytes.length; o += step) yield bytes.subarray(o, Math.min(bytes.length, o + step));
 }
 
-async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
-  const { createReadStream } = await import('node:fs');
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
-  } catch (err) {
-    throw new Mp4ForgeError('INVALID_OPTION', `audio: cannot read '${path}': ${(err as Error).message}`, { cause: err });
-  } finally {
-    stream.destroy();
-  }
+function fileChunks(path: string): AsyncGenerator<Uint8Array> {
+  return readFileChunks(path, 'audio');
 }
 
 async function* webStreamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {

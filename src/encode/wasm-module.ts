@@ -1,6 +1,6 @@
-// Loads h264-mp4-encoder's Emscripten module once per JS realm (thread) and neutralises the
-// process-wide handlers its Node build installs at import time.
+// Loads h264-mp4-encoder's Emscripten module once per JS realm (thread).
 import { Mp4ForgeError } from '../errors.js';
+import { importEncoderPackage } from './wasm-import.js';
 
 /** The subset of h264-mp4-encoder's instance API that mp4forge uses. */
 export interface HmeEncoder {
@@ -39,32 +39,17 @@ interface HmeModule {
 let loading: Promise<HmeModule> | undefined;
 
 /**
- * Imports the encoder package (once). Its Node build registers `uncaughtException` (rethrow) and
- * `unhandledRejection` (abort the WASM runtime) listeners on `process`; those would hijack the
- * host application, so the ones added during import are removed again.
+ * Imports the encoder package once per realm: the Node build in Node/Bun/Deno, the web build in
+ * the browser build (wasm-import.ts / wasm-import.browser.ts, chosen by tsup.config.ts).
  */
 export function loadWasmModule(): Promise<HmeModule> {
   loading ??= (async () => {
-    const proc = (globalThis as { process?: NodeJS.Process }).process;
-    const before = proc?.listeners
-      ? {
-          uncaught: new Set(proc.listeners('uncaughtException')),
-          rejection: new Set(proc.listeners('unhandledRejection')),
-        }
-      : undefined;
-    try {
-      const mod = (await import('h264-mp4-encoder')) as unknown as HmeModule & { default?: HmeModule };
-      const api = typeof mod.createH264MP4Encoder === 'function' ? mod : mod.default;
-      if (!api || typeof api.createH264MP4Encoder !== 'function') {
-        throw new Mp4ForgeError('ENCODER_FAILED', 'h264-mp4-encoder did not export createH264MP4Encoder; expected version 1.0.12');
-      }
-      return api;
-    } finally {
-      if (proc && before) {
-        for (const l of proc.listeners('uncaughtException')) if (!before.uncaught.has(l)) proc.removeListener('uncaughtException', l);
-        for (const l of proc.listeners('unhandledRejection')) if (!before.rejection.has(l)) proc.removeListener('unhandledRejection', l);
-      }
+    const mod = (await importEncoderPackage()) as Partial<HmeModule> & { default?: Partial<HmeModule> };
+    const api = typeof mod?.createH264MP4Encoder === 'function' ? mod : mod?.default;
+    if (!api || typeof api.createH264MP4Encoder !== 'function') {
+      throw new Mp4ForgeError('ENCODER_FAILED', 'h264-mp4-encoder did not export createH264MP4Encoder; expected version 1.0.12');
     }
+    return api as HmeModule;
   })();
   loading.catch(() => {
     loading = undefined;

@@ -1,0 +1,30 @@
+// Browser/worker/edge replacement for io.ts: there is no file system, so file paths are refused
+// with a clear error instead of pulling `fs` into the bundle.
+import { Mp4ForgeError } from '../errors.js';
+import type { Sink } from '../mux/sink.js';
+
+export const supportsFilePaths = false;
+
+function noFiles(what: string, path: string): Mp4ForgeError {
+  return new Mp4ForgeError(
+    'UNSUPPORTED_RUNTIME',
+    `${what}: file paths ('${path}') need Node's file system, which the browser build of mp4forge does not have; ` +
+      "pass bytes, a ReadableStream, a WritableStream, 'buffer' or a Sink instead",
+  );
+}
+
+export async function openFileSink(path: string): Promise<Sink> {
+  throw noFiles('output', path);
+}
+
+export async function nodeWritableSink(_stream: unknown): Promise<Sink> {
+  throw new Mp4ForgeError('UNSUPPORTED_RUNTIME', "output: Node stream.Writable is not supported by the browser build; pass a WritableStream, 'buffer' or a Sink");
+}
+
+/** Undefined: no spool here, so faststart on a stream is refused by the muxer with a clear message. */
+export const openSpool: (() => Promise<Sink>) | undefined = undefined;
+
+// eslint-disable-next-line require-yield
+export async function* fileChunks(path: string, what: string): AsyncGenerator<Uint8Array> {
+  throw noFiles(what, path);
+}
