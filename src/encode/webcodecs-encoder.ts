@@ -25,16 +25,16 @@ export interface WebCodecsSupport {
 /** Frames allowed in the platform encoder's queue before `encode` waits: enough to keep it busy, bounded memory. */
 const MAX_QUEUE = 4;
 
-/** Bits per pixel per frame spent at qp 26: about what the WASM encoder spends on the smooth built-in patterns (bench:sweep). */
-const BPP_AT_QP26 = 0.08;
-
 /**
- * The target bitrate (kbit/s) used for `qp` when the encoder has no quantiser mode: 0.08 bits per
- * pixel per frame at qp 26, doubling every 6 qp lower (a quantiser step doubles every 6 qp), so
- * 640×360 at 30 fps gets 553 kbit/s at qp 26 and 1106 kbit/s at qp 20.
+ * The target bitrate (kbit/s) used for `qp` when the encoder has no quantiser mode: about what the
+ * WASM encoder's constant-qp mode spends on the built-in plasma pattern (measured at qp 26, 30 fps:
+ * 1060 kbit/s at 640×360, 2200 kbit/s at 1280×720), i.e. 0.0397 kbit × pixels^0.55 per frame, ×1.8
+ * for every 6 qp lower (measured 1.86× from qp 26 to 20, 1/0.70 from 32 to 26). So 640×360 at
+ * 30 fps gets 1060 kbit/s at qp 26, 1908 at qp 20 and 589 at qp 32; 1920×1080 at 30 fps 3549 at qp 26.
  */
 export function bitrateForQp(qp: number, width: number, height: number, fps: number): number {
-  return Math.max(Math.ceil(fps), Math.round((width * height * fps * BPP_AT_QP26 * 2 ** ((26 - qp) / 6)) / 1000));
+  const perFrame = 0.0397 * (width * height) ** 0.55 * 1.8 ** ((26 - qp) / 6);
+  return Math.max(Math.ceil(fps), Math.round(perFrame * fps));
 }
 
 // H.264 Table A-1: level_idc, max macroblocks per second, max frame size (macroblocks), max Baseline bitrate (kbit/s).
