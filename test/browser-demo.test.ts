@@ -230,6 +230,22 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
     expect(pageErrors).toEqual([]);
   });
 
+  it('demo: Cancel stops a long render promptly and the page is ready again', async () => {
+    const page = await open('/index.html?pattern=noise&res=1280x720&seconds=30&fps=30&sound=none&encoder=wasm');
+    await page.click('#render');
+    await page.waitForFunction(() => /^Frame [1-9]\d* of 900$/.test(document.getElementById('p-frames')?.textContent ?? ''));
+    await page.click('#cancel');
+    await page.waitForSelector('body[data-state="idle"]', { timeout: 15_000 });
+    // The worker read the message and its writer aborted (ABORTED), rather than being terminated
+    // by the page's fallback.
+    expect(await page.evaluate(() => document.body.dataset.cancelled)).toBe('aborted');
+    expect(await page.textContent('#error')).toContain('Cancelled');
+    expect(await page.isEnabled('#render')).toBe(true);
+    expect(await page.isVisible('#result')).toBe(false);
+    await page.close();
+    expect(pageErrors).toEqual([]);
+  });
+
   describe('README snippets', () => {
     let page: Page;
     let webcodecs: { present: boolean; supported: boolean };

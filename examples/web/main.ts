@@ -210,6 +210,7 @@ function startRender(): void {
   badge.textContent = 'Rendering…';
   updateProgress(0, Math.round(s.seconds * s.fps), 0, 0);
   setState('rendering');
+  delete document.body.dataset.cancelled;
   getWorker().postMessage(req, sound.kind === 'mp3' ? [sound.bytes] : []);
 }
 
@@ -239,7 +240,10 @@ function updateProgress(frames: number, total: number, fps: number, bytes: numbe
 function onWorkerMessage(msg: FromWorker): void {
   if (msg.type === 'progress') updateProgress(msg.frames, msg.total, msg.fps, msg.bytes);
   else if (msg.type === 'done') showResult(msg);
-  else showError(msg.code, msg.message);
+  else {
+    if (msg.code === 'ABORTED') document.body.dataset.cancelled = 'aborted';
+    showError(msg.code, msg.message);
+  }
 }
 
 function showResult(done: RenderDone): void {
@@ -315,8 +319,9 @@ function cancel(): void {
   cancelTimer = window.setTimeout(() => {
     worker?.terminate();
     worker = null;
+    document.body.dataset.cancelled = 'terminated';
     showError('ABORTED', '');
-  }, 2000);
+  }, 5000);
 }
 
 // ---------------------------------------------------------------------------------- formatting

@@ -1,6 +1,6 @@
 // The demo's render worker: one job at a time, progress about ten times a second, the finished
 // file (transferred, not copied) with what probeMp4 reads back from it.
-import { audio, bytesSource, createMp4Writer, isMp4ForgeError, probeMp4, type AudioInput } from 'mp4forge';
+import { audio, bytesSource, createMp4Writer, drawPattern, isMp4ForgeError, probeMp4, type AudioInput } from 'mp4forge';
 import type { FromWorker, RenderRequest, ToWorker } from './protocol.js';
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(msg, transfer);
@@ -29,7 +29,18 @@ async function render(req: RenderRequest): Promise<void> {
       post({ type: 'progress', frames: p.frames, total, fps: p.fps, bytes: p.bytes });
     },
   });
-  await writer.addFrames(total, req.pattern);
+  const rgba = new Uint8Array(req.width * req.height * 4);
+  let lastYield = performance.now();
+  for (let i = 0; i < total; i++) {
+    drawPattern(req.pattern, rgba, req.width, req.height, i);
+    await writer.addFrame(rgba);
+    // Back to the event loop every 50 ms, so a 'cancel' message is read promptly: the WASM
+    // encoder never yields on its own (its awaits are all microtasks).
+    if (performance.now() - lastYield > 50) {
+      await new Promise((r) => setTimeout(r, 0));
+      lastYield = performance.now();
+    }
+  }
   const result = await writer.finish();
   const data = result.data as Uint8Array;
   const probe = await probeMp4(bytesSource(data));

@@ -112,7 +112,8 @@ export class WebCodecsH264Encoder {
       output: (chunk, meta) => this.onOutput(chunk, meta),
       error: (e) => this.onError(e),
     });
-    this.encoder.addEventListener('dequeue', () => this.wake());
+    // 'dequeue' events (Chromium 106+) wake a waiting encode(); older encoders are polled (dequeued()).
+    if (typeof this.encoder.addEventListener === 'function') this.encoder.addEventListener('dequeue', () => this.wake());
     this.encoder.configure(support.config);
   }
 
