@@ -24,15 +24,26 @@ const browserPlatform: Plugin = {
       path: resolve('node_modules/h264-mp4-encoder/embuild/dist/h264-mp4-encoder.web.js'),
     }));
     build.onLoad({ filter: /h264-mp4-encoder\.web\.js$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
+      let source = readFileSync(args.path, 'utf8');
+      const patch = (from: string, to: string, why: string) => {
+        if (!source.includes(from)) throw new Error(`h264-mp4-encoder web build changed (${why}): re-check tsup.config.ts`);
+        source = source.replace(from, to);
+      };
       // webpack's vm-browserify shim (never called by the encoder) uses a direct eval, which makes
       // bundlers warn and deoptimise the chunk; an indirect eval is what runInThisContext means anyway.
-      const directEval = 'Script.prototype.runInThisContext=function(){return eval(this.code)}';
-      if (!source.includes(directEval)) throw new Error('h264-mp4-encoder web build changed: vm shim not found; re-check the wrapper');
+      patch('Script.prototype.runInThisContext=function(){return eval(this.code)}', 'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}', 'vm shim');
+      // webpack's `global` shim: `this` is undefined in a module, so it falls back to
+      // `new Function("return this")`, which CSP without 'unsafe-eval' and Cloudflare workerd
+      // refuse, leaving `global` undefined (the Buffer shim then crashes). globalThis is the answer.
+      patch(
+        'var Q;Q=function(){return this}();try{Q=Q||new Function("return this")()}catch(A){"object"==typeof window&&(Q=window)}A.exports=Q',
+        'A.exports=globalThis',
+        'global shim',
+      );
       return {
         contents:
           '// h264-mp4-encoder 1.0.12 web build (MIT, (c) 2020 Trevor Sundberg), wrapped as an ES module by mp4forge.\n' +
-          source.replace(directEval, 'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '') +
+          source.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '') +
           '\nexport default HME;\n',
         loader: 'js',
       };

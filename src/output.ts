@@ -3,8 +3,18 @@ import { Mp4ForgeError } from './errors.js';
 import { MemorySink, sinkFailed, WebStreamSink, type Sink } from './mux/sink.js';
 import { nodeWritableSink, openFileSink, openSpool } from './platform/io.js';
 
+/**
+ * The parts of a Node `stream.Writable` that mp4forge uses. Structural, so the published types do
+ * not need `@types/node` (browser projects); any Node Writable fits.
+ */
+export interface NodeWritableLike {
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  end(callback?: () => void): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+}
+
 /** Where the MP4 goes: a file path (Node), a Node Writable, a WHATWG WritableStream, 'buffer', or a custom Sink. */
-export type Mp4Output = string | NodeJS.WritableStream | WritableStream<Uint8Array> | Sink;
+export type Mp4Output = string | NodeWritableLike | WritableStream<Uint8Array> | Sink;
 
 export interface ResolvedOutput {
   sink: Sink;
@@ -28,7 +38,7 @@ export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
   if (typeof WritableStream !== 'undefined' && output instanceof WritableStream) {
     return { sink: new WebStreamSink(output as WritableStream<Uint8Array>), memory: null, openSpool: spool };
   }
-  if (output && typeof (output as NodeJS.WritableStream).write === 'function' && typeof (output as NodeJS.WritableStream).on === 'function' && typeof (output as NodeJS.WritableStream).end === 'function') {
+  if (output && typeof (output as NodeWritableLike).write === 'function' && typeof (output as NodeWritableLike).on === 'function' && typeof (output as NodeWritableLike).end === 'function') {
     return { sink: await nodeWritableSink(output), memory: null, openSpool: spool };
   }
   if (isSink(output)) return { sink: guardSink(output), memory: null, openSpool: spool };

@@ -11,10 +11,11 @@ import { ROOT } from './common.mjs';
 export const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /**
- * @param {{ code: string, minify?: boolean, sourcemap?: boolean }} opts  `code` is the app's entry module.
+ * @param {{ entries: Record<string, string>, minify?: boolean }} opts  `entries` maps an entry file
+ *   name (e.g. 'main.js', 'worker.js') to its source; each becomes an entry chunk named after it.
  * @returns {Promise<{ warnings: string[], chunks: { fileName: string, code: string, isEntry: boolean, isDynamicEntry: boolean, imports: string[], dynamicImports: string[], moduleIds: string[] }[] }>}
  */
-export async function bundleBrowserApp({ code, minify = false }) {
+export async function bundleBrowserApp({ entries, minify = false }) {
   const { build, createLogger } = await import('vite');
   // A throwaway project whose node_modules/mp4forge links to this checkout, so resolution goes
   // through package.json `exports` exactly as for an installed copy.
@@ -23,7 +24,7 @@ export async function bundleBrowserApp({ code, minify = false }) {
     mkdirSync(join(dir, 'node_modules'));
     symlinkSync(ROOT, join(dir, 'node_modules', 'mp4forge'), 'dir');
     writeFileSync(join(dir, 'package.json'), '{"name":"app","private":true,"type":"module"}\n');
-    writeFileSync(join(dir, 'main.js'), code);
+    for (const [name, code] of Object.entries(entries)) writeFileSync(join(dir, name), code);
     const warnings = [];
     const logger = createLogger('warn', { allowClearScreen: false });
     logger.warn = (msg) => warnings.push(String(msg));
@@ -36,14 +37,15 @@ export async function bundleBrowserApp({ code, minify = false }) {
       customLogger: logger,
       build: {
         write: false,
-        minify: minify ? 'esbuild' : false,
+        minify,
         target: 'es2022',
         modulePreload: false,
         reportCompressedSize: false,
         // The encoder chunk is ~1.7 MB by design (embedded WASM); the size report covers it.
         chunkSizeWarningLimit: 100_000,
         rollupOptions: {
-          input: join(dir, 'main.js'),
+          input: Object.fromEntries(Object.keys(entries).map((name) => [name.replace(/\.[cm]?js$/, ''), join(dir, name)])),
+          output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
           // Rolldown's note that plugins were slow measures this (shared) machine, not the package.
           checks: { pluginTimings: false },
           onwarn: (w) => warnings.push(`${w.code ?? ''} ${w.message}`),

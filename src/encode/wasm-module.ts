@@ -44,7 +44,12 @@ let loading: Promise<HmeModule> | undefined;
  */
 export function loadWasmModule(): Promise<HmeModule> {
   loading ??= (async () => {
-    const mod = (await importEncoderPackage()) as Partial<HmeModule> & { default?: Partial<HmeModule> };
+    let mod: Partial<HmeModule> & { default?: Partial<HmeModule> };
+    try {
+      mod = (await importEncoderPackage()) as typeof mod;
+    } catch (err) {
+      throw encoderImportError(err);
+    }
     const api = typeof mod?.createH264MP4Encoder === 'function' ? mod : mod?.default;
     if (!api || typeof api.createH264MP4Encoder !== 'function') {
       throw new Mp4ForgeError('ENCODER_FAILED', 'h264-mp4-encoder did not export createH264MP4Encoder; expected version 1.0.12');
@@ -55,4 +60,22 @@ export function loadWasmModule(): Promise<HmeModule> {
     loading = undefined;
   });
   return loading;
+}
+
+/**
+ * Runtimes that forbid code generation (Cloudflare workerd, pages whose CSP lacks 'unsafe-eval' /
+ * 'wasm-unsafe-eval') refuse the encoder's Emscripten/embind glue, which calls `new Function` and
+ * compiles its WASM from bytes when it is imported. Say so instead of leaking a bare EvalError.
+ */
+function encoderImportError(err: unknown): Mp4ForgeError {
+  const e = err as { name?: string; message?: string };
+  const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+  if ((e?.name === 'EvalError' || e?.name === 'CompileError') && /disallowed|unsafe-eval|Content Security Policy/i.test(text)) {
+    return new Mp4ForgeError(
+      'UNSUPPORTED_RUNTIME',
+      `the H.264 encoder cannot start here: this runtime forbids run-time code generation, which h264-mp4-encoder's glue needs (new Function, WebAssembly compile from bytes) (${text}); see the README section "Runtimes"`,
+      { cause: err },
+    );
+  }
+  return new Mp4ForgeError('ENCODER_FAILED', `could not load h264-mp4-encoder: ${text}`, { cause: err });
 }

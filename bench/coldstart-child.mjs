@@ -1,0 +1,21 @@
+// One cold start, in a fresh process of Node, Bun or Deno: import mp4forge, create a writer (loads
+// and instantiates the WASM encoder, probes the stream config), encode the first frame. Prints the
+// phase times as JSON. Args: <entry file> <esm|cjs> <width> <height>
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const t0 = performance.now(); // ms since the runtime's time origin (≈ process start)
+const args = globalThis.Deno ? globalThis.Deno.args : process.argv.slice(2);
+const [entry, kind, w, h] = args;
+const width = Number(w);
+const height = Number(h);
+const lib = kind === 'cjs' ? createRequire(import.meta.url)(entry) : await import(pathToFileURL(entry).href);
+const t1 = performance.now();
+const writer = await lib.createMp4Writer({ width, height, fps: 30, output: 'buffer' });
+const t2 = performance.now();
+const rgba = new Uint8Array(width * height * 4);
+lib.drawPattern('plasma', rgba, width, height, 0);
+await writer.addFrame(rgba);
+const t3 = performance.now();
+await writer.abort();
+console.log(JSON.stringify({ runtimeStartMs: t0, importMs: t1 - t0, readyMs: t2 - t1, firstFrameMs: t3 - t2, totalMs: t3 - t0, sinceOriginMs: t3 }));
