@@ -8,7 +8,7 @@ const PATTERNS: Array<{ name: PatternName; label: string }> = [
   { name: 'gradient', label: 'Gradient' },
   { name: 'bars', label: 'Bars & counter' },
   { name: 'noise', label: 'Noise' },
-  { name: 'solid', label: 'Solid' },
+  { name: 'solid', label: 'Black' },
 ];
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
