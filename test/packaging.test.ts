@@ -40,6 +40,14 @@ window.renderInWorker = () => new Promise((resolve, reject) => {
   worker.onerror = (e) => { worker.terminate(); reject(new Error('worker: ' + e.message)); };
   worker.postMessage(OPTS);
 });
+window.renderError = async () => {
+  try {
+    await render(OPTS);
+    return 'no error';
+  } catch (e) {
+    return { name: e.name, code: e.code, cause: String(e.cause) };
+  }
+};
 window.filePathError = async () => {
   try {
     await createMp4Writer({ width: 64, height: 64, fps: 10, output: 'out.mp4' });
@@ -56,6 +64,15 @@ function specifiers(code: string): string[] {
   for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']([^"']+)["']/g)) out.push(m[1]);
   return out;
 }
+
+describe('README snippets', () => {
+  it('every `<!-- include: file -->` block in the README is that file, verbatim', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const blocks = [...readme.matchAll(/<!-- include: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)];
+    expect(blocks.map((b) => b[1])).toEqual(expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']));
+    for (const [, file, body] of blocks) expect(body, file).toBe(readFileSync(file, 'utf8'));
+  });
+});
 
 describe('browser entry (exports "browser" condition)', () => {
   let bundle: Bundle;
@@ -140,6 +157,11 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       mkdirSync(join(site, 'chunks'), { recursive: true });
       for (const c of bundle.chunks) writeFileSync(join(site, c.fileName), c.code);
       writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>');
+      // A strict Content-Security-Policy: no 'unsafe-eval', no 'wasm-unsafe-eval'.
+      writeFileSync(
+        join(site, 'csp.html'),
+        `<!doctype html><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="script-src 'self'"><script type="module" src="./main.js"></script>`,
+      );
       server = await serveDir(site);
       browser = await launchChromium();
     });
@@ -173,6 +195,16 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       await page.close();
       expect(errors).toEqual([]);
       await check(bytes, 'browser-page.mp4');
+    });
+
+    it("under a CSP without 'unsafe-eval', rendering rejects with UNSUPPORTED_RUNTIME (the encoder glue needs new Function)", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/csp.html`);
+      await page.waitForFunction('typeof window.renderError === "function"');
+      const r = (await page.evaluate('window.renderError()')) as { name: string; code: string; cause: string };
+      await page.close();
+      expect(r).toMatchObject({ name: 'Mp4ForgeError', code: 'UNSUPPORTED_RUNTIME' });
+      expect(r.cause).toMatch(/^EvalError: .*'unsafe-eval'/);
     });
 
     it('renders the same clip in a module Web Worker (examples/browser/worker.js)', async () => {

@@ -63,14 +63,15 @@ describe.skipIf(skipReason !== null)('Cloudflare workerd (miniflare 3)', () => {
     await mf?.dispose();
   });
 
-  it('generates audio and encodes it to MP3 (plain JS) — ffprobe reads 1 s of MP3', async () => {
-    const res = await mf.dispatchFetch('http://worker/mp3');
+  it('generates audio, encodes it to MP3 and parses it back — ffprobe reads 1 s of MP3 with the same frame count', async () => {
+    const res = (await mf.dispatchFetch('http://worker/mp3')) as Awaited<ReturnType<typeof mf.dispatchFetch>> & { headers: { get(name: string): string | null } };
     expect(res.status).toBe(200);
     const file = join(app, 'workerd.mp3');
     writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
-    const probe = await ffprobe(file);
+    const probe = await ffprobe(file, { count: true });
     expect(probe.streams[0]?.codec_name).toBe('mp3');
     expect(Number(probe.format.duration)).toBeCloseTo(1, 0);
+    expect(Number(res.headers.get('x-mp3-frames'))).toBe(Number(probe.streams[0]?.nb_read_packets));
   });
 
   it('refuses to compile WASM from bytes and to run new Function; a .wasm module binding is a WebAssembly.Module', async () => {
