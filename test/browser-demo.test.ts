@@ -289,6 +289,25 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
       for (const p of psnr) expect(p).toBeGreaterThanOrEqual(SNIPPET_PSNR_DB);
     });
 
+    it('WebCodecs on the main thread: kbps is the encoder\'s bitrate (bits per second, not kbit)', async () => {
+      if (!webcodecs.supported) {
+        console.warn('[mp4forge] WebCodecs H.264 unavailable in this Chromium: kbps test not applicable');
+        return;
+      }
+      const r = await page.evaluate(() =>
+        (window as unknown as { snippets: { encode(v: object, n: number): Promise<{ result: { videoEncoder: string; frames: number }; mp4: string }> } }).snippets.encode({ encoder: 'webcodecs', kbps: 400 }, 60),
+      );
+      expect(r.result.videoEncoder).toBe('webcodecs');
+      const file = tmpFile('webcodecs-400k.mp4');
+      writeFileSync(file, fromBase64(r.mp4));
+      const bytes = (await ffprobePackets(file)).reduce((n, p) => n + Number(p.size), 0);
+      const kbps = (bytes * 8) / 2 / 1000;
+      console.info(`[mp4forge] WebCodecs at kbps 400: ${kbps.toFixed(0)} kbit/s written`);
+      // Rate control is the browser's; a unit mistake (kbit vs bit) would miss by 1000×.
+      expect(kbps).toBeGreaterThan(200);
+      expect(kbps).toBeLessThan(800);
+    });
+
     it.each(['wasm', 'webcodecs', 'auto'] as const)('worker snippet: OffscreenCanvas ImageData → MP4 streamed to an OPFS file, encoder %s', async (encoder) => {
       const indices = [0, 29, 30, 59];
       const r = await page.evaluate(

@@ -1,6 +1,6 @@
 // Test harness around the README snippets (browser.ts, worker.ts): runs them and hands the bytes,
 // plus source frames drawn again by the same pure function, to the test in Node as base64.
-import type { EncoderBackend, Mp4WriterResult } from 'mp4forge';
+import { createMp4Writer, type EncoderBackend, type Mp4WriterResult, type VideoOptions } from 'mp4forge';
 import { renderOnPage } from './browser.js';
 import { drawFrame } from './draw.js';
 
@@ -39,6 +39,20 @@ async function worker(job: { width: number; height: number; frames: number; enco
   }
 }
 
+/** The library on the page's main thread with any video options (not a README snippet). */
+async function encode(video: VideoOptions, frames: number) {
+  const width = 320;
+  const height = 180;
+  const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
+  const writer = await createMp4Writer({ width, height, fps: 30, output: 'buffer', video });
+  for (let i = 0; i < frames; i++) {
+    drawFrame(ctx, i, width, height);
+    await writer.addFrame(ctx.getImageData(0, 0, width, height));
+  }
+  const { data, ...result } = await writer.finish();
+  return { result, mp4: base64(data as Uint8Array) };
+}
+
 /** Whether this browser's WebCodecs can encode H.264 (avc1 Constrained Baseline, AVCC output). */
 async function webCodecsH264(width: number, height: number) {
   if (typeof VideoEncoder !== 'function') return { present: false, supported: false };
@@ -46,4 +60,4 @@ async function webCodecsH264(width: number, height: number) {
   return { present: true, supported: (await VideoEncoder.isConfigSupported(config)).supported === true };
 }
 
-Object.assign(window, { snippets: { page, worker, webCodecsH264 } });
+Object.assign(window, { snippets: { page, worker, webCodecsH264, encode } });
