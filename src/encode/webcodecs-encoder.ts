@@ -114,7 +114,11 @@ export class WebCodecsH264Encoder {
     });
     // 'dequeue' events (Chromium 106+) wake a waiting encode(); older encoders are polled (dequeued()).
     if (typeof this.encoder.addEventListener === 'function') this.encoder.addEventListener('dequeue', () => this.wake());
-    this.encoder.configure(support.config);
+    try {
+      this.encoder.configure(support.config);
+    } catch (err) {
+      this.fail(err); // reported by the first call, as ENCODER_FAILED
+    }
   }
 
   /** Whether this runtime's WebCodecs can encode H.264 with these parameters. Never throws. */
@@ -154,16 +158,6 @@ export class WebCodecsH264Encoder {
 
   /** The configuration a probe encoder saw. */
   private probed: AvcConfig | null = null;
-
-  /** True when qp is applied per frame; false when it was mapped to a bitrate. */
-  get usesQuantizer(): boolean {
-    return this.support.quantizer === true;
-  }
-
-  /** The VideoEncoderConfig in use (codec string, bitrate, mode). */
-  get encoderConfig(): VideoEncoderConfig {
-    return { ...this.support.config };
-  }
 
   async beginChunk(): Promise<void> {
     this.assertUsable();
