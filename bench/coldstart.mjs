@@ -16,6 +16,7 @@ const REPS = Number(args.reps ?? 7);
 const WIDTH = Number(args.width ?? 1280);
 const HEIGHT = Number(args.height ?? 720);
 const WANT = String(args.runtimes ?? 'node-esm,node-cjs,bun,deno').split(',');
+const OUT = String(args.out ?? 'coldstart');
 
 // A private copy of dist/ (ESM and CJS files) so a rebuild during the run cannot break it; bare
 // imports (mp4box, h264-mp4-encoder) still resolve from the checkout's node_modules.
@@ -72,6 +73,6 @@ Each run is a fresh process: \`import\`/\`require\` of the built package → \`c
 ${mdTable(['runtime', 'import (ms)', '→ encoder ready (ms)', '→ first frame (ms)', 'import to first frame (ms)', 'process, spawn to exit (ms)'],
   WANT.map((k) => [RUNTIMES[k].label, ...FIELDS.map((f) => medians[k][f])]))}
 `;
-const files = writeResults('coldstart', json, md);
+const files = writeResults(OUT, json, md);
 console.log(md);
 console.log(`wrote ${files.json} and ${files.md}`);

@@ -3,8 +3,6 @@
 import { Mp4ForgeError } from '../errors.js';
 import type { Sink } from '../mux/sink.js';
 
-export const supportsFilePaths = false;
-
 function noFiles(what: string, path: string): Mp4ForgeError {
   return new Mp4ForgeError(
     'UNSUPPORTED_RUNTIME',

@@ -4,9 +4,6 @@
 import { Mp4ForgeError } from '../errors.js';
 import type { Sink } from '../mux/sink.js';
 
-/** Whether file paths (outputs and MP3 inputs) are supported in this build. */
-export const supportsFilePaths = true;
-
 /** Opens a file for writing as a seekable Sink. */
 export async function openFileSink(path: string): Promise<Sink> {
   const { FileSink } = await import('../mux/node-sinks.js');
