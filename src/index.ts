@@ -9,6 +9,7 @@ export type { Mp4ForgeErrorCode, Mp4ForgeErrorDetails } from './errors.js';
 export { createMp4Writer } from './writer.js';
 export type { Mp4Writer, Mp4WriterOptions, Mp4WriterResult, Progress, FrameInput, ImageDataLike } from './writer.js';
 export type { FrameRate, VideoOptions } from './options.js';
+export type { EncoderBackend, UsedEncoder } from './encode/h264-backend.js';
 export type { Mp4Output, NodeWritableLike } from './output.js';
 export type { AudioInput, AudioLength, AudioEncodeOptions } from './soundtrack.js';
 export type { Sink } from './mux/sink.js';

@@ -1,6 +1,7 @@
 // Validation and defaults for createMp4Writer. Every rejection names the option, what it got and
 // what it expected, before anything reaches the WASM encoder (which aborts for good on bad input).
 import { Mp4ForgeError } from './errors.js';
+import type { EncoderBackend } from './encode/h264-backend.js';
 import type { Layout } from './mux/types.js';
 
 /** Frames per second: a number (e.g. 30, 29.97 is not allowed — use a fraction) or a fraction. */
@@ -22,6 +23,14 @@ export interface VideoOptions {
   gop?: number;
   /** Temporal noise suppression in the encoder. Default false. */
   temporalDenoise?: boolean;
+  /**
+   * The H.264 encoder: 'wasm' (default; h264-mp4-encoder, same bytes in every runtime),
+   * 'webcodecs' (the browser's `VideoEncoder`; `UNSUPPORTED_RUNTIME` where it cannot encode
+   * H.264) or 'auto' (WebCodecs when it can, else WASM). With WebCodecs, `kbps` is its bitrate and
+   * `qp` its per-frame quantiser, or a bitrate derived from qp where it has no quantiser mode
+   * (Chromium); `speed` and `temporalDenoise` do not apply.
+   */
+  encoder?: EncoderBackend;
 }
 
 export interface ResolvedVideo {
@@ -38,6 +47,7 @@ export interface ResolvedVideo {
   speed: number;
   gop: number;
   temporalDenoise: boolean;
+  encoder: EncoderBackend;
 }
 
 /** H.264 level 5.2 MaxFS: the largest frame (in 16×16 macroblocks) minih264 encodes reliably. */
@@ -129,8 +139,10 @@ export function resolveVideo(width: unknown, height: unknown, fps: unknown, vide
   const speed = v.speed === undefined ? DEFAULT_SPEED : intIn('video.speed', v.speed, 0, 10);
   const gop = v.gop === undefined ? Math.max(1, Math.round(2 * rate)) : intIn('video.gop', v.gop, 1, 1000);
   if (v.temporalDenoise !== undefined && typeof v.temporalDenoise !== 'boolean') throw invalid(`video.temporalDenoise must be a boolean, got ${JSON.stringify(v.temporalDenoise)}`);
+  const encoder = v.encoder ?? 'wasm';
+  if (encoder !== 'wasm' && encoder !== 'webcodecs' && encoder !== 'auto') throw invalid(`video.encoder must be 'auto', 'wasm' or 'webcodecs', got ${JSON.stringify(v.encoder)}`);
   const { timescale, frameDuration } = videoTimescale(num, den);
-  return { ...dims, fpsNum: num, fpsDen: den, fps: rate, timescale, frameDuration, qp, kbps, speed, gop, temporalDenoise: v.temporalDenoise ?? false };
+  return { ...dims, fpsNum: num, fpsDen: den, fps: rate, timescale, frameDuration, qp, kbps, speed, gop, temporalDenoise: v.temporalDenoise ?? false, encoder };
 }
 
 export function resolveLayout(layout: unknown): Layout {

@@ -2,7 +2,8 @@
 import { Mp4ForgeError } from './errors.js';
 import { buildAvcC } from './encode/avc.js';
 import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
-import { chunkFramesFor, WasmH264Encoder, type CodedFrame } from './encode/h264-encoder.js';
+import { openH264Encoder, type H264ChunkEncoder, type UsedEncoder } from './encode/h264-backend.js';
+import { chunkFramesFor, type CodedFrame } from './encode/h264-encoder.js';
 import { drawPattern, patterns, type FrameCallback, type PatternName } from './generate/patterns.js';
 import { FragmentedMuxer } from './mux/fragmented-muxer.js';
 import { Mp4Muxer } from './mux/mp4-muxer.js';
@@ -65,6 +66,8 @@ export interface Mp4WriterResult {
   /** The audio track, when there is one: its played duration (after gapless trimming and `audioLength`). */
   audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
   bytes: number;
+  /** The H.264 encoder that ran (see `video.encoder`). */
+  videoEncoder: UsedEncoder;
   /** The file, when `output` was 'buffer'. */
   data?: Uint8Array;
 }
@@ -120,7 +123,7 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new Mp4ForgeError('INVALID_OPTION', 'onProgress must be a function');
   if (options.signal?.aborted) throw abortedError(options.signal);
-  const encoder = await WasmH264Encoder.create({
+  const encoder = await openH264Encoder({
     width: video.width,
     height: video.height,
     fps: video.fps,
@@ -129,7 +132,7 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
     speed: video.speed,
     gop: video.gop,
     temporalDenoise: video.temporalDenoise,
-  });
+  }, video.encoder);
   const audioLength = options.audioLength ?? 'trim';
   if (!['trim', 'full', 'loop'].includes(audioLength)) {
     encoder.close();
@@ -184,7 +187,7 @@ class WriterImpl implements Mp4Writer {
   constructor(
     private readonly video: ResolvedVideo,
     private readonly pixelFormat: PixelFormat,
-    private readonly encoder: WasmH264Encoder,
+    private readonly encoder: H264ChunkEncoder,
     private readonly muxer: Muxer,
     private readonly soundtrack: Soundtrack | null,
     private readonly memory: { data(): Uint8Array } | null,
@@ -270,6 +273,7 @@ class WriterImpl implements Mp4Writer {
         durationSeconds,
         ...(audio ? { audio } : {}),
         bytes,
+        videoEncoder: this.encoder.kind,
         ...(this.memory ? { data: this.memory.data() } : {}),
       };
     }) as Promise<Mp4WriterResult>;
@@ -328,7 +332,7 @@ class WriterImpl implements Mp4Writer {
       await this.encoder.beginChunk();
       this.chunkOpen = true;
     }
-    const coded = this.encoder.encode(yuv); // the WASM side copies the frame
+    const coded = await this.encoder.encode(yuv); // both encoders copy the frame
     this.freeI420.push(yuv);
     this.accepted++;
     await this.mux(coded);
@@ -338,7 +342,7 @@ class WriterImpl implements Mp4Writer {
   private async flushChunk(): Promise<void> {
     if (!this.chunkOpen) return;
     this.chunkOpen = false;
-    await this.mux(this.encoder.endChunk());
+    await this.mux(await this.encoder.endChunk());
   }
 
   private async mux(frames: CodedFrame[]): Promise<void> {

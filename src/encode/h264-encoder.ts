@@ -34,6 +34,7 @@ export function chunkFramesFor(gop: number): number {
 }
 
 export class WasmH264Encoder {
+  readonly kind = 'wasm' as const;
   /** The SPS/PPS every chunk must reproduce, taken from a one-frame probe encode. */
   readonly config: AvcConfig;
   private readonly path: string;

@@ -32,7 +32,16 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.mp4': 'video/mp4', '.js': 'text/javascript', '.mjs': 'text/javascript' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.mp4': 'video/mp4',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
 
 /** Serves a directory on 127.0.0.1 with Range support (media elements seek with it). */
 export async function serveDir(dir: string): Promise<{ url: string; close(): Promise<void> }> {
