@@ -766,7 +766,9 @@ export class Mp3FrameParser {
             this.pos = base + p;
             return true;
           }
-        } else if (len < 0) {
+        } else if (len < 0 && this.frameCount === 0 && this.freeFormatHeaders < 2) {
+          // The count only feeds the "free format only" error, raised when no frame was output; once
+          // it reaches 2 or a frame is out, further (costly, window-wide) checks cannot change it.
           const c = this.freeFormatAt(buf, p, n, final, w);
           if (c === NEED) {
             this.pos = base + p;
