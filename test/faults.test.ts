@@ -409,8 +409,8 @@ function node(args: string[], opts: { stdin?: 'pipe' | 'ignore' } = {}) {
   const child = spawn(process.execPath, args, { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], env: { ...process.env, MP4FORGE_DEBUG: '' } });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
@@ -494,7 +494,7 @@ describe.skipIf(!existsSync(DIST))('whole processes (dist/ build; `npm test` bui
       // refuse it. A fragmented file holds complete fragments and at most one cut one.
       const probe = await run(FFPROBE, ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'json', out]);
       if (layout === 'fragmented') {
-        const frames = Number(JSON.parse(probe.stdout).streams?.[0]?.nb_read_frames ?? 0);
+        const frames = Number(JSON.parse(probe.stdout.toString()).streams?.[0]?.nb_read_frames ?? 0);
         expect(frames, probe.stderr).toBeGreaterThan(0);
       } else {
         expect(probe.code, `ffprobe accepted a killed ${layout} file`).not.toBe(0);
