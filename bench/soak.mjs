@@ -8,14 +8,14 @@
 // reported too (MiB per minute), for a leak too slow to cross 5% in a short run.
 //
 // Modes:
-//   --mode rotate (default): back-to-back writers of --frames-per-file frames (900 = 30 s of video),
+//   --mode rotate (default): back-to-back writers of --frames-per-file frames (300 = 10 s of video),
 //     cycling faststart and progressive files on disk (deleted after each) and fragmented output
 //     into a discarding Sink: the per-frame path and the per-writer lifecycle (WASM encoder
 //     instances, files, spools) both run for the whole soak.
 //   --mode single: one fragmented writer into a discarding Sink for the whole run (nothing in it may
 //     grow with length: fragments are flushed as they are cut).
 //
-// Options: --minutes 30  --interval 5  --mode rotate|single  --frames-per-file 900
+// Options: --minutes 30  --interval 5  --mode rotate|single  --frames-per-file 300
 //          --width 1280 --height 720 --pattern plasma  --out soak
 import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ const args = parseArgs();
 const MINUTES = Number(args.minutes ?? 30);
 const INTERVAL = Number(args.interval ?? 5);
 const MODE = String(args.mode ?? 'rotate');
-const FRAMES_PER_FILE = Number(args['frames-per-file'] ?? 900);
+const FRAMES_PER_FILE = Number(args['frames-per-file'] ?? 300);
 const WIDTH = Number(args.width ?? 1280);
 const HEIGHT = Number(args.height ?? 720);
 const PATTERN = String(args.pattern ?? 'plasma');
