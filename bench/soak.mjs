@@ -178,7 +178,7 @@ const pick = (n) => {
 const md = [
   `# Soak: ${round(seconds / 60, 1)} minutes of ${WIDTH}×${HEIGHT} ${PATTERN} rendering (${MODE})`,
   '',
-  `Command: \`npm run soak -- --minutes ${MINUTES}${MODE !== 'rotate' ? ` --mode ${MODE}` : ''}\`. ${environmentMd(env)}`,
+  `Command: \`npm run soak${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`. ${environmentMd(env)}`,
   '',
   `${totalFrames} frames in ${files} ${MODE === 'rotate' ? `writers (${FRAMES_PER_FILE} frames each, faststart/progressive files and fragmented into a discarding sink, in turn)` : 'fragmented writer into a discarding sink'}, ` +
     `${round(totalFrames / seconds, 1)} frames/s, ${fmtBytes(outputBytes)} written. RSS sampled every ${INTERVAL} s (${samples.length} samples).`,
