@@ -2,6 +2,7 @@
 // abandoned, no process-wide handlers left behind, and the module stays usable after an abort.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMp4Writer } from '../src/index.js';
+import { assertValidIsoBmff } from './helpers/iso-validate.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -28,6 +29,7 @@ describe('encoder lifecycle', () => {
     for (let i = 0; i < 5; i++) await w.addFrame(new Uint8Array(160 * 96 * 4));
     const r = await w.finish();
     expect(r.frames).toBe(5);
+    assertValidIsoBmff(r.data as Uint8Array);
     expect(printed).toEqual([]);
   });
 });

@@ -452,7 +452,10 @@ export class Mp3FrameParser {
     const spf = this.spf;
     let w = readHeaderWord(buf, p);
     let len = LEN[(((w >>> 17) & 0xf) << 7) | ((w >>> 9) & 0x7f)];
-    if (!this.firstFrameSeen || this._channelMode === null) {
+    // The first frame may be the Xing/Info frame, which emit() does not count as audio: go on until
+    // the first audio frame has gone through emit() too, so channelMode is the first frame's (as
+    // documented) and does not depend on where the input was cut into chunks.
+    while (!this.firstFrameSeen || this._channelMode === null) {
       const next = p + len;
       if (next + 4 > n) return p;
       const w2 = readHeaderWord(buf, next);
@@ -763,7 +766,9 @@ export class Mp3FrameParser {
             this.pos = base + p;
             return true;
           }
-        } else if (len < 0) {
+        } else if (len < 0 && this.frameCount === 0 && this.freeFormatHeaders < 2) {
+          // The count only feeds the "free format only" error, raised when no frame was output; once
+          // it reaches 2 or a frame is out, further (costly, window-wide) checks cannot change it.
           const c = this.freeFormatAt(buf, p, n, final, w);
           if (c === NEED) {
             this.pos = base + p;

@@ -26,7 +26,11 @@ export interface TrackState {
 /** What both layouts share: per-track tables and edits, the movie timescale, and byte counting. */
 export abstract class MuxerBase {
   protected readonly tracks: TrackState[];
-  /** The video track's timescale, so video durations are exact in mvhd/tkhd. */
+  /**
+   * A multiple of the video track's timescale, so video durations are exact in mvhd/tkhd, and at
+   * least 1000 ticks per second, so edits of other tracks can be cut to within a millisecond (a
+   * 7 fps video has timescale 7: an audio edit in 1/7 s steps would over- or undershoot by 70 ms).
+   */
   protected readonly movieTimescale: number;
   protected written = 0;
 
@@ -35,7 +39,8 @@ export abstract class MuxerBase {
     protected readonly sink: Sink,
   ) {
     this.tracks = tracks.map((info) => ({ info, table: new SampleTable() }));
-    this.movieTimescale = (tracks.find((t) => t.kind === 'video') ?? tracks[0]).timescale;
+    const base = (tracks.find((t) => t.kind === 'video') ?? tracks[0]).timescale;
+    this.movieTimescale = base * Math.max(1, Math.ceil(1000 / base));
   }
 
   get bytesWritten(): number {
@@ -62,7 +67,11 @@ export function rescale(ticks: number, from: number, to: number): number {
 export function editAndDuration(t: TrackState, movieTimescale: number, mediaDuration: number): { edit?: { mediaTime: number; segmentDuration: number }; movieDuration: number } {
   const ts = t.info.timescale;
   if (!t.edit) return { movieDuration: rescale(mediaDuration, ts, movieTimescale) };
-  const play = t.edit.duration ?? Math.max(0, mediaDuration - t.edit.mediaTime);
-  const segmentDuration = rescale(play, ts, movieTimescale);
+  const media = Math.max(0, mediaDuration - t.edit.mediaTime);
+  const play = t.edit.duration ?? media;
+  let segmentDuration = rescale(play, ts, movieTimescale);
+  // Rounding to the nearest movie tick must not make the edit run past the samples there are
+  // (ISO/IEC 14496-12 8.6.6: the edit maps movie time onto media time that exists).
+  if (play <= media && mediaDuration > 0 && rescale(segmentDuration, movieTimescale, ts) > media) segmentDuration = Math.floor((play * movieTimescale) / ts);
   return { edit: { mediaTime: t.edit.mediaTime, segmentDuration }, movieDuration: segmentDuration };
 }

@@ -2,7 +2,8 @@
 // never with our own parser alone.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { accessSync, constants, chmodSync } from 'node:fs';
+import { accessSync, constants, chmodSync, readFileSync, statSync } from 'node:fs';
+import { assertValidIsoBmff } from './iso-validate.js';
 
 const require = createRequire(import.meta.url);
 
@@ -40,6 +41,34 @@ export function run(bin: string, args: string[], input?: Uint8Array): Promise<Ru
     if (input) child.stdin.end(input);
     else child.stdin.end();
   });
+}
+
+// Every MP4 written by mp4forge that a test looks at through the oracles below (ffprobe, ffmpeg
+// decode) is also put through the structural ISO-BMFF check (./iso-validate.ts), so no test can
+// forget it. mp4forge's files are recognised by their hdlr names ('mp4forge video' / 'mp4forge
+// audio'); files made by ffmpeg, MP3s and deliberately broken files given to `run` directly are
+// left alone. Each file version (path, size, mtime) is checked once.
+const OUR_HANDLERS = [Buffer.from('mp4forge video'), Buffer.from('mp4forge audio')];
+const structureChecked = new Map<string, string>();
+/** Files the structural check has passed (for tests of this hook). */
+export const structureCheckCount = { files: 0 };
+
+/** Throws (with the validator's report) when `file` is an MP4 written by mp4forge that is not structurally valid. */
+export function checkMp4Structure(file: string): void {
+  let key: string;
+  try {
+    const st = statSync(file);
+    key = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return; // the oracle itself reports a missing file
+  }
+  if (structureChecked.get(file) === key) return;
+  const bytes = readFileSync(file);
+  if (bytes.length >= 8 && bytes.toString('latin1', 4, 8) === 'ftyp' && OUR_HANDLERS.some((m) => bytes.includes(m))) {
+    assertValidIsoBmff(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+    structureCheckCount.files++;
+  }
+  structureChecked.set(file, key);
 }
 
 export function ffmpegSync(args: string[]): void {
@@ -80,6 +109,7 @@ export interface ProbeResult {
 
 /** ffprobe -show_streams -show_format as parsed JSON. `count` adds -count_frames -count_packets. */
 export async function ffprobe(file: string, opts: { count?: boolean } = {}): Promise<ProbeResult> {
+  checkMp4Structure(file);
   const args = ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format'];
   if (opts.count) args.push('-count_frames', '-count_packets');
   const r = await run(FFPROBE, [...args, file]);
@@ -97,6 +127,7 @@ export interface ProbePacket {
 
 /** Per-packet listing for one stream selector ('v:0', 'a:0'). */
 export async function ffprobePackets(file: string, select = 'v:0'): Promise<ProbePacket[]> {
+  checkMp4Structure(file);
   const r = await run(FFPROBE, ['-v', 'error', '-select_streams', select, '-show_packets', '-show_entries', 'packet=pts_time,dts_time,duration_time,size,flags', '-print_format', 'json', file]);
   if (r.code !== 0) throw new Error(`ffprobe packets failed on ${file}: ${r.stderr}`);
   return (JSON.parse(r.stdout.toString()) as { packets: ProbePacket[] }).packets;
@@ -104,12 +135,14 @@ export async function ffprobePackets(file: string, select = 'v:0'): Promise<Prob
 
 /** Decodes the whole file with `-xerror` and reports anything ffmpeg printed at error level. */
 export async function ffmpegDecodeCheck(file: string, extra: string[] = []): Promise<{ ok: boolean; stderr: string }> {
+  checkMp4Structure(file);
   const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-xerror', ...extra, '-i', file, '-f', 'null', '-']);
   return { ok: r.code === 0 && r.stderr.trim() === '', stderr: r.stderr };
 }
 
 /** Decodes video frames to packed RGB24 (full range, BT.601 matrix) and returns them split per frame. */
 export async function decodeRgbFrames(file: string, width: number, height: number, extra: string[] = []): Promise<Uint8Array[]> {
+  checkMp4Structure(file);
   const r = await run(FFMPEG, [
     '-hide_banner', '-v', 'error', '-i', file, ...extra,
     '-vf', 'scale=in_range=tv:out_range=pc:in_color_matrix=bt601:flags=accurate_rnd+full_chroma_int+bitexact',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMp4Writer, type Mp4WriterOptions, type Mp4WriterResult } from '../../src/index.js';
 import { drawPattern, type PatternName } from '../../src/generate/patterns.js';
+import { assertValidIsoBmff } from './iso-validate.js';
 
 export const workDir = mkdtempSync(join(tmpdir(), 'mp4forge-test-'));
 
@@ -26,5 +27,8 @@ export async function renderClip(
     if (keep) sources.push(rgba.slice());
     await writer.addFrame(rgba);
   }
-  return { result: await writer.finish(), sources };
+  const result = await writer.finish();
+  // Every clip rendered here gets the structural check, whatever the test then does with it.
+  if (result.data) assertValidIsoBmff(result.data);
+  return { result, sources };
 }
