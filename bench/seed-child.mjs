@@ -1,7 +1,7 @@
 // The render of bench/seed.mjs, alone in a fresh process so its peak RSS (main thread + every
 // worker thread: they share the process) is the job's and nothing else's. Prints one JSON line.
 // Usage: node bench/seed-child.mjs --out FILE --audio MP3 [--frames 10000 --width 1920 --height 1080
-//        --fps 30 --workers auto --layout faststart --scene noise]
+//        --fps 30 --workers auto --layout faststart --scene noise --speed N]
 import { loadLibrary, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
@@ -11,6 +11,7 @@ const height = Number(args.height ?? 1080);
 const fps = Number(args.fps ?? 30);
 const workers = args.workers === undefined || args.workers === 'auto' ? 'auto' : Number(args.workers);
 const layout = String(args.layout ?? 'faststart');
+const video = args.speed === undefined ? {} : { speed: Number(args.speed) };
 const lib = await loadLibrary();
 
 const t0 = performance.now();
@@ -26,7 +27,7 @@ const sample = () => {
 };
 const timer = setInterval(sample, 250);
 const result = await lib.renderVideo({
-  width, height, fps, frames, workers, layout,
+  width, height, fps, frames, workers, layout, video,
   scene: String(args.scene ?? 'noise'),
   audio: args.audio ? String(args.audio) : undefined,
   output: String(args.out),

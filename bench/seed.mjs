@@ -7,10 +7,13 @@
 //
 // Layout: faststart (moov in front, the default and what a file for players/HTTP wants); the time
 // finish() spends moving the media data to make room for the moov is reported separately.
-// Runs outside CI (about half an hour on 2 cores). Options: --frames --width --height --fps
-// --workers --layout --dir (where the output goes; default os.tmpdir()) --keep --out seed
+// Encoder speed: the npm script passes --speed 10 (the fastest preset, about 1.9× speed 6 on noise
+// and 4–15% larger, see bench:sweep): 10,000 noise frames at 1080p are hours of CPU at speed 6 on a
+// shared 2-core machine. Omit --speed for the library default.
+// Runs outside CI. Options: --frames --width --height --fps --workers --layout --speed
+// --dir (where the output goes; default os.tmpdir()) --keep --out seed
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, createWriteStream, existsSync, rmSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -34,6 +37,8 @@ const FPS = Number(args.fps ?? 30);
 const WORKERS = String(args.workers ?? 'auto');
 const LAYOUT = String(args.layout ?? 'faststart');
 const DIR = String(args.dir ?? os.tmpdir());
+// Encoder speed 0..10 (library default 6). `npm run bench:seed` uses 10: see the header comment.
+const SPEED = args.speed === undefined ? null : Number(args.speed);
 const log = (s) => process.stderr.write(`[seed ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 libraryEntry();
@@ -56,19 +61,21 @@ process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 try {
-  // 1. The soundtrack: a generated melody as long as the video (plus a second), MP3 via lamejs.
+  // 1. The soundtrack: a 2-channel 44.1 kHz MP3 as long as the video plus a second, written by the
+  // npm ffmpeg (libmp3lame, 128 kbps): an MP3 from elsewhere, muxed as is. (lamejs in JS would
+  // take over a minute for this length on a busy machine; the library's own PCM → MP3 path is
+  // covered by the audio tests.)
   const seconds = Math.ceil(FRAMES / FPS) + 1;
   const tA = performance.now();
-  const sink = createWriteStream(mp3);
-  for await (const chunk of lib.encodePcmToMp3(lib.audio.melody({ seconds }))) if (!sink.write(chunk)) await once(sink, 'drain');
-  sink.end();
-  await once(sink, 'finish');
+  const gen = run(FFMPEG, ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:beep_factor=3:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=660:duration=${seconds}`,
+    '-filter_complex', '[0:a][1:a]amerge=inputs=2,volume=0.5', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a', '128k', '-y', mp3]);
+  if (gen.status !== 0) throw new Error(`ffmpeg could not write the MP3: ${gen.stderr}`);
   log(`MP3: ${seconds} s, ${(statSync(mp3).size / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - tA) / 1000).toFixed(1)} s`);
 
   // 2. The render, in a child process; the machine load is sampled while it runs.
   const loads = [];
   const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 15000);
-  const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(FRAMES), '--width', String(WIDTH), '--height', String(HEIGHT), '--fps', String(FPS), '--workers', WORKERS, '--layout', LAYOUT, '--audio', mp3, '--out', out];
+  const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(FRAMES), '--width', String(WIDTH), '--height', String(HEIGHT), '--fps', String(FPS), '--workers', WORKERS, '--layout', LAYOUT, '--audio', mp3, '--out', out, ...(SPEED === null ? [] : ['--speed', String(SPEED)])];
   const [cmd, argv] = TIME ? [TIME, ['-v', process.execPath, ...script]] : [process.execPath, script];
   log(`rendering ${FRAMES} frames ${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT} → ${out}`);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEED_VERBOSE: '1' } });
@@ -143,7 +150,7 @@ try {
     name: 'seed',
     command: `node bench/seed.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
     environment: env,
-    job: { frames: FRAMES, width: WIDTH, height: HEIGHT, fps: FPS, scene: 'noise (random RGBA, a new frame each time)', audio: `MP3 ${seconds} s melody (lamejs, 128 kbps default)`, workers: WORKERS, resolvedWorkers: render.resolvedWorkers, layout: LAYOUT, video: 'library defaults (qp 26, speed 6, GOP 60)' },
+    job: { frames: FRAMES, width: WIDTH, height: HEIGHT, fps: FPS, scene: 'noise (random RGBA, a new frame each time)', audio: `MP3 ${seconds} s, 44.1 kHz stereo 128 kbps (two sines, ffmpeg libmp3lame)`, workers: WORKERS, resolvedWorkers: render.resolvedWorkers, layout: LAYOUT, video: `qp 26 (default), speed ${SPEED ?? '6 (default)'}, GOP 60 (default)` },
     render: {
       wallSeconds: round(render.wallSeconds, 1), fps: round(FRAMES / render.wallSeconds, 2),
       framesSeconds: round(render.framesSeconds, 1), finishSeconds: round(render.finishSeconds, 1),
@@ -160,7 +167,7 @@ try {
     `Command: \`npm run bench:seed\` (= \`npm run build && ${result.command}\`).`, '',
     environmentMd(env), '',
     `The job: ${FRAMES} frames of ${WIDTH}×${HEIGHT} random RGBA noise at ${FPS} fps, drawn and encoded by \`renderVideo\` in ${render.resolvedWorkers} worker threads (workers: ${WORKERS}), ` +
-      `with a ${seconds} s MP3 soundtrack, layout ${LAYOUT}, library default video settings. The render ran alone in a child process; ` +
+      `with a ${seconds} s MP3 soundtrack, layout ${LAYOUT}, video ${result.job.video}. The render ran alone in a child process; ` +
       `the machine's 1-minute load average during the run (sampled every 15 s) was ${result.load.min} to ${result.load.max} (median ${result.load.median}) on ${env.cores} cores — other jobs shared the machine.`, '',
     mdTable(['wall time', 'fps', 'output', 'peak RSS (maxRSS, main + workers)', ...(TIME ? ['peak RSS (time -v)'] : []), 'of which finish() (faststart move)'], [[
       `${r.wallSeconds} s`, r.fps, `${r.GiB} GiB (${size} bytes)`, `${r.maxRssMiB} MiB`, ...(TIME ? [`${r.timeMaxRssMiB} MiB`] : []), `${r.finishSeconds} s`,
