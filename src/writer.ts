@@ -236,6 +236,10 @@ export class WriterImpl implements Mp4Writer {
       void this.fail(abortedError(options.signal as AbortSignal));
     };
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    // Starting workers takes a while; a signal that fired meanwhile must still count.
+    if (options.signal?.aborted) this.onAbort();
+    // A worker that fails while nobody is waiting on the pool must still stop the others at once.
+    if (encoder instanceof ChunkPool) encoder.onFailure = (e) => void this.fail(e);
   }
 
   get frames(): number {

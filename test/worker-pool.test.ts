@@ -155,6 +155,17 @@ describe('abort', () => {
     expect(dec.stderr).toBe('');
   });
 
+  it('a signal that fires while the workers start up still aborts the render', async () => {
+    const out = tmpFile('pool-abort-early.mp4');
+    const ac = new AbortController();
+    const p = renderVideo({ width: W, height: H, fps: 30, frames: 100, scene: 'bars', workers: 2, output: out, signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('early')), 20);
+    const e = await rejection(p);
+    expect(e.code).toBe('ABORTED');
+    expect(existsSync(out)).toBe(false);
+    expectNoLiveWorkers();
+  });
+
   it('a pooled writer aborted mid-stream deletes its faststart file and stops its workers', async () => {
     const out = tmpFile('pool-writer-abort.mp4');
     const w = await createMp4Writer({ width: W, height: H, fps: 30, video, output: out, workers: 2 });

@@ -34,12 +34,16 @@ interface Slot {
 
 interface ChunkState {
   frames: CodedFrame[];
+  /** Frames received for this chunk so far (taken or not). */
+  received: number;
   done: boolean;
 }
 
 export class ChunkPool {
   readonly config: AvcConfig;
   readonly window: number;
+  /** Told once when the pool fails on its own (a worker error or crash), so the owner can tear down at once. */
+  onFailure: ((error: Mp4ForgeError) => void) | null = null;
   private readonly chunks = new Map<number, ChunkState>();
   private readonly renderQueue: { chunk: number; start: number; count: number }[] = [];
   private readonly freeYuv: Uint8Array[] = [];
@@ -108,7 +112,7 @@ export class ChunkPool {
       const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       this.openChunk = index / this.opts.chunkFrames;
       this.openSlot = slot;
-      this.chunks.set(this.openChunk, { frames: [], done: false });
+      this.chunks.set(this.openChunk, { frames: [], received: 0, done: false });
       slot.transport.post({ type: 'begin', chunk: this.openChunk });
     }
     const slot = this.openSlot as Slot;
@@ -189,7 +193,7 @@ export class ChunkPool {
       if (!slot) return;
       const job = this.renderQueue.shift() as (typeof this.renderQueue)[number];
       slot.busy = job.chunk;
-      this.chunks.set(job.chunk, { frames: [], done: false });
+      this.chunks.set(job.chunk, { frames: [], received: 0, done: false });
       slot.transport.post({ type: 'render', chunk: job.chunk, start: job.start, count: job.count });
     }
   }
@@ -201,6 +205,7 @@ export class ChunkPool {
         const c = this.chunks.get(m.chunk);
         if (!c) return this.setFailure(new Mp4ForgeError('WORKER_FAILED', `a worker sent frames for chunk ${m.chunk}, which is not in flight`));
         for (const f of m.frames) c.frames.push({ data: f.data, keyframe: f.keyframe });
+        c.received += m.frames.length;
         if (m.yuv) {
           slot.inFlight--;
           if (this.freeYuv.length < this.window) this.freeYuv.push(m.yuv);
@@ -209,7 +214,10 @@ export class ChunkPool {
       }
       case 'done': {
         const c = this.chunks.get(m.chunk);
-        if (c) c.done = true;
+        if (!c || c.received !== m.frames) {
+          return this.setFailure(new Mp4ForgeError('WORKER_FAILED', `chunk ${m.chunk} ended with ${c?.received ?? 0} frames received, but the worker sent ${m.frames}`));
+        }
+        c.done = true;
         if (slot.busy === m.chunk) slot.busy = -1;
         this.dispatch();
         break;
@@ -226,6 +234,7 @@ export class ChunkPool {
     if (this.failure) return;
     this.failure = e;
     this.wake();
+    this.onFailure?.(e);
   }
 
   private wake(): void {
