@@ -5,7 +5,7 @@
 //
 // Memory is bounded by two windows: in frame mode (frames produced on the main thread) at most
 // `window` frames are between submit() and take(); in render mode (workers draw the frames) at
-// most `workers + 1` chunks are in flight counting from the oldest one not yet taken.
+// most `workers` chunks are in flight counting from the oldest one not yet taken.
 import { sameAvcConfig, type AvcConfig } from '../encode/avc.js';
 import type { CodedFrame, H264Params } from '../encode/h264-encoder.js';
 import { Mp4ForgeError, type Mp4ForgeErrorCode } from '../errors.js';
@@ -146,6 +146,7 @@ export class ChunkPool {
   /** Coded frames ready in frame order (possibly none). */
   take(): CodedFrame[] {
     const out: CodedFrame[] = [];
+    const head = this.head;
     for (;;) {
       const c = this.chunks.get(this.head);
       if (!c) break;
@@ -156,7 +157,7 @@ export class ChunkPool {
       this.head++;
     }
     this.taken += out.length;
-    if (out.length) this.dispatch();
+    if (this.head !== head) this.dispatch(); // the window moved: more chunks may start
     return out;
   }
 
@@ -187,7 +188,9 @@ export class ChunkPool {
 
   private dispatch(): void {
     if (this.failure) return;
-    const limit = this.head + this.slots.length + 1;
+    // Chunks head .. head+workers-1 only: besides the chunk being muxed, at most workers-1 finished
+    // chunks wait for it (one GOP of coded frames per extra worker).
+    const limit = this.head + this.slots.length;
     while (this.renderQueue.length > 0 && this.renderQueue[0].chunk < limit) {
       const slot = this.slots.find((s) => s.busy < 0);
       if (!slot) return;
