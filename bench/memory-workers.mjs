@@ -7,7 +7,7 @@
 // peak is within MAIN_BUDGET + 160 MiB × workers. Runs with 1 worker too (short length), so the
 // per-worker cost can be read off: peak(2 workers) − peak(1 worker).
 //
-// Options: --frames 300,3000 --workers 2 --reps 1 --pattern noise --width 1920 --height 1080 --out memory-workers
+// Options: --frames 300,3000 --workers 2 --reps 1 --pattern noise --width 1920 --height 1080 --speed N --out memory-workers
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -22,6 +22,7 @@ const REPS = Number(args.reps ?? 1);
 const WIDTH = Number(args.width ?? 1920);
 const HEIGHT = Number(args.height ?? 1080);
 const PATTERN = String(args.pattern ?? 'noise');
+const SPEED = args.speed === undefined ? null : Number(args.speed);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const RATIO_LIMIT = 1.1;
 const PER_WORKER_MIB = 160;
@@ -33,7 +34,7 @@ const log = (s) => process.stderr.write(`[memory-workers ${new Date().toISOStrin
 
 async function child(frames, workers) {
   const out = join(os.tmpdir(), `mp4forge-memw-${process.pid}-${frames}-${workers}.mp4`);
-  const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(frames), '--width', String(WIDTH), '--height', String(HEIGHT), '--workers', String(workers), '--scene', PATTERN, '--layout', 'faststart', '--out', out];
+  const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(frames), '--width', String(WIDTH), '--height', String(HEIGHT), '--workers', String(workers), '--scene', PATTERN, '--layout', 'faststart', '--out', out, ...(SPEED === null ? [] : ['--speed', String(SPEED)])];
   const [cmd, argv] = TIME ? [TIME, ['-v', process.execPath, ...script]] : [process.execPath, script];
   const loads = [];
   const t = setInterval(() => loads.push(os.loadavg()[0]), 10000);
@@ -89,7 +90,7 @@ const result = {
   name: 'memory-workers',
   command: `node bench/memory-workers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
-  settings: { width: WIDTH, height: HEIGHT, fps: 30, pattern: PATTERN, workers: WORKERS, reps: REPS, layout: 'faststart, file in os.tmpdir()', video: 'library defaults (qp 26, speed 6, GOP 60 → 60-frame chunks)', audio: 'none' },
+  settings: { width: WIDTH, height: HEIGHT, fps: 30, pattern: PATTERN, workers: WORKERS, reps: REPS, layout: 'faststart, file in os.tmpdir()', video: `qp 26, speed ${SPEED ?? 6}, GOP 60 → 60-frame chunks`, audio: 'none' },
   runs,
   verdict,
   runtimeSeconds: round((performance.now() - started) / 1000, 1),
@@ -98,7 +99,7 @@ const md = [
   '# mp4forge memory with worker threads', '',
   `Command: \`npm run bench:memory-workers\` (= \`npm run build && ${result.command}\`).`, '',
   environmentMd(env), '',
-  `Each row is a fresh Node process running \`renderVideo\` on ${WIDTH}×${HEIGHT} \`${PATTERN}\` at 30 fps (the scene is drawn inside the workers), library default video settings, ` +
+  `Each row is a fresh Node process running \`renderVideo\` on ${WIDTH}×${HEIGHT} \`${PATTERN}\` at 30 fps (the scene is drawn inside the workers), video ${result.settings.video}, ` +
     'faststart to a file. Peak RSS is the whole process (main thread and every worker thread share it): `process.resourceUsage().maxRSS` after the render' + (TIME ? ', and `/usr/bin/time -v`.' : '.') +
     ` ${REPS > 1 ? `Medians of ${REPS} runs.` : 'One run each (noise at 1080p encodes at a few frames per second on this shared machine).'}`, '',
   mdTable(['frames', 'workers', 'output', 'fps', 'load (1-min avg)', 'peak RSS maxRSS (MiB)', ...(TIME ? ['peak RSS time -v (MiB)'] : []), 'RSS along the way (every 10%)'],
