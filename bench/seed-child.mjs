@@ -34,7 +34,7 @@ const result = await lib.renderVideo({
   onProgress: (p) => {
     if (p.frames >= nextMark) {
       along.push({ frame: p.frames, seconds: Math.round((performance.now() - t0) / 100) / 10, rssMiB: Math.round(sample() / 2 ** 20), bytes: p.bytes });
-      nextMark += every;
+      while (nextMark <= p.frames) nextMark += every;
       if (process.env.SEED_VERBOSE) process.stderr.write(`${p.frames} frames, ${p.fps.toFixed(2)} fps, rss ${Math.round(sample() / 2 ** 20)} MiB\n`);
     }
     if (p.frames === frames) lastFrameAt = performance.now();

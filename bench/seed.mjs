@@ -58,7 +58,24 @@ const cleanup = () => {
   rmSync(mp3, { force: true });
 };
 process.on('exit', cleanup);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+// Interrupted (e.g. a deadline on a busy machine): keep what was measured so far in <out>-partial.
+const progress = [];
+let renderStarted = 0;
+const partialLoads = [];
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (progress.length) {
+      const env = environment();
+      const last = progress.at(-1);
+      const partial = { name: 'seed (interrupted)', environment: env, frames: FRAMES, width: WIDTH, height: HEIGHT, fps: FPS, workers: WORKERS, layout: LAYOUT, speed: SPEED, secondsSinceRenderStart: round((Date.now() - renderStarted) / 1000, 1), progress, load: partialLoads };
+      const md = ['# mp4forge seed job — interrupted', '', environmentMd(env), '',
+        `Interrupted after ${last.frames} of ${FRAMES} frames (${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT}, speed ${SPEED ?? 6}); the render had run ${partial.secondsSinceRenderStart} s. 1-minute load averages during the run: ${partialLoads.map((x) => round(x, 1)).join(', ')}.`, '',
+        mdTable(['frames muxed', 'at (s)', 'average fps so far', 'process RSS (MiB)'], progress.map((p) => [p.frames, p.seconds, p.fps, p.rssMiB]))].join('\n');
+      writeResults(`${String(args.out ?? 'seed')}-partial`, partial, md);
+    }
+    process.exit(130);
+  });
+}
 
 try {
   // 1. The soundtrack: a 2-channel 44.1 kHz MP3 as long as the video plus a second, written by the
@@ -73,8 +90,9 @@ try {
   log(`MP3: ${seconds} s, ${(statSync(mp3).size / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - tA) / 1000).toFixed(1)} s`);
 
   // 2. The render, in a child process; the machine load is sampled while it runs.
-  const loads = [];
+  const loads = partialLoads;
   const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 15000);
+  renderStarted = Date.now();
   const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(FRAMES), '--width', String(WIDTH), '--height', String(HEIGHT), '--fps', String(FPS), '--workers', WORKERS, '--layout', LAYOUT, '--audio', mp3, '--out', out, ...(SPEED === null ? [] : ['--speed', String(SPEED)])];
   const [cmd, argv] = TIME ? [TIME, ['-v', process.execPath, ...script]] : [process.execPath, script];
   log(`rendering ${FRAMES} frames ${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT} → ${out}`);
@@ -84,11 +102,16 @@ try {
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => {
     stderr += d;
-    const line = String(d).trim().split('\n').filter((l) => /frames, /.test(l)).pop();
-    if (line) log(line);
+    for (const l of String(d).trim().split('\n')) {
+      const m = /^(\d+) frames, ([\d.]+) fps, rss (\d+) MiB/.exec(l);
+      if (!m) continue;
+      progress.push({ frames: Number(m[1]), seconds: round((Date.now() - renderStarted) / 1000, 1), fps: Number(m[2]), rssMiB: Number(m[3]) });
+      log(l);
+    }
   });
   const [code] = await once(child, 'close');
   clearInterval(loadTimer);
+  if (loads.length === 0) loads.push(os.loadavg()[0]);
   if (code !== 0) throw new Error(`the render failed (exit ${code}):\n${stderr}`);
   const render = JSON.parse(stdout.trim().split('\n').pop());
   const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
