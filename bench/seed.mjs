@@ -43,6 +43,8 @@ const log = (s) => process.stderr.write(`[seed ${new Date().toISOString().slice(
 
 libraryEntry();
 const lib = await loadLibrary();
+// The dist snapshot is taken now; HEAD may move during an hour-long run.
+const libraryCommit = environment().commit;
 const out = join(DIR, `mp4forge-seed-${process.pid}.mp4`);
 const mp3 = join(DIR, `mp4forge-seed-${process.pid}.mp3`);
 
@@ -182,6 +184,7 @@ try {
     },
     load: { samples: loads.length, min: round(Math.min(...loads), 2), median: round(median(loads), 2), max: round(Math.max(...loads), 2) },
     checks,
+    libraryCommit,
     ok: checks.probeOk && checks.tailOk && checks.seekOk && size > 4 * 2 ** 30,
   };
   const r = result.render;
@@ -205,7 +208,7 @@ try {
     ]), '',
     'RSS along the way (MiB, process RSS when the muxed frame count passed each 5%):', '',
     r.along.map((s) => `${s.frame}: ${s.rssMiB}`).join(' · '), '',
-    `Checks took ${checks.seconds} s. The output was deleted afterwards.`,
+    `Checks took ${checks.seconds} s. The output was deleted afterwards. The library was built from commit ${libraryCommit} when the run started (the commit above is HEAD at the end).`,
   ].join('\n');
   const files = writeResults(String(args.out ?? 'seed'), result, md);
   console.log(JSON.stringify(result, null, 2));
