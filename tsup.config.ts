@@ -56,6 +56,8 @@ export default defineConfig([
     entry: { index: 'src/index.node.ts' },
     format: ['esm', 'cjs'],
     dts: true,
+    // import.meta.url locates dist/encode-worker.js; the CJS build needs tsup's shim for it.
+    shims: true,
     sourcemap: true,
     clean: true,
     target: 'node18',
@@ -82,5 +84,14 @@ export default defineConfig([
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
     noExternal,
+  },
+  {
+    // The worker_threads entry of the encode pool; ESM (dist is "type": "module") for both builds.
+    entry: { 'encode-worker': 'src/pool/encode-worker.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node18',
+    platform: 'node',
+    noExternal: ['@breezystack/lamejs'],
   },
 ]);

@@ -3,7 +3,7 @@ import { Mp4ForgeError } from './errors.js';
 import { buildAvcC } from './encode/avc.js';
 import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
 import { openH264Encoder, type H264ChunkEncoder, type UsedEncoder } from './encode/h264-backend.js';
-import { chunkFramesFor, type CodedFrame } from './encode/h264-encoder.js';
+import { chunkFramesFor, type CodedFrame, type H264Params } from './encode/h264-encoder.js';
 import { drawPattern, patterns, type FrameCallback, type PatternName } from './generate/patterns.js';
 import { FragmentedMuxer } from './mux/fragmented-muxer.js';
 import { Mp4Muxer } from './mux/mp4-muxer.js';
@@ -11,6 +11,7 @@ import type { Muxer } from './mux/muxer.js';
 import type { Layout, VideoTrackInfo } from './mux/types.js';
 import { resolveLayout, resolveVideo, type FrameRate, type ResolvedVideo, type VideoOptions } from './options.js';
 import { resolveOutput, type Mp4Output } from './output.js';
+import { ChunkPool } from './pool/chunk-pool.js';
 import { Soundtrack, type AudioEncodeOptions, type AudioInput, type AudioLength } from './soundtrack.js';
 
 /** Progress after each frame. */
@@ -57,6 +58,15 @@ export interface Mp4WriterOptions {
   audioEncoding?: AudioEncodeOptions;
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * Encode in worker threads (Node): a number of workers, or 'auto' for one per available core.
+   * Default 0: encode on the calling thread. Frames are converted to I420 on the calling thread
+   * and the buffer is transferred (not copied) to a worker; whole GOP-aligned chunks are encoded
+   * in parallel and reassembled in order, so the file is byte-identical whatever the count.
+   * `addFrame` resolves once its frame is inside a bounded window of `workers × chunk` frames
+   * (a chunk is the GOP, at least 16 frames); that window is the memory cost of parallelism.
+   */
+  workers?: number | 'auto';
 }
 
 export interface Mp4WriterResult {
@@ -114,6 +124,15 @@ export const COLOUR = {
  * const { frames, bytes } = await writer.finish();
  */
 export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Writer> {
+  return openWriter(options, null);
+}
+
+/**
+ * createMp4Writer, plus (internal) `scene`: a module URL or pattern name that the workers load to
+ * draw frames themselves (renderVideo), so that no pixels cross threads.
+ * @internal
+ */
+export async function openWriter(options: Mp4WriterOptions, scene: string | null): Promise<WriterImpl> {
   if (!options || typeof options !== 'object') throw new Mp4ForgeError('INVALID_OPTION', 'createMp4Writer needs an options object');
   const video = resolveVideo(options.width, options.height, options.fps, options.video);
   const layout = resolveLayout(options.layout);
@@ -123,7 +142,11 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new Mp4ForgeError('INVALID_OPTION', 'onProgress must be a function');
   if (options.signal?.aborted) throw abortedError(options.signal);
-  const encoder = await openH264Encoder({
+  const audioLength = options.audioLength ?? 'trim';
+  if (!['trim', 'full', 'loop'].includes(audioLength)) {
+    throw new Mp4ForgeError('INVALID_OPTION', `audioLength must be 'trim', 'full' or 'loop', got ${JSON.stringify(audioLength)}`);
+  }
+  const params: H264Params = {
     width: video.width,
     height: video.height,
     fps: video.fps,
@@ -132,19 +155,22 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
     speed: video.speed,
     gop: video.gop,
     temporalDenoise: video.temporalDenoise,
-  }, video.encoder);
-  const audioLength = options.audioLength ?? 'trim';
-  if (!['trim', 'full', 'loop'].includes(audioLength)) {
-    encoder.close();
-    throw new Mp4ForgeError('INVALID_OPTION', `audioLength must be 'trim', 'full' or 'loop', got ${JSON.stringify(audioLength)}`);
+  };
+  const workers = await resolveWorkers(options.workers, scene !== null);
+  // Workers run the WASM encoder (the only one that can be split into independent chunks);
+  // WebCodecs encodes one stream, off-thread already.
+  if (workers > 0 && video.encoder === 'webcodecs') {
+    throw new Mp4ForgeError('INVALID_OPTION', "video.encoder 'webcodecs' cannot run in workers; use workers: 0, or encoder 'wasm'/'auto' (workers use the WASM encoder)");
   }
+  const encoder: H264ChunkEncoder | ChunkPool =
+    workers === 0 ? await openH264Encoder(params, video.encoder) : await startPool(workers, params, chunkFramesFor(video.gop), scene);
   let soundtrack: Soundtrack | null = null;
   let out;
   try {
     if (options.audio !== undefined) soundtrack = await Soundtrack.open(options.audio, audioLength, options.audioEncoding);
     out = await resolveOutput(options.output);
   } catch (err) {
-    encoder.close();
+    await encoder.close();
     await soundtrack?.close();
     throw err;
   }
@@ -165,7 +191,27 @@ export async function createMp4Writer(options: Mp4WriterOptions): Promise<Mp4Wri
   return new WriterImpl(video, pixelFormat, encoder, muxer, soundtrack, out.memory, options);
 }
 
-class WriterImpl implements Mp4Writer {
+/** 0 = in-process. 'auto' = one worker per available core. */
+async function resolveWorkers(workers: unknown, rendering: boolean): Promise<number> {
+  if (workers === undefined) workers = rendering ? 'auto' : 0;
+  if (workers === 'auto') {
+    const os = await import('node:os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  }
+  if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 0 || workers > 256) {
+    throw new Mp4ForgeError('INVALID_OPTION', `workers must be 'auto' or an integer from 0 (no workers) to 256, got ${JSON.stringify(workers)}`);
+  }
+  if (rendering && workers === 0) throw new Mp4ForgeError('INVALID_OPTION', 'a scene is rendered inside workers; workers must be at least 1 (or \'auto\')');
+  return workers;
+}
+
+async function startPool(workers: number, params: H264Params, chunkFrames: number, scene: string | null): Promise<ChunkPool> {
+  const { spawnNodeWorker } = await import('./pool/node-transport.js');
+  return ChunkPool.start({ spawn: spawnNodeWorker, workers, params, chunkFrames, scene });
+}
+
+/** @internal */
+export class WriterImpl implements Mp4Writer {
   /** I420 buffers free for the next frame; more than one only when callers do not await addFrame. */
   private readonly freeI420: Uint8Array[] = [];
   private readonly frameBytes: number;
@@ -187,7 +233,7 @@ class WriterImpl implements Mp4Writer {
   constructor(
     private readonly video: ResolvedVideo,
     private readonly pixelFormat: PixelFormat,
-    private readonly encoder: H264ChunkEncoder,
+    private readonly encoder: H264ChunkEncoder | ChunkPool,
     private readonly muxer: Muxer,
     private readonly soundtrack: Soundtrack | null,
     private readonly memory: { data(): Uint8Array } | null,
@@ -199,6 +245,10 @@ class WriterImpl implements Mp4Writer {
       void this.fail(abortedError(options.signal as AbortSignal));
     };
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
+    // Starting workers takes a while; a signal that fired meanwhile must still count.
+    if (options.signal?.aborted) this.onAbort();
+    // A worker that fails while nobody is waiting on the pool must still stop the others at once.
+    if (encoder instanceof ChunkPool) encoder.onFailure = (e) => void this.fail(e);
   }
 
   get frames(): number {
@@ -215,11 +265,53 @@ class WriterImpl implements Mp4Writer {
     }
     // Converting now, synchronously, means the caller may reuse its buffer as soon as addFrame
     // returns, even when it does not await (the queue then holds one I420 frame per call).
-    const yuv = this.freeI420.pop() ?? new Uint8Array((this.video.width * this.video.height * 3) / 2);
+    const pool = this.encoder instanceof ChunkPool ? this.encoder : null;
+    const yuv = pool ? pool.yuvBuffer() : (this.freeI420.pop() ?? new Uint8Array((this.video.width * this.video.height * 3) / 2));
     if (this.pixelFormat === 'yuv420p') yuv.set(pixels);
     else toI420(pixels, this.pixelFormat, this.video.width, this.video.height, yuv);
     this.submitted++;
-    return this.enqueue(() => this.encodeFrame(yuv));
+    return this.enqueue(() => (pool ? this.poolFrame(pool, yuv) : this.encodeFrame(yuv)));
+  }
+
+  /**
+   * Render mode (renderVideo): the workers draw the next `count` frames with the writer's scene.
+   * @internal
+   */
+  renderScene(count: number): Promise<void> {
+    if (this.state !== 'open') return this.rejectClosed('renderScene');
+    const pool = this.encoder as ChunkPool;
+    const start = this.submitted;
+    this.submitted += count;
+    return this.enqueue(async () => {
+      pool.render(start, count);
+      await this.drainPool(pool);
+    });
+  }
+
+  private async poolFrame(pool: ChunkPool, yuv: Uint8Array): Promise<void> {
+    while (!pool.hasRoom()) {
+      await pool.wait();
+      await this.muxPooled(pool);
+    }
+    pool.submit(yuv);
+    await this.muxPooled(pool);
+  }
+
+  /** Muxes what the pool has ready until it has nothing left in flight. */
+  private async drainPool(pool: ChunkPool): Promise<void> {
+    for (;;) {
+      await this.muxPooled(pool);
+      if (pool.idle) return;
+      await pool.wait();
+    }
+  }
+
+  private async muxPooled(pool: ChunkPool): Promise<void> {
+    const frames = pool.take();
+    if (frames.length === 0) return;
+    this.accepted += frames.length;
+    await this.mux(frames);
+    this.reportProgress();
   }
 
   async addFrames(count: number, draw: PatternName | FrameCallback): Promise<void> {
@@ -251,6 +343,10 @@ class WriterImpl implements Mp4Writer {
     if (this.state !== 'open') return this.rejectClosed('finish');
     this.state = 'finishing';
     return this.enqueue(async () => {
+      if (this.encoder instanceof ChunkPool) {
+        this.encoder.endInput();
+        await this.drainPool(this.encoder);
+      }
       if (this.accepted === 0) throw new Mp4ForgeError('INVALID_OPTION', 'finish() was called before any frame was added; an MP4 needs at least one frame');
       await this.flushChunk();
       await this.muxer.endTrack(VIDEO);
@@ -266,14 +362,14 @@ class WriterImpl implements Mp4Writer {
         audio = { durationSeconds: (edit.duration ?? 0) / st.track.sampleRate, sampleRate: st.track.sampleRate, channels: st.track.channels, frames: this.audioFrames };
       }
       const { bytes } = await this.muxer.finish();
-      this.cleanup();
+      await this.cleanup();
       this.state = 'closed';
       return {
         frames: this.muxed,
         durationSeconds,
         ...(audio ? { audio } : {}),
         bytes,
-        videoEncoder: this.encoder.kind,
+        videoEncoder: this.encoder instanceof ChunkPool ? 'wasm' : this.encoder.kind,
         ...(this.memory ? { data: this.memory.data() } : {}),
       };
     }) as Promise<Mp4WriterResult>;
@@ -329,10 +425,10 @@ class WriterImpl implements Mp4Writer {
   private async encodeFrame(yuv: Uint8Array): Promise<void> {
     if (this.accepted % this.chunkFrames === 0) {
       await this.flushChunk();
-      await this.encoder.beginChunk();
+      await (this.encoder as H264ChunkEncoder).beginChunk();
       this.chunkOpen = true;
     }
-    const coded = await this.encoder.encode(yuv); // both encoders copy the frame
+    const coded = await (this.encoder as H264ChunkEncoder).encode(yuv); // both encoders copy the frame
     this.freeI420.push(yuv);
     this.accepted++;
     await this.mux(coded);
@@ -342,7 +438,7 @@ class WriterImpl implements Mp4Writer {
   private async flushChunk(): Promise<void> {
     if (!this.chunkOpen) return;
     this.chunkOpen = false;
-    await this.mux(await this.encoder.endChunk());
+    await this.mux(await (this.encoder as H264ChunkEncoder).endChunk());
   }
 
   private async mux(frames: CodedFrame[]): Promise<void> {
@@ -395,17 +491,18 @@ class WriterImpl implements Mp4Writer {
       this.failure =
         err instanceof Mp4ForgeError ? err : new Mp4ForgeError('ENCODER_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
       this.state = 'failed';
-      this.cleanup();
-      this.teardown = this.muxer.abort(this.failure).catch(() => undefined);
+      const stopped = this.cleanup();
+      this.teardown = Promise.all([this.muxer.abort(this.failure).catch(() => undefined), stopped]).then(() => undefined);
     }
     await this.teardown;
     return this.failure;
   }
 
-  private cleanup(): void {
+  /** Stops the encoder (terminating pool workers; the promise settles when they are gone). */
+  private cleanup(): Promise<void> {
     this.options.signal?.removeEventListener('abort', this.onAbort);
-    this.encoder.close();
     void this.soundtrack?.close();
+    return Promise.resolve(this.encoder.close()).catch(() => undefined);
   }
 
   private async rejectClosed(call: string): Promise<never> {

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { audio as generatedAudio } from '../generate/audio.js';
 import { parseFrameRate } from '../options.js';
 import type { AudioInput } from '../soundtrack.js';
-import { createMp4Writer, type Mp4Writer, type Mp4WriterOptions } from '../writer.js';
+import { createMp4Writer, openWriter, type Mp4Writer, type Mp4WriterOptions } from '../writer.js';
 import type { Args, OptionSpec } from './args.js';
 import { asUsageError, UsageError } from './errors.js';
 import { ProgressBar } from './progress.js';
@@ -29,8 +29,18 @@ export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { name: 'melody', kind: { type: 'flag' }, help: 'Generated soundtrack: the built-in melody, encoded to MP3 with lamejs.' },
   { name: 'tone', kind: { type: 'number' }, metavar: 'HZ', help: 'Generated soundtrack: a sine tone at HZ, encoded to MP3 with lamejs.' },
   { name: 'audio-kbps', kind: { type: 'int' }, metavar: 'N', help: 'MP3 bitrate for --melody / --tone.', defaultText: '128' },
+  { name: 'workers', kind: { type: 'string' }, metavar: 'N|auto', help: "Encode in N worker threads ('auto': one per core); the output is identical.", defaultText: '0 (no workers)' },
   { name: 'json', kind: { type: 'flag' }, help: 'Print a one-line JSON summary on stdout at the end.' },
 ];
+
+/** --workers: 'auto' or a non-negative integer; undefined when absent. */
+export function workersOption(command: string, args: Args): number | 'auto' | undefined {
+  const w = args.string('workers');
+  if (w === undefined) return undefined;
+  if (w === 'auto') return 'auto';
+  if (!/^\d+$/.test(w)) throw new UsageError(`--workers must be 'auto' or a whole number, got ${JSON.stringify(w)}`, command);
+  return Number(w);
+}
 
 export interface SessionIo {
   stdout: Writable & { isTTY?: boolean };
@@ -98,6 +108,8 @@ export async function runWriter(
   base: Pick<Mp4WriterOptions, 'width' | 'height' | 'fps' | 'pixelFormat'>,
   total: number | undefined,
   produce: (writer: Mp4Writer) => Promise<void>,
+  /** A scene (module URL or pattern name) the workers draw themselves: see renderVideo. */
+  scene?: string,
 ): Promise<RunSummary> {
   const out = args.string('out') as string;
   const json = args.flag('json');
@@ -117,12 +129,14 @@ export async function runWriter(
   if (speed !== undefined) video.speed = speed;
   if (gop !== undefined) video.gop = gop;
 
+  const workers = workersOption(command, args);
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, total) : null;
   const started = performance.now();
   let writer: Mp4Writer;
   try {
-    writer = await createMp4Writer({
+    writer = await (scene === undefined ? createMp4Writer : (o: Mp4WriterOptions) => openWriter(o, scene))({
       ...base,
+      ...(workers !== undefined ? { workers } : {}),
       layout,
       video,
       output: out === '-' ? io.stdout : out,

@@ -39,7 +39,7 @@ export async function renderSegmentCommand(
   args: Args,
   io: SessionIo,
   signal: AbortSignal,
-  p: { width: number; height: number; frames: number; pattern: PatternName; seed: number },
+  p: { width: number; height: number; frames: number; pattern: PatternName; seed: number; scene?: string },
 ): Promise<void> {
   const command = 'render';
   for (const o of ['audio', 'melody', 'tone', 'audio-length', 'audio-kbps']) {
@@ -61,8 +61,8 @@ export async function renderSegmentCommand(
   } catch (err) {
     throw asUsageError(err, command);
   }
-  const scene: SceneDraw =
-    p.pattern === 'noise' ? (i, rgba, w, h) => patterns.noise(rgba, w, h, i, p.seed) : (i, rgba, w, h) => drawPattern(p.pattern, rgba, w, h, i);
+  const scene: SceneDraw | string =
+    p.scene !== undefined ? p.scene : p.pattern === 'noise' ? (i, rgba, w, h) => patterns.noise(rgba, w, h, i, p.seed) : (i, rgba, w, h) => drawPattern(p.pattern, rgba, w, h, i);
   const started = performance.now();
   let result;
   try {

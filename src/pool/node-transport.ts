@@ -1,0 +1,81 @@
+// worker_threads behind the WorkerTransport interface. Node-only: nothing outside src/pool and the
+// Node code paths imports this module (browser builds must not pull in worker_threads).
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { FromWorker, ToWorker } from './protocol.js';
+import type { WorkerSpawner, WorkerTransport } from './transport.js';
+
+let live = 0;
+
+/** Worker threads started by mp4forge that have not exited yet (for tests and diagnostics). */
+export function liveWorkerCount(): number {
+  return live;
+}
+
+/**
+ * The worker script: dist/encode-worker.js next to the built bundle, or, when mp4forge runs from
+ * its TypeScript sources (tests), src/pool/encode-worker.ts loaded through esbuild-based hooks.
+ */
+function workerSource(): { url: URL; ts: boolean } {
+  const js = new URL('./encode-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return { url: js, ts: false };
+  const ts = new URL('./encode-worker.ts', import.meta.url);
+  if (existsSync(fileURLToPath(ts))) return { url: ts, ts: true };
+  return { url: js, ts: false }; // let Worker report the missing file
+}
+
+class NodeWorkerTransport implements WorkerTransport {
+  private readonly worker: Worker;
+  private failureHandler: ((error: Error) => void) | null = null;
+  private failed = false;
+  private terminating = false;
+  private readonly exited: Promise<void>;
+
+  constructor() {
+    const src = workerSource();
+    if (src.ts) {
+      const hooks = new URL('./dev-ts-hooks.mjs', import.meta.url).href;
+      const code = `import('node:module').then((m) => m.register(${JSON.stringify(hooks)})).then(() => import(${JSON.stringify(src.url.href)}))`;
+      this.worker = new Worker(code, { eval: true });
+    } else {
+      this.worker = new Worker(src.url);
+    }
+    live++;
+    this.exited = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        live--;
+        if (!this.terminating) this.fail(new Error(`the worker thread exited unexpectedly with code ${code}`));
+        resolve();
+      });
+    });
+    this.worker.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.failed || this.terminating) return;
+    this.worker.postMessage(message, transfer);
+  }
+
+  onMessage(handler: (message: FromWorker) => void): void {
+    this.worker.on('message', handler);
+  }
+
+  onFailure(handler: (error: Error) => void): void {
+    this.failureHandler = handler;
+  }
+
+  async terminate(): Promise<void> {
+    this.terminating = true;
+    await this.worker.terminate();
+    await this.exited;
+  }
+
+  private fail(err: Error): void {
+    if (this.failed || this.terminating) return;
+    this.failed = true;
+    this.failureHandler?.(err);
+  }
+}
+
+export const spawnNodeWorker: WorkerSpawner = () => new NodeWorkerTransport();

@@ -1,0 +1,98 @@
+// ChunkPool scheduling with an in-memory transport (the interface a Web Worker adapter implements):
+// workers that finish chunks out of order, at random speeds, still give frames in frame order,
+// never more than `workers` chunks from the head are in flight, and a failing worker fails the pool.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { AvcConfig } from '../src/encode/avc.js';
+import { ChunkPool } from '../src/pool/chunk-pool.js';
+import type { FromWorker, ToWorker } from '../src/pool/protocol.js';
+import type { WorkerTransport } from '../src/pool/transport.js';
+
+const config: AvcConfig = { sps: [new Uint8Array([0x67, 0x42, 0, 0x1e])], pps: [new Uint8Array([0x68, 0xce])], profile: 66, compatibility: 0, level: 30 };
+const params = { width: 16, height: 16, fps: 30, qp: 26, kbps: 0, speed: 6, gop: 4, temporalDenoise: false };
+
+/** A fake worker: "encodes" frame i of a render as 4 bytes holding i, after a random delay per frame. */
+class FakeWorker implements WorkerTransport {
+  private handler: (m: FromWorker) => void = () => {};
+  private failure: (e: Error) => void = () => {};
+  private chain = Promise.resolve();
+  terminated = false;
+  constructor(
+    private readonly delay: () => number,
+    private readonly inFlight: { chunks: Set<number>; maxAhead: number; head: () => number },
+    private readonly crashAt = -1,
+  ) {}
+  post(m: ToWorker): void {
+    this.chain = this.chain.then(() => this.handle(m));
+  }
+  private async handle(m: ToWorker): Promise<void> {
+    if (this.terminated) return;
+    if (m.type === 'init') return this.handler({ type: 'ready', config });
+    if (m.type !== 'render') return;
+    this.inFlight.chunks.add(m.chunk);
+    this.inFlight.maxAhead = Math.max(this.inFlight.maxAhead, m.chunk - this.inFlight.head());
+    for (let i = m.start; i < m.start + m.count; i++) {
+      await new Promise((r) => setTimeout(r, this.delay()));
+      if (this.terminated) return;
+      if (i === this.crashAt) return this.failure(new Error('fake crash'));
+      const data = new Uint8Array(4);
+      new DataView(data.buffer).setUint32(0, i);
+      this.handler({ type: 'coded', chunk: m.chunk, frames: [{ data, keyframe: i === m.start }] });
+    }
+    // 'done' may come after the main thread took every frame (a stall the pool once had).
+    await new Promise((r) => setTimeout(r, this.delay()));
+    this.inFlight.chunks.delete(m.chunk);
+    this.handler({ type: 'done', chunk: m.chunk, frames: m.count });
+  }
+  onMessage(h: (m: FromWorker) => void): void {
+    this.handler = h;
+  }
+  onFailure(h: (e: Error) => void): void {
+    this.failure = h;
+  }
+  async terminate(): Promise<void> {
+    this.terminated = true;
+  }
+}
+
+async function drain(pool: ChunkPool): Promise<number[]> {
+  const got: number[] = [];
+  for (;;) {
+    for (const f of pool.take()) got.push(new DataView(f.data.buffer).getUint32(0));
+    if (pool.idle) return got;
+    await pool.wait();
+  }
+}
+
+describe('ChunkPool', () => {
+  it('hands out frames in order whatever order workers finish in, within a window of `workers` chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (workers, frames, seed) => {
+        let s = seed;
+        const rand = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) % 3);
+        let pool: ChunkPool | null = null;
+        const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
+        const fakes: FakeWorker[] = [];
+        pool = await ChunkPool.start({ spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker), workers, params, chunkFrames: 4, scene: 'bars' });
+        pool.render(0, frames);
+        const got = await drain(pool);
+        expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
+        expect(inFlight.maxAhead).toBeLessThan(workers);
+        await pool.close();
+        expect(fakes.every((f) => f.terminated)).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a worker failure rejects wait() with WORKER_FAILED and tells onFailure once', async () => {
+    const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => 0 };
+    const pool = await ChunkPool.start({ spawn: () => new FakeWorker(() => 1, inFlight, 9), workers: 2, params, chunkFrames: 4, scene: 'bars' });
+    const seen: string[] = [];
+    pool.onFailure = (e) => seen.push(e.code);
+    pool.render(0, 20);
+    await expect(drain(pool)).rejects.toMatchObject({ code: 'WORKER_FAILED', message: /fake crash/ });
+    expect(seen).toEqual(['WORKER_FAILED']);
+    await pool.close();
+  });
+});
