@@ -2,6 +2,7 @@
 import { Mp4ForgeError } from './errors.js';
 import { buildAvcC } from './encode/avc.js';
 import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
+import { availableCores, workerSpawner } from './pool/host.js';
 import { openH264Encoder, type H264ChunkEncoder, type UsedEncoder } from './encode/h264-backend.js';
 import { chunkFramesFor, type CodedFrame, type H264Params } from './encode/h264-encoder.js';
 import { drawPattern, patterns, type FrameCallback, type PatternName } from './generate/patterns.js';
@@ -195,8 +196,7 @@ export async function openWriter(options: Mp4WriterOptions, scene: string | null
 async function resolveWorkers(workers: unknown, rendering: boolean): Promise<number> {
   if (workers === undefined) workers = rendering ? 'auto' : 0;
   if (workers === 'auto') {
-    const os = await import('node:os');
-    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    return availableCores();
   }
   if (typeof workers !== 'number' || !Number.isInteger(workers) || workers < 0 || workers > 256) {
     throw new Mp4ForgeError('INVALID_OPTION', `workers must be 'auto' or an integer from 0 (no workers) to 256, got ${JSON.stringify(workers)}`);
@@ -206,8 +206,7 @@ async function resolveWorkers(workers: unknown, rendering: boolean): Promise<num
 }
 
 async function startPool(workers: number, params: H264Params, chunkFrames: number, scene: string | null): Promise<ChunkPool> {
-  const { spawnNodeWorker } = await import('./pool/node-transport.js');
-  return ChunkPool.start({ spawn: spawnNodeWorker, workers, params, chunkFrames, scene });
+  return ChunkPool.start({ spawn: await workerSpawner(), workers, params, chunkFrames, scene });
 }
 
 /** @internal */
