@@ -24,6 +24,7 @@ function binary(pkg) {
 }
 
 export const FFMPEG = binary('@ffmpeg-installer/ffmpeg');
+export const FFPROBE = binary('@ffprobe-installer/ffprobe');
 
 /**
  * The built library, from a private snapshot of dist/: colleagues rebuild dist (tsup cleans it)

@@ -1,0 +1,113 @@
+// Markdown and chart data for bench/peers.mjs, from its JSON result.
+import { environmentMd, fmtBytes, mdTable } from './common.mjs';
+
+const MiB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const x = (r) => (Number.isFinite(r) ? `${r.toFixed(r < 10 ? 2 : 1)}×` : 'n/a');
+const VSHORT = { mp4forge: 'mp4forge', workers: 'mp4forge workers', raw: 'raw encoder (1 thread)', hme: 'h264-mp4-encoder', x264: 'x264 1 thread', x264all: 'x264 all threads', mp4forgeMp3: 'mp4forge + MP3', x264Mp3: 'x264 1 thread + MP3 copy' };
+
+export function renderMarkdown(r) {
+  const env = r.environment;
+  const md = ['# mp4forge against peers', ''];
+  md.push(`Command: \`npm run bench:peers\` (= \`npm run build && ${r.command}\`).`, '');
+  md.push(environmentMd(env), '');
+  md.push(`Load average (1/5/15 min) at the start ${env.loadAverageAtStart.join(' / ')}; after each section: ${Object.entries(r.sections).map(([k, v]) => `${k} ${v.loadAverageAfter.join(' / ')} (${v.seconds} s)`).join('; ')}. ` +
+    `The machine is shared: other processes take CPU, which lowers wall-clock figures (fps, MB/s) and leaves CPU-time figures mostly alone. Single runs are listed in the JSON; treat differences under ~10% as noise. Mediabunny ${r.versions.mediabunny}, codec-parser ${r.versions['codec-parser']}, mp4box ${r.versions.mp4box}.`, '');
+  if (r.settings.quick) md.push('**Quick run (`--quick`): development sizes and one repetition; not for quoting.**', '');
+
+  const e = r.encode;
+  if (e) {
+    md.push('## 1. End-to-end encode', '');
+    md.push(`${e.configs[0].frames} frames at 30 fps per run, ${r.settings.reps} repetitions (variant order rotated), medians. Source: ${e.content}; ${e.ring} distinct frames cycled (one GOP, so the repeat falls on a keyframe), piped as raw RGBA into each process's stdin, the way ffmpeg reads it. ` +
+      'fps = frames / wall time from spawning the process to its exit (Node start, imports and WASM compilation included, like ffmpeg\'s start). Peak RSS: `/usr/bin/time -v`. CPU fps = frames per CPU second of that process (user + system, all its threads); the bench process writing the pipe is not counted for anyone. ' +
+      `The WASM variants use mp4forge's defaults: qp 26, speed 6, GOP 60. ${e.workersAvailable ? '' : 'The built dist has no worker pool (`renderVideo` is not exported), so only one-thread mp4forge was measured; rerun after merging the pool. '}` +
+      `The raw encoder's ceiling is its one-thread fps × ${env.cores} cores: a computed ceiling, not a measurement; it assumes perfect scaling, which no pool reaches.`, '');
+    for (const [k, v] of Object.entries(e.variants)) md.push(`- **${VSHORT[k]}**: ${v}`);
+    md.push(`- x264: \`ffmpeg ${e.x264Args}\` (T = 1 or 0); with MP3: \`ffmpeg ${e.x264Mp3Args}\``, '');
+    const order = Object.keys(e.variants);
+    md.push('### Frames per second (median; CPU fps in brackets)', '');
+    md.push(mdTable(
+      ['size, content', ...order.map((v) => VSHORT[v]), `ceiling (raw × ${env.cores})`],
+      e.configs.map((c) => [`${c.width}×${c.height} ${c.content}`, ...order.map((v) => `${c.variants[v].fps.toFixed(1)} (${c.variants[v].cpuFps.toFixed(1)})`), c.variants.raw.ceilingFps.toFixed(1)]),
+    ), '');
+    md.push('### Ratios (mp4forge fps / peer fps; > 1 = mp4forge faster)', '');
+    md.push(mdTable(
+      ['size, content', 'vs h264-mp4-encoder', 'vs x264 1 thread', `${e.workersAvailable ? 'workers' : 'one thread'} vs x264 all threads`, `${e.workersAvailable ? 'workers' : 'one thread'} vs ceiling`, '+MP3 vs x264 + MP3 copy'],
+      e.configs.map((c) => [`${c.width}×${c.height} ${c.content}`, x(c.ratios.vsHme), x(c.ratios.vsX264OneThread), x(c.ratios.vsX264AllThreads), x(c.ratios.vsCeiling), x(c.ratios.withMp3VsX264Mp3)]),
+    ), '');
+    md.push('### Output size, quality, peak memory', '');
+    md.push('RGB PSNR: the first repetition\'s file decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix), against the RGBA source; mean of per-frame PSNRs (worst frame). x264 runs at its default CRF 23, the WASM encoder at constant qp 26, so compare size and PSNR together.', '');
+    const rows = [];
+    for (const c of e.configs) {
+      for (const v of order) {
+        const s = c.variants[v];
+        rows.push([`${c.width}×${c.height} ${c.content}`, VSHORT[v], `${MiB(s.bytes)}`, s.rgbPsnrDb !== undefined ? `${s.rgbPsnrDb} (${s.rgbPsnrMinDb})` : '—', s.peakRssMiB, s.fpsRuns.join(', ')]);
+      }
+    }
+    md.push(mdTable(['size, content', 'variant', 'output', 'RGB PSNR dB (worst)', 'peak RSS MiB', 'fps per run'], rows), '');
+  }
+
+  const m = r.mux;
+  if (m) {
+    md.push('## 2. Muxing only', '');
+    md.push(`Input: ${m.source}. The samples are interleaved by decode time and handed to each muxer in the same order; output into memory. mp4forge: ${m.mp4forgeApi}. Mediabunny: \`Output\` + \`Mp4OutputFormat({ fastStart: 'in-memory' | 'fragmented' })\` + \`EncodedVideoPacketSource('avc')\` (avcC as \`decoderConfig.description\`) + \`EncodedAudioPacketSource('mp3')\` + \`BufferTarget\`. ` +
+      `Each run is a fresh process (${r.settings.muxReps} per muxer and layout, alternating); MB/s = output bytes / seconds inside the process, from the first sample to the finished buffer. Peak RSS (/usr/bin/time -v) includes the input packets held in memory (RSS before muxing in brackets). Every output of the first run was checked: ffprobe packet counts and mp4box.js sample counts equal the samples muxed.`, '');
+    md.push(mdTable(
+      ['layout', 'samples (video + audio)', 'mp4forge MB/s (CPU)', 'Mediabunny MB/s (CPU)', 'mp4forge / Mediabunny', 'output mp4forge / Mediabunny', 'peak RSS MiB mp4forge / Mediabunny (before)', 'ffprobe + mp4box'],
+      m.rows.map((row) => [row.layout, `${row.videoPackets} + ${row.audioPackets}`, `${row.mp4forge.mbps} (${row.mp4forge.cpuMbps})`, `${row.mediabunny.mbps} (${row.mediabunny.cpuMbps})`, `**${x(row.ratio)}**`, `${fmtBytes(row.mp4forge.bytes)} / ${fmtBytes(row.mediabunny.bytes)}`, `${row.mp4forge.peakRssMiB} / ${row.mediabunny.peakRssMiB} (${row.mp4forge.rssBeforeMiB} / ${row.mediabunny.rssBeforeMiB})`, 'both pass']),
+    ), '');
+  }
+
+  const p = r.parse;
+  if (p) {
+    md.push('## 3. MP3 parsing', '');
+    md.push(`A ${p.file} file of ${(p.bytes / 1e6).toFixed(1)} MB, generated at run time; ${p.parsers.mp4forge.runs.length} timed runs each after a warm-up, medians. The frame lists must agree (count, every frame's size, every timestamp within 1 µs, mp4forge's timestamps being the running sample count / sample rate) or the bench fails. ` +
+      'mp4forge and Mediabunny skip the LAME Info (Xing) frame at the start, which holds no audio; codec-parser returns it as its first frame, so it is dropped (after checking its position and that the next frame lines up) before comparing.', '');
+    md.push(mdTable(
+      ['parser', 'API', 'MB/s', 'frames found', 'compared', 'agrees', 'mp4forge / it'],
+      Object.entries(p.parsers).map(([n, s]) => [n, p.api[n], s.mbps, s.frames, `${s.framesCompared}${s.infoFrameDropped ? ' (Info frame dropped)' : ''}`, s.agrees ? 'yes' : 'NO', n === 'mp4forge' ? '—' : x(p.parsers.mp4forge.mbps / s.mbps)]),
+    ), '');
+  }
+
+  const c = r.cold;
+  if (c) {
+    md.push('## 4. Cold start and install size', '');
+    md.push(`A fresh \`node\` per measurement, ${c.reps} each (interleaved), medians. Times are from the start of the import to each point (\`performance.now()\` in the child); "process" is spawn → exit as the parent sees it, including Node's own start-up.`, '');
+    for (const [k, v] of Object.entries(c.what)) md.push(`- **${k}**: ${v}`);
+    md.push('');
+    const name = { mp4forge: 'mp4forge', hme: 'h264-mp4-encoder alone', mediabunny: 'Mediabunny (mux only)' };
+    md.push(mdTable(
+      ['package', 'import ms', 'first frame ms', 'finished ms', 'process ms', 'peak RSS MiB', 'installed (own + production deps)'],
+      Object.entries(c.results).map(([k, s]) => [name[k], s.importMs, `**${s.firstFrameMs}**`, s.finishedMs, s.wallMs, s.peakRssMiB, `${MiB(s.installBytes.totalBytes)} (${MiB(s.installBytes.ownBytes)} + ${Object.entries(s.installBytes.deps).map(([d, b]) => `${d} ${MiB(b)}`).join(', ') || 'none'})`]),
+    ), '');
+    md.push('mp4forge\'s own size is `npm pack`\'s unpacked size (dist with source maps, README, package.json); the others are their installed directories. Dependencies are the production closure as resolved in node_modules (types-only packages count too: npm installs them).', '');
+  }
+  md.push(`Total runtime: ${r.runtimeSeconds} s.`);
+  return md.join('\n');
+}
+
+/** The ratios drawn in peers.svg: > 1 means mp4forge is ahead. */
+export function headlineBars(r) {
+  const bars = [];
+  if (r.encode) {
+    for (const c of r.encode.configs) {
+      const g = `Encode ${c.width}×${c.height} ${c.content} (fps ratio)`;
+      bars.push({ group: g, label: 'vs h264-mp4-encoder (README use)', value: c.ratios.vsHme });
+      bars.push({ group: g, label: 'vs x264 ultrafast, 1 thread', value: c.ratios.vsX264OneThread });
+      bars.push({ group: g, label: `${r.encode.workersAvailable ? 'workers' : '1 thread'} vs x264 ultrafast, all threads`, value: c.ratios.vsX264AllThreads });
+      bars.push({ group: g, label: `${r.encode.workersAvailable ? 'workers' : '1 thread'} vs raw encoder × ${r.environment.cores} (ceiling)`, value: c.ratios.vsCeiling });
+    }
+  }
+  if (r.mux) for (const row of r.mux.rows) bars.push({ group: 'Muxing (MB/s ratio)', label: `vs Mediabunny, ${row.layout}`, value: row.ratio });
+  if (r.parse) {
+    bars.push({ group: 'MP3 parsing (MB/s ratio)', label: 'vs Mediabunny', value: r.parse.ratios.vsMediabunny });
+    bars.push({ group: 'MP3 parsing (MB/s ratio)', label: 'vs codec-parser', value: r.parse.ratios.vsCodecParser });
+  }
+  if (r.cold) {
+    const s = r.cold.results;
+    bars.push({ group: 'Cold start (peer time / mp4forge time)', label: 'import → first frame vs h264-mp4-encoder', value: s.hme.firstFrameMs / s.mp4forge.firstFrameMs });
+    bars.push({ group: 'Cold start (peer time / mp4forge time)', label: 'import → first packet, Mediabunny (no encoder)', value: s.mediabunny.firstFrameMs / s.mp4forge.firstFrameMs });
+    bars.push({ group: 'Install size (peer / mp4forge)', label: 'h264-mp4-encoder alone', value: s.hme.installBytes.totalBytes / s.mp4forge.installBytes.totalBytes });
+    bars.push({ group: 'Install size (peer / mp4forge)', label: 'Mediabunny', value: s.mediabunny.installBytes.totalBytes / s.mp4forge.installBytes.totalBytes });
+  }
+  return bars;
+}
