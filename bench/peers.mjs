@@ -36,6 +36,11 @@ const FRAMES = Number(args.frames ?? (QUICK ? 60 : 300));
 const SIZES = String(args.sizes ?? (QUICK ? '640x360' : '1280x720,1920x1080')).split(',').map((s) => s.split('x').map(Number));
 const CONTENTS = String(args.contents ?? 'gradient,noise').split(',');
 const SECTIONS = String(args.only ?? 'encode,mux,parse,cold').split(',');
+// x264 on white noise at its default CRF 23 writes ~1 MB per 1080p frame and runs at ~2 fps (CPU):
+// noise gets fewer repetitions by default so the run stays near 15-20 minutes on 2 cores.
+const NOISE_REPS = Number(args['noise-reps'] ?? 1);
+// The raw encoder's rate (frames per second of addFrameYuv) needs fewer frames than the clip.
+const RAW_FRAMES = Math.min(FRAMES, Number(args['raw-frames'] ?? 60));
 const MUX_SECONDS = Number(args['mux-seconds'] ?? (QUICK ? 30 : 300));
 const PARSE_MINUTES = Number(args['parse-minutes'] ?? (QUICK ? 5 : 60));
 const MUX_REPS = Math.max(REPS, QUICK ? 1 : 5);
@@ -183,15 +188,14 @@ const VARIANTS = {
   mp4forgeMp3: { label: 'mp4forge, one thread, + the MP3 track' },
   x264Mp3: { label: 'libx264 -threads 1 + the same MP3 with -c:a copy' },
 };
-const SHORT = { mp4forge: 'mp4forge', workers: 'mp4forge workers', raw: 'raw encoder', hme: 'h264-mp4-encoder', x264: 'x264 1 thread', x264all: `x264 ${CORES} threads`, mp4forgeMp3: 'mp4forge + MP3', x264Mp3: 'x264 + MP3 copy' };
 
 async function runVariant(v, ctx, out) {
   const { width, height, content, ring, mp3 } = ctx;
   const frames = FRAMES;
   if (v === 'raw') {
     // The limit of the encoder itself: the child's own clock around addFrameYuv…finalize.
-    const r = await run(...node('encode', { variant: 'raw', width, height, frames, content, out }));
-    return { seconds: r.json.seconds, cpu: r.json.cpu, bytes: r.json.bytes, peakRssMiB: r.peakRssMiB };
+    const r = await run(...node('encode', { variant: 'raw', width, height, frames: RAW_FRAMES, content, out }));
+    return { frames: RAW_FRAMES, seconds: r.json.seconds, cpu: r.json.cpu, bytes: r.json.bytes, peakRssMiB: r.peakRssMiB };
   }
   let r;
   if (v === 'x264' || v === 'x264all' || v === 'x264Mp3') {
@@ -202,16 +206,23 @@ async function runVariant(v, ctx, out) {
     if (v === 'workers') opts.workers = CORES;
     r = await run(...node('encode', opts), { ring, frames });
   }
-  return { seconds: r.seconds, cpu: r.cpu, bytes: statSync(out).size, peakRssMiB: r.peakRssMiB };
+  return { frames, seconds: r.seconds, cpu: r.cpu, bytes: statSync(out).size, peakRssMiB: r.peakRssMiB };
 }
 
 async function encodeSection() {
   const patterns = await loadPatterns();
   const mp3 = makeMp3(FRAMES / FPS, join(work, 'track.mp3')).file;
-  const order = Object.keys(VARIANTS);
+  const all = Object.keys(VARIANTS);
   const configs = [];
   for (const [width, height] of SIZES) {
     for (const content of CONTENTS) {
+      // The MP3 pair only at the first size and content: the audio track costs the same whatever the picture.
+      const withMp3 = width === SIZES[0][0] && height === SIZES[0][1] && content === CONTENTS[0];
+      const order = all.filter((v) => withMp3 || !v.endsWith('Mp3'));
+      const reps = content === 'noise' ? NOISE_REPS : REPS;
+      // PSNR of noise only at the first size: it is ~12-13 dB for every encoder (see the report) and
+      // decoding 300 frames of 1080p noise (~1 MB each) costs minutes.
+      const psnrHere = content !== 'noise' || (width === SIZES[0][0] && height === SIZES[0][1]);
       log(`encode ${width}×${height} ${content}: `);
       const ring = [];
       for (let i = 0; i < Math.min(RING, FRAMES); i++) {
@@ -222,11 +233,11 @@ async function encodeSection() {
       const ctx = { width, height, content, ring, mp3 };
       const runs = Object.fromEntries(order.map((v) => [v, []]));
       const kept = {};
-      for (let r = 0; r < REPS; r++) {
+      for (let r = 0; r < reps; r++) {
         for (const v of order.map((_, k) => order[(k + r) % order.length])) {
           const out = join(work, `${width}x${height}-${content}-${v}-${r}.mp4`);
           const res = await runVariant(v, ctx, out);
-          if (r === 0 && VARIANTS[v].psnr) kept[v] = out;
+          if (r === 0 && VARIANTS[v].psnr && psnrHere) kept[v] = out;
           else rmSync(out, { force: true });
           runs[v].push(res);
           log('.');
@@ -236,9 +247,11 @@ async function encodeSection() {
       for (const v of order) {
         const rs = runs[v];
         variants[v] = {
-          fps: round(median(rs.map((x) => FRAMES / x.seconds)), 2),
-          fpsRuns: rs.map((x) => round(FRAMES / x.seconds, 2)),
-          cpuFps: round(median(rs.map((x) => FRAMES / x.cpu)), 2),
+          frames: rs[0].frames,
+          fps: round(median(rs.map((x) => x.frames / x.seconds)), 2),
+          fpsRuns: rs.map((x) => round(x.frames / x.seconds, 2)),
+          cpuFps: round(median(rs.map((x) => x.frames / x.cpu)), 2),
+          cpuSeconds: round(median(rs.map((x) => x.cpu)), 2),
           bytes: median(rs.map((x) => x.bytes)),
           peakRssMiB: round(median(rs.map((x) => x.peakRssMiB)), 1),
         };
@@ -255,20 +268,22 @@ async function encodeSection() {
       const best = WORKERS ? 'workers' : 'mp4forge';
       const ratio = (a, b) => round(a / b, 3);
       configs.push({
-        width, height, content, frames: FRAMES, variants,
+        width, height, content, frames: FRAMES, reps, variants,
         ratios: {
-          // mp4forge fps / peer fps (> 1: mp4forge faster).
+          // mp4forge fps / peer fps (> 1: mp4forge faster); *Cpu: the same in frames per CPU second.
           vsHme: ratio(variants.mp4forge.fps, variants.hme.fps),
+          vsHmeCpu: ratio(variants.mp4forge.cpuFps, variants.hme.cpuFps),
           vsX264OneThread: ratio(variants.mp4forge.fps, variants.x264.fps),
+          vsX264OneThreadCpu: ratio(variants.mp4forge.cpuFps, variants.x264.cpuFps),
           vsX264AllThreads: ratio(variants[best].fps, variants.x264all.fps),
           vsCeiling: ratio(variants[best].fps, variants.raw.ceilingFps),
-          withMp3VsX264Mp3: ratio(variants.mp4forgeMp3.fps, variants.x264Mp3.fps),
+          ...(withMp3 ? { withMp3VsX264Mp3: ratio(variants.mp4forgeMp3.fps, variants.x264Mp3.fps), withMp3VsX264Mp3Cpu: ratio(variants.mp4forgeMp3.cpuFps, variants.x264Mp3.cpuFps) } : {}),
         },
       });
       log(' done\n');
     }
   }
-  return { content: patterns.source, ring: RING, workersAvailable: WORKERS, x264Args: X264('W', 'H', 'out.mp4', 'T', null).join(' '), x264Mp3Args: X264('W', 'H', 'out.mp4', 1, 'track.mp3').join(' '), variants: Object.fromEntries(order.map((v) => [v, VARIANTS[v].label])), configs };
+  return { content: patterns.source, ring: RING, workersAvailable: WORKERS, x264Args: X264('W', 'H', 'out.mp4', 'T', null).join(' '), x264Mp3Args: X264('W', 'H', 'out.mp4', 1, 'track.mp3').join(' '), variants: Object.fromEntries(all.map((v) => [v, VARIANTS[v].label])), configs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -576,7 +591,7 @@ const result = {
   command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
   versions: Object.fromEntries(['mediabunny', 'codec-parser', 'mp4box'].map((n) => [n, JSON.parse(readFileSync(findPackage(ROOT, n), 'utf8')).version])),
-  settings: { quick: QUICK, reps: REPS, frames: FRAMES, sizes: SIZES.map(([w, h]) => `${w}x${h}`), contents: CONTENTS, muxReps: MUX_REPS, coldReps: COLD_REPS, peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)' },
+  settings: { quick: QUICK, reps: REPS, noiseReps: NOISE_REPS, rawFrames: RAW_FRAMES, frames: FRAMES, sizes: SIZES.map(([w, h]) => `${w}x${h}`), contents: CONTENTS, muxReps: MUX_REPS, coldReps: COLD_REPS, peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)' },
   sections: loads,
   longMp3: mp3Generation,
   ...results,

@@ -17,33 +17,37 @@ export function renderMarkdown(r) {
   const e = r.encode;
   if (e) {
     md.push('## 1. End-to-end encode', '');
-    md.push(`${e.configs[0].frames} frames at 30 fps per run, ${r.settings.reps} repetitions (variant order rotated), medians. Source: ${e.content}; ${e.ring} distinct frames cycled (one GOP, so the repeat falls on a keyframe), piped as raw RGBA into each process's stdin, the way ffmpeg reads it. ` +
-      'fps = frames / wall time from spawning the process to its exit (Node start, imports and WASM compilation included, like ffmpeg\'s start). Peak RSS: `/usr/bin/time -v`. CPU fps = frames per CPU second of that process (user + system, all its threads); the bench process writing the pipe is not counted for anyone. ' +
+    md.push(`${e.configs[0].frames} frames at 30 fps per run; ${r.settings.reps} repetitions for \`gradient\`, ${r.settings.noiseReps} for \`noise\` (x264 needs minutes per noise run), variant order rotated, medians. Source: ${e.content}; ${e.ring} distinct frames cycled (one GOP, so the repeat falls on a keyframe), piped as raw RGBA into each process's stdin, the way ffmpeg reads it. ` +
+      'fps = frames / wall time from spawning the process to its exit (Node start, imports and WASM compilation included, like ffmpeg\'s start). CPU fps = frames per CPU second of that process (user + system, all its threads, from `/usr/bin/time -v`, as is peak RSS); the bench process writing the pipe is not counted for anyone. ' +
       `The WASM variants use mp4forge's defaults: qp 26, speed 6, GOP 60. ${e.workersAvailable ? '' : 'The built dist has no worker pool (`renderVideo` is not exported), so only one-thread mp4forge was measured; rerun after merging the pool. '}` +
-      `The raw encoder's ceiling is its one-thread fps × ${env.cores} cores: a computed ceiling, not a measurement; it assumes perfect scaling, which no pool reaches.`, '');
+      `The raw encoder runs ${r.settings.rawFrames} frames (its own clock around addFrameYuv … finalize, in a fresh process); its ceiling is that fps × ${env.cores} cores: a computed ceiling, not a measurement, assuming perfect scaling. ` +
+      'The MP3 pair (mp4forge with the 10 s MP3 against x264 with `-c:a copy` of it) runs at the first size and content only: the audio costs the same whatever the picture.', '');
     for (const [k, v] of Object.entries(e.variants)) md.push(`- **${VSHORT[k]}**: ${v}`);
     md.push(`- x264: \`ffmpeg ${e.x264Args}\` (T = 1 or 0); with MP3: \`ffmpeg ${e.x264Mp3Args}\``, '');
     const order = Object.keys(e.variants);
+    const cell = (c, v, f) => (c.variants[v] ? f(c.variants[v]) : '—');
     md.push('### Frames per second (median; CPU fps in brackets)', '');
     md.push(mdTable(
-      ['size, content', ...order.map((v) => VSHORT[v]), `ceiling (raw × ${env.cores})`],
-      e.configs.map((c) => [`${c.width}×${c.height} ${c.content}`, ...order.map((v) => `${c.variants[v].fps.toFixed(1)} (${c.variants[v].cpuFps.toFixed(1)})`), c.variants.raw.ceilingFps.toFixed(1)]),
+      ['size, content (reps)', ...order.map((v) => VSHORT[v]), `ceiling (raw × ${env.cores})`],
+      e.configs.map((c) => [`${c.width}×${c.height} ${c.content} (${c.reps})`, ...order.map((v) => cell(c, v, (s) => `${s.fps.toFixed(1)} (${s.cpuFps.toFixed(1)})`)), c.variants.raw.ceilingFps.toFixed(1)]),
     ), '');
-    md.push('### Ratios (mp4forge fps / peer fps; > 1 = mp4forge faster)', '');
+    md.push('### Ratios (mp4forge fps / peer fps; > 1 = mp4forge faster; by CPU time in brackets)', '');
+    const who = e.workersAvailable ? 'workers' : 'one thread';
     md.push(mdTable(
-      ['size, content', 'vs h264-mp4-encoder', 'vs x264 1 thread', `${e.workersAvailable ? 'workers' : 'one thread'} vs x264 all threads`, `${e.workersAvailable ? 'workers' : 'one thread'} vs ceiling`, '+MP3 vs x264 + MP3 copy'],
-      e.configs.map((c) => [`${c.width}×${c.height} ${c.content}`, x(c.ratios.vsHme), x(c.ratios.vsX264OneThread), x(c.ratios.vsX264AllThreads), x(c.ratios.vsCeiling), x(c.ratios.withMp3VsX264Mp3)]),
+      ['size, content', 'vs h264-mp4-encoder', 'vs x264 1 thread', `${who} vs x264 all threads`, `${who} vs ceiling`, '+ MP3 vs x264 + MP3 copy'],
+      e.configs.map((c) => [`${c.width}×${c.height} ${c.content}`, `${x(c.ratios.vsHme)} (${x(c.ratios.vsHmeCpu)})`, `${x(c.ratios.vsX264OneThread)} (${x(c.ratios.vsX264OneThreadCpu)})`, x(c.ratios.vsX264AllThreads), x(c.ratios.vsCeiling), c.ratios.withMp3VsX264Mp3 === undefined ? '—' : `${x(c.ratios.withMp3VsX264Mp3)} (${x(c.ratios.withMp3VsX264Mp3Cpu)})`]),
     ), '');
     md.push('### Output size, quality, peak memory', '');
-    md.push('RGB PSNR: the first repetition\'s file decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix), against the RGBA source; mean of per-frame PSNRs (worst frame). x264 runs at its default CRF 23, the WASM encoder at constant qp 26, so compare size and PSNR together.', '');
+    md.push('RGB PSNR: the first repetition\'s file decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix), against the RGBA source; mean of per-frame PSNRs (worst frame). x264 runs at its default CRF 23, the WASM encoder at constant qp 26, so compare size and PSNR together. `noise` is independent random RGB per pixel: 4:2:0 chroma subsampling alone destroys most of it, so every encoder scores ~12-13 dB there; it measures throughput under a worst-case bitrate, not quality, and its PSNR is computed at the first size only (decoding 1080p noise costs minutes).', '');
     const rows = [];
     for (const c of e.configs) {
       for (const v of order) {
         const s = c.variants[v];
-        rows.push([`${c.width}×${c.height} ${c.content}`, VSHORT[v], `${MiB(s.bytes)}`, s.rgbPsnrDb !== undefined ? `${s.rgbPsnrDb} (${s.rgbPsnrMinDb})` : '—', s.peakRssMiB, s.fpsRuns.join(', ')]);
+        if (!s) continue;
+        rows.push([`${c.width}×${c.height} ${c.content}`, VSHORT[v], `${MiB(s.bytes)}${v === 'raw' ? ` (${s.frames} frames)` : ''}`, s.rgbPsnrDb !== undefined ? `${s.rgbPsnrDb} (${s.rgbPsnrMinDb})` : '—', s.peakRssMiB, s.cpuSeconds, s.fpsRuns.join(', ')]);
       }
     }
-    md.push(mdTable(['size, content', 'variant', 'output', 'RGB PSNR dB (worst)', 'peak RSS MiB', 'fps per run'], rows), '');
+    md.push(mdTable(['size, content', 'variant', 'output', 'RGB PSNR dB (worst)', 'peak RSS MiB', 'CPU s', 'fps per run'], rows), '');
   }
 
   const m = r.mux;
