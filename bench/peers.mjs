@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, ROOT, environment, environmentMd, filePsnr, fmtBytes, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
+import { BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, environmentMd, filePsnr, fmtBytes, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { renderSvg } from './lib/bar-chart.mjs';
 
@@ -558,6 +558,11 @@ async function coldSection(packetsDir) {
 
 // ---------------------------------------------------------------------------------------------
 
+let result;
+if (args.render) {
+  // Re-renders peers.md and peers.svg from a results JSON, without measuring anything.
+  result = JSON.parse(readFileSync(String(args.render), 'utf8'));
+} else {
 const results = { encode: null, mux: null, parse: null, cold: null };
 const loads = {};
 const section = async (name, fn) => {
@@ -586,7 +591,7 @@ await section('cold', async () => {
 
 const env = environment();
 env.loadAverageAtStart = loadStart;
-const result = {
+result = {
   name: 'peers',
   command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
@@ -597,10 +602,14 @@ const result = {
   ...results,
   runtimeSeconds: round((performance.now() - started) / 1000, 1),
 };
+}
 
 const { renderMarkdown, headlineBars } = await import('./lib/peers-report.mjs');
+// JSON first, so that a failure while rendering loses no measurement (--render redoes the rest).
+mkdirSync(RESULTS_DIR, { recursive: true });
+writeFileSync(join(RESULTS_DIR, `${OUT}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const md = renderMarkdown(result);
 const files = writeResults(OUT, result, md);
-writeFileSync(join(dirname(files.md), `${OUT}.svg`), renderSvg(`mp4forge vs peers (${env.date.slice(0, 10)}, ${env.cores} cores)`, headlineBars(result)));
+writeFileSync(join(RESULTS_DIR, `${OUT}.svg`), renderSvg(`mp4forge vs peers (${result.environment.date.slice(0, 10)}, ${result.environment.cores} cores)`, headlineBars(result)));
 console.log(md);
 console.log(`wrote ${files.json}, ${files.md} and ${OUT}.svg (${result.runtimeSeconds} s)`);

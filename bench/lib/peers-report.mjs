@@ -13,6 +13,7 @@ export function renderMarkdown(r) {
   md.push(`Load average (1/5/15 min) at the start ${env.loadAverageAtStart.join(' / ')}; after each section: ${Object.entries(r.sections).map(([k, v]) => `${k} ${v.loadAverageAfter.join(' / ')} (${v.seconds} s)`).join('; ')}. ` +
     `The machine is shared: other processes take CPU, which lowers wall-clock figures (fps, MB/s) and leaves CPU-time figures mostly alone. Single runs are listed in the JSON; treat differences under ~10% as noise. Mediabunny ${r.versions.mediabunny}, codec-parser ${r.versions['codec-parser']}, mp4box ${r.versions.mp4box}.`, '');
   if (r.settings.quick) md.push('**Quick run (`--quick`): development sizes and one repetition; not for quoting.**', '');
+  md.push('## Summary', '', summaryMarkdown(r), '');
 
   const e = r.encode;
   if (e) {
@@ -114,4 +115,50 @@ export function headlineBars(r) {
     bars.push({ group: 'Install size (peer / mp4forge)', label: 'Mediabunny', value: s.mediabunny.installBytes.totalBytes / s.mp4forge.installBytes.totalBytes });
   }
   return bars;
+}
+
+/** The headline tables (the README copies them): encode fps against each peer, then the rest. */
+export function summaryMarkdown(r) {
+  const out = [];
+  const e = r.encode;
+  if (e) {
+    const who = e.workersAvailable ? 'workers' : 'mp4forge';
+    const f = (v) => `${v.fps.toFixed(1)}`;
+    out.push(mdTable(
+      ['encode, 300 frames, fps (wall, median)', 'mp4forge, 1 thread', ...(e.workersAvailable ? ['mp4forge workers'] : []), 'h264-mp4-encoder (README use)', 'x264 ultrafast, 1 thread', `x264 ultrafast, ${r.environment.cores} threads`, `ceiling: raw encoder × ${r.environment.cores}`],
+      e.configs.map((c) => [
+        `${c.width}×${c.height} ${c.content}`,
+        `**${f(c.variants.mp4forge)}**`,
+        ...(e.workersAvailable ? [`**${f(c.variants.workers)}**`] : []),
+        `${f(c.variants.hme)} (${x(c.ratios.vsHme)})`,
+        `${f(c.variants.x264)} (${x(c.ratios.vsX264OneThread)})`,
+        `${f(c.variants.x264all)} (${x(c.ratios.vsX264AllThreads)})`,
+        `${c.variants.raw.ceilingFps.toFixed(1)} (${x(c.ratios.vsCeiling)})`,
+      ]),
+    ));
+    out.push('', `In brackets: ${who} fps / the peer's fps (> 1× = mp4forge faster).`, '');
+  }
+  const rows = [];
+  if (e) {
+    const c = e.configs.find((k) => k.ratios.withMp3VsX264Mp3 !== undefined);
+    if (c) rows.push([`encode + the same MP3 (${c.width}×${c.height} ${c.content}), fps`, c.variants.mp4forgeMp3.fps.toFixed(1), `x264 1 thread + \`-c:a copy\`: ${c.variants.x264Mp3.fps.toFixed(1)}`, x(c.ratios.withMp3VsX264Mp3)]);
+    const big = e.configs.find((k) => k.content === 'gradient' && k.width === Math.max(...e.configs.map((q) => q.width))) ?? e.configs[0];
+    rows.push([`peak RSS, encode ${big.width}×${big.height} ${big.content} (MiB)`, big.variants.mp4forge.peakRssMiB, `x264 1 thread: ${big.variants.x264.peakRssMiB}; h264-mp4-encoder: ${big.variants.hme.peakRssMiB}`, x(big.variants.x264.peakRssMiB / big.variants.mp4forge.peakRssMiB)]);
+  }
+  if (r.mux) for (const m of r.mux.rows) rows.push([`muxing H.264 + MP3, ${m.layout} (MB/s)`, m.mp4forge.mbps, `Mediabunny: ${m.mediabunny.mbps}`, x(m.ratio)]);
+  if (r.parse) {
+    const p = r.parse.parsers;
+    rows.push([`MP3 parsing, ${Math.round(r.parse.bytes / 1e6)} MB (MB/s)`, p.mp4forge.mbps, `Mediabunny: ${p.mediabunny.mbps}`, x(r.parse.ratios.vsMediabunny)]);
+    rows.push(['〃', '', `codec-parser: ${p.codecParser.mbps}`, x(r.parse.ratios.vsCodecParser)]);
+  }
+  if (r.cold) {
+    const s = r.cold.results;
+    rows.push(['cold start: import → first 720p frame (ms)', s.mp4forge.firstFrameMs, `h264-mp4-encoder: ${s.hme.firstFrameMs}`, x(s.hme.firstFrameMs / s.mp4forge.firstFrameMs)]);
+    rows.push(['〃', '', `Mediabunny (mux one packet; no encoder in Node): ${s.mediabunny.firstFrameMs}`, x(s.mediabunny.firstFrameMs / s.mp4forge.firstFrameMs)]);
+    rows.push(['installed size with production deps (MiB)', (s.mp4forge.installBytes.totalBytes / 2 ** 20).toFixed(1), `h264-mp4-encoder: ${(s.hme.installBytes.totalBytes / 2 ** 20).toFixed(1)}`, x(s.hme.installBytes.totalBytes / s.mp4forge.installBytes.totalBytes)]);
+    rows.push(['〃', '', `Mediabunny: ${(s.mediabunny.installBytes.totalBytes / 2 ** 20).toFixed(1)}`, x(s.mediabunny.installBytes.totalBytes / s.mp4forge.installBytes.totalBytes)]);
+  }
+  out.push(mdTable(['measurement', 'mp4forge', 'peer', 'mp4forge ahead by (> 1×) / behind (< 1×)'], rows));
+  out.push('', 'Ratios: throughput mp4forge / peer; for time, memory and size, peer / mp4forge. So > 1× always means mp4forge is ahead.');
+  return out.join('\n');
 }
