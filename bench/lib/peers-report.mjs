@@ -95,7 +95,7 @@ export function headlineBars(r) {
   const bars = [];
   if (r.encode) {
     for (const c of r.encode.configs) {
-      const g = `Encode ${c.width}×${c.height} ${c.content} (fps ratio)`;
+      const g = `Encode ${c.width}×${c.height} ${c.content} (fps ratio, wall time)`;
       bars.push({ group: g, label: 'vs h264-mp4-encoder (README use)', value: c.ratios.vsHme });
       bars.push({ group: g, label: 'vs x264 ultrafast, 1 thread', value: c.ratios.vsX264OneThread });
       bars.push({ group: g, label: `${r.encode.workersAvailable ? 'workers' : '1 thread'} vs x264 ultrafast, all threads`, value: c.ratios.vsX264AllThreads });
@@ -123,25 +123,26 @@ export function summaryMarkdown(r) {
   const e = r.encode;
   if (e) {
     const who = e.workersAvailable ? 'workers' : 'mp4forge';
-    const f = (v) => `${v.fps.toFixed(1)}`;
+    const f = (v) => `${v.fps.toFixed(1)} (${v.cpuFps.toFixed(1)})`;
+    const cpu = (a, b) => x(a.cpuFps / b.cpuFps);
     out.push(mdTable(
-      ['encode, 300 frames, fps (wall, median)', 'mp4forge, 1 thread', ...(e.workersAvailable ? ['mp4forge workers'] : []), 'h264-mp4-encoder (README use)', 'x264 ultrafast, 1 thread', `x264 ultrafast, ${r.environment.cores} threads`, `ceiling: raw encoder × ${r.environment.cores}`],
+      ['encode, 300 frames: fps wall (per CPU s)', 'mp4forge, 1 thread', ...(e.workersAvailable ? ['mp4forge workers'] : []), 'h264-mp4-encoder (README use)', 'x264 ultrafast, 1 thread', `x264 ultrafast, ${r.environment.cores} threads`, `ceiling: raw encoder × ${r.environment.cores}`],
       e.configs.map((c) => [
         `${c.width}×${c.height} ${c.content}`,
         `**${f(c.variants.mp4forge)}**`,
-        ...(e.workersAvailable ? [`**${f(c.variants.workers)}**`] : []),
-        `${f(c.variants.hme)} (${x(c.ratios.vsHme)})`,
-        `${f(c.variants.x264)} (${x(c.ratios.vsX264OneThread)})`,
-        `${f(c.variants.x264all)} (${x(c.ratios.vsX264AllThreads)})`,
-        `${c.variants.raw.ceilingFps.toFixed(1)} (${x(c.ratios.vsCeiling)})`,
+        ...(e.workersAvailable ? [`**${c.variants.workers.fps.toFixed(1)}**`] : []),
+        `${f(c.variants.hme)} → ${x(c.ratios.vsHme)} (${cpu(c.variants.mp4forge, c.variants.hme)})`,
+        `${f(c.variants.x264)} → ${x(c.ratios.vsX264OneThread)} (${cpu(c.variants.mp4forge, c.variants.x264)})`,
+        `${c.variants.x264all.fps.toFixed(1)} → ${x(c.ratios.vsX264AllThreads)}`,
+        `${c.variants.raw.ceilingFps.toFixed(1)} → ${x(c.ratios.vsCeiling)}`,
       ]),
     ));
-    out.push('', `In brackets: ${who} fps / the peer's fps (> 1× = mp4forge faster).`, '');
+    out.push('', `Each cell: fps by wall time (frames per CPU second in brackets), then → ${who} / the peer (> 1× = mp4forge faster), by wall time (by CPU time in brackets). On a loaded machine the CPU figures are the steadier ones; "all threads" and the ceiling are wall-time only (they are about using more cores).`, '');
   }
   const rows = [];
   if (e) {
     const c = e.configs.find((k) => k.ratios.withMp3VsX264Mp3 !== undefined);
-    if (c) rows.push([`encode + the same MP3 (${c.width}×${c.height} ${c.content}), fps`, c.variants.mp4forgeMp3.fps.toFixed(1), `x264 1 thread + \`-c:a copy\`: ${c.variants.x264Mp3.fps.toFixed(1)}`, x(c.ratios.withMp3VsX264Mp3)]);
+    if (c) rows.push([`encode + the same MP3 (${c.width}×${c.height} ${c.content}), fps wall (per CPU s)`, `${c.variants.mp4forgeMp3.fps.toFixed(1)} (${c.variants.mp4forgeMp3.cpuFps.toFixed(1)})`, `x264 1 thread + \`-c:a copy\`: ${c.variants.x264Mp3.fps.toFixed(1)} (${c.variants.x264Mp3.cpuFps.toFixed(1)})`, `${x(c.ratios.withMp3VsX264Mp3)} (${x(c.ratios.withMp3VsX264Mp3Cpu)})`]);
     const big = e.configs.find((k) => k.content === 'gradient' && k.width === Math.max(...e.configs.map((q) => q.width))) ?? e.configs[0];
     rows.push([`peak RSS, encode ${big.width}×${big.height} ${big.content} (MiB)`, big.variants.mp4forge.peakRssMiB, `x264 1 thread: ${big.variants.x264.peakRssMiB}; h264-mp4-encoder: ${big.variants.hme.peakRssMiB}`, x(big.variants.x264.peakRssMiB / big.variants.mp4forge.peakRssMiB)]);
   }
