@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { libraryEntry, parseArgs } from './lib/common.mjs';
+import { frameSplitter, libraryEntry, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
 const MODE = String(args.mode);
@@ -27,22 +27,9 @@ const done = (r) => process.stdout.write(`${JSON.stringify({ ...r, maxRssMiB: Ma
 
 /** Yields RGBA frames of `size` bytes read from stdin, in one reused buffer. */
 async function* stdinFrames(size) {
-  const frame = new Uint8Array(size);
-  let fill = 0;
-  for await (const chunk of process.stdin) {
-    let o = 0;
-    while (o < chunk.length) {
-      const n = Math.min(size - fill, chunk.length - o);
-      frame.set(chunk.subarray(o, o + n), fill);
-      fill += n;
-      o += n;
-      if (fill === size) {
-        yield frame;
-        fill = 0;
-      }
-    }
-  }
-  if (fill !== 0) throw new Error('stdin ended mid-frame');
+  const frames = frameSplitter(size);
+  for await (const chunk of process.stdin) yield* frames.split(chunk);
+  if (frames.partial) throw new Error('stdin ended mid-frame');
 }
 
 /** The packets written by bench/peers.mjs (packetsFor): avcC, one GOP of H.264 samples, an MP3. */
