@@ -24,6 +24,7 @@ function binary(pkg) {
 }
 
 export const FFMPEG = binary('@ffmpeg-installer/ffmpeg');
+export const FFPROBE = binary('@ffprobe-installer/ffprobe');
 
 /**
  * The built library, from a private snapshot of dist/: colleagues rebuild dist (tsup cleans it)
@@ -139,6 +140,34 @@ export function writeResults(name, json, md) {
 }
 
 /**
+ * Cuts a byte stream into frames of `size` bytes: `split(chunk)` yields each frame completed by
+ * the chunk, always in the same reused buffer (use it before the next call); `partial` says
+ * whether bytes of an incomplete frame are pending.
+ */
+export function frameSplitter(size) {
+  const frame = new Uint8Array(size);
+  let fill = 0;
+  return {
+    *split(chunk) {
+      let o = 0;
+      while (o < chunk.length) {
+        const n = Math.min(size - fill, chunk.length - o);
+        frame.set(chunk.subarray(o, o + n), fill);
+        fill += n;
+        o += n;
+        if (fill === size) {
+          fill = 0;
+          yield frame;
+        }
+      }
+    },
+    get partial() {
+      return fill !== 0;
+    },
+  };
+}
+
+/**
  * Streams an MP4 through the npm ffmpeg to full-range RGB24 (BT.601 matrix, as mp4forge and
  * h264-mp4-encoder convert) and calls `onFrame(rgb, index)` per decoded frame, without holding the
  * whole clip in memory. Resolves with the number of frames decoded.
@@ -150,29 +179,17 @@ export function decodeRgbStream(file, width, height, onFrame) {
       '-vf', 'scale=in_range=tv:out_range=pc:in_color_matrix=bt601:flags=accurate_rnd+full_chroma_int+bitexact',
       '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const size = width * height * 3;
-    const frame = new Uint8Array(size);
-    let fill = 0;
+    const frames = frameSplitter(width * height * 3);
     let index = 0;
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.stdout.on('data', (chunk) => {
-      let o = 0;
-      while (o < chunk.length) {
-        const n = Math.min(size - fill, chunk.length - o);
-        frame.set(chunk.subarray(o, o + n), fill);
-        fill += n;
-        o += n;
-        if (fill === size) {
-          onFrame(frame, index++);
-          fill = 0;
-        }
-      }
+      for (const frame of frames.split(chunk)) onFrame(frame, index++);
     });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`ffmpeg decode of ${file} failed (${code}): ${err}`));
-      else if (fill !== 0) reject(new Error(`ffmpeg decode of ${file} ended mid-frame`));
+      else if (frames.partial) reject(new Error(`ffmpeg decode of ${file} ended mid-frame`));
       else resolve(index);
     });
   });

@@ -1,0 +1,254 @@
+// One measurement of bench/peers.mjs in a fresh process, so that its peak RSS belongs to that
+// measurement alone. Prints one JSON line on stdout. Modes:
+//
+//   encode --variant mp4forge|workers|hme|raw --width W --height H --frames N --content C --out FILE
+//          [--audio MP3] [--workers N]
+//          RGBA frames arrive on stdin (as they do for ffmpeg/libx264), except for `raw`, which
+//          draws and converts its own frames before the clock starts (the encoder's limit).
+//   mux    --impl mp4forge|mediabunny --layout faststart|fragmented --packets DIR [--out FILE]
+//          muxes the packets bench/peers.mjs wrote to DIR (H.264 + MP3) into memory.
+//   cold   --impl mp4forge|hme|mediabunny [--packets DIR]
+//          import → first frame encoded (Mediabunny: first packet muxed), timed from the import.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { frameSplitter, libraryEntry, parseArgs } from './lib/common.mjs';
+
+const args = parseArgs();
+const MODE = String(args.mode);
+/** mp4forge's defaults (src/options.ts), for the variants that drive h264-mp4-encoder directly. */
+const ENCODER = { fps: 30, qp: 26, speed: 6, gop: 60 };
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
+const done = (r) => process.stdout.write(`${JSON.stringify({ ...r, maxRssMiB: Math.round(maxRssMiB() * 10) / 10 })}\n`);
+
+/** Yields RGBA frames of `size` bytes read from stdin, in one reused buffer. */
+async function* stdinFrames(size) {
+  const frames = frameSplitter(size);
+  for await (const chunk of process.stdin) yield* frames.split(chunk);
+  if (frames.partial) throw new Error('stdin ended mid-frame');
+}
+
+/** The packets written by bench/peers.mjs (packetsFor): avcC, one GOP of H.264 samples, an MP3. */
+export function readPackets(dir) {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  const video = readFileSync(join(dir, 'video.bin'));
+  const gop = [];
+  let o = 0;
+  for (const s of meta.video.samples) {
+    gop.push({ data: new Uint8Array(video.buffer, video.byteOffset + o, s.size), sync: s.sync });
+    o += s.size;
+  }
+  return { meta, avcC: new Uint8Array(readFileSync(join(dir, 'avcC.bin'))), gop, mp3: new Uint8Array(readFileSync(join(dir, 'audio.mp3'))) };
+}
+
+async function encode() {
+  const W = Number(args.width);
+  const H = Number(args.height);
+  const N = Number(args.frames);
+  const variant = String(args.variant);
+  const out = String(args.out);
+  const t0 = performance.now();
+  const c0 = cpuSeconds();
+  let bytes;
+  if (variant === 'mp4forge' || variant === 'workers') {
+    const lib = await import(pathToFileURL(libraryEntry()).href);
+    const w = await lib.createMp4Writer({
+      width: W, height: H, fps: 30, output: out, layout: 'faststart',
+      ...(args.audio ? { audio: String(args.audio) } : {}),
+      ...(variant === 'workers' ? { workers: Number(args.workers) } : {}),
+    });
+    let n = 0;
+    for await (const f of stdinFrames(W * H * 4)) {
+      await w.addFrame(f);
+      n++;
+    }
+    const r = await w.finish();
+    if (r.frames !== N || n !== N) throw new Error(`mp4forge wrote ${r.frames} of ${n} frames, expected ${N}`);
+    bytes = r.bytes;
+  } else if (variant === 'hme') {
+    // As h264-mp4-encoder's README shows: create, set fields, initialize, addFrameRgba, finalize,
+    // FS.readFile(outputFilename); written to a file as a user would. The fields are set to
+    // mp4forge's defaults (qp 26, speed 6, GOP 60): the README's defaults (speed 0, qp 33) would
+    // compare a different speed/quality trade, not the integration.
+    const { configure, loadHme } = await import('./lib/hme.mjs');
+    const HME = await loadHme();
+    const e = await HME.createH264MP4Encoder();
+    configure(e, { width: W, height: H, ...ENCODER });
+    e.initialize();
+    for await (const f of stdinFrames(W * H * 4)) e.addFrameRgba(f);
+    e.finalize();
+    const data = e.FS.readFile(e.outputFilename);
+    e.delete();
+    writeFileSync(out, data);
+    bytes = data.length;
+  } else if (variant === 'raw') {
+    // Encoder limit: addFrameYuv on I420 converted before the clock starts, cycling a 60-frame ring
+    // (one GOP) so that memory stays small. mp4forge's settings (defaults: qp 26, speed 6, GOP 60).
+    const lib = await import(pathToFileURL(libraryEntry()).href);
+    const { loadPatterns } = await import('./lib/content.mjs');
+    const { configure, loadHme } = await import('./lib/hme.mjs');
+    const patterns = await loadPatterns();
+    const rgba = new Uint8Array(W * H * 4);
+    const ring = [];
+    for (let i = 0; i < Math.min(N, 60); i++) {
+      patterns.draw(String(args.content), rgba, W, H, i);
+      const yuv = new Uint8Array((W * H * 3) / 2);
+      lib.toI420(rgba, 'rgba', W, H, yuv);
+      ring.push(yuv);
+    }
+    const HME = await loadHme();
+    const r0 = performance.now();
+    const rc0 = cpuSeconds();
+    const e = await HME.createH264MP4Encoder();
+    configure(e, { width: W, height: H, ...ENCODER });
+    e.outputFilename = '/raw.mp4';
+    e.initialize();
+    for (let i = 0; i < N; i++) e.addFrameYuv(ring[i % ring.length]);
+    e.finalize();
+    const seconds = (performance.now() - r0) / 1000;
+    const cpu = cpuSeconds() - rc0;
+    bytes = e.FS.readFile(e.outputFilename).length;
+    e.delete();
+    return done({ variant, seconds, cpu, bytes, frames: N });
+  } else throw new Error(`unknown variant ${variant}`);
+  done({ variant, seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0, bytes, frames: N });
+}
+
+/**
+ * Both muxers get the same samples in the same order: video and audio interleaved by decode time.
+ * The video is the GOP repeated to `meta.video.frames`; the audio the MP3's frames covering as long.
+ */
+function schedule(p, mp3Frames) {
+  const fps = p.meta.video.fps;
+  const nv = p.meta.video.frames;
+  const spf = mp3Frames[0].samples;
+  const sr = p.meta.audio.sampleRate;
+  const na = Math.min(mp3Frames.length, Math.ceil((nv / fps) * sr / spf));
+  const order = [];
+  let v = 0;
+  let a = 0;
+  while (v < nv || a < na) {
+    if (a >= na || (v < nv && v / fps <= (a * spf) / sr)) order.push([0, v++]);
+    else order.push([1, a++]);
+  }
+  return { order, nv, na, spf, sr, fps };
+}
+
+async function mux() {
+  const p = readPackets(String(args.packets));
+  const lib = await import(pathToFileURL(libraryEntry()).href);
+  const mp3 = lib.parseMp3(p.mp3);
+  const s = schedule(p, mp3.frames);
+  const { width, height } = p.meta.video;
+  const layout = String(args.layout);
+  const impl = String(args.impl);
+  const inputBytes = s.nv / p.gop.length * p.meta.video.gopBytes + mp3.frames.slice(0, s.na).reduce((x, f) => x + f.size, 0);
+  const rssBefore = process.memoryUsage().rss / 2 ** 20;
+  let data;
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  if (impl === 'mp4forge') {
+    // The muxers behind createMp4Writer (src/mux), from the esbuild bundle bench/peers.mjs made.
+    const m = await import(pathToFileURL(String(process.env.MP4FORGE_PEERS_INTERNALS)).href);
+    const sink = new m.MemorySink();
+    const tracks = [
+      { kind: 'video', avcC: p.avcC, width, height, timescale: 90000, colour: { primaries: 1, transfer: 13, matrix: 6, fullRange: false } },
+      { kind: 'audio', codec: 'mp3', sampleRate: s.sr, channels: mp3.format.channels, objectTypeIndication: 0x6b, timescale: s.sr },
+    ];
+    const muxer = layout === 'fragmented' ? new m.FragmentedMuxer({ sink, tracks }) : new m.Mp4Muxer({ layout: 'faststart', sink, tracks });
+    const vd = 90000 / s.fps;
+    for (const [t, k] of s.order) {
+      if (t === 0) {
+        const g = p.gop[k % p.gop.length];
+        await muxer.addSample(0, { data: g.data, duration: vd, sync: g.sync });
+      } else await muxer.addSample(1, { data: mp3.frames[k].data, duration: s.spf, sync: true });
+    }
+    await muxer.endTrack(0);
+    await muxer.endTrack(1);
+    await muxer.finish();
+    data = sink.data();
+  } else if (impl === 'mediabunny') {
+    const mb = await import('mediabunny');
+    const output = new mb.Output({
+      format: new mb.Mp4OutputFormat({ fastStart: layout === 'fragmented' ? 'fragmented' : 'in-memory' }),
+      target: new mb.BufferTarget(),
+    });
+    const video = new mb.EncodedVideoPacketSource('avc');
+    const audio = new mb.EncodedAudioPacketSource('mp3');
+    output.addVideoTrack(video, { frameRate: s.fps });
+    output.addAudioTrack(audio);
+    await output.start();
+    const vmeta = { decoderConfig: { codec: p.meta.video.codec, codedWidth: width, codedHeight: height, description: p.avcC } };
+    const ameta = { decoderConfig: { codec: 'mp3', sampleRate: s.sr, numberOfChannels: mp3.format.channels } };
+    for (const [t, k] of s.order) {
+      if (t === 0) {
+        const g = p.gop[k % p.gop.length];
+        await video.add(new mb.EncodedPacket(g.data, g.sync ? 'key' : 'delta', k / s.fps, 1 / s.fps), k === 0 ? vmeta : undefined);
+      } else await audio.add(new mb.EncodedPacket(mp3.frames[k].data, 'key', (k * s.spf) / s.sr, s.spf / s.sr), k === 0 ? ameta : undefined);
+    }
+    await output.finalize();
+    data = new Uint8Array(output.target.buffer);
+  } else throw new Error(`unknown muxer ${impl}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds() - c0;
+  if (args.out) writeFileSync(String(args.out), data);
+  done({ impl, layout, seconds, cpu, bytes: data.length, inputBytes, videoPackets: s.nv, audioPackets: s.na, rssBeforeMiB: Math.round(rssBefore * 10) / 10 });
+}
+
+async function cold() {
+  const impl = String(args.impl);
+  // performance.now() counts from the start of this process; the import is the first thing timed.
+  const tStart = performance.now();
+  let tImported;
+  let tFirst;
+  if (impl === 'mp4forge') {
+    const lib = await import(pathToFileURL(libraryEntry()).href);
+    tImported = performance.now();
+    const w = await lib.createMp4Writer({ width: 1280, height: 720, fps: 30, output: 'buffer' });
+    const frame = new Uint8Array(1280 * 720 * 4);
+    lib.drawPattern('gradient', frame, 1280, 720, 0);
+    await w.addFrame(frame);
+    tFirst = performance.now();
+    await w.finish();
+  } else if (impl === 'hme') {
+    const mod = await import('h264-mp4-encoder');
+    const HME = typeof mod.createH264MP4Encoder === 'function' ? mod : mod.default;
+    tImported = performance.now();
+    const e = await HME.createH264MP4Encoder();
+    e.width = 1280;
+    e.height = 720;
+    e.frameRate = 30;
+    e.initialize();
+    const frame = new Uint8Array(1280 * 720 * 4).fill(128);
+    e.addFrameRgba(frame);
+    tFirst = performance.now();
+    e.finalize();
+    e.FS.readFile(e.outputFilename);
+    e.delete();
+  } else if (impl === 'mediabunny') {
+    // Mediabunny has no H.264 encoder of its own in Node (it encodes through WebCodecs), so its
+    // first "frame" is a pre-encoded packet muxed into an in-memory faststart MP4.
+    const mb = await import('mediabunny');
+    tImported = performance.now();
+    const p = readPackets(String(args.packets));
+    const output = new mb.Output({ format: new mb.Mp4OutputFormat({ fastStart: 'in-memory' }), target: new mb.BufferTarget() });
+    const video = new mb.EncodedVideoPacketSource('avc');
+    output.addVideoTrack(video, { frameRate: 30 });
+    await output.start();
+    const meta = { decoderConfig: { codec: p.meta.video.codec, codedWidth: p.meta.video.width, codedHeight: p.meta.video.height, description: p.avcC } };
+    await video.add(new mb.EncodedPacket(p.gop[0].data, 'key', 0, 1 / 30), meta);
+    tFirst = performance.now();
+    await output.finalize();
+  } else throw new Error(`unknown impl ${impl}`);
+  const tEnd = performance.now();
+  done({ impl, processStartMs: tStart, importMs: tImported - tStart, firstFrameMs: tFirst - tStart, finishedMs: tEnd - tStart });
+}
+
+if (MODE === 'encode') await encode();
+else if (MODE === 'mux') await mux();
+else if (MODE === 'cold') await cold();
+else throw new Error(`unknown --mode ${MODE}`);
