@@ -9,8 +9,6 @@ import { Mp4ForgeError } from './errors.js';
 import type { PatternName } from './generate/patterns.js';
 import { isPatternScene, loadScene, type SceneDraw, type SceneSpec } from './generate/scene.js';
 import { FragmentedMuxer } from './mux/fragmented-muxer.js';
-import { Mp4Muxer } from './mux/mp4-muxer.js';
-import type { Muxer } from './mux/muxer.js';
 import { segmentInfoBox, type SegmentEncoderParams, type SegmentInfo } from './mux/segment-box.js';
 import { bytesReader, ChunkReader, openSegment, type ForwardReader, type SegmentHeader, type SegmentReader } from './mux/segment-reader.js';
 import type { Sink } from './mux/sink.js';
@@ -18,9 +16,10 @@ import type { Layout, VideoTrackInfo } from './mux/types.js';
 import { resolveLayout, resolveVideo, type FrameRate, type VideoOptions } from './options.js';
 import { resolveOutput, type Mp4Output } from './output.js';
 import { fileChunks } from './platform/io.js';
+import { webStreamChunks } from './web-stream.js';
 import { segmentRange, type FrameRange } from './segment-range.js';
 import { Soundtrack, type AudioEncodeOptions, type AudioInput, type AudioLength } from './soundtrack.js';
-import { COLOUR } from './writer.js';
+import { COLOUR, openMuxing } from './writer.js';
 
 export type { FrameRange } from './segment-range.js';
 export type { SegmentInfo, SegmentEncoderParams } from './mux/segment-box.js';
@@ -257,20 +256,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
   const info = first.info;
   const layout = options.layout ?? commonLayout(headers) ?? 'faststart';
   const track: VideoTrackInfo = { kind: 'video', avcC: first.avcC as Uint8Array, width: info.width, height: info.height, timescale: info.timescale, colour: first.colour ?? COLOUR };
-  let soundtrack: Soundtrack | null = null;
-  let out;
-  try {
-    if (options.audio !== undefined) soundtrack = await Soundtrack.open(options.audio, audioLength, options.audioEncoding);
-    out = await resolveOutput(options.output);
-  } catch (err) {
-    await Promise.all(open.map((r) => r?.close()));
-    await soundtrack?.close();
-    throw err;
-  }
-  const tracks = soundtrack ? [track, soundtrack.track] : [track];
-  const muxer: Muxer =
-    layout === 'fragmented' ? new FragmentedMuxer({ sink: out.sink, tracks }) : new Mp4Muxer({ layout, sink: out.sink, tracks, openSpool: out.openSpool });
-  if (soundtrack) muxer.setEdit(AUDIO, soundtrack.edit(null));
+  const { muxer, soundtrack, memory } = await openMuxing(track, layout, { ...options, audioLength }, () => Promise.all(open.map((r) => r?.close())));
 
   let frames = 0;
   let audioFrames = 0;
@@ -335,7 +321,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
       ...(audio ? { audio } : {}),
       layout,
       bytes,
-      ...(out.memory ? { data: out.memory.data() } : {}),
+      ...(memory ? { data: memory.data() } : {}),
     };
   } catch (err) {
     await Promise.all(open.map((r) => r?.close()));
@@ -467,20 +453,6 @@ async function fileReader(path: string, name: string): Promise<ForwardReader> {
     }
   }
   return new ChunkReader(all());
-}
-
-async function* webStreamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
 }
 
 function checkRange(range: unknown, total: number | undefined): FrameRange {

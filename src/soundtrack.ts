@@ -4,9 +4,10 @@
 import { Mp4ForgeError } from './errors.js';
 import { encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELAY, type Mp3EncodeOptions } from './audio/mp3-encoder.js';
 import { Mp3FrameParser, type Mp3Format, type Mp3Frame } from './audio/mp3-parser.js';
-import type { PcmPullSource, PcmSource } from './audio/pcm-source.js';
+import type { PcmSource } from './audio/pcm-source.js';
 import type { AudioTrackInfo, TrackEdit } from './mux/types.js';
 import { fileChunks as readFileChunks } from './platform/io.js';
+import { webStreamChunks } from './web-stream.js';
 
 /** MP3 as a path (Node), bytes or a byte stream; or PCM (a pull source, planes, or bare Float32Array[]) to encode. */
 export type AudioInput = string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | PcmSource | Float32Array[];
@@ -40,19 +41,6 @@ async function* bytesChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
 
 function fileChunks(path: string): AsyncGenerator<Uint8Array> {
   return readFileChunks(path, 'audio');
-}
-
-async function* webStreamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 async function* pcmChunks(input: PcmSource, encode: Mp3EncodeOptions, out: { inputSamples: number | null }): AsyncGenerator<Uint8Array> {

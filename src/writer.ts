@@ -165,16 +165,6 @@ export async function openWriter(options: Mp4WriterOptions, scene: string | null
   }
   const encoder: H264ChunkEncoder | ChunkPool =
     workers === 0 ? await openH264Encoder(params, video.encoder) : await startPool(workers, params, chunkFramesFor(video.gop), scene);
-  let soundtrack: Soundtrack | null = null;
-  let out;
-  try {
-    if (options.audio !== undefined) soundtrack = await Soundtrack.open(options.audio, audioLength, options.audioEncoding);
-    out = await resolveOutput(options.output);
-  } catch (err) {
-    await encoder.close();
-    await soundtrack?.close();
-    throw err;
-  }
   const track: VideoTrackInfo = {
     kind: 'video',
     avcC: buildAvcC(encoder.config),
@@ -183,13 +173,39 @@ export async function openWriter(options: Mp4WriterOptions, scene: string | null
     timescale: video.timescale,
     colour: COLOUR,
   };
-  const tracks = soundtrack ? [track, soundtrack.track] : [track];
+  const { muxer, soundtrack, memory } = await openMuxing(track, layout, { ...options, audioLength }, () => encoder.close());
+  return new WriterImpl(video, pixelFormat, encoder, muxer, soundtrack, memory, options);
+}
+
+/**
+ * The muxing half of a writer (also used by stitchSegments): opens the soundtrack, if any, and the
+ * output, then a muxer for `video` plus the audio track. On failure `undo` runs first, then
+ * whatever was opened is closed.
+ * @internal
+ */
+export async function openMuxing(
+  video: VideoTrackInfo,
+  layout: Layout,
+  o: { output: unknown; audio?: AudioInput; audioLength: AudioLength; audioEncoding?: AudioEncodeOptions },
+  undo: () => unknown,
+): Promise<{ muxer: Muxer; soundtrack: Soundtrack | null; memory: { data(): Uint8Array } | null }> {
+  let soundtrack: Soundtrack | null = null;
+  let out;
+  try {
+    if (o.audio !== undefined) soundtrack = await Soundtrack.open(o.audio, o.audioLength, o.audioEncoding);
+    out = await resolveOutput(o.output);
+  } catch (err) {
+    await undo();
+    await soundtrack?.close();
+    throw err;
+  }
+  const tracks = soundtrack ? [video, soundtrack.track] : [video];
   const muxer: Muxer =
     layout === 'fragmented'
       ? new FragmentedMuxer({ sink: out.sink, tracks })
       : new Mp4Muxer({ layout, sink: out.sink, tracks, openSpool: out.openSpool });
   if (soundtrack) muxer.setEdit(AUDIO, soundtrack.edit(null));
-  return new WriterImpl(video, pixelFormat, encoder, muxer, soundtrack, out.memory, options);
+  return { muxer, soundtrack, memory: out.memory };
 }
 
 /** 0 = in-process. 'auto' = one worker per available core. */

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import { audio as generatedAudio } from '../generate/audio.js';
-import { parseFrameRate } from '../options.js';
+import { parseFrameRate, type VideoOptions } from '../options.js';
 import type { AudioInput } from '../soundtrack.js';
 import { createMp4Writer, openWriter, type Mp4Writer, type Mp4WriterOptions } from '../writer.js';
 import type { Args, OptionSpec } from './args.js';
@@ -119,15 +119,7 @@ export async function runWriter(
     if (io.stdout.isTTY) throw new UsageError('refusing to write an MP4 to a terminal; redirect stdout (--out - > file.mp4) or give --out FILE', command);
   }
   const audio = soundtrackOption(command, args, base.fps, total);
-  const video: NonNullable<Mp4WriterOptions['video']> = {};
-  const qp = args.int('qp');
-  const kbps = args.number('kbps');
-  const speed = args.int('speed');
-  const gop = args.int('gop');
-  if (qp !== undefined) video.qp = qp;
-  if (kbps !== undefined) video.kbps = kbps;
-  if (speed !== undefined) video.speed = speed;
-  if (gop !== undefined) video.gop = gop;
+  const video = videoOptions(args);
 
   const workers = workersOption(command, args);
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, total) : null;
@@ -209,4 +201,18 @@ export function makeYielder(everyMs = 50): () => Promise<void> {
     last = t;
     await new Promise<void>((resolve) => setImmediate(resolve));
   };
+}
+
+/** The encoder options (--qp, --kbps, --speed, --gop) shared by render, encode and segments. */
+export function videoOptions(args: Args): VideoOptions {
+  const video: VideoOptions = {};
+  const qp = args.int('qp');
+  const kbps = args.number('kbps');
+  const speed = args.int('speed');
+  const gop = args.int('gop');
+  if (qp !== undefined) video.qp = qp;
+  if (kbps !== undefined) video.kbps = kbps;
+  if (speed !== undefined) video.speed = speed;
+  if (gop !== undefined) video.gop = gop;
+  return video;
 }

@@ -3,27 +3,13 @@
 import { basename } from 'node:path';
 import { drawPattern, patterns, type PatternName } from '../../generate/patterns.js';
 import type { SceneDraw } from '../../generate/scene.js';
-import { resolveVideo, type VideoOptions } from '../../options.js';
+import { resolveVideo } from '../../options.js';
 import { segmentRange } from '../../segment-range.js';
 import { renderSegment } from '../../segments.js';
 import type { Layout } from '../../mux/types.js';
 import type { Args } from '../args.js';
 import { asUsageError, UsageError } from '../errors.js';
-import { formatBytes, type SessionIo } from '../session.js';
-
-/** The encoder options shared by render and stitch-ready segments. */
-export function videoOptions(args: Args): VideoOptions {
-  const video: VideoOptions = {};
-  const qp = args.int('qp');
-  const kbps = args.number('kbps');
-  const speed = args.int('speed');
-  const gop = args.int('gop');
-  if (qp !== undefined) video.qp = qp;
-  if (kbps !== undefined) video.kbps = kbps;
-  if (speed !== undefined) video.speed = speed;
-  if (gop !== undefined) video.gop = gop;
-  return video;
-}
+import { formatBytes, videoOptions, type SessionIo } from '../session.js';
 
 /** Parses `K/N` (K counted from 1). */
 export function parseSegmentSpec(text: string, command: string): { k: number; n: number } {
