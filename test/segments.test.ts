@@ -24,6 +24,7 @@ import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
 import { assertValidIsoBmff, readSampleTables } from './helpers/iso-validate.js';
 import { decodeRgbFrames, ffmpegDecodeCheck, ffmpegSync, ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
+import { rejection } from './helpers/rejection.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsup\` (npm test builds it) before this test file`);
@@ -60,16 +61,6 @@ function save(name: string, bytes: Uint8Array): string {
   const file = tmpFile(name);
   writeFileSync(file, bytes);
   return file;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Mp4ForgeError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Mp4ForgeError);
-    return err as Mp4ForgeError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('segmentRange', () => {

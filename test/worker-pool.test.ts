@@ -9,6 +9,7 @@ import { audio, createMp4Writer, Mp4ForgeError, renderVideo } from '../src/index
 import { liveWorkerCount } from '../src/pool/node-transport.js';
 import { ffmpegDecodeCheck, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
+import { rejection } from './helpers/rejection.js';
 
 const scene = (name: string) => pathToFileURL(join(__dirname, 'fixtures', 'scenes', name));
 const W = 320;
@@ -25,16 +26,6 @@ afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
 });
-
-async function rejection(p: Promise<unknown>): Promise<Mp4ForgeError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Mp4ForgeError);
-    return err as Mp4ForgeError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Worker threads exit asynchronously after terminate(); the pool awaits that, so this is exact. */
 function expectNoLiveWorkers(): void {

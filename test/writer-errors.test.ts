@@ -8,16 +8,7 @@ import { drawPattern } from '../src/generate/patterns.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
-
-async function rejection(p: Promise<unknown>): Promise<Mp4ForgeError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(Mp4ForgeError);
-    return err as Mp4ForgeError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection } from './helpers/rejection.js';
 
 const base: Mp4WriterOptions = { width: 160, height: 96, fps: 30, output: 'buffer' };
 
