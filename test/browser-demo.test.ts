@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, requireBrowser, serveDir } from './helpers/browser.js';
+import { chromiumAvailable, launchChromium, requireBrowser, serveDir, type PlaybackReport } from './helpers/browser.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { decodeRgbFrames, ffmpegDecodeCheck, ffprobe, ffprobePackets, rgbPsnr } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
@@ -20,16 +20,8 @@ const DEMO_FRAME_PSNR_DB = 30;
 /** The snippets' canvas frames (text, hard edges) decoded by ffmpeg vs drawn again: RGB PSNR floor, dB. */
 const SNIPPET_PSNR_DB = 28;
 
-interface PlayReport {
-  ended: boolean;
-  duration: number;
-  currentTime: number;
-  totalVideoFrames: number;
-  droppedVideoFrames: number;
-  audioDecodedBytes: number;
-  videoWidth: number;
-  videoHeight: number;
-}
+/** What the demo page reports after playing its result (the shared report, without the error field). */
+type PlayReport = Omit<PlaybackReport, 'error'>;
 
 async function setRange(page: Page, selector: string, value: string): Promise<void> {
   await page.$eval(
