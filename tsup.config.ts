@@ -6,6 +6,12 @@ import type { Plugin } from 'esbuild';
 // lamejs's `require` entry exports nothing; bundling its ESM entry serves every format.
 const noExternal = ['@breezystack/lamejs'];
 
+// No source maps in the package: dist is not minified (stack traces already name readable code,
+// with `// src/…` markers between modules), and the maps were 7 of its 11.6 MB unpacked — 2.8 MB of
+// them mapping h264-mp4-encoder's minified web build onto itself. MP4FORGE_SOURCEMAP=1 builds
+// them for local debugging.
+const sourcemap = process.env.MP4FORGE_SOURCEMAP === '1';
+
 /**
  * The browser build: a relative import of `x.js` whose sibling `x.browser.ts` exists resolves to
  * that file instead (src/platform/io.browser.ts, src/encode/wasm-import.browser.ts), so Node-only
@@ -58,7 +64,7 @@ export default defineConfig([
     dts: true,
     // import.meta.url locates dist/encode-worker.js; the CJS build needs tsup's shim for it.
     shims: true,
-    sourcemap: true,
+    sourcemap,
     clean: true,
     target: 'node18',
     platform: 'node',
@@ -69,7 +75,7 @@ export default defineConfig([
     format: ['esm'],
     // Same public types as the Node entry: package.json points the browser condition at index.d.ts.
     dts: false,
-    sourcemap: true,
+    sourcemap,
     target: 'es2022',
     platform: 'browser',
     splitting: true,
@@ -79,7 +85,7 @@ export default defineConfig([
   {
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
-    sourcemap: true,
+    sourcemap,
     target: 'node18',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
@@ -89,7 +95,7 @@ export default defineConfig([
     // The worker_threads entry of the encode pool; ESM (dist is "type": "module") for both builds.
     entry: { 'encode-worker': 'src/pool/encode-worker.ts' },
     format: ['esm'],
-    sourcemap: true,
+    sourcemap,
     target: 'node18',
     platform: 'node',
     noExternal: ['@breezystack/lamejs'],

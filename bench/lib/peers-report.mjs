@@ -84,7 +84,7 @@ export function renderMarkdown(r) {
       ['package', 'import ms', 'first frame ms', 'finished ms', 'process ms', 'peak RSS MiB', 'installed (own + production deps)'],
       Object.entries(c.results).map(([k, s]) => [name[k], s.importMs, `**${s.firstFrameMs}**`, s.finishedMs, s.wallMs, s.peakRssMiB, `${MiB(s.installBytes.totalBytes)} (${MiB(s.installBytes.ownBytes)} + ${Object.entries(s.installBytes.deps).map(([d, b]) => `${d} ${MiB(b)}`).join(', ') || 'none'})`]),
     ), '');
-    md.push('mp4forge\'s own size is `npm pack`\'s unpacked size (dist with source maps, README, package.json); the others are their installed directories. Dependencies are the production closure as resolved in node_modules (types-only packages count too: npm installs them).', '');
+    md.push('mp4forge\'s own size is `npm pack`\'s unpacked size (dist, README, package.json); the others are their installed directories. Dependencies are the production closure as resolved in node_modules (types-only packages count too: npm installs them).', '');
   }
   md.push(`Total runtime: ${r.runtimeSeconds} s.`);
   return md.join('\n');
@@ -122,7 +122,6 @@ export function summaryMarkdown(r) {
   const out = [];
   const e = r.encode;
   if (e) {
-    const who = e.workersAvailable ? 'workers' : 'mp4forge';
     const f = (v) => `${v.fps.toFixed(1)} (${v.cpuFps.toFixed(1)})`;
     const cpu = (a, b) => x(a.cpuFps / b.cpuFps);
     out.push(mdTable(
@@ -137,7 +136,10 @@ export function summaryMarkdown(r) {
         `${c.variants.raw.ceilingFps.toFixed(1)} → ${x(c.ratios.vsCeiling)}`,
       ]),
     ));
-    out.push('', `Each cell: fps by wall time (frames per CPU second in brackets), then → ${who} / the peer (> 1× = mp4forge faster), by wall time (by CPU time in brackets). On a loaded machine the CPU figures are the steadier ones; "all threads" and the ceiling are wall-time only (they are about using more cores).`, '');
+    const pairs = e.workersAvailable
+      ? 'mp4forge on one thread against the one-thread peers (h264-mp4-encoder, x264 with 1 thread), mp4forge with workers against x264 on all threads and against the ceiling'
+      : 'mp4forge on one thread against every peer';
+    out.push('', `Each cell: fps by wall time (frames per CPU second in brackets), then → mp4forge / the peer (> 1× = mp4forge faster), by wall time (by CPU time in brackets), like with like: ${pairs}. On a loaded machine the CPU figures are the steadier ones; "all threads" and the ceiling are wall-time only (they are about using more cores).`, '');
   }
   const rows = [];
   if (e) {

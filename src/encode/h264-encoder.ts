@@ -59,7 +59,7 @@ export class WasmH264Encoder {
     checkParams(params);
     const mod = await loadWasmModule();
     const owner = await mod.createH264MP4Encoder();
-    const path = `/mp4forge-${process_id()}-${instanceCounter++}.mp4`;
+    const path = `/mp4forge-${randomTag()}-${instanceCounter++}.mp4`;
     const tap = new EncoderOutputTap(owner.FS, path);
     const enc = new WasmH264Encoder(mod, owner, tap, params, path, { sps: [], pps: [], profile: 0, compatibility: 0, level: 0 });
     // The SPS/PPS depend only on the parameters (checked again on every chunk), so one grey frame
@@ -161,7 +161,9 @@ export class WasmH264Encoder {
   }
 }
 
-function process_id(): string {
+/** MEMFS is shared by every encoder in this realm; a random tag keeps two bundled copies of
+ * mp4forge (each with its own counter) from writing to the same path. */
+function randomTag(): string {
   return Math.random().toString(36).slice(2, 8);
 }
 
