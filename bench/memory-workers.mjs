@@ -8,12 +8,10 @@
 // per-worker cost can be read off: peak(2 workers) − peak(1 worker).
 //
 // Options: --frames 300,3000 --workers 2 --reps 1 --pattern noise --width 1920 --height 1080 --speed N --out memory-workers
-import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, environment, environmentMd, libraryEntry, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
+import { BENCH_DIR, TIME, environment, environmentMd, libraryEntry, mdTable, median, parseArgs, round, runNodeChild, writeResults } from './lib/common.mjs';
 
 const args = parseArgs();
 const FRAMES = String(args.frames ?? '300,3000').split(',').map(Number);
@@ -23,7 +21,6 @@ const WIDTH = Number(args.width ?? 1920);
 const HEIGHT = Number(args.height ?? 1080);
 const PATTERN = String(args.pattern ?? 'noise');
 const SPEED = args.speed === undefined ? null : Number(args.speed);
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const RATIO_LIMIT = 1.1;
 const PER_WORKER_MIB = 160;
 /** The fixed main-process budget we state: Node + V8 + the muxer/sink, without any encoder. */
@@ -35,22 +32,13 @@ const log = (s) => process.stderr.write(`[memory-workers ${new Date().toISOStrin
 async function child(frames, workers) {
   const out = join(os.tmpdir(), `mp4forge-memw-${process.pid}-${frames}-${workers}.mp4`);
   const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(frames), '--width', String(WIDTH), '--height', String(HEIGHT), '--workers', String(workers), '--scene', PATTERN, '--layout', 'faststart', '--out', out, ...(SPEED === null ? [] : ['--speed', String(SPEED)])];
-  const [cmd, argv] = TIME ? [TIME, ['-v', process.execPath, ...script]] : [process.execPath, script];
   const loads = [];
   const t = setInterval(() => loads.push(os.loadavg()[0]), 10000);
   try {
-    const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const [code] = await once(p, 'close');
-    if (code !== 0) throw new Error(`child (${frames} frames, ${workers} workers) failed with ${code}:\n${stderr}`);
-    const r = JSON.parse(stdout.trim().split('\n').pop());
-    const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
+    const { json: r, timePeakRssMiB } = await runNodeChild(script, { label: `child (${frames} frames, ${workers} workers)` });
     return {
       frames, workers, bytes: r.bytes, wallSeconds: round(r.wallSeconds, 1), fps: round(frames / r.wallSeconds, 2),
-      maxRssMiB: round(r.maxRssMiB, 1), timeMaxRssMiB: m ? round(Number(m[1]) / 1024, 1) : null, sampledPeakRssMiB: round(r.sampledPeakRssMiB, 1),
+      maxRssMiB: round(r.maxRssMiB, 1), timeMaxRssMiB: timePeakRssMiB === null ? null : round(timePeakRssMiB, 1), sampledPeakRssMiB: round(r.sampledPeakRssMiB, 1),
       rssAlongTheWay: r.along.filter((_, i) => i % 2 === 1).map((s) => s.rssMiB), load: loads.length ? round(median(loads), 2) : round(os.loadavg()[0], 2),
     };
   } finally {

@@ -11,11 +11,8 @@
 //
 // Options: --frames 120,1200  --layouts faststart,fragmented  --reps 3  --parallel 2
 //          --width 1280 --height 720 --pattern noise  --out memory
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { BENCH_DIR, environment, environmentMd, libraryEntry, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
+import { BENCH_DIR, TIME, environment, environmentMd, libraryEntry, mdTable, median, parseArgs, round, runNodeChild, writeResults } from './lib/common.mjs';
 
 const args = parseArgs();
 const FRAMES = String(args.frames ?? '120,1200').split(',').map(Number);
@@ -23,7 +20,6 @@ const LAYOUTS = String(args.layouts ?? 'faststart,fragmented').split(',');
 const WIDTH = Number(args.width ?? 1280);
 const HEIGHT = Number(args.height ?? 720);
 const PATTERN = String(args.pattern ?? 'noise');
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const LIMIT = 1.15;
 const REPS = Number(args.reps ?? 3);
 const PARALLEL = Number(args.parallel ?? 2);
@@ -33,17 +29,8 @@ libraryEntry(); // one dist snapshot for every child (MP4FORGE_BENCH_DIST)
 
 async function child(frames, layout) {
   const script = [join(BENCH_DIR, 'memory-child.mjs'), '--frames', String(frames), '--layout', layout, '--width', String(WIDTH), '--height', String(HEIGHT), '--pattern', PATTERN];
-  const [cmd, argv] = TIME ? [TIME, ['-v', process.execPath, ...script]] : [process.execPath, script];
-  const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  p.stdout.on('data', (d) => (out += d));
-  p.stderr.on('data', (d) => (err += d));
-  const [code] = await once(p, 'close');
-  if (code !== 0) throw new Error(`memory child (${frames} frames, ${layout}) failed with ${code}:\n${err}`);
-  const r = JSON.parse(out.trim().split('\n').pop());
-  const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(err);
-  r.timeMaxRssMiB = m ? round(Number(m[1]) / 1024, 1) : null;
+  const { json: r, timePeakRssMiB } = await runNodeChild(script, { label: `memory child (${frames} frames, ${layout})` });
+  r.timeMaxRssMiB = timePeakRssMiB === null ? null : round(timePeakRssMiB, 1);
   return r;
 }
 

@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, environmentMd, filePsnr, fmtBytes, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
+import { BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, environmentMd, filePsnr, fmtBytes, loadLibrary, mdTable, median, parseArgs, parseTimeV, round, TIME, writeResults } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { renderSvg } from './lib/bar-chart.mjs';
 
@@ -49,7 +49,6 @@ const OUT = String(args.out ?? 'peers');
 const CORES = os.cpus().length;
 const FPS = 30;
 const RING = 60; // distinct source frames, cycled: one GOP, so the repeat falls on a keyframe
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const CHILD = join(BENCH_DIR, 'peers-child.mjs');
 if (!(REPS >= 1) || !(FRAMES > 0)) throw new Error('--reps and --frames must be positive');
 
@@ -65,12 +64,10 @@ const log = (s) => process.stderr.write(s);
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-/** Parses `/usr/bin/time -v` output: peak RSS (MiB) and CPU seconds (user + system). */
+/** `/usr/bin/time -v` figures as this bench reports them: peak RSS rounded to 0.1 MiB. */
 function timeV(stderr) {
-  const rss = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
-  const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr);
-  const sys = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
-  return { peakRssMiB: rss ? round(Number(rss[1]) / 1024, 1) : null, cpu: user && sys ? Number(user[1]) + Number(sys[1]) : null };
+  const t = parseTimeV(stderr);
+  return { peakRssMiB: t.peakRssMiB === null ? null : round(t.peakRssMiB, 1), cpu: t.cpu };
 }
 
 /**

@@ -21,7 +21,7 @@ import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
+import { BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, TIME, writeResults } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { configure, loadHme } from './lib/hme.mjs';
 
@@ -63,7 +63,6 @@ if (BREAKDOWN) {
 }
 const SHORT = { raw: '(a) raw', mp4forge: '(b) mp4forge', naive: '(c) naive', x264: '(d) x264', mp4forgeYuv: "(b') mp4forge I420 in" };
 const ORDER = Object.keys(VARIANTS);
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const started = performance.now();
 const lib = await loadLibrary();

@@ -12,22 +12,11 @@
 // shared 2-core machine. Omit --speed for the library default.
 // Runs outside CI. Options: --frames --width --height --fps --workers --layout --speed
 // --dir (where the output goes; default os.tmpdir()) --keep --out seed
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, rmSync, statfsSync, statSync } from 'node:fs';
-import { once } from 'node:events';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { rmSync, statfsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, FFMPEG, environment, environmentMd, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
-
-const require = createRequire(import.meta.url);
-const FFPROBE = require('@ffprobe-installer/ffprobe').path;
-try {
-  accessSync(FFPROBE, constants.X_OK);
-} catch {
-  chmodSync(FFPROBE, 0o755);
-}
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+import { BENCH_DIR, FFMPEG, FFPROBE, TIME, environment, environmentMd, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, runNodeChild, writeResults } from './lib/common.mjs';
 
 const args = parseArgs();
 const FRAMES = Number(args.frames ?? 10000);
@@ -96,28 +85,24 @@ try {
   const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 15000);
   renderStarted = Date.now();
   const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(FRAMES), '--width', String(WIDTH), '--height', String(HEIGHT), '--fps', String(FPS), '--workers', WORKERS, '--layout', LAYOUT, '--audio', mp3, '--out', out, ...(SPEED === null ? [] : ['--speed', String(SPEED)])];
-  const [cmd, argv] = TIME ? [TIME, ['-v', process.execPath, ...script]] : [process.execPath, script];
   log(`rendering ${FRAMES} frames ${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT} → ${out}`);
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEED_VERBOSE: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    for (const l of String(d).trim().split('\n')) {
+  const onStderr = (d) => {
+    for (const l of d.trim().split('\n')) {
       const m = /^(\d+) frames, ([\d.]+) fps, rss (\d+) MiB/.exec(l);
       if (!m) continue;
       progress.push({ frames: Number(m[1]), seconds: round((Date.now() - renderStarted) / 1000, 1), fps: Number(m[2]), rssMiB: Number(m[3]) });
       log(l);
     }
-  });
-  const [code] = await once(child, 'close');
-  clearInterval(loadTimer);
+  };
+  let child;
+  try {
+    child = await runNodeChild(script, { label: 'the render', env: { SEED_VERBOSE: '1' }, onStderr });
+  } finally {
+    clearInterval(loadTimer);
+  }
   if (loads.length === 0) loads.push(os.loadavg()[0]);
-  if (code !== 0) throw new Error(`the render failed (exit ${code}):\n${stderr}`);
-  const render = JSON.parse(stdout.trim().split('\n').pop());
-  const m = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
-  render.timeMaxRssMiB = m ? Number(m[1]) / 1024 : null;
+  const render = child.json;
+  render.timeMaxRssMiB = child.timePeakRssMiB;
   const size = statSync(out).size;
   log(`rendered: ${render.frames} frames, ${(size / 2 ** 30).toFixed(2)} GiB in ${render.wallSeconds.toFixed(0)} s, peak RSS ${render.maxRssMiB.toFixed(0)} MiB`);
 

@@ -1,5 +1,6 @@
 // Shared helpers for the benchmarks: oracle binaries, statistics, environment, result files.
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -25,6 +26,40 @@ function binary(pkg) {
 
 export const FFMPEG = binary('@ffmpeg-installer/ffmpeg');
 export const FFPROBE = binary('@ffprobe-installer/ffprobe');
+
+/** `/usr/bin/time` when the machine has it: every memory figure of the benches comes through it. */
+export const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/**
+ * Parses `/usr/bin/time -v` output: peak RSS in MiB and CPU seconds (user + system), null when
+ * absent (no /usr/bin/time).
+ */
+export function parseTimeV(stderr) {
+  const rss = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
+  const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
+  return { peakRssMiB: rss ? Number(rss[1]) / 1024 : null, cpu: user && sys ? Number(user[1]) + Number(sys[1]) : null };
+}
+
+/**
+ * Runs a Node script in a fresh process (under `/usr/bin/time -v` when present) and resolves with
+ * the last line it printed as JSON, its stderr, and the peak RSS `time` saw (MiB, or null).
+ * `onStderr` sees stderr as it arrives (progress lines). Rejects, naming `label`, on a non-zero exit.
+ */
+export async function runNodeChild(script, { label, env, onStderr } = {}) {
+  const [cmd, argv] = TIME ? [TIME, ['-v', process.execPath, ...script]] : [process.execPath, script];
+  const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => (stdout += d));
+  p.stderr.on('data', (d) => {
+    stderr += d;
+    onStderr?.(String(d));
+  });
+  const [code] = await once(p, 'close');
+  if (code !== 0) throw new Error(`${label ?? script[0]} failed with ${code}:\n${stderr}`);
+  return { json: JSON.parse(stdout.trim().split('\n').pop()), stderr, timePeakRssMiB: parseTimeV(stderr).peakRssMiB };
+}
 
 /**
  * The built library, from a private snapshot of dist/: colleagues rebuild dist (tsup cleans it)
