@@ -103,7 +103,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   let zerosLeft = totalZeros;
   for (let k = 0; k < total - 1 && zerosLeft > 0; k++) {
     const run = load<i32>(RUNS + usize(k * 4));
-    const j = usize(((zerosLeft < 7 ? zerosLeft : 7) - 1) * 16 + run);
+    const j = usize((min<i32>(zerosLeft, 7) - 1) * 16 + run);
     putBits(i32(load<u8>(RB_LEN + j)), load<u8>(RB_CODE + j));
     zerosLeft -= run;
   }

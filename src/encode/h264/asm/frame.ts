@@ -126,12 +126,15 @@ function padPlane(p: usize, w: i32, h: i32, stride: i32, pad: i32): void {
   }
 }
 
-/** The last reconstructed picture (cropped to W x H) as I420 at `out`. */
-export function copyRecon(out: usize): void {
+/**
+ * Copies the last reconstructed picture (cropped to W x H) over the input planes, which are free
+ * once a frame is encoded: tests compare it with a decoder's output without any extra memory.
+ */
+export function copyReconToInput(): void {
   // after swapPictures the reconstruction is the reference
-  copyPlane(refY, YS, out, W, H);
-  copyPlane(refU, CS, out + usize(W * H), W >> 1, H >> 1);
-  copyPlane(refV, CS, out + usize(W * H + (W >> 1) * (H >> 1)), W >> 1, H >> 1);
+  copyPlane(refY, YS, inY, W, H);
+  copyPlane(refU, CS, inU, W >> 1, H >> 1);
+  copyPlane(refV, CS, inV, W >> 1, H >> 1);
 }
 
 function copyPlane(src: usize, ss: i32, dst: usize, w: i32, h: i32): void {

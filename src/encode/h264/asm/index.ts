@@ -9,7 +9,7 @@ import { setHeaderParams, writeSps, writePps, LOG2_MAX_FRAME_NUM } from './heade
 import { setLevelLimits } from './me';
 import { bitsBegin, bitsEnd, writeNal } from './bitstream';
 import { rbspBuf } from './state';
-import { encodePicture, copyRecon } from './frame';
+import { encodePicture, copyReconToInput } from './frame';
 import { setRate, resetRate, pictureQp, pictureDone } from './ratecontrol';
 
 let gop: i32 = 60;
@@ -84,9 +84,9 @@ export function encodeFrame(): i32 {
   return bytes;
 }
 
-/** Writes the last reconstructed picture (W x H I420) at `out` (for the decoder-match tests). */
-export function reconstruction(out: usize): void {
-  copyRecon(out);
+/** Puts the last reconstructed picture at inputY/U/V (for the decoder-match tests). */
+export function reconstruction(): void {
+  copyReconToInput();
 }
 
 export function width(): i32 {
