@@ -10,7 +10,7 @@ import { search, bestX, bestY, bestCost } from './me';
 import { predictMotion, predX, predY as predMvY, skipX, skipY } from './mvpred';
 import { seBits } from './bitstream';
 import { CW, YS, CS, BW, MBW, srcU, srcV, curU, curV, i4Mode, MB_P_SKIP, MB_P16x16, MB_I16, MB_I4 } from './state';
-import { intra4x4, intraInP, earlySkip, decimate } from './config';
+import { intra4x4, intra4x4Fast, intraInP, earlySkip, decimate } from './config';
 import {
   mbX, mbY, qp, predY, predY2, predU, predV, i4Modes, i4Pred, setType, setModes, setMv, setCbp, cbpLuma, cbpChroma, chromaMode, i16Mode,
 } from './mb';
@@ -70,6 +70,20 @@ function decideI16(left: bool, top: bool): i32 {
   return bestCost;
 }
 
+let bestI4Mode: i32 = 2;
+let bestI4Cost: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function tryI4Mode(m: i32, s: usize, p: usize, left: bool, top: bool, topLeft: bool, pm: i32, lam: i32): void {
+  if (!mode4x4Available(m, left, top, topLeft)) return;
+  predict4x4(m, p, 16, left, top);
+  const c = satd4x4(s, CW, p, 16) + lam * (m == pm ? 1 : 4);
+  if (c < bestI4Cost) {
+    bestI4Cost = c;
+    bestI4Mode = m;
+  }
+}
+
 /**
  * Intra4x4: for each block in decoding order, the best of the nine modes (SATD + mode bits), then
  * the block is coded so the next one predicts from its reconstruction. Returns the total cost;
@@ -105,17 +119,30 @@ function tryI4(limit: i32): i32 {
       if (t < 0) t = 2;
       pm = min<i32>(a, t);
     }
-    let bestM = 2;
-    let bestC = 0x7fffffff;
-    for (let m = 0; m < 9; m++) {
-      if (!mode4x4Available(m, left, top, topLeft)) continue;
-      predict4x4(m, p, 16, left, top);
-      const c = satd4x4(s, CW, p, 16) + lam * (m == pm ? 1 : 4);
-      if (c < bestC) {
-        bestC = c;
-        bestM = m;
+    // all nine modes, or (fast) V, H, DC and the predicted mode, then the two diagonals nearest the winner
+    bestI4Mode = 2;
+    bestI4Cost = 0x7fffffff;
+    if (!intra4x4Fast) {
+      for (let m = 0; m < 9; m++) tryI4Mode(m, s, p, left, top, topLeft, pm, lam);
+    } else {
+      tryI4Mode(0, s, p, left, top, topLeft, pm, lam);
+      tryI4Mode(1, s, p, left, top, topLeft, pm, lam);
+      tryI4Mode(2, s, p, left, top, topLeft, pm, lam);
+      if (pm > 2) tryI4Mode(pm, s, p, left, top, topLeft, pm, lam);
+      const w = bestI4Mode;
+      if (w == 0) {
+        tryI4Mode(5, s, p, left, top, topLeft, pm, lam);
+        tryI4Mode(7, s, p, left, top, topLeft, pm, lam);
+      } else if (w == 1) {
+        tryI4Mode(6, s, p, left, top, topLeft, pm, lam);
+        tryI4Mode(8, s, p, left, top, topLeft, pm, lam);
+      } else if (w == 2) {
+        tryI4Mode(3, s, p, left, top, topLeft, pm, lam);
+        tryI4Mode(4, s, p, left, top, topLeft, pm, lam);
       }
     }
+    const bestM = bestI4Mode;
+    const bestC = bestI4Cost;
     total += bestC;
     if (total > limit) return total;
     predict4x4(bestM, p, 16, left, top);

@@ -10,13 +10,13 @@ import {
 } from './mb';
 import { alignZero } from './bitstream';
 
-/** Coefficients of the block being written, in scan order, and scratch for its non-zero levels. */
-const SCAN = memory.data(64); // i32 x 16
-const LEVELS = memory.data(64); // i32 x 16, highest frequency first
-const RUNS = memory.data(64); // i32 x 16
+/** Coefficients of the block being written, in scan order (i16 x 16), and its non-zero mask. */
+const SCAN = memory.data(32);
+let scanMask: i32 = 0;
 
 /** coeff_token for (totalCoeff, trailingOnes) with context nC (-1: chroma DC). */
-function putCoeffToken(nC: i32, total: i32, t1: i32): void {
+// @ts-ignore: decorator
+@inline function putCoeffToken(nC: i32, total: i32, t1: i32): void {
   const i = usize(total * 4 + t1);
   if (nC < 0) putBits(i32(load<u8>(CT_LEN_CDC + i)), load<u8>(CT_CODE_CDC + i));
   else if (nC < 2) putBits(i32(load<u8>(CT_LEN_0 + i)), load<u8>(CT_CODE_0 + i));
@@ -25,69 +25,68 @@ function putCoeffToken(nC: i32, total: i32, t1: i32): void {
   else putBits(6, total == 0 ? 3 : u32(((total - 1) << 2) | t1));
 }
 
-/** One level with the current suffixLength (9.2.2.1); returns the next suffixLength. */
-function putLevel(level: i32, levelCode: i32, suffixLength: i32): i32 {
+/** One level (levelCode already offset) with the current suffixLength (9.2.2.1); returns the next suffixLength. */
+// @ts-ignore: decorator
+@inline function putLevel(level: i32, levelCode: i32, suffixLength: i32): i32 {
   if (suffixLength == 0) {
     if (levelCode < 14) putBits(levelCode + 1, 1);
-    else if (levelCode < 30) {
-      putBits(15, 1);
-      putBits(4, u32(levelCode - 14));
-    } else {
-      putBits(16, 1);
-      putBits(12, u32(levelCode - 30));
-    }
+    else if (levelCode < 30) putBits(19, 0x10 | u32(levelCode - 14)); // prefix 14, 4-bit suffix
+    else putBits(28, 0x1000 | u32(levelCode - 30)); // prefix 15, 12-bit suffix
   } else if (levelCode < (15 << suffixLength)) {
-    putBits((levelCode >> suffixLength) + 1, 1);
-    putBits(suffixLength, u32(levelCode & ((1 << suffixLength) - 1)));
+    // prefix zeros, the one bit, then suffixLength bits: one write
+    putBits((levelCode >> suffixLength) + 1 + suffixLength, u32((1 << suffixLength) | (levelCode & ((1 << suffixLength) - 1))));
   } else {
-    putBits(16, 1);
-    putBits(12, u32(levelCode - (15 << suffixLength)));
+    putBits(28, 0x1000 | u32(levelCode - (15 << suffixLength)));
   }
   if (suffixLength == 0) suffixLength = 1;
   if (abs<i32>(level) > (3 << (suffixLength - 1)) && suffixLength < 6) suffixLength++;
   return suffixLength;
 }
 
+// @ts-ignore: decorator
+@inline function scanAt(i: i32): i32 {
+  return i32(load<i16>(SCAN + usize(i << 1)));
+}
+
 /**
- * residual_block_cavlc() of the `n` coefficients in SCAN (n: 4, 15 or 16) with context nC.
- * Returns TotalCoeff.
+ * residual_block_cavlc() of the first `n` coefficients of SCAN (n: 4, 15 or 16; scanMask has
+ * their non-zero bits) with context nC. Returns TotalCoeff.
  */
 function putResidualBlock(n: i32, nC: i32): i32 {
-  // Non-zero levels from the highest frequency down, and the zeros before each.
-  let total = 0;
-  let last = -1;
-  for (let i = n - 1; i >= 0; i--) {
-    if (load<i32>(SCAN + usize(i * 4)) != 0) {
-      last = i;
-      break;
-    }
-  }
-  if (last < 0) {
+  const mask = scanMask;
+  if (mask == 0) {
     putCoeffToken(nC, 0, 0);
     return 0;
   }
-  let i = last;
-  while (i >= 0) {
-    const l = load<i32>(SCAN + usize(i * 4));
-    i--;
-    let run = 0;
-    while (i >= 0 && load<i32>(SCAN + usize(i * 4)) == 0) {
-      i--;
-      run++;
-    }
-    store<i32>(LEVELS + usize(total * 4), l);
-    store<i32>(RUNS + usize(total * 4), run);
-    total++;
-  }
+  const total = popcnt<i32>(mask);
+  const last = 31 - clz<i32>(mask);
+  // trailing ones: up to three ±1 levels from the highest frequency down
   let t1 = 0;
-  while (t1 < total && t1 < 3 && abs<i32>(load<i32>(LEVELS + usize(t1 * 4))) == 1) t1++;
+  let m = mask;
+  while (t1 < 3 && m != 0) {
+    const i = 31 - clz<i32>(m);
+    const l = scanAt(i);
+    if (l != 1 && l != -1) break;
+    t1++;
+    m ^= 1 << i;
+  }
   putCoeffToken(nC, total, t1);
-  for (let k = 0; k < t1; k++) putBits(1, load<i32>(LEVELS + usize(k * 4)) < 0 ? 1 : 0);
+  // their signs, in the same order
+  m = mask;
+  for (let k = 0; k < t1; k++) {
+    const i = 31 - clz<i32>(m);
+    putBits(1, scanAt(i) < 0 ? 1 : 0);
+    m ^= 1 << i;
+  }
   let suffixLength = total > 10 && t1 < 3 ? 1 : 0;
-  for (let k = t1; k < total; k++) {
-    const l = load<i32>(LEVELS + usize(k * 4));
+  let first = t1 < 3;
+  while (m != 0) {
+    const i = 31 - clz<i32>(m);
+    m ^= 1 << i;
+    const l = scanAt(i);
     let code = l > 0 ? 2 * l - 2 : -2 * l - 1;
-    if (k == t1 && t1 < 3) code -= 2;
+    if (first) code -= 2;
+    first = false;
     suffixLength = putLevel(l, code, suffixLength);
   }
   const totalZeros = last + 1 - total;
@@ -100,21 +99,49 @@ function putResidualBlock(n: i32, nC: i32): i32 {
       putBits(i32(load<u8>(TZ_LEN + j)), load<u8>(TZ_CODE + j));
     }
   }
+  // run_before of each level but the lowest-frequency one, while zeros remain
   let zerosLeft = totalZeros;
+  m = mask;
+  let i = last;
   for (let k = 0; k < total - 1 && zerosLeft > 0; k++) {
-    const run = load<i32>(RUNS + usize(k * 4));
+    m ^= 1 << i;
+    const next = 31 - clz<i32>(m);
+    const run = i - next - 1;
     const j = usize((min<i32>(zerosLeft, 7) - 1) * 16 + run);
     putBits(i32(load<u8>(RB_LEN + j)), load<u8>(RB_CODE + j));
     zerosLeft -= run;
+    i = next;
   }
   return total;
 }
 
-/** Loads a 4x4 block's levels (raster i16) into SCAN in zigzag order from position `start`. */
-function scan4x4(lev: usize, start: i32): void {
-  for (let i = start; i < 16; i++) {
-    store<i32>(SCAN + usize((i - start) * 4), i32(load<i16>(lev + usize(i32(load<u8>(ZIGZAG + usize(i))) * 2))));
+/** Loads a 4x4 block's levels (raster i16) into SCAN in zigzag order, from scan position `start` (0 or 1). */
+// @ts-ignore: decorator
+@inline function scan4x4(lev: usize, start: i32): void {
+  const lo = v128.load(lev);
+  const hi = v128.load(lev, 16);
+  // zigzag (0 1 4 8 5 2 3 6 | 9 12 13 10 7 11 14 15), shifted down by `start`
+  let a = v128.shuffle<i16>(lo, hi, 0, 1, 4, 8, 5, 2, 3, 6);
+  let b = v128.shuffle<i16>(lo, hi, 9, 12, 13, 10, 7, 11, 14, 15);
+  if (start == 1) {
+    a = v128.shuffle<i16>(a, b, 1, 2, 3, 4, 5, 6, 7, 8);
+    b = v128.shuffle<i16>(b, b, 1, 2, 3, 4, 5, 6, 7, 0);
+    b = i16x8.replace_lane(b, 7, 0);
   }
+  v128.store(SCAN, a);
+  v128.store(SCAN, b, 16);
+  const zero = i16x8.splat(0);
+  scanMask = i16x8.bitmask(i16x8.ne(a, zero)) | (i16x8.bitmask(i16x8.ne(b, zero)) << 8);
+}
+
+/** Loads `n` (4 or 16) i16 values in their order into SCAN. */
+function scanLinear(src: usize, n: i32): void {
+  const zero = i16x8.splat(0);
+  const a = n == 4 ? v128.load64_zero(src) : v128.load(src);
+  const b = n == 4 ? zero : v128.load(src, 16);
+  v128.store(SCAN, a);
+  v128.store(SCAN, b, 16);
+  scanMask = i16x8.bitmask(i16x8.ne(a, zero)) | (i16x8.bitmask(i16x8.ne(b, zero)) << 8);
 }
 
 /** nC of a luma 4x4 block at raster index b of the macroblock (9.2.1). */
@@ -174,7 +201,7 @@ export function putMacroblock(pSlice: bool): void {
   // luma
   if (t == MB_I16) {
     // Intra16x16DCLevel uses the nC of block 0; its count is not stored in nzY.
-    for (let i = 0; i < 16; i++) store<i32>(SCAN + usize(i * 4), i32(load<i16>(levYDc + usize(i32(load<u8>(ZIGZAG + usize(i))) * 2))));
+    scan4x4(levYDc, 0);
     putResidualBlock(16, lumaNc(0));
   }
   for (let i = 0; i < 16; i++) {
@@ -192,7 +219,7 @@ export function putMacroblock(pSlice: bool): void {
   // chroma
   if (cbpChroma != 0) {
     for (let p = 0; p < 2; p++) {
-      for (let k = 0; k < 4; k++) store<i32>(SCAN + usize(k * 4), i32(load<i16>(levCDc + usize(p * 8 + k * 2))));
+      scanLinear(levCDc + usize(p * 8), 4);
       putResidualBlock(4, -1);
     }
   }

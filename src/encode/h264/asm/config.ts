@@ -11,6 +11,8 @@ export let subpel: i32 = 2;
 export let subpelSatd: bool = true;
 /** Intra 4x4: 0 never, 1 when Intra16x16 predicts poorly, 2 always tried. */
 export let intra4x4: i32 = 1;
+/** Intra 4x4 mode search: try V, H, DC, the predicted mode and two diagonals (else all nine). */
+export let intra4x4Fast: bool = true;
 /** Intra macroblocks in P pictures: 0 never, 1 when the inter cost is high, 2 always tried. */
 export let intraInP: i32 = 1;
 /** Test P_Skip before searching when the skip prediction is already close. */
@@ -26,6 +28,7 @@ export function setSpeed(speed: i32): void {
   subpel = speed <= 7 ? 2 : speed <= 9 ? 1 : 0;
   subpelSatd = speed <= 8;
   intra4x4 = speed <= 2 ? 2 : speed <= 8 ? 1 : 0;
+  intra4x4Fast = speed >= 3;
   intraInP = speed <= 2 ? 2 : speed <= 9 ? 1 : 0;
   earlySkip = speed >= 3;
   decimate = true;

@@ -71,8 +71,19 @@ export function quant4x4(coef: usize, lev: usize, qp: i32, intra: bool, start: i
   return nz;
 }
 
-/** Dequantises 16 levels (raster) into coefficients (raster), from index `start`. */
+/** Dequantises 16 levels into coefficients (the v128 form of dequant4x4Ref); index 0 too when start is 0. */
 export function dequant4x4(lev: usize, coef: usize, qp: i32, start: i32): void {
+  const sc = dequantScale + usize(qp * 64);
+  const s0 = i16x8.narrow_i32x4_s(v128.load(sc), v128.load(sc, 16));
+  const s1 = i16x8.narrow_i32x4_s(v128.load(sc, 32), v128.load(sc, 48));
+  const c0 = load<i16>(coef);
+  v128.store(coef, i16x8.mul(v128.load(lev), s0));
+  v128.store(coef, i16x8.mul(v128.load(lev, 16), s1), 16);
+  if (start == 1) store<i16>(coef, c0);
+}
+
+/** Dequantises 16 levels (raster) into coefficients (raster), from index `start`. */
+export function dequant4x4Ref(lev: usize, coef: usize, qp: i32, start: i32): void {
   const sc = dequantScale + usize(qp * 64);
   for (let i = start; i < 16; i++) {
     store<i16>(coef + usize(i * 2), i16(i32(load<i16>(lev + usize(i * 2))) * load<i32>(sc + usize(i * 4))));
@@ -206,4 +217,159 @@ export function dequantChromaDc(lev: usize, out: usize, qp: i32): void {
   store<i16>(out, i16((((a - b + c - d) * scale) << q6) >> 5), 2);
   store<i16>(out, i16((((a + b - c - d) * scale) << q6) >> 5), 4);
   store<i16>(out, i16((((a - b - c + d) * scale) << q6) >> 5), 6);
+}
+
+// ---- v128 kernels (scalar references above: subFdct4x4, quant4x4) ----
+
+/** Transposes the two 4x4 blocks held side by side in rows r0..r3 (i16 lanes 0-3 and 4-7). */
+// @ts-ignore: decorator
+@inline function transposePair(r0: v128, r1: v128, r2: v128, r3: v128, out: usize): void {
+  const t0 = v128.shuffle<i16>(r0, r1, 0, 8, 1, 9, 4, 12, 5, 13);
+  const t1 = v128.shuffle<i16>(r0, r1, 2, 10, 3, 11, 6, 14, 7, 15);
+  const t2 = v128.shuffle<i16>(r2, r3, 0, 8, 1, 9, 4, 12, 5, 13);
+  const t3 = v128.shuffle<i16>(r2, r3, 2, 10, 3, 11, 6, 14, 7, 15);
+  v128.store(out, v128.shuffle<i32>(t0, t2, 0, 4, 2, 6));
+  v128.store(out, v128.shuffle<i32>(t0, t2, 1, 5, 3, 7), 16);
+  v128.store(out, v128.shuffle<i32>(t1, t3, 0, 4, 2, 6), 32);
+  v128.store(out, v128.shuffle<i32>(t1, t3, 1, 5, 3, 7), 48);
+}
+
+const FDCT_TMP = memory.data(64);
+
+/**
+ * Residual and forward transform of two horizontally adjacent 4x4 blocks (8x4 samples): the
+ * coefficients of the left block go to `outL`, the right one's to `outR` (raster, i16 x 16 each).
+ */
+// @ts-ignore: decorator
+@inline function fdct8x4(src: usize, ss: i32, pred: usize, ps: i32, outL: usize, outR: usize): void {
+  const s = usize(ss), p = usize(ps);
+  const x0 = i16x8.sub(v128.load_ext<u8>(src), v128.load_ext<u8>(pred));
+  const x1 = i16x8.sub(v128.load_ext<u8>(src + s), v128.load_ext<u8>(pred + p));
+  const x2 = i16x8.sub(v128.load_ext<u8>(src + 2 * s), v128.load_ext<u8>(pred + 2 * p));
+  const x3 = i16x8.sub(v128.load_ext<u8>(src + 3 * s), v128.load_ext<u8>(pred + 3 * p));
+  // vertical 1-D transform across the rows (each lane is a column)
+  const s03 = i16x8.add(x0, x3), d03 = i16x8.sub(x0, x3), s12 = i16x8.add(x1, x2), d12 = i16x8.sub(x1, x2);
+  const y0 = i16x8.add(s03, s12);
+  const y1 = i16x8.add(i16x8.shl(d03, 1), d12);
+  const y2 = i16x8.sub(s03, s12);
+  const y3 = i16x8.sub(d03, i16x8.shl(d12, 1));
+  // transpose: each vector now holds one column of the intermediate, for both blocks
+  transposePair(y0, y1, y2, y3, FDCT_TMP);
+  const c0 = v128.load(FDCT_TMP), c1 = v128.load(FDCT_TMP, 16), c2 = v128.load(FDCT_TMP, 32), c3 = v128.load(FDCT_TMP, 48);
+  // horizontal transform (across the column vectors): results are the coefficient columns
+  const a03 = i16x8.add(c0, c3), b03 = i16x8.sub(c0, c3), a12 = i16x8.add(c1, c2), b12 = i16x8.sub(c1, c2);
+  const z0 = i16x8.add(a03, a12);
+  const z1 = i16x8.add(i16x8.shl(b03, 1), b12);
+  const z2 = i16x8.sub(a03, a12);
+  const z3 = i16x8.sub(b03, i16x8.shl(b12, 1));
+  // z_k lanes: [Z[0][k] Z[1][k] Z[2][k] Z[3][k] | right block]; transpose back to raster rows
+  transposePair(z0, z1, z2, z3, FDCT_TMP);
+  // FDCT_TMP now holds rows 0..3, each [left row | right row]
+  for (let r = 0; r < 4; r++) {
+    const v = v128.load(FDCT_TMP + usize(r * 16));
+    v128.store64_lane(outL + usize(r * 8), v, 0);
+    v128.store64_lane(outR + usize(r * 8), v, 1);
+  }
+}
+
+/** Residual + transform of a 16x16 luma block into 16 coefficient blocks (raster block order). */
+export function fdct16x16(src: usize, ss: i32, pred: usize, ps: i32, out: usize): void {
+  for (let by = 0; by < 4; by++) {
+    for (let bx = 0; bx < 4; bx += 2) {
+      const b = by * 4 + bx;
+      fdct8x4(src + usize(by * 4 * ss + bx * 4), ss, pred + usize(by * 4 * ps + bx * 4), ps, out + usize(b * 32), out + usize((b + 1) * 32));
+    }
+  }
+}
+
+/**
+ * Residual + transform of one 4x4 block. The kernel works on 8x4 samples, so it reads (and
+ * transforms, into `scratch`) the four columns to the right as well; callers' buffers allow that.
+ */
+export function fdct4x4(src: usize, ss: i32, pred: usize, ps: i32, out: usize, scratch: usize): void {
+  fdct8x4(src, ss, pred, ps, out, scratch);
+}
+
+/** Residual + transform of an 8x8 chroma block into 4 coefficient blocks. */
+export function fdct8x8(src: usize, ss: i32, pred: usize, ps: i32, out: usize): void {
+  fdct8x4(src, ss, pred, ps, out, out + 32);
+  fdct8x4(src + usize(4 * ss), ss, pred + usize(4 * ps), ps, out + 64, out + 96);
+}
+
+/**
+ * Quantises `count` consecutive coefficient blocks (i16 x 16 each) into levels, from index
+ * `start` of each block; writes each block's non-zero count to `nz` (u8 per block).
+ * The v128 form of quant4x4.
+ */
+export function quantBlocks(coef: usize, lev: usize, count: i32, qp: i32, intra: bool, start: i32, nz: usize): void {
+  const qbits = 15 + qp / 6;
+  const bias = i32x4.splat(intra ? (1 << qbits) / 3 : (1 << qbits) / 6);
+  const mf = quantMf + usize(qp * 64);
+  // MF as i16 lanes (all values < 32768): positions 0-7 and 8-15
+  const m0 = i16x8.narrow_i32x4_s(v128.load(mf), v128.load(mf, 16));
+  const m1 = i16x8.narrow_i32x4_s(v128.load(mf, 32), v128.load(mf, 48));
+  const maxL = i32x4.splat(MAX_LEVEL);
+  const zero = i16x8.splat(0);
+  for (let k = 0; k < count; k++) {
+    const c = coef + usize(k * 32);
+    const l = lev + usize(k * 32);
+    const lo = quant8(v128.load(c), m0, bias, qbits, maxL);
+    const hi = quant8(v128.load(c, 16), m1, bias, qbits, maxL);
+    v128.store(l, lo);
+    v128.store(l, hi, 16);
+    if (start == 1) store<i16>(l, 0);
+    const n = popcnt<i32>(i16x8.bitmask(i16x8.ne(v128.load(l), zero)) | (i16x8.bitmask(i16x8.ne(hi, zero)) << 8));
+    store<u8>(nz + usize(k), u8(n));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function quant8(c: v128, m: v128, bias: v128, qbits: i32, maxL: v128): v128 {
+  const a = i16x8.abs(c);
+  const pl = i32x4.min_s(i32x4.shr_u(i32x4.add(i32x4.extmul_low_i16x8_u(a, m), bias), qbits), maxL);
+  const ph = i32x4.min_s(i32x4.shr_u(i32x4.add(i32x4.extmul_high_i16x8_u(a, m), bias), qbits), maxL);
+  const l = i16x8.narrow_i32x4_s(pl, ph);
+  const sign = i16x8.shr_s(c, 15);
+  return i16x8.sub(v128.xor(l, sign), sign);
+}
+
+const IDCT_TMP = memory.data(64);
+
+// @ts-ignore: decorator
+@inline function idct1d(d0: v128, d1: v128, d2: v128, d3: v128, out: usize): void {
+  const e0 = i16x8.add(d0, d2);
+  const e1 = i16x8.sub(d0, d2);
+  const e2 = i16x8.sub(i16x8.shr_s(d1, 1), d3);
+  const e3 = i16x8.add(d1, i16x8.shr_s(d3, 1));
+  v128.store(out, i16x8.add(e0, e3));
+  v128.store(out, i16x8.add(e1, e2), 16);
+  v128.store(out, i16x8.sub(e1, e2), 32);
+  v128.store(out, i16x8.sub(e0, e3), 48);
+}
+
+/**
+ * The v128 form of idct4x4Add for two horizontally adjacent blocks (`coefL`, `coefR`, raster i16
+ * x 16): rows first, then columns, as 8.5.12.2 orders them; the result is added to the 8x4 samples
+ * at `dst` and clipped. Intermediate values stay in 16 bits, as conforming streams guarantee.
+ */
+export function idct8x4Add(coefL: usize, coefR: usize, dst: usize, ds: i32): void {
+  // rows [left | right]
+  const r0 = v128.shuffle<i64>(v128.load(coefL), v128.load(coefR), 0, 2);
+  const r1 = v128.shuffle<i64>(v128.load(coefL), v128.load(coefR), 1, 3);
+  const r2 = v128.shuffle<i64>(v128.load(coefL, 16), v128.load(coefR, 16), 0, 2);
+  const r3 = v128.shuffle<i64>(v128.load(coefL, 16), v128.load(coefR, 16), 1, 3);
+  transposePair(r0, r1, r2, r3, IDCT_TMP);
+  // horizontal transform: the vectors are the columns
+  idct1d(v128.load(IDCT_TMP), v128.load(IDCT_TMP, 16), v128.load(IDCT_TMP, 32), v128.load(IDCT_TMP, 48), IDCT_TMP);
+  transposePair(v128.load(IDCT_TMP), v128.load(IDCT_TMP, 16), v128.load(IDCT_TMP, 32), v128.load(IDCT_TMP, 48), IDCT_TMP);
+  // vertical transform: the vectors are the rows
+  idct1d(v128.load(IDCT_TMP), v128.load(IDCT_TMP, 16), v128.load(IDCT_TMP, 32), v128.load(IDCT_TMP, 48), IDCT_TMP);
+  const r32 = i16x8.splat(32);
+  const s = usize(ds);
+  for (let y = 0; y < 4; y++) {
+    const res = i16x8.shr_s(i16x8.add(v128.load(IDCT_TMP + usize(y * 16)), r32), 6);
+    const p = dst + usize(y) * s;
+    const v = i16x8.add(v128.load_ext<u8>(p), res);
+    v128.store64_lane(p, i8x16.narrow_i16x8_u(v, v), 0);
+  }
 }

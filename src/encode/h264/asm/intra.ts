@@ -160,8 +160,8 @@ export function mode4x4Available(mode: i32, left: bool, top: bool, topLeft: bool
   return left && top && topLeft; // 4, 5, 6
 }
 
-/** 4x4 luma prediction `mode` from EDGE into `out` (stride os). Availability must have been checked. */
-export function predict4x4(mode: i32, out: usize, os: i32, left: bool, top: bool): void {
+/** Scalar reference of predict4x4: the formulas of 8.3.1.2 sample by sample. */
+export function predict4x4Ref(mode: i32, out: usize, os: i32, left: bool, top: bool): void {
   for (let y = 0; y < 4; y++) {
     for (let x = 0; x < 4; x++) {
       let v: i32;
@@ -216,6 +216,115 @@ export function predict4x4(mode: i32, out: usize, os: i32, left: bool, top: bool
         }
       }
       store<u8>(out + usize(y * os + x), u8(v));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function avg2(a: i32, b: i32): u32 {
+  return u32((a + b + 1) >> 1);
+}
+// @ts-ignore: decorator
+@inline function avg3(a: i32, b: i32, c: i32): u32 {
+  return u32((a + 2 * b + c + 2) >> 2);
+}
+// @ts-ignore: decorator
+@inline function row4(a: u32, b: u32, c: u32, d: u32): u32 {
+  return a | (b << 8) | (c << 16) | (d << 24);
+}
+
+/** 4x4 luma prediction `mode` from EDGE into `out` (stride os), row by row. Availability must have been checked. */
+export function predict4x4(mode: i32, out: usize, os: i32, left: bool, top: bool): void {
+  const s = usize(os);
+  switch (mode) {
+    case 0: {
+      const r = load<u32>(EDGE + 5);
+      store<u32>(out, r);
+      store<u32>(out + s, r);
+      store<u32>(out + 2 * s, r);
+      store<u32>(out + 3 * s, r);
+      return;
+    }
+    case 1: {
+      for (let y = 0; y < 4; y++) store<u32>(out + usize(y) * s, u32(L(y)) * 0x01010101);
+      return;
+    }
+    case 2: {
+      let v: i32;
+      if (left && top) v = (T(0) + T(1) + T(2) + T(3) + L(0) + L(1) + L(2) + L(3) + 4) >> 3;
+      else if (left) v = (L(0) + L(1) + L(2) + L(3) + 2) >> 2;
+      else if (top) v = (T(0) + T(1) + T(2) + T(3) + 2) >> 2;
+      else v = 128;
+      const r = u32(v) * 0x01010101;
+      store<u32>(out, r);
+      store<u32>(out + s, r);
+      store<u32>(out + 2 * s, r);
+      store<u32>(out + 3 * s, r);
+      return;
+    }
+    case 3: {
+      // diagonal down-left: d[k] = avg3(T(k), T(k+1), T(k+2)), k = x + y; the last is (T6 + 3 T7 + 2) >> 2
+      const d0 = avg3(T(0), T(1), T(2)), d1 = avg3(T(1), T(2), T(3)), d2 = avg3(T(2), T(3), T(4)), d3 = avg3(T(3), T(4), T(5));
+      const d4 = avg3(T(4), T(5), T(6)), d5 = avg3(T(5), T(6), T(7)), d6 = u32((T(6) + 3 * T(7) + 2) >> 2);
+      store<u32>(out, row4(d0, d1, d2, d3));
+      store<u32>(out + s, row4(d1, d2, d3, d4));
+      store<u32>(out + 2 * s, row4(d2, d3, d4, d5));
+      store<u32>(out + 3 * s, row4(d3, d4, d5, d6));
+      return;
+    }
+    case 4: {
+      // diagonal down-right along x - y: e[3] = corner, e[3 + k] from the top, e[3 - k] from the left
+      const c = avg3(L(0), T(-1), T(0));
+      const t0 = avg3(T(-1), T(0), T(1)), t1 = avg3(T(0), T(1), T(2)), t2 = avg3(T(1), T(2), T(3));
+      const l0 = avg3(T(-1), L(0), L(1)), l1 = avg3(L(0), L(1), L(2)), l2 = avg3(L(1), L(2), L(3));
+      store<u32>(out, row4(c, t0, t1, t2));
+      store<u32>(out + s, row4(l0, c, t0, t1));
+      store<u32>(out + 2 * s, row4(l1, l0, c, t0));
+      store<u32>(out + 3 * s, row4(l2, l1, l0, c));
+      return;
+    }
+    case 5: {
+      // vertical-right
+      const a0 = avg2(T(-1), T(0)), a1 = avg2(T(0), T(1)), a2 = avg2(T(1), T(2)), a3 = avg2(T(2), T(3));
+      const b0 = avg3(L(0), T(-1), T(0)), b1 = avg3(T(-1), T(0), T(1)), b2 = avg3(T(0), T(1), T(2)), b3 = avg3(T(1), T(2), T(3));
+      const c1 = avg3(T(-1), L(0), L(1)), c2 = avg3(L(0), L(1), L(2));
+      store<u32>(out, row4(a0, a1, a2, a3));
+      store<u32>(out + s, row4(b0, b1, b2, b3));
+      store<u32>(out + 2 * s, row4(c1, a0, a1, a2));
+      store<u32>(out + 3 * s, row4(c2, b0, b1, b2));
+      return;
+    }
+    case 6: {
+      // horizontal-down
+      const a0 = avg2(T(-1), L(0)), a1 = avg2(L(0), L(1)), a2 = avg2(L(1), L(2)), a3 = avg2(L(2), L(3));
+      const b0 = avg3(L(0), T(-1), T(0)), b1 = avg3(T(-1), L(0), L(1)), b2 = avg3(L(0), L(1), L(2)), b3 = avg3(L(1), L(2), L(3));
+      const t1 = avg3(T(-1), T(0), T(1)), t2 = avg3(T(0), T(1), T(2));
+      store<u32>(out, row4(a0, b0, t1, t2));
+      store<u32>(out + s, row4(a1, b1, a0, b0));
+      store<u32>(out + 2 * s, row4(a2, b2, a1, b1));
+      store<u32>(out + 3 * s, row4(a3, b3, a2, b2));
+      return;
+    }
+    case 7: {
+      // vertical-left
+      const a0 = avg2(T(0), T(1)), a1 = avg2(T(1), T(2)), a2 = avg2(T(2), T(3)), a3 = avg2(T(3), T(4)), a4 = avg2(T(4), T(5));
+      const b0 = avg3(T(0), T(1), T(2)), b1 = avg3(T(1), T(2), T(3)), b2 = avg3(T(2), T(3), T(4)), b3 = avg3(T(3), T(4), T(5));
+      const b4 = avg3(T(4), T(5), T(6));
+      store<u32>(out, row4(a0, a1, a2, a3));
+      store<u32>(out + s, row4(b0, b1, b2, b3));
+      store<u32>(out + 2 * s, row4(a1, a2, a3, a4));
+      store<u32>(out + 3 * s, row4(b1, b2, b3, b4));
+      return;
+    }
+    default: {
+      // horizontal-up
+      const a0 = avg2(L(0), L(1)), a1 = avg2(L(1), L(2)), a2 = avg2(L(2), L(3));
+      const b0 = avg3(L(0), L(1), L(2)), b1 = avg3(L(1), L(2), L(3)), b2 = u32((L(2) + 3 * L(3) + 2) >> 2);
+      const l3 = u32(L(3));
+      store<u32>(out, row4(a0, b0, a1, b1));
+      store<u32>(out + s, row4(a1, b1, a2, b2));
+      store<u32>(out + 2 * s, row4(a2, b2, l3, l3));
+      store<u32>(out + 3 * s, row4(l3, l3, l3, l3));
     }
   }
 }

@@ -1,7 +1,10 @@
 // Coding tools for one macroblock: residual → transform → quantisation → levels, and the
 // reconstruction a decoder will make from those levels (written into the current picture).
 // Decisions (which mode, which vector) are taken in analyse.ts; these functions apply them.
-import { subFdct4x4, quant4x4, dequant4x4, idct4x4Add, idctDcAdd, quantLumaDc, dequantLumaDc, quantChromaDc, dequantChromaDc } from './dct';
+import {
+  fdct4x4, dequant4x4, quantLumaDc, dequantLumaDc, quantChromaDc, dequantChromaDc, fdct16x16, fdct8x8,
+  quantBlocks, idct8x4Add,
+} from './dct';
 import { CHROMA_QP, ZIGZAG } from './tables';
 import { CW, YS, CS, BW, CBW, srcY, srcU, srcV, curY, curU, curV, nzY, nzU, nzV } from './state';
 import { mbX, mbY, qp, predY, predU, predV, levY, levYDc, levC, levCDc, coefTmp, dqTmp, dcTmp, setCbp, cbpLuma, cbpChroma } from './mb';
@@ -25,36 +28,49 @@ function copyPredLuma(dst: usize): void {
   for (let y = 0; y < 16; y++) v128.store(dst + usize(y * YS), v128.load(predY + usize(y * 16)));
 }
 
+/** Non-zero counts of the macroblock's 16 luma blocks (raster), from quantBlocks. */
+const NZ = memory.data(16);
+const ZERO_BLOCK = memory.data(32);
+
+/** Stores NZ into the picture's per-block array. */
+function storeNz(): void {
+  const b0 = nzY + usize(mbY * 4 * BW + mbX * 4);
+  for (let y = 0; y < 4; y++) store<u32>(b0 + usize(y * BW), load<u32>(NZ + usize(y * 4)));
+}
+
+/** Adds the dequantised residual of blocks with coefficients (raster `coef`) to the 16x16 at `dst`; `dc` forces DC-only blocks in. */
+function reconLuma(coef: usize, dst: usize, withDc: bool): void {
+  for (let by = 0; by < 4; by++) {
+    for (let bx = 0; bx < 4; bx += 2) {
+      const b = by * 4 + bx;
+      const l = load<u8>(NZ + usize(b)) != 0 || (withDc && load<i16>(coef + usize(b * 32)) != 0);
+      const r = load<u8>(NZ + usize(b + 1)) != 0 || (withDc && load<i16>(coef + usize((b + 1) * 32)) != 0);
+      if (!l && !r) continue;
+      idct8x4Add(l ? coef + usize(b * 32) : ZERO_BLOCK, r ? coef + usize((b + 1) * 32) : ZERO_BLOCK, dst + usize(by * 4 * YS + bx * 4), YS);
+    }
+  }
+}
+
 /** Intra16x16 luma from the prediction in predY: DC transform, AC levels, reconstruction. */
 export function encodeI16Luma(): void {
   const src = srcLuma();
   const dst = recLuma();
-  for (let b = 0; b < 16; b++) {
-    const bx = b & 3, by = b >> 2;
-    const c = coefTmp + usize(b * 32);
-    subFdct4x4(src + usize(by * 4 * CW + bx * 4), CW, predY + usize(by * 64 + bx * 4), 16, c);
-    store<i16>(dcTmp + usize(b * 2), load<i16>(c));
-  }
+  fdct16x16(src, CW, predY, 16, coefTmp);
+  for (let b = 0; b < 16; b++) store<i16>(dcTmp + usize(b * 2), load<i16>(coefTmp + usize(b * 32)));
   quantLumaDc(dcTmp, levYDc, qp);
-  let ac = 0;
-  for (let b = 0; b < 16; b++) {
-    const n = quant4x4(coefTmp + usize(b * 32), levY + usize(b * 32), qp, true, 1);
-    store<u8>(nzY + usize(blockIndex(b)), u8(n));
-    ac |= n;
-  }
+  quantBlocks(coefTmp, levY, 16, qp, true, 1, NZ);
+  const ac = load<u64>(NZ) | load<u64>(NZ, 8);
+  storeNz();
   setCbp(ac != 0 ? 15 : 0, cbpChroma);
   copyPredLuma(dst);
   dequantLumaDc(levYDc, dqTmp, qp);
   for (let b = 0; b < 16; b++) {
-    const d = dst + usize((b >> 2) * 4 * YS + (b & 3) * 4);
-    const dc = i32(load<i16>(dqTmp + usize(b * 2)));
-    if (load<u8>(nzY + usize(blockIndex(b))) != 0) {
-      const c = coefTmp + usize(b * 32);
-      dequant4x4(levY + usize(b * 32), c, qp, 1);
-      store<i16>(c, i16(dc));
-      idct4x4Add(c, d, YS);
-    } else if (dc != 0) idctDcAdd(dc, d, YS);
+    const c = coefTmp + usize(b * 32);
+    if (load<u8>(NZ + usize(b)) != 0) dequant4x4(levY + usize(b * 32), c, qp, 1);
+    else zeroBlock(c);
+    store<i16>(c, load<i16>(dqTmp + usize(b * 2)));
   }
+  reconLuma(coefTmp, dst, true);
 }
 
 /**
@@ -67,13 +83,15 @@ export function encodeI4Block(b: i32): i32 {
   const pred = predY + usize(by * 64 + bx * 4);
   const dst = recLuma() + usize(by * 4 * YS + bx * 4);
   const lev = levY + usize(b * 32);
-  subFdct4x4(src, CW, pred, 16, coefTmp);
-  const n = quant4x4(coefTmp, lev, qp, true, 0);
+  fdct4x4(src, CW, pred, 16, coefTmp, coefTmp + 32);
+  quantBlocks(coefTmp, lev, 1, qp, true, 0, NZ);
+  const n = i32(load<u8>(NZ));
   store<u8>(nzY + usize(blockIndex(b)), u8(n));
   for (let y = 0; y < 4; y++) store<u32>(dst + usize(y * YS), load<u32>(pred + usize(y * 16)));
   if (n != 0) {
     dequant4x4(lev, coefTmp, qp, 0);
-    idct4x4Add(coefTmp, dst, YS);
+    // the pair kernel also adds the zero block's (nothing) to the four samples on the right
+    idct8x4Add(coefTmp, ZERO_BLOCK, dst, YS);
   }
   return n;
 }
@@ -109,44 +127,44 @@ function zeroBlock(lev: usize): void {
 export function encodeInterLuma(decimate: bool): i32 {
   const src = srcLuma();
   const dst = recLuma();
+  fdct16x16(src, CW, predY, 16, coefTmp);
+  quantBlocks(coefTmp, levY, 16, qp, false, 0, NZ);
   let cbp = 0;
-  let total = 0;
-  const scores = memory.data(4 * 4);
-  for (let q = 0; q < 4; q++) {
-    let s = 0;
-    for (let k = 0; k < 4; k++) {
-      // block k of 8x8 quadrant q, raster index
-      const b = ((q >> 1) * 8) + ((q & 1) * 2) + ((k >> 1) * 4) + (k & 1);
-      const bx = b & 3, by = b >> 2;
-      const c = coefTmp + usize(b * 32);
-      subFdct4x4(src + usize(by * 4 * CW + bx * 4), CW, predY + usize(by * 64 + bx * 4), 16, c);
-      const n = quant4x4(c, levY + usize(b * 32), qp, false, 0);
-      store<u8>(nzY + usize(blockIndex(b)), u8(n));
-      if (n != 0) s += decimate ? decimateScore(levY + usize(b * 32), 0) : 9;
+  if ((load<u64>(NZ) | load<u64>(NZ, 8)) != 0) {
+    let total = 0;
+    const scores = memory.data(16);
+    for (let q = 0; q < 4; q++) {
+      const b = (q >> 1) * 8 + (q & 1) * 2; // top-left block of 8x8 quadrant q
+      let sc = 0;
+      for (let k = 0; k < 4; k++) {
+        const bk = b + (k >> 1) * 4 + (k & 1);
+        if (load<u8>(NZ + usize(bk)) != 0) sc += decimate ? decimateScore(levY + usize(bk * 32), 0) : 9;
+      }
+      store<i32>(scores + usize(q * 4), sc);
+      total += sc;
     }
-    store<i32>(scores + usize(q * 4), s);
-    total += s;
-  }
-  for (let q = 0; q < 4; q++) {
-    const s = load<i32>(scores + usize(q * 4));
-    const keep = s != 0 && (!decimate || (total >= 6 && s >= 4));
-    for (let k = 0; k < 4; k++) {
-      const b = ((q >> 1) * 8) + ((q & 1) * 2) + ((k >> 1) * 4) + (k & 1);
-      if (!keep) {
-        zeroBlock(levY + usize(b * 32));
-        store<u8>(nzY + usize(blockIndex(b)), 0);
+    for (let q = 0; q < 4; q++) {
+      const sc = load<i32>(scores + usize(q * 4));
+      if (sc != 0 && (!decimate || (total >= 6 && sc >= 4))) {
+        cbp |= 1 << q;
+        continue;
+      }
+      const b = (q >> 1) * 8 + (q & 1) * 2;
+      for (let k = 0; k < 4; k++) {
+        const bk = b + (k >> 1) * 4 + (k & 1);
+        if (load<u8>(NZ + usize(bk)) == 0) continue;
+        zeroBlock(levY + usize(bk * 32));
+        store<u8>(NZ + usize(bk), 0);
       }
     }
-    if (keep) cbp |= 1 << q;
   }
+  storeNz();
   copyPredLuma(dst);
   if (cbp != 0) {
     for (let b = 0; b < 16; b++) {
-      if (load<u8>(nzY + usize(blockIndex(b))) == 0) continue;
-      const c = coefTmp + usize(b * 32);
-      dequant4x4(levY + usize(b * 32), c, qp, 0);
-      idct4x4Add(c, dst + usize((b >> 2) * 4 * YS + (b & 3) * 4), YS);
+      if (load<u8>(NZ + usize(b)) != 0) dequant4x4(levY + usize(b * 32), coefTmp + usize(b * 32), qp, 0);
     }
+    reconLuma(coefTmp, dst, false);
   }
   return cbp;
 }
@@ -160,21 +178,17 @@ export function encodeChroma(intra: bool, decimate: bool): void {
   for (let p = 0; p < 2; p++) {
     const src = (p == 0 ? srcU : srcV) + usize(mbY * 8 * cs + mbX * 8);
     const pred = p == 0 ? predU : predV;
-    for (let k = 0; k < 4; k++) {
-      const bx = k & 1, by = k >> 1;
-      const c = coefTmp + usize((p * 4 + k) * 32);
-      subFdct4x4(src + usize(by * 4 * cs + bx * 4), cs, pred + usize(by * 32 + bx * 4), 8, c);
-      store<i16>(dcTmp + usize((p * 4 + k) * 2), load<i16>(c));
-    }
+    fdct8x8(src, cs, pred, 8, coefTmp + usize(p * 128));
+    for (let k = 0; k < 4; k++) store<i16>(dcTmp + usize((p * 4 + k) * 2), load<i16>(coefTmp + usize((p * 4 + k) * 32)));
     anyDc |= quantChromaDc(dcTmp + usize(p * 8), levCDc + usize(p * 8), qpc, intra);
     let planeAc = 0;
     let score = 0;
+    quantBlocks(coefTmp + usize(p * 128), levC + usize(p * 128), 4, qpc, intra, 1, NZ);
     for (let k = 0; k < 4; k++) {
-      const lev = levC + usize((p * 4 + k) * 32);
-      const n = quant4x4(coefTmp + usize((p * 4 + k) * 32), lev, qpc, intra, 1);
+      const n = i32(load<u8>(NZ + usize(k)));
       store<u8>(chromaNzPtr(p, k), u8(n));
       planeAc |= n;
-      if (n != 0 && decimate) score += decimateScore(lev, 1);
+      if (n != 0 && decimate) score += decimateScore(levC + usize((p * 4 + k) * 32), 1);
     }
     if (planeAc != 0 && decimate && score < 7) {
       for (let k = 0; k < 4; k++) {
@@ -196,16 +210,19 @@ export function encodeChroma(intra: bool, decimate: bool): void {
     for (let y = 0; y < 8; y++) store<u64>(dst + usize(y * CS), load<u64>(pred + usize(y * 8)));
     if (cbpc == 0) continue;
     dequantChromaDc(levCDc + usize(p * 8), dqTmp, qpc);
+    let any = false;
     for (let k = 0; k < 4; k++) {
-      const d = dst + usize((k >> 1) * 4 * CS + (k & 1) * 4);
-      const dc = i32(load<i16>(dqTmp + usize(k * 2)));
-      if (cbpc == 2 && load<u8>(chromaNzPtr(p, k)) != 0) {
-        const c = coefTmp + usize((p * 4 + k) * 32);
-        dequant4x4(levC + usize((p * 4 + k) * 32), c, qpc, 1);
-        store<i16>(c, i16(dc));
-        idct4x4Add(c, d, CS);
-      } else if (dc != 0) idctDcAdd(dc, d, CS);
+      const c = coefTmp + usize((p * 4 + k) * 32);
+      if (cbpc == 2 && load<u8>(chromaNzPtr(p, k)) != 0) dequant4x4(levC + usize((p * 4 + k) * 32), c, qpc, 1);
+      else zeroBlock(c);
+      const dc = load<i16>(dqTmp + usize(k * 2));
+      store<i16>(c, dc);
+      any = any || dc != 0 || (cbpc == 2 && load<u8>(chromaNzPtr(p, k)) != 0);
     }
+    if (!any) continue;
+    const c0 = coefTmp + usize(p * 128);
+    idct8x4Add(c0, c0 + 32, dst, CS);
+    idct8x4Add(c0 + 64, c0 + 96, dst + usize(4 * CS), CS);
   }
 }
 

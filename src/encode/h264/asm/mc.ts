@@ -95,8 +95,28 @@ function halfRowC(src: usize, out: usize, n: i32, s: i32): void {
     store<i16>(vtmp + usize((x + 2) * 2), i16(t));
   }
   // horizontal 6-tap over the sums, in 32 bits
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  const k20 = i16x8.splat(20);
+  const k5 = i16x8.splat(5);
+  const r512 = i32x4.splat(512);
+  for (; i + 8 <= n; i += 8) {
     const t = vtmp + usize(i * 2); // column i - 2
+    const a = i16x8.add(v128.load(t), v128.load(t, 10));
+    const b = i16x8.add(v128.load(t, 2), v128.load(t, 8));
+    const c = i16x8.add(v128.load(t, 4), v128.load(t, 6));
+    const lo = i32x4.shr_s(
+      i32x4.add(i32x4.add(i32x4.extend_low_i16x8_s(a), r512), i32x4.sub(i32x4.extmul_low_i16x8_s(c, k20), i32x4.extmul_low_i16x8_s(b, k5))),
+      10,
+    );
+    const hi = i32x4.shr_s(
+      i32x4.add(i32x4.add(i32x4.extend_high_i16x8_s(a), r512), i32x4.sub(i32x4.extmul_high_i16x8_s(c, k20), i32x4.extmul_high_i16x8_s(b, k5))),
+      10,
+    );
+    const w = i16x8.narrow_i32x4_s(lo, hi);
+    v128.store64_lane(out + usize(i), i8x16.narrow_i16x8_u(w, w), 0);
+  }
+  for (; i < n; i++) {
+    const t = vtmp + usize(i * 2);
     const a = i32(load<i16>(t)) + i32(load<i16>(t, 10));
     const b = i32(load<i16>(t, 2)) + i32(load<i16>(t, 8));
     const c = i32(load<i16>(t, 4)) + i32(load<i16>(t, 6));
