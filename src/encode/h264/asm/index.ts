@@ -10,7 +10,8 @@ import { setLevelLimits } from './me';
 import { bitsBegin, bitsEnd, writeNal } from './bitstream';
 import { rbspBuf } from './state';
 import { encodePicture, copyReconToInput } from './frame';
-import { setRate, resetRate, pictureQp, pictureDone } from './ratecontrol';
+import { setRate, resetRate, pictureQp, pictureDone, retryQp } from './ratecontrol';
+import { swapPictures } from './state';
 
 let gop: i32 = 60;
 let frameInChunk: i32 = 0;
@@ -32,7 +33,7 @@ export function configure(
   setSpeed(speed);
   setHeaderParams(level, fpsNum, fpsDen, primaries, transfer, matrix, fullRange);
   setLevelLimits(vmv);
-  setRate(qp, kbps, f64(fpsNum) / f64(fpsDen));
+  setRate(qp, kbps, f64(fpsNum) / f64(fpsDen), gopFrames, width, height);
   gop = gopFrames;
 }
 
@@ -76,8 +77,15 @@ export function encodeFrame(): i32 {
   const absolute = chunkStart + frameInChunk;
   // consecutive IDR pictures need different idr_pic_id (7.4.3); the GOP number gives that
   const idrPicId = (absolute / gop) & 0xffff;
-  const qp = pictureQp(idr);
-  const bytes = encodePicture(idr, frameNum, idrPicId, qp);
+  let qp = pictureQp(idr);
+  let bytes = encodePicture(idr, frameNum, idrPicId, qp);
+  const retry = retryQp(idr, qp, bytes);
+  if (retry >= 0) {
+    // rate control missed by far: code the picture again (from the same reference)
+    if (!idr) swapPictures();
+    qp = retry;
+    bytes = encodePicture(idr, frameNum, idrPicId, qp);
+  }
   pictureDone(idr, qp, bytes);
   frameNum = (frameNum + 1) & ((1 << LOG2_MAX_FRAME_NUM) - 1);
   frameInChunk++;
