@@ -80,3 +80,98 @@ describe('intra 4x4 prediction equals the formulas of 8.3.1.2', () => {
     expect(checked).toBeGreaterThan(40 * 20);
   });
 });
+
+describe('RGB → I420 in WASM equals the JS conversion (src/encode/convert.ts)', () => {
+  it('rgba, bgra and rgb24 at sizes with and without a vector tail', async () => {
+    const { toI420 } = await import('../src/encode/convert.js');
+    const formats = [['rgba', 0, 4], ['bgra', 1, 4], ['rgb24', 2, 3]] as const;
+    for (const [w, h] of [[64, 4], [38, 6], [2, 2], [322, 10]] as const) {
+      for (const [name, code, bpp] of formats) {
+        const src = new Uint8Array(w * h * bpp);
+        for (let i = 0; i < src.length; i++) src[i] = rnd();
+        if (w === 64) for (let i = 0; i < src.length; i += 7) src[i] = i & 1 ? 255 : 0; // extremes
+        const expected = new Uint8Array((w * h * 3) / 2);
+        toI420(src, name, w, h, expected);
+        const p = x.scratch(src.length + 64);
+        const out = x.scratch(expected.length + 64);
+        new Uint8Array(x.memory.buffer).set(src, p);
+        x.rgbToI420(p, code, w, h, out, out + w * h, out + (w * h * 5) / 4);
+        expect(Buffer.compare(new Uint8Array(x.memory.buffer, out, expected.length), expected), `${name} ${w}x${h}`).toBe(0);
+      }
+    }
+  });
+});
+
+describe('transform, quantisation and interpolation kernels equal their scalar references', () => {
+  const mem = () => new Uint8Array(x.memory.buffer);
+  const i16 = (p: number, n: number) => new Int16Array(x.memory.buffer, p, n);
+  it('fdct16x16 (residual + forward transform)', () => {
+    x.init();
+    const out = x.scratch(2048);
+    for (const mode of ['random', 'extreme', 'close'] as const) {
+      for (let t = 0; t < 20; t++) {
+        fill(mode);
+        expect(x.checkFdct(a + (rnd() % 16), STRIDE_A, b + (rnd() % 32), STRIDE_B, out, out + 1024), `${mode} #${t}`).toBe(-1);
+      }
+    }
+  });
+  it('quantBlocks, every qp, intra and inter, with and without the DC', () => {
+    x.init();
+    const coef = x.scratch(512);
+    const out = x.scratch(1024 + 64);
+    for (let qp = 0; qp <= 51; qp++) {
+      const c = i16(coef, 256);
+      // transform-sized values, extremes included (|c| up to 9180 for 8-bit residuals, 32640 for DC sums)
+      for (let i = 0; i < 256; i++) c[i] = (rnd() - 128) * (qp % 3 === 0 ? 71 : qp % 3 === 1 ? 3 : 255);
+      for (const intra of [0, 1]) for (const start of [0, 1]) expect(x.checkQuant(coef, qp, intra, start, out, out + 512, out + 1024), `qp ${qp} intra ${intra} start ${start}`).toBe(-1);
+    }
+  });
+  it('dequant4x4', () => {
+    x.init();
+    const lev = x.scratch(32);
+    const out = x.scratch(64);
+    for (let qp = 0; qp <= 51; qp++) {
+      const l = i16(lev, 16);
+      for (let i = 0; i < 16; i++) l[i] = (rnd() % 9) - 4;
+      for (const start of [0, 1]) expect(x.checkDequant(lev, qp, start, out, out + 32), `qp ${qp}`).toBe(-1);
+    }
+  });
+  it('idct8x4Add (two blocks) vs idct4x4Add', () => {
+    const coef = x.scratch(64);
+    const dst = x.scratch(2 * 4 * 64);
+    for (let t = 0; t < 200; t++) {
+      const c = i16(coef, 32);
+      const scale = t % 4 === 0 ? 800 : 40; // dequantised magnitudes, small and large
+      for (let i = 0; i < 32; i++) c[i] = rnd() % 3 === 0 ? ((rnd() - 128) * scale) >> 4 : 0;
+      const m = mem();
+      for (let i = 0; i < 4 * 64; i++) m[dst + i] = m[dst + 256 + i] = rnd();
+      expect(x.checkIdct(coef, coef + 32, dst, dst + 256, 64), `#${t}`).toBe(-1);
+    }
+  });
+  it('half-sample planes (6-tap b, h, j)', () => {
+    const n = 61; // a vector body and a scalar tail
+    const stride = 96;
+    const src = x.scratch(stride * 12);
+    const out = x.scratch(6 * (n + 64));
+    const tmp = x.scratch((n + 32) * 2);
+    for (const mode of ['random', 'extreme'] as const) {
+      for (let t = 0; t < 20; t++) {
+        const m = mem();
+        for (let i = 0; i < stride * 12; i++) m[src + i] = mode === 'extreme' ? (rnd() & 1) * 255 : rnd();
+        expect(x.checkHalfRows(src + stride * 4 + 8, stride, n, out, tmp), `${mode} #${t}`).toBe(-1);
+      }
+    }
+  });
+  it('chroma eighth-sample interpolation', () => {
+    const out = x.scratch(128);
+    for (let t = 0; t < 100; t++) {
+      fill(t % 2 ? 'random' : 'extreme');
+      const fx = rnd() & 7;
+      const fy = rnd() & 7;
+      x.chromaBlockSimd(a, STRIDE_A, out, fx, fy);
+      x.chromaBlockRef(a, STRIDE_A, out + 64, fx, fy);
+      const m = mem();
+      expect(Array.from(m.subarray(out, out + 64)), `fx ${fx} fy ${fy}`).toEqual(Array.from(m.subarray(out + 64, out + 128)));
+    }
+  });
+});

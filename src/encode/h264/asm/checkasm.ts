@@ -20,3 +20,68 @@ export function predict4x4Both(rec: usize, rs: i32, m: i32, left: bool, top: boo
   predict4x4Ref(m, outB, 16, left, top);
   return true;
 }
+export { rgbToI420 } from './convert';
+
+import { subFdct4x4, fdct16x16, quant4x4, quantBlocks, dequant4x4, dequant4x4Ref, idct4x4Add, idct8x4Add, initQuantTables } from './dct';
+import { chromaBlockSimd } from './mc';
+
+export function init(): void {
+  initQuantTables();
+}
+
+/** fdct16x16 vs 16 x subFdct4x4: returns the index of the first differing coefficient, or -1. */
+export function checkFdct(src: usize, ss: i32, pred: usize, ps: i32, outA: usize, outB: usize): i32 {
+  fdct16x16(src, ss, pred, ps, outA);
+  for (let b = 0; b < 16; b++) subFdct4x4(src + usize((b >> 2) * 4 * ss + (b & 3) * 4), ss, pred + usize((b >> 2) * 4 * ps + (b & 3) * 4), ps, outB + usize(b * 32));
+  for (let i = 0; i < 256; i++) if (load<i16>(outA + usize(i * 2)) != load<i16>(outB + usize(i * 2))) return i;
+  return -1;
+}
+
+/** quantBlocks vs quant4x4 on 16 blocks of coefficients at `coef`. */
+export function checkQuant(coef: usize, qp: i32, intra: bool, start: i32, outA: usize, outB: usize, nz: usize): i32 {
+  quantBlocks(coef, outA, 16, qp, intra, start, nz);
+  for (let b = 0; b < 16; b++) {
+    const n = quant4x4(coef + usize(b * 32), outB + usize(b * 32), qp, intra, start);
+    if (n != i32(load<u8>(nz + usize(b)))) return 1000 + b;
+  }
+  for (let i = 0; i < 256; i++) if (load<i16>(outA + usize(i * 2)) != load<i16>(outB + usize(i * 2))) return i;
+  return -1;
+}
+
+/** dequant4x4 vs dequant4x4Ref. */
+export function checkDequant(lev: usize, qp: i32, start: i32, outA: usize, outB: usize): i32 {
+  for (let i = 0; i < 16; i++) {
+    store<i16>(outA + usize(i * 2), i16(1000 + i));
+    store<i16>(outB + usize(i * 2), i16(1000 + i));
+  }
+  dequant4x4(lev, outA, qp, start);
+  dequant4x4Ref(lev, outB, qp, start);
+  for (let i = 0; i < 16; i++) if (load<i16>(outA + usize(i * 2)) != load<i16>(outB + usize(i * 2))) return i;
+  return -1;
+}
+
+/** idct8x4Add vs two idct4x4Add on copies of the 8x4 prediction at `dstA` / `dstB` (stride ds). */
+export function checkIdct(coefL: usize, coefR: usize, dstA: usize, dstB: usize, ds: i32): i32 {
+  idct8x4Add(coefL, coefR, dstA, ds);
+  idct4x4Add(coefL, dstB, ds);
+  idct4x4Add(coefR, dstB + 4, ds);
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 8; x++) if (load<u8>(dstA + usize(y * ds + x)) != load<u8>(dstB + usize(y * ds + x))) return y * 8 + x;
+  return -1;
+}
+
+export { chromaBlockSimd };
+
+import { halfRowH, halfRowV, halfRowC, halfRowsRef } from './mc';
+
+/** The three v128 half-sample rows vs halfRowsRef; `tmp` is i16 scratch. Returns the first bad x, or -1. */
+export function checkHalfRows(src: usize, s: i32, n: i32, out: usize, tmp: usize): i32 {
+  const o = usize(n + 64);
+  halfRowH(src, out, n);
+  halfRowV(src, out + o, n, s);
+  halfRowC(src, out + 2 * o, n, s, tmp);
+  halfRowsRef(src, s, n, out + 3 * o, out + 4 * o, out + 5 * o);
+  for (let k: usize = 0; k < 3; k++) {
+    for (let x = 0; x < n; x++) if (load<u8>(out + k * o + usize(x)) != load<u8>(out + (k + 3) * o + usize(x))) return i32(k) * 10000 + x;
+  }
+  return -1;
+}

@@ -1,6 +1,7 @@
 // The encoder module's exports. The JS wrapper (../wasm-encoder.ts) calls configure() once,
 // writes each I420 frame at inputY/U/V, calls encodeFrame(), and copies the NAL unit from output().
-import { allocate, inY, inU, inV, outBuf, W, H } from './state';
+import { allocate, allocLate, inY, inU, inV, outBuf, W, H } from './state';
+import { rgbToI420, FORMAT_RGB24 } from './convert';
 import { allocateMb } from './mb';
 import { initQuantTables } from './dct';
 import { initLambda } from './analyse';
@@ -35,6 +36,26 @@ export function configure(
   setLevelLimits(vmv);
   setRate(qp, kbps, f64(fpsNum) / f64(fpsDen), gopFrames, width, height);
   gop = gopFrames;
+}
+
+let rgbBuf: usize = 0;
+let rgbFormat: i32 = -1;
+
+/**
+ * Where the caller writes a packed RGB frame of `format` (0 RGBA, 1 BGRA, 2 RGB24) for
+ * encodeRgbFrame(); allocated on first use.
+ */
+export function rgbInput(format: i32): usize {
+  const bytes = W * H * (format == FORMAT_RGB24 ? 3 : 4);
+  if (rgbBuf == 0 || (rgbFormat == FORMAT_RGB24) != (format == FORMAT_RGB24)) rgbBuf = allocLate(bytes + 64);
+  rgbFormat = format;
+  return rgbBuf;
+}
+
+/** Converts the frame at rgbInput() to I420 (into inputY/U/V) and encodes it. */
+export function encodeRgbFrame(): i32 {
+  rgbToI420(rgbBuf, rgbFormat, W, H, inY, inU, inV);
+  return encodeFrame();
 }
 
 export function inputY(): usize {

@@ -20,7 +20,7 @@ export function buildHalfPlanes(): void {
   for (let y = y0; y < y1; y++) {
     halfRowH(refY + usize(y * YS + x0), refH + usize(y * YS + x0), x1 - x0);
     halfRowV(refY + usize(y * YS + x0), refVh + usize(y * YS + x0), x1 - x0, YS);
-    halfRowC(refY + usize(y * YS + x0), refC + usize(y * YS + x0), x1 - x0, YS);
+    halfRowC(refY + usize(y * YS + x0), refC + usize(y * YS + x0), x1 - x0, YS, rowTmp);
   }
 }
 
@@ -35,7 +35,7 @@ export function buildHalfPlanes(): void {
 }
 
 /** Horizontal half samples: out[x] = b at (x + 1/2). */
-function halfRowH(src: usize, out: usize, n: i32): void {
+export function halfRowH(src: usize, out: usize, n: i32): void {
   let x = 0;
   const r16 = i16x8.splat(16);
   for (; x + 8 <= n; x += 8) {
@@ -55,7 +55,7 @@ function halfRowH(src: usize, out: usize, n: i32): void {
 }
 
 /** Vertical half samples: out[x] = h at (x, y + 1/2). */
-function halfRowV(src: usize, out: usize, n: i32, s: i32): void {
+export function halfRowV(src: usize, out: usize, n: i32, s: i32): void {
   let x = 0;
   const r16 = i16x8.splat(16);
   const ss = usize(s);
@@ -76,8 +76,8 @@ function halfRowV(src: usize, out: usize, n: i32, s: i32): void {
 }
 
 /** Centre half samples: out[x] = j at (x + 1/2, y + 1/2), from unrounded vertical sums. */
-function halfRowC(src: usize, out: usize, n: i32, s: i32): void {
-  const vtmp = rowTmp; // unrounded vertical sums of one row (i16)
+/** `vtmp`: scratch for the row's unrounded vertical sums (i16 x (n + 16)). */
+export function halfRowC(src: usize, out: usize, n: i32, s: i32, vtmp: usize): void {
   const ss = usize(s);
   // vertical sums for columns -2 .. n + 3 (stored at t[0 .. n + 5])
   let x = -2;
@@ -180,12 +180,13 @@ export function mcChroma8x8(px: i32, py: i32, mvx: i32, mvy: i32, outU: usize, o
   const fx = mvx & 7;
   const fy = mvy & 7;
   const o = usize(y * CS + x);
-  chromaBlock(refU + o, outU, fx, fy);
-  chromaBlock(refV + o, outV, fx, fy);
+  chromaBlockSimd(refU + o, CS, outU, fx, fy);
+  chromaBlockSimd(refV + o, CS, outV, fx, fy);
 }
 
-function chromaBlock(src: usize, out: usize, fx: i32, fy: i32): void {
-  const s = usize(CS);
+/** The v128 chroma interpolation of an 8x8 block (stride of the source: ss). */
+export function chromaBlockSimd(src: usize, ss: i32, out: usize, fx: i32, fy: i32): void {
+  const s = usize(ss);
   if (fx == 0 && fy == 0) {
     for (let i = 0; i < 8; i++) store<u64>(out + usize(i * 8), load<u64>(src + usize(i) * s));
     return;
@@ -217,5 +218,23 @@ export function chromaBlockRef(src: usize, ss: i32, out: usize, fx: i32, fy: i32
       const a = i32(load<u8>(p)), b = i32(load<u8>(p + 1)), c = i32(load<u8>(p + usize(ss))), d = i32(load<u8>(p + usize(ss) + 1));
       store<u8>(out + usize(y * 8 + x), u8(((8 - fx) * (8 - fy) * a + fx * (8 - fy) * b + (8 - fx) * fy * c + fx * fy * d + 32) >> 6));
     }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tapAt(p: usize, step: usize): i32 {
+  return i32(load<u8>(p - 2 * step)) - 5 * i32(load<u8>(p - step)) + 20 * i32(load<u8>(p)) + 20 * i32(load<u8>(p + step)) - 5 * i32(load<u8>(p + 2 * step)) + i32(load<u8>(p + 3 * step));
+}
+
+/** Scalar reference of the three half-sample rows (8.4.2.2.1: b, h and j), `n` samples from `src`. */
+export function halfRowsRef(src: usize, s: i32, n: i32, outH: usize, outV: usize, outC: usize): void {
+  const ss = usize(s);
+  for (let x = 0; x < n; x++) {
+    const p = src + usize(x);
+    store<u8>(outH + usize(x), u8(clip255((tapAt(p, 1) + 16) >> 5)));
+    store<u8>(outV + usize(x), u8(clip255((tapAt(p, ss) + 16) >> 5)));
+    // j from the unrounded vertical sums of the six columns around x + 1/2
+    const j = tapAt(p - 2, ss) - 5 * tapAt(p - 1, ss) + 20 * tapAt(p, ss) + 20 * tapAt(p + 1, ss) - 5 * tapAt(p + 2, ss) + tapAt(p + 3, ss);
+    store<u8>(outC + usize(x), u8(clip255((j + 512) >> 10)));
   }
 }

@@ -92,6 +92,20 @@ export function ensureOut(bytes: i32): void {
   heapTop = align64(end);
 }
 
+/**
+ * Allocates after the frame is set up: the output buffer (always the last allocation) moves up
+ * to make room; its contents are transient between frames.
+ */
+export function allocLate(bytes: i32): usize {
+  const p = outBuf;
+  const cap = outCap;
+  heapTop = align64(p + usize(bytes) + 64);
+  outBuf = alloc(0);
+  outCap = 0;
+  ensureOut(cap);
+  return p;
+}
+
 function plane(width: i32, height: i32, pad: i32): usize {
   const stride = width + 2 * pad;
   const base = alloc(stride * (height + 2 * pad));
