@@ -47,7 +47,7 @@ function decideChroma(left: bool, top: bool): void {
   }
   predictChroma(best, ru, CS, predU, left, top);
   predictChroma(best, rv, CS, predV, left, top);
-  setModes(0, best);
+  setModes(i16Mode, best);
 }
 
 /** Best Intra16x16 mode by SATD; leaves its prediction in predY. Returns its cost. */
@@ -144,7 +144,8 @@ function tryI4(limit: i32): i32 {
     const bestM = bestI4Mode;
     const bestC = bestI4Cost;
     total += bestC;
-    if (total > limit) return total;
+    // give up as soon as I4 is not ahead of Intra16x16 pro rata (every four blocks)
+    if (total > limit || ((i & 3) == 3 && i < 15 && total > (limit >> 4) * (i + 1))) return 0x7fffffff;
     predict4x4(bestM, p, 16, left, top);
     store<u8>(i4Modes + usize(b), u8(bestM));
     store<u8>(i4Pred + usize(b), u8(pm));
@@ -155,12 +156,15 @@ function tryI4(limit: i32): i32 {
   return total;
 }
 
-/** Decides and codes an intra macroblock. Returns its cost estimate. */
-export function analyseIntra(): i32 {
+/**
+ * Decides and codes an intra macroblock. Returns its cost estimate. `i16Cost` >= 0 means the
+ * Intra16x16 decision was already taken (mode set, prediction in predY) at that cost.
+ */
+export function analyseIntra(i16Cost: i32 = -1): i32 {
   const left = mbX > 0;
   const top = mbY > 0;
+  const c16 = i16Cost >= 0 ? i16Cost : decideI16(left, top);
   decideChroma(left, top);
-  const c16 = decideI16(left, top);
   let cost = c16;
   let useI4 = false;
   if (intra4x4 == 2 || (intra4x4 == 1 && c16 > 16 * 16 * 3)) {
@@ -194,7 +198,7 @@ export function analyseInter(): u8 {
   if (earlySkip) {
     mcLuma16x16(px, py, skipX, skipY, predY);
     const sad = sad16x16(src, CW, predY, 16);
-    if (sad < lam * 64 + 256) {
+    if (sad < lam * 16 + 64) {
       setMv(skipX, skipY, predX, predMvY);
       if (encodeInterLuma(decimate) == 0) {
         mcChroma8x8(px, py, skipX, skipY, predU, predV);
@@ -216,10 +220,9 @@ export function analyseInter(): u8 {
     // 3. intra, when the inter prediction is poor
     const left = mbX > 0;
     const top = mbY > 0;
-    const c16 = decideI16(left, top) + lam * 3;
-    if (c16 < interCost) {
-      // analyseIntra recomputes the I16 decision; the extra SATD is cheap next to the search
-      analyseIntra();
+    const c16 = decideI16(left, top);
+    if (c16 + lam * 3 < interCost) {
+      analyseIntra(c16);
       return MB_I16;
     }
   }
