@@ -6,7 +6,7 @@ import { satd16x16, satd8x8, satd4x4, sad16x16 } from './pixel';
 import { predict16x16, predictChroma, loadEdge4x4, predict4x4, mode4x4Available, I16_PLANE, C_DC, C_PLANE } from './intra';
 import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma } from './macroblock';
 import { mcLuma16x16, mcChroma8x8 } from './mc';
-import { search, bestX, bestY, bestCost } from './me';
+import { searchStart, searchRefine, startSatd, bestX, bestY, bestCost } from './me';
 import { predictMotion, predX, predY as predMvY, skipX, skipY } from './mvpred';
 import { seBits } from './bitstream';
 import { CW, YS, CS, BW, MBW, srcU, srcV, curU, curV, i4Mode, MB_P_SKIP, MB_P16x16, MB_I16, MB_I4 } from './state';
@@ -212,15 +212,25 @@ export function analyseInter(): u8 {
       }
     }
   }
-  // 2. motion search
-  search(src, px, py, predX, predMvY, lam, predY2);
+  // 2. motion search: start candidates; when none of them predicts well and Intra16x16 is
+  // clearly better already (noise, a scene cut), the search is not worth running
+  const left = mbX > 0;
+  const top = mbY > 0;
+  let c16 = -1;
+  const startCost = searchStart(src, px, py, predX, predMvY, lam, predY2);
+  if (intraInP != 0 && startCost > 256 * 32) {
+    c16 = decideI16(left, top);
+    if (c16 * 5 < startSatd() * 4) {
+      analyseIntra(c16);
+      return MB_I16;
+    }
+  }
+  searchRefine();
   const mx = bestX, my = bestY;
-  let interCost = bestCost;
+  const interCost = bestCost;
   if (!(intraInP == 0 || (intraInP == 1 && interCost < 16 * 16 * 2 + lam * 8))) {
     // 3. intra, when the inter prediction is poor
-    const left = mbX > 0;
-    const top = mbY > 0;
-    const c16 = decideI16(left, top);
+    if (c16 < 0) c16 = decideI16(left, top);
     if (c16 + lam * 3 < interCost) {
       analyseIntra(c16);
       return MB_I16;

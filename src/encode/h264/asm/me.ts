@@ -78,10 +78,11 @@ function tryCandidate(packed: u32): void {
 }
 
 /**
- * Searches the best vector for the 16x16 block at (x, y) (its source at `s`, stride CW), with
- * predicted vector (mvpX, mvpY). `scratch` is a 16x16 buffer for interpolated candidates.
+ * Starts the search for the 16x16 block at (x, y) (its source at `s`, stride CW) with predicted
+ * vector (mvpX, mvpY): evaluates the start candidates. Returns the best one's SAD + rate.
+ * `scratch` is a 16x16 buffer for interpolated candidates.
  */
-export function search(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam: i32, scratch: usize): void {
+export function searchStart(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam: i32, scratch: usize): i32 {
   src = s;
   px = x;
   py = y;
@@ -103,6 +104,16 @@ export function search(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam: i32,
   tryCandidate(load<u32>(NEIGHBOUR_MVS, 4));
   tryCandidate(load<u32>(NEIGHBOUR_MVS, 8));
   tryCandidate(u32(skipX & 0xffff) | (u32(skipY) << 16));
+  return icost;
+}
+
+/** SATD + rate of the best start candidate (for comparing it with intra before searching on). */
+export function startSatd(): i32 {
+  return subCost(ix << 2, iy << 2);
+}
+
+/** Continues from the start candidates: pattern search, then sub-sample refinement. */
+export function searchRefine(): void {
   const cx = ix, cy = iy;
   if (searchMethod == 2) {
     // a sparse cross at growing distances, for fast motion the predictors missed
