@@ -175,3 +175,24 @@ describe('transform, quantisation and interpolation kernels equal their scalar r
     }
   });
 });
+
+describe('16x16 and chroma intra predictions equal the formulas of 8.3.3 / 8.3.4', () => {
+  it('every mode and neighbour availability, random and extreme neighbours', () => {
+    const out = x.scratch(512);
+    let checked = 0;
+    for (let t = 0; t < 30; t++) {
+      fill(t % 3 === 0 ? 'extreme' : 'random');
+      const rec = a + 1 * STRIDE_A + 1; // p[-1, -1] exists
+      for (const chroma of [0, 1]) {
+        for (let mode = 0; mode < 4; mode++) {
+          for (const [left, top] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+            const r = x.checkPredictBlock(chroma, mode, rec, STRIDE_A, left, top, out, out + 256);
+            expect(r === -1 || r === -2, `chroma ${chroma} mode ${mode} left ${left} top ${top}: sample ${r}`).toBe(true);
+            if (r === -1) checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30 * 2 * 8);
+  });
+});

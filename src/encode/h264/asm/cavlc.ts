@@ -48,47 +48,51 @@ let scanMask: i32 = 0;
   return i32(load<i16>(SCAN + usize(i << 1)));
 }
 
+/** The block's non-zero levels from the highest frequency down, and their scan positions. */
+const LEV = memory.data(64);
+const POS = memory.data(64);
+
 /**
  * residual_block_cavlc() of the first `n` coefficients of SCAN (n: 4, 15 or 16; scanMask has
  * their non-zero bits) with context nC. Returns TotalCoeff.
  */
 function putResidualBlock(n: i32, nC: i32): i32 {
-  const mask = scanMask;
-  if (mask == 0) {
+  let m = scanMask;
+  if (m == 0) {
     putCoeffToken(nC, 0, 0);
     return 0;
   }
-  const total = popcnt<i32>(mask);
-  const last = 31 - clz<i32>(mask);
-  // trailing ones: up to three ±1 levels from the highest frequency down
-  let t1 = 0;
-  let m = mask;
-  while (t1 < 3 && m != 0) {
-    const i = 31 - clz<i32>(m);
-    const l = scanAt(i);
-    if (l != 1 && l != -1) break;
-    t1++;
-    m ^= 1 << i;
-  }
-  putCoeffToken(nC, total, t1);
-  // their signs, in the same order
-  m = mask;
-  for (let k = 0; k < t1; k++) {
-    const i = 31 - clz<i32>(m);
-    putBits(1, scanAt(i) < 0 ? 1 : 0);
-    m ^= 1 << i;
-  }
-  let suffixLength = total > 10 && t1 < 3 ? 1 : 0;
-  let first = t1 < 3;
+  let total = 0;
   while (m != 0) {
     const i = 31 - clz<i32>(m);
     m ^= 1 << i;
-    const l = scanAt(i);
-    let code = l > 0 ? 2 * l - 2 : -2 * l - 1;
-    if (first) code -= 2;
-    first = false;
-    suffixLength = putLevel(l, code, suffixLength);
+    store<i32>(LEV + usize(total << 2), scanAt(i));
+    store<i32>(POS + usize(total << 2), i);
+    total++;
   }
+  // trailing ones: up to three ±1 levels from the highest frequency down; their signs in one write
+  let t1 = 0;
+  let signs: u32 = 0;
+  while (t1 < 3 && t1 < total) {
+    const l = load<i32>(LEV + usize(t1 << 2));
+    if (l != 1 && l != -1) break;
+    signs = (signs << 1) | (l < 0 ? 1 : 0);
+    t1++;
+  }
+  putCoeffToken(nC, total, t1);
+  if (t1 != 0) putBits(t1, signs);
+  let suffixLength = total > 10 && t1 < 3 ? 1 : 0;
+  if (t1 < total) {
+    // the first level after fewer than three trailing ones cannot be ±1: its code is offset by 2
+    const l = load<i32>(LEV + usize(t1 << 2));
+    const code = (l > 0 ? 2 * l - 2 : -2 * l - 1) - (t1 < 3 ? 2 : 0);
+    suffixLength = putLevel(l, code, suffixLength);
+    for (let k = t1 + 1; k < total; k++) {
+      const v = load<i32>(LEV + usize(k << 2));
+      suffixLength = putLevel(v, v > 0 ? 2 * v - 2 : -2 * v - 1, suffixLength);
+    }
+  }
+  const last = load<i32>(POS);
   const totalZeros = last + 1 - total;
   if (total < n) {
     if (nC < 0) {
@@ -101,16 +105,11 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   }
   // run_before of each level but the lowest-frequency one, while zeros remain
   let zerosLeft = totalZeros;
-  m = mask;
-  let i = last;
   for (let k = 0; k < total - 1 && zerosLeft > 0; k++) {
-    m ^= 1 << i;
-    const next = 31 - clz<i32>(m);
-    const run = i - next - 1;
+    const run = load<i32>(POS + usize(k << 2)) - load<i32>(POS + usize((k + 1) << 2)) - 1;
     const j = usize((min<i32>(zerosLeft, 7) - 1) * 16 + run);
     putBits(i32(load<u8>(RB_LEN + j)), load<u8>(RB_CODE + j));
     zerosLeft -= run;
-    i = next;
   }
   return total;
 }

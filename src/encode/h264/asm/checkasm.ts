@@ -85,3 +85,16 @@ export function checkHalfRows(src: usize, s: i32, n: i32, out: usize, tmp: usize
   }
   return -1;
 }
+
+import { predict16x16, predictChroma, predictBlockRef } from './intra';
+
+/** predict16x16 / predictChroma vs predictBlockRef for `mode`; returns the first bad sample, -1, or -2 if unavailable. */
+export function checkPredictBlock(chroma: bool, mode: i32, rec: usize, rs: i32, left: bool, top: bool, outA: usize, outB: usize): i32 {
+  const okA = chroma ? predictChroma(mode, rec, rs, outA, left, top) : predict16x16(mode, rec, rs, outA, left, top);
+  const okB = predictBlockRef(chroma, mode, rec, rs, outB, left, top);
+  if (okA != okB) return 9999;
+  if (!okA) return -2;
+  const n = chroma ? 64 : 256;
+  for (let i = 0; i < n; i++) if (load<u8>(outA + usize(i)) != load<u8>(outB + usize(i))) return i;
+  return -1;
+}

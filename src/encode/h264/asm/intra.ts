@@ -58,12 +58,16 @@ export function predict16x16(mode: i32, rec: usize, rs: i32, out: usize, left: b
     const a = 16 * (i32(load<u8>(rec + usize(15 * rs - 1))) + i32(load<u8>(t + 15)));
     const b = (5 * hh + 32) >> 6;
     const c = (5 * vv + 32) >> 6;
+    // 16-bit lanes suffice: |a + b(x - 7) + c(y - 7) + 16| < 2^15 for 8-bit samples
+    const bv = i16x8.splat(i16(b));
+    const ramp = i16x8.mul(i16x8(-7, -6, -5, -4, -3, -2, -1, 0), bv);
+    let lo = i16x8.add(ramp, i16x8.splat(i16(a - 7 * c + 16)));
+    let hi = i16x8.add(lo, i16x8.shl(bv, 3));
+    const cv = i16x8.splat(i16(c));
     for (let y = 0; y < 16; y++) {
-      let v = a + b * -7 + c * (y - 7) + 16;
-      for (let x = 0; x < 16; x++) {
-        store<u8>(out + usize(y * 16 + x), clip255(v >> 5));
-        v += b;
-      }
+      v128.store(out + usize(y * 16), i8x16.narrow_i16x8_u(i16x8.shr_s(lo, 5), i16x8.shr_s(hi, 5)));
+      lo = i16x8.add(lo, cv);
+      hi = i16x8.add(hi, cv);
     }
   }
   return true;
@@ -113,12 +117,12 @@ export function predictChroma(mode: i32, rec: usize, rs: i32, out: usize, left: 
     const a = 16 * (i32(load<u8>(rec + usize(7 * rs - 1))) + i32(load<u8>(t + 7)));
     const b = (34 * hh + 32) >> 6;
     const c = (34 * vv + 32) >> 6;
+    let row = i16x8.add(i16x8.mul(i16x8(-3, -2, -1, 0, 1, 2, 3, 4), i16x8.splat(i16(b))), i16x8.splat(i16(a - 3 * c + 16)));
+    const cv = i16x8.splat(i16(c));
     for (let y = 0; y < 8; y++) {
-      let v = a + b * -3 + c * (y - 3) + 16;
-      for (let x = 0; x < 8; x++) {
-        store<u8>(out + usize(y * 8 + x), clip255(v >> 5));
-        v += b;
-      }
+      const r = i16x8.shr_s(row, 5);
+      v128.store64_lane(out + usize(y * 8), i8x16.narrow_i16x8_u(r, r), 0);
+      row = i16x8.add(row, cv);
     }
   }
   return true;
@@ -327,4 +331,60 @@ export function predict4x4(mode: i32, out: usize, os: i32, left: bool, top: bool
       store<u32>(out + 3 * s, row4(l3, l3, l3, l3));
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function pAt(rec: usize, rs: i32, x: i32, y: i32): i32 {
+  return i32(load<u8>(rec + usize(y * rs + x))); // p[x, y]; -1 reaches the neighbours
+}
+
+/** Scalar reference of the 16x16 and 8x8 chroma predictions (8.3.3, 8.3.4), sample by sample. */
+export function predictBlockRef(chroma: bool, mode: i32, rec: usize, rs: i32, out: usize, left: bool, top: bool): bool {
+  const n = chroma ? 8 : 16;
+  const vMode = chroma ? C_V : I16_V;
+  const hMode = chroma ? C_H : I16_H;
+  const dcMode = chroma ? C_DC : I16_DC;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      let v = 0;
+      if (mode == vMode) {
+        if (!top) return false;
+        v = pAt(rec, rs, x, -1);
+      } else if (mode == hMode) {
+        if (!left) return false;
+        v = pAt(rec, rs, -1, y);
+      } else if (mode == dcMode) {
+        if (!chroma) {
+          let s = 0;
+          for (let i = 0; i < 16; i++) s += (top ? pAt(rec, rs, i, -1) : 0) + (left ? pAt(rec, rs, -1, i) : 0);
+          v = top && left ? (s + 16) >> 5 : top || left ? (s + 8) >> 4 : 128;
+        } else {
+          const xo = x & ~3, yo = y & ~3;
+          let st = 0, sl = 0;
+          for (let i = 0; i < 4; i++) {
+            st += top ? pAt(rec, rs, xo + i, -1) : 0;
+            sl += left ? pAt(rec, rs, -1, yo + i) : 0;
+          }
+          if ((xo == 0 && yo == 0) || (xo > 0 && yo > 0)) v = top && left ? (st + sl + 4) >> 3 : left ? (sl + 2) >> 2 : top ? (st + 2) >> 2 : 128;
+          else if (xo > 0) v = top ? (st + 2) >> 2 : left ? (sl + 2) >> 2 : 128;
+          else v = left ? (sl + 2) >> 2 : top ? (st + 2) >> 2 : 128;
+        }
+      } else {
+        if (!top || !left) return false;
+        const half = n >> 1;
+        let hh = 0, vv = 0;
+        for (let i = 0; i < half; i++) {
+          hh += (i + 1) * (pAt(rec, rs, half + i, -1) - pAt(rec, rs, half - 2 - i, -1));
+          vv += (i + 1) * (pAt(rec, rs, -1, half + i) - pAt(rec, rs, -1, half - 2 - i));
+        }
+        const a = 16 * (pAt(rec, rs, -1, n - 1) + pAt(rec, rs, n - 1, -1));
+        const k = chroma ? 34 : 5;
+        const b = (k * hh + 32) >> 6, c = (k * vv + 32) >> 6;
+        const p = (a + b * (x - (half - 1)) + c * (y - (half - 1)) + 16) >> 5;
+        v = p < 0 ? 0 : p > 255 ? 255 : p;
+      }
+      store<u8>(out + usize(y * n + x), u8(v));
+    }
+  }
+  return true;
 }
