@@ -196,3 +196,33 @@ describe('16x16 and chroma intra predictions equal the formulas of 8.3.3 / 8.3.4
     expect(checked).toBeGreaterThan(30 * 2 * 8);
   });
 });
+
+describe('deblocking edge filters equal their scalar references', () => {
+  it('luma and chroma, vertical and horizontal, every bS pattern, qp 0..51', () => {
+    const S = 64; // stride of the test area
+    const area = S * 40;
+    const pa = x.scratch(area + 64);
+    const pb = x.scratch(area + 64);
+    const bsPatterns = [0x04040404, 0x03030303, 0x02020202, 0x01020001, 0x00000000, 0x02010102, 0x00000300];
+    let filtered = 0;
+    for (let qp = 0; qp <= 51; qp += 3) {
+      for (const bs of bsPatterns) {
+        for (const vertical of [true, false]) {
+          for (const chroma of [false, true]) {
+            const m = new Uint8Array(x.memory.buffer);
+            // smooth-ish content with a step across the edge, so that every filter branch is reached
+            const base = rnd();
+            for (let i = 0; i < area; i++) m[pa + i] = Math.max(0, Math.min(255, base + (rnd() % 9) - 4 + ((i % S) >= 16 === vertical ? (rnd() % 24) - 12 : 0) + (Math.floor(i / S) >= 8 && !vertical ? 10 : 0)));
+            m.copyWithin(pb, pa, pa + area);
+            const q0off = vertical ? 2 * S + 16 : 8 * S + 4;
+            const before = Buffer.from(m.subarray(pa, pa + area));
+            const diff = x.checkDeblock(pa, pb, area, q0off, S, vertical, chroma, 20 * S, qp, bs);
+            expect(diff, `qp ${qp} bS ${bs.toString(16)} vertical ${vertical} chroma ${chroma}`).toBe(0);
+            if (Buffer.compare(before, Buffer.from(new Uint8Array(x.memory.buffer, pa, area))) !== 0) filtered++;
+          }
+        }
+      }
+    }
+    expect(filtered, 'cases where the filter changed samples').toBeGreaterThan(100);
+  });
+});

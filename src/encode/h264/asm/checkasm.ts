@@ -98,3 +98,28 @@ export function checkPredictBlock(chroma: bool, mode: i32, rec: usize, rs: i32, 
   for (let i = 0; i < n; i++) if (load<u8>(outA + usize(i)) != load<u8>(outB + usize(i))) return i;
   return -1;
 }
+
+import { BS, lumaEdgeRef, chromaEdgeRef } from './deblock';
+import { lumaEdgeSimd, chromaEdgesSimd } from './deblock-simd';
+
+/**
+ * Filters the same edge of two copies of a picture area (at `a` and `b`, stride `s`) with the
+ * v128 filter and the scalar reference. `vertical`: a vertical edge; `chroma`: the U edge at q0
+ * and a V edge at q0 + 8 rows * s... (vOff bytes further). Returns bytes that differ over `area`.
+ */
+export function checkDeblock(a: usize, b: usize, area: i32, q0off: i32, s: i32, vertical: bool, chroma: bool, vOff: i32, qp: i32, bs: u32): i32 {
+  store<u32>(BS, bs);
+  const step = vertical ? 1 : s;
+  const along = vertical ? s : 1;
+  if (chroma) {
+    chromaEdgesSimd(a + usize(q0off), a + usize(q0off + vOff), step, along, qp, bs);
+    chromaEdgeRef(b + usize(q0off), step, along, qp);
+    chromaEdgeRef(b + usize(q0off + vOff), step, along, qp);
+  } else {
+    lumaEdgeSimd(a + usize(q0off), step, along, qp, bs);
+    lumaEdgeRef(b + usize(q0off), step, along, qp);
+  }
+  let d = 0;
+  for (let i = 0; i < area; i++) if (load<u8>(a + usize(i)) != load<u8>(b + usize(i))) d++;
+  return d;
+}

@@ -3,6 +3,7 @@
 // top to bottom, then the same for both chroma planes. Intra prediction of the picture has used
 // the unfiltered samples, so this runs once the last macroblock is reconstructed.
 import { ALPHA, BETA, TC0, CHROMA_QP } from './tables';
+import { lumaEdgeSimd, chromaEdgesSimd } from './deblock-simd';
 import { MBW, MBH, BW, YS, CS, curY, curU, curV, mbType, mbQp, nzY, mvXY, MB_I16 } from './state';
 
 // @ts-ignore: decorator
@@ -16,7 +17,7 @@ import { MBW, MBH, BW, YS, CS, curY, curU, curV, mbType, mbQp, nzY, mvXY, MB_I16
 }
 
 /** bS of the four 4-sample segments of an edge, packed one byte each. */
-const BS = memory.data(4);
+export const BS = memory.data(4);
 
 // @ts-ignore: decorator
 @inline function isIntra(mb: i32): bool {
@@ -71,11 +72,8 @@ function deblockMb(mbx: i32, mby: i32): void {
     } else if (intra) store<u32>(BS, 0x03030303);
     else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs((by0 + k) * BW + bx0 + e - 1, (by0 + k) * BW + bx0 + e));
     if (load<u32>(BS) == 0) continue;
-    lumaEdge(y0 + usize(e * 4), 1, YS, qpav);
-    if ((e & 1) == 0) {
-      chromaEdge(u0 + usize(e * 2), 1, CS, qpcav);
-      chromaEdge(v0 + usize(e * 2), 1, CS, qpcav);
-    }
+    lumaEdgeSimd(y0 + usize(e * 4), 1, YS, qpav, load<u32>(BS));
+    if ((e & 1) == 0) chromaEdgesSimd(u0 + usize(e * 2), v0 + usize(e * 2), 1, CS, qpcav, load<u32>(BS));
   }
   // horizontal edges
   for (let e = 0; e < 4; e++) {
@@ -92,11 +90,8 @@ function deblockMb(mbx: i32, mby: i32): void {
     } else if (intra) store<u32>(BS, 0x03030303);
     else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs((by0 + e - 1) * BW + bx0 + k, (by0 + e) * BW + bx0 + k));
     if (load<u32>(BS) == 0) continue;
-    lumaEdge(y0 + usize(e * 4 * YS), YS, 1, qpav);
-    if ((e & 1) == 0) {
-      chromaEdge(u0 + usize(e * 2 * CS), CS, 1, qpcav);
-      chromaEdge(v0 + usize(e * 2 * CS), CS, 1, qpcav);
-    }
+    lumaEdgeSimd(y0 + usize(e * 4 * YS), YS, 1, qpav, load<u32>(BS));
+    if ((e & 1) == 0) chromaEdgesSimd(u0 + usize(e * 2 * CS), v0 + usize(e * 2 * CS), CS, 1, qpcav, load<u32>(BS));
   }
 }
 
@@ -104,7 +99,7 @@ function deblockMb(mbx: i32, mby: i32): void {
  * Filters one 16-sample luma edge. `q0` points at the first q sample of the edge, `step` crosses
  * the edge (1 for a vertical edge), `along` moves along it. bS per 4 samples is in BS.
  */
-function lumaEdge(q0p: usize, step: i32, along: i32, qpav: i32): void {
+export function lumaEdgeRef(q0p: usize, step: i32, along: i32, qpav: i32): void {
   const alpha = i32(load<u8>(ALPHA + usize(qpav)));
   const beta = i32(load<u8>(BETA + usize(qpav)));
   if (alpha == 0 || beta == 0) return;
@@ -151,7 +146,7 @@ function lumaEdge(q0p: usize, step: i32, along: i32, qpav: i32): void {
 }
 
 /** Filters one 8-sample chroma edge; chroma sample pair k uses the bS of luma segment k. */
-function chromaEdge(q0p: usize, step: i32, along: i32, qpav: i32): void {
+export function chromaEdgeRef(q0p: usize, step: i32, along: i32, qpav: i32): void {
   const alpha = i32(load<u8>(ALPHA + usize(qpav)));
   const beta = i32(load<u8>(BETA + usize(qpav)));
   if (alpha == 0 || beta == 0) return;
