@@ -57,10 +57,15 @@ function deblockMb(mbx: i32, mby: i32): void {
   const v0 = curV + usize((mby * 8) * CS + mbx * 8);
   const bx0 = mbx * 4;
   const by0 = mby * 4;
+  // An inter macroblock has one vector (16x16), so its internal edges have bS 0 unless a block has
+  // coefficients: with none at all, only the macroblock edges can need filtering.
+  const b0 = nzY + usize(by0 * BW + bx0);
+  const internal = intra || (load<u32>(b0) | load<u32>(b0 + usize(BW)) | load<u32>(b0 + usize(2 * BW)) | load<u32>(b0 + usize(3 * BW))) != 0;
   // vertical edges
   for (let e = 0; e < 4; e++) {
     let qpav = qp;
     let qpcav = qpc;
+    if (e > 0 && !internal) break;
     if (e == 0) {
       if (mbx == 0) continue;
       const left = mb - 1;
@@ -79,6 +84,7 @@ function deblockMb(mbx: i32, mby: i32): void {
   for (let e = 0; e < 4; e++) {
     let qpav = qp;
     let qpcav = qpc;
+    if (e > 0 && !internal) break;
     if (e == 0) {
       if (mby == 0) continue;
       const top = mb - MBW;
