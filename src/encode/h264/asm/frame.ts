@@ -8,7 +8,7 @@ import { analyseIntra, analyseInter } from './analyse';
 import { encodePcm } from './macroblock';
 import { putMacroblock } from './cavlc';
 import { deblockPicture } from './deblock';
-import { buildHalfPlanes } from './mc';
+import { resetHalfPlanes } from './mc';
 import { deblock, subpel } from './config';
 import {
   W, H, MBW, MBH, CW, CH, YS, CS, BW, PAD, PADC, srcY, srcU, srcV, inY, inU, inV, curY, curU, curV, refY, refU, refV,
@@ -61,7 +61,7 @@ function storeSideInfo(addr: i32, mbx: i32, mby: i32, t: u8, qp: i32): void {
  */
 export function encodePicture(idr: bool, frameNum: i32, idrPicId: i32, qp: i32): i32 {
   loadSource();
-  if (!idr && subpel > 0) buildHalfPlanes();
+  if (!idr) resetHalfPlanes();
   bitsBegin(rbspBuf);
   writeSliceHeader(idr, frameNum, idrPicId, qp, deblock);
   setQp(qp);

@@ -1,7 +1,7 @@
 // Motion compensation (ITU-T H.264 8.4.2.2): the three half-sample planes of the reference
 // picture (6-tap filter), quarter samples as rounded averages of two of those planes, and
 // eighth-sample bilinear chroma.
-import { YS, CS, CW, CH, PAD, refY, refU, refV, refH, refVh, refC, rowTmp } from './state';
+import { YS, CS, CW, CH, PAD, refY, refU, refV, refH, refVh, refC, rowTmp, halfTiles, halfTilesW, halfTilesH } from './state';
 
 // @ts-ignore: decorator
 @inline function clip255(v: i32): i32 {
@@ -11,7 +11,46 @@ import { YS, CS, CW, CH, PAD, refY, refU, refV, refH, refVh, refC, rowTmp } from
 /** Margin of the padding that the half-sample planes leave uncomputed (the 6-tap filter's reach). */
 const MARGIN: i32 = 3;
 
-/** Computes refH, refVh and refC from refY over the padded area (minus MARGIN). */
+/**
+ * Forgets the half-sample planes (a new reference): they are computed lazily, one 16x16 tile at
+ * a time, where motion compensation first needs them — on mostly static pictures only a few tiles.
+ */
+export function resetHalfPlanes(): void {
+  memory.fill(halfTiles, 0, halfTilesW * halfTilesH);
+}
+
+/** Makes sure the half-sample planes hold samples x0..x1, y0..y1 (picture coordinates, inclusive). */
+// @ts-ignore: decorator
+@inline function ensureHalf(x0: i32, y0: i32, x1: i32, y1: i32): void {
+  const tx0 = (x0 + PAD) >> 4, tx1 = (x1 + PAD) >> 4;
+  const ty0 = (y0 + PAD) >> 4, ty1 = (y1 + PAD) >> 4;
+  for (let ty = ty0; ty <= ty1; ty++) {
+    for (let tx = tx0; tx <= tx1; tx++) {
+      const f = halfTiles + usize(ty * halfTilesW + tx);
+      if (load<u8>(f) == 0) {
+        computeTile(tx, ty);
+        store<u8>(f, 1);
+      }
+    }
+  }
+}
+
+function computeTile(tx: i32, ty: i32): void {
+  // the tile, clipped to where the 6-tap filter stays inside the padded picture
+  const x0 = max<i32>(tx * 16 - PAD, -PAD + MARGIN);
+  const x1 = min<i32>(tx * 16 - PAD + 16, CW + PAD - MARGIN);
+  const y0 = max<i32>(ty * 16 - PAD, -PAD + MARGIN);
+  const y1 = min<i32>(ty * 16 - PAD + 16, CH + PAD - MARGIN);
+  if (x1 <= x0) return;
+  for (let y = y0; y < y1; y++) {
+    const o = usize(y * YS + x0);
+    halfRowH(refY + o, refH + o, x1 - x0);
+    halfRowV(refY + o, refVh + o, x1 - x0, YS);
+    halfRowC(refY + o, refC + o, x1 - x0, YS, rowTmp);
+  }
+}
+
+/** Computes refH, refVh and refC from refY over the padded area (minus MARGIN) at once. */
 export function buildHalfPlanes(): void {
   const x0 = -PAD + MARGIN;
   const x1 = CW + PAD - MARGIN;
@@ -138,6 +177,7 @@ export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): v
   const y = py + (mvy >> 2);
   const o = usize(y * YS + x);
   const f = (mvy & 3) * 4 + (mvx & 3);
+  if (f != 0) ensureHalf(x, y, x + 16, y + 16);
   let a: usize = 0;
   let b: usize = 0;
   switch (f) {

@@ -51,6 +51,11 @@ export let i4Mode: usize = 0; // i8: Intra4x4PredMode, or -1 (counts as DC for p
 export let nzU: usize = 0;
 export let nzV: usize = 0;
 
+/** Which 16x16 tiles of the half-sample planes hold the current reference's values (u8 per tile). */
+export let halfTiles: usize = 0;
+export let halfTilesW: i32 = 0;
+export let halfTilesH: i32 = 0;
+
 /** One row of i16 scratch, as wide as a padded luma row (half-sample filtering). */
 export let rowTmp: usize = 0;
 
@@ -155,6 +160,9 @@ export function allocate(width: i32, height: i32): void {
   nzU = alloc(mbs * 4);
   nzV = alloc(mbs * 4);
   rowTmp = alloc((YS + 32) * 2);
+  halfTilesW = (CW + 2 * PAD) >> 4;
+  halfTilesH = (CH + 2 * PAD) >> 4;
+  halfTiles = alloc(halfTilesW * halfTilesH);
   // At most 3200 bits per macroblock (I_PCM fallback, see frame.ts) plus skip runs and headers.
   rbspCap = mbs * 416 + 65536;
   rbspBuf = alloc(rbspCap);
