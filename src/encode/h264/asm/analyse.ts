@@ -4,7 +4,7 @@
 // reconstruction when the next macroblock looks at its neighbours.
 import { satd16x16, satd8x8, satd4x4, sad16x16 } from './pixel';
 import { predict16x16, predictChroma, loadEdge4x4, predict4x4, mode4x4Available, I16_PLANE, C_DC, C_PLANE } from './intra';
-import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma } from './macroblock';
+import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, zeroResidualSad, interLumaNoResidual } from './macroblock';
 import { mcLuma16x16, mcChroma8x8 } from './mc';
 import { searchStart, searchRefine, startSatd, bestX, bestY, bestCost } from './me';
 import { predictMotion, predX, predY as predMvY, skipX, skipY } from './mvpred';
@@ -186,6 +186,11 @@ export function analyseIntra(i16Cost: i32 = -1): i32 {
   return cost;
 }
 
+function noResidual(): i32 {
+  interLumaNoResidual();
+  return 0;
+}
+
 /**
  * Decides and codes a macroblock of a P picture: P_Skip, P16x16 or intra. Returns the type.
  */
@@ -200,7 +205,9 @@ export function analyseInter(): u8 {
     const sad = sad16x16(src, CW, predY, 16);
     if (sad < lam * 16 + 64) {
       setMv(skipX, skipY, predX, predMvY);
-      if (encodeInterLuma(decimate) == 0) {
+      // a residual too small for any coefficient to survive quantisation needs no transform
+      const lumaCbp = sad < zeroResidualSad(qp) ? noResidual() : encodeInterLuma(decimate);
+      if (lumaCbp == 0) {
         mcChroma8x8(px, py, skipX, skipY, predU, predV);
         setCbp(0, 0);
         encodeChroma(false, decimate);

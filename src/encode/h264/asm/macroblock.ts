@@ -5,7 +5,7 @@ import {
   fdct4x4, dequant4x4, quantLumaDc, dequantLumaDc, quantChromaDc, dequantChromaDc, fdct16x16, fdct8x8,
   quantBlocks, idct8x4Add,
 } from './dct';
-import { CHROMA_QP, ZIGZAG } from './tables';
+import { CHROMA_QP, ZIGZAG, QUANT_MF } from './tables';
 import { CW, YS, CS, BW, CBW, srcY, srcU, srcV, curY, curU, curV, nzY, nzU, nzV } from './state';
 import { mbX, mbY, qp, predY, predU, predV, levY, levYDc, levC, levCDc, coefTmp, dqTmp, dcTmp, setCbp, cbpLuma, cbpChroma } from './mb';
 
@@ -121,6 +121,28 @@ function decimateScore(lev: usize, start: i32): i32 {
 function zeroBlock(lev: usize): void {
   v128.store(lev, i8x16.splat(0));
   v128.store(lev + 16, i8x16.splat(0));
+}
+
+/**
+ * The largest sum of absolute differences of an inter residual (over any area holding the whole
+ * 4x4 block) for which every coefficient of the block provably quantises to zero at `qp`: a
+ * coefficient is at most 4 x the block's SAD, and it quantises to zero below
+ * (2^qbits - bias) / MF. Used to skip the transform where nothing can be coded.
+ */
+export function zeroResidualSad(qp: i32): i32 {
+  const qbits = 15 + qp / 6;
+  const bias = (1 << qbits) / 6;
+  // the largest MF of this qp is at the even/even positions (class 0)
+  const mf = load<i32>(QUANT_MF + usize((qp % 6) * 3 * 4));
+  return ((1 << qbits) - bias) / (mf * 4);
+}
+
+/** Inter luma with a residual known to quantise to nothing: the prediction is the reconstruction. */
+export function interLumaNoResidual(): void {
+  store<u64>(NZ, 0);
+  store<u64>(NZ, 0, 8);
+  storeNz();
+  copyPredLuma(recLuma());
 }
 
 /** Inter luma from the motion-compensated prediction in predY. Returns the luma cbp. */
