@@ -19,23 +19,32 @@ export function resetHalfPlanes(): void {
   memory.fill(halfTiles, 0, halfTilesW * halfTilesH);
 }
 
-/** Makes sure the half-sample planes hold samples x0..x1, y0..y1 (picture coordinates, inclusive). */
+const PLANE_H: u8 = 1;
+const PLANE_V: u8 = 2;
+const PLANE_C: u8 = 4;
+
+/** The half-sample planes each quarter-sample position (fy * 4 + fx) reads. */
+const PLANES_OF = memory.data<u8>([0, 1, 1, 1, 2, 3, 5, 3, 2, 6, 4, 6, 2, 3, 5, 3]);
+
+/** Makes sure the planes in `planes` hold samples x0..x1, y0..y1 (picture coordinates, inclusive). */
 // @ts-ignore: decorator
-@inline function ensureHalf(x0: i32, y0: i32, x1: i32, y1: i32): void {
+@inline function ensureHalf(x0: i32, y0: i32, x1: i32, y1: i32, planes: u8): void {
   const tx0 = (x0 + PAD) >> 4, tx1 = (x1 + PAD) >> 4;
   const ty0 = (y0 + PAD) >> 4, ty1 = (y1 + PAD) >> 4;
   for (let ty = ty0; ty <= ty1; ty++) {
     for (let tx = tx0; tx <= tx1; tx++) {
       const f = halfTiles + usize(ty * halfTilesW + tx);
-      if (load<u8>(f) == 0) {
-        computeTile(tx, ty);
-        store<u8>(f, 1);
+      const done = load<u8>(f);
+      const missing = planes & ~done;
+      if (missing != 0) {
+        computeTile(tx, ty, missing);
+        store<u8>(f, done | missing);
       }
     }
   }
 }
 
-function computeTile(tx: i32, ty: i32): void {
+function computeTile(tx: i32, ty: i32, planes: u8): void {
   // the tile, clipped to where the 6-tap filter stays inside the padded picture
   const x0 = max<i32>(tx * 16 - PAD, -PAD + MARGIN);
   const x1 = min<i32>(tx * 16 - PAD + 16, CW + PAD - MARGIN);
@@ -44,9 +53,9 @@ function computeTile(tx: i32, ty: i32): void {
   if (x1 <= x0) return;
   for (let y = y0; y < y1; y++) {
     const o = usize(y * YS + x0);
-    halfRowH(refY + o, refH + o, x1 - x0);
-    halfRowV(refY + o, refVh + o, x1 - x0, YS);
-    halfRowC(refY + o, refC + o, x1 - x0, YS, rowTmp);
+    if (planes & PLANE_H) halfRowH(refY + o, refH + o, x1 - x0);
+    if (planes & PLANE_V) halfRowV(refY + o, refVh + o, x1 - x0, YS);
+    if (planes & PLANE_C) halfRowC(refY + o, refC + o, x1 - x0, YS, rowTmp);
   }
 }
 
@@ -177,7 +186,7 @@ export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): v
   const y = py + (mvy >> 2);
   const o = usize(y * YS + x);
   const f = (mvy & 3) * 4 + (mvx & 3);
-  if (f != 0) ensureHalf(x, y, x + 16, y + 16);
+  if (f != 0) ensureHalf(x, y, x + 16, y + 16, load<u8>(PLANES_OF + usize(f)));
   let a: usize = 0;
   let b: usize = 0;
   switch (f) {
