@@ -7,6 +7,8 @@ export let searchMethod: i32 = 1;
 export let searchRange: i32 = 16;
 /** Sub-sample refinement: 0 none, 1 half samples, 2 half then quarter samples. */
 export let subpel: i32 = 2;
+/** Quarter-sample refinement tries the four nearest positions only (else all eight). */
+export let subpelQuarterDiamond: bool = true;
 /** Compare sub-sample candidates with SATD (else SAD). */
 export let subpelSatd: bool = true;
 /** Intra 4x4: 0 never, 1 when Intra16x16 predicts poorly, 2 always tried. */
@@ -27,6 +29,7 @@ export function setSpeed(speed: i32): void {
   searchRange = speed <= 2 ? 32 : speed <= 6 ? 16 : 8;
   subpel = speed <= 7 ? 2 : speed <= 9 ? 1 : 0;
   subpelSatd = speed <= 8;
+  subpelQuarterDiamond = speed >= 4;
   intra4x4 = speed <= 2 ? 2 : speed <= 8 ? 1 : 0;
   intra4x4Fast = speed >= 3;
   intraInP = speed <= 2 ? 2 : speed <= 9 ? 1 : 0;
