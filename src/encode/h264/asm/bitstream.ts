@@ -27,6 +27,30 @@ export function bitsBegin(buffer: usize): void {
   }
 }
 
+/**
+ * The writer's pending bits, for a coder that keeps them in locals over a run of writes (CAVLC
+ * residual blocks): read them with pendingAcc()/pendingCount(), write whole 32-bit words with
+ * flushWord(), and hand the rest back with setPending().
+ */
+// @ts-ignore: decorator
+@inline export function pendingAcc(): u64 {
+  return acc;
+}
+// @ts-ignore: decorator
+@inline export function pendingCount(): i32 {
+  return pending;
+}
+// @ts-ignore: decorator
+@inline export function setPending(a: u64, n: i32): void {
+  acc = a;
+  pending = n;
+}
+// @ts-ignore: decorator
+@inline export function flushWord(w: u32): void {
+  store<u32>(ptr, bswap<u32>(w));
+  ptr += 4;
+}
+
 // @ts-ignore: decorator
 @inline export function putBit(bit: u32): void {
   putBits(1, bit);

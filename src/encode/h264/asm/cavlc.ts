@@ -1,5 +1,5 @@
 // CAVLC entropy coding of macroblocks (ITU-T H.264 7.3.5 syntax, 9.2 residual blocks).
-import { putBits, putUe, putSe } from './bitstream';
+import { putBits, putUe, putSe, pendingAcc, pendingCount, setPending, flushWord } from './bitstream';
 import {
   CT_LEN_0, CT_CODE_0, CT_LEN_2, CT_CODE_2, CT_LEN_4, CT_CODE_4, CT_LEN_CDC, CT_CODE_CDC,
   TZ_LEN, TZ_CODE, TZC_LEN, TZC_CODE, RB_LEN, RB_CODE, CBP_TO_CODE_INTRA, CBP_TO_CODE_INTER, ZIGZAG, BLK_RASTER,
@@ -14,103 +14,152 @@ import { alignZero } from './bitstream';
 const SCAN = memory.data(32);
 let scanMask: i32 = 0;
 
-/** coeff_token for (totalCoeff, trailingOnes) with context nC (-1: chroma DC). */
-// @ts-ignore: decorator
-@inline function putCoeffToken(nC: i32, total: i32, t1: i32): void {
-  const i = usize(total * 4 + t1);
-  if (nC < 0) putBits(i32(load<u8>(CT_LEN_CDC + i)), load<u8>(CT_CODE_CDC + i));
-  else if (nC < 2) putBits(i32(load<u8>(CT_LEN_0 + i)), load<u8>(CT_CODE_0 + i));
-  else if (nC < 4) putBits(i32(load<u8>(CT_LEN_2 + i)), load<u8>(CT_CODE_2 + i));
-  else if (nC < 8) putBits(i32(load<u8>(CT_LEN_4 + i)), load<u8>(CT_CODE_4 + i));
-  else putBits(6, total == 0 ? 3 : u32(((total - 1) << 2) | t1));
-}
-
-/** One level (levelCode already offset) with the current suffixLength (9.2.2.1); returns the next suffixLength. */
-// @ts-ignore: decorator
-@inline function putLevel(level: i32, levelCode: i32, suffixLength: i32): i32 {
-  if (suffixLength == 0) {
-    if (levelCode < 14) putBits(levelCode + 1, 1);
-    else if (levelCode < 30) putBits(19, 0x10 | u32(levelCode - 14)); // prefix 14, 4-bit suffix
-    else putBits(28, 0x1000 | u32(levelCode - 30)); // prefix 15, 12-bit suffix
-  } else if (levelCode < (15 << suffixLength)) {
-    // prefix zeros, the one bit, then suffixLength bits: one write
-    putBits((levelCode >> suffixLength) + 1 + suffixLength, u32((1 << suffixLength) | (levelCode & ((1 << suffixLength) - 1))));
-  } else {
-    putBits(28, 0x1000 | u32(levelCode - (15 << suffixLength)));
-  }
-  if (suffixLength == 0) suffixLength = 1;
-  if (abs<i32>(level) > (3 << (suffixLength - 1)) && suffixLength < 6) suffixLength++;
-  return suffixLength;
-}
-
 // @ts-ignore: decorator
 @inline function scanAt(i: i32): i32 {
   return i32(load<i16>(SCAN + usize(i << 1)));
 }
 
-/** The block's non-zero levels from the highest frequency down, and their scan positions. */
-const LEV = memory.data(64);
-const POS = memory.data(64);
+/** coeff_token code words of the four nC classes (0-1, 2-3, 4-7, 8+), u32 each: length << 16 | code, index class * 68 + totalCoeff * 4 + trailingOnes. */
+const COEFF_TOKEN = memory.data(4 * 68 * 4);
+
+export function initCavlc(): void {
+  for (let i = 0; i < 68; i++) {
+    const u = usize(i);
+    store<u32>(COEFF_TOKEN + u * 4, (u32(load<u8>(CT_LEN_0 + u)) << 16) | u32(load<u8>(CT_CODE_0 + u)));
+    store<u32>(COEFF_TOKEN + (68 + u) * 4, (u32(load<u8>(CT_LEN_2 + u)) << 16) | u32(load<u8>(CT_CODE_2 + u)));
+    store<u32>(COEFF_TOKEN + (136 + u) * 4, (u32(load<u8>(CT_LEN_4 + u)) << 16) | u32(load<u8>(CT_CODE_4 + u)));
+    // nC >= 8: six bits, (totalCoeff - 1) << 2 | trailingOnes, and 000011 for none
+    const tc = i >> 2, t1 = i & 3;
+    store<u32>(COEFF_TOKEN + (204 + u) * 4, (6 << 16) | u32(tc == 0 ? 3 : ((tc - 1) << 2) | t1));
+  }
+}
 
 /**
  * residual_block_cavlc() of the first `n` coefficients of SCAN (n: 4, 15 or 16; scanMask has
- * their non-zero bits) with context nC. Returns TotalCoeff.
+ * their non-zero bits) with context nC (-1: chroma DC). Returns TotalCoeff. The writer's pending
+ * bits live in locals (a, k) for the block; every 32 collected bits are written out as a word.
  */
 function putResidualBlock(n: i32, nC: i32): i32 {
-  let m = scanMask;
-  if (m == 0) {
-    putCoeffToken(nC, 0, 0);
-    return 0;
-  }
-  let total = 0;
-  while (m != 0) {
-    const i = 31 - clz<i32>(m);
-    m ^= 1 << i;
-    store<i32>(LEV + usize(total << 2), scanAt(i));
-    store<i32>(POS + usize(total << 2), i);
-    total++;
-  }
-  // trailing ones: up to three ±1 levels from the highest frequency down; their signs in one write
+  const mask = scanMask;
+  let a = pendingAcc();
+  let k = pendingCount();
+  const total = popcnt<i32>(mask);
+  // trailing ones: up to three ±1 levels from the highest frequency down, and their signs
   let t1 = 0;
   let signs: u32 = 0;
-  while (t1 < 3 && t1 < total) {
-    const l = load<i32>(LEV + usize(t1 << 2));
+  let m = mask;
+  while (t1 < 3 && m != 0) {
+    const i = 31 - clz<i32>(m);
+    const l = scanAt(i);
     if (l != 1 && l != -1) break;
     signs = (signs << 1) | (l < 0 ? 1 : 0);
     t1++;
+    m ^= 1 << i;
   }
-  putCoeffToken(nC, total, t1);
-  if (t1 != 0) putBits(t1, signs);
-  let suffixLength = total > 10 && t1 < 3 ? 1 : 0;
-  if (t1 < total) {
-    // the first level after fewer than three trailing ones cannot be ±1: its code is offset by 2
-    const l = load<i32>(LEV + usize(t1 << 2));
-    const code = (l > 0 ? 2 * l - 2 : -2 * l - 1) - (t1 < 3 ? 2 : 0);
-    suffixLength = putLevel(l, code, suffixLength);
-    for (let k = t1 + 1; k < total; k++) {
-      const v = load<i32>(LEV + usize(k << 2));
-      suffixLength = putLevel(v, v > 0 ? 2 * v - 2 : -2 * v - 1, suffixLength);
+  // coeff_token, then the signs
+  let len: i32;
+  let code: u32;
+  if (nC < 0) {
+    const j = usize(total * 4 + t1);
+    len = i32(load<u8>(CT_LEN_CDC + j));
+    code = load<u8>(CT_CODE_CDC + j);
+  } else {
+    const cls = nC < 2 ? 0 : nC < 4 ? 1 : nC < 8 ? 2 : 3;
+    const w = load<u32>(COEFF_TOKEN + usize((cls * 68 + total * 4 + t1) << 2));
+    len = i32(w >> 16);
+    code = w & 0xffff;
+  }
+  a = (a << u64(len + t1)) | u64((code << t1) | signs);
+  k += len + t1;
+  if (k >= 32) {
+    k -= 32;
+    flushWord(u32(a >> u64(k)));
+  }
+  if (total == 0) {
+    setPending(a, k);
+    return 0;
+  }
+  // levels, highest frequency first; `m` holds the ones left after the trailing ones
+  let sl = total > 10 && t1 < 3 ? 1 : 0;
+  let first = t1 < 3;
+  while (m != 0) {
+    const i = 31 - clz<i32>(m);
+    m ^= 1 << i;
+    const l = scanAt(i);
+    const al = abs<i32>(l);
+    // levelCode = 2|l| - 2 (positive) or 2|l| - 1 (negative); the first level after fewer than
+    // three trailing ones cannot be ±1, so its code is 2 less
+    let c = 2 * al - (l > 0 ? 2 : 1) - (first ? 2 : 0);
+    first = false;
+    let wl: i32;
+    let wc: u32;
+    if (sl == 0) {
+      if (c < 14) {
+        wl = c + 1;
+        wc = 1;
+      } else if (c < 30) {
+        wl = 19; // prefix 14, 4-bit suffix
+        wc = 0x10 | u32(c - 14);
+      } else {
+        wl = 28; // prefix 15, 12-bit suffix
+        wc = 0x1000 | u32(c - 30);
+      }
+      sl = 1;
+    } else if (c < (15 << sl)) {
+      wl = (c >> sl) + 1 + sl;
+      wc = u32((1 << sl) | (c & ((1 << sl) - 1)));
+    } else {
+      wl = 28;
+      wc = 0x1000 | u32(c - (15 << sl));
+    }
+    if (al > (3 << (sl - 1)) && sl < 6) sl++;
+    a = (a << u64(wl)) | u64(wc);
+    k += wl;
+    if (k >= 32) {
+      k -= 32;
+      flushWord(u32(a >> u64(k)));
     }
   }
-  const last = load<i32>(POS);
+  const last = 31 - clz<i32>(mask);
   const totalZeros = last + 1 - total;
   if (total < n) {
+    let j: usize;
     if (nC < 0) {
-      const j = usize((total - 1) * 4 + totalZeros);
-      putBits(i32(load<u8>(TZC_LEN + j)), load<u8>(TZC_CODE + j));
+      j = usize((total - 1) * 4 + totalZeros);
+      len = i32(load<u8>(TZC_LEN + j));
+      code = load<u8>(TZC_CODE + j);
     } else {
-      const j = usize((total - 1) * 16 + totalZeros);
-      putBits(i32(load<u8>(TZ_LEN + j)), load<u8>(TZ_CODE + j));
+      j = usize((total - 1) * 16 + totalZeros);
+      len = i32(load<u8>(TZ_LEN + j));
+      code = load<u8>(TZ_CODE + j);
+    }
+    a = (a << u64(len)) | u64(code);
+    k += len;
+    if (k >= 32) {
+      k -= 32;
+      flushWord(u32(a >> u64(k)));
     }
   }
   // run_before of each level but the lowest-frequency one, while zeros remain
   let zerosLeft = totalZeros;
-  for (let k = 0; k < total - 1 && zerosLeft > 0; k++) {
-    const run = load<i32>(POS + usize(k << 2)) - load<i32>(POS + usize((k + 1) << 2)) - 1;
+  m = mask ^ (1 << last);
+  let i = last;
+  while (zerosLeft > 0 && m != 0) {
+    const next = 31 - clz<i32>(m);
+    m ^= 1 << next;
+    const run = i - next - 1;
     const j = usize((min<i32>(zerosLeft, 7) - 1) * 16 + run);
-    putBits(i32(load<u8>(RB_LEN + j)), load<u8>(RB_CODE + j));
+    len = i32(load<u8>(RB_LEN + j));
+    a = (a << u64(len)) | u64(load<u8>(RB_CODE + j));
+    k += len;
+    if (k >= 32) {
+      k -= 32;
+      flushWord(u32(a >> u64(k)));
+    }
     zerosLeft -= run;
+    i = next;
   }
+  setPending(a, k);
   return total;
 }
 

@@ -5,6 +5,7 @@ import { rgbToI420, FORMAT_RGB24 } from './convert';
 import { allocateMb } from './mb';
 import { initQuantTables } from './dct';
 import { initLambda } from './analyse';
+import { initCavlc } from './cavlc';
 import { setSpeed } from './config';
 import { setHeaderParams, writeSps, writePps, LOG2_MAX_FRAME_NUM } from './headers';
 import { setLevelLimits } from './me';
@@ -31,6 +32,7 @@ export function configure(
   allocateMb();
   initQuantTables();
   initLambda();
+  initCavlc();
   setSpeed(speed);
   setHeaderParams(level, fpsNum, fpsDen, primaries, transfer, matrix, fullRange);
   setLevelLimits(vmv);
