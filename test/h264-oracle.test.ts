@@ -169,3 +169,43 @@ describe('own H.264 encoder: reconstruction equals ffmpeg decode', () => {
     expect(e.keyframes.map((k, i) => (k ? i : -1)).filter((i) => i >= 0)).toEqual([0, 5, 10, 15]);
   });
 });
+
+describe('own H.264 encoder: RGB input converted inside the encoder', () => {
+  it('encodeRgb gives the same bytes as JS conversion + encode, for rgba, bgra and rgb24, copied or drawn in place', async () => {
+    const w = 98;
+    const h = 66;
+    const p = base(w, h, 24);
+    const viaJs = await AsmH264Encoder.create(p);
+    const viaWasm = await AsmH264Encoder.create(p);
+    const inPlace = await AsmH264Encoder.create(p);
+    viaJs.beginChunk(0);
+    viaWasm.beginChunk(0);
+    inPlace.beginChunk(0);
+    const rgba = new Uint8Array(w * h * 4);
+    for (let i = 0; i < 6; i++) {
+      drawPattern(i % 2 ? 'plasma' : 'noise', rgba, w, h, i);
+      const layout = (['rgba', 'bgra', 'rgb24'] as const)[i % 3];
+      const packed = layout === 'rgba' ? rgba : layout === 'bgra' ? swapRb(rgba) : dropAlpha(rgba);
+      const yuv = new Uint8Array((w * h * 3) / 2);
+      toI420(packed, layout, w, h, yuv);
+      const a = viaJs.encode(yuv)[0].data;
+      const b = viaWasm.encodeRgb(layout, packed)[0].data;
+      inPlace.rgbView(layout).set(packed);
+      const c = inPlace.encodeRgb(layout)[0].data;
+      expect(Buffer.compare(a, b), `frame ${i} ${layout}`).toBe(0);
+      expect(Buffer.compare(a, c), `frame ${i} ${layout} in place`).toBe(0);
+    }
+  });
+});
+
+function swapRb(rgba: Uint8Array): Uint8Array {
+  const out = rgba.slice();
+  for (let i = 0; i < out.length; i += 4) [out[i], out[i + 2]] = [rgba[i + 2], rgba[i]];
+  return out;
+}
+
+function dropAlpha(rgba: Uint8Array): Uint8Array {
+  const out = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) out.set(rgba.subarray(i, i + 3), o);
+  return out;
+}

@@ -43,7 +43,13 @@ interface Exports {
   beginChunk(firstFrame: number): void;
   encodeFrame(): number;
   reconstruction(): void;
+  rgbInput(format: number): number;
+  encodeRgbFrame(): number;
 }
+
+/** Packed RGB layouts the encoder converts itself (the codes of asm/convert.ts). */
+export type RgbLayout = 'rgba' | 'bgra' | 'rgb24';
+const RGB_CODES: Record<RgbLayout, number> = { rgba: 0, bgra: 1, rgb24: 2 };
 
 /** Colour description written into the VUI (the same as the `colr` box mp4forge writes). */
 export const VUI_COLOUR = { primaries: 1, transfer: 13, matrix: 6, fullRange: false };
@@ -80,6 +86,7 @@ export class AsmH264Encoder {
   readonly kind = 'wasm' as const;
   readonly config: AvcConfig;
   private closed = false;
+  private rgbLayout: RgbLayout | null = null;
   private broken: Mp4ForgeError | null = null;
   private readonly frameBytes: number;
 
@@ -149,10 +156,48 @@ export class AsmH264Encoder {
     mem.set(i420.subarray(ySize, ySize + cSize), this.x.inputU());
     mem.set(i420.subarray(ySize + cSize), this.x.inputV());
     const n = guard(() => this.x.encodeFrame(), this);
+    return [this.takeOutput(n)];
+  }
+
+  /**
+   * A view of the encoder's own input buffer for one packed RGB frame of `layout`: a producer may
+   * draw straight into it and call encodeRgb() without arguments, so the frame is never copied.
+   * The view is only valid until the next call into the encoder (its memory may grow).
+   */
+  rgbView(layout: RgbLayout): Uint8Array {
+    this.check();
+    const { width: w, height: h } = this.params;
+    const bytes = w * h * (layout === 'rgb24' ? 3 : 4);
+    const p = guard(() => this.x.rgbInput(RGB_CODES[layout]), this);
+    this.rgbLayout = layout;
+    return new Uint8Array(this.x.memory.buffer, p, bytes);
+  }
+
+  /**
+   * Encodes a packed RGB frame: `pixels` is copied into the encoder's memory and converted there
+   * (BT.601 limited range, chroma the rounded mean of each 2x2 block: the same bytes as
+   * convert.ts), or, without `pixels`, the frame written into rgbView(layout) is used.
+   */
+  encodeRgb(layout: RgbLayout, pixels?: Uint8Array | Uint8ClampedArray): AsmCodedFrame[] {
+    if (pixels) {
+      const view = this.rgbView(layout);
+      if (pixels.length !== view.length) {
+        throw new Mp4ForgeError('INVALID_FRAME', `a ${layout} frame of ${this.params.width}x${this.params.height} is ${view.length} bytes, got ${pixels.length}`);
+      }
+      view.set(pixels);
+    } else if (this.rgbLayout !== layout) {
+      throw new Mp4ForgeError('INVALID_FRAME', `encodeRgb('${layout}') without pixels needs a frame drawn into rgbView('${layout}') first`);
+    }
+    this.check();
+    const n = guard(() => this.x.encodeRgbFrame(), this);
+    return [this.takeOutput(n)];
+  }
+
+  private takeOutput(n: number): AsmCodedFrame {
     const out = this.x.output();
     const data = new Uint8Array(this.x.memory.buffer).slice(out, out + n);
     // the first NAL unit's type (after the 4-byte length) tells an IDR slice
-    return [{ data, keyframe: (data[4] & 0x1f) === 5 }];
+    return { data, keyframe: (data[4] & 0x1f) === 5 };
   }
 
   /** Ends the chunk. Every frame was returned by encode(), so nothing is pending. */
