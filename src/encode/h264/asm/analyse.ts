@@ -93,7 +93,7 @@ function tryI4(limit: i32): i32 {
   const src = srcLuma();
   const rec = recLuma();
   const lam = lambdaOf(qp);
-  let total = lam * 6; // mb_type and the cost of sixteen mode flags beyond I16's one mode
+  let total = lam * 16; // mb_type, sixteen mode flags, and sixteen DC coefficients coded without I16's transform
   let cbp = 0;
   for (let i = 0; i < 16; i++) {
     // decoding order → raster position
@@ -238,7 +238,9 @@ export function analyseInter(): u8 {
   if (!(intraInP == 0 || (intraInP == 1 && interCost < 16 * 16 * 2 + lam * 8))) {
     // 3. intra, when the inter prediction is poor
     if (c16 < 0) c16 = decideI16(left, top);
-    if (c16 + lam * 3 < interCost) {
+    // an intra macroblock in a P picture costs more than its SATD says: a longer mb_type, modes,
+    // and a full residual where inter ones are mostly empty (lam * 16, from a BD-rate sweep)
+    if (c16 + lam * 16 < interCost) {
       analyseIntra(c16);
       return MB_I16;
     }
