@@ -50,3 +50,16 @@ export class Mp4ForgeError extends Error {
 export function isMp4ForgeError(e: unknown, code?: Mp4ForgeErrorCode): e is Mp4ForgeError {
   return e instanceof Mp4ForgeError && (code === undefined || e.code === code);
 }
+
+/** Stable codes of {@link Mp4ForgeWarning}s. New codes may be added; existing ones never change meaning. */
+export type Mp4ForgeWarningCode = 'MP3_FRAME_COUNT_MISMATCH'; // a cut (or joined) MP3: its LAME padding is not applied
+
+/**
+ * Something mp4forge worked around without failing: the output was written, but the input was not
+ * what it claimed to be. `code` is stable and meant for programs; `message` is for people.
+ */
+export interface Mp4ForgeWarning {
+  code: Mp4ForgeWarningCode;
+  message: string;
+  details?: Mp4ForgeErrorDetails;
+}

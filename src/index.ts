@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { Mp4ForgeError, isMp4ForgeError } from './errors.js';
-export type { Mp4ForgeErrorCode, Mp4ForgeErrorDetails } from './errors.js';
+export type { Mp4ForgeErrorCode, Mp4ForgeErrorDetails, Mp4ForgeWarning, Mp4ForgeWarningCode } from './errors.js';
 
 // Writing MP4
 export { createMp4Writer } from './writer.js';

@@ -5,7 +5,7 @@
 import { buildAvcC } from './encode/avc.js';
 import { toI420 } from './encode/convert.js';
 import { chunkFramesFor, WasmH264Encoder, type CodedFrame } from './encode/h264-encoder.js';
-import { Mp4ForgeError } from './errors.js';
+import { Mp4ForgeError, type Mp4ForgeWarning } from './errors.js';
 import type { PatternName } from './generate/patterns.js';
 import { isPatternScene, loadScene, type SceneDraw, type SceneSpec } from './generate/scene.js';
 import { FragmentedMuxer } from './mux/fragmented-muxer.js';
@@ -83,7 +83,7 @@ export interface StitchResult {
   frames: number;
   segments: number;
   durationSeconds: number;
-  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
+  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number; warnings?: Mp4ForgeWarning[] };
   layout: Layout;
   bytes: number;
   /** The file, when `output` was 'buffer'. */
@@ -311,6 +311,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
       await soundtrack.close();
       const t = soundtrack.track;
       audio = { durationSeconds: (edit.duration ?? 0) / t.sampleRate, sampleRate: t.sampleRate, channels: t.channels, frames: audioFrames };
+      if (soundtrack.warnings.length > 0) audio.warnings = [...soundtrack.warnings];
     }
     const { bytes } = await muxer.finish();
     return {

@@ -1,5 +1,5 @@
 // createMp4Writer: the one place where generate → encode → mux (← audio) are joined.
-import { Mp4ForgeError } from './errors.js';
+import { Mp4ForgeError, type Mp4ForgeWarning } from './errors.js';
 import { buildAvcC } from './encode/avc.js';
 import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
 import { availableCores, workerSpawner } from './pool/host.js';
@@ -74,8 +74,11 @@ export interface Mp4WriterResult {
   frames: number;
   /** Video duration in seconds. */
   durationSeconds: number;
-  /** The audio track, when there is one: its played duration (after gapless trimming and `audioLength`). */
-  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
+  /**
+   * The audio track, when there is one: its played duration (after gapless trimming and
+   * `audioLength`), and what the MP3 had wrong that did not stop the run (e.g. it was cut short).
+   */
+  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number; warnings?: Mp4ForgeWarning[] };
   bytes: number;
   /** The H.264 encoder that ran (see `video.encoder`). */
   videoEncoder: UsedEncoder;
@@ -375,6 +378,7 @@ export class WriterImpl implements Mp4Writer {
         this.muxer.setEdit(AUDIO, edit);
         await st.close();
         audio = { durationSeconds: (edit.duration ?? 0) / st.track.sampleRate, sampleRate: st.track.sampleRate, channels: st.track.channels, frames: this.audioFrames };
+        if (st.warnings.length > 0) audio.warnings = [...st.warnings];
       }
       const { bytes } = await this.muxer.finish();
       await this.cleanup();

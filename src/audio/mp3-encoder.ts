@@ -20,8 +20,7 @@ import * as lameNs from '@breezystack/lamejs';
 import { Mp4ForgeError } from '../errors.js';
 import { toCheckedPullSource, type PcmSource } from './pcm-source.js';
 
-/** Standard MP3 decoder delay in samples (528 filterbank + 1), skipped on top of the encoder delay. */
-export const MP3_DECODER_DELAY = 529;
+export { MP3_DECODER_DELAY } from './mp3-gapless.js';
 /** lamejs's encoder delay in samples, in the LAME-tag convention (measured; equals LAME's ENCDELAY). */
 export const LAMEJS_ENCODER_DELAY = 576;
 

@@ -59,8 +59,8 @@ export interface RunSummary {
   /** The output path, or '-' for stdout. */
   output: string;
   layout: string;
-  /** The soundtrack as muxed, with --audio. */
-  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
+  /** The soundtrack as muxed, with --audio (and what was wrong with the MP3, e.g. cut short). */
+  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number; warnings?: { code: string; message: string }[] };
 }
 
 /**
@@ -169,6 +169,7 @@ export async function runWriter(
 
 /** Prints the summary: JSON on stdout with --json, else one human line on stderr. */
 export function printSummary(s: RunSummary, json: boolean, io: SessionIo): void {
+  printWarnings(s.audio?.warnings, io);
   if (json) {
     io.stdout.write(`${JSON.stringify(s)}\n`);
     return;
@@ -178,6 +179,11 @@ export function printSummary(s: RunSummary, json: boolean, io: SessionIo): void 
   io.stderr.write(
     `mp4forge: wrote ${name}: ${s.frames} frames, ${s.durationSeconds.toFixed(3)} s of video${audio}, ${formatBytes(s.bytes)} (${s.layout}) in ${s.seconds.toFixed(2)} s, ${s.fps.toFixed(1)} fps\n`,
   );
+}
+
+/** Warnings go to stderr, one line each, whatever else is printed (stdout may carry JSON or the MP4). */
+export function printWarnings(warnings: readonly { message: string }[] | undefined, io: SessionIo): void {
+  for (const w of warnings ?? []) io.stderr.write(`mp4forge: warning: ${w.message}\n`);
 }
 
 export function formatBytes(n: number): string {

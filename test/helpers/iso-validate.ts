@@ -41,6 +41,13 @@ export interface AvcConfig {
   height: number;
 }
 
+/** bufferSizeDB, maxBitrate and avgBitrate, as a `btrt` box or an esds DecoderConfigDescriptor carries them. */
+export interface Bitrates {
+  bufferSize: number;
+  max: number;
+  avg: number;
+}
+
 export interface AudioConfig {
   channelCount: number;
   sampleSize: number;
@@ -50,6 +57,8 @@ export interface AudioConfig {
   /** The whole streamType/upStream/reserved byte (0x15 for audio). */
   streamTypeByte: number | null;
   decoderSpecificInfo: Uint8Array | null;
+  /** From the esds DecoderConfigDescriptor; null when esds is missing or unreadable. */
+  bitrates: Bitrates | null;
 }
 
 export interface TrackTables {
@@ -82,6 +91,8 @@ export interface TrackTables {
   edits: EditEntry[] | null;
   avc: AvcConfig | null;
   audio: AudioConfig | null;
+  /** The sample entry's `btrt` box, when there is one. */
+  btrt: Bitrates | null;
 }
 
 export interface IsoReport {
@@ -614,7 +625,7 @@ function readDescriptorHeader(r: Reader): { tag: number; size: number } {
   throw new BoxError(`descriptor tag 0x${tag.toString(16)} has a size field longer than 4 bytes`);
 }
 
-function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number; dsi: Uint8Array | null } | null {
+function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number; dsi: Uint8Array | null; bitrates: Bitrates | null } | null {
   return parseBox(ctx, box, (r) => {
     fullBox(r, [0]);
     const es = readDescriptorHeader(r);
@@ -629,6 +640,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
     let oti: number | null = null;
     let streamTypeByte = 0;
     let dsi: Uint8Array | null = null;
+    let bitrates: Bitrates | null = null;
     let sawSl = false;
     while (r.pos < esEnd) {
       const d = readDescriptorHeader(r);
@@ -637,7 +649,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
       if (d.tag === 0x04) {
         oti = r.u8();
         streamTypeByte = r.u8();
-        r.skip(3 + 4 + 4);
+        bitrates = { bufferSize: r.u24(), max: r.u32(), avg: r.u32() };
         while (r.pos < dEnd) {
           const s = readDescriptorHeader(r);
           if (r.pos + s.size > dEnd) throw new BoxError(`descriptor 0x${s.tag.toString(16)} overruns its DecoderConfigDescriptor`);
@@ -652,7 +664,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
     if (oti === null) throw new BoxError('no DecoderConfigDescriptor (tag 0x04) inside the ES_Descriptor');
     if (!sawSl) warn(ctx, box.path, 'no SLConfigDescriptor (tag 0x06)');
     if (r.pos !== r.end) warn(ctx, box.path, `${r.end - r.pos} byte(s) after the ES_Descriptor`);
-    return { oti, streamTypeByte, dsi };
+    return { oti, streamTypeByte, dsi, bitrates };
   });
 }
 
@@ -695,7 +707,7 @@ function emptyTables(): TrackTables {
   return {
     trackId: 0, handler: '', sampleEntry: '', timescale: 0, mdhdDuration: 0, tkhdDuration: 0,
     sampleCount: 0, fragmentSampleCount: 0, sizes: [], syncSamples: null, decodeDeltas: [], compositionOffsets: null,
-    chunkOffsets: [], samplesPerChunk: [], sampleOffsets: [], edits: null, avc: null, audio: null,
+    chunkOffsets: [], samplesPerChunk: [], sampleOffsets: [], edits: null, avc: null, audio: null, btrt: null,
   };
 }
 
@@ -987,6 +999,7 @@ function analyseEntry(ctx: Ctx, state: TrackState, entry: BoxNode, drefCount: nu
     }
     const btrt = child(entry, 'btrt');
     if (btrt && btrt.size - btrt.headerSize !== 12) err(ctx, btrt.path, `payload is ${btrt.size - btrt.headerSize} bytes (expected 12)`);
+    else if (btrt) t.btrt = parseBox(ctx, btrt, (r) => ({ bufferSize: r.u32(), max: r.u32(), avg: r.u32() }));
   }
 
   if (kindAudio) {
@@ -996,7 +1009,7 @@ function analyseEntry(ctx: Ctx, state: TrackState, entry: BoxNode, drefCount: nu
       if (ae.sampleRate === 0) warn(ctx, entry.path, 'samplerate 0');
       if (ae.dataRefIndex < 1 || ae.dataRefIndex > drefCount) err(ctx, entry.path, `data_reference_index ${ae.dataRefIndex} not in 1..${drefCount}`);
       const { channelCount, sampleSize, sampleRate } = ae;
-      t.audio = { channelCount, sampleSize, sampleRate, objectTypeIndication: null, streamTypeByte: null, decoderSpecificInfo: null };
+      t.audio = { channelCount, sampleSize, sampleRate, objectTypeIndication: null, streamTypeByte: null, decoderSpecificInfo: null, bitrates: null };
     }
     if (entry.type === 'mp4a') {
       const esds = child(entry, 'esds');
@@ -1008,6 +1021,7 @@ function analyseEntry(ctx: Ctx, state: TrackState, entry: BoxNode, drefCount: nu
             t.audio.objectTypeIndication = e.oti;
             t.audio.streamTypeByte = e.streamTypeByte;
             t.audio.decoderSpecificInfo = e.dsi;
+            t.audio.bitrates = e.bitrates;
           }
           if (e.streamTypeByte !== 0x15) err(ctx, esds.path, `DecoderConfigDescriptor streamType byte 0x${e.streamTypeByte.toString(16)} (expected 0x15 for audio)`);
           if (![0x40, 0x66, 0x67, 0x68, 0x69, 0x6b, 0xa5, 0xa6, 0xa9, 0xad, 0xdd].includes(e.oti)) warn(ctx, esds.path, `objectTypeIndication 0x${e.oti.toString(16)} is not a known audio type`);

@@ -95,6 +95,7 @@ export interface ProbeStream {
   channels?: number;
   duration?: string;
   duration_ts?: number;
+  bit_rate?: string;
   nb_frames?: string;
   nb_read_frames?: string;
   nb_read_packets?: string;

@@ -7,7 +7,7 @@ import type { AudioLength } from '../../soundtrack.js';
 import { stitchSegments } from '../../segments.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
 import { asUsageError, CliError, UsageError } from '../errors.js';
-import { formatBytes, OUTPUT_OPTIONS, type SessionIo } from '../session.js';
+import { formatBytes, OUTPUT_OPTIONS, printWarnings, type SessionIo } from '../session.js';
 
 const SHARED = new Set(['out', 'layout', 'audio', 'audio-length', 'json']);
 
@@ -56,6 +56,7 @@ export async function stitchCommand(argv: readonly string[], io: SessionIo, sign
   const seconds = (performance.now() - started) / 1000;
   const { data: _data, ...rest } = result;
   const summary = { ...rest, seconds: Math.round(seconds * 1000) / 1000, output: out };
+  printWarnings(result.audio?.warnings, io);
   if (json) {
     io.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
