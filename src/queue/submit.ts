@@ -8,10 +8,13 @@ import { bullConnection, connectRedis, keys, resolveLocation, type QueueLocation
 import { renderFlow, type SegmentProgress } from './flow.js';
 import { jobId, normalizeJob, segmentJobId, type RenderJob } from './job.js';
 import { decodeFailure, readRecord, type JobRecord, type RenderResult } from './records.js';
+import type { SegmentStore } from './store.js';
 
 export interface SubmitRenderOptions extends QueueLocation {
   /** How many segment jobs to split the video into (at most the number of encoder chunks). */
   segments: number;
+  /** The workers' segment store, if this process can reach it: parts left by an earlier failed run of the same job are removed before it is queued again. */
+  store?: SegmentStore;
   /** Tries per job (segment or stitch) before the render fails. Default 3. */
   attempts?: number;
   /** First retry delay; doubles at each retry. Default 1000 ms. */
@@ -105,6 +108,7 @@ export async function submitRender(job: RenderJob, options: SubmitRenderOptions)
     let status: RenderHandle['status'] = 'running';
     if ((await queue.getJobState(id)) === 'unknown') {
       if (previous) await redis.del(resultKey); // failed before, or its file is gone: render again
+      await options.store?.remove(id);
       const producer = new FlowProducer({ connection, prefix: loc.prefix });
       try {
         await producer.add(renderFlow(id, spec, n, { queue: loc.queue, prefix: loc.prefix, attempts, backoffMs, keepSeconds }));
