@@ -114,6 +114,9 @@ export async function connectRedis(loc: ResolvedLocation): Promise<Redis> {
     ]);
   } catch (err) {
     client.disconnect();
+    // disconnect() only half-closes a socket still waiting for the server's first answer; a server
+    // that never answers would then keep it (and the process) alive.
+    client.stream?.destroy();
     const why = err instanceof Error && err.message !== 'Connection is closed.' ? err.message : lastError instanceof Error ? lastError.message : String(err);
     throw unavailable(loc, why, err);
   } finally {

@@ -104,7 +104,7 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
       emit({ ...base, event: 'skipped', reason: 'already in the store' });
       return { k: part, reused: true };
     }
-    emit({ ...base, event: 'start', attempt: job.attemptsMade + 1 });
+    emit({ ...base, event: 'start', attempt: job.attemptsStarted || job.attemptsMade + 1 });
     const controller = new AbortController();
     const onBullAbort = () => controller.abort(bullSignal?.reason);
     bullSignal?.addEventListener('abort', onBullAbort);
@@ -178,7 +178,7 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
       if (token) await job.moveToDelayed(Date.now() + 2000, token);
       throw new DelayedError();
     }
-    emit({ ...base, event: 'start', attempt: job.attemptsMade + 1 });
+    emit({ ...base, event: 'start', attempt: job.attemptsStarted || job.attemptsMade + 1 });
     const started = performance.now();
     const temp = join(dirname(spec.output), `.${basename(spec.output)}.${randomBytes(4).toString('hex')}.partial`);
     try {

@@ -41,7 +41,7 @@ export const queueSubmitSpec: CommandSpec = {
     { name: 'fps', kind: { type: 'string' }, metavar: 'R', help: 'Frame rate: 30, or a fraction like 30000/1001.', defaultText: '30' },
     { name: 'frames', kind: { type: 'int', min: 1 }, metavar: 'N', help: 'Number of frames.', defaultText: '300' },
     { name: 'pattern', kind: { type: 'choice', choices: ['bars', 'noise', 'gradient', 'plasma', 'solid'] }, metavar: 'NAME', help: 'What to draw.', defaultText: 'bars' },
-    { name: 'scene', kind: { type: 'string' }, metavar: 'FILE', help: 'An ES module exporting draw(frameIndex, rgba, width, height), at a path every worker can read.' },
+    { name: 'scene', kind: { type: 'string' }, metavar: 'FILE|URL', help: 'An ES module exporting draw(frameIndex, rgba, width, height), at a path (or file:/https: URL) every worker can import.' },
     ...OUTPUT_OPTIONS.filter((o) => o.name === 'out').map((o) => ({ ...o, help: 'The final MP4, at a path the workers can write (shared disk).' })),
     ...OUTPUT_OPTIONS.filter((o) => ENCODER.has(o.name)),
     { name: 'wait', kind: { type: 'flag' }, help: 'Follow the render (progress on a terminal) and print the result.' },

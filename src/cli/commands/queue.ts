@@ -95,7 +95,7 @@ async function submitCommand(argv: readonly string[], io: SessionIo, signal: Abo
     height: args.int('height', 720),
     fps: args.string('fps', '30'),
     frames: args.int('frames', 300),
-    ...(sceneFile !== undefined ? { scene: pathToFileURL(resolve(sceneFile)).href } : { pattern: args.string('pattern', 'bars') as PatternName }),
+    ...(sceneFile !== undefined ? { scene: sceneUrl(sceneFile) } : { pattern: args.string('pattern', 'bars') as PatternName }),
     ...(Object.keys(video).length > 0 ? { video } : {}),
     ...(args.has('layout') ? { layout: args.string('layout') as Layout } : {}),
     ...(args.has('audio') ? { audio: resolve(args.string('audio') as string) } : {}),
@@ -155,6 +155,12 @@ async function submitCommand(argv: readonly string[], io: SessionIo, signal: Abo
     `mp4forge: ${handle.status === 'done' ? 'already rendered' : 'rendered'} ${result.output}: ${result.frames} frames in ${result.segments} segments, ${result.durationSeconds.toFixed(3)} s of video${audio}, ${formatBytes(result.bytes)} (${result.layout}) in ${seconds.toFixed(2)} s\n`,
   );
   return undefined;
+}
+
+/** --scene: a URL as given (file:, https:, data:), else a file path made absolute. */
+function sceneUrl(scene: string): string {
+  // A scheme of two letters or more (one letter would be a Windows drive).
+  return /^[a-z][a-z0-9+.-]+:/i.test(scene) ? scene : pathToFileURL(resolve(scene)).href;
 }
 
 function progressLine(p: RenderProgress): string {
