@@ -154,8 +154,8 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
 
       const [a, b, c] = await Promise.all([spawnWorker(), spawnWorker(), spawnWorker()]);
       const out = join(dir, 'queued.mp4');
-      // 40 ms a frame: a segment (60 or 120 frames) takes 2.4–4.8 s, a wide window to kill its worker in.
-      const scene = `${pathToFileURL(SCENE).href}?delay=40`;
+      // 30 ms a frame: a segment (60 or 120 frames) takes 1.8–3.6 s, a wide window to kill its worker in.
+      const scene = `${pathToFileURL(SCENE).href}?delay=30`;
       const submit = cli(['queue', 'submit', '--redis', redis.url, '--store', store, '--segments', '6', '--scene', scene, ...SIZE, '--frames', '600', '--audio', song, '--out', out, '--wait', '--json']);
 
       // SIGKILL the first worker to start a segment, while it holds it (started, not done, its
@@ -286,6 +286,68 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
       for (const socket of sockets) socket.destroy();
       await new Promise((r) => silent.close(r));
     }
+  });
+
+  it('the README demo (examples/queue/demo.sh) runs as printed: Redis, 3 workers, one killed, a byte-identical file', async () => {
+    const demo = join(dir, 'demo');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'mp4forge'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
+    const port = await freePort();
+    const r = await new Promise<CliRun>((done, fail) => {
+      const started = performance.now();
+      const child = spawn('bash', [resolve('examples/queue/demo.sh')], {
+        cwd: dir,
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PORT: String(port), DIR: demo, SIZE: '--width 160 --height 120' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        fail(new Error(`demo.sh did not finish within 90 s: ${stdout}\n${stderr}`));
+      }, 90_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr, ms: performance.now() - started });
+      });
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^killed .*worker\d: mp4forge queue worker \d+: segment \d\/6 of mp4f-[0-9a-f]{32}: started \(attempt 1\)$/m);
+    expect(r.stdout).toMatch(/^mp4f-[0-9a-f]{32} completed: .*out\.mp4, 600 frames/m);
+    expect(r.stdout).toMatch(/^out\.mp4 is byte-identical to single\.mp4$/m);
+    expect(readdirSync(join(demo, 'parts'))).toEqual([]);
+    // Nothing of the demo is left running: its Redis is down (the port is free again).
+    const probe = createServer();
+    await new Promise<void>((ok, bad) => probe.once('error', bad).listen(port, '127.0.0.1', () => ok()));
+    await new Promise((ok) => probe.close(ok));
+  });
+
+  it('the README library example (examples/queue/library.mjs) runs as printed: startRenderWorker + submitRender with progress', async () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    const r = await new Promise<CliRun>((done) => {
+      const started = performance.now();
+      const child = spawn(process.execPath, [resolve('examples/queue/library.mjs')], { env: { ...process.env, REDIS_URL: redis.url, SHARED_DIR: shared }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr, ms: performance.now() - started });
+      });
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^job mp4f-[0-9a-f]{32} queued$/m);
+    expect(r.stdout).toMatch(/^150\/150 frames, 3\/3 segments$/m);
+    expect(r.stdout).toContain(`wrote ${join(shared, 'out.mp4')} 150 frames`);
+    const probe = await ffprobe(join(shared, 'out.mp4'), { count: true });
+    expect(Number(probe.streams[0].nb_read_frames)).toBe(150);
+    expect(readdirSync(join(shared, 'parts'))).toEqual([]);
   });
 
   it('the remaining workers stop on SIGTERM with status 0', async () => {
