@@ -325,6 +325,13 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
     await new Promise((ok) => probe.close(ok));
   });
 
+  it('the remaining workers stop on SIGTERM with status 0', async () => {
+    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    for (const w of live) w.child.kill('SIGTERM');
+    expect(await Promise.all(live.map((w) => w.exited))).toEqual(live.map(() => 0));
+    for (const w of live) expect(w.events('stopped')).toEqual([expect.objectContaining({ signal: 'SIGTERM', handedBack: 0 })]);
+  });
+  // After the CLI workers have stopped: every worker of a queue must share its store, and this one has its own.
   it('the README library example (examples/queue/library.mjs) runs as printed: startRenderWorker + submitRender with progress', async () => {
     const shared = join(dir, 'shared');
     mkdirSync(shared);
@@ -350,10 +357,4 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
     expect(readdirSync(join(shared, 'parts'))).toEqual([]);
   });
 
-  it('the remaining workers stop on SIGTERM with status 0', async () => {
-    const live = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
-    for (const w of live) w.child.kill('SIGTERM');
-    expect(await Promise.all(live.map((w) => w.exited))).toEqual(live.map(() => 0));
-    for (const w of live) expect(w.events('stopped')).toEqual([expect.objectContaining({ signal: 'SIGTERM', handedBack: 0 })]);
-  });
 });
