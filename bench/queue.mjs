@@ -10,7 +10,11 @@
 // finishing one job and starting the next (queue pickup), the delay from submit to the first
 // segment, and the stitch (seconds and copy MB/s).
 //
-// Options: --width 1280 --height 720 --frames 600 --segments 8 --pattern plasma --workers 1,2 --reps 1 --out queue
+// The stitch's copy bandwidth is measured apart, on a file large enough for it to show: 1280×720
+// random noise (which does not compress, GOP 30) rendered as 4 segments, stitched 3 times per layout.
+//
+// Options: --width 1280 --height 720 --frames 600 --segments 8 --pattern plasma --workers 1,2 --reps 1
+//          --stitch-frames 120 (0: skip the stitch measurement) --out queue
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +32,7 @@ const PATTERN = String(args.pattern ?? 'plasma');
 const WORKERS = String(args.workers ?? '1,2').split(',').map(Number);
 const REPS = Number(args.reps ?? 1);
 const OUT = String(args.out ?? 'queue');
+const STITCH_FRAMES = Number(args['stitch-frames'] ?? 120);
 const CLI = join(ROOT, 'dist', 'cli.js');
 const log = (s) => process.stderr.write(`[queue ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 libraryEntry(); // renderVideo children run from a snapshot of dist (see common.mjs)
@@ -118,8 +123,41 @@ async function queueRun(workers, rep) {
   };
 }
 
+/** Stitch copy bandwidth: MB of output per second of stitchSegments, parts on the local disk. */
+async function stitchBandwidth() {
+  const lib = await import(pathToFileURL(join(ROOT, 'dist', 'index.js')).href);
+  const parts = [];
+  for (let k = 1; k <= 4; k++) {
+    const part = join(work, `noise-${k}.m4s`);
+    await lib.renderSegment({ width: 1280, height: 720, fps: 30, frames: STITCH_FRAMES, pattern: 'noise', video: { speed: 10, gop: 30 }, segment: { k, n: 4 }, output: part });
+    parts.push(part);
+  }
+  const out = {};
+  for (const layout of ['faststart', 'fragmented']) {
+    const secs = [];
+    let bytes = 0;
+    for (let i = 0; i < 3; i++) {
+      const file = join(work, `stitched-${layout}.mp4`);
+      const t = performance.now();
+      const r = await lib.stitchSegments(parts, { output: file, layout });
+      secs.push((performance.now() - t) / 1000);
+      bytes = r.bytes;
+      rmSync(file, { force: true });
+    }
+    out[layout] = { bytes, seconds: round(median(secs), 3), MBps: round(bytes / 1e6 / median(secs), 1) };
+  }
+  for (const p of parts) rmSync(p, { force: true });
+  return out;
+}
+
 const runs = [];
+let stitch = null;
 try {
+  if (STITCH_FRAMES > 0) {
+    const loadBefore = uptime();
+    stitch = { ...(await stitchBandwidth()), loadBefore, loadAfter: uptime() };
+    log(`stitch of 4 noise segments (${round(stitch.faststart.bytes / 1e6, 1)} MB): faststart ${stitch.faststart.MBps} MB/s, fragmented ${stitch.fragmented.MBps} MB/s (load ${loadBefore[0]} → ${stitch.loadAfter[0]})`);
+  }
   for (let rep = 0; rep < REPS; rep++) {
     for (const w of WORKERS) {
       const rv = await renderVideoRun(w, rep);
@@ -158,7 +196,7 @@ const perSegment = {
 };
 const env = environment();
 const command = `node bench/queue.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
-const result = { name: 'queue', command, environment: env, settings: { width: WIDTH, height: HEIGHT, frames: FRAMES, segments: SEGMENTS, pattern: PATTERN, reps: REPS }, rows, scaling, scalingClaim: 1.8, scalingOk: scaling === null ? null : scaling >= 1.8, perSegment, runs };
+const result = { name: 'queue', command, environment: env, settings: { width: WIDTH, height: HEIGHT, frames: FRAMES, segments: SEGMENTS, pattern: PATTERN, reps: REPS }, rows, scaling, scalingClaim: 1.8, scalingOk: scaling === null ? null : scaling >= 1.8, perSegment, stitch, runs };
 const md = `# Queue bench (\`npm run bench:queue\`)
 
 ${environmentMd(env)}
@@ -173,7 +211,9 @@ ${mdTable(
 Queue throughput with 2 worker processes / 1: **${scaling ?? 'n/a'}×** (claim ≥ 1.8×: ${scaling === null ? 'not measured' : scaling >= 1.8 ? 'holds' : 'does not hold in this run'}).
 
 Per segment and per render (medians over the queue runs): render ${perSegment.renderSecondsPerFrame} s per frame; queue pickup (one job done → the next started, same worker) ${perSegment.pickupGapMs} ms; submit → first segment started ${perSegment.submitToFirstStartMs} ms; stitch ${perSegment.stitchSeconds} s for ${perSegment.outputMB} MB (${perSegment.stitchMBps} MB/s); overhead per segment beyond its frames, 1 worker: ${perSegment.overheadPerSegmentSeconds} s.
-`;
+${stitch ? `
+Stitch copy bandwidth (stitchSegments of 4 segments of 1280×720 noise, ${STITCH_FRAMES} frames, ${round(stitch.faststart.bytes / 1e6, 1)} MB, parts and output on the local disk, median of 3): faststart **${stitch.faststart.MBps} MB/s** (${stitch.faststart.seconds} s; the moov is moved to the front at the end, so the file is written twice), fragmented **${stitch.fragmented.MBps} MB/s** (${stitch.fragmented.seconds} s). Load ${stitch.loadBefore[0]} → ${stitch.loadAfter[0]}.
+` : ''}`;
 const files = writeResults(OUT, result, md);
 log(`wrote ${files.md}`);
 process.stdout.write(md);
