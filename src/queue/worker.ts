@@ -11,7 +11,7 @@ import { Mp4ForgeError, renderPart, stitchParts } from './core.js';
 import { bullConnection, connectRedis, keys, resolveLocation, type QueueLocation } from './connection.js';
 import { SEGMENT, STITCH, type SegmentJobData, type SegmentProgress, type StitchJobData } from './flow.js';
 import { acquireOutputLock, decodeFailure, encodeFailure, readRecord, writeRecord, type RenderResult } from './records.js';
-import type { SegmentStore } from './store.js';
+import type { PartWriter, SegmentStore } from './store.js';
 
 export interface RenderWorkerOptions extends QueueLocation {
   /** Where parts are written and read; every worker of a queue must see the same store. */
@@ -110,9 +110,10 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
     bullSignal?.addEventListener('abort', onBullAbort);
     active.set(job.id as string, controller);
     const started = performance.now();
-    const writer = await store.create(id, part, n);
+    let writer: PartWriter | undefined;
     let lastReport = 0;
     try {
+      writer = await store.create(id, part, n);
       const summary = await renderPart(spec, part, n, writer.output, controller.signal, (frames) => {
         const now = performance.now();
         if (now - lastReport < 250) return;
@@ -126,7 +127,7 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
       completed++;
       return { k: part, frames: summary.frames, bytes: summary.bytes };
     } catch (err) {
-      await writer.discard().catch(() => undefined);
+      await writer?.discard().catch(() => undefined);
       if (stopping && controller.signal.aborted && token) {
         // Handed back: to the queue's head again, not counted as a failed attempt.
         await job.moveToWait(token);
