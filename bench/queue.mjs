@@ -13,7 +13,7 @@
 // The stitch's copy bandwidth is measured apart, on a file large enough for it to show: 1280×720
 // random noise (which does not compress, GOP 30) rendered as 4 segments, stitched 3 times per layout.
 //
-// Options: --width 1280 --height 720 --frames 600 --segments 8 --pattern plasma --workers 1,2 --reps 1
+// Options: --width 1280 --height 720 --frames 600 --segments 10 --pattern plasma --workers 1,2 --reps 1
 //          --stitch-frames 120 (0: skip the stitch measurement) --out queue
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -27,7 +27,7 @@ const args = parseArgs();
 const WIDTH = Number(args.width ?? 1280);
 const HEIGHT = Number(args.height ?? 720);
 const FRAMES = Number(args.frames ?? 600);
-const SEGMENTS = Number(args.segments ?? 8);
+const SEGMENTS = Number(args.segments ?? 10); // 10 chunks of 60 frames: one each, 5 per worker with 2
 const PATTERN = String(args.pattern ?? 'plasma');
 const WORKERS = String(args.workers ?? '1,2').split(',').map(Number);
 const REPS = Number(args.reps ?? 1);
