@@ -57,6 +57,21 @@ const browserPlatform: Plugin = {
   },
 };
 
+/**
+ * mp4forge/queue: src/queue/core.ts reaches the core through `../index.node.js`; in the build that
+ * import becomes the package itself ('mp4forge', resolved through `exports` like a user's import),
+ * so the queue entry shares the main entry's code and its Mp4ForgeError class instead of bundling a
+ * second copy. bullmq and ioredis stay external (optional peer dependencies).
+ */
+const queueUsesPackage: Plugin = {
+  name: 'mp4forge-queue-core',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.node\.js$/ }, (args) =>
+      args.importer.includes('/src/queue/') ? { path: 'mp4forge', external: true } : undefined,
+    );
+  },
+};
+
 export default defineConfig([
   {
     entry: { index: 'src/index.node.ts' },
@@ -69,6 +84,16 @@ export default defineConfig([
     target: 'node18',
     platform: 'node',
     noExternal,
+  },
+  {
+    entry: { queue: 'src/queue/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap,
+    target: 'node18',
+    platform: 'node',
+    external: ['mp4forge', 'bullmq', 'ioredis'],
+    esbuildPlugins: [queueUsesPackage],
   },
   {
     entry: { 'index.browser': 'src/index.browser.ts' },

@@ -18,7 +18,8 @@ export type Mp4ForgeErrorCode =
   | 'SEGMENT_GAP' // segment frame ranges not contiguous: a gap, an overlap, a duplicate or a wrong order
   | 'WORKER_FAILED' // a worker crashed or user code inside it threw
   | 'USER_CALLBACK_FAILED' // a user frame callback threw
-  | 'UNSUPPORTED_RUNTIME'; // a feature that needs something this runtime lacks
+  | 'UNSUPPORTED_RUNTIME' // a feature that needs something this runtime lacks
+  | 'QUEUE_UNAVAILABLE'; // mp4forge/queue: Redis cannot be reached, or bullmq/ioredis are not installed
 
 /** Extra structured context attached to an error, e.g. the frame index. */
 export interface Mp4ForgeErrorDetails {
