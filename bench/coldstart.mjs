@@ -68,7 +68,7 @@ const md = `# mp4forge cold start
 
 Command: \`npm run bench:coldstart\` (= \`npm run build && node bench/coldstart.mjs\`). ${environmentMd(env)}
 
-Each run is a fresh process: \`import\`/\`require\` of the built package → \`createMp4Writer({ width: ${WIDTH}, height: ${HEIGHT}, fps: 30, output: 'buffer' })\` resolved (the WASM encoder loaded, instantiated and probed) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved). Medians of ${REPS} runs per runtime, runs interleaved one at a time; "process" is spawn to exit as seen by the parent (runtime start-up included).
+Each run is a fresh process: \`import\`/\`require\` of the built package → \`createMp4Writer({ width: ${WIDTH}, height: ${HEIGHT}, fps: 30, output: { buffer: true } })\` resolved (the WASM encoder loaded, instantiated and probed) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved). Medians of ${REPS} runs per runtime, runs interleaved one at a time; "process" is spawn to exit as seen by the parent (runtime start-up included).
 
 ${mdTable(['runtime', 'import (ms)', '→ encoder ready (ms)', '→ first frame (ms)', 'import to first frame (ms)', 'process, spawn to exit (ms)'],
   WANT.map((k) => [RUNTIMES[k].label, ...FIELDS.map((f) => medians[k][f])]))}

@@ -12,7 +12,7 @@ import { environment, environmentMd, fmtBytes, mdTable, ROOT, writeResults } fro
 
 const APPS = {
   writer: `import { audio, createMp4Writer } from 'mp4forge';
-const w = await createMp4Writer({ width: 640, height: 360, fps: 30, output: 'buffer', audio: audio.melody({ seconds: 2 }) });
+const w = await createMp4Writer({ width: 640, height: 360, fps: 30, output: { buffer: true }, audio: audio.melody({ seconds: 2 }) });
 await w.addFrames(60, 'plasma');
 console.log((await w.finish()).bytes);`,
   'probe only': `import { parseMp3, probeMp4 } from 'mp4forge';

@@ -1,6 +1,6 @@
 // How a video is cut into segments: pure arithmetic, so a job queue can compute every segment's
 // range up front and any worker can recompute its own from (k, n) alone.
-import { chunkFramesFor } from './encode/h264-encoder.js';
+import { chunkFramesFor } from './encode/backend.js';
 import { Mp4ForgeError } from './errors.js';
 
 /** A half-open range of absolute frame indices: frames `start`, …, `end - 1`. */

@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => corpus?.cleanup());
 
 async function mux(audio: Uint8Array | string, opts: { layout?: Layout; audioLength?: AudioLength; frames?: number; name: string }): Promise<{ file: string; bytes: Uint8Array }> {
-  const w = await createMp4Writer({ width: 64, height: 64, fps: 30, output: 'buffer', layout: opts.layout, audio, audioLength: opts.audioLength, video: { gop: 15 } });
+  const w = await createMp4Writer({ width: 64, height: 64, fps: 30, output: { buffer: true }, layout: opts.layout, audio, audioLength: opts.audioLength, video: { gop: 15 } });
   const rgba = new Uint8Array(64 * 64 * 4);
   for (let i = 0; i < (opts.frames ?? 15); i++) {
     patterns.gradient(rgba, 64, 64, i);
@@ -107,7 +107,7 @@ describe('MP3 corpus in MP4', () => {
       [new Uint8Array(0), /empty|no MPEG audio|0 bytes/i],
       [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Uint8Array(200)]), /PNG/i],
     ] as const) {
-      const err = await createMp4Writer({ width: 64, height: 64, fps: 30, output: 'buffer', audio: bytes }).then(
+      const err = await createMp4Writer({ width: 64, height: 64, fps: 30, output: { buffer: true }, audio: bytes }).then(
         () => null,
         (e: unknown) => e,
       );

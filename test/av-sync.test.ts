@@ -13,7 +13,7 @@ const FLASH_FRAME = 37;
 const FRAMES = 75;
 
 async function render(name: string, fps: { num: number; den: number }, sound: AudioInput, layout: Layout): Promise<string> {
-  const w = await createMp4Writer({ width: W, height: H, fps, output: 'buffer', audio: sound, layout, video: { qp: 20, gop: 25 } });
+  const w = await createMp4Writer({ width: W, height: H, fps, output: { buffer: true }, audio: sound, layout, video: { qp: 20, gop: 25 } });
   const black = new Uint8Array(W * H * 4);
   for (let i = 3; i < black.length; i += 4) black[i] = 255;
   const white = new Uint8Array(W * H * 4).fill(255);

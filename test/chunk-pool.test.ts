@@ -9,7 +9,8 @@ import type { FromWorker, ToWorker } from '../src/pool/protocol.js';
 import type { WorkerTransport } from '../src/pool/transport.js';
 
 const config: AvcConfig = { sps: [new Uint8Array([0x67, 0x42, 0, 0x1e])], pps: [new Uint8Array([0x68, 0xce])], profile: 66, compatibility: 0, level: 30 };
-const params = { width: 16, height: 16, fps: 30, qp: 26, kbps: 0, speed: 6, gop: 4, temporalDenoise: false };
+const params = { width: 16, height: 16, fpsNum: 30, fpsDen: 1, qp: 26, kbps: 0, speed: 6, gop: 4, temporalDenoise: false };
+const backend = { id: 'h264-mp4-encoder', version: '1.0.12' } as const;
 
 /** A fake worker: "encodes" frame i of a render as 4 bytes holding i, after a random delay per frame. */
 class FakeWorker implements WorkerTransport {
@@ -73,7 +74,7 @@ describe('ChunkPool', () => {
         let pool: ChunkPool | null = null;
         const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
         const fakes: FakeWorker[] = [];
-        pool = await ChunkPool.start({ spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker), workers, params, chunkFrames: 4, scene: 'bars' });
+        pool = await ChunkPool.start({ spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker), workers, params, backend, chunkFrames: 4, scene: 'bars' });
         pool.render(0, frames);
         const got = await drain(pool);
         expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
@@ -87,7 +88,7 @@ describe('ChunkPool', () => {
 
   it('a worker failure rejects wait() with WORKER_FAILED and tells onFailure once', async () => {
     const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => 0 };
-    const pool = await ChunkPool.start({ spawn: () => new FakeWorker(() => 1, inFlight, 9), workers: 2, params, chunkFrames: 4, scene: 'bars' });
+    const pool = await ChunkPool.start({ spawn: () => new FakeWorker(() => 1, inFlight, 9), workers: 2, params, backend, chunkFrames: 4, scene: 'bars' });
     const seen: string[] = [];
     pool.onFailure = (e) => seen.push(e.code);
     pool.render(0, 20);

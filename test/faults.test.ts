@@ -13,14 +13,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMp4Writer, Mp4ForgeError, type Mp4Writer, type Mp4WriterOptions, type Sink } from '../src/index.js';
 import { drawPattern } from '../src/generate/patterns.js';
-import { chunkFramesFor } from '../src/encode/h264-encoder.js';
+import { chunkFramesFor } from '../src/encode/backend.js';
 import { assertValidIsoBmff, readSampleTables } from './helpers/iso-validate.js';
 import { FFPROBE, ffmpegDecodeCheck, ffprobe, run } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 
 const W = 160;
 const H = 96;
-const base: Mp4WriterOptions = { width: W, height: H, fps: 30, output: 'buffer' };
+const base: Mp4WriterOptions = { width: W, height: H, fps: 30, output: { buffer: true } };
 type Layout = 'faststart' | 'progressive' | 'fragmented';
 const LAYOUTS: Layout[] = ['faststart', 'progressive', 'fragmented'];
 

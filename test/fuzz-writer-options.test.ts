@@ -126,7 +126,7 @@ function makeOutput(kind: OutputKind, file: string): { output: Mp4WriterOptions[
   const collected = () => new Uint8Array(Buffer.concat(chunks));
   switch (kind) {
     case 'buffer':
-      return { output: 'buffer', bytes: () => new Uint8Array(0) };
+      return { output: { buffer: true }, bytes: () => new Uint8Array(0) };
     case 'file':
       return { output: file, bytes: () => new Uint8Array(readFileSync(file)) };
     case 'node-writable':
@@ -341,7 +341,7 @@ describe('createMp4Writer option fuzz', () => {
   it('regression: an audio edit never runs past the audio media, even with a 7 fps movie timescale', async () => {
     // Found by the property above: 3 frames at 7 fps (0.43 s) over a 0.4 s MP3. The elst segment
     // was rounded to whole 1/7 s movie ticks, 3 ticks = 18900 samples, past the 18479 there were.
-    const w = await createMp4Writer({ width: 2, height: 2, fps: 7, output: 'buffer', audio: mp3Bytes });
+    const w = await createMp4Writer({ width: 2, height: 2, fps: 7, output: { buffer: true }, audio: mp3Bytes });
     for (let i = 0; i < 3; i++) await w.addFrame(new Uint8Array(16));
     const r = await w.finish();
     assertValidIsoBmff(r.data as Uint8Array);

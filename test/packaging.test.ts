@@ -132,7 +132,7 @@ describe('browser entry (exports "browser" condition)', () => {
       `import { createMp4Writer, type Mp4WriterResult } from 'mp4forge';
 export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
   const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
-  const w = await createMp4Writer({ width: canvas.width, height: canvas.height, fps: 30, output: 'buffer' });
+  const w = await createMp4Writer({ width: canvas.width, height: canvas.height, fps: 30, output: { buffer: true } });
   await w.addFrame(ctx.getImageData(0, 0, canvas.width, canvas.height));
   return w.finish();
 }

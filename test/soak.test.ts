@@ -83,7 +83,7 @@ function output(kind: (typeof OUTPUTS)[number], file: string, failAfter: number 
   const collected = () => new Uint8Array(Buffer.concat(chunks));
   switch (kind) {
     case 'buffer':
-      return { output: 'buffer', bytes: () => null };
+      return { output: { buffer: true }, bytes: () => null };
     case 'file':
       return { output: file, bytes: () => (existsSync(file) ? new Uint8Array(readFileSync(file)) : null) };
     case 'sink': {

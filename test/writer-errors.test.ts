@@ -10,7 +10,7 @@ import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { rejection } from './helpers/rejection.js';
 
-const base: Mp4WriterOptions = { width: 160, height: 96, fps: 30, output: 'buffer' };
+const base: Mp4WriterOptions = { width: 160, height: 96, fps: 30, output: { buffer: true } };
 
 describe('option validation', () => {
   it.each([

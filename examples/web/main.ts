@@ -1,6 +1,6 @@
 // The demo page: settings, a live preview of the pattern, and the render worker's progress and
 // result. No framework: a handful of elements looked up once and updated in place.
-import { drawPattern, parseMp3, type EncoderBackend, type Mp4ProbeResult, type Mp4ProbeTrack, type PatternName } from 'mp4forge';
+import { drawPattern, parseMp3, type EncoderChoice, type Mp4ProbeResult, type Mp4ProbeTrack, type PatternName } from 'mp4forge';
 import type { FromWorker, RenderDone, RenderRequest } from './protocol.js';
 
 const PATTERNS: Array<{ name: PatternName; label: string }> = [
@@ -48,7 +48,7 @@ function settings(): Omit<RenderRequest, 'sound'> & { sound: string } {
     fps: Number(radio('fps')),
     seconds: Number(duration.value),
     qp: Number($<HTMLSelectElement>('quality').value),
-    encoder: radio('encoder') as EncoderBackend,
+    encoder: radio('encoder') as EncoderChoice,
     sound: radio('sound'),
   };
 }

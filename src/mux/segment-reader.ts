@@ -4,6 +4,7 @@
 // Written for the segments mp4forge makes (one video track), but it follows the tfhd/trun flags
 // and trex defaults of 14496-12 rather than assuming our exact box layout.
 import { Mp4ForgeError } from '../errors.js';
+import { BoxHeaderError, childBoxes as boxes, findBox, fourcc, hasLargeSize, parseBoxHeader, u32 } from './box-reader.js';
 import { isSegmentInfoPayload, parseSegmentInfo, type SegmentInfo } from './segment-box.js';
 import type { ColourInfo, MuxSample } from './types.js';
 import type { ForwardReader } from './forward-reader.js';
@@ -60,6 +61,8 @@ export class SegmentReader {
   constructor(
     private readonly input: ForwardReader,
     readonly where: string,
+    /** Position of the segment in the caller's list, from 0 (`details.segment` is this + 1). */
+    readonly index = 0,
   ) {}
 
   get header(): SegmentHeader {
@@ -122,30 +125,29 @@ export class SegmentReader {
   }
 
   private invalid(why: string): Mp4ForgeError {
-    return new Mp4ForgeError('INVALID_MP4', `${this.where} is not a readable segment: ${why}`, { details: { segment: this.where } });
+    return new Mp4ForgeError('INVALID_MP4', `${this.where} is not a readable segment: ${why}`, { details: { segment: this.index + 1, source: this.where } });
   }
 
   private async nextBox(): Promise<{ type: string; offset: number; size: number; headerSize: number } | null> {
     const offset = this.position;
-    const head = await this.input.read(8);
+    let head = await this.input.read(8);
     this.position += head.length;
     if (head.length === 0) return null;
-    if (head.length < 8) throw this.invalid(`${head.length} stray bytes at offset ${offset}, too few for a box header`);
-    const type = fourcc(head, 4);
-    if (!/^[\x20-\x7e]{4}$/.test(type)) throw this.invalid(`no box at offset ${offset}${offset === 0 ? ' (this is not an MP4)' : ''}`);
-    let size = u32(head, 0);
-    let headerSize = 8;
-    if (size === 1) {
+    if (head.length === 8 && hasLargeSize(head)) {
       const big = await this.input.read(8);
       this.position += big.length;
-      if (big.length < 8) throw this.invalid(`box '${type}' at offset ${offset} is cut off inside its 64-bit size`);
-      size = u32(big, 0) * 2 ** 32 + u32(big, 4);
-      headerSize = 16;
-    } else if (size === 0) {
-      throw this.invalid(`box '${type}' at offset ${offset} has size 0 (to the end of the file), which segments do not use`);
+      const whole = new Uint8Array(8 + big.length);
+      whole.set(head);
+      whole.set(big, 8);
+      head = whole;
     }
-    if (size < headerSize) throw this.invalid(`box '${type}' at offset ${offset} declares size ${size}, smaller than its header`);
-    return { type, offset, size, headerSize };
+    try {
+      // Size 0 ("to the end of the file") is refused: segments come from streams of unknown length.
+      return { ...parseBoxHeader(head, offset), offset };
+    } catch (err) {
+      if (err instanceof BoxHeaderError) throw this.invalid(err.reason);
+      throw err;
+    }
   }
 
   private async readBody(box: { type: string; offset: number; size: number; headerSize: number }, what: string): Promise<Uint8Array> {
@@ -187,13 +189,13 @@ export class SegmentReader {
     };
     const trak = traks[0];
     if (!trak) return header;
-    const tkhd = child(trak, ['tkhd']);
+    const tkhd = findBox(trak, ['tkhd']);
     if (tkhd) header.trackId = u32(tkhd, tkhd[0] === 1 ? 20 : 12);
-    const mdhd = child(trak, ['mdia', 'mdhd']);
+    const mdhd = findBox(trak, ['mdia', 'mdhd']);
     if (mdhd) header.timescale = u32(mdhd, mdhd[0] === 1 ? 20 : 12);
-    const hdlr = child(trak, ['mdia', 'hdlr']);
+    const hdlr = findBox(trak, ['mdia', 'hdlr']);
     if (hdlr && hdlr.length >= 12) header.handler = fourcc(hdlr, 8);
-    const stsd = child(trak, ['mdia', 'minf', 'stbl', 'stsd']);
+    const stsd = findBox(trak, ['mdia', 'minf', 'stbl', 'stsd']);
     if (stsd && stsd.length >= 16) {
       const entry = [...boxes(stsd, 8, stsd.length)][0];
       if (entry) {
@@ -278,8 +280,8 @@ export class SegmentReader {
 }
 
 /** Reads a segment's header; the returned reader then yields its fragments. Closes the input on failure. */
-export async function openSegment(input: ForwardReader, where: string): Promise<SegmentReader> {
-  const r = new SegmentReader(input, where);
+export async function openSegment(input: ForwardReader, where: string, index = 0): Promise<SegmentReader> {
+  const r = new SegmentReader(input, where, index);
   try {
     await r.readHeader();
   } catch (err) {
@@ -287,41 +289,4 @@ export async function openSegment(input: ForwardReader, where: string): Promise<
     throw err;
   }
   return r;
-}
-
-/** Child boxes of bytes[start, end) as payload ranges (after the size/type header; a uuid's usertype stays in the payload). */
-function* boxes(b: Uint8Array, start: number, end: number): Generator<{ type: string; start: number; end: number }> {
-  let p = start;
-  while (p + 8 <= end) {
-    let size = u32(b, p);
-    let header = 8;
-    if (size === 1 && p + 16 <= end) {
-      size = u32(b, p + 8) * 2 ** 32 + u32(b, p + 12);
-      header = 16;
-    } else if (size === 0) size = end - p;
-    if (size < header || p + size > end) return;
-    yield { type: fourcc(b, p + 4), start: p + header, end: p + size };
-    p += size;
-  }
-}
-
-/** The payload of the box at `path` under a box payload, or null. Full-box headers are kept. */
-function child(b: Uint8Array, path: string[]): Uint8Array | null {
-  let start = 0;
-  let end = b.length;
-  for (const type of path) {
-    const found = [...boxes(b, start, end)].find((x) => x.type === type);
-    if (!found) return null;
-    start = found.start;
-    end = found.end;
-  }
-  return b.subarray(start, end);
-}
-
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
-
-function fourcc(b: Uint8Array, o: number): string {
-  return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3]);
 }

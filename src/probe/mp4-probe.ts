@@ -6,6 +6,7 @@
 // payloads, so memory stays bounded by the index, never by the media data.
 import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie, type Track } from 'mp4box';
 import { Mp4ForgeError } from '../errors.js';
+import { BoxHeaderError, childBoxes, fourcc, parseBoxHeader, u32, type BoxHeader } from '../mux/box-reader.js';
 import { isSegmentInfoPayload, parseSegmentInfo, type SegmentInfo } from '../mux/segment-box.js';
 
 /**
@@ -132,23 +133,15 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
     if (known !== undefined && pos >= known) break;
     const head = await source.read(pos, known === undefined ? 32 : Math.min(32, known - pos));
     if (head.length === 0) break; // end of a stream of unknown length
-    if (head.length < 8) throw invalid(`${head.length} stray bytes at offset ${pos}, too few for a box header (8 bytes)`);
-    const type = fourcc(head, 4);
-    if (!/^[\x20-\x7e]{4}$/.test(type)) {
-      throw invalid(`no box at offset ${pos}: the type bytes ${hex(head.subarray(4, 8))} are not a four-character code${pos === 0 ? ' (this is not an MP4)' : ''}`);
+    let box: BoxHeader;
+    try {
+      box = parseBoxHeader(head, pos, 0, known === undefined ? undefined : known - pos);
+    } catch (err) {
+      if (!(err instanceof BoxHeaderError)) throw err;
+      // "Extends to the end of the file": only an mdat does this in practice, and a stream cannot tell where that is.
+      throw invalid(known === undefined && u32(head, 0) === 0 ? `${err.reason}; probe the file instead` : err.reason);
     }
-    let size = u32(head, 0);
-    let headerSize = 8;
-    if (size === 1) {
-      if (head.length < 16) throw invalid(`box '${type}' at offset ${pos} is cut off inside its 64-bit size`);
-      size = u32(head, 8) * 2 ** 32 + u32(head, 12);
-      headerSize = 16;
-    } else if (size === 0) {
-      // "Extends to the end of the file": only an mdat does this in practice.
-      if (known === undefined) throw invalid(`box '${type}' at offset ${pos} extends to the end of the input, which a stream cannot tell in advance; probe the file instead`);
-      size = known - pos;
-    }
-    if (size < headerSize) throw invalid(`box '${type}' at offset ${pos} declares size ${size}, smaller than its header`);
+    const { type, size, headerSize } = box;
     const truncated = (got?: number) =>
       invalid(`box '${type}' at offset ${pos} declares ${size} bytes but the ${got === undefined ? 'input ends before its last byte' : `file ends after ${got}`} (truncated file?)`);
     if (known !== undefined && pos + size > known) throw truncated(known - pos);
@@ -213,13 +206,9 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
 
 /** The segment record among a moov's children (`uuid` with mp4forge's usertype), if any. */
 function findSegmentInfo(moovPayload: Uint8Array): SegmentInfo | undefined {
-  for (let p = 0; p + 8 <= moovPayload.length; ) {
-    const size = u32(moovPayload, p);
-    if (size < 8 || p + size > moovPayload.length) return undefined;
-    if (fourcc(moovPayload, p + 4) === 'uuid' && isSegmentInfoPayload(moovPayload.subarray(p + 8, p + size))) {
-      return parseSegmentInfo(moovPayload.subarray(p + 8, p + size), 'the segment');
-    }
-    p += size;
+  for (const b of childBoxes(moovPayload, 0, moovPayload.length)) {
+    const payload = moovPayload.subarray(b.start, b.end);
+    if (b.type === 'uuid' && isSegmentInfoPayload(payload)) return parseSegmentInfo(payload, 'the segment');
   }
   return undefined;
 }
@@ -310,17 +299,6 @@ function reduce(a: number, b: number): [number, number] {
   return [a / x, b / x];
 }
 
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
-
-function fourcc(b: Uint8Array, o: number): string {
-  return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3]);
-}
-
-function hex(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
-}
 
 function invalid(message: string): Mp4ForgeError {
   return new Mp4ForgeError('INVALID_MP4', message);
