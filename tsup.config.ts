@@ -3,6 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { defineConfig } from 'tsup';
 import type { Plugin } from 'esbuild';
 
+// src/encode/h264/asm/** is AssemblyScript (issue 12's encoder): never bundled from here, and left
+// out of tsconfig.json (whose settings the .d.ts build uses) and the linter; its .wasm is built apart.
+
 // lamejs's `require` entry exports nothing; bundling its ESM entry serves every format.
 const noExternal = ['@breezystack/lamejs'];
 

@@ -1,0 +1,71 @@
+// ESLint for mp4forge: typescript-eslint with type information for the TypeScript sources and
+// tests, a 160-column line limit everywhere. `npm run lint` runs it; `npm test` runs it first.
+import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const maxLen = {
+  '@stylistic/max-len': ['error', { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true, ignorePattern: '^\\s*(//|\\*).*https?://' }],
+};
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'bench/results/**',
+      'examples/web/dist/**',
+      // The AssemblyScript encoder (issue 12): TypeScript syntax, but not TypeScript.
+      'src/encode/h264/asm/**',
+    ],
+  },
+  {
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { '@stylistic': stylistic },
+    rules: maxLen,
+  },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Errors are Mp4ForgeError; a rejected promise carries whatever the caller or a platform API threw.
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      // Template literals name numbers and unknown values in messages on purpose.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
+    },
+  },
+  {
+    // Tests reach into JSON, child-process output and deliberately malformed inputs: type-checked,
+    // but `any` from those is allowed where the assertion itself checks the shape.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      globals: {
+        process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+        setImmediate: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', globalThis: 'readonly',
+        self: 'readonly', postMessage: 'readonly', addEventListener: 'readonly', navigator: 'readonly', document: 'readonly', window: 'readonly',
+        fetch: 'readonly', Response: 'readonly', Request: 'readonly', WritableStream: 'readonly', ReadableStream: 'readonly', crypto: 'readonly',
+        require: 'readonly', module: 'writable', __dirname: 'readonly', structuredClone: 'readonly', AbortController: 'readonly', queueMicrotask: 'readonly',
+        OffscreenCanvas: 'readonly', ImageData: 'readonly', Blob: 'readonly', atob: 'readonly', btoa: 'readonly',
+      },
+    },
+  },
+);
