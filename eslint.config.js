@@ -4,8 +4,12 @@ import js from '@eslint/js';
 import stylistic from '@stylistic/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// A line that is nothing but one string or template literal (a message, a report sentence, a test
+// title) may run on: splitting product text makes it impossible to grep for. Code may not.
+const LEAD = String.raw`(?:[?:]\s*|\w+:\s*|[\w.]+\s*\+?=\s*|return\s+|it(?:\.each\(.*\))?\(\s*)?`;
+const LONE_LITERAL = String.raw`^\s*${LEAD}(['"\x60]).*\1\s*[,;)+]*(?:\s*(?:async\s*)?\(\)\s*=>\s*\{)?$`;
 const maxLen = {
-  '@stylistic/max-len': ['error', { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true, ignorePattern: '^\\s*(//|\\*).*https?://' }],
+  '@stylistic/max-len': ['error', { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true, ignorePattern: LONE_LITERAL }],
 };
 
 export default tseslint.config(
@@ -27,7 +31,9 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['tsup.config.ts', 'vitest.config.ts'] }, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
@@ -36,6 +42,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // Errors are Mp4ForgeError; a rejected promise carries whatever the caller or a platform API threw.
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      // An async function without await is how a synchronous throw becomes a rejection (sinks,
+      // readers, platform stubs that refuse): deliberate here, so not flagged.
+      '@typescript-eslint/require-await': 'off',
       // Template literals name numbers and unknown values in messages on purpose.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],
     },
@@ -64,7 +73,8 @@ export default tseslint.config(
         self: 'readonly', postMessage: 'readonly', addEventListener: 'readonly', navigator: 'readonly', document: 'readonly', window: 'readonly',
         fetch: 'readonly', Response: 'readonly', Request: 'readonly', WritableStream: 'readonly', ReadableStream: 'readonly', crypto: 'readonly',
         require: 'readonly', module: 'writable', __dirname: 'readonly', structuredClone: 'readonly', AbortController: 'readonly', queueMicrotask: 'readonly',
-        OffscreenCanvas: 'readonly', ImageData: 'readonly', Blob: 'readonly', atob: 'readonly', btoa: 'readonly',
+        OffscreenCanvas: 'readonly', ImageData: 'readonly', Blob: 'readonly', atob: 'readonly', btoa: 'readonly', WebAssembly: 'readonly',
+        Worker: 'readonly', VideoEncoder: 'readonly', AbortSignal: 'readonly', URLSearchParams: 'readonly',
       },
     },
   },

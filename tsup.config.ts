@@ -40,7 +40,11 @@ const browserPlatform: Plugin = {
       };
       // webpack's vm-browserify shim (never called by the encoder) uses a direct eval, which makes
       // bundlers warn and deoptimise the chunk; an indirect eval is what runInThisContext means anyway.
-      patch('Script.prototype.runInThisContext=function(){return eval(this.code)}', 'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}', 'vm shim');
+      patch(
+        'Script.prototype.runInThisContext=function(){return eval(this.code)}',
+        'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}',
+        'vm shim',
+      );
       // webpack's `global` shim: `this` is undefined in a module, so it falls back to
       // `new Function("return this")`, which CSP without 'unsafe-eval' and Cloudflare workerd
       // refuse, leaving `global` undefined (the Buffer shim then crashes). globalThis is the answer.

@@ -110,7 +110,16 @@ function browserCpuSeconds() {
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--no-first-run',
+  ],
 });
 const version = browser.version();
 const page = await browser.newPage();
@@ -190,7 +199,10 @@ server.close();
 
 /** PSNR of `encoder`'s rate-controlled points at `kbps`, interpolated linearly in log(kbps). */
 function psnrAt(size, encoder, kbps) {
-  const pts = rows.filter((r) => r.size === size && r.encoder === encoder && r.targetKbps).map((r) => ({ x: Math.log(r.kbps), y: r.rgbPsnrDb })).sort((a, b) => a.x - b.x);
+  const pts = rows
+    .filter((r) => r.size === size && r.encoder === encoder && r.targetKbps)
+    .map((r) => ({ x: Math.log(r.kbps), y: r.rgbPsnrDb }))
+    .sort((a, b) => a.x - b.x);
   if (pts.length < 2) return null;
   const x = Math.log(kbps);
   let i = pts.findIndex((p) => p.x >= x);
@@ -262,4 +274,5 @@ if (comparisons.length) {
 md.push('', `Run took ${json.seconds} s.`);
 const files = writeResults(OUT, json, md.join('\n'));
 process.stderr.write(`wrote ${files.json} and ${files.md}\n`);
-console.log(JSON.stringify({ webcodecs: support, rows: rows.map(({ fpsPerRun, sizesPerRun, ...r }) => r), comparisons }, null, 2));
+const summaryRows = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'fpsPerRun' && k !== 'sizesPerRun')));
+console.log(JSON.stringify({ webcodecs: support, rows: summaryRows, comparisons }, null, 2));

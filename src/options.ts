@@ -131,7 +131,8 @@ export function resolveVideo(width: unknown, height: unknown, fps: unknown, vide
     if (typeof v.kbps !== 'number' || !Number.isFinite(v.kbps) || v.kbps < rate || v.kbps > 200_000) {
       throw refuse('video.kbps', `a number from ${Math.ceil(rate)} (1 kbit per frame) to 200000`, v.kbps);
     }
-    if (v.qp !== undefined) throw new Mp4ForgeError('INVALID_OPTION', 'video.qp and video.kbps are exclusive: qp is constant quality, kbps is a target bitrate');
+    if (v.qp !== undefined)
+      throw new Mp4ForgeError('INVALID_OPTION', 'video.qp and video.kbps are exclusive: qp is constant quality, kbps is a target bitrate');
     kbps = v.kbps;
   }
   const speed = v.speed === undefined ? undefined : intIn('video.speed', v.speed, 0, 10);
@@ -180,8 +181,9 @@ const AUDIO_ENCODING_KEYS = ['kbps', 'channels', 'sampleRate'] as const;
 /** The keys of `audioEncoding` (its values are checked by the MP3 encoder, which knows the rates). */
 export function resolveAudioEncoding(v: unknown, hasAudio: boolean): AudioEncodeOptions | undefined {
   if (v === undefined) return undefined;
-  if (!hasAudio) throw new Mp4ForgeError('INVALID_OPTION', 'audioEncoding applies to PCM audio, and there is no audio option', { details: { option: 'audioEncoding' } });
-  return optionsObject(v, 'audioEncoding', AUDIO_ENCODING_KEYS) as AudioEncodeOptions;
+  if (!hasAudio)
+    throw new Mp4ForgeError('INVALID_OPTION', 'audioEncoding applies to PCM audio, and there is no audio option', { details: { option: 'audioEncoding' } });
+  return optionsObject(v, 'audioEncoding', AUDIO_ENCODING_KEYS);
 }
 
 const PIXEL_FORMATS: readonly PixelFormat[] = ['rgba', 'bgra', 'rgb24', 'yuv420p'];
@@ -208,15 +210,16 @@ export function resolveCallback<T extends (...a: never[]) => unknown>(v: unknown
 
 export function resolveSignal(v: unknown): AbortSignal | undefined {
   if (v === undefined) return undefined;
-  const s = v as Partial<AbortSignal> | null;
-  if (!s || typeof s !== 'object' || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') throw refuse('signal', 'an AbortSignal', v);
+  const s: Partial<Record<'aborted' | 'addEventListener', unknown>> | null = typeof v === 'object' ? v : null;
+  if (!s || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function') throw refuse('signal', 'an AbortSignal', v);
   return v as AbortSignal;
 }
 
 /** The aborted signal as an error. */
 export function abortedError(signal: AbortSignal): Mp4ForgeError {
   const reason: unknown = signal.reason;
-  return new Mp4ForgeError('ABORTED', `Aborted: ${reason instanceof Error ? reason.message : String(reason ?? 'signal aborted')}`, { cause: reason });
+  const why = reason instanceof Error ? reason.message : reason === undefined ? 'signal aborted' : show(reason);
+  return new Mp4ForgeError('ABORTED', `Aborted: ${why}`, { cause: reason });
 }
 
 /** Checks a positive frame count. */

@@ -1,6 +1,6 @@
 // Turns the `output` option into a Sink.
 import { Mp4ForgeError } from './errors.js';
-import { MemorySink, sinkFailed, WebStreamSink, type Sink } from './mux/sink.js';
+import { isSeekable, MemorySink, sinkFailed, WebStreamSink, type Sink } from './mux/sink.js';
 import { nodeWritableSink, openFileSink, openSpool } from './platform/io.js';
 import { optionsObject, refuse } from './validate.js';
 
@@ -45,7 +45,7 @@ export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
   }
   if (output !== null && typeof output === 'object' && 'buffer' in output) {
     optionsObject(output, 'output', ['buffer']);
-    if ((output as { buffer: unknown }).buffer !== true) throw refuse('output.buffer', 'true', (output as { buffer: unknown }).buffer);
+    if ((output).buffer !== true) throw refuse('output.buffer', 'true', (output).buffer);
     const memory = new MemorySink();
     return { sink: memory, memory };
   }
@@ -54,7 +54,12 @@ export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
   if (typeof WritableStream !== 'undefined' && output instanceof WritableStream) {
     return { sink: new WebStreamSink(output as WritableStream<Uint8Array>), memory: null, openSpool: spool };
   }
-  if (output && typeof (output as NodeWritableLike).write === 'function' && typeof (output as NodeWritableLike).on === 'function' && typeof (output as NodeWritableLike).end === 'function') {
+  if (
+    output &&
+    typeof (output as NodeWritableLike).write === 'function' &&
+    typeof (output as NodeWritableLike).on === 'function' &&
+    typeof (output as NodeWritableLike).end === 'function'
+  ) {
     return { sink: await nodeWritableSink(output), memory: null, openSpool: spool };
   }
   if (isSink(output)) return { sink: guardSink(output), memory: null, openSpool: spool };
@@ -69,15 +74,16 @@ function guardSink(s: Sink): Sink {
     <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
       try {
-        return await fn.apply(s, a);
+        return await fn(...a);
       } catch (err) {
         throw sinkFailed(err);
       }
     };
+  const seekable = isSeekable(s);
   return {
-    write: wrap(s.write),
-    ...(s.writeAt && s.readAt ? { writeAt: wrap(s.writeAt), readAt: wrap(s.readAt) } : {}),
-    close: wrap(s.close),
+    write: wrap((b: Uint8Array) => s.write(b)),
+    ...(seekable ? { writeAt: wrap((b: Uint8Array, p: number) => s.writeAt(b, p)), readAt: wrap((b: Uint8Array, p: number) => s.readAt(b, p)) } : {}),
+    close: wrap(() => s.close()),
     abort: (reason, incomplete) => s.abort(reason, incomplete),
   };
 }

@@ -28,7 +28,20 @@ export interface RenderVideoOptions extends Omit<Mp4WriterOptions, 'pixelFormat'
   workers?: number | 'auto';
 }
 
-const RENDER_KEYS = ['width', 'height', 'fps', 'output', 'layout', 'video', 'audio', 'audioLength', 'audioEncoding', 'onProgress', 'signal', 'workers'] as const;
+const RENDER_KEYS = [
+  'width',
+  'height',
+  'fps',
+  'output',
+  'layout',
+  'video',
+  'audio',
+  'audioLength',
+  'audioEncoding',
+  'onProgress',
+  'signal',
+  'workers',
+] as const;
 
 /**
  * Renders `frames` frames of `scene` into an MP4. With a scene module or pattern, frames are drawn

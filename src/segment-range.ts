@@ -26,7 +26,8 @@ export interface FrameRange {
  */
 export function segmentRange(total: number, k: number, n: number, gop: number): FrameRange {
   const int = (name: string, v: number, min: number) => {
-    if (!Number.isSafeInteger(v) || v < min) throw new Mp4ForgeError('INVALID_OPTION', `segmentRange: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(v) || v < min)
+      throw new Mp4ForgeError('INVALID_OPTION', `segmentRange: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   };
   int('total', total, 1);
   int('n', n, 1);

@@ -98,7 +98,21 @@ export interface StitchResult extends OutputResult {
   segments: number;
 }
 
-const SEGMENT_KEYS = ['width', 'height', 'fps', 'scene', 'pattern', 'video', 'range', 'segment', 'frames', 'stitchLayout', 'output', 'onProgress', 'signal'] as const;
+const SEGMENT_KEYS = [
+  'width',
+  'height',
+  'fps',
+  'scene',
+  'pattern',
+  'video',
+  'range',
+  'segment',
+  'frames',
+  'stitchLayout',
+  'output',
+  'onProgress',
+  'signal',
+] as const;
 const STITCH_KEYS = ['output', 'layout', 'audio', 'audioLength', 'audioEncoding', 'onProgress', 'signal'] as const;
 
 /**
@@ -119,7 +133,10 @@ export async function renderSegment(options: RenderSegmentOptions): Promise<Segm
   if (given && typeof given === 'object') {
     if (given.audio !== undefined) throw invalid('renderSegment takes no audio: audio is muxed once, by stitchSegments', 'audio');
     if (given.layout !== undefined) {
-      throw invalid('renderSegment has no layout: a segment is always fragmented; the stitched file\'s layout is stitchSegments\' layout (record a default for it with stitchLayout)', 'layout');
+      throw invalid(
+        "renderSegment has no layout: a segment is always fragmented; the stitched file's layout is stitchSegments' layout (record a default for it with stitchLayout)",
+        'layout',
+      );
     }
   }
   const o = optionsObject(options, '', SEGMENT_KEYS, 'renderSegment needs an options object') as unknown as RenderSegmentOptions;
@@ -227,7 +244,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
   const signal = resolveSignal(o.signal);
   if (signal?.aborted) throw abortedError(signal);
 
-  const sources = segments.map((s, i) => segmentSource(s, i, segments.length));
+  const sources = segments.map((s: SegmentInput, i) => segmentSource(s, i, segments.length));
   // Pass 1: every header, before anything is written. Re-readable inputs are closed again so that
   // a thousand segment files do not mean a thousand open handles.
   const open: (SegmentReader | null)[] = [];
@@ -244,7 +261,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
     }
     checkFit(headers, sources.map((s) => s.name));
   } catch (err) {
-    await Promise.all(open.map((r) => r?.close()));
+    await closeAll(open);
     throw err;
   }
 
@@ -264,7 +281,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
       ...(o.audio !== undefined ? { audio: o.audio, audioLength, ...(audioEncoding ? { audioEncoding } : {}) } : {}),
       encoder: { id: info.encoder.id as EncoderId, version: info.encoder.version },
     },
-    () => Promise.all(open.map((r) => r?.close())),
+    () => closeAll(open),
   );
   const progress = new ProgressReporter(onProgress);
   try {
@@ -298,7 +315,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
     const result = await session.finish();
     return { ...result, range: { start: first.info.start, end: headers[headers.length - 1].info.end }, segments: headers.length };
   } catch (err) {
-    await Promise.all(open.map((r) => r?.close()));
+    await closeAll(open);
     await session.abort(err);
     throw err;
   }
@@ -318,7 +335,8 @@ function checkFit(headers: readonly (SegmentHeader & { info: SegmentInfo })[], n
       });
     if (s.width !== r.width || s.height !== r.height) throw mismatch('size', `${r.width}×${r.height}`, `${s.width}×${s.height}`);
     if (`${s.fps.num}/${s.fps.den}` !== expectedFps) throw mismatch('fps', expectedFps, `${s.fps.num}/${s.fps.den}`);
-    if (s.timescale !== r.timescale || s.frameDuration !== r.frameDuration) throw mismatch('timescale', `${r.frameDuration}/${r.timescale}`, `${s.frameDuration}/${s.timescale}`);
+    if (s.timescale !== r.timescale || s.frameDuration !== r.frameDuration)
+      throw mismatch('timescale', `${r.frameDuration}/${r.timescale}`, `${s.frameDuration}/${s.timescale}`);
     // The encoder first: segments of two encoders never form one stream, whatever else matches.
     const keys = [...new Set([...Object.keys(r.encoder), ...Object.keys(s.encoder)])] as (keyof SegmentEncoderParams)[];
     for (const k of keys.sort((a, b) => Number(b === 'id') - Number(a === 'id'))) {
@@ -336,23 +354,32 @@ function checkFit(headers: readonly (SegmentHeader & { info: SegmentInfo })[], n
     if (s.end <= p.start) {
       throw gap('order', `${names[i]} holds ${span(s)}, which come before ${span(p)} of ${names[i - 1]}: pass the segments in frame order`);
     }
-    if (s.start < p.end) throw gap('overlap', `${names[i]} holds ${span(s)}, overlapping ${span(p)} of ${names[i - 1]}; expected it to start at frame ${p.end}`);
-    throw gap('gap', `frames ${p.end}–${s.start - 1} are missing: ${names[i - 1]} ends at frame ${p.end - 1} and ${names[i]} starts at frame ${s.start}; expected it to start at frame ${p.end}`);
+    if (s.start < p.end)
+      throw gap('overlap', `${names[i]} holds ${span(s)}, overlapping ${span(p)} of ${names[i - 1]}; expected it to start at frame ${p.end}`);
+    throw gap(
+      'gap',
+      `frames ${p.end}–${s.start - 1} are missing: ${names[i - 1]} ends at frame ${p.end - 1} and ${names[i]} starts at frame ${s.start}; expected it to start at frame ${p.end}`,
+    );
   }
 }
 
 /** What must hold of each segment on its own. */
 function checkSegment(h: SegmentHeader, src: SegmentSource): SegmentHeader & { info: SegmentInfo } {
   if (!h.info) {
-    throw new Mp4ForgeError('INVALID_MP4', `${src.name} is not an mp4forge segment: its moov has no segment record (renderSegment or 'mp4forge render --segment' make segments)`, {
-      details: { segment: src.index + 1, source: src.name },
-    });
+    throw new Mp4ForgeError(
+      'INVALID_MP4',
+      `${src.name} is not an mp4forge segment: its moov has no segment record (renderSegment or 'mp4forge render --segment' make segments)`,
+      {
+        details: { segment: src.index + 1, source: src.name },
+      },
+    );
   }
   const bad = (why: string) => corrupt(src, why);
   if (!h.fragmented) throw bad('it has no mvex (not fragmented)');
   if (h.trackCount !== 1 || h.handler !== 'vide') throw bad(`expected exactly one video track, found ${h.trackCount} track(s), the first '${h.handler}'`);
   if (h.sampleEntry !== 'avc1' || !h.avcC) throw bad(`expected an avc1 sample entry with an avcC, found '${h.sampleEntry}'`);
-  if (h.width !== h.info.width || h.height !== h.info.height) throw bad(`its sample entry is ${h.width}×${h.height} but its record says ${h.info.width}×${h.info.height}`);
+  if (h.width !== h.info.width || h.height !== h.info.height)
+    throw bad(`its sample entry is ${h.width}×${h.height} but its record says ${h.info.width}×${h.info.height}`);
   if (h.timescale !== h.info.timescale) throw bad(`its timescale is ${h.timescale} but its record says ${h.info.timescale}`);
   return h as SegmentHeader & { info: SegmentInfo };
 }
@@ -463,4 +490,9 @@ function hex(b: Uint8Array): string {
 
 function fmt(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Closes the readers still open. */
+async function closeAll(readers: readonly (SegmentReader | null)[]): Promise<void> {
+  await Promise.all(readers.filter((r): r is SegmentReader => r !== null).map((r) => r.close()));
 }

@@ -13,14 +13,14 @@ export function show(v: unknown): string {
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'symbol') return v.toString();
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const ctor = (v as object).constructor?.name;
+    const ctor = (v).constructor?.name;
     if (ctor && ctor !== 'Object') return `an object (${ctor})`;
   }
   try {
     const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x));
     return s.length > 120 ? `${s.slice(0, 117)}...` : s;
   } catch {
-    return String(v);
+    return Object.prototype.toString.call(v);
   }
 }
 
@@ -39,7 +39,8 @@ export function conflict(message: string, option: string): Mp4ForgeError {
  * the keys in messages (`video` → `video.qpp`); `what` says what needs the object.
  */
 export function optionsObject(value: unknown, name: string, allowed: readonly string[], what = `${name} must be an options object`): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Mp4ForgeError('INVALID_OPTION', `${what}, got ${show(value)}`, { details: { option: name } });
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new Mp4ForgeError('INVALID_OPTION', `${what}, got ${show(value)}`, { details: { option: name } });
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (allowed.includes(key)) continue;

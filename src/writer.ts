@@ -101,7 +101,21 @@ export interface Mp4Writer {
   readonly frames: number;
 }
 
-const WRITER_KEYS = ['width', 'height', 'fps', 'output', 'layout', 'video', 'pixelFormat', 'audio', 'audioLength', 'audioEncoding', 'onProgress', 'signal', 'workers'] as const;
+const WRITER_KEYS = [
+  'width',
+  'height',
+  'fps',
+  'output',
+  'layout',
+  'video',
+  'pixelFormat',
+  'audio',
+  'audioLength',
+  'audioEncoding',
+  'onProgress',
+  'signal',
+  'workers',
+] as const;
 
 /**
  * Creates a writer that encodes frames to H.264 and muxes them into an MP4.
@@ -214,7 +228,8 @@ export class WriterImpl implements Mp4Writer {
 
   async addFrames(count: number, draw: PatternName | FrameCallback): Promise<void> {
     if (!Number.isInteger(count) || count < 0) throw refuse('addFrames count', 'a non-negative integer', count);
-    if (this.pixelFormat !== 'rgba') throw new Mp4ForgeError('INVALID_OPTION', `addFrames draws RGBA frames; this writer expects pixelFormat '${this.pixelFormat}'`);
+    if (this.pixelFormat !== 'rgba')
+      throw new Mp4ForgeError('INVALID_OPTION', `addFrames draws RGBA frames; this writer expects pixelFormat '${this.pixelFormat}'`);
     if (typeof draw !== 'function' && !(typeof draw === 'string' && draw in patterns)) {
       throw refuse('addFrames draw', `a function (frameIndex, rgba) or a pattern (${oneOf(Object.keys(patterns))})`, draw);
     }
@@ -248,7 +263,8 @@ export class WriterImpl implements Mp4Writer {
     this.state = 'finishing';
     return this.enqueue(async () => {
       await this.encoder.flush(this.deliver);
-      if (this.session.frames === 0) throw new Mp4ForgeError('INVALID_OPTION', 'finish() was called before any frame was added; an MP4 needs at least one frame');
+      if (this.session.frames === 0)
+        throw new Mp4ForgeError('INVALID_OPTION', 'finish() was called before any frame was added; an MP4 needs at least one frame');
       const result = await this.session.finish();
       await this.cleanup();
       this.state = 'closed';
@@ -293,11 +309,18 @@ export class WriterImpl implements Mp4Writer {
     const img = frame as ImageDataLike | null;
     if (img && typeof img === 'object' && (img.data instanceof Uint8Array || img.data instanceof Uint8ClampedArray)) {
       if (img.width !== width || img.height !== height) {
-        throw new Mp4ForgeError('INVALID_FRAME', `frame ${index} is ${img.width}×${img.height}; the writer was created for ${width}×${height}`, { details: { frameIndex: index } });
+        throw new Mp4ForgeError('INVALID_FRAME', `frame ${index} is ${img.width}×${img.height}; the writer was created for ${width}×${height}`, {
+          details: { frameIndex: index },
+        });
       }
-      if (this.pixelFormat !== 'rgba') throw new Mp4ForgeError('INVALID_FRAME', `ImageData is RGBA, but the writer expects pixelFormat '${this.pixelFormat}'`, { details: { frameIndex: index } });
+      if (this.pixelFormat !== 'rgba')
+        throw new Mp4ForgeError('INVALID_FRAME', `ImageData is RGBA, but the writer expects pixelFormat '${this.pixelFormat}'`, {
+          details: { frameIndex: index },
+        });
       if (img.data.length !== width * height * 4) {
-        throw new Mp4ForgeError('INVALID_FRAME', `frame ${index} ImageData has ${img.data.length} bytes; expected ${width * height * 4}`, { details: { frameIndex: index } });
+        throw new Mp4ForgeError('INVALID_FRAME', `frame ${index} ImageData has ${img.data.length} bytes; expected ${width * height * 4}`, {
+          details: { frameIndex: index },
+        });
       }
       return img.data;
     }

@@ -97,7 +97,16 @@ describe('callbacks', () => {
   it('renderSegment and stitchSegments call onProgress, up to the frames they wrote', async () => {
     const seen: Progress[] = [];
     const range = segmentRange(40, 2, 2, 8); // chunks of 16: frames 16–39
-    const seg = await renderSegment({ width: W, height: H, fps: 10, scene: 'bars', video: { gop: 8 }, range, output: { buffer: true }, onProgress: (p) => seen.push(p) });
+    const seg = await renderSegment({
+      width: W,
+      height: H,
+      fps: 10,
+      scene: 'bars',
+      video: { gop: 8 },
+      range,
+      output: { buffer: true },
+      onProgress: (p) => seen.push(p),
+    });
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.at(-1)).toMatchObject({ frames: 24, durationSeconds: 2.4 });
     expect(seen.every((p, i) => i === 0 || p.frames > seen[i - 1].frames)).toBe(true);
@@ -110,7 +119,9 @@ describe('callbacks', () => {
 
 describe('the encoder contract', () => {
   it("renderSegment with video.encoder 'webcodecs' in Node is UNSUPPORTED_RUNTIME (it was ignored)", async () => {
-    const e = await rejection(renderSegment({ width: W, height: H, fps: 30, scene: 'bars', range: { start: 0, end: 4 }, video: { encoder: 'webcodecs' }, output: { buffer: true } }));
+    const e = await rejection(
+      renderSegment({ width: W, height: H, fps: 30, scene: 'bars', range: { start: 0, end: 4 }, video: { encoder: 'webcodecs' }, output: { buffer: true } }),
+    );
     expect(e.code).toBe('UNSUPPORTED_RUNTIME');
     expect(e.message).toMatch(/webcodecs.*no WebCodecs VideoEncoder/);
   });
@@ -131,13 +142,17 @@ describe('the encoder contract', () => {
     expect(e.message).toMatch(/encoder is "?future-encoder"?, expected "?h264-mp4-encoder"?/);
     expect(e.details).toMatchObject({ segment: 2, field: 'encoder' });
     // mp4forge 0.1 wrote version 1 records: no encoder named (h264-mp4-encoder was the only one), speed always set.
-    const toV1 = (json: string) => json.replace('"id":"h264-mp4-encoder","version":"1.0.12",', '').replace('"gop":8,', '"speed":6,"gop":8,"temporalDenoise":false,');
+    const toV1 = (json: string) =>
+      json.replace('"id":"h264-mp4-encoder","version":"1.0.12",', '').replace('"gop":8,', '"speed":6,"gop":8,"temporalDenoise":false,');
     const [a1, b1] = [rewriteRecord(a, toV1, 1), rewriteRecord(b, toV1, 1)];
     const old = await stitchSegments([a1, b1], { output: { buffer: true } });
     expect(old).toMatchObject({ frames: 32, videoEncoder: 'h264-mp4-encoder' });
     expect(Buffer.from(old.data as Uint8Array).equals(Buffer.from((await stitchSegments([a, b], { output: { buffer: true } })).data as Uint8Array))).toBe(true);
     // Mixed with a new record that leaves speed to the backend, the difference is named.
-    expect(await stitchSegments([a, b1], { output: { buffer: true } }).catch((err: unknown) => err)).toMatchObject({ code: 'SEGMENT_MISMATCH', details: { field: 'encoder speed' } });
+    expect(await stitchSegments([a, b1], { output: { buffer: true } }).catch((err: unknown) => err)).toMatchObject({
+      code: 'SEGMENT_MISMATCH',
+      details: { field: 'encoder speed' },
+    });
   });
 });
 
@@ -158,10 +173,18 @@ describe('options', () => {
       expect(e.message).toMatch(message);
     }
     const seg = { width: W, height: H, fps: 30, scene: 'bars', output: { buffer: true } } as const;
-    expect((await rejection(renderSegment({ ...seg, range: { start: 0, ned: 4 } } as unknown as RenderSegmentOptions))).message).toMatch(/range\.ned is not an option \(did you mean range\.end\?\)/);
-    expect((await rejection(renderSegment({ ...seg, range: { start: 0, end: 4 }, layout: 'faststart' } as unknown as RenderSegmentOptions))).message).toMatch(/stitchLayout/);
-    expect((await rejection(stitchSegments([new Uint8Array(8)], { output: { buffer: true }, layuot: 'fragmented' } as never))).message).toMatch(/did you mean layout\?/);
-    expect((await rejection(renderVideo({ ...base, frames: 2, scene: 'bars', pixelFormat: 'rgba' } as never))).message).toMatch(/^pixelFormat is not an option/);
+    expect((await rejection(renderSegment({ ...seg, range: { start: 0, ned: 4 } } as unknown as RenderSegmentOptions))).message).toMatch(
+      /range\.ned is not an option \(did you mean range\.end\?\)/,
+    );
+    expect((await rejection(renderSegment({ ...seg, range: { start: 0, end: 4 }, layout: 'faststart' } as unknown as RenderSegmentOptions))).message).toMatch(
+      /stitchLayout/,
+    );
+    expect((await rejection(stitchSegments([new Uint8Array(8)], { output: { buffer: true }, layuot: 'fragmented' } as never))).message).toMatch(
+      /did you mean layout\?/,
+    );
+    expect((await rejection(renderVideo({ ...base, frames: 2, scene: 'bars', pixelFormat: 'rgba' } as never))).message).toMatch(
+      /^pixelFormat is not an option/,
+    );
   });
 
   it('a frame rate of NaN or Infinity is named as such', async () => {
@@ -191,7 +214,21 @@ describe('CLI', () => {
       node(['stitch', ...parts, '--out', tmpFile('json-stitch.mp4'), '--json']),
     ];
     const keys = Object.keys(runs[0]);
-    expect(keys).toEqual(['command', 'output', 'layout', 'frames', 'range', 'durationSeconds', 'bytes', 'videoEncoder', 'elapsedSeconds', 'fps', 'audio', 'segment', 'segments']);
+    expect(keys).toEqual([
+      'command',
+      'output',
+      'layout',
+      'frames',
+      'range',
+      'durationSeconds',
+      'bytes',
+      'videoEncoder',
+      'elapsedSeconds',
+      'fps',
+      'audio',
+      'segment',
+      'segments',
+    ]);
     for (const r of runs) expect(Object.keys(r)).toEqual(keys);
     expect(runs.map((r) => [r.command, r.frames, r.durationSeconds, r.segment, r.segments])).toEqual([
       ['render', 32, 3.2, null, null],

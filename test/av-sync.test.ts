@@ -47,7 +47,11 @@ async function lameClickMp3(seconds: number, clickAt: number): Promise<Uint8Arra
   const pcm = new Float32Array(Math.round(seconds * RATE));
   pcm[Math.round(clickAt * RATE)] = 0.9;
   const out = tmpFile(`click-${clickAt}.mp3`);
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(RATE), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', '128k', out], new Uint8Array(pcm.buffer));
+  const r = await run(
+    FFMPEG,
+    ['-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(RATE), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', '128k', out],
+    new Uint8Array(pcm.buffer),
+  );
   expect(r.code).toBe(0);
   return new Uint8Array((await import('node:fs')).readFileSync(out));
 }
@@ -60,7 +64,9 @@ describe.each([
   it.each(['faststart', 'progressive'] as const)('%s: generated PCM (lamejs) click lands on the flash within 1 ms', async (layout) => {
     const file = await render(`pcm-${fps.num}-${layout}`, fps, audio.clicks({ seconds: 3, at: [clickAt], sampleRate: RATE, channels: 1 }), layout);
     const { flash, click } = await flashAndClick(file, fps);
-    console.log(`${fps.num}/${fps.den} ${layout} lamejs: flash ${flash.toFixed(6)} s, click ${click.toFixed(6)} s, Δ ${((click - flash) * 1000).toFixed(3)} ms`);
+    console.log(
+      `${fps.num}/${fps.den} ${layout} lamejs: flash ${flash.toFixed(6)} s, click ${click.toFixed(6)} s, Δ ${((click - flash) * 1000).toFixed(3)} ms`,
+    );
     expect(Math.abs(click - flash)).toBeLessThanOrEqual(0.001);
   });
 

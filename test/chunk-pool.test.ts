@@ -68,20 +68,32 @@ async function drain(pool: ChunkPool): Promise<number[]> {
 describe('ChunkPool', () => {
   it('hands out frames in order whatever order workers finish in, within a window of `workers` chunks', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (workers, frames, seed) => {
-        let s = seed;
-        const rand = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) % 3);
-        let pool: ChunkPool | null = null;
-        const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
-        const fakes: FakeWorker[] = [];
-        pool = await ChunkPool.start({ spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker), workers, params, backend, chunkFrames: 4, scene: 'bars' });
-        pool.render(0, frames);
-        const got = await drain(pool);
-        expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
-        expect(inFlight.maxAhead).toBeLessThan(workers);
-        await pool.close();
-        expect(fakes.every((f) => f.terminated)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (workers, frames, seed) => {
+          let s = seed;
+          const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % 3;
+          let pool: ChunkPool | null = null;
+          const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
+          const fakes: FakeWorker[] = [];
+          pool = await ChunkPool.start({
+            spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker),
+            workers,
+            params,
+            backend,
+            chunkFrames: 4,
+            scene: 'bars',
+          });
+          pool.render(0, frames);
+          const got = await drain(pool);
+          expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
+          expect(inFlight.maxAhead).toBeLessThan(workers);
+          await pool.close();
+          expect(fakes.every((f) => f.terminated)).toBe(true);
+        },
+      ),
       { numRuns: 25 },
     );
   });

@@ -99,9 +99,9 @@ describe('toI420 exact values', () => {
     ] as [number, number, number][]) {
       const out = convert(image(2, 2, () => c), 2, 2);
       // None of these is within 0.1 of a rounding boundary, so exact rounding is required.
-      expect(out[0], `Y of ${c}`).toBe(Math.round(exactY(...c)));
-      expect(out[4], `Cb of ${c}`).toBe(Math.round(exactCb(...c)));
-      expect(out[5], `Cr of ${c}`).toBe(Math.round(exactCr(...c)));
+      expect(out[0], `Y of ${c.join(',')}`).toBe(Math.round(exactY(...c)));
+      expect(out[4], `Cb of ${c.join(',')}`).toBe(Math.round(exactCb(...c)));
+      expect(out[5], `Cr of ${c.join(',')}`).toBe(Math.round(exactCr(...c)));
     }
     // Spot values: red 81/90/240, green 145/54/34, blue 41/240/110.
     expect([...convert(image(2, 2, () => [255, 0, 0]), 2, 2).subarray(3)]).toEqual([81, 90, 240]);
@@ -170,7 +170,25 @@ describe('toI420 exact values', () => {
       patterns[name](px, w, h, 5);
       const r = await run(
         FFMPEG,
-        ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${w}x${h}`, '-i', '-', '-vf', 'scale=out_color_matrix=bt601:out_range=tv:flags=area+accurate_rnd+bitexact', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-'],
+        [
+          '-v',
+          'error',
+          '-f',
+          'rawvideo',
+          '-pix_fmt',
+          'rgba',
+          '-s',
+          `${w}x${h}`,
+          '-i',
+          '-',
+          '-vf',
+          'scale=out_color_matrix=bt601:out_range=tv:flags=area+accurate_rnd+bitexact',
+          '-pix_fmt',
+          'yuv420p',
+          '-f',
+          'rawvideo',
+          '-',
+        ],
         px,
       );
       expect(r.code, r.stderr).toBe(0);

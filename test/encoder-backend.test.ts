@@ -28,7 +28,9 @@ describe('video.encoder', () => {
   });
 
   it('an unknown backend is INVALID_OPTION', async () => {
-    const err = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'gpu' as 'auto' } }).catch((e: unknown) => e);
+    const err = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'gpu' as 'auto' } }).catch(
+      (e: unknown) => e,
+    );
     expect(isMp4ForgeError(err, 'INVALID_OPTION')).toBe(true);
     expect((err as Error).message).toContain("video.encoder must be 'auto', 'wasm', 'h264-mp4-encoder' or 'webcodecs', got \"gpu\"");
   });

@@ -7,7 +7,6 @@ import { type Mp3Frame, type Mp3FrameInfo, Mp3FrameParser, type Mp3ParseResult, 
 import { Mp4ForgeError } from '../src/errors.js';
 import {
   type Corpus,
-  type CorpusFile,
   apeTag,
   ascii,
   concat,
@@ -86,15 +85,20 @@ function errorOf(fn: () => unknown): Mp4ForgeError {
   throw new Error('expected an Mp4ForgeError, nothing was thrown');
 }
 
-function lameFiles(): CorpusFile[] {
-  return corpus.files.filter((f) => f.xing);
-}
-
 describe('MPEG audio header arithmetic (values worked out from ISO 11172-3 / 13818-3)', () => {
   it('decodes well-known headers and their frame lengths', () => {
     // FF FB 90 64: MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no CRC, no padding, joint stereo.
     const h = decodeMp3Header(0xfffb9064 | 0)!;
-    expect(h).toMatchObject({ mpegVersion: 1, layer: 3, bitrateKbps: 128, sampleRate: 44100, channelMode: 'joint-stereo', crcProtected: false, frameLength: 417, samplesPerFrame: 1152 });
+    expect(h).toMatchObject({
+      mpegVersion: 1,
+      layer: 3,
+      bitrateKbps: 128,
+      sampleRate: 44100,
+      channelMode: 'joint-stereo',
+      crcProtected: false,
+      frameLength: 417,
+      samplesPerFrame: 1152,
+    });
     expect(frameLengthOf(0xfffb9264 | 0)).toBe(418); // padding bit set
     // MPEG-2 Layer III 64 kbit/s 22.05 kHz: 72·64000/22050 = 208.98 → 208; 576 samples.
     const m2 = decodeMp3Header(encodeMp3Header({ mpegVersion: 2, layer: 3, bitrateKbps: 64, sampleRate: 22050 })!)!;

@@ -34,7 +34,10 @@ async function song(): Promise<Uint8Array> {
   for await (const b of api.encodePcmToMp3(api.audio.tone({ seconds: 3, frequency: 440, channels: 2 }))) parts.push(b);
   mp3 = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) (mp3.set(p, o), (o += p.length));
+  for (const p of parts) {
+    mp3.set(p, o);
+    o += p.length;
+  }
   return mp3;
 }
 
@@ -73,7 +76,18 @@ describe('outputs stay byte-identical (checked-in SHA-256)', () => {
           assertValidIsoBmff(r.data as Uint8Array);
           check(key, r.data as Uint8Array);
         }
-        const r = await api.renderVideo({ width: W, height: H, fps: 10, layout, video: VIDEO, output: BUFFER, workers: 2, frames: FRAMES, scene: 'plasma', ...audio });
+        const r = await api.renderVideo({
+          width: W,
+          height: H,
+          fps: 10,
+          layout,
+          video: VIDEO,
+          output: BUFFER,
+          workers: 2,
+          frames: FRAMES,
+          scene: 'plasma',
+          ...audio,
+        });
         check(key, r.data as Uint8Array);
       });
     }

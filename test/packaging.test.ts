@@ -69,7 +69,9 @@ describe('README snippets', () => {
   it('every `<!-- include: file -->` block in the README is that file, verbatim', () => {
     const readme = readFileSync('README.md', 'utf8');
     const blocks = [...readme.matchAll(/<!-- include: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)];
-    expect(blocks.map((b) => b[1])).toEqual(expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']));
+    expect(blocks.map((b) => b[1])).toEqual(
+      expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']),
+    );
     for (const [, file, body] of blocks) expect(body, file).toBe(readFileSync(file, 'utf8'));
   });
 });
@@ -138,7 +140,18 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
 }
 `,
     );
-    const options = { strict: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['browser'], target: 'ES2022', noEmit: true, traceResolution: true };
+    const options = {
+      strict: true,
+      skipLibCheck: false,
+      types: [],
+      lib: ['ES2022', 'DOM'],
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      customConditions: ['browser'],
+      target: 'ES2022',
+      noEmit: true,
+      traceResolution: true,
+    };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['app.ts'] }));
     const r = spawnSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
     const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
@@ -190,7 +203,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction('typeof window.renderInPage === "function"');
-      const bytes = (await page.evaluate('window.renderInPage()')) as number[];
+      const bytes = await page.evaluate<number[]>('window.renderInPage()');
       expect(await page.evaluate('window.filePathError()')).toBe('UNSUPPORTED_RUNTIME');
       await page.close();
       expect(errors).toEqual([]);
@@ -201,7 +214,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       const page = await browser.newPage();
       await page.goto(`${server.url}/csp.html`);
       await page.waitForFunction('typeof window.renderError === "function"');
-      const r = (await page.evaluate('window.renderError()')) as { name: string; code: string; cause: string };
+      const r = await page.evaluate<{ name: string; code: string; cause: string }>('window.renderError()');
       await page.close();
       expect(r).toMatchObject({ name: 'Mp4ForgeError', code: 'UNSUPPORTED_RUNTIME' });
       expect(r.cause).toMatch(/^EvalError: .*'unsafe-eval'/);
@@ -211,7 +224,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       const page = await browser.newPage();
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction('typeof window.renderInWorker === "function"');
-      const bytes = (await page.evaluate('window.renderInWorker()')) as number[];
+      const bytes = await page.evaluate<number[]>('window.renderInWorker()');
       await page.close();
       await check(bytes, 'browser-worker.mp4');
     });

@@ -290,7 +290,14 @@ describe('bars counter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp4forge-bars-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    async function encodeDecode(w: number, h: number, frames: number, qp: number, speed: number, first: number): Promise<{ src: Uint8Array[]; decoded: Uint8Array[] }> {
+    async function encodeDecode(
+      w: number,
+      h: number,
+      frames: number,
+      qp: number,
+      speed: number,
+      first: number,
+    ): Promise<{ src: Uint8Array[]; decoded: Uint8Array[] }> {
       const src = Array.from({ length: frames }, (_, i) => {
         const px = new Uint8Array(w * h * 4);
         patterns.bars(px, w, h, first + i);

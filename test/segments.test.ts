@@ -44,7 +44,7 @@ async function singleRender(frames: number, layout: Layout, opts: { start?: numb
 }
 
 async function segment(range: { start: number; end: number }, extra: Partial<RenderSegmentOptions> = {}): Promise<Uint8Array> {
-  const r = await renderSegment({ ...BASE, range, ...extra } as RenderSegmentOptions);
+  const r = await renderSegment({ ...BASE, range, ...extra });
   return r.data as Uint8Array;
 }
 
@@ -228,7 +228,22 @@ describe('renderSegment + stitchSegments in one process', () => {
       });
     const files = segs.map((s, i) => save(`seg-file-${i}.m4s`, s));
     const fdsBefore = readdirSync('/proc/self/fd').length;
-    const inputs: SegmentInput[][] = [files, [stream(segs[0]), iterable(segs[1])], [{ range: { start: 0, end: 16 }, frames: 16, bytes: 0, durationSeconds: 16 / 30, layout: 'fragmented', videoEncoder: 'h264-mp4-encoder', path: files[0] }, segs[1]]];
+    const inputs: SegmentInput[][] = [
+      files,
+      [stream(segs[0]), iterable(segs[1])],
+      [
+        {
+          range: { start: 0, end: 16 },
+          frames: 16,
+          bytes: 0,
+          durationSeconds: 16 / 30,
+          layout: 'fragmented',
+          videoEncoder: 'h264-mp4-encoder',
+          path: files[0],
+        },
+        segs[1],
+      ],
+    ];
     for (const input of inputs) {
       const r = await stitchSegments(input, { output: { buffer: true } });
       expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(expected))).toBe(true);
@@ -295,13 +310,43 @@ describe('segments that do not fit are rejected', () => {
   });
 
   const cases: [string, () => Promise<SegmentInput[]>, string, RegExp][] = [
-    ['different size', async () => [segs[0], await segment(ranges[1], { width: 128 })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: size is 128×96, expected 160×96/],
-    ['different qp', async () => [segs[0], await segment(ranges[1], { video: { gop: GOP, qp: 30 } })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: encoder qp is 30, expected 26/],
+    [
+      'different size',
+      async () => [segs[0], await segment(ranges[1], { width: 128 })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: size is 128×96, expected 160×96/,
+    ],
+    [
+      'different qp',
+      async () => [segs[0], await segment(ranges[1], { video: { gop: GOP, qp: 30 } })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: encoder qp is 30, expected 26/,
+    ],
     ['different gop', async () => [segs[0], await segment(ranges[1], { video: { gop: 16 } })], 'SEGMENT_MISMATCH', /encoder gop is 16, expected 8/],
-    ['different fps', async () => [segs[0], await segment(ranges[1], { fps: 25 })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: fps is 25\/1, expected 30\/1/],
-    ['gap', async () => [segs[0], segs[2]], 'SEGMENT_GAP', /frames 16–31 are missing: segment 1 of 2 ends at frame 15 and segment 2 of 2 starts at frame 32; expected it to start at frame 16/],
-    ['overlap', async () => [segs[0], await segment({ start: 8, end: 32 })], 'SEGMENT_GAP', /segment 2 of 2 holds frames 8–31, overlapping frames 0–15 of segment 1 of 2; expected it to start at frame 16/],
-    ['wrong order', async () => [segs[1], segs[0], segs[2]], 'SEGMENT_GAP', /segment 2 of 3 holds frames 0–15, which come before frames 16–31 of segment 1 of 3: pass the segments in frame order/],
+    [
+      'different fps',
+      async () => [segs[0], await segment(ranges[1], { fps: 25 })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: fps is 25\/1, expected 30\/1/,
+    ],
+    [
+      'gap',
+      async () => [segs[0], segs[2]],
+      'SEGMENT_GAP',
+      /frames 16–31 are missing: segment 1 of 2 ends at frame 15 and segment 2 of 2 starts at frame 32; expected it to start at frame 16/,
+    ],
+    [
+      'overlap',
+      async () => [segs[0], await segment({ start: 8, end: 32 })],
+      'SEGMENT_GAP',
+      /segment 2 of 2 holds frames 8–31, overlapping frames 0–15 of segment 1 of 2; expected it to start at frame 16/,
+    ],
+    [
+      'wrong order',
+      async () => [segs[1], segs[0], segs[2]],
+      'SEGMENT_GAP',
+      /segment 2 of 3 holds frames 0–15, which come before frames 16–31 of segment 1 of 3: pass the segments in frame order/,
+    ],
     ['duplicate', async () => [segs[0], segs[1], segs[1], segs[2]], 'SEGMENT_GAP', /segment 3 of 4 repeats frames 16–31 of segment 2 of 4/],
   ];
   for (const [name, make, code, message] of cases) {
@@ -340,16 +385,32 @@ describe('segments that do not fit are rejected', () => {
     const out = tmpFile('seg-truncated.mp4');
     const e = await rejection(stitchSegments([segs[0], cut, segs[2]], { output: out }));
     expect(e.code).toBe('INVALID_MP4');
-    expect(e.message).toMatch(/segment 2 of 3 is not a readable segment: its mdat at offset \d+ declares \d+ bytes of media but the input ends after \d+ \(truncated segment\?\)/);
+    expect(e.message).toMatch(
+      /segment 2 of 3 is not a readable segment: its mdat at offset \d+ declares \d+ bytes of media but the input ends after \d+ \(truncated segment\?\)/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('bad renderSegment options', async () => {
-    expect((await rejection(renderSegment({ ...BASE, range: { start: 5, end: 5 } }))).message).toMatch(/range must be \{start, end\} with integers 0 ≤ start < end/);
-    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 20 }, frames: 10 }))).message).toMatch(/range ends at frame 20, past the video's 10 frames/);
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 5, end: 5 } }))).message).toMatch(
+      /range must be \{start, end\} with integers 0 ≤ start < end/,
+    );
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 20 }, frames: 10 }))).message).toMatch(
+      /range ends at frame 20, past the video's 10 frames/,
+    );
     expect((await rejection(renderSegment({ ...BASE, segment: { k: 1, n: 2 } }))).message).toMatch(/segment \{k, n\} needs frames/);
-    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 4 }, audio: 'x.mp3' } as RenderSegmentOptions))).message).toMatch(/audio is muxed once, by stitchSegments/);
-    const thrower = await rejection(renderSegment({ ...BASE, scene: (i: number) => { if (i === 20) throw new Error('boom'); }, range: { start: 16, end: 32 } }));
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 4 }, audio: 'x.mp3' } as RenderSegmentOptions))).message).toMatch(
+      /audio is muxed once, by stitchSegments/,
+    );
+    const thrower = await rejection(
+      renderSegment({
+        ...BASE,
+        scene: (i: number) => {
+          if (i === 20) throw new Error('boom');
+        },
+        range: { start: 16, end: 32 },
+      }),
+    );
     expect(thrower.code).toBe('USER_CALLBACK_FAILED');
     expect(thrower.details.frameIndex).toBe(20);
     // A failed segment written to a file is removed: a partial segment is never useful.
@@ -400,8 +461,8 @@ function node(args: string[]): Promise<Run> {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -420,7 +481,9 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
 
     const probe = await node([CLI, 'probe', parts[1], '--json']);
     expect(JSON.parse(probe.stdout).segment).toMatchObject({ start: 16, end: 48, total: 100, fps: { num: 30000, den: 1001 }, encoder: { qp: 30, gop: GOP } });
-    expect((await node([CLI, 'probe', parts[1]])).stdout).toMatch(/Segment \(mp4forge\): frames 16–47 \(32\) of 100, 160×96 at 30000\/1001 fps, h264-mp4-encoder 1\.0\.12, qp 30, GOP 8 \(chunks of 16 frames\)/);
+    expect((await node([CLI, 'probe', parts[1]])).stdout).toMatch(
+      /Segment \(mp4forge\): frames 16–47 \(32\) of 100, 160×96 at 30000\/1001 fps, h264-mp4-encoder 1\.0\.12, qp 30, GOP 8 \(chunks of 16 frames\)/,
+    );
 
     const stitched = tmpFile('cli-stitched.mp4');
     const st = await node([CLI, 'stitch', ...parts, '--out', stitched]);
@@ -444,14 +507,44 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
     const p = (k: number) => tmpFile(`cli-part${k}.m4s`);
     const gap = await node([CLI, 'stitch', p(1), p(3), '--out', tmpFile('cli-gap.mp4')]);
     expect(gap.code).toBe(1);
-    expect(gap.stderr).toMatch(/^mp4forge: \[SEGMENT_GAP\] frames 16–47 are missing: segment 1 of 2 \(.*cli-part1\.m4s\) ends at frame 15 and segment 2 of 2 \(.*cli-part3\.m4s\) starts at frame 48; expected it to start at frame 16\n$/);
+    expect(gap.stderr).toMatch(
+      /^mp4forge: \[SEGMENT_GAP\] frames 16–47 are missing: segment 1 of 2 \(.*cli-part1\.m4s\) ends at frame 15 and segment 2 of 2 \(.*cli-part3\.m4s\) starts at frame 48; expected it to start at frame 16\n$/,
+    );
     const other = tmpFile('cli-other.m4s');
-    expect((await node([CLI, 'render', '--width', '128', '--height', `${H}`, '--fps', '30000/1001', '--frames', '100', '--gop', `${GOP}`, '--qp', '30', '--segment', '2/4', '--out', other])).code).toBe(0);
+    expect(
+      (
+        await node([
+          CLI,
+          'render',
+          '--width',
+          '128',
+          '--height',
+          `${H}`,
+          '--fps',
+          '30000/1001',
+          '--frames',
+          '100',
+          '--gop',
+          `${GOP}`,
+          '--qp',
+          '30',
+          '--segment',
+          '2/4',
+          '--out',
+          other,
+        ])
+      ).code,
+    ).toBe(0);
     const mismatch = await node([CLI, 'stitch', p(1), other, '--out', tmpFile('cli-mm.mp4')]);
     expect(mismatch.code).toBe(1);
-    expect(mismatch.stderr).toMatch(/^mp4forge: \[SEGMENT_MISMATCH\] segment 2 of 2 \(.*cli-other\.m4s\) does not match segment 1 of 2 \(.*\): size is 128×96, expected 160×96\n$/);
+    expect(mismatch.stderr).toMatch(
+      /^mp4forge: \[SEGMENT_MISMATCH\] segment 2 of 2 \(.*cli-other\.m4s\) does not match segment 1 of 2 \(.*\): size is 128×96, expected 160×96\n$/,
+    );
     const usage: [string[], RegExp][] = [
-      [['render', '--frames', '40', '--gop', '8', '--segment', '4/4', '--out', 'x.m4s'], /\[INVALID_OPTION\] 40 frames make 3 chunks of 16 frames \(GOP 8\), too few for 4 segments/],
+      [
+        ['render', '--frames', '40', '--gop', '8', '--segment', '4/4', '--out', 'x.m4s'],
+        /\[INVALID_OPTION\] 40 frames make 3 chunks of 16 frames \(GOP 8\), too few for 4 segments/,
+      ],
       [['render', '--segment', '0/4', '--out', 'x.m4s'], /--segment 0\/4: K must be from 1 to N/],
       [['render', '--segment', 'two', '--out', 'x.m4s'], /--segment expects K\/N, e.g\. 2\/8/],
       [['render', '--segment', '1/2', '--melody', '--out', 'x.m4s'], /--melody cannot be used with --segment: audio is muxed once, when stitching/],
@@ -472,9 +565,13 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
 describe('CLI: an interrupted segment', () => {
   it('SIGINT during render --segment exits 130 and leaves no partial segment', async () => {
     const out = tmpFile('cli-interrupted.m4s');
-    const child = spawn(process.execPath, [CLI, 'render', '--width', '64', '--height', '64', '--frames', '1000000', '--gop', '8', '--segment', '1/2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'render', '--width', '64', '--height', '64', '--frames', '1000000', '--gop', '8', '--segment', '1/2', '--out', out],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Wait until fragments are on disk, so there is something that must be removed.
     for (let i = 0; i < 300 && !(existsSync(out) && readFileSync(out).length > 10_000); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(out)).toBe(true);
@@ -497,7 +594,9 @@ describe('examples/serverless/segment-handler.mjs, invoked the way Lambda would'
     const context = { awsRequestId: 'local', getRemainingTimeInMillis: () => 60_000 };
     // Invocations run concurrently and may finish in any order; an API Gateway event carries a JSON body.
     const parts = await Promise.all(
-      Array.from({ length: n }, (_, i) => (i === 1 ? mod.handler({ body: JSON.stringify({ ...job, k: i + 1 }) }, context) : mod.handler({ ...job, k: i + 1 }, context))),
+      Array.from({ length: n }, (_, i) =>
+        i === 1 ? mod.handler({ body: JSON.stringify({ ...job, k: i + 1 }) }, context) : mod.handler({ ...job, k: i + 1 }, context),
+      ),
     );
     expect(parts.map((p) => p.range)).toEqual([
       { start: 0, end: 20 },
@@ -506,7 +605,10 @@ describe('examples/serverless/segment-handler.mjs, invoked the way Lambda would'
     ]);
     const song = tmpFile('seg-lambda.mp3');
     ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=330:duration=4', '-c:a', 'libmp3lame', '-f', 'mp3', song]);
-    const out = await mod.stitchHandler({ job: 'test-job', parts: [...parts].reverse(), layout: 'fragmented', audioBase64: readFileSync(song).toString('base64') }, context);
+    const out = await mod.stitchHandler(
+      { job: 'test-job', parts: [...parts].reverse(), layout: 'fragmented', audioBase64: readFileSync(song).toString('base64') },
+      context,
+    );
     const file = save('seg-lambda.mp4', Buffer.from(out.base64, 'base64'));
     const probe = await ffprobe(file, { count: true });
     expect(probe.streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audio, createMp4Writer, Mp4ForgeError, renderVideo } from '../src/index.js';
+import { audio, createMp4Writer, renderVideo } from '../src/index.js';
 import { liveWorkerCount } from '../src/pool/node-transport.js';
 import { ffmpegDecodeCheck, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';

@@ -31,7 +31,7 @@ describe('option validation', () => {
     [{ output: 42 }, 'INVALID_OPTION', /output must be/],
     [{ pixelFormat: 'nv12' }, 'INVALID_OPTION', /pixelFormat/],
   ])('%j → %s', async (patch, code, message) => {
-    const err = await rejection(createMp4Writer({ ...base, ...(patch as object) } as Mp4WriterOptions));
+    const err = await rejection(createMp4Writer({ ...base, ...(patch as object) }));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(message);
   });

@@ -29,7 +29,10 @@ export function renderSvg(title, bars) {
     const v = ok ? Math.min(Math.max(b.value, 10 ** -decades), 10 ** decades) : 1;
     const [a, c] = [x(1), x(v)].sort((p, q) => p - q);
     rows.push(`<text x="16" y="${y + 14}">${esc(b.label)}</text>`);
-    if (ok) rows.push(`<rect x="${a.toFixed(1)}" y="${y + 3}" width="${Math.max(1, c - a).toFixed(1)}" height="${rowH - 6}" fill="${b.value >= 1 ? '#3a9d5d' : '#c8553d'}"/>`);
+    if (ok)
+      rows.push(
+        `<rect x="${a.toFixed(1)}" y="${y + 3}" width="${Math.max(1, c - a).toFixed(1)}" height="${rowH - 6}" fill="${b.value >= 1 ? '#3a9d5d' : '#c8553d'}"/>`,
+      );
     rows.push(`<text x="${labelW + plotW + 8}" y="${y + 14}">${ok ? `${b.value.toFixed(b.value < 10 ? 2 : 1)}×` : 'n/a'}</text>`);
     y += rowH;
   }

@@ -164,18 +164,24 @@ function resolveOptions(sampleRate: number, inputChannels: number, opts: Mp3Enco
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
     throw new Mp4ForgeError('INVALID_OPTION', `MP3 options must be an object, got ${String(opts)}`);
   }
-  const channels = opts?.channels ?? (inputChannels as 1 | 2);
+  const channels = opts?.channels ?? (inputChannels);
   if (channels !== 1 && channels !== 2) {
     throw new Mp4ForgeError('INVALID_OPTION', `MP3 channels must be 1 (mono) or 2 (stereo), got ${String(channels)}`);
   }
   const kbps = opts?.kbps ?? defaultMp3Kbps(sampleRate, channels);
   const valid = mp3BitratesFor(sampleRate);
   if (typeof kbps !== 'number' || !valid.includes(kbps)) {
-    throw new Mp4ForgeError('INVALID_OPTION', `MP3 bitrate ${String(kbps)} kbps is not a Layer III bitrate at ${sampleRate} Hz; expected one of ${valid.join(', ')}`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `MP3 bitrate ${String(kbps)} kbps is not a Layer III bitrate at ${sampleRate} Hz; expected one of ${valid.join(', ')}`,
+    );
   }
   const outRate = lameOutputRate(sampleRate, channels, kbps);
   if (outRate !== sampleRate) {
-    throw new Mp4ForgeError('INVALID_OPTION', `MP3 bitrate ${kbps} kbps is too low for ${sampleRate} Hz ${channels === 2 ? 'stereo' : 'mono'}: lamejs would resample to ${outRate} Hz; use one of ${mp3UsableBitrates(sampleRate, channels).join(', ')}`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `MP3 bitrate ${kbps} kbps is too low for ${sampleRate} Hz ${channels === 2 ? 'stereo' : 'mono'}: lamejs would resample to ${outRate} Hz; use one of ${mp3UsableBitrates(sampleRate, channels).join(', ')}`,
+    );
   }
   return { kbps, channels };
 }
@@ -287,7 +293,10 @@ export class PcmToMp3Encoder {
   encode(planes: Float32Array[]): Uint8Array {
     if (this.flushed) throw new Mp4ForgeError('WRITER_CLOSED', 'PcmToMp3Encoder.encode() called after flush()');
     if (!Array.isArray(planes) || planes.length !== this.inputChannels) {
-      throw new Mp4ForgeError('INVALID_FRAME', `encode() expects ${this.inputChannels} Float32Array plane(s), got ${Array.isArray(planes) ? planes.length : typeof planes}`);
+      throw new Mp4ForgeError(
+        'INVALID_FRAME',
+        `encode() expects ${this.inputChannels} Float32Array plane(s), got ${Array.isArray(planes) ? planes.length : typeof planes}`,
+      );
     }
     const l = planes[0];
     const r = planes[this.inputChannels - 1];
@@ -309,7 +318,8 @@ export class PcmToMp3Encoder {
       } else {
         floatToInt16(l, off, m, this.left);
         if (this.right !== this.left) floatToInt16(r, off, m, this.right);
-        out = this.channels === 2 ? this.lame.encodeBuffer(this.left.subarray(0, m), this.right.subarray(0, m)) : this.lame.encodeBuffer(this.left.subarray(0, m));
+        out =
+          this.channels === 2 ? this.lame.encodeBuffer(this.left.subarray(0, m), this.right.subarray(0, m)) : this.lame.encodeBuffer(this.left.subarray(0, m));
       }
       this.samplesIn += m;
       if (out.length === 0) continue;

@@ -15,7 +15,13 @@ import { ProgressBar } from './progress.js';
 /** Options of the output file and the H.264 encoder, common to render and encode. */
 export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', short: 'o', kind: { type: 'string' }, metavar: 'FILE', help: "Output MP4 file, or '-' for stdout.", required: true },
-  { name: 'layout', kind: { type: 'choice', choices: ['faststart', 'progressive', 'fragmented'] }, metavar: 'LAYOUT', help: 'moov first, moov last, or movie fragments.', defaultText: 'faststart' },
+  {
+    name: 'layout',
+    kind: { type: 'choice', choices: ['faststart', 'progressive', 'fragmented'] },
+    metavar: 'LAYOUT',
+    help: 'moov first, moov last, or movie fragments.',
+    defaultText: 'faststart',
+  },
   { name: 'qp', kind: { type: 'int' }, metavar: 'N', help: 'Constant quantiser, 10 (best) to 51 (smallest).', defaultText: '26' },
   { name: 'kbps', kind: { type: 'number' }, metavar: 'N', help: 'Target bitrate in kbit/s instead of constant --qp.' },
   { name: 'speed', kind: { type: 'int' }, metavar: 'N', help: 'Encoder speed, 0 (best compression) to 10 (fastest, ~1.9× speed 6).', defaultText: '6' },
@@ -38,7 +44,13 @@ export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
     help: "H.264 encoder backend ('webcodecs' needs a browser; --json names the one that ran).",
     defaultText: 'wasm',
   },
-  { name: 'workers', kind: { type: 'string' }, metavar: 'N|auto', help: "Encode in N worker threads ('auto': one per core); the output is identical.", defaultText: '0 (no workers)' },
+  {
+    name: 'workers',
+    kind: { type: 'string' },
+    metavar: 'N|auto',
+    help: "Encode in N worker threads ('auto': one per core); the output is identical.",
+    defaultText: '0 (no workers)',
+  },
   { name: 'json', kind: { type: 'flag' }, help: 'Print a one-line JSON summary on stdout at the end.' },
 ];
 
@@ -146,7 +158,8 @@ function soundtrackOption(command: string, args: Args, fps: Mp4WriterOptions['fp
   const chosen = [file !== undefined && '--audio', tone !== undefined && '--tone', melody && '--melody'].filter(Boolean);
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be combined: choose one soundtrack`, command);
   if (chosen.length === 0) {
-    for (const o of ['audio-length', 'audio-kbps']) if (args.has(o)) throw new UsageError(`--${o} needs a soundtrack (--audio FILE, --melody or --tone HZ)`, command);
+    for (const o of ['audio-length', 'audio-kbps'])
+      if (args.has(o)) throw new UsageError(`--${o} needs a soundtrack (--audio FILE, --melody or --tone HZ)`, command);
     return undefined;
   }
   if (args.has('audio-kbps') && file !== undefined) throw new UsageError('--audio-kbps applies to generated audio; an --audio MP3 is muxed as is', command);

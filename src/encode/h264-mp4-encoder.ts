@@ -182,7 +182,8 @@ function unsupported(p: EncoderParams): string | null {
   if (p.speed !== undefined && !int(p.speed, 0, 10)) return `speed must be from 0 to 10, got ${p.speed}`;
   if (!int(p.gop, 1, Number.MAX_SAFE_INTEGER)) return `gop must be a positive integer, got ${p.gop}`;
   if (!(Number.isFinite(p.kbps) && p.kbps >= 0)) return `kbps must be 0 (constant qp) or a positive bitrate, got ${p.kbps}`;
-  if (!int(p.fpsNum, 1, Number.MAX_SAFE_INTEGER) || !int(p.fpsDen, 1, Number.MAX_SAFE_INTEGER)) return `the frame rate must be a fraction of positive integers, got ${p.fpsNum}/${p.fpsDen}`;
+  if (!int(p.fpsNum, 1, Number.MAX_SAFE_INTEGER) || !int(p.fpsDen, 1, Number.MAX_SAFE_INTEGER))
+    return `the frame rate must be a fraction of positive integers, got ${p.fpsNum}/${p.fpsDen}`;
   return null;
 }
 

@@ -58,7 +58,10 @@ async function checked(b: EncoderBackend, params: EncoderParams, context: Resolv
     throw new Mp4ForgeError(s.code, `video.encoder '${b.id}' cannot be used here: ${s.reason}${fallback}`);
   }
   if (context.chunks && !b.chunked) {
-    throw new Mp4ForgeError('INVALID_OPTION', `video.encoder '${b.id}' cannot render segments: its chunks are not independent and deterministic, so segments would not stitch; use 'wasm'`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `video.encoder '${b.id}' cannot render segments: its chunks are not independent and deterministic, so segments would not stitch; use 'wasm'`,
+    );
   }
   return b;
 }

@@ -137,7 +137,8 @@ class PlatformStream {
   beginChunk(): void {
     this.assertUsable();
     if (this.inChunk) throw new Mp4ForgeError('ENCODER_FAILED', 'beginChunk() called twice without endChunk()');
-    if (this.submitted % this.params.gop !== 0) throw new Mp4ForgeError('ENCODER_FAILED', `a chunk must start on a GOP boundary (frame ${this.submitted}, GOP ${this.params.gop})`);
+    if (this.submitted % this.params.gop !== 0)
+      throw new Mp4ForgeError('ENCODER_FAILED', `a chunk must start on a GOP boundary (frame ${this.submitted}, GOP ${this.params.gop})`);
     this.inChunk = true;
   }
 
@@ -180,7 +181,10 @@ class PlatformStream {
     }
     this.assertUsable();
     if (this.received !== this.submitted) {
-      throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder returned ${this.received} frames for ${this.submitted}; a skipped frame would shift the timeline`);
+      throw new Mp4ForgeError(
+        'ENCODER_FAILED',
+        `The WebCodecs VideoEncoder returned ${this.received} frames for ${this.submitted}; a skipped frame would shift the timeline`,
+      );
     }
     return this.take();
   }
@@ -207,7 +211,8 @@ class PlatformStream {
       const data = new Uint8Array(chunk.byteLength);
       chunk.copyTo(data);
       const keyframe = chunk.type === 'key';
-      if (keyframe && !hasIdr(data)) throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder marked frame ${this.received} 'key' but it holds no IDR slice`);
+      if (keyframe && !hasIdr(data))
+        throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder marked frame ${this.received} 'key' but it holds no IDR slice`);
       this.received++;
       this.ready.push({ data, keyframe });
     } catch (err) {
@@ -221,7 +226,9 @@ class PlatformStream {
 
   private fail(err: unknown): Mp4ForgeError {
     this.failure ??=
-      err instanceof Mp4ForgeError ? err : new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      err instanceof Mp4ForgeError
+        ? err
+        : new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     this.wake();
     return this.failure;
   }
@@ -274,7 +281,10 @@ class WebCodecsChunkEncoder implements ChunkEncoder {
   ) {
     this.stream = new PlatformStream(params, support, (seen) => {
       if (!sameAvcConfig(seen, config)) {
-        throw new Mp4ForgeError('ENCODER_FAILED', 'The WebCodecs VideoEncoder changed its SPS/PPS mid-stream; the stream would not be decodable with one avcC.');
+        throw new Mp4ForgeError(
+          'ENCODER_FAILED',
+          'The WebCodecs VideoEncoder changed its SPS/PPS mid-stream; the stream would not be decodable with one avcC.',
+        );
       }
     });
   }
@@ -324,10 +334,15 @@ export const webCodecsBackend: EncoderBackend = {
 
   async supports(params: EncoderParams, context: EncoderContext): Promise<Support> {
     for (const k of ['speed', 'temporalDenoise'] as const) {
-      if (params[k] !== undefined) return { supported: false, code: 'INVALID_OPTION', reason: `video.${k} has no WebCodecs equivalent; leave it out with encoder 'webcodecs'` };
+      if (params[k] !== undefined)
+        return { supported: false, code: 'INVALID_OPTION', reason: `video.${k} has no WebCodecs equivalent; leave it out with encoder 'webcodecs'` };
     }
     if (context.inWorkers) {
-      return { supported: false, code: 'INVALID_OPTION', reason: 'WebCodecs encodes one stream, off-thread already: it cannot run in workers (use workers: 0)' };
+      return {
+        supported: false,
+        code: 'INVALID_OPTION',
+        reason: 'WebCodecs encodes one stream, off-thread already: it cannot run in workers (use workers: 0)',
+      };
     }
     const s = await webCodecsConfig(params);
     return s.supported ? { supported: true } : { supported: false, code: 'UNSUPPORTED_RUNTIME', reason: s.reason };

@@ -41,7 +41,8 @@ export function parseBoxHeader(head: Uint8Array, offset: number, o = 0, toEnd?: 
     size = u32(head, o + 8) * 2 ** 32 + u32(head, o + 12);
     headerSize = 16;
   } else if (size === 0) {
-    if (toEnd === undefined) throw new BoxHeaderError(`box '${type}' at offset ${offset} has size 0 (it extends to the end of the input, which is not known here)`);
+    if (toEnd === undefined)
+      throw new BoxHeaderError(`box '${type}' at offset ${offset} has size 0 (it extends to the end of the input, which is not known here)`);
     size = toEnd;
   }
   if (size < headerSize) throw new BoxHeaderError(`box '${type}' at offset ${offset} declares size ${size}, smaller than its header`);

@@ -132,7 +132,7 @@ function stbl(p: TrakParams): Box {
   const runs = t.stscFirstChunk.length;
   stsc.first_chunk = Array.from(t.stscFirstChunk.view());
   stsc.samples_per_chunk = Array.from(t.stscSamplesPerChunk.view());
-  stsc.sample_description_index = new Array(runs).fill(1);
+  stsc.sample_description_index = new Array<number>(runs).fill(1);
 
   const stsz = new B.stsz();
   stsz.sample_size = 0;

@@ -80,7 +80,8 @@ export class SegmentReader {
         this.header_ = this.parseMoov(body);
         return this.header_;
       }
-      if (box.type === 'moof' || box.type === 'mdat') throw this.invalid(`its '${box.type}' at offset ${box.offset} comes before the moov; a segment starts with ftyp and moov`);
+      if (box.type === 'moof' || box.type === 'mdat')
+        throw this.invalid(`its '${box.type}' at offset ${box.offset} comes before the moov; a segment starts with ftyp and moov`);
       await this.skip(box);
     }
   }
@@ -110,10 +111,14 @@ export class SegmentReader {
       const payloadSize = mdat.size - mdat.headerSize;
       const payload = await this.input.read(payloadSize);
       this.position += payload.length;
-      if (payload.length < payloadSize) throw this.invalid(`its mdat at offset ${mdat.offset} declares ${payloadSize} bytes of media but the input ends after ${payload.length} (truncated segment?)`);
+      if (payload.length < payloadSize)
+        throw this.invalid(
+          `its mdat at offset ${mdat.offset} declares ${payloadSize} bytes of media but the input ends after ${payload.length} (truncated segment?)`,
+        );
       const samples: MuxSample[] = plan.samples.map((s) => {
         const from = s.offset - payloadStart;
-        if (from < 0 || from + s.size > payloadSize) throw this.invalid(`a sample of the fragment at offset ${box.offset} points outside the mdat that follows it`);
+        if (from < 0 || from + s.size > payloadSize)
+          throw this.invalid(`a sample of the fragment at offset ${box.offset} points outside the mdat that follows it`);
         return { data: payload.subarray(from, from + s.size), duration: s.duration, sync: s.sync };
       });
       yield { baseMediaDecodeTime: plan.baseMediaDecodeTime, samples };
@@ -185,7 +190,17 @@ export class SegmentReader {
       }
     }
     const header: SegmentHeader = {
-      info, trackCount: traks.length, fragmented, trackId: 0, handler: '', timescale: 0, sampleEntry: '', width: 0, height: 0, avcC: null, colour: null,
+      info,
+      trackCount: traks.length,
+      fragmented,
+      trackId: 0,
+      handler: '',
+      timescale: 0,
+      sampleEntry: '',
+      width: 0,
+      height: 0,
+      avcC: null,
+      colour: null,
     };
     const trak = traks[0];
     if (!trak) return header;
@@ -217,7 +232,11 @@ export class SegmentReader {
   }
 
   /** Where each sample of `trackId` lies (absolute offsets), from one moof's trafs. */
-  private parseMoof(moof: Uint8Array, moofOffset: number, trackId: number): { baseMediaDecodeTime: number; samples: { offset: number; size: number; duration: number; sync: boolean }[] } {
+  private parseMoof(
+    moof: Uint8Array,
+    moofOffset: number,
+    trackId: number,
+  ): { baseMediaDecodeTime: number; samples: { offset: number; size: number; duration: number; sync: boolean }[] } {
     const samples: { offset: number; size: number; duration: number; sync: boolean }[] = [];
     let baseMediaDecodeTime = 0;
     let found = false;
@@ -241,8 +260,14 @@ export class SegmentReader {
       let defDuration = this.trex.duration;
       let defSize = this.trex.size;
       let defFlags = this.trex.flags;
-      if (flags & 0x08) (defDuration = u32(moof, o)), (o += 4);
-      if (flags & 0x10) (defSize = u32(moof, o)), (o += 4);
+      if (flags & 0x08) {
+        defDuration = u32(moof, o);
+        o += 4;
+      }
+      if (flags & 0x10) {
+        defSize = u32(moof, o);
+        o += 4;
+      }
       if (flags & 0x20) defFlags = u32(moof, o);
       const tfdt = kids.find((k) => k.type === 'tfdt');
       if (tfdt) baseMediaDecodeTime = moof[tfdt.start] === 1 ? Number(dv.getBigUint64(tfdt.start + 4)) : u32(moof, tfdt.start + 4);
@@ -252,18 +277,33 @@ export class SegmentReader {
         const count = u32(moof, trun.start + 4);
         let p = trun.start + 8;
         let offset = next;
-        if (tf & 0x01) (offset = base + dv.getInt32(p)), (p += 4);
+        if (tf & 0x01) {
+          offset = base + dv.getInt32(p);
+          p += 4;
+        }
         let firstFlags: number | null = null;
-        if (tf & 0x04) (firstFlags = u32(moof, p)), (p += 4);
-        const per = ((tf & 0x100) ? 4 : 0) + ((tf & 0x200) ? 4 : 0) + ((tf & 0x400) ? 4 : 0) + ((tf & 0x800) ? 4 : 0);
+        if (tf & 0x04) {
+          firstFlags = u32(moof, p);
+          p += 4;
+        }
+        const per = (tf & 0x100 ? 4 : 0) + (tf & 0x200 ? 4 : 0) + (tf & 0x400 ? 4 : 0) + (tf & 0x800 ? 4 : 0);
         if (p + per * count > trun.end) throw this.invalid(`a trun at offset ${moofOffset} lists ${count} samples but is too short for them`);
         for (let i = 0; i < count; i++) {
           let duration = defDuration;
           let size = defSize;
           let sFlags = i === 0 && firstFlags !== null ? firstFlags : defFlags;
-          if (tf & 0x100) (duration = u32(moof, p)), (p += 4);
-          if (tf & 0x200) (size = u32(moof, p)), (p += 4);
-          if (tf & 0x400) (sFlags = u32(moof, p)), (p += 4);
+          if (tf & 0x100) {
+            duration = u32(moof, p);
+            p += 4;
+          }
+          if (tf & 0x200) {
+            size = u32(moof, p);
+            p += 4;
+          }
+          if (tf & 0x400) {
+            sFlags = u32(moof, p);
+            p += 4;
+          }
           if (tf & 0x800) {
             if (dv.getInt32(p) !== 0) throw this.invalid('it has composition time offsets (B-frames), which mp4forge segments never have');
             p += 4;

@@ -16,7 +16,10 @@ export async function openFileSink(path: string): Promise<Sink> {
 }
 
 export async function nodeWritableSink(_stream: unknown): Promise<Sink> {
-  throw new Mp4ForgeError('UNSUPPORTED_RUNTIME', "output: Node stream.Writable is not supported by the browser build; pass a WritableStream, { buffer: true } or a Sink");
+  throw new Mp4ForgeError(
+    'UNSUPPORTED_RUNTIME',
+    'output: Node stream.Writable is not supported by the browser build; pass a WritableStream, { buffer: true } or a Sink',
+  );
 }
 
 /** Undefined: no spool here, so faststart on a stream is refused by the muxer with a clear message. */

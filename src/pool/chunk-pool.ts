@@ -220,7 +220,9 @@ export class ChunkPool {
       case 'done': {
         const c = this.chunks.get(m.chunk);
         if (!c || c.received !== m.frames) {
-          return this.setFailure(new Mp4ForgeError('WORKER_FAILED', `chunk ${m.chunk} ended with ${c?.received ?? 0} frames received, but the worker sent ${m.frames}`));
+          return this.setFailure(
+            new Mp4ForgeError('WORKER_FAILED', `chunk ${m.chunk} ended with ${c?.received ?? 0} frames received, but the worker sent ${m.frames}`),
+          );
         }
         c.done = true;
         if (slot.busy === m.chunk) slot.busy = -1;

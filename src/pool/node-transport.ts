@@ -37,7 +37,10 @@ class NodeWorkerTransport implements WorkerTransport {
     const src = workerSource();
     if (src.ts) {
       const hooks = process.env.MP4FORGE_WORKER_HOOKS;
-      if (!hooks) throw new Error(`${src.url.href} is TypeScript: set MP4FORGE_WORKER_HOOKS to module hooks that can load it (test/helpers/ts-worker-hooks.mjs), or use the built dist/`);
+      if (!hooks)
+        throw new Error(
+          `${src.url.href} is TypeScript: set MP4FORGE_WORKER_HOOKS to module hooks that can load it (test/helpers/ts-worker-hooks.mjs), or use the built dist/`,
+        );
       const code = `import('node:module').then((m) => m.register(${JSON.stringify(hooks)})).then(() => import(${JSON.stringify(src.url.href)}))`;
       this.worker = new Worker(code, { eval: true });
     } else {

@@ -42,7 +42,10 @@ export function runEncodeWorker(port: WorkerPort): void {
       case 'init': {
         const backend = backendById(m.backend.id);
         if (backend.version !== m.backend.version) {
-          throw new Mp4ForgeError('WORKER_FAILED', `the worker has ${backend.id} ${backend.version}, the main thread ${m.backend.version}: they come from two mp4forge builds`);
+          throw new Mp4ForgeError(
+            'WORKER_FAILED',
+            `the worker has ${backend.id} ${backend.version}, the main thread ${m.backend.version}: they come from two mp4forge builds`,
+          );
         }
         chunkFrames = m.chunkFrames;
         if (m.scene !== null) {

@@ -143,7 +143,9 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
     }
     const { type, size, headerSize } = box;
     const truncated = (got?: number) =>
-      invalid(`box '${type}' at offset ${pos} declares ${size} bytes but the ${got === undefined ? 'input ends before its last byte' : `file ends after ${got}`} (truncated file?)`);
+      invalid(
+        `box '${type}' at offset ${pos} declares ${size} bytes but the ${got === undefined ? 'input ends before its last byte' : `file ends after ${got}`} (truncated file?)`,
+      );
     if (known !== undefined && pos + size > known) throw truncated(known - pos);
     boxes.push({ type, offset: pos, size });
 
@@ -156,7 +158,8 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
         if (last.length === 0) throw truncated();
       }
     } else {
-      if (size > MAX_INDEX_BOX) throw invalid(`box '${type}' at offset ${pos} is ${size} bytes; mp4forge does not read index boxes over ${MAX_INDEX_BOX} bytes`);
+      if (size > MAX_INDEX_BOX)
+        throw invalid(`box '${type}' at offset ${pos} is ${size} bytes; mp4forge does not read index boxes over ${MAX_INDEX_BOX} bytes`);
       const whole = size <= head.length ? head.subarray(0, size) : await source.read(pos, size);
       if (whole.length < size) throw truncated(whole.length);
       append(file, copyOut(whole), pos, parserErrors);
@@ -174,7 +177,8 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
   }
   const mdatAt = boxes.findIndex((b) => b.type === 'mdat');
   const fragments = boxes.filter((b) => b.type === 'moof').length;
-  const layout: Mp4ProbeLayout = fragments > 0 || file.getBox('mvex') !== undefined ? 'fragmented' : mdatAt < 0 || moovAt < mdatAt ? 'faststart' : 'progressive';
+  const layout: Mp4ProbeLayout =
+    fragments > 0 || file.getBox('mvex') !== undefined ? 'fragmented' : mdatAt < 0 || moovAt < mdatAt ? 'faststart' : 'progressive';
 
   let info: Movie;
   try {
@@ -247,7 +251,11 @@ function describeTrack(file: ISOFile, t: Track): Mp4ProbeTrack {
     editList: t.edits
       ? t.edits.map((e) => {
           const edit = e as { segment_duration: number; media_time: number; media_rate_integer: number; media_rate_fraction?: number };
-          return { segmentDuration: edit.segment_duration, mediaTime: edit.media_time, mediaRate: edit.media_rate_integer + (edit.media_rate_fraction ?? 0) / 65536 };
+          return {
+            segmentDuration: edit.segment_duration,
+            mediaTime: edit.media_time,
+            mediaRate: edit.media_rate_integer + (edit.media_rate_fraction ?? 0) / 65536,
+          };
         })
       : null,
   };
@@ -273,7 +281,7 @@ function append(file: ISOFile, bytes: ArrayBuffer, fileStart: number, errors: st
   // mp4box's box parser reports some problems straight to console.error instead of onError;
   // capture them for the duration of this synchronous call so they become our error instead of
   // noise on stderr (or in front of --json output).
-  const logError = Log.error;
+  const logError = Log.error.bind(Log);
   Log.error = (module: string, message: string) => {
     errors.push(`${module}: ${message}`);
   };

@@ -80,7 +80,20 @@ function sourceFilter(s: CorpusSpec): string {
 async function encode(s: CorpusSpec, dir: string): Promise<CorpusFile> {
   const ext = s.codec === 'mp2' ? 'mp2' : 'mp3';
   const path = join(dir, `${s.name}.${ext}`);
-  const r = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', sourceFilter(s), '-c:a', s.codec ?? 'libmp3lame', ...s.args, path]);
+  const r = await run(FFMPEG, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    sourceFilter(s),
+    '-c:a',
+    s.codec ?? 'libmp3lame',
+    ...s.args,
+    path,
+  ]);
   if (r.code !== 0) throw new Error(`ffmpeg failed for ${s.name}: ${r.stderr}`);
   return { ...s, path, bytes: new Uint8Array(readFileSync(path)), sourceSamples: Math.round(s.sampleRate * s.seconds + 1e-6) };
 }
@@ -145,7 +158,18 @@ export interface PacketPos {
 
 /** ffprobe's packet list (byte position and size) for the first audio stream. */
 export async function probePacketPositions(file: string, forceFormat?: string): Promise<PacketPos[]> {
-  const args = ['-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), '-select_streams', 'a:0', '-show_entries', 'packet=pos,size', '-print_format', 'json', file];
+  const args = [
+    '-v',
+    'error',
+    ...(forceFormat ? ['-f', forceFormat] : []),
+    '-select_streams',
+    'a:0',
+    '-show_entries',
+    'packet=pos,size',
+    '-print_format',
+    'json',
+    file,
+  ];
   const r = await run(FFPROBE, args);
   if (r.code !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const j = JSON.parse(r.stdout.toString()) as { packets?: { pos: string; size: string }[] };
@@ -161,7 +185,19 @@ export interface ProbeAudio {
 }
 
 export async function probeAudio(file: string, forceFormat?: string): Promise<ProbeAudio> {
-  const args = ['-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), '-count_packets', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,sample_rate,channels,start_time,nb_read_packets', '-print_format', 'json', file];
+  const args = [
+    '-v',
+    'error',
+    ...(forceFormat ? ['-f', forceFormat] : []),
+    '-count_packets',
+    '-select_streams',
+    'a:0',
+    '-show_entries',
+    'stream=codec_name,sample_rate,channels,start_time,nb_read_packets',
+    '-print_format',
+    'json',
+    file,
+  ];
   const r = await run(FFPROBE, args);
   if (r.code !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const s = (JSON.parse(r.stdout.toString()) as { streams: Record<string, string | number>[] }).streams[0];
@@ -176,7 +212,19 @@ export async function probeAudio(file: string, forceFormat?: string): Promise<Pr
 
 /** Samples per channel ffmpeg (2018) decodes from a file, with its default gapless handling. */
 export async function decodedSamples(file: string, channels: number, forceFormat?: string): Promise<number> {
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), '-i', file, '-f', 's16le', '-acodec', 'pcm_s16le', '-']);
+  const r = await run(FFMPEG, [
+    '-hide_banner',
+    '-v',
+    'error',
+    ...(forceFormat ? ['-f', forceFormat] : []),
+    '-i',
+    file,
+    '-f',
+    's16le',
+    '-acodec',
+    'pcm_s16le',
+    '-',
+  ]);
   if (r.code !== 0) throw new Error(`ffmpeg decode failed on ${file}: ${r.stderr}`);
   return r.stdout.length / 2 / channels;
 }

@@ -27,7 +27,7 @@ async function worker(job: { width: number; height: number; frames: number; enco
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   try {
     const reply = await new Promise<{ result?: Mp4WriterResult; file?: File; error?: string }>((resolve, reject) => {
-      w.onmessage = (e) => resolve(e.data);
+      w.onmessage = (e: MessageEvent<{ result?: Mp4WriterResult; file?: File; error?: string }>) => resolve(e.data);
       w.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
       w.postMessage(job);
     });

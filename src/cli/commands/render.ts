@@ -29,7 +29,12 @@ export const renderSpec: CommandSpec = {
       metavar: 'K/N',
       help: 'Render only segment K of N (K from 1) of the --frames, as a fragmented segment for mp4forge stitch; audio is added at stitch time.',
     },
-    { name: 'scene', kind: { type: 'string' }, metavar: 'FILE', help: 'An ES module exporting draw(frameIndex, rgba, width, height), drawn inside the workers (instead of --pattern).' },
+    {
+      name: 'scene',
+      kind: { type: 'string' },
+      metavar: 'FILE',
+      help: 'An ES module exporting draw(frameIndex, rgba, width, height), drawn inside the workers (instead of --pattern).',
+    },
     ...OUTPUT_OPTIONS,
   ],
   epilog:
@@ -46,10 +51,12 @@ export async function renderCommand(argv: readonly string[], io: SessionIo, sign
   const seed = args.int('seed', 0);
   if (args.has('seed') && pattern !== 'noise') throw new UsageError(`--seed only applies to --pattern noise, not ${pattern}`, 'render');
   const sceneFile = args.string('scene');
-  if (sceneFile !== undefined && (args.has('pattern') || args.has('seed'))) throw new UsageError('--scene replaces --pattern/--seed: give one of them', 'render');
+  if (sceneFile !== undefined && (args.has('pattern') || args.has('seed')))
+    throw new UsageError('--scene replaces --pattern/--seed: give one of them', 'render');
   const sceneUrl = sceneFile !== undefined ? pathToFileURL(resolve(sceneFile)).href : undefined;
   if (args.has('segment')) {
-    if (args.has('workers')) throw new UsageError('--workers cannot be used with --segment: a segment is one process\'s share; run more segments instead', 'render');
+    if (args.has('workers'))
+      throw new UsageError("--workers cannot be used with --segment: a segment is one process's share; run more segments instead", 'render');
     await renderSegmentCommand(args, io, signal, { width, height, frames, pattern, seed, scene: sceneUrl });
     return;
   }

@@ -27,7 +27,8 @@ export async function renderSegmentCommand(
 ): Promise<void> {
   const command = 'render';
   for (const o of ['audio', 'melody', 'tone', 'audio-length', 'audio-kbps']) {
-    if (args.has(o)) throw new UsageError(`--${o} cannot be used with --segment: audio is muxed once, when stitching (mp4forge stitch PARTS... --audio FILE)`, command);
+    if (args.has(o))
+      throw new UsageError(`--${o} cannot be used with --segment: audio is muxed once, when stitching (mp4forge stitch PARTS... --audio FILE)`, command);
   }
   const { k, n } = parseSegmentSpec(args.string('segment') as string, command);
   const out = args.string('out') as string;
@@ -43,7 +44,11 @@ export async function renderSegmentCommand(
     throw asUsageError(err, command);
   }
   const scene: SceneDraw | string =
-    p.scene !== undefined ? p.scene : p.pattern === 'noise' ? (i, rgba, w, h) => patterns.noise(rgba, w, h, i, p.seed) : (i, rgba, w, h) => drawPattern(p.pattern, rgba, w, h, i);
+    p.scene !== undefined
+      ? p.scene
+      : p.pattern === 'noise'
+        ? (i, rgba, w, h) => patterns.noise(rgba, w, h, i, p.seed)
+        : (i, rgba, w, h) => drawPattern(p.pattern, rgba, w, h, i);
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, range.end - range.start) : null;
   const started = performance.now();
   let result;

@@ -14,7 +14,9 @@ export const stitchSpec: CommandSpec = {
   summary:
     'Join segments made by render --segment into one MP4, without re-encoding. Checks that they fit (same size, frame rate, encoder settings and SPS/PPS; contiguous frames, in order) and muxes an MP3 soundtrack in.',
   usage: 'PART... --out FILE [--audio FILE] [--layout LAYOUT] [options]',
-  options: OUTPUT_OPTIONS.filter((o) => SHARED.has(o.name)).map((o) => (o.name === 'layout' ? { ...o, defaultText: 'as recorded in the segments, else faststart' } : o)),
+  options: OUTPUT_OPTIONS.filter((o) => SHARED.has(o.name)).map((o) =>
+    o.name === 'layout' ? { ...o, defaultText: 'as recorded in the segments, else faststart' } : o,
+  ),
   positionals: [{ name: 'PART...', help: 'Segment files, in frame order (e.g. part1.m4s part2.m4s ...).', variadic: true }],
   epilog:
     'Example:\n  for k in 1 2 3 4; do mp4forge render --pattern plasma --frames 1200 --segment $k/4 --out part$k.m4s; done\n' +
