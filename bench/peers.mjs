@@ -331,7 +331,7 @@ async function bundleInternals() {
         "export { Mp4Muxer } from './src/mux/mp4-muxer.ts';",
         "export { FragmentedMuxer } from './src/mux/fragmented-muxer.ts';",
         "export { MemorySink } from './src/mux/sink.ts';",
-        "export { WasmH264Encoder } from './src/encode/h264-encoder.ts';",
+        "export { backendById } from './src/encode/registry.ts';",
         "export { buildAvcC } from './src/encode/avc.ts';",
       ].join('\n'),
       resolveDir: ROOT,
@@ -352,8 +352,8 @@ async function writePackets(dir, internals, longMp3, seconds) {
   const m = await import(pathToFileURL(internals).href);
   const patterns = await loadPatterns();
   const [W, H] = [1280, 720];
-  const enc = await m.WasmH264Encoder.create({ width: W, height: H, fps: FPS, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false });
-  await enc.beginChunk();
+  const enc = await m.backendById('h264-mp4-encoder').create({ width: W, height: H, fpsNum: FPS, fpsDen: 1, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false });
+  await enc.beginChunk(0);
   const rgba = new Uint8Array(W * H * 4);
   const yuv = new Uint8Array((W * H * 3) / 2);
   const coded = [];

@@ -7,7 +7,7 @@ import { Mp4ForgeError } from './errors.js';
 import type { SceneDraw, SceneSpec } from './generate/scene.js';
 import { resolveFrameCount } from './options.js';
 import type { SceneSource } from './pipeline/frame-encoder.js';
-import { openWriter, type Mp4WriterOptions, type Mp4WriterResult } from './writer.js';
+import { openWriter, WRITER_KEYS, type Mp4WriterOptions, type Mp4WriterResult } from './writer.js';
 import { refuse } from './validate.js';
 
 export interface RenderVideoOptions extends Omit<Mp4WriterOptions, 'pixelFormat' | 'workers'> {
@@ -28,20 +28,7 @@ export interface RenderVideoOptions extends Omit<Mp4WriterOptions, 'pixelFormat'
   workers?: number | 'auto';
 }
 
-const RENDER_KEYS = [
-  'width',
-  'height',
-  'fps',
-  'output',
-  'layout',
-  'video',
-  'audio',
-  'audioLength',
-  'audioEncoding',
-  'onProgress',
-  'signal',
-  'workers',
-] as const;
+const RENDER_KEYS = WRITER_KEYS.filter((k) => k !== 'pixelFormat');
 
 /**
  * Renders `frames` frames of `scene` into an MP4. With a scene module or pattern, frames are drawn

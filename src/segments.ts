@@ -98,21 +98,7 @@ export interface StitchResult extends OutputResult {
   segments: number;
 }
 
-const SEGMENT_KEYS = [
-  'width',
-  'height',
-  'fps',
-  'scene',
-  'pattern',
-  'video',
-  'range',
-  'segment',
-  'frames',
-  'stitchLayout',
-  'output',
-  'onProgress',
-  'signal',
-] as const;
+const SEGMENT_KEYS = ['width', 'height', 'fps', 'scene', 'pattern', 'video', 'range', 'segment', 'frames', 'stitchLayout', 'output', 'onProgress', 'signal'];
 const STITCH_KEYS = ['output', 'layout', 'audio', 'audioLength', 'audioEncoding', 'onProgress', 'signal'] as const;
 
 /**

@@ -101,21 +101,10 @@ export interface Mp4Writer {
   readonly frames: number;
 }
 
-const WRITER_KEYS = [
-  'width',
-  'height',
-  'fps',
-  'output',
-  'layout',
-  'video',
-  'pixelFormat',
-  'audio',
-  'audioLength',
-  'audioEncoding',
-  'onProgress',
-  'signal',
-  'workers',
-] as const;
+/** The keys createMp4Writer takes; renderVideo takes the same but pixelFormat. @internal */
+export const WRITER_KEYS = ['width', 'height', 'fps', 'output', 'layout', 'video', 'pixelFormat'].concat(
+  ['audio', 'audioLength', 'audioEncoding', 'onProgress', 'signal', 'workers'],
+);
 
 /**
  * Creates a writer that encodes frames to H.264 and muxes them into an MP4.
