@@ -352,7 +352,8 @@ async function writePackets(dir, internals, longMp3, seconds) {
   const m = await import(pathToFileURL(internals).href);
   const patterns = await loadPatterns();
   const [W, H] = [1280, 720];
-  const enc = await m.backendById('h264-mp4-encoder').create({ width: W, height: H, fpsNum: FPS, fpsDen: 1, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false });
+  const params = { width: W, height: H, fpsNum: FPS, fpsDen: 1, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false };
+  const enc = await m.backendById('h264-mp4-encoder').create(params);
   await enc.beginChunk(0);
   const rgba = new Uint8Array(W * H * 4);
   const yuv = new Uint8Array((W * H * 3) / 2);
