@@ -328,10 +328,8 @@ async function bundleInternals() {
   await esbuild.build({
     stdin: {
       contents: [
-        "export { Mp4Muxer } from './src/mux/mp4-muxer.ts';",
-        "export { FragmentedMuxer } from './src/mux/fragmented-muxer.ts';",
-        "export { MemorySink } from './src/mux/sink.ts';",
-        "export { backendById } from './src/encode/registry.ts';",
+        "export { Mp4Muxer } from './src/mux/mp4-muxer.ts';", "export { FragmentedMuxer } from './src/mux/fragmented-muxer.ts';",
+        "export { MemorySink } from './src/mux/sink.ts';", "export { backendById } from './src/encode/registry.ts';",
         "export { buildAvcC } from './src/encode/avc.ts';",
       ].join('\n'),
       resolveDir: ROOT,

@@ -113,27 +113,9 @@ try {
   const seconds = Math.ceil(FRAMES / FPS) + 1;
   const tA = performance.now();
   const gen = run(FFMPEG, [
-    '-hide_banner',
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:beep_factor=3:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=660:duration=${seconds}`,
-    '-filter_complex',
-    '[0:a][1:a]amerge=inputs=2,volume=0.5',
-    '-ar',
-    '44100',
-    '-c:a',
-    'libmp3lame',
-    '-b:a',
-    '128k',
-    '-y',
-    mp3,
+    '-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:beep_factor=3:duration=${seconds}`, '-f', 'lavfi', '-i',
+    `sine=frequency=660:duration=${seconds}`, '-filter_complex', '[0:a][1:a]amerge=inputs=2,volume=0.5', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a',
+    '128k', '-y', mp3,
   ]);
   if (gen.status !== 0) throw new Error(`ffmpeg could not write the MP3: ${gen.stderr}`);
   log(`MP3: ${seconds} s, ${(statSync(mp3).size / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - tA) / 1000).toFixed(1)} s`);
@@ -189,14 +171,8 @@ try {
   const checks = {};
   const tC = performance.now();
   const probe = run(FFPROBE, [
-    '-v',
-    'error',
-    '-count_packets',
-    '-show_entries',
-    'stream=codec_type,nb_read_packets,nb_frames,width,height,r_frame_rate:format=duration,size',
-    '-of',
-    'json',
-    out,
+    '-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,nb_read_packets,nb_frames,width,height,r_frame_rate:format=duration,size',
+    '-of', 'json', out,
   ]);
   const pj = JSON.parse(probe.stdout);
   const v = pj.streams.find((s) => s.codec_type === 'video');
@@ -224,17 +200,7 @@ try {
   const mid = Math.floor(FRAMES / 2) + 1;
   const midT = (mid - 0.3) / FPS;
   const first = run(FFPROBE, [
-    '-v',
-    'error',
-    '-select_streams',
-    'v:0',
-    '-read_intervals',
-    `${midT}%+#1`,
-    '-show_entries',
-    'packet=pts_time,flags',
-    '-of',
-    'json',
-    out,
+    '-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${midT}%+#1`, '-show_entries', 'packet=pts_time,flags', '-of', 'json', out,
   ]);
   const pkt = JSON.parse(first.stdout).packets?.[0];
   checks.seekPacket = pkt ?? null;

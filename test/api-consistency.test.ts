@@ -215,18 +215,7 @@ describe('CLI', () => {
     ];
     const keys = Object.keys(runs[0]);
     expect(keys).toEqual([
-      'command',
-      'output',
-      'layout',
-      'frames',
-      'range',
-      'durationSeconds',
-      'bytes',
-      'videoEncoder',
-      'elapsedSeconds',
-      'fps',
-      'audio',
-      'segment',
+      'command', 'output', 'layout', 'frames', 'range', 'durationSeconds', 'bytes', 'videoEncoder', 'elapsedSeconds', 'fps', 'audio', 'segment',
       'segments',
     ]);
     for (const r of runs) expect(Object.keys(r)).toEqual(keys);

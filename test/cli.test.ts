@@ -130,19 +130,7 @@ function tone(): string {
   if (!toneMp3) {
     toneMp3 = tmpFile('cli-tone.bin');
     ffmpegSync([
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=1:sample_rate=44100',
-      '-ac',
-      '2',
-      '-c:a',
-      'libmp3lame',
-      '-b:a',
-      '128k',
-      '-f',
-      'mp3',
-      toneMp3,
+      '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1:sample_rate=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', toneMp3,
     ]);
   }
   return toneMp3;
@@ -155,23 +143,8 @@ describe('mp4forge render', () => {
     it(`writes a ${layout} file that ffprobe reads as 30 frames at 30 fps, and probe agrees`, async () => {
       const out = tmpFile(`cli-render-${layout}.mp4`);
       const r = await cli([
-        'render',
-        '--width',
-        `${W}`,
-        '--height',
-        `${H}`,
-        '--fps',
-        '30',
-        '--frames',
-        '30',
-        '--pattern',
-        'bars',
-        '--layout',
-        layout,
-        '--gop',
-        '10',
-        '--out',
-        out,
+        'render', '--width', `${W}`, '--height', `${H}`, '--fps', '30', '--frames', '30', '--pattern', 'bars', '--layout', layout, '--gop', '10',
+        '--out', out,
       ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.length).toBe(0);
@@ -263,24 +236,8 @@ describe('mp4forge render', () => {
   it('--json prints exactly one JSON line on stdout and nothing on stderr', async () => {
     const out = tmpFile('cli-json.mp4');
     const r = await cli([
-      'render',
-      '--width',
-      `${W}`,
-      '--height',
-      `${H}`,
-      '--frames',
-      '12',
-      '--pattern',
-      'noise',
-      '--seed',
-      '7',
-      '--qp',
-      '30',
-      '--speed',
-      '10',
-      '--out',
-      out,
-      '--json',
+      'render', '--width', `${W}`, '--height', `${H}`, '--frames', '12', '--pattern', 'noise', '--seed', '7', '--qp', '30', '--speed', '10', '--out',
+      out, '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
@@ -688,14 +645,7 @@ describe('parseArgs', () => {
 
   it('accepts --k v, --k=v, short aliases, negative numbers and "-"', () => {
     const p = parseArgs({ ...spec, options: [...spec.options, { name: 'seed', kind: { type: 'int' }, help: 's' }] }, [
-      '--n=3',
-      '-o',
-      '-',
-      '--x',
-      '1.5',
-      '--v',
-      '--seed',
-      '-4',
+      '--n=3', '-o', '-', '--x', '1.5', '--v', '--seed', '-4',
     ]);
     expect(Object.fromEntries(p.values)).toEqual({ n: 3, out: '-', x: 1.5, v: true, seed: -4 });
   });

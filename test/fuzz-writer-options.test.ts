@@ -187,18 +187,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mp4forge-fuzz-opts-'));
   mp3Path = join(dir, 'tone.mp3');
   const r = await run(FFMPEG, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=f=440:d=0.4:sample_rate=44100',
-    '-c:a',
-    'libmp3lame',
-    '-b:a',
-    '96k',
+    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=0.4:sample_rate=44100', '-c:a', 'libmp3lame', '-b:a', '96k',
     mp3Path,
   ]);
   if (r.code !== 0) throw new Error(`ffmpeg: ${r.stderr}`);

@@ -29,20 +29,7 @@ const REFERENCES: Record<string, string[]> = {
   bFrames: [...VIDEO, '-t', '3', '-c:v', 'libx264', '-profile:v', 'high', '-bf', '3', '-g', '30', '-pix_fmt', 'yuv420p'],
   // Without default_base_moof: the implicit data base (moof start, then end of previous traf data).
   bFragImplicitBase: [
-    ...VIDEO,
-    '-t',
-    '3',
-    '-c:v',
-    'libx264',
-    '-profile:v',
-    'main',
-    '-bf',
-    '2',
-    '-g',
-    '30',
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
+    ...VIDEO, '-t', '3', '-c:v', 'libx264', '-profile:v', 'main', '-bf', '2', '-g', '30', '-pix_fmt', 'yuv420p', '-movflags',
     'frag_keyframe+empty_moov',
   ],
 };

@@ -514,24 +514,8 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
     expect(
       (
         await node([
-          CLI,
-          'render',
-          '--width',
-          '128',
-          '--height',
-          `${H}`,
-          '--fps',
-          '30000/1001',
-          '--frames',
-          '100',
-          '--gop',
-          `${GOP}`,
-          '--qp',
-          '30',
-          '--segment',
-          '2/4',
-          '--out',
-          other,
+          CLI, 'render', '--width', '128', '--height', `${H}`, '--fps', '30000/1001', '--frames', '100', '--gop', `${GOP}`, '--qp', '30', '--segment',
+          '2/4', '--out', other,
         ])
       ).code,
     ).toBe(0);

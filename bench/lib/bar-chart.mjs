@@ -45,12 +45,8 @@ export function renderSvg(title, bars) {
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 30}" viewBox="0 0 ${width} ${y + 30}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="8" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`,
-    ...ticks,
-    ...rows,
+    `<rect width="100%" height="100%" fill="#fff"/>`, `<text x="8" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`, ...ticks, ...rows,
     `<text x="8" y="${y + 20}" fill="#666">Ratio mp4forge : peer, log scale. Right of 1× (green) mp4forge is ahead, left (red) behind.</text>`,
-    '</svg>',
-    '',
+    '</svg>', '',
   ].join('\n');
 }

@@ -39,23 +39,11 @@ const COMMANDS: Record<string, Command> = {
 function mainHelp(): string {
   const rows = Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(8)}${c.spec.summary.split('. ')[0].replace(/\.$/, '')}`);
   return [
-    `mp4forge ${version}: generated frames → MP4 with a WASM H.264 encoder, no ffmpeg needed.`,
-    '',
-    'Usage: mp4forge <command> [options]',
-    '',
-    'Commands:',
-    ...rows,
-    '',
-    'Options:',
-    '  -h, --help     Show help (mp4forge <command> --help for a command).',
-    '  -V, --version  Print the version.',
-    '',
-    'Examples:',
-    '  mp4forge render --pattern plasma --frames 300 --out demo.mp4',
-    '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4',
-    '  mp4forge probe out.mp4',
-    '  mp4forge render --frames 600 --segment 1/2 --out p1.m4s  (and 2/2), then: mp4forge stitch p1.m4s p2.m4s --out out.mp4',
-    '',
+    `mp4forge ${version}: generated frames → MP4 with a WASM H.264 encoder, no ffmpeg needed.`, '', 'Usage: mp4forge <command> [options]', '',
+    'Commands:', ...rows, '', 'Options:', '  -h, --help     Show help (mp4forge <command> --help for a command).',
+    '  -V, --version  Print the version.', '', 'Examples:', '  mp4forge render --pattern plasma --frames 300 --out demo.mp4',
+    '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4', '  mp4forge probe out.mp4',
+    '  mp4forge render --frames 600 --segment 1/2 --out p1.m4s  (and 2/2), then: mp4forge stitch p1.m4s p2.m4s --out out.mp4', '',
     'Exit status: 0 success, 1 runtime error, 2 usage error, 130 interrupted.',
   ].join('\n');
 }

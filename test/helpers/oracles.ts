@@ -130,16 +130,8 @@ export interface ProbePacket {
 export async function ffprobePackets(file: string, select = 'v:0'): Promise<ProbePacket[]> {
   checkMp4Structure(file);
   const r = await run(FFPROBE, [
-    '-v',
-    'error',
-    '-select_streams',
-    select,
-    '-show_packets',
-    '-show_entries',
-    'packet=pts_time,dts_time,duration_time,size,flags',
-    '-print_format',
-    'json',
-    file,
+    '-v', 'error', '-select_streams', select, '-show_packets', '-show_entries', 'packet=pts_time,dts_time,duration_time,size,flags', '-print_format',
+    'json', file,
   ]);
   if (r.code !== 0) throw new Error(`ffprobe packets failed on ${file}: ${r.stderr}`);
   return (JSON.parse(r.stdout.toString()) as { packets: ProbePacket[] }).packets;

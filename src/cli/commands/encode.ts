@@ -26,9 +26,7 @@ export const encodeSpec: CommandSpec = {
   ],
   epilog: [
     'Frames are back to back, no headers: rgba/bgra 4 bytes per pixel, rgb24 3, yuv420p planar',
-    'I420 (W×H luma, then W/2×H/2 U and V). The input must hold a whole number of frames.',
-    '',
-    'Example:',
+    'I420 (W×H luma, then W/2×H/2 U and V). The input must hold a whole number of frames.', '', 'Example:',
     '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4',
   ].join('\n'),
 };
