@@ -29,17 +29,8 @@ libraryEntry(); // one dist snapshot for every child (MP4FORGE_BENCH_DIST)
 
 async function child(frames, layout) {
   const script = [
-    join(BENCH_DIR, 'memory-child.mjs'),
-    '--frames',
-    String(frames),
-    '--layout',
-    layout,
-    '--width',
-    String(WIDTH),
-    '--height',
-    String(HEIGHT),
-    '--pattern',
-    PATTERN,
+    join(BENCH_DIR, 'memory-child.mjs'), '--frames', String(frames), '--layout', layout, '--width', String(WIDTH), '--height', String(HEIGHT),
+    '--pattern', PATTERN,
   ];
   const { json: r, timePeakRssMiB } = await runNodeChild(script, { label: `memory child (${frames} frames, ${layout})` });
   r.timeMaxRssMiB = timePeakRssMiB === null ? null : round(timePeakRssMiB, 1);

@@ -24,21 +24,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  BENCH_DIR,
-  CACHE_DIR,
-  FFMPEG,
-  FFPROBE,
-  RESULTS_DIR,
-  ROOT,
-  environment,
-  filePsnr,
-  fmtBytes,
-  loadLibrary,
-  median,
-  parseArgs,
-  parseTimeV,
-  round,
-  TIME,
+  BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, filePsnr, fmtBytes, loadLibrary, median, parseArgs, parseTimeV, round, TIME,
   writeResults,
 } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';

@@ -22,20 +22,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BENCH_DIR,
-  FFMPEG,
-  environment,
-  environmentMd,
-  filePsnr,
-  fmtBytes,
-  libraryEntry,
-  loadLibrary,
-  mdTable,
-  median,
-  parseArgs,
-  round,
-  TIME,
-  writeResults,
+  BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, TIME, writeResults,
 } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { configure, loadHme } from './lib/hme.mjs';

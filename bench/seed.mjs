@@ -17,19 +17,7 @@ import { rmSync, statfsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
-  BENCH_DIR,
-  FFMPEG,
-  FFPROBE,
-  TIME,
-  environment,
-  environmentMd,
-  libraryEntry,
-  loadLibrary,
-  mdTable,
-  median,
-  parseArgs,
-  round,
-  runNodeChild,
+  BENCH_DIR, FFMPEG, FFPROBE, TIME, environment, environmentMd, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, runNodeChild,
   writeResults,
 } from './lib/common.mjs';
 

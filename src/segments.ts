@@ -11,16 +11,8 @@ import { segmentInfoBox, type SegmentEncoderParams, type SegmentInfo } from './m
 import { bytesReader, ChunkReader, openSegment, type ForwardReader, type SegmentHeader, type SegmentReader } from './mux/segment-reader.js';
 import type { Layout } from './mux/types.js';
 import {
-  abortedError,
-  resolveAudioEncoding,
-  resolveAudioLength,
-  resolveCallback,
-  resolveFrameCount,
-  resolveLayout,
-  resolveSignal,
-  resolveVideo,
-  type FrameRate,
-  type VideoOptions,
+  abortedError, resolveAudioEncoding, resolveAudioLength, resolveCallback, resolveFrameCount, resolveLayout, resolveSignal, resolveVideo,
+  type FrameRate, type VideoOptions,
 } from './options.js';
 import type { Mp4Output } from './output.js';
 import { FrameLoop } from './pipeline/frame-loop.js';

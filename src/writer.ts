@@ -7,19 +7,8 @@ import { Mp4ForgeError } from './errors.js';
 import { drawPattern, patterns, type FrameCallback, type PatternName } from './generate/patterns.js';
 import type { Layout } from './mux/types.js';
 import {
-  abortedError,
-  oneOf,
-  resolveAudioEncoding,
-  resolveAudioLength,
-  resolveCallback,
-  resolveLayout,
-  resolvePixelFormat,
-  resolveSignal,
-  resolveVideo,
-  resolveWorkers,
-  type FrameRate,
-  type ResolvedVideo,
-  type VideoOptions,
+  abortedError, oneOf, resolveAudioEncoding, resolveAudioLength, resolveCallback, resolveLayout, resolvePixelFormat, resolveSignal, resolveVideo,
+  resolveWorkers, type FrameRate, type ResolvedVideo, type VideoOptions,
 } from './options.js';
 import type { Mp4Output } from './output.js';
 import { drawFrame } from './pipeline/frame-loop.js';

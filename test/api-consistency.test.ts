@@ -6,15 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  createMp4Writer,
-  drawPattern,
-  readBarsCounter,
-  renderSegment,
-  renderVideo,
-  segmentRange,
-  stitchSegments,
-  type Progress,
-  type RenderSegmentOptions,
+  createMp4Writer, drawPattern, readBarsCounter, renderSegment, renderVideo, segmentRange, stitchSegments, type Progress, type RenderSegmentOptions,
 } from '../src/index.js';
 import { SEGMENT_UUID } from '../src/mux/segment-box.js';
 import { decodeRgbFrames } from './helpers/oracles.js';

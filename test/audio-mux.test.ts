@@ -76,10 +76,7 @@ describe('MP3 corpus in MP4', () => {
   it.each(['faststart', 'progressive', 'fragmented'] as const)('%s: trim, full and loop give the stated lengths and decode cleanly', async (layout) => {
     const f = corpus.byName('cbr128-44k-stereo'); // 3.3 s of audio
     for (const [audioLength, frames, expectSeconds] of [
-      ['trim', 60, 2],
-      ['trim', 120, 3.3],
-      ['full', 30, 3.3],
-      ['loop', 210, 7],
+      ['trim', 60, 2], ['trim', 120, 3.3], ['full', 30, 3.3], ['loop', 210, 7],
     ] as const) {
       const { file, bytes } = await mux(f.bytes, { layout, audioLength, frames, name: `len-${layout}-${audioLength}-${frames}` });
       assertValidIsoBmff(bytes);

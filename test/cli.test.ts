@@ -197,22 +197,8 @@ describe('mp4forge render', () => {
   it('--audio muxes an MP3 soundtrack; probe reports the audio track as ffprobe does', async () => {
     const out = tmpFile('cli-audio.mp4');
     const r = await cli([
-      'render',
-      '--width',
-      `${W}`,
-      '--height',
-      `${H}`,
-      '--frames',
-      '60',
-      '--audio',
-      tone(),
-      '--audio-length',
-      'loop',
-      '--layout',
-      'fragmented',
-      '--out',
-      out,
-      '--json',
+      'render', '--width', `${W}`, '--height', `${H}`, '--frames', '60', '--audio', tone(), '--audio-length', 'loop', '--layout', 'fragmented',
+      '--out', out, '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout.toString()) as { audio: { durationSeconds: number; sampleRate: number; channels: number } };

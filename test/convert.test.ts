@@ -90,12 +90,7 @@ describe('toI420 exact values', () => {
 
   it('converts pure red, green and blue by the BT.601 formulas', () => {
     for (const c of [
-      [255, 0, 0],
-      [0, 255, 0],
-      [0, 0, 255],
-      [255, 255, 0],
-      [0, 255, 255],
-      [255, 0, 255],
+      [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255],
     ] as [number, number, number][]) {
       const out = convert(image(2, 2, () => c), 2, 2);
       // None of these is within 0.1 of a rounding boundary, so exact rounding is required.
@@ -111,10 +106,7 @@ describe('toI420 exact values', () => {
 
   it('takes each chroma sample as the rounded mean of its 2×2 block', () => {
     const block: [number, number, number][] = [
-      [255, 0, 0],
-      [0, 255, 0],
-      [0, 0, 255],
-      [255, 255, 255],
+      [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255],
     ];
     const out = convert(image(2, 2, (x, y) => block[y * 2 + x]), 2, 2);
     for (let i = 0; i < 4; i++) expect(out[i]).toBe(Math.round(exactY(...block[i])));

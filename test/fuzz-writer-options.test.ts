@@ -371,11 +371,7 @@ describe('createMp4Writer option fuzz', () => {
   });
 
   it.each([
-    ['random-bytes', 'INVALID_MP3'],
-    ['empty-bytes', 'INVALID_MP3'],
-    ['missing-path', OPT],
-    ['empty-planes', OPT],
-    ['rate-12345', OPT],
+    ['random-bytes', 'INVALID_MP3'], ['empty-bytes', 'INVALID_MP3'], ['missing-path', OPT], ['empty-planes', OPT], ['rate-12345', OPT],
     ['number', OPT],
   ])('audio %s alone → %s, and the output file is not created', async (kind, code) => {
     const file = tmpFile(`opts-audio-${kind}.mp4`);

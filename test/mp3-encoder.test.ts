@@ -8,16 +8,8 @@ import vm from 'node:vm';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { describe, expect, it } from 'vitest';
 import {
-  encodePcmToMp3,
-  LAMEJS_ENCODER_DELAY,
-  MP3_DECODER_DELAY,
-  MP3_SAMPLE_RATES,
-  mp3BitratesFor,
-  mp3UsableBitrates,
-  PcmToMp3Encoder,
-  floatToInt16,
-  type Mp3EncodeOptions,
-  type Mp3EncodeSummary,
+  encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELAY, MP3_SAMPLE_RATES, mp3BitratesFor, mp3UsableBitrates, PcmToMp3Encoder, floatToInt16,
+  type Mp3EncodeOptions, type Mp3EncodeSummary,
 } from '../src/audio/mp3-encoder.js';
 import type { PcmPullSource, PcmSource } from '../src/audio/pcm-source.js';
 import { isMp4ForgeError, type Mp4ForgeErrorCode } from '../src/errors.js';

@@ -6,26 +6,8 @@ import { computeFrameLength, decodeMp3Header, encodeMp3Header, frameLengthOf } f
 import { type Mp3Frame, type Mp3FrameInfo, Mp3FrameParser, type Mp3ParseResult, describeMp3, parseMp3, parseMp3Stream } from '../src/audio/mp3-parser.js';
 import { Mp4ForgeError } from '../src/errors.js';
 import {
-  type Corpus,
-  apeTag,
-  ascii,
-  concat,
-  decodedSamples,
-  fakeSyncPayload,
-  id3v1,
-  id3v22,
-  id3v23WithPicture,
-  id3v24WithFooter,
-  layer1Stream,
-  leadingId3Size,
-  lyrics3v1,
-  lyrics3v2,
-  makeCorpus,
-  pool,
-  probeAudio,
-  probePacketPositions,
-  prng,
-  stripId3,
+  type Corpus, apeTag, ascii, concat, decodedSamples, fakeSyncPayload, id3v1, id3v22, id3v23WithPicture, id3v24WithFooter, layer1Stream,
+  leadingId3Size, lyrics3v1, lyrics3v2, makeCorpus, pool, probeAudio, probePacketPositions, prng, stripId3,
 } from './helpers/mp3-corpus.js';
 import { FFMPEG, run } from './helpers/oracles.js';
 
@@ -505,9 +487,7 @@ describe('rejections', () => {
     const png = await make(['-f', 'lavfi', '-i', 'testsrc=size=64x64:rate=1', '-frames:v', '1'], 'x.png');
     const aac = await make(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', '-f', 'adts'], 'x.aac');
     const cases: [Uint8Array, RegExp][] = [
-      [wav, /looks like a WAV \(RIFF\) file/],
-      [png, /looks like a PNG image/],
-      [aac, /looks like an AAC \(ADTS\) stream/],
+      [wav, /looks like a WAV \(RIFF\) file/], [png, /looks like a PNG image/], [aac, /looks like an AAC \(ADTS\) stream/],
       [ascii('Hello, this is not an MP3 file at all.\nJust some text.\n'.repeat(50)), /looks like text/],
     ];
     for (const [bytes, re] of cases) {

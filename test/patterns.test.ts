@@ -216,11 +216,7 @@ describe('patterns: validation', () => {
 describe('bars counter', () => {
   it('reads back every frame index from the raw frames, RGBA and RGB24, at several sizes', () => {
     for (const [w, h, n] of [
-      [64, 64, 300],
-      [322, 242, 100],
-      [1280, 720, 20],
-      [16, 16, 50],
-      [3840, 2160, 2],
+      [64, 64, 300], [322, 242, 100], [1280, 720, 20], [16, 16, 50], [3840, 2160, 2],
     ]) {
       const px = new Uint8Array(w * h * 4);
       const rgb = new Uint8Array(w * h * 3);

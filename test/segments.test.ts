@@ -10,14 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { chunkFramesFor } from '../src/encode/backend.js';
 import { readBarsCounter } from '../src/generate/bars.js';
 import {
-  createMp4Writer,
-  Mp4ForgeError,
-  renderSegment,
-  segmentRange,
-  stitchSegments,
-  type Layout,
-  type RenderSegmentOptions,
-  type SegmentInput,
+  createMp4Writer, Mp4ForgeError, renderSegment, segmentRange, stitchSegments, type Layout, type RenderSegmentOptions, type SegmentInput,
 } from '../src/index.js';
 import { bytesReader, openSegment } from '../src/mux/segment-reader.js';
 import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';

@@ -19,29 +19,13 @@
 
 import { Mp4ForgeError } from '../errors.js';
 import {
-  FRAME_LENGTH_TABLE,
-  STREAM_KEY_MASK,
-  type Mp3ChannelMode,
-  type MpegLayer,
-  type MpegVersion,
-  bitratesOf,
-  decodeMp3Header,
-  frameLengthOf,
-  readHeaderWord,
-  sameStream,
+  FRAME_LENGTH_TABLE, STREAM_KEY_MASK, type Mp3ChannelMode, type MpegLayer, type MpegVersion, bitratesOf, decodeMp3Header, frameLengthOf,
+  readHeaderWord, sameStream,
 } from './mp3-header.js';
 import { type Mp3InfoFrame, parseInfoFrame } from './mp3-info-frame.js';
 import { SNIFF_BYTES, describeNonMp3, identifyContainer } from './mp3-sniff.js';
 import {
-  LYRICS3_V1_MAX,
-  LYRICS3_V2_MAX,
-  type Mp3TagInfo,
-  NEED_MORE,
-  NO_TAG,
-  type TagProbe,
-  findLyrics3End,
-  probeApeItem,
-  probeTag,
+  LYRICS3_V1_MAX, LYRICS3_V2_MAX, type Mp3TagInfo, NEED_MORE, NO_TAG, type TagProbe, findLyrics3End, probeApeItem, probeTag,
 } from './mp3-tags.js';
 
 export type { Mp3ChannelMode, MpegLayer, MpegVersion } from './mp3-header.js';

@@ -275,14 +275,8 @@ const PAD_CHORDS = [
   [55, 59, 62], // G3 B3 D4
 ];
 const LEAD = [
-  76, -1, 81, 79, 76, 0, 74, 76,
-  72, -1, 77, 76, 72, 0, 69, 72,
-  79, -1, 76, 72, 74, 76, 79, -1,
-  74, -1, 71, 74, 79, -1, 76, 74,
-  81, -1, 79, 76, 79, -1, 81, 84,
-  81, -1, 77, 76, 77, -1, 72, -1,
-  76, 79, 84, -1, 83, 79, 76, -1,
-  74, 76, 79, -1, 71, -1, 74, -1,
+  76, -1, 81, 79, 76, 0, 74, 76, 72, -1, 77, 76, 72, 0, 69, 72, 79, -1, 76, 72, 74, 76, 79, -1, 74, -1, 71, 74, 79, -1, 76, 74,
+  81, -1, 79, 76, 79, -1, 81, 84, 81, -1, 77, 76, 77, -1, 72, -1, 76, 79, 84, -1, 83, 79, 76, -1, 74, 76, 79, -1, 71, -1, 74, -1,
 ];
 // offsets from the root per eighth; null = rest
 const BASS = [0, null, 12, 0, null, 7, 12, 7];
@@ -417,31 +411,13 @@ class MelodySource extends SynthSource {
       let g = 0;
       let pan = 0; // -1 left .. 1 right
       switch (ev.kind) {
-        case Kind.Lead:
-          g = 0.15;
-          pan = -0.2;
-          break;
-        case Kind.Bass:
-          g = 0.2;
-          break;
-        case Kind.Pad:
-          g = 0.045;
-          pan = (ev.midi % 3) - 1;
-          pan *= 0.5;
-          break;
-        case Kind.Kick:
-          g = 0.42;
-          break;
-        case Kind.Snare:
-          g = 0.2;
-          pan = -0.1;
-          break;
-        case Kind.Hat:
-          g = 0.07;
-          pan = 0.35;
-          break;
-        case Kind.Free:
-          break; // never scheduled
+        case Kind.Lead: g = 0.15; pan = -0.2; break;
+        case Kind.Bass: g = 0.2; break;
+        case Kind.Pad: g = 0.045; pan = (ev.midi % 3) - 1; pan *= 0.5; break;
+        case Kind.Kick: g = 0.42; break;
+        case Kind.Snare: g = 0.2; pan = -0.1; break;
+        case Kind.Hat: g = 0.07; pan = 0.35; break;
+        case Kind.Free: break; // never scheduled
       }
       g *= ev.velocity;
       this.gainL[v] = g * Math.cos(((pan + 1) * Math.PI) / 4) * Math.SQRT2;

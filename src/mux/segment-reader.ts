@@ -249,65 +249,29 @@ export class SegmentReader {
       const flags = u32(moof, tfhd.start) & 0xffffff;
       if (u32(moof, tfhd.start + 4) !== trackId) continue;
       found = true;
-      let o = tfhd.start + 8;
+      const h = new FieldCursor(moof, tfhd.start + 8);
       // Default base: the moof's first byte (default-base-is-moof, or the first traf without one).
-      let base = moofOffset;
-      if (flags & 0x01) {
-        base = Number(dv.getBigUint64(o));
-        o += 8;
-      }
-      if (flags & 0x02) o += 4;
-      let defDuration = this.trex.duration;
-      let defSize = this.trex.size;
-      let defFlags = this.trex.flags;
-      if (flags & 0x08) {
-        defDuration = u32(moof, o);
-        o += 4;
-      }
-      if (flags & 0x10) {
-        defSize = u32(moof, o);
-        o += 4;
-      }
-      if (flags & 0x20) defFlags = u32(moof, o);
+      const base = flags & 0x01 ? h.u64() : moofOffset;
+      if (flags & 0x02) h.skip(4);
+      const defDuration = flags & 0x08 ? h.u32() : this.trex.duration;
+      const defSize = flags & 0x10 ? h.u32() : this.trex.size;
+      const defFlags = flags & 0x20 ? h.u32() : this.trex.flags;
       const tfdt = kids.find((k) => k.type === 'tfdt');
       if (tfdt) baseMediaDecodeTime = moof[tfdt.start] === 1 ? Number(dv.getBigUint64(tfdt.start + 4)) : u32(moof, tfdt.start + 4);
       let next = base;
       for (const trun of kids.filter((k) => k.type === 'trun')) {
         const tf = u32(moof, trun.start) & 0xffffff;
         const count = u32(moof, trun.start + 4);
-        let p = trun.start + 8;
-        let offset = next;
-        if (tf & 0x01) {
-          offset = base + dv.getInt32(p);
-          p += 4;
-        }
-        let firstFlags: number | null = null;
-        if (tf & 0x04) {
-          firstFlags = u32(moof, p);
-          p += 4;
-        }
+        const r = new FieldCursor(moof, trun.start + 8);
+        let offset = tf & 0x01 ? base + r.i32() : next;
+        const firstFlags = tf & 0x04 ? r.u32() : null;
         const per = (tf & 0x100 ? 4 : 0) + (tf & 0x200 ? 4 : 0) + (tf & 0x400 ? 4 : 0) + (tf & 0x800 ? 4 : 0);
-        if (p + per * count > trun.end) throw this.invalid(`a trun at offset ${moofOffset} lists ${count} samples but is too short for them`);
+        if (r.at + per * count > trun.end) throw this.invalid(`a trun at offset ${moofOffset} lists ${count} samples but is too short for them`);
         for (let i = 0; i < count; i++) {
-          let duration = defDuration;
-          let size = defSize;
-          let sFlags = i === 0 && firstFlags !== null ? firstFlags : defFlags;
-          if (tf & 0x100) {
-            duration = u32(moof, p);
-            p += 4;
-          }
-          if (tf & 0x200) {
-            size = u32(moof, p);
-            p += 4;
-          }
-          if (tf & 0x400) {
-            sFlags = u32(moof, p);
-            p += 4;
-          }
-          if (tf & 0x800) {
-            if (dv.getInt32(p) !== 0) throw this.invalid('it has composition time offsets (B-frames), which mp4forge segments never have');
-            p += 4;
-          }
+          const duration = tf & 0x100 ? r.u32() : defDuration;
+          const size = tf & 0x200 ? r.u32() : defSize;
+          const sFlags = tf & 0x400 ? r.u32() : i === 0 && firstFlags !== null ? firstFlags : defFlags;
+          if (tf & 0x800 && r.i32() !== 0) throw this.invalid('it has composition time offsets (B-frames), which mp4forge segments never have');
           samples.push({ offset, size, duration, sync: (sFlags & IS_NON_SYNC) === 0 });
           offset += size;
         }
@@ -329,4 +293,38 @@ export async function openSegment(input: ForwardReader, where: string, index = 0
     throw err;
   }
   return r;
+}
+
+/** Reads big-endian fields one after another from `at` on. */
+class FieldCursor {
+  private readonly dv: DataView;
+
+  constructor(
+    b: Uint8Array,
+    public at: number,
+  ) {
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  u32(): number {
+    const v = this.dv.getUint32(this.at);
+    this.at += 4;
+    return v;
+  }
+
+  i32(): number {
+    const v = this.dv.getInt32(this.at);
+    this.at += 4;
+    return v;
+  }
+
+  u64(): number {
+    const v = Number(this.dv.getBigUint64(this.at));
+    this.at += 8;
+    return v;
+  }
+
+  skip(n: number): void {
+    this.at += n;
+  }
 }

@@ -81,18 +81,7 @@ async function encode(s: CorpusSpec, dir: string): Promise<CorpusFile> {
   const ext = s.codec === 'mp2' ? 'mp2' : 'mp3';
   const path = join(dir, `${s.name}.${ext}`);
   const r = await run(FFMPEG, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    sourceFilter(s),
-    '-c:a',
-    s.codec ?? 'libmp3lame',
-    ...s.args,
-    path,
+    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', sourceFilter(s), '-c:a', s.codec ?? 'libmp3lame', ...s.args, path,
   ]);
   if (r.code !== 0) throw new Error(`ffmpeg failed for ${s.name}: ${r.stderr}`);
   return { ...s, path, bytes: new Uint8Array(readFileSync(path)), sourceSamples: Math.round(s.sampleRate * s.seconds + 1e-6) };
