@@ -145,20 +145,14 @@ export interface PacketPos {
   size: number;
 }
 
+/** ffprobe's arguments for a JSON answer about `file`, read as `forceFormat` when given. */
+function ffprobeArgs(file: string, forceFormat: string | undefined, ...query: string[]): string[] {
+  return ['-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), ...query, '-print_format', 'json', file];
+}
+
 /** ffprobe's packet list (byte position and size) for the first audio stream. */
 export async function probePacketPositions(file: string, forceFormat?: string): Promise<PacketPos[]> {
-  const args = [
-    '-v',
-    'error',
-    ...(forceFormat ? ['-f', forceFormat] : []),
-    '-select_streams',
-    'a:0',
-    '-show_entries',
-    'packet=pos,size',
-    '-print_format',
-    'json',
-    file,
-  ];
+  const args = ffprobeArgs(file, forceFormat, '-select_streams', 'a:0', '-show_entries', 'packet=pos,size');
   const r = await run(FFPROBE, args);
   if (r.code !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const j = JSON.parse(r.stdout.toString()) as { packets?: { pos: string; size: string }[] };
@@ -174,19 +168,8 @@ export interface ProbeAudio {
 }
 
 export async function probeAudio(file: string, forceFormat?: string): Promise<ProbeAudio> {
-  const args = [
-    '-v',
-    'error',
-    ...(forceFormat ? ['-f', forceFormat] : []),
-    '-count_packets',
-    '-select_streams',
-    'a:0',
-    '-show_entries',
-    'stream=codec_name,sample_rate,channels,start_time,nb_read_packets',
-    '-print_format',
-    'json',
-    file,
-  ];
+  const entries = 'stream=codec_name,sample_rate,channels,start_time,nb_read_packets';
+  const args = ffprobeArgs(file, forceFormat, '-count_packets', '-select_streams', 'a:0', '-show_entries', entries);
   const r = await run(FFPROBE, args);
   if (r.code !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const s = (JSON.parse(r.stdout.toString()) as { streams: Record<string, string | number>[] }).streams[0];
