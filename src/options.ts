@@ -15,7 +15,7 @@ export type FrameRate = number | { num: number; den: number };
 
 /** Video encoder settings. Use either `qp` (constant quality) or `kbps` (target bitrate). */
 export interface VideoOptions {
-  /** Constant quantiser 10 (best) .. 51 (smallest). Default 26. */
+  /** Constant quantiser 0 (best) .. 51 (smallest); h264-mp4-encoder takes 10 .. 51. Default 26. */
   qp?: number;
   /** Target bitrate in kbit/s; enables the encoder's rate control instead of constant qp. */
   kbps?: number;
@@ -125,7 +125,8 @@ export function resolveVideo(width: unknown, height: unknown, fps: unknown, vide
   const { num, den } = parseFrameRate(fps);
   const v = (video === undefined ? {} : optionsObject(video, 'video', VIDEO_KEYS)) as VideoOptions;
   const rate = num / den;
-  const qp = v.qp === undefined ? DEFAULT_QP : intIn('video.qp', v.qp, 10, 51);
+  // H.264's range; a backend with a narrower one (h264-mp4-encoder: 10–51) refuses the rest itself.
+  const qp = v.qp === undefined ? DEFAULT_QP : intIn('video.qp', v.qp, 0, 51);
   let kbps = 0;
   if (v.kbps !== undefined) {
     if (typeof v.kbps !== 'number' || !Number.isFinite(v.kbps) || v.kbps < rate || v.kbps > 200_000) {

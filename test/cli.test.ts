@@ -361,7 +361,7 @@ describe('usage errors exit 2 with one line', () => {
       ['render', '--width', '161', '--height', '96', '--out', 'x.mp4'],
       /^mp4forge: \[INVALID_DIMENSIONS\] width must be even .*got 161/,
     ],
-    ['qp out of range', ['render', '--qp', '5', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51, got 5$/],
+    ['qp out of range', ['render', '--qp', '5', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5$/],
     ['bad fps', ['render', '--fps', '29.97', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] fps must be/],
     [
       'unknown flag',

@@ -178,8 +178,8 @@ export const h264Mp4EncoderBackend: EncoderBackend = {
 function unsupported(p: EncoderParams): string | null {
   const int = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
   if (!int(p.width, 2, 4096) || !int(p.height, 2, 4096) || p.width % 2 !== 0 || p.height % 2 !== 0) return 'width and height must be even, from 2 to 4096';
-  if (!int(p.qp, 10, 51)) return `qp must be from 10 to 51 (h264-mp4-encoder's range), got ${p.qp}`;
-  if (p.speed !== undefined && !int(p.speed, 0, 10)) return `speed must be from 0 to 10, got ${p.speed}`;
+  if (!int(p.qp, 10, 51)) return `video.qp must be an integer from 10 to 51 with h264-mp4-encoder, got ${p.qp}`;
+  if (p.speed !== undefined && !int(p.speed, 0, 10)) return `video.speed must be an integer from 0 to 10, got ${p.speed}`;
   if (!int(p.gop, 1, Number.MAX_SAFE_INTEGER)) return `gop must be a positive integer, got ${p.gop}`;
   if (!(Number.isFinite(p.kbps) && p.kbps >= 0)) return `kbps must be 0 (constant qp) or a positive bitrate, got ${p.kbps}`;
   if (!int(p.fpsNum, 1, Number.MAX_SAFE_INTEGER) || !int(p.fpsDen, 1, Number.MAX_SAFE_INTEGER))

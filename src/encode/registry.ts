@@ -54,8 +54,9 @@ export async function resolveBackend(choice: EncoderChoice, params: EncoderParam
 async function checked(b: EncoderBackend, params: EncoderParams, context: ResolveContext): Promise<EncoderBackend> {
   const s = await b.supports(params, context);
   if (!s.supported) {
-    const fallback = s.code === 'UNSUPPORTED_RUNTIME' ? "; use encoder 'auto' to fall back to the WASM encoder" : '';
-    throw new Mp4ForgeError(s.code, `video.encoder '${b.id}' cannot be used here: ${s.reason}${fallback}`);
+    // An option the backend lacks is named by its reason (`video.qp must be …`); a runtime that lacks the backend, by the choice.
+    if (s.code === 'INVALID_OPTION') throw new Mp4ForgeError('INVALID_OPTION', s.reason);
+    throw new Mp4ForgeError(s.code, `video.encoder '${b.id}' cannot be used here: ${s.reason}; use encoder 'auto' to fall back to the WASM encoder`);
   }
   if (context.chunks && !b.chunked) {
     throw new Mp4ForgeError(

@@ -341,7 +341,7 @@ export const webCodecsBackend: EncoderBackend = {
       return {
         supported: false,
         code: 'INVALID_OPTION',
-        reason: 'WebCodecs encodes one stream, off-thread already: it cannot run in workers (use workers: 0)',
+        reason: "video.encoder 'webcodecs' cannot run in workers: WebCodecs encodes one stream, off-thread already (use workers: 0)",
       };
     }
     const s = await webCodecsConfig(params);
