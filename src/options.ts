@@ -8,7 +8,7 @@ import type { PixelFormat } from './encode/convert.js';
 import { Mp4ForgeError } from './errors.js';
 import type { Layout } from './mux/types.js';
 import type { AudioEncodeOptions, AudioLength } from './soundtrack.js';
-import { optionsObject, refuse, show } from './validate.js';
+import { conflict, optionsObject, refuse, show } from './validate.js';
 
 /** Frames per second: a number (e.g. 30, 29.97 is not allowed — use a fraction) or a fraction. */
 export type FrameRate = number | { num: number; den: number };
@@ -171,20 +171,32 @@ export function resolveLayout(layout: unknown, name = 'layout'): Layout {
 
 const AUDIO_LENGTHS: readonly AudioLength[] = ['trim', 'full', 'loop'];
 
-export function resolveAudioLength(v: unknown): AudioLength {
+export function resolveAudioLength(v: unknown, hasAudio: boolean): AudioLength {
   if (v === undefined) return 'trim';
+  if (!hasAudio) throw conflict('audioLength applies to a soundtrack, and there is no audio option', 'audioLength');
   if (AUDIO_LENGTHS.includes(v as AudioLength)) return v as AudioLength;
   throw refuse('audioLength', oneOf(AUDIO_LENGTHS), v);
 }
 
 const AUDIO_ENCODING_KEYS = ['kbps', 'channels', 'sampleRate'] as const;
 
-/** The keys of `audioEncoding` (its values are checked by the MP3 encoder, which knows the rates). */
-export function resolveAudioEncoding(v: unknown, hasAudio: boolean): AudioEncodeOptions | undefined {
+/**
+ * `audioEncoding`: its keys here, its values in the MP3 encoder (which knows the rates). It applies
+ * to PCM only (an MP3 is muxed as is), and its `sampleRate` to a bare Float32Array[] only.
+ */
+export function resolveAudioEncoding(v: unknown, audio: unknown): AudioEncodeOptions | undefined {
   if (v === undefined) return undefined;
-  if (!hasAudio)
-    throw new Mp4ForgeError('INVALID_OPTION', 'audioEncoding applies to PCM audio, and there is no audio option', { details: { option: 'audioEncoding' } });
-  return optionsObject(v, 'audioEncoding', AUDIO_ENCODING_KEYS);
+  const encoding: AudioEncodeOptions = optionsObject(v, 'audioEncoding', AUDIO_ENCODING_KEYS);
+  const planes = Array.isArray(audio);
+  const pcm = planes || (audio !== null && typeof audio === 'object' && typeof (audio as { sampleRate?: unknown }).sampleRate === 'number');
+  if (!pcm) {
+    const why = audio === undefined ? 'there is no audio option' : 'an MP3 is muxed as is, without re-encoding';
+    throw conflict(`audioEncoding applies to PCM audio; ${why}`, 'audioEncoding');
+  }
+  if (encoding.sampleRate !== undefined && !planes) {
+    throw conflict('audioEncoding.sampleRate is the rate of a bare Float32Array[]; a PCM source gives its own sampleRate', 'audioEncoding.sampleRate');
+  }
+  return encoding;
 }
 
 const PIXEL_FORMATS: readonly PixelFormat[] = ['rgba', 'bgra', 'rgb24', 'yuv420p'];

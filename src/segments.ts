@@ -214,8 +214,8 @@ export async function renderSegment(options: RenderSegmentOptions): Promise<Segm
 export async function stitchSegments(segments: readonly SegmentInput[], options: StitchOptions): Promise<StitchResult> {
   const o = optionsObject(options, '', STITCH_KEYS, 'stitchSegments needs an options object with at least output') as unknown as StitchOptions;
   if (!Array.isArray(segments) || segments.length === 0) throw invalid('stitchSegments needs a non-empty array of segments', 'segments');
-  const audioLength = resolveAudioLength(o.audioLength);
-  const audioEncoding = resolveAudioEncoding(o.audioEncoding, o.audio !== undefined);
+  const audioLength = resolveAudioLength(o.audioLength, o.audio !== undefined);
+  const audioEncoding = resolveAudioEncoding(o.audioEncoding, o.audio);
   if (o.layout !== undefined) resolveLayout(o.layout);
   if (o.output === undefined) throw refuse('output', 'a file path, a Node Writable, a WritableStream, a Sink or { buffer: true }', undefined);
   const onProgress = resolveCallback<(p: Progress) => void>(o.onProgress, 'onProgress');

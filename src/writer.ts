@@ -119,8 +119,8 @@ export async function openWriter(options: unknown, fn: string, keys: readonly st
   const pixelFormat = resolvePixelFormat(o.pixelFormat);
   const onProgress = resolveCallback<(p: Progress) => void>(o.onProgress, 'onProgress');
   const signal = resolveSignal(o.signal);
-  const audioLength = resolveAudioLength(o.audioLength);
-  const audioEncoding = resolveAudioEncoding(o.audioEncoding, o.audio !== undefined);
+  const audioLength = resolveAudioLength(o.audioLength, o.audio !== undefined);
+  const audioEncoding = resolveAudioEncoding(o.audioEncoding, o.audio);
   if (o.output === undefined) throw refuse('output', 'a file path, a Node Writable, a WritableStream, a Sink or { buffer: true }', undefined);
   if (signal?.aborted) throw abortedError(signal);
   const workers = await workerCount(resolveWorkers(o.workers, scene?.kind === 'module' ? 'auto' : 0));

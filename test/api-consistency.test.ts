@@ -156,7 +156,7 @@ describe('options', () => {
       [{ ...base, video: { qpp: 20 } }, /^video\.qpp is not an option \(did you mean video\.qp\?\)/],
       [{ ...base, fps: { num: 30, dne: 1 } }, /^fps\.dne is not an option \(did you mean fps\.den\?\)/],
       [{ ...base, output: { bufer: true } }, /^output\.bufer is not an option \(did you mean output\.buffer\?\)/],
-      [{ ...base, audio: new Float32Array(4), audioEncoding: { kpbs: 128 } }, /^audioEncoding\.kpbs is not an option \(did you mean audioEncoding\.kbps\?\)/],
+      [{ ...base, audio: [new Float32Array(4)], audioEncoding: { kpbs: 128 } }, /^audioEncoding\.kpbs is not an option \(did you mean audioEncoding\.kbps\?\)/],
       [{ ...base, output: 'buffer' }, /output: \{ buffer: true \}/],
     ];
     for (const [options, message] of cases) {
@@ -177,6 +177,21 @@ describe('options', () => {
     expect((await rejection(renderVideo({ ...base, frames: 2, scene: 'bars', pixelFormat: 'rgba' } as never))).message).toMatch(
       /^pixelFormat is not an option/,
     );
+  });
+
+  it('options that do nothing are refused: audioLength without audio, audioEncoding for an MP3', async () => {
+    const base = { width: W, height: H, fps: 30, output: { buffer: true } } as const;
+    const mp3 = new Uint8Array([0xff, 0xfb, 0x90, 0x64]);
+    const cases: [object, RegExp][] = [
+      [{ audioLength: 'loop' }, /audioLength applies to a soundtrack/],
+      [{ audio: mp3, audioEncoding: { kbps: 128 } }, /an MP3 is muxed as is/],
+      [{ audio: { sampleRate: 44100, planes: [new Float32Array(8)] }, audioEncoding: { sampleRate: 48000 } }, /sampleRate is the rate of a bare Float32Array/],
+    ];
+    for (const [extra, message] of cases) {
+      const e = await rejection(createMp4Writer({ ...base, ...extra }));
+      expect(e.code).toBe('INVALID_OPTION');
+      expect(e.message).toMatch(message);
+    }
   });
 
   it('a frame rate of NaN or Infinity is named as such', async () => {
