@@ -230,7 +230,7 @@ export async function runOutput(
   printSummary(summarize(command, out, result, started), json, io);
 }
 
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
   if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
   if (n < 1e9) return `${(n / 1e6).toFixed(2)} MB`;
@@ -240,17 +240,6 @@ export function formatBytes(n: number): string {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-/** Lets signal handlers run during long stretches of synchronous encoding (WASM work between awaits is all microtasks). */
-export function makeYielder(everyMs = 50): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    const t = performance.now();
-    if (t - last < everyMs) return;
-    last = t;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  };
 }
 
 /** The encoder options (--qp, --kbps, --speed, --gop, --encoder) shared by render, encode and segments. */
