@@ -8,9 +8,8 @@ import type { Mp4ForgeError } from '../errors.js';
 import type { ResolvedVideo } from '../options.js';
 import { ChunkPool } from '../pool/chunk-pool.js';
 import { workerSpawner } from '../pool/host.js';
-import { toI420 } from '../encode/convert.js';
 import { loadScene } from '../generate/scene.js';
-import { drawFrame, FrameLoop, type DrawFrame } from './frame-loop.js';
+import { FrameLoop, FramePainter, type DrawFrame } from './frame-loop.js';
 
 /** Where coded frames go, in order, as they become ready. */
 export type Deliver = (frames: CodedFrame[]) => Promise<void>;
@@ -142,12 +141,10 @@ class PoolEncoder implements FrameEncoder {
   async render(start: number, count: number, deliver: Deliver): Promise<void> {
     const draw = this.draw;
     if (draw) {
-      const { width, height } = this.video;
-      const rgba = new Uint8Array(width * height * 4);
+      const painter = new FramePainter(this.video.width, this.video.height);
       for (let i = start; i < start + count; i++) {
-        await drawFrame(draw, i, rgba);
         const yuv = this.frameBuffer();
-        toI420(rgba, 'rgba', width, height, yuv);
+        await painter.paint(i, draw, yuv);
         await this.encode(i, yuv, deliver);
       }
       return;

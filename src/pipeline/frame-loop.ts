@@ -18,9 +18,26 @@ export async function drawFrame(draw: DrawFrame, frameIndex: number, rgba: Uint8
   }
 }
 
+/** The draw → I420 step: user drawing into one reused RGBA buffer, then our conversion. */
+export class FramePainter {
+  private rgba: Uint8Array | null = null;
+
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {}
+
+  /** Draws frame `index` with `draw` and converts it into `i420`. */
+  async paint(index: number, draw: DrawFrame, i420: Uint8Array): Promise<void> {
+    const rgba = (this.rgba ??= new Uint8Array(this.width * this.height * 4));
+    await drawFrame(draw, index, rgba);
+    toI420(rgba, 'rgba', this.width, this.height, i420);
+  }
+}
+
 export class FrameLoop {
   private open = false;
-  private rgba: Uint8Array | null = null;
+  private readonly painter: FramePainter;
   private yuv: Uint8Array | null = null;
   private lastYield = Date.now();
 
@@ -29,7 +46,9 @@ export class FrameLoop {
     private readonly chunkFrames: number,
     readonly width: number,
     readonly height: number,
-  ) {}
+  ) {
+    this.painter = new FramePainter(width, height);
+  }
 
   /** Encodes frame `index` (absolute; frames come in order) from I420; returns the coded frames completed so far. */
   async encode(index: number, i420: Uint8Array): Promise<CodedFrame[]> {
@@ -45,10 +64,8 @@ export class FrameLoop {
 
   /** Draws frame `index` with `draw`, converts and encodes it. */
   async draw(index: number, draw: DrawFrame): Promise<CodedFrame[]> {
-    const rgba = (this.rgba ??= new Uint8Array(this.width * this.height * 4));
     const yuv = (this.yuv ??= new Uint8Array((this.width * this.height * 3) / 2));
-    await drawFrame(draw, index, rgba);
-    toI420(rgba, 'rgba', this.width, this.height, yuv);
+    await this.painter.paint(index, draw, yuv);
     const coded = await this.encode(index, yuv);
     if (Date.now() - this.lastYield > 50) {
       // Encoding is synchronous WASM; give abort signals and timers a turn now and then.
