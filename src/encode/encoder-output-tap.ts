@@ -6,7 +6,7 @@
 // stream of 4-byte-length-prefixed NAL units (one slice per frame), and whatever follows the last
 // expected sample (the moov written by finalize) is kept, small, to read the real avcC from.
 import { Mp4ForgeError } from '../errors.js';
-import { findBox } from '../mux/box-reader.js';
+import { findBox, fourcc, u32 } from '../mux/box-reader.js';
 import { NAL_IDR, NAL_SLICE, parseAvcC, type AvcConfig } from './avc.js';
 import type { CodedFrame } from './backend.js';
 import type { EmscriptenFs } from './wasm-module.js';
@@ -152,10 +152,9 @@ export class EncoderOutputTap {
     this.headLength += length;
     // Walk top-level boxes: ftyp and free are written (and size-patched) before the mdat header.
     let o = 0;
-    const dv = new DataView(this.head.buffer, 0, this.headLength);
     while (o + 8 <= this.headLength) {
-      const size = dv.getUint32(o);
-      const type = String.fromCharCode(this.head[o + 4], this.head[o + 5], this.head[o + 6], this.head[o + 7]);
+      const size = u32(this.head, o);
+      const type = fourcc(this.head, o + 4);
       if (type === 'mdat') {
         const header = size === 1 ? 16 : 8;
         if (o + header <= this.headLength) this.dataStart = o + header;
