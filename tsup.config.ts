@@ -3,6 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { defineConfig } from 'tsup';
 import type { Plugin } from 'esbuild';
 
+// src/encode/h264/asm/** is AssemblyScript (issue 12's encoder): never bundled from here, and left
+// out of tsconfig.json (whose settings the .d.ts build uses) and the linter; its .wasm is built apart.
+
 // lamejs's `require` entry exports nothing; bundling its ESM entry serves every format.
 const noExternal = ['@breezystack/lamejs'];
 
@@ -37,7 +40,11 @@ const browserPlatform: Plugin = {
       };
       // webpack's vm-browserify shim (never called by the encoder) uses a direct eval, which makes
       // bundlers warn and deoptimise the chunk; an indirect eval is what runInThisContext means anyway.
-      patch('Script.prototype.runInThisContext=function(){return eval(this.code)}', 'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}', 'vm shim');
+      patch(
+        'Script.prototype.runInThisContext=function(){return eval(this.code)}',
+        'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}',
+        'vm shim',
+      );
       // webpack's `global` shim: `this` is undefined in a module, so it falls back to
       // `new Function("return this")`, which CSP without 'unsafe-eval' and Cloudflare workerd
       // refuse, leaving `global` undefined (the Buffer shim then crashes). globalThis is the answer.

@@ -208,7 +208,7 @@ async function cold() {
   if (impl === 'mp4forge') {
     const lib = await import(pathToFileURL(libraryEntry()).href);
     tImported = performance.now();
-    const w = await lib.createMp4Writer({ width: 1280, height: 720, fps: 30, output: 'buffer' });
+    const w = await lib.createMp4Writer({ width: 1280, height: 720, fps: 30, output: { buffer: true } });
     const frame = new Uint8Array(1280 * 720 * 4);
     lib.drawPattern('gradient', frame, 1280, 720, 0);
     await w.addFrame(frame);

@@ -20,15 +20,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, environmentMd, filePsnr, fmtBytes, loadLibrary, mdTable, median, parseArgs, parseTimeV, round, TIME, writeResults } from './lib/common.mjs';
+import {
+  BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, filePsnr, fmtBytes, loadLibrary, median, parseArgs, parseTimeV, round, TIME,
+  writeResults,
+} from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { renderSvg } from './lib/bar-chart.mjs';
 
-const require = createRequire(import.meta.url);
 const args = parseArgs();
 const QUICK = Boolean(args.quick);
 const REPS = Number(args.reps ?? (QUICK ? 1 : 3));
@@ -97,7 +98,7 @@ async function run(cmd, argv, { ring = null, frames = 0, env = {} } = {}) {
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${code ?? signal}):\n${err.split('\n').slice(-15).join('\n')}`);
   const line = out.trim().split('\n').pop();
-  let json = null;
+  let json;
   try {
     json = line ? JSON.parse(line) : null;
   } catch {
@@ -265,7 +266,12 @@ async function encodeSection() {
       const best = WORKERS ? 'workers' : 'mp4forge';
       const ratio = (a, b) => round(a / b, 3);
       configs.push({
-        width, height, content, frames: FRAMES, reps, variants,
+        width,
+        height,
+        content,
+        frames: FRAMES,
+        reps,
+        variants,
         ratios: {
           // mp4forge fps / peer fps (> 1: mp4forge faster); *Cpu: the same in frames per CPU second.
           vsHme: ratio(variants.mp4forge.fps, variants.hme.fps),
@@ -274,13 +280,26 @@ async function encodeSection() {
           vsX264OneThreadCpu: ratio(variants.mp4forge.cpuFps, variants.x264.cpuFps),
           vsX264AllThreads: ratio(variants[best].fps, variants.x264all.fps),
           vsCeiling: ratio(variants[best].fps, variants.raw.ceilingFps),
-          ...(withMp3 ? { withMp3VsX264Mp3: ratio(variants.mp4forgeMp3.fps, variants.x264Mp3.fps), withMp3VsX264Mp3Cpu: ratio(variants.mp4forgeMp3.cpuFps, variants.x264Mp3.cpuFps) } : {}),
+          ...(withMp3
+            ? {
+                withMp3VsX264Mp3: ratio(variants.mp4forgeMp3.fps, variants.x264Mp3.fps),
+                withMp3VsX264Mp3Cpu: ratio(variants.mp4forgeMp3.cpuFps, variants.x264Mp3.cpuFps),
+              }
+            : {}),
         },
       });
       log(' done\n');
     }
   }
-  return { content: patterns.source, ring: RING, workersAvailable: WORKERS, x264Args: X264('W', 'H', 'out.mp4', 'T', null).join(' '), x264Mp3Args: X264('W', 'H', 'out.mp4', 1, 'track.mp3').join(' '), variants: Object.fromEntries(all.map((v) => [v, VARIANTS[v].label])), configs };
+  return {
+    content: patterns.source,
+    ring: RING,
+    workersAvailable: WORKERS,
+    x264Args: X264('W', 'H', 'out.mp4', 'T', null).join(' '),
+    x264Mp3Args: X264('W', 'H', 'out.mp4', 1, 'track.mp3').join(' '),
+    variants: Object.fromEntries(all.map((v) => [v, VARIANTS[v].label])),
+    configs,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,10 +314,8 @@ async function bundleInternals() {
   await esbuild.build({
     stdin: {
       contents: [
-        "export { Mp4Muxer } from './src/mux/mp4-muxer.ts';",
-        "export { FragmentedMuxer } from './src/mux/fragmented-muxer.ts';",
-        "export { MemorySink } from './src/mux/sink.ts';",
-        "export { WasmH264Encoder } from './src/encode/h264-encoder.ts';",
+        "export { Mp4Muxer } from './src/mux/mp4-muxer.ts';", "export { FragmentedMuxer } from './src/mux/fragmented-muxer.ts';",
+        "export { MemorySink } from './src/mux/sink.ts';", "export { backendById } from './src/encode/registry.ts';",
         "export { buildAvcC } from './src/encode/avc.ts';",
       ].join('\n'),
       resolveDir: ROOT,
@@ -319,8 +336,9 @@ async function writePackets(dir, internals, longMp3, seconds) {
   const m = await import(pathToFileURL(internals).href);
   const patterns = await loadPatterns();
   const [W, H] = [1280, 720];
-  const enc = await m.WasmH264Encoder.create({ width: W, height: H, fps: FPS, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false });
-  await enc.beginChunk();
+  const params = { width: W, height: H, fpsNum: FPS, fpsDen: 1, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false };
+  const enc = await m.backendById('h264-mp4-encoder').create(params);
+  await enc.beginChunk(0);
   const rgba = new Uint8Array(W * H * 4);
   const yuv = new Uint8Array((W * H * 3) / 2);
   const coded = [];
@@ -341,7 +359,15 @@ async function writePackets(dir, internals, longMp3, seconds) {
   const last = mp3.frames[Math.min(need, mp3.frames.length) - 1];
   writeFileSync(join(dir, 'audio.mp3'), readFileSync(longMp3).subarray(mp3.frames[0].offset, last.offset + last.size));
   const meta = {
-    video: { width: W, height: H, fps: FPS, frames: Math.round(seconds * FPS), gopBytes, codec: `avc1.${hex(avcC[1])}${hex(avcC[2])}${hex(avcC[3])}`, samples: coded.map((c) => ({ size: c.data.length, sync: c.keyframe })) },
+    video: {
+      width: W,
+      height: H,
+      fps: FPS,
+      frames: Math.round(seconds * FPS),
+      gopBytes,
+      codec: `avc1.${hex(avcC[1])}${hex(avcC[2])}${hex(avcC[3])}`,
+      samples: coded.map((c) => ({ size: c.data.length, sync: c.keyframe })),
+    },
     audio: { sampleRate: mp3.format.sampleRate, channels: mp3.format.channels },
   };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -368,7 +394,8 @@ async function muxSection(longMp3) {
           checks[impl] = { ffprobe: probePackets(out), mp4box: await mp4boxSamples(out) };
           const want = { video: res.json.videoPackets, audio: res.json.audioPackets };
           for (const [tool, got] of Object.entries(checks[impl])) {
-            if (got.video !== want.video || got.audio !== want.audio) throw new Error(`${impl} ${layout}: ${tool} counts ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+            if (got.video !== want.video || got.audio !== want.audio)
+              throw new Error(`${impl} ${layout}: ${tool} counts ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
           }
           rmSync(out);
         }
@@ -390,10 +417,21 @@ async function muxSection(longMp3) {
         checks: checks[impl],
       };
     }
-    rows.push({ layout, videoPackets: runs.mp4forge[0].videoPackets, audioPackets: runs.mp4forge[0].audioPackets, inputBytes: runs.mp4forge[0].inputBytes, ...summary, ratio: round(summary.mp4forge.mbps / summary.mediabunny.mbps, 3) });
+    rows.push({
+      layout,
+      videoPackets: runs.mp4forge[0].videoPackets,
+      audioPackets: runs.mp4forge[0].audioPackets,
+      inputBytes: runs.mp4forge[0].inputBytes,
+      ...summary,
+      ratio: round(summary.mp4forge.mbps / summary.mediabunny.mbps, 3),
+    });
     log(' done\n');
   }
-  return { source: `1280×720 gradient, one 60-frame GOP from mp4forge's encoder (qp 26, speed 6) repeated to ${MUX_SECONDS} s at ${FPS} fps (${meta.video.frames} samples, ${fmtBytes(meta.video.gopBytes)} per GOP), and the first ${MUX_SECONDS} s of the MP3 below`, mp4forgeApi: 'internal Mp4Muxer / FragmentedMuxer + MemorySink (src/mux), bundled from src by esbuild: the package exports no API for pre-encoded packets', rows };
+  return {
+    source: `1280×720 gradient, one 60-frame GOP from mp4forge's encoder (qp 26, speed 6) repeated to ${MUX_SECONDS} s at ${FPS} fps (${meta.video.frames} samples, ${fmtBytes(meta.video.gopBytes)} per GOP), and the first ${MUX_SECONDS} s of the MP3 below`,
+    mp4forgeApi: 'internal Mp4Muxer / FragmentedMuxer + MemorySink (src/mux), bundled from src by esbuild: the package exports no API for pre-encoded packets',
+    rows,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,16 +502,39 @@ async function parseSection(file) {
       worstTs = Math.max(worstTs, Math.abs(list[i].ts - ref[i].ts));
       if (list[i].size !== ref[i].size) sizeMismatch++;
     }
-    agreement[n] = { frames: found[n].length, infoFrameDropped: dropped, framesCompared: list.length, countAgrees: count, sizeMismatches: sizeMismatch, worstTimestampDiffSeconds: worstTs, agrees: count && sizeMismatch === 0 && worstTs < 1e-6 };
+    agreement[n] = {
+      frames: found[n].length,
+      infoFrameDropped: dropped,
+      framesCompared: list.length,
+      countAgrees: count,
+      sizeMismatches: sizeMismatch,
+      worstTimestampDiffSeconds: worstTs,
+      agrees: count && sizeMismatch === 0 && worstTs < 1e-6,
+    };
   }
   const disagree = names.filter((n) => !agreement[n].agrees);
-  log(`MP3 frames: ${names.map((n) => `${n} ${agreement[n].frames}${agreement[n].infoFrameDropped ? ` (−1 Info frame = ${agreement[n].framesCompared})` : ''}`).join(', ')}\n`);
+  log(
+    `MP3 frames: ${names.map((n) => `${n} ${agreement[n].frames}${agreement[n].infoFrameDropped ? ` (−1 Info frame = ${agreement[n].framesCompared})` : ''}`).join(', ')}\n`,
+  );
   if (disagree.length) {
-    throw new Error(`MP3 parsers disagree on ${file}: ${JSON.stringify(agreement, null, 2)}\n(mp4forge is the reference; an Info/Xing frame is accounted for above)`);
+    throw new Error(
+      `MP3 parsers disagree on ${file}: ${JSON.stringify(agreement, null, 2)}\n(mp4forge is the reference; an Info/Xing frame is accounted for above)`,
+    );
   }
   const res = {};
-  for (const n of names) res[n] = { mbps: round(MB / median(runs[n]), 1), seconds: round(median(runs[n]), 4), runs: runs[n].map((s) => round(s, 4)), ...agreement[n] };
-  return { file: `${PARSE_MINUTES} min, 128 kbit/s stereo 44.1 kHz, libmp3lame (npm ffmpeg)`, bytes: bytes.length, api: { mp4forge: 'parseMp3(bytes) (frames with data views)', mediabunny: 'Input(BufferSource, [MP3]) → EncodedPacketSink.packets() (packets with data)', codecParser: "new CodecParser('audio/mpeg').parseAll(bytes) (frames with data, CRC32 off)" }, parsers: res, ratios: { vsMediabunny: round(res.mp4forge.mbps / res.mediabunny.mbps, 2), vsCodecParser: round(res.mp4forge.mbps / res.codecParser.mbps, 2) } };
+  for (const n of names)
+    res[n] = { mbps: round(MB / median(runs[n]), 1), seconds: round(median(runs[n]), 4), runs: runs[n].map((s) => round(s, 4)), ...agreement[n] };
+  return {
+    file: `${PARSE_MINUTES} min, 128 kbit/s stereo 44.1 kHz, libmp3lame (npm ffmpeg)`,
+    bytes: bytes.length,
+    api: {
+      mp4forge: 'parseMp3(bytes) (frames with data views)',
+      mediabunny: 'Input(BufferSource, [MP3]) → EncodedPacketSink.packets() (packets with data)',
+      codecParser: "new CodecParser('audio/mpeg').parseAll(bytes) (frames with data, CRC32 off)",
+    },
+    parsers: res,
+    ratios: { vsMediabunny: round(res.mp4forge.mbps / res.mediabunny.mbps, 2), vsCodecParser: round(res.mp4forge.mbps / res.codecParser.mbps, 2) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,12 +606,29 @@ async function coldSection(packetsDir) {
   for (const impl of impls) {
     const rs = runs[impl];
     const m = (k) => round(median(rs.map((x) => x[k])), 1);
-    res[impl] = { processStartMs: m('processStartMs'), importMs: m('importMs'), firstFrameMs: m('firstFrameMs'), finishedMs: m('finishedMs'), wallMs: round(median(rs.map((x) => x.wallSeconds * 1000)), 0), peakRssMiB: m('peakRssMiB'), firstFrameRuns: rs.map((x) => round(x.firstFrameMs, 1)) };
+    res[impl] = {
+      processStartMs: m('processStartMs'),
+      importMs: m('importMs'),
+      firstFrameMs: m('firstFrameMs'),
+      finishedMs: m('finishedMs'),
+      wallMs: round(median(rs.map((x) => x.wallSeconds * 1000)), 0),
+      peakRssMiB: m('peakRssMiB'),
+      firstFrameRuns: rs.map((x) => round(x.firstFrameMs, 1)),
+    };
   }
   res.mp4forge.installBytes = sizes.mp4forge;
   res.hme.installBytes = sizes['h264-mp4-encoder'];
   res.mediabunny.installBytes = sizes.mediabunny;
-  return { reps: COLD_REPS, what: { mp4forge: 'import dist → createMp4Writer(1280×720, output buffer) → addFrame(gradient) resolved; then finish', hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile', mediabunny: 'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded' }, results: res };
+  return {
+    reps: COLD_REPS,
+    what: {
+      mp4forge: 'import dist → createMp4Writer(1280×720, output buffer) → addFrame(gradient) resolved; then finish',
+      hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile',
+      mediabunny:
+        'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded',
+    },
+    results: res,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -593,7 +671,18 @@ result = {
   command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
   versions: Object.fromEntries(['mediabunny', 'codec-parser', 'mp4box'].map((n) => [n, JSON.parse(readFileSync(findPackage(ROOT, n), 'utf8')).version])),
-  settings: { quick: QUICK, reps: REPS, noiseReps: NOISE_REPS, rawFrames: RAW_FRAMES, frames: FRAMES, sizes: SIZES.map(([w, h]) => `${w}x${h}`), contents: CONTENTS, muxReps: MUX_REPS, coldReps: COLD_REPS, peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)' },
+  settings: {
+    quick: QUICK,
+    reps: REPS,
+    noiseReps: NOISE_REPS,
+    rawFrames: RAW_FRAMES,
+    frames: FRAMES,
+    sizes: SIZES.map(([w, h]) => `${w}x${h}`),
+    contents: CONTENTS,
+    muxReps: MUX_REPS,
+    coldReps: COLD_REPS,
+    peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)',
+  },
   sections: loads,
   longMp3: mp3Generation,
   ...results,
@@ -607,6 +696,9 @@ mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, `${OUT}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const md = renderMarkdown(result);
 const files = writeResults(OUT, result, md);
-writeFileSync(join(RESULTS_DIR, `${OUT}.svg`), renderSvg(`mp4forge vs peers (${result.environment.date.slice(0, 10)}, ${result.environment.cores} cores)`, headlineBars(result)));
+writeFileSync(
+  join(RESULTS_DIR, `${OUT}.svg`),
+  renderSvg(`mp4forge vs peers (${result.environment.date.slice(0, 10)}, ${result.environment.cores} cores)`, headlineBars(result)),
+);
 console.log(md);
 console.log(`wrote ${files.json}, ${files.md} and ${OUT}.svg (${result.runtimeSeconds} s)`);

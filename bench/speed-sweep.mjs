@@ -143,7 +143,14 @@ for (const pattern of canAnalyse ? PATTERNS : []) {
   const per = classesOf[pattern].map((speeds) => {
     const r = at(pattern, DEFAULT.qp, speeds[0]);
     const pooled = speeds.flatMap((sp) => at(pattern, DEFAULT.qp, sp).cpuFpsPerRun);
-    return { speeds, name: speeds.join('='), cpuFps: round(median(pooled), 2), bytesAtDefaultQp: r.bytes, psnrAtDefaultQp: r.rgbPsnrDb, bytesAtDefaultPsnr: Math.round(bytesAtPsnr(pattern, speeds[0], target)) };
+    return {
+      speeds,
+      name: speeds.join('='),
+      cpuFps: round(median(pooled), 2),
+      bytesAtDefaultQp: r.bytes,
+      psnrAtDefaultQp: r.rgbPsnrDb,
+      bytesAtDefaultPsnr: Math.round(bytesAtPsnr(pattern, speeds[0], target)),
+    };
   });
   const ref = per.find((p) => p.speeds.includes(DEFAULT.speed));
   for (const p of per) {
@@ -153,10 +160,21 @@ for (const pattern of canAnalyse ? PATTERNS : []) {
   }
   const qpTrade = QPS.map((q) => ({ qp: q, psnr: at(pattern, q, DEFAULT.speed).rgbPsnrDb, bytesPerFrame: at(pattern, q, DEFAULT.speed).bytesPerFrame }));
   analysis[pattern] = { defaultPsnrDb: target, settings: per, qpAtDefaultSpeed: qpTrade };
-  findings.push(`**${pattern}** (the default reaches ${target} dB at ${d.bytesPerFrame} B/frame, ${ref.cpuFps} frames per CPU s): ` +
-    per.filter((p) => p !== ref).map((p) => `speed ${p.name}: ${p.cpuFpsVsDefault}× the speed, ${p.sizeAtEqualPsnrVsDefaultPct >= 0 ? '+' : ''}${p.sizeAtEqualPsnrVsDefaultPct}% bytes at equal PSNR`).join('; ') +
-    `. Not dominated: ${per.filter((p) => p.dominatedBy.length === 0).map((p) => p.name).join(', ')}. ` +
-    `qp at speed ${DEFAULT.speed}: ${qpTrade.map((t) => `${t.qp} → ${t.psnr} dB, ${t.bytesPerFrame} B/frame`).join('; ')}.`);
+  findings.push(
+    `**${pattern}** (the default reaches ${target} dB at ${d.bytesPerFrame} B/frame, ${ref.cpuFps} frames per CPU s): ` +
+      per
+        .filter((p) => p !== ref)
+        .map(
+          (p) =>
+            `speed ${p.name}: ${p.cpuFpsVsDefault}× the speed, ${p.sizeAtEqualPsnrVsDefaultPct >= 0 ? '+' : ''}${p.sizeAtEqualPsnrVsDefaultPct}% bytes at equal PSNR`,
+        )
+        .join('; ') +
+      `. Not dominated: ${per
+        .filter((p) => p.dominatedBy.length === 0)
+        .map((p) => p.name)
+        .join(', ')}. ` +
+      `qp at speed ${DEFAULT.speed}: ${qpTrade.map((t) => `${t.qp} → ${t.psnr} dB, ${t.bytesPerFrame} B/frame`).join('; ')}.`,
+  );
 }
 let verdict = 'Not computed (the sweep must include the default speed and qp and at least two qps).';
 if (canAnalyse) {
@@ -166,12 +184,15 @@ if (canAnalyse) {
   const frontier = PATTERNS.map((p) => analysis[p].settings.filter((x) => x.dominatedBy.length === 0).map((x) => x.name));
   const eff = PATTERNS.map((p, k) => `${frontier[k].join(', ')} on ${p}`).join('; ');
   if (dominators.every((d) => d.length === 0)) {
-    verdict = `**The data support speed ${DEFAULT.speed} as an efficient choice**: on ${PATTERNS.join(' and ')} no other setting is both as fast and ≥ 3% smaller at equal PSNR (not dominated: ${eff}). ` +
+    verdict =
+      `**The data support speed ${DEFAULT.speed} as an efficient choice**: on ${PATTERNS.join(' and ')} no other setting is both as fast and ≥ 3% smaller at equal PSNR (not dominated: ${eff}). ` +
       'Where on that frontier the default should sit is the speed/size trade listed above.';
   } else if (everywhere.length) {
     verdict = `**The data do not support speed ${DEFAULT.speed}**: speed ${everywhere.join(' and ')} is as fast (within the ${round(noise * 100, 1)}% timing noise) and ≥ 3% smaller at equal PSNR on ${PATTERNS.join(' and ')}. Not dominated: ${eff}.`;
   } else {
-    verdict = `**Mixed**: speed ${DEFAULT.speed} is dominated on ${PATTERNS.filter((_, k) => dominators[k].length).map((p) => `${p} (by ${dominators[PATTERNS.indexOf(p)].join(', ')})`).join(', ')}, not on every pattern. Not dominated: ${eff}.`;
+    verdict = `**Mixed**: speed ${DEFAULT.speed} is dominated on ${PATTERNS.filter((_, k) => dominators[k].length)
+      .map((p) => `${p} (by ${dominators[PATTERNS.indexOf(p)].join(', ')})`)
+      .join(', ')}, not on every pattern. Not dominated: ${eff}.`;
   }
 }
 
@@ -180,22 +201,41 @@ const result = {
   name: 'speed-sweep',
   command: `node bench/speed-sweep.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
-  settings: { width: WIDTH, height: HEIGHT, fps: FPS, gop: GOP, frames: FRAMES, reps: REPS, content: patterns.source, defaults: DEFAULT, output: 'mp4forge createMp4Writer, faststart to a file in os.tmpdir()', psnr: 'RGB PSNR vs the RGBA source, mean of per-frame PSNRs; ffmpeg -vf scale=in_range=tv:out_range=pc:in_color_matrix=bt601:flags=accurate_rnd+full_chroma_int+bitexact → rgb24' },
+  settings: {
+    width: WIDTH,
+    height: HEIGHT,
+    fps: FPS,
+    gop: GOP,
+    frames: FRAMES,
+    reps: REPS,
+    content: patterns.source,
+    defaults: DEFAULT,
+    output: 'mp4forge createMp4Writer, faststart to a file in os.tmpdir()',
+    psnr: 'RGB PSNR vs the RGBA source, mean of per-frame PSNRs; ffmpeg -vf scale=in_range=tv:out_range=pc:in_color_matrix=bt601:flags=accurate_rnd+full_chroma_int+bitexact → rgb24',
+  },
   rows,
   identicalOutput: classesOf,
-  timingNoise: { medianSpreadPct: round(noise * 100, 1), maxSpreadPct: spreads.length ? round(Math.max(...spreads) * 100, 1) : null, asFastTolerancePct: round((1 - FAST_TOL) * 100, 1) },
+  timingNoise: {
+    medianSpreadPct: round(noise * 100, 1),
+    maxSpreadPct: spreads.length ? round(Math.max(...spreads) * 100, 1) : null,
+    asFastTolerancePct: round((1 - FAST_TOL) * 100, 1),
+  },
   analysis,
   verdict,
   runtimeSeconds: round((performance.now() - started) / 1000, 1),
 };
 
 const md = [
-  '# mp4forge speed / qp sweep', '',
-  `Command: \`npm run bench:sweep\` (= \`npm run build && ${result.command}\`).`, '',
-  environmentMd(env), '',
+  '# mp4forge speed / qp sweep',
+  '',
+  `Command: \`npm run bench:sweep\` (= \`npm run build && ${result.command}\`).`,
+  '',
+  environmentMd(env),
+  '',
   `${WIDTH}×${HEIGHT}, ${FRAMES} frames per encode (${patterns.source}), ${FPS} fps, GOP ${GOP}, through createMp4Writer to a file; fps is the median of ${REPS} runs, ` +
     'end to end (RGBA in, MP4 file out); in brackets frames per CPU second (user + system), which other work on the machine disturbs less. PSNR: the output decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix, accurate rounding, full chroma interpolation), ' +
-    'compared with the RGBA source; mean of per-frame PSNRs, and the worst frame.', '',
+    'compared with the RGBA source; mean of per-frame PSNRs, and the worst frame.',
+  '',
 ];
 for (const pattern of PATTERNS) {
   md.push(`## ${pattern}`, '');
@@ -209,10 +249,16 @@ for (const pattern of PATTERNS) {
 }
 md.push(`## What this says about the defaults (qp ${DEFAULT.qp}, speed ${DEFAULT.speed})`, '');
 const same = PATTERNS.map((p) => `${p}: ${classesOf[p].filter((c) => c.length > 1).map((c) => c.join(', ')).join(' / ') || 'none'}`).join('; ');
-md.push(`Speeds that produced byte-identical files at every qp (one setting; timings pooled): ${same}. ` +
-  `Their timings — the same work timed again — differ by ${round(noise * 100, 1)}% (median; at most ${result.timingNoise.maxSpreadPct ?? 0}%), the timing noise of this run.`, '');
-md.push('Sizes are compared at equal quality: per setting, log(bytes) is interpolated linearly in PSNR between its qp points, at the PSNR the default reaches. ' +
-  `A setting is dominated when another is at least as fast (frames per CPU second at the default qp, within ${round((1 - FAST_TOL) * 100, 1)}%: the timing noise, at least 2%) and ≥ 3% smaller at equal PSNR.`, '');
+md.push(
+  `Speeds that produced byte-identical files at every qp (one setting; timings pooled): ${same}. ` +
+    `Their timings — the same work timed again — differ by ${round(noise * 100, 1)}% (median; at most ${result.timingNoise.maxSpreadPct ?? 0}%), the timing noise of this run.`,
+  '',
+);
+md.push(
+  'Sizes are compared at equal quality: per setting, log(bytes) is interpolated linearly in PSNR between its qp points, at the PSNR the default reaches. ' +
+    `A setting is dominated when another is at least as fast (frames per CPU second at the default qp, within ${round((1 - FAST_TOL) * 100, 1)}%: the timing noise, at least 2%) and ≥ 3% smaller at equal PSNR.`,
+  '',
+);
 for (const f of findings) md.push(`- ${f}`);
 md.push('', verdict, '', `Total runtime: ${result.runtimeSeconds} s.`);
 

@@ -132,7 +132,9 @@ describe('README snippets', () => {
   it('every `<!-- include: file -->` block in the README is that file, verbatim', () => {
     const readme = readFileSync('README.md', 'utf8');
     const blocks = [...readme.matchAll(/<!-- include: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)];
-    expect(blocks.map((b) => b[1])).toEqual(expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']));
+    expect(blocks.map((b) => b[1])).toEqual(
+      expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']),
+    );
     for (const [, file, body] of blocks) expect(body, file).toBe(readFileSync(file, 'utf8'));
   });
 });
@@ -195,13 +197,24 @@ describe('browser entry (exports "browser" condition)', () => {
       `import { createMp4Writer, type Mp4WriterResult } from 'mp4forge';
 export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
   const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
-  const w = await createMp4Writer({ width: canvas.width, height: canvas.height, fps: 30, output: 'buffer' });
+  const w = await createMp4Writer({ width: canvas.width, height: canvas.height, fps: 30, output: { buffer: true } });
   await w.addFrame(ctx.getImageData(0, 0, canvas.width, canvas.height));
   return w.finish();
 }
 `,
     );
-    const options = { strict: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['browser'], target: 'ES2022', noEmit: true, traceResolution: true };
+    const options = {
+      strict: true,
+      skipLibCheck: false,
+      types: [],
+      lib: ['ES2022', 'DOM'],
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      customConditions: ['browser'],
+      target: 'ES2022',
+      noEmit: true,
+      traceResolution: true,
+    };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['app.ts'] }));
     const r = spawnSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
     const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
@@ -253,7 +266,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction('typeof window.renderInPage === "function"');
-      const bytes = (await page.evaluate('window.renderInPage()')) as number[];
+      const bytes = await page.evaluate<number[]>('window.renderInPage()');
       expect(await page.evaluate('window.filePathError()')).toBe('UNSUPPORTED_RUNTIME');
       await page.close();
       expect(errors).toEqual([]);
@@ -264,7 +277,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       const page = await browser.newPage();
       await page.goto(`${server.url}/csp.html`);
       await page.waitForFunction('typeof window.renderError === "function"');
-      const r = (await page.evaluate('window.renderError()')) as { name: string; code: string; cause: string };
+      const r = await page.evaluate<{ name: string; code: string; cause: string }>('window.renderError()');
       await page.close();
       expect(r).toMatchObject({ name: 'Mp4ForgeError', code: 'UNSUPPORTED_RUNTIME' });
       expect(r.cause).toMatch(/^EvalError: .*'unsafe-eval'/);
@@ -274,7 +287,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       const page = await browser.newPage();
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction('typeof window.renderInWorker === "function"');
-      const bytes = (await page.evaluate('window.renderInWorker()')) as number[];
+      const bytes = await page.evaluate<number[]>('window.renderInWorker()');
       await page.close();
       await check(bytes, 'browser-worker.mp4');
     });

@@ -163,8 +163,10 @@ export function environment() {
 }
 
 export function environmentMd(env) {
-  return `Measured ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB, load average at the end ${env.loadAverage.join(' / ')}), ${env.platform}, Node ${env.node} (V8 ${env.v8}), ` +
-    `h264-mp4-encoder ${env.h264Mp4Encoder}, ${env.ffmpeg}; mp4forge commit ${env.commit}.`;
+  return (
+    `Measured ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB, load average at the end ${env.loadAverage.join(' / ')}), ${env.platform}, Node ${env.node} (V8 ${env.v8}), ` +
+    `h264-mp4-encoder ${env.h264Mp4Encoder}, ${env.ffmpeg}; mp4forge commit ${env.commit}.`
+  );
 }
 
 export function writeResults(name, json, md) {

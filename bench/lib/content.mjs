@@ -48,7 +48,8 @@ export async function loadPatterns(prefer = process.env.MP4FORGE_BENCH_PATTERNS 
         const esbuild = await import('esbuild');
         await esbuild.build({ entryPoints: [src], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'silent' });
         const mod = await import(pathToFileURL(out).href);
-        if (typeof mod.drawPattern === 'function' && works(mod.drawPattern)) return { source: 'src/generate/patterns.ts drawPattern (esbuild bundle in bench/.cache)', draw: mod.drawPattern };
+        if (typeof mod.drawPattern === 'function' && works(mod.drawPattern))
+          return { source: 'src/generate/patterns.ts drawPattern (esbuild bundle in bench/.cache)', draw: mod.drawPattern };
       } catch {
         // the colleague's module is mid-edit or has another shape; fall through
       }

@@ -19,7 +19,9 @@ function kb(n: number): string {
 export function describeMp3(r: Mp3ParseResult<Mp3FrameInfo>): string {
   const f = r.format;
   const lines: string[] = [];
-  lines.push(`MPEG-${f.mpegVersion} Layer ${LAYER[f.layer]}, ${f.sampleRate} Hz, ${f.channels === 1 ? 'mono' : `stereo (${MODE[r.channelMode] ?? r.channelMode})`}`);
+  lines.push(
+    `MPEG-${f.mpegVersion} Layer ${LAYER[f.layer]}, ${f.sampleRate} Hz, ${f.channels === 1 ? 'mono' : `stereo (${MODE[r.channelMode] ?? r.channelMode})`}`,
+  );
   lines.push(`Frames: ${r.frames.length} × ${f.samplesPerFrame} samples = ${r.totalSamples} samples, ${seconds(r.durationSeconds)}`);
   if (r.gapless) {
     const cut = r.warnings.some((w) => w.code === 'MP3_FRAME_COUNT_MISMATCH');
@@ -48,7 +50,10 @@ export function describeMp3(r: Mp3ParseResult<Mp3FrameInfo>): string {
   else {
     lines.push(
       `Tags: ${r.tags
-        .map((t) => `${t.kind}${t.version && t.kind === 'id3v2' ? ` v${t.version}` : ''} at ${t.offset} (${kb(t.size)}${t.truncated ? ', cut off by end of input' : ''})`)
+        .map(
+          (t) =>
+            `${t.kind}${t.version && t.kind === 'id3v2' ? ` v${t.version}` : ''} at ${t.offset} (${kb(t.size)}${t.truncated ? ', cut off by end of input' : ''})`,
+        )
         .join('; ')}`,
     );
   }

@@ -20,29 +20,13 @@
 import { Mp4ForgeError, type Mp4ForgeWarning } from '../errors.js';
 import { gaplessWindow, MP3_DECODER_DELAY, type Mp3GaplessWindow } from './mp3-gapless.js';
 import {
-  FRAME_LENGTH_TABLE,
-  STREAM_KEY_MASK,
-  type Mp3ChannelMode,
-  type MpegLayer,
-  type MpegVersion,
-  bitratesOf,
-  decodeMp3Header,
-  frameLengthOf,
-  readHeaderWord,
-  sameStream,
+  FRAME_LENGTH_TABLE, STREAM_KEY_MASK, type Mp3ChannelMode, type MpegLayer, type MpegVersion, bitratesOf, decodeMp3Header, frameLengthOf,
+  readHeaderWord, sameStream,
 } from './mp3-header.js';
 import { type Mp3InfoFrame, parseInfoFrame } from './mp3-info-frame.js';
 import { SNIFF_BYTES, describeNonMp3, identifyContainer } from './mp3-sniff.js';
 import {
-  LYRICS3_V1_MAX,
-  LYRICS3_V2_MAX,
-  type Mp3TagInfo,
-  NEED_MORE,
-  NO_TAG,
-  type TagProbe,
-  findLyrics3End,
-  probeApeItem,
-  probeTag,
+  LYRICS3_V1_MAX, LYRICS3_V2_MAX, type Mp3TagInfo, NEED_MORE, NO_TAG, type TagProbe, findLyrics3End, probeApeItem, probeTag,
 } from './mp3-tags.js';
 
 export type { Mp3ChannelMode, MpegLayer, MpegVersion } from './mp3-header.js';
@@ -361,16 +345,23 @@ export class Mp3FrameParser {
     this.sniffed = true;
     const what = identifyContainer(this.head.subarray(0, this.headLen));
     if (what) {
-      throw new Mp4ForgeError('INVALID_MP3', `The input is not an MP3 stream: it looks like ${what}. Expected MPEG audio (MPEG-1/2/2.5 Layer I/II/III), optionally with ID3/APE tags.`, {
-        details: { detected: what },
-      });
+      throw new Mp4ForgeError(
+        'INVALID_MP3',
+        `The input is not an MP3 stream: it looks like ${what}. Expected MPEG audio (MPEG-1/2/2.5 Layer I/II/III), optionally with ID3/APE tags.`,
+        {
+          details: { detected: what },
+        },
+      );
     }
   }
 
   private noAudioError(): Mp4ForgeError {
     const total = this.received;
     if (this.freeFormatHeaders >= 2) {
-      return new Mp4ForgeError('UNSUPPORTED_MP3', `The input contains only free-format MPEG audio frames (bitrate index 0), which mp4forge does not support. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`);
+      return new Mp4ForgeError(
+        'UNSUPPORTED_MP3',
+        `The input contains only free-format MPEG audio frames (bitrate index 0), which mp4forge does not support. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`,
+      );
     }
     const what = describeNonMp3(this.head.subarray(0, this.headLen), total);
     if (total === 0) return new Mp4ForgeError('INVALID_MP3', 'The MP3 input is empty (0 bytes); expected MPEG audio frames.');
@@ -470,9 +461,13 @@ export class Mp3FrameParser {
       const c = this.freeFormatAt(buf, p, n, final, w);
       if (c === NEED) return false;
       if (c === YES) {
-        throw new Mp4ForgeError('UNSUPPORTED_MP3', `Free-format MPEG audio (bitrate index 0) at byte ${base + p} is not supported: frame sizes cannot be derived from the header. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`, {
-          details: { offset: base + p },
-        });
+        throw new Mp4ForgeError(
+          'UNSUPPORTED_MP3',
+          `Free-format MPEG audio (bitrate index 0) at byte ${base + p} is not supported: frame sizes cannot be derived from the header. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`,
+          {
+            details: { offset: base + p },
+          },
+        );
       }
     }
     this.junkStart = base + p;
@@ -621,7 +616,8 @@ export class Mp3FrameParser {
    */
   private freeFormatAt(buf: Uint8Array, p: number, n: number, final: boolean, w: number): number {
     if (p + 2 * FREE_FORMAT_WINDOW + 8 > n && !final) return NEED;
-    const isFree = (q: number): boolean => q >= 0 && q + 4 <= n && buf[q] === 0xff && sameStream(readHeaderWord(buf, q), w) && frameLengthOf(readHeaderWord(buf, q)) < 0;
+    const isFree = (q: number): boolean =>
+      q >= 0 && q + 4 <= n && buf[q] === 0xff && sameStream(readHeaderWord(buf, q), w) && frameLengthOf(readHeaderWord(buf, q)) < 0;
     const slot = ((w >>> 17) & 3) === 3 ? 4 : 1;
     const end = Math.min(n - 4, p + FREE_FORMAT_WINDOW);
     for (let q = buf.indexOf(0xff, p + 21); q >= 0 && q <= end; q = buf.indexOf(0xff, q + 1)) {

@@ -109,7 +109,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const controller = new AbortController();
-  let signalled: NodeJS.Signals | null = null;
+  let signalled = null as NodeJS.Signals | null; // set by the handler, read after awaits
   const onSignal = (sig: NodeJS.Signals) => {
     if (signalled) process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); // second signal: leave now
     signalled = sig;
