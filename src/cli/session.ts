@@ -236,7 +236,7 @@ export function printWarnings(warnings: readonly { message: string }[] | undefin
   for (const w of warnings ?? []) io.stderr.write(`mp4forge: warning: ${w.message}\n`);
 }
 
-function formatBytes(n: number): string {
+export function formatBytes(n: number): string {
   if (n < 1000) return `${n} B`;
   if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
   if (n < 1e9) return `${(n / 1e6).toFixed(2)} MB`;

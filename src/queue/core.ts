@@ -46,8 +46,8 @@ export async function checkJob(job: RenderJob, n: number): Promise<void> {
     }
     throw new Error('internal: a dry run with an aborted signal completed');
   };
-  await expectAborted(() => renderSegment({ ...segmentOptions(job), segment: { k: n, n }, signal: ALREADY_ABORTED }));
-  await expectAborted(() => stitchSegments([new Uint8Array(0)], { ...stitchOptions(job), output: 'buffer', signal: ALREADY_ABORTED }));
+  await expectAborted(() => renderSegment({ ...segmentOptions(job), segment: { k: n, n }, output: { buffer: true }, signal: ALREADY_ABORTED }));
+  await expectAborted(() => stitchSegments([new Uint8Array(0)], { ...stitchOptions(job), output: { buffer: true }, signal: ALREADY_ABORTED }));
 }
 
 /**
@@ -95,7 +95,7 @@ function segmentOptions(job: RenderJob): Omit<RenderSegmentOptions, 'range' | 's
     ...(job.scene !== undefined ? { scene: job.scene } : {}),
     ...(job.pattern !== undefined ? { pattern: job.pattern } : {}),
     ...(job.video !== undefined ? { video: job.video } : {}),
-    ...(job.layout !== undefined ? { layout: job.layout } : {}),
+    ...(job.layout !== undefined ? { stitchLayout: job.layout } : {}),
   };
 }
 
