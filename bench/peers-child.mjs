@@ -10,7 +10,7 @@
 //          timed by this process: I420 into memory (the raw encoder) or RGBA into a file.
 //   mux    --impl mp4forge|mediabunny --layout faststart|fragmented --packets DIR [--out FILE]
 //          muxes the packets bench/peers.mjs wrote to DIR (H.264 + MP3) into memory.
-//   cold   --impl mp4forge|hme|mediabunny [--packets DIR]
+//   cold   --impl mp4forge|hme|mediabunny [--packets DIR] [--memory-output JSON]
 //          import → first frame encoded (Mediabunny: first packet muxed), timed from the import.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ import { frameSplitter, libraryEntry, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
 const MODE = String(args.mode);
+/** The build's in-memory `output` value ({ buffer: true }, or 'buffer' in mp4forge 0.1), found by bench/peers.mjs. */
+const MEMORY_OUTPUT = JSON.parse(String(args['memory-output'] ?? '"buffer"'));
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -93,7 +95,7 @@ async function encode() {
     const c0 = cpuSeconds();
     const w = await lib.createMp4Writer({
       width: W, height: H, fps: 30, video, pixelFormat: input,
-      ...(input === 'yuv420p' ? { output: 'buffer' } : { output: out, layout: 'faststart' }),
+      ...(input === 'yuv420p' ? { output: MEMORY_OUTPUT } : { output: out, layout: 'faststart' }),
     });
     for (let i = 0; i < N; i++) await w.addFrame(ring[i % ring.length]);
     const r = await w.finish();
@@ -195,7 +197,7 @@ async function cold() {
   if (impl === 'mp4forge') {
     const lib = await import(pathToFileURL(libraryEntry()).href);
     tImported = performance.now();
-    const w = await lib.createMp4Writer({ width: 1280, height: 720, fps: 30, output: 'buffer' });
+    const w = await lib.createMp4Writer({ width: 1280, height: 720, fps: 30, output: MEMORY_OUTPUT });
     const frame = new Uint8Array(1280 * 720 * 4);
     lib.drawPattern('gradient', frame, 1280, 720, 0);
     await w.addFrame(frame);

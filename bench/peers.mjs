@@ -156,7 +156,10 @@ async function run(cmd, argv, { ring = null, frames = 0, env = {} } = {}) {
   return { seconds, ...timeV(err), json, stderr: err };
 }
 
-const node = (mode, opts) => [process.execPath, [CHILD, '--mode', mode, ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, String(v)])]];
+const node = (mode, opts) => [
+  process.execPath,
+  [CHILD, '--mode', mode, '--memory-output', JSON.stringify(ENC.memoryOutput ?? 'buffer'), ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, String(v)])],
+];
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -228,7 +231,7 @@ const VARIANTS = {
   ffwasmVeryfast: { kind: 'ffwasm', preset: 'veryfast', sweep: true, psnr: true, label: 'ffmpeg.wasm libx264 -preset veryfast (CABAC, B-frames, subpel ME: what x264 spends to compress better)' },
   x264: { kind: 'x264', threads: 1, sweep: true, psnr: true, label: 'native libx264 -preset ultrafast -threads 1 (the npm ffmpeg), RGBA piped in' },
   x264all: { kind: 'x264', threads: 0, psnr: true, label: `native libx264 -preset ultrafast -threads 0 (all ${CORES} cores), RGBA piped in` },
-  raw: { kind: 'inproc', own: true, input: 'yuv420p', label: `the own encoder alone: I420 converted before the clock, createMp4Writer(pixelFormat 'yuv420p', output 'buffer') → finish, timed inside the process (× ${CORES} cores = a computed ceiling)` },
+  raw: { kind: 'inproc', own: true, input: 'yuv420p', label: `the own encoder alone: I420 converted before the clock, createMp4Writer(pixelFormat 'yuv420p', output in memory) → finish, timed inside the process (× ${CORES} cores = a computed ceiling)` },
   e2e: { kind: 'inproc', own: true, input: 'rgba', label: 'the own encoder end to end, timed the same way: RGBA frames in memory → createMp4Writer → faststart file' },
   mp4forgeMp3: { kind: 'mp4forge', own: true, audio: true, label: 'the own encoder, one thread, + the MP3 track' },
   x264Mp3: { kind: 'x264', threads: 1, audio: true, label: 'native libx264 -threads 1 + the same MP3 with -c:a copy' },
@@ -564,7 +567,7 @@ async function writePackets(dir, longMp3, seconds) {
   mkdirSync(dir, { recursive: true });
   const patterns = await loadPatterns();
   const [W, H] = [1280, 720];
-  const w = await lib.createMp4Writer({ width: W, height: H, fps: FPS, output: 'buffer', video: { qp: 26, gop: 60 } });
+  const w = await lib.createMp4Writer({ width: W, height: H, fps: FPS, output: ENC.memoryOutput, video: { qp: 26, gop: 60 } });
   const rgba = new Uint8Array(W * H * 4);
   for (let i = 0; i < 60; i++) {
     patterns.draw('gradient', rgba, W, H, i);
@@ -791,7 +794,7 @@ async function coldSection(packetsDir) {
   res.mp4forge.installBytes = sizes.mp4forge;
   res.hme.installBytes = sizes['h264-mp4-encoder'];
   res.mediabunny.installBytes = sizes.mediabunny;
-  return { reps: COLD_REPS, what: { mp4forge: 'import dist → createMp4Writer(1280×720, output buffer) → addFrame(gradient) resolved; then finish', hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile', mediabunny: 'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded' }, results: res };
+  return { reps: COLD_REPS, what: { mp4forge: 'import dist → createMp4Writer(1280×720, output in memory) → addFrame(gradient) resolved; then finish', hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile', mediabunny: 'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded' }, results: res };
 }
 
 // ---------------------------------------------------------------------------------------------

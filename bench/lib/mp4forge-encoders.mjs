@@ -11,10 +11,27 @@
 
 const PROBE = { width: 64, height: 48, fps: 30, frames: 6, qp: 26 };
 
-async function probe(lib, encoder) {
+/**
+ * The `output` value that returns the file in memory: `{ buffer: true }` (mp4forge > 0.1), or the
+ * string 'buffer' of mp4forge 0.1 (each version refuses the other's with INVALID_OPTION).
+ */
+export async function memoryOutput(lib) {
+  for (const output of [{ buffer: true }, 'buffer']) {
+    try {
+      const w = await lib.createMp4Writer({ width: PROBE.width, height: PROBE.height, fps: PROBE.fps, output });
+      await w.abort();
+      return output;
+    } catch (e) {
+      if (!(e && e.code === 'INVALID_OPTION')) throw e;
+    }
+  }
+  throw new Error("the built library accepts neither output: { buffer: true } nor output: 'buffer'");
+}
+
+async function probe(lib, encoder, output) {
   const frame = new Uint8Array(PROBE.width * PROBE.height * 4);
   try {
-    const w = await lib.createMp4Writer({ width: PROBE.width, height: PROBE.height, fps: PROBE.fps, output: 'buffer', video: { encoder, qp: PROBE.qp } });
+    const w = await lib.createMp4Writer({ width: PROBE.width, height: PROBE.height, fps: PROBE.fps, output, video: { encoder, qp: PROBE.qp } });
     for (let i = 0; i < PROBE.frames; i++) {
       lib.drawPattern('plasma', frame, PROBE.width, PROBE.height, i);
       await w.addFrame(frame);
@@ -30,7 +47,7 @@ async function probe(lib, encoder) {
 const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * Resolves with `{ own, hme }`:
+ * Resolves with `{ own, hme, memoryOutput }` (memoryOutput: see {@link memoryOutput}):
  * - `hme`: `{ request, videoEncoder, label, note }` — the `video.encoder` value that selects
  *   h264-mp4-encoder in this build ('h264-mp4-encoder', or 'wasm' in builds without that id);
  * - `own`: `{ available, request: 'wasm', videoEncoder, reason }`.
@@ -38,8 +55,9 @@ const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
  * h264-mp4-encoder; `own.forced` is then true and every label says so.
  */
 export async function detectEncoders(lib, { forceOwn = false } = {}) {
-  const named = await probe(lib, 'h264-mp4-encoder');
-  const wasm = await probe(lib, 'wasm');
+  const output = await memoryOutput(lib);
+  const named = await probe(lib, 'h264-mp4-encoder', output);
+  const wasm = await probe(lib, 'wasm', output);
   if (!wasm.ok) throw new Error(`the built library refuses video.encoder 'wasm': ${wasm.message}`);
   let hme;
   let reason = null;
@@ -56,5 +74,5 @@ export async function detectEncoders(lib, { forceOwn = false } = {}) {
   }
   const available = reason === null;
   const own = { available: available || forceOwn, forced: !available && forceOwn, request: 'wasm', videoEncoder: wasm.videoEncoder, reason };
-  return { own, hme };
+  return { own, hme, memoryOutput: output };
 }
