@@ -44,8 +44,16 @@ core.setLogger(({ message }) => {
 core.FS.writeFile('/in.rgba', ring, { canOwn: true });
 
 const argv = x264Args({
-  width: W, height: H, fps: Number(args.fps ?? 30), frames: N, preset: String(args.preset), qp: Number(args.qp),
-  threads: 1, gop: Number(args.gop ?? 60), input: '/in.rgba', output: '/out.mp4',
+  width: W,
+  height: H,
+  fps: Number(args.fps ?? 30),
+  frames: N,
+  preset: String(args.preset),
+  qp: Number(args.qp),
+  threads: 1,
+  gop: Number(args.gop ?? 60),
+  input: '/in.rgba',
+  output: '/out.mp4',
 });
 const t0 = performance.now();
 const c0 = cpuNow();
@@ -55,4 +63,6 @@ const encodeCpu = cpuNow() - c0;
 if (ret !== 0) throw new Error(`ffmpeg.wasm exited with ${ret}:\n${log.join('\n')}`);
 const out = core.FS.readFile('/out.mp4');
 writeFileSync(String(args.out), out);
-process.stdout.write(`${JSON.stringify({ loadSeconds, loadCpu, encodeSeconds, encodeCpu, bytes: out.length, frames: N, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ loadSeconds, loadCpu, encodeSeconds, encodeCpu, bytes: out.length, frames: N, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 102.4) / 10 })}\n`,
+);

@@ -8,13 +8,13 @@
 //              veryfast, run in Node in its own process); native libx264 ultrafast (npm ffmpeg) on
 //              1 thread and on all. Plus the own encoder's raw rate (I420 → memory) against its
 //              end-to-end rate (RGBA → file), both timed inside one process, and an MP3 pair.
-//              a) speed row: qp 26 (mp4forge's default), FRAMES frames (noise: NOISE_FRAMES), REPS
-//                 repetitions (noise: NOISE_REPS), variant order rotated, medians: frames per CPU
-//                 second and per wall second of the whole process, bytes, RGB PSNR;
-//              b) qp sweep 22/26/30/34/38 on SWEEP_FRAMES frames, one run per point, smooth
-//                 contents: RGB PSNR and bytes per qp → BD-rate (bench/lib/bd-rate.mjs) against
-//                 h264-mp4-encoder and against ffmpeg.wasm ultrafast, and each encoder's frames per
-//                 CPU second at the PSNR h264-mp4-encoder reaches at qp 26 (speed at equal quality);
+//              a) speed row: qp 26 (mp4forge's default), variant order rotated, medians: frames
+//                 per CPU second and per wall second of the whole process (and of the encode
+//                 alone), bytes, RGB PSNR;
+//              b) qp sweep 22/26/30/34/38, smooth contents: RGB and luma PSNR and bytes per qp →
+//                 BD-rate (bench/lib/bd-rate.mjs) against h264-mp4-encoder and against ffmpeg.wasm
+//                 ultrafast, and each encoder's frames per CPU second at the RGB PSNR
+//                 h264-mp4-encoder reaches at qp 26 (speed at equal quality, not at equal qp);
 //              c) the ratios issue 13's acceptance needs, with their targets.
 //   2. mux     the same H.264 packets + MP3 frames muxed by mp4forge's muxers and by Mediabunny,
 //              faststart and fragmented, into memory; outputs checked with ffprobe and mp4box.
@@ -32,18 +32,23 @@
 // measured. --own-anyway measures 'wasm' in the own encoder's rows regardless, labelled as forced
 // (to exercise the bench; not for quoting).
 //
-// Frame counts, chosen so that the full run stays near half an hour on 2 cores: the speed row runs
-// 180 frames (3 GOPs of 2 s) of smooth content, enough that process start-up (Node and the WASM
-// compile; ffmpeg.wasm's 32 MB core) is a small part, and 120 of noise (slow per frame everywhere:
-// 2 GOPs, and start-up is then negligible); the sweep's 25 points per case run 60 frames (one GOP)
-// each, one run per point (sizes and PSNR are deterministic; its timings feed only the equal-quality
-// speed). The sweep skips noise: its RGB PSNR is capped near 12-13 dB by 4:2:0 for every qp and
-// encoder, so its rate–distortion curves are flat and a BD-rate would measure chroma subsampling,
-// not the encoder (--sweep-contents testsrc2,plasma,noise adds it). Workers keep one thread's bytes
-// (checked by hash), so the sweep has one mp4forge row per encoder.
+// Frame counts and repetitions (the full run is about 45-50 minutes on an idle 2-core machine; most
+// of it is ffmpeg.wasm and the 1080p sweep — `--sweep-sizes 1280x720` saves about a third):
+// - speed row: 120 frames (2 GOPs of 2 s) of smooth content, 3 repetitions; start-up (Node and
+//   the WASM compile; ffmpeg.wasm's 32 MB core) is then a few percent of a run, and every run also
+//   reports its encode-only time. Noise: 60 frames (one GOP), 1 repetition: it costs 3-10× as
+//   much per frame everywhere, which makes start-up negligible and the run long.
+// - qp sweep: 60 frames (one GOP) per point, one run per point (bytes and PSNR are deterministic;
+//   its timings feed only the equal-quality speed), testsrc2 and plasma at both sizes. It skips
+//   noise: its RGB PSNR is capped near 12-13 dB by 4:2:0 at every qp for every encoder (a flat
+//   curve: a BD-rate would measure chroma subsampling, not the encoder), and its points cost
+//   minutes each at 1080p (--sweep-contents testsrc2,plasma,noise adds it; luma PSNR is then the
+//   figure to read).
+// - the raw / end-to-end pair: 120 frames, 3 repetitions, timed inside the process.
+// Workers keep one thread's bytes (checked by hash), so the sweep has one row per encoder.
 //
-// Options: --quick (development: 640×360, 60/30 frames, sweep on 30 frames, 1 rep; a few minutes)
-//          --reps R (3)  --noise-reps R (1)  --frames N (180)  --noise-frames N (120)
+// Options: --quick (development: 640×360, 60/30 frames, sweep on 30 frames, 1 rep; about 4 minutes)
+//          --reps R (3)  --noise-reps R (1)  --frames N (120)  --noise-frames N (60)
 //          --raw-frames N (120)  --sweep-frames N (60)  --qps 22,26,30,34,38  --qp 26
 //          --sizes 1280x720,1920x1080  --contents testsrc2,plasma,noise
 //          --sweep-contents testsrc2,plasma (or none)  --sweep-sizes (= --sizes)  --workers 2
@@ -56,9 +61,26 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { atPsnr, bdRateDetailed } from './lib/bd-rate.mjs';
-import { BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, fileLumaPsnr, filePsnr, fmtBytes, loadLibrary, median, parseArgs, parseTimeV, round, TIME, writeResults } from './lib/common.mjs';
+import {
+  BENCH_DIR,
+  CACHE_DIR,
+  FFMPEG,
+  FFPROBE,
+  RESULTS_DIR,
+  ROOT,
+  environment,
+  fileLumaPsnr,
+  filePsnr,
+  fmtBytes,
+  loadLibrary,
+  median,
+  parseArgs,
+  parseTimeV,
+  round,
+  TIME,
+  writeResults,
+} from './lib/common.mjs';
 import { loadPatterns, testsrc2Frames } from './lib/content.mjs';
 import { ffmpegCorePaths, x264Args, x264Version } from './lib/ffmpeg-wasm.mjs';
 import { detectEncoders } from './lib/mp4forge-encoders.mjs';
@@ -70,8 +92,8 @@ const list = (v, d) => (String(v ?? d) === 'none' ? [] : String(v ?? d).split(',
 const sizes = (v) => list(v).map((s) => s.split('x').map(Number));
 const REPS = Number(args.reps ?? (QUICK ? 1 : 3));
 const NOISE_REPS = Number(args['noise-reps'] ?? 1);
-const FRAMES = Number(args.frames ?? (QUICK ? 60 : 180));
-const NOISE_FRAMES = Number(args['noise-frames'] ?? (QUICK ? 30 : 120));
+const FRAMES = Number(args.frames ?? (QUICK ? 60 : 120));
+const NOISE_FRAMES = Number(args['noise-frames'] ?? (QUICK ? 30 : 60));
 const RAW_FRAMES = Number(args['raw-frames'] ?? (QUICK ? 60 : 120));
 const SWEEP_FRAMES = Number(args['sweep-frames'] ?? (QUICK ? 30 : 60));
 const SWEEP_QPS = list(args.qps, '22,26,30,34,38').map(Number);
@@ -95,12 +117,21 @@ const RING = 60; // distinct source frames, cycled: one GOP, so the repeat falls
 const CHILD = join(BENCH_DIR, 'peers-child.mjs');
 const FFWASM_CHILD = join(BENCH_DIR, 'ffmpeg-wasm-child.mjs');
 const CORE = ffmpegCorePaths();
-for (const [k, v] of Object.entries({ reps: REPS, 'noise-reps': NOISE_REPS, frames: FRAMES, 'noise-frames': NOISE_FRAMES, 'raw-frames': RAW_FRAMES, 'sweep-frames': SWEEP_FRAMES, workers: WORKERS_N })) {
+for (const [k, v] of Object.entries({
+  reps: REPS,
+  'noise-reps': NOISE_REPS,
+  frames: FRAMES,
+  'noise-frames': NOISE_FRAMES,
+  'raw-frames': RAW_FRAMES,
+  'sweep-frames': SWEEP_FRAMES,
+  workers: WORKERS_N,
+})) {
   if (!(Number.isInteger(v) && v > 0)) throw new Error(`--${k} must be a positive integer, got ${v}`);
 }
 for (const e of ONLY_ENCODERS) if (!ALL_ENCODERS.split(',').includes(e)) throw new Error(`--encoders: unknown ${e}; expected some of ${ALL_ENCODERS}`);
 for (const c of [...CONTENTS, ...SWEEP_CONTENTS]) if (!['testsrc2', 'plasma', 'gradient', 'noise'].includes(c)) throw new Error(`unknown content ${c}`);
-if (SWEEP_QPS.some((q) => !(Number.isInteger(q) && q >= 10 && q <= 51)) || (SWEEP_CONTENTS.length && SWEEP_QPS.length < 2)) throw new Error('--qps: at least two integers 10..51');
+if (SWEEP_QPS.some((q) => !(Number.isInteger(q) && q >= 10 && q <= 51)) || (SWEEP_CONTENTS.length && SWEEP_QPS.length < 2))
+  throw new Error('--qps: at least two integers 10..51');
 
 const started = performance.now();
 const loadStart = os.loadavg().map((x) => round(x, 2));
@@ -147,7 +178,7 @@ async function run(cmd, argv, { ring = null, frames = 0, env = {} } = {}) {
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${code ?? signal}):\n${err.split('\n').slice(-15).join('\n')}`);
   const line = out.trim().split('\n').pop();
-  let json = null;
+  let json;
   try {
     json = line ? JSON.parse(line) : null;
   } catch {
@@ -176,10 +207,21 @@ function makeMp3(seconds, file, cache = false) {
   const part = `${file}.part-${process.pid}.mp3`;
   const src = (f) => ['-f', 'lavfi', '-i', f];
   const r = spawnSync(FFMPEG, [
-    '-hide_banner', '-loglevel', 'error', '-y',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
     ...src(`sine=frequency=300:sample_rate=44100:duration=${seconds}`),
     ...src(`anoisesrc=color=pink:amplitude=0.05:sample_rate=44100:duration=${seconds}`),
-    '-filter_complex', '[0][1]amerge=inputs=2', '-c:a', 'libmp3lame', '-b:a', '128k', '-compression_level', '9', part,
+    '-filter_complex',
+    '[0][1]amerge=inputs=2',
+    '-c:a',
+    'libmp3lame',
+    '-b:a',
+    '128k',
+    '-compression_level',
+    '9',
+    part,
   ]);
   if (r.status !== 0) throw new Error(`ffmpeg could not make ${file}: ${r.stderr}`);
   renameSync(part, file);
@@ -224,15 +266,49 @@ const hme = ENC.hme;
 const ownName = own.forced ? `'wasm' = h264-mp4-encoder, forced by --own-anyway (NOT the own encoder)` : "mp4forge's own encoder (video.encoder 'wasm')";
 
 const VARIANTS = {
-  own: { kind: 'mp4forge', own: true, sweep: true, psnr: true, label: `${ownName}, default speed, one thread: createMp4Writer → addFrame(RGBA from the pipe) → finish, faststart file` },
+  own: {
+    kind: 'mp4forge',
+    own: true,
+    sweep: true,
+    psnr: true,
+    label: `${ownName}, default speed, one thread: createMp4Writer → addFrame(RGBA from the pipe) → finish, faststart file`,
+  },
   ownWorkers: { kind: 'mp4forge', own: true, workers: WORKERS_N, label: `the same with \`workers: ${WORKERS_N}\`` },
-  hme: { kind: 'mp4forge', hme: true, sweep: true, psnr: true, label: `${hme.label}, default speed, one thread, the same API and pipe${hme.note ? ` (${hme.note})` : ''}` },
-  ffwasmUltrafast: { kind: 'ffwasm', preset: 'ultrafast', sweep: true, psnr: true, label: `ffmpeg.wasm (@ffmpeg/core ${CORE.version}, single-threaded) libx264 -preset ultrafast: the ring written into MEMFS, looped to the frame count` },
-  ffwasmVeryfast: { kind: 'ffwasm', preset: 'veryfast', sweep: true, psnr: true, label: 'ffmpeg.wasm libx264 -preset veryfast (CABAC, B-frames, subpel ME: what x264 spends to compress better)' },
+  hme: {
+    kind: 'mp4forge',
+    hme: true,
+    sweep: true,
+    psnr: true,
+    label: `${hme.label}, default speed, one thread, the same API and pipe${hme.note ? ` (${hme.note})` : ''}`,
+  },
+  ffwasmUltrafast: {
+    kind: 'ffwasm',
+    preset: 'ultrafast',
+    sweep: true,
+    psnr: true,
+    label: `ffmpeg.wasm (@ffmpeg/core ${CORE.version}, single-threaded) libx264 -preset ultrafast: the ring written into MEMFS, looped to the frame count`,
+  },
+  ffwasmVeryfast: {
+    kind: 'ffwasm',
+    preset: 'veryfast',
+    sweep: true,
+    psnr: true,
+    label: 'ffmpeg.wasm libx264 -preset veryfast (CABAC, B-frames, subpel ME: what x264 spends to compress better)',
+  },
   x264: { kind: 'x264', threads: 1, sweep: true, psnr: true, label: 'native libx264 -preset ultrafast -threads 1 (the npm ffmpeg), RGBA piped in' },
   x264all: { kind: 'x264', threads: 0, psnr: true, label: `native libx264 -preset ultrafast -threads 0 (all ${CORES} cores), RGBA piped in` },
-  raw: { kind: 'inproc', own: true, input: 'yuv420p', label: `the own encoder alone: I420 converted before the clock, createMp4Writer(pixelFormat 'yuv420p', output in memory) → finish, timed inside the process (× ${CORES} cores = a computed ceiling)` },
-  e2e: { kind: 'inproc', own: true, input: 'rgba', label: 'the own encoder end to end, timed the same way: RGBA frames in memory → createMp4Writer → faststart file' },
+  raw: {
+    kind: 'inproc',
+    own: true,
+    input: 'yuv420p',
+    label: `the own encoder alone: I420 converted before the clock, createMp4Writer(pixelFormat 'yuv420p', output in memory) → finish, timed inside the process (× ${CORES} cores = a computed ceiling)`,
+  },
+  e2e: {
+    kind: 'inproc',
+    own: true,
+    input: 'rgba',
+    label: 'the own encoder end to end, timed the same way: RGBA frames in memory → createMp4Writer → faststart file',
+  },
   mp4forgeMp3: { kind: 'mp4forge', own: true, audio: true, label: 'the own encoder, one thread, + the MP3 track' },
   x264Mp3: { kind: 'x264', threads: 1, audio: true, label: 'native libx264 -threads 1 + the same MP3 with -c:a copy' },
 };
@@ -255,26 +331,57 @@ async function runVariant(v, ctx, out, { frames, qp }) {
   const spec = VARIANTS[v];
   const common = { width, height, frames, out, qp };
   let r;
-  let inner = {};
+  let inner;
   if (spec.kind === 'mp4forge') {
     const encoder = spec.hme ? hme.request : own.request;
-    r = await run(...node('encode', { variant: 'mp4forge', encoder, ...common, ...(spec.workers ? { workers: spec.workers } : {}), ...(spec.audio ? { audio: mp3 } : {}) }), { ring, frames });
+    r = await run(
+      ...node('encode', { variant: 'mp4forge', encoder, ...common, ...(spec.workers ? { workers: spec.workers } : {}), ...(spec.audio ? { audio: mp3 } : {}) }),
+      { ring, frames },
+    );
     const want = spec.hme ? hme.videoEncoder : own.videoEncoder;
     if (r.json.videoEncoder !== want) throw new Error(`${v}: the writer reported videoEncoder '${r.json.videoEncoder}', expected '${want}'`);
     inner = { encodeSeconds: r.json.encodeSeconds, encodeCpu: r.json.encodeCpu };
   } else if (spec.kind === 'inproc') {
-    r = await run(...node('encode', { variant: 'inproc', input: spec.input, encoder: own.request, ring: ring.length, ...common }), { ring, frames: ring.length });
+    r = await run(...node('encode', { variant: 'inproc', input: spec.input, encoder: own.request, ring: ring.length, ...common }), {
+      ring,
+      frames: ring.length,
+    });
     if (r.json.videoEncoder !== own.videoEncoder) throw new Error(`${v}: videoEncoder '${r.json.videoEncoder}', expected '${own.videoEncoder}'`);
     // The figures of this pair are the child's own clock (the ring's transfer and conversion excluded).
-    return { frames, seconds: r.json.encodeSeconds, cpu: r.json.encodeCpu, encodeSeconds: r.json.encodeSeconds, encodeCpu: r.json.encodeCpu, bytes: r.json.bytes, peakRssMiB: r.peakRssMiB };
+    return {
+      frames,
+      seconds: r.json.encodeSeconds,
+      cpu: r.json.encodeCpu,
+      encodeSeconds: r.json.encodeSeconds,
+      encodeCpu: r.json.encodeCpu,
+      bytes: r.json.bytes,
+      peakRssMiB: r.peakRssMiB,
+    };
   } else if (spec.kind === 'ffwasm') {
-    r = await run(process.execPath, [FFWASM_CHILD, ...Object.entries({ ...common, ring: ring.length, preset: spec.preset, gop: GOP, fps: FPS }).flatMap(([k, x]) => [`--${k}`, String(x)])], { ring, frames: ring.length });
+    r = await run(
+      process.execPath,
+      [FFWASM_CHILD, ...Object.entries({ ...common, ring: ring.length, preset: spec.preset, gop: GOP, fps: FPS }).flatMap(([k, x]) => [`--${k}`, String(x)])],
+      { ring, frames: ring.length },
+    );
     inner = { encodeSeconds: r.json.encodeSeconds, encodeCpu: r.json.encodeCpu, loadSeconds: r.json.loadSeconds, loadCpu: r.json.loadCpu };
   } else {
-    const argv = ['-benchmark', ...x264Args({
-      width, height, fps: FPS, frames, preset: 'ultrafast', qp, threads: spec.threads, gop: GOP, input: '-', output: out, loglevel: 'info',
-      ...(spec.audio ? { extraInputs: ['-i', mp3, '-map', '0:v', '-map', '1:a', '-c:a', 'copy'] } : {}),
-    })];
+    const argv = [
+      '-benchmark',
+      ...x264Args({
+        width,
+        height,
+        fps: FPS,
+        frames,
+        preset: 'ultrafast',
+        qp,
+        threads: spec.threads,
+        gop: GOP,
+        input: '-',
+        output: out,
+        loglevel: 'info',
+        ...(spec.audio ? { extraInputs: ['-i', mp3, '-map', '0:v', '-map', '1:a', '-c:a', 'copy'] } : {}),
+      }),
+    ];
     r = await run(FFMPEG, argv, { ring, frames });
     inner = ffmpegBench(r.stderr);
   }
@@ -292,8 +399,12 @@ function summarise(rs) {
     frames: rs[0].frames,
     fps: round(median(rs.map((x) => x.frames / x.seconds)), 2),
     cpuFps: round(median(rs.map((x) => x.frames / x.cpu)), 2),
-    ...(enc.length ? { encodeFps: round(median(enc.map((x) => x.frames / x.encodeSeconds)), 2), encodeCpuFps: round(median(enc.map((x) => x.frames / x.encodeCpu)), 2) } : {}),
-    ...(rs[0].loadSeconds !== undefined ? { loadSeconds: round(median(rs.map((x) => x.loadSeconds)), 3), loadCpu: round(median(rs.map((x) => x.loadCpu)), 3) } : {}),
+    ...(enc.length
+      ? { encodeFps: round(median(enc.map((x) => x.frames / x.encodeSeconds)), 2), encodeCpuFps: round(median(enc.map((x) => x.frames / x.encodeCpu)), 2) }
+      : {}),
+    ...(rs[0].loadSeconds !== undefined
+      ? { loadSeconds: round(median(rs.map((x) => x.loadSeconds)), 3), loadCpu: round(median(rs.map((x) => x.loadCpu)), 3) }
+      : {}),
     cpuSeconds: round(median(rs.map((x) => x.cpu)), 2),
     bytes: median(rs.map((x) => x.bytes)),
     peakRssMiB: round(median(rs.map((x) => x.peakRssMiB)), 1),
@@ -375,8 +486,12 @@ async function sweepRow(ctx) {
       const y = await fileLumaPsnr(out, width, height, SWEEP_FRAMES, source);
       rmSync(out, { force: true });
       points[v].push({
-        qp, bytes: r.bytes, kbps: round((r.bytes * 8 * FPS) / SWEEP_FRAMES / 1000, 1),
-        rgbPsnrDb: round(p.meanDb, 3), rgbPsnrMinDb: round(p.minDb, 2), yPsnrDb: round(y.meanDb, 3),
+        qp,
+        bytes: r.bytes,
+        kbps: round((r.bytes * 8 * FPS) / SWEEP_FRAMES / 1000, 1),
+        rgbPsnrDb: round(p.meanDb, 3),
+        rgbPsnrMinDb: round(p.minDb, 2),
+        yPsnrDb: round(y.meanDb, 3),
         cpuFps: round(r.frames / r.cpu, 2),
         ...(Number.isFinite(r.encodeCpu) ? { encodeCpuFps: round(r.frames / r.encodeCpu, 2) } : {}),
       });
@@ -407,15 +522,31 @@ async function sweepRow(ctx) {
     const target = lo <= hi ? Math.min(Math.max(refPoint.rgbPsnrDb, lo), hi) : refPoint.rgbPsnrDb;
     const fpsAt = {};
     for (const v of encoders) {
-      const fps = atPsnr(points[v].map((p) => ({ psnr: p.rgbPsnrDb, fps: p.encodeCpuFps ?? p.cpuFps })), target, 'fps');
+      const fps = atPsnr(
+        points[v].map((p) => ({ psnr: p.rgbPsnrDb, fps: p.encodeCpuFps ?? p.cpuFps })),
+        target,
+        'fps',
+      );
       fpsAt[v] = fps === null ? null : round(fps, 2);
     }
-    equalQuality = { reference: 'hme', qp: QP, referencePsnrDb: refPoint.rgbPsnrDb, rgbPsnrDb: round(target, 3), moved: target !== refPoint.rgbPsnrDb, encodeCpuFps: fpsAt };
+    equalQuality = {
+      reference: 'hme',
+      qp: QP,
+      referencePsnrDb: refPoint.rgbPsnrDb,
+      rgbPsnrDb: round(target, 3),
+      moved: target !== refPoint.rgbPsnrDb,
+      encodeCpuFps: fpsAt,
+    };
   }
-  return { frames: SWEEP_FRAMES, qps: SWEEP_QPS, points, bdRate: { vsHme: bdAgainst('hme', 'rgbPsnrDb'), vsFfwasmUltrafast: bdAgainst('ffwasmUltrafast', 'rgbPsnrDb') },
+  return {
+    frames: SWEEP_FRAMES,
+    qps: SWEEP_QPS,
+    points,
+    bdRate: { vsHme: bdAgainst('hme', 'rgbPsnrDb'), vsFfwasmUltrafast: bdAgainst('ffwasmUltrafast', 'rgbPsnrDb') },
     // The same on luma PSNR: the encoders alone, without chroma subsampling and RGB → YUV filters.
     bdRateLuma: { vsHme: bdAgainst('hme', 'yPsnrDb'), vsFfwasmUltrafast: bdAgainst('ffwasmUltrafast', 'yPsnrDb') },
-    equalQuality };
+    equalQuality,
+  };
 }
 
 async function encodeSection() {
@@ -434,7 +565,11 @@ async function encodeSection() {
       const s = speed.variants;
       const cpu = (a, b) => ratio(s[a]?.cpuFps, s[b]?.cpuFps);
       configs.push({
-        width, height, content, ...speed, sweep,
+        width,
+        height,
+        content,
+        ...speed,
+        sweep,
         ratios: {
           // Frames per CPU second (process totals), own encoder / peer: > 1 = the own encoder ahead.
           ownVsHmeCpu: cpu('own', 'hme'),
@@ -449,10 +584,12 @@ async function encodeSection() {
           e2eVsRaw: ratio(s.e2e?.fps, s.raw?.fps),
           e2eVsRawCpu: ratio(s.e2e?.cpuFps, s.raw?.cpuFps),
           ...(withMp3 ? { withMp3VsX264Mp3: ratio(s.mp4forgeMp3?.fps, s.x264Mp3?.fps), withMp3VsX264Mp3Cpu: cpu('mp4forgeMp3', 'x264Mp3') } : {}),
-          ...(sweep?.equalQuality ? {
-            ownVsHmeAtEqualPsnrCpu: ratio(sweep.equalQuality.encodeCpuFps.own, sweep.equalQuality.encodeCpuFps.hme),
-            ownVsFfwasmUltrafastAtEqualPsnrCpu: ratio(sweep.equalQuality.encodeCpuFps.own, sweep.equalQuality.encodeCpuFps.ffwasmUltrafast),
-          } : {}),
+          ...(sweep?.equalQuality
+            ? {
+                ownVsHmeAtEqualPsnrCpu: ratio(sweep.equalQuality.encodeCpuFps.own, sweep.equalQuality.encodeCpuFps.hme),
+                ownVsFfwasmUltrafastAtEqualPsnrCpu: ratio(sweep.equalQuality.encodeCpuFps.own, sweep.equalQuality.encodeCpuFps.ffwasmUltrafast),
+              }
+            : {}),
         },
       });
     }
@@ -466,7 +603,18 @@ async function encodeSection() {
     ffmpegWasm: { core: CORE.version, x264: X264_SEEN.ffwasm ?? null },
     x264Native: X264_SEEN.x264 ?? null,
     // Native: the pipe, `-i -` (no -stream_loop), `-benchmark` and -loglevel info (for its timing line); ffmpeg.wasm: the MEMFS file, looped.
-    x264Args: x264Args({ width: 'W', height: 'H', fps: FPS, frames: 'N', preset: 'P', qp: 'Q', threads: 'T', gop: GOP, input: '/in.rgba', output: 'out.mp4' }).join(' '),
+    x264Args: x264Args({
+      width: 'W',
+      height: 'H',
+      fps: FPS,
+      frames: 'N',
+      preset: 'P',
+      qp: 'Q',
+      threads: 'T',
+      gop: GOP,
+      input: '/in.rgba',
+      output: 'out.mp4',
+    }).join(' '),
     variants: Object.fromEntries(Object.entries(VARIANTS).map(([k, v]) => [k, v.label])),
     configs,
     acceptance: acceptance(configs),
@@ -482,24 +630,82 @@ function acceptance(configs) {
   const row = (what, target, cmp, items) => {
     const vals = items.filter((i) => i.value !== null && i.value !== undefined);
     const worst = vals.length ? (cmp === '≥' ? Math.min(...vals.map((i) => i.value)) : Math.max(...vals.map((i) => i.value))) : null;
-    rows.push({ what, target: `${cmp} ${target}`, values: items.map((i) => ({ at: i.at, value: i.value })), worst, met: worst === null ? null : cmp === '≥' ? worst >= target : worst <= target });
+    rows.push({
+      what,
+      target: `${cmp} ${target}`,
+      values: items.map((i) => ({ at: i.at, value: i.value })),
+      worst,
+      met: worst === null ? null : cmp === '≥' ? worst >= target : worst <= target,
+    });
   };
   const at = (c) => `${sizeName(c)} ${c.content}`;
   const bd = (c, ref, table = 'bdRate') => c.sweep?.[table]?.[ref]?.own?.percent ?? null;
   const swept = smooth.filter((c) => c.sweep);
-  row('BD-rate own vs h264-mp4-encoder, % (RGB PSNR)', 0, '≤', swept.map((c) => ({ at: at(c), value: bd(c, 'vsHme') })));
-  row('BD-rate own vs h264-mp4-encoder, % (luma PSNR)', 0, '≤', swept.map((c) => ({ at: at(c), value: bd(c, 'vsHme', 'bdRateLuma') })));
+  row(
+    'BD-rate own vs h264-mp4-encoder, % (RGB PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsHme') })),
+  );
+  row(
+    'BD-rate own vs h264-mp4-encoder, % (luma PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsHme', 'bdRateLuma') })),
+  );
   for (const [w, h] of SIZES) {
     const here = smooth.filter((c) => c.width === w && c.height === h);
-    if (here.length) row(`frames/CPU-s own / h264-mp4-encoder, smooth ${w}×${h}`, 3, '≥', here.map((c) => ({ at: at(c), value: c.ratios.ownVsHmeCpu })));
+    if (here.length)
+      row(
+        `frames/CPU-s own / h264-mp4-encoder, smooth ${w}×${h}`,
+        3,
+        '≥',
+        here.map((c) => ({ at: at(c), value: c.ratios.ownVsHmeCpu })),
+      );
   }
-  if (noise.length) row('frames/CPU-s own / h264-mp4-encoder, noise', 2, '≥', noise.map((c) => ({ at: at(c), value: c.ratios.ownVsHmeCpu })));
-  row('frames/CPU-s own / ffmpeg.wasm ultrafast', 1.5, '≥', configs.map((c) => ({ at: at(c), value: c.ratios.ownVsFfwasmUltrafastCpu })));
-  row('BD-rate own vs ffmpeg.wasm ultrafast, % (RGB PSNR)', 0, '≤', swept.map((c) => ({ at: at(c), value: bd(c, 'vsFfwasmUltrafast') })));
-  row('BD-rate own vs ffmpeg.wasm ultrafast, % (luma PSNR)', 0, '≤', swept.map((c) => ({ at: at(c), value: bd(c, 'vsFfwasmUltrafast', 'bdRateLuma') })));
-  row('frames/CPU-s own / native x264 ultrafast 1 thread (aim)', 0.75, '≥', configs.map((c) => ({ at: at(c), value: c.ratios.ownVsX264Cpu })));
-  row(`fps (wall) ${WORKERS_N} workers / one thread`, 1.8, '≥', configs.map((c) => ({ at: at(c), value: c.ratios.workersVsOneThread })));
-  row('fps end to end (RGBA → file) / raw encoder (I420 → memory)', 0.9, '≥', configs.map((c) => ({ at: at(c), value: c.ratios.e2eVsRaw })));
+  if (noise.length)
+    row(
+      'frames/CPU-s own / h264-mp4-encoder, noise',
+      2,
+      '≥',
+      noise.map((c) => ({ at: at(c), value: c.ratios.ownVsHmeCpu })),
+    );
+  row(
+    'frames/CPU-s own / ffmpeg.wasm ultrafast',
+    1.5,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.ownVsFfwasmUltrafastCpu })),
+  );
+  row(
+    'BD-rate own vs ffmpeg.wasm ultrafast, % (RGB PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsFfwasmUltrafast') })),
+  );
+  row(
+    'BD-rate own vs ffmpeg.wasm ultrafast, % (luma PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsFfwasmUltrafast', 'bdRateLuma') })),
+  );
+  row(
+    'frames/CPU-s own / native x264 ultrafast 1 thread (aim)',
+    0.75,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.ownVsX264Cpu })),
+  );
+  row(
+    `fps (wall) ${WORKERS_N} workers / one thread`,
+    1.8,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.workersVsOneThread })),
+  );
+  row(
+    'fps end to end (RGBA → file) / raw encoder (I420 → memory)',
+    0.9,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.e2eVsRaw })),
+  );
   return rows;
 }
 
@@ -522,7 +728,11 @@ async function bundleInternals() {
       resolveDir: ROOT,
       loader: 'ts',
     },
-    bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'silent',
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile,
+    logLevel: 'silent',
     external: ['h264-mp4-encoder', 'mp4box', '@breezystack/lamejs'],
   });
   return outfile;
@@ -585,7 +795,16 @@ async function writePackets(dir, longMp3, seconds) {
   const last = mp3.frames[Math.min(need, mp3.frames.length) - 1];
   writeFileSync(join(dir, 'audio.mp3'), readFileSync(longMp3).subarray(mp3.frames[0].offset, last.offset + last.size));
   const meta = {
-    video: { width: W, height: H, fps: FPS, frames: Math.round(seconds * FPS), gopBytes, encoder: encoded.videoEncoder, codec: `avc1.${hex(avcC[1])}${hex(avcC[2])}${hex(avcC[3])}`, samples: samples.map((c) => ({ size: c.data.length, sync: c.sync })) },
+    video: {
+      width: W,
+      height: H,
+      fps: FPS,
+      frames: Math.round(seconds * FPS),
+      gopBytes,
+      encoder: encoded.videoEncoder,
+      codec: `avc1.${hex(avcC[1])}${hex(avcC[2])}${hex(avcC[3])}`,
+      samples: samples.map((c) => ({ size: c.data.length, sync: c.sync })),
+    },
     audio: { sampleRate: mp3.format.sampleRate, channels: mp3.format.channels },
   };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -612,7 +831,8 @@ async function muxSection(longMp3) {
           checks[impl] = { ffprobe: probePackets(out), mp4box: await mp4boxSamples(out) };
           const want = { video: res.json.videoPackets, audio: res.json.audioPackets };
           for (const [tool, got] of Object.entries(checks[impl])) {
-            if (got.video !== want.video || got.audio !== want.audio) throw new Error(`${impl} ${layout}: ${tool} counts ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+            if (got.video !== want.video || got.audio !== want.audio)
+              throw new Error(`${impl} ${layout}: ${tool} counts ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
           }
           rmSync(out);
         }
@@ -634,10 +854,21 @@ async function muxSection(longMp3) {
         checks: checks[impl],
       };
     }
-    rows.push({ layout, videoPackets: runs.mp4forge[0].videoPackets, audioPackets: runs.mp4forge[0].audioPackets, inputBytes: runs.mp4forge[0].inputBytes, ...summary, ratio: round(summary.mp4forge.mbps / summary.mediabunny.mbps, 3) });
+    rows.push({
+      layout,
+      videoPackets: runs.mp4forge[0].videoPackets,
+      audioPackets: runs.mp4forge[0].audioPackets,
+      inputBytes: runs.mp4forge[0].inputBytes,
+      ...summary,
+      ratio: round(summary.mp4forge.mbps / summary.mediabunny.mbps, 3),
+    });
     log(' done\n');
   }
-  return { source: `1280×720 gradient, one 60-frame GOP from mp4forge (createMp4Writer, its default encoder '${meta.video.encoder}', qp 26) repeated to ${MUX_SECONDS} s at ${FPS} fps (${meta.video.frames} samples, ${fmtBytes(meta.video.gopBytes)} per GOP), and the first ${MUX_SECONDS} s of the MP3 below`, mp4forgeApi: 'internal Mp4Muxer / FragmentedMuxer + MemorySink (src/mux), bundled from src by esbuild: the package exports no API for pre-encoded packets', rows };
+  return {
+    source: `1280×720 gradient, one 60-frame GOP from mp4forge (createMp4Writer, its default encoder '${meta.video.encoder}', qp 26) repeated to ${MUX_SECONDS} s at ${FPS} fps (${meta.video.frames} samples, ${fmtBytes(meta.video.gopBytes)} per GOP), and the first ${MUX_SECONDS} s of the MP3 below`,
+    mp4forgeApi: 'internal Mp4Muxer / FragmentedMuxer + MemorySink (src/mux), bundled from src by esbuild: the package exports no API for pre-encoded packets',
+    rows,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -708,16 +939,39 @@ async function parseSection(file) {
       worstTs = Math.max(worstTs, Math.abs(list[i].ts - ref[i].ts));
       if (list[i].size !== ref[i].size) sizeMismatch++;
     }
-    agreement[n] = { frames: found[n].length, infoFrameDropped: dropped, framesCompared: list.length, countAgrees: count, sizeMismatches: sizeMismatch, worstTimestampDiffSeconds: worstTs, agrees: count && sizeMismatch === 0 && worstTs < 1e-6 };
+    agreement[n] = {
+      frames: found[n].length,
+      infoFrameDropped: dropped,
+      framesCompared: list.length,
+      countAgrees: count,
+      sizeMismatches: sizeMismatch,
+      worstTimestampDiffSeconds: worstTs,
+      agrees: count && sizeMismatch === 0 && worstTs < 1e-6,
+    };
   }
   const disagree = names.filter((n) => !agreement[n].agrees);
-  log(`MP3 frames: ${names.map((n) => `${n} ${agreement[n].frames}${agreement[n].infoFrameDropped ? ` (−1 Info frame = ${agreement[n].framesCompared})` : ''}`).join(', ')}\n`);
+  log(
+    `MP3 frames: ${names.map((n) => `${n} ${agreement[n].frames}${agreement[n].infoFrameDropped ? ` (−1 Info frame = ${agreement[n].framesCompared})` : ''}`).join(', ')}\n`,
+  );
   if (disagree.length) {
-    throw new Error(`MP3 parsers disagree on ${file}: ${JSON.stringify(agreement, null, 2)}\n(mp4forge is the reference; an Info/Xing frame is accounted for above)`);
+    throw new Error(
+      `MP3 parsers disagree on ${file}: ${JSON.stringify(agreement, null, 2)}\n(mp4forge is the reference; an Info/Xing frame is accounted for above)`,
+    );
   }
   const res = {};
-  for (const n of names) res[n] = { mbps: round(MB / median(runs[n]), 1), seconds: round(median(runs[n]), 4), runs: runs[n].map((s) => round(s, 4)), ...agreement[n] };
-  return { file: `${PARSE_MINUTES} min, 128 kbit/s stereo 44.1 kHz, libmp3lame (npm ffmpeg)`, bytes: bytes.length, api: { mp4forge: 'parseMp3(bytes) (frames with data views)', mediabunny: 'Input(BufferSource, [MP3]) → EncodedPacketSink.packets() (packets with data)', codecParser: "new CodecParser('audio/mpeg').parseAll(bytes) (frames with data, CRC32 off)" }, parsers: res, ratios: { vsMediabunny: round(res.mp4forge.mbps / res.mediabunny.mbps, 2), vsCodecParser: round(res.mp4forge.mbps / res.codecParser.mbps, 2) } };
+  for (const n of names)
+    res[n] = { mbps: round(MB / median(runs[n]), 1), seconds: round(median(runs[n]), 4), runs: runs[n].map((s) => round(s, 4)), ...agreement[n] };
+  return {
+    file: `${PARSE_MINUTES} min, 128 kbit/s stereo 44.1 kHz, libmp3lame (npm ffmpeg)`,
+    bytes: bytes.length,
+    api: {
+      mp4forge: 'parseMp3(bytes) (frames with data views)',
+      mediabunny: 'Input(BufferSource, [MP3]) → EncodedPacketSink.packets() (packets with data)',
+      codecParser: "new CodecParser('audio/mpeg').parseAll(bytes) (frames with data, CRC32 off)",
+    },
+    parsers: res,
+    ratios: { vsMediabunny: round(res.mp4forge.mbps / res.mediabunny.mbps, 2), vsCodecParser: round(res.mp4forge.mbps / res.codecParser.mbps, 2) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -789,12 +1043,29 @@ async function coldSection(packetsDir) {
   for (const impl of impls) {
     const rs = runs[impl];
     const m = (k) => round(median(rs.map((x) => x[k])), 1);
-    res[impl] = { processStartMs: m('processStartMs'), importMs: m('importMs'), firstFrameMs: m('firstFrameMs'), finishedMs: m('finishedMs'), wallMs: round(median(rs.map((x) => x.wallSeconds * 1000)), 0), peakRssMiB: m('peakRssMiB'), firstFrameRuns: rs.map((x) => round(x.firstFrameMs, 1)) };
+    res[impl] = {
+      processStartMs: m('processStartMs'),
+      importMs: m('importMs'),
+      firstFrameMs: m('firstFrameMs'),
+      finishedMs: m('finishedMs'),
+      wallMs: round(median(rs.map((x) => x.wallSeconds * 1000)), 0),
+      peakRssMiB: m('peakRssMiB'),
+      firstFrameRuns: rs.map((x) => round(x.firstFrameMs, 1)),
+    };
   }
   res.mp4forge.installBytes = sizes.mp4forge;
   res.hme.installBytes = sizes['h264-mp4-encoder'];
   res.mediabunny.installBytes = sizes.mediabunny;
-  return { reps: COLD_REPS, what: { mp4forge: 'import dist → createMp4Writer(1280×720, output in memory) → addFrame(gradient) resolved; then finish', hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile', mediabunny: 'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded' }, results: res };
+  return {
+    reps: COLD_REPS,
+    what: {
+      mp4forge: 'import dist → createMp4Writer(1280×720, output in memory) → addFrame(gradient) resolved; then finish',
+      hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile',
+      mediabunny:
+        'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded',
+    },
+    results: res,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -804,49 +1075,65 @@ if (args.render) {
   // Re-renders peers.md and peers.svg from a results JSON, without measuring anything.
   result = JSON.parse(readFileSync(String(args.render), 'utf8'));
 } else {
-const results = { encode: null, mux: null, parse: null, cold: null };
-const loads = {};
-const section = async (name, fn) => {
-  if (!SECTIONS.includes(name)) return;
-  const t0 = performance.now();
-  results[name] = await fn();
-  loads[name] = { loadAverageAfter: os.loadavg().map((x) => round(x, 2)), seconds: round((performance.now() - t0) / 1000, 1) };
-};
-await section('encode', encodeSection);
-let longMp3 = null;
-let mp3Generation = null;
-if (SECTIONS.some((s) => ['mux', 'parse', 'cold'].includes(s))) {
-  log(`${PARSE_MINUTES}-minute MP3… `);
-  const made = makeMp3(PARSE_MINUTES * 60, join(os.tmpdir(), `mp4forge-peers-${PARSE_MINUTES}min-128k.mp3`), true);
-  longMp3 = made.file;
-  mp3Generation = made.generatedSeconds === null ? `reused ${longMp3} from an earlier run` : `generated in ${made.generatedSeconds} s`;
-  log(`${mp3Generation}\n`);
-}
-await section('mux', () => muxSection(longMp3));
-await section('parse', () => parseSection(longMp3));
-await section('cold', async () => {
-  const dir = join(work, 'packets');
-  if (!existsSync(join(dir, 'meta.json'))) await writePackets(dir, longMp3, 2);
-  return coldSection(dir);
-});
+  const results = { encode: null, mux: null, parse: null, cold: null };
+  const loads = {};
+  const section = async (name, fn) => {
+    if (!SECTIONS.includes(name)) return;
+    const t0 = performance.now();
+    results[name] = await fn();
+    loads[name] = { loadAverageAfter: os.loadavg().map((x) => round(x, 2)), seconds: round((performance.now() - t0) / 1000, 1) };
+  };
+  await section('encode', encodeSection);
+  let longMp3 = null;
+  let mp3Generation = null;
+  if (SECTIONS.some((s) => ['mux', 'parse', 'cold'].includes(s))) {
+    log(`${PARSE_MINUTES}-minute MP3… `);
+    const made = makeMp3(PARSE_MINUTES * 60, join(os.tmpdir(), `mp4forge-peers-${PARSE_MINUTES}min-128k.mp3`), true);
+    longMp3 = made.file;
+    mp3Generation = made.generatedSeconds === null ? `reused ${longMp3} from an earlier run` : `generated in ${made.generatedSeconds} s`;
+    log(`${mp3Generation}\n`);
+  }
+  await section('mux', () => muxSection(longMp3));
+  await section('parse', () => parseSection(longMp3));
+  await section('cold', async () => {
+    const dir = join(work, 'packets');
+    if (!existsSync(join(dir, 'meta.json'))) await writePackets(dir, longMp3, 2);
+    return coldSection(dir);
+  });
 
-const env = environment();
-env.loadAverageAtStart = loadStart;
-result = {
-  name: 'peers',
-  command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
-  environment: env,
-  versions: Object.fromEntries(['mediabunny', 'codec-parser', 'mp4box'].map((n) => [n, JSON.parse(readFileSync(findPackage(ROOT, n), 'utf8')).version])),
-  settings: {
-    quick: QUICK, reps: REPS, noiseReps: NOISE_REPS, frames: FRAMES, noiseFrames: NOISE_FRAMES, rawFrames: RAW_FRAMES, qp: QP,
-    sweepFrames: SWEEP_FRAMES, sweepQps: SWEEP_QPS, sweepContents: SWEEP_CONTENTS, sweepSizes: SWEEP_SIZES.map(([w, h]) => `${w}x${h}`),
-    workers: WORKERS_N, encoders: ONLY_ENCODERS, ownAnyway: Boolean(args['own-anyway']),
-    sizes: SIZES.map(([w, h]) => `${w}x${h}`), contents: CONTENTS, muxReps: MUX_REPS, coldReps: COLD_REPS, peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)' },
-  sections: loads,
-  longMp3: mp3Generation,
-  ...results,
-  runtimeSeconds: round((performance.now() - started) / 1000, 1),
-};
+  const env = environment();
+  env.loadAverageAtStart = loadStart;
+  result = {
+    name: 'peers',
+    command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+    environment: env,
+    versions: Object.fromEntries(['mediabunny', 'codec-parser', 'mp4box'].map((n) => [n, JSON.parse(readFileSync(findPackage(ROOT, n), 'utf8')).version])),
+    settings: {
+      quick: QUICK,
+      reps: REPS,
+      noiseReps: NOISE_REPS,
+      frames: FRAMES,
+      noiseFrames: NOISE_FRAMES,
+      rawFrames: RAW_FRAMES,
+      qp: QP,
+      sweepFrames: SWEEP_FRAMES,
+      sweepQps: SWEEP_QPS,
+      sweepContents: SWEEP_CONTENTS,
+      sweepSizes: SWEEP_SIZES.map(([w, h]) => `${w}x${h}`),
+      workers: WORKERS_N,
+      encoders: ONLY_ENCODERS,
+      ownAnyway: Boolean(args['own-anyway']),
+      sizes: SIZES.map(([w, h]) => `${w}x${h}`),
+      contents: CONTENTS,
+      muxReps: MUX_REPS,
+      coldReps: COLD_REPS,
+      peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)',
+    },
+    sections: loads,
+    longMp3: mp3Generation,
+    ...results,
+    runtimeSeconds: round((performance.now() - started) / 1000, 1),
+  };
 }
 
 const { renderMarkdown, headlineBars, summaryMarkdown } = await import('./lib/peers-report.mjs');
@@ -855,7 +1142,10 @@ mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, `${OUT}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const md = renderMarkdown(result);
 const files = writeResults(OUT, result, md);
-writeFileSync(join(RESULTS_DIR, `${OUT}.svg`), renderSvg(`mp4forge vs peers (${result.environment.date.slice(0, 10)}, ${result.environment.cores} cores)`, headlineBars(result)));
+writeFileSync(
+  join(RESULTS_DIR, `${OUT}.svg`),
+  renderSvg(`mp4forge vs peers (${result.environment.date.slice(0, 10)}, ${result.environment.cores} cores)`, headlineBars(result)),
+);
 console.log(md);
 console.log(`wrote ${files.json}, ${files.md} and ${OUT}.svg (${result.runtimeSeconds} s)`);
 if (args.readme) {

@@ -37,15 +37,23 @@ const QUICK = Boolean(args.quick);
 const FRAMES = Number(args.frames ?? (QUICK ? 30 : 60));
 const REPS = Number(args.reps ?? (QUICK ? 1 : 3));
 const CONTENTS = String(args.contents ?? args.patterns ?? 'testsrc2,plasma').split(',');
-const SPEEDS = String(args.speeds ?? (QUICK ? '0,2,4,6,8,10' : '0,1,2,3,4,5,6,7,8,9,10')).split(',').map(Number).sort((a, b) => a - b);
-const QPS = String(args.qps ?? '22,26,30,34,38').split(',').map(Number);
+const SPEEDS = String(args.speeds ?? (QUICK ? '0,2,4,6,8,10' : '0,1,2,3,4,5,6,7,8,9,10'))
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
+const QPS = String(args.qps ?? '22,26,30,34,38')
+  .split(',')
+  .map(Number);
 const QP = Number(args.qp ?? 26);
 const REF = Number(args['ref-speed'] ?? 6);
-const [WIDTH, HEIGHT] = String(args.size ?? (QUICK ? '640x360' : '1280x720')).split('x').map(Number);
+const [WIDTH, HEIGHT] = String(args.size ?? (QUICK ? '640x360' : '1280x720'))
+  .split('x')
+  .map(Number);
 const ENCODER = String(args.encoder ?? 'wasm');
 const FPS = 30;
 const GOP = 2 * FPS;
-if (!SPEEDS.includes(REF) || !QPS.includes(QP) || QPS.length < 2) throw new Error('--speeds must include --ref-speed, --qps must include --qp and have at least two values');
+if (!SPEEDS.includes(REF) || !QPS.includes(QP) || QPS.length < 2)
+  throw new Error('--speeds must include --ref-speed, --qps must include --qp and have at least two values');
 
 const started = performance.now();
 const lib = await loadLibrary();
@@ -104,15 +112,27 @@ for (const content of CONTENTS) {
         cpuFps.push(res.cpuFps);
         if (r === 0) {
           const source = (i) => frames[i];
-          first = { bytes: res.bytes, sha256: sha(), rgb: await filePsnr(out, WIDTH, HEIGHT, FRAMES, source), y: await fileLumaPsnr(out, WIDTH, HEIGHT, FRAMES, source) };
+          first = {
+            bytes: res.bytes,
+            sha256: sha(),
+            rgb: await filePsnr(out, WIDTH, HEIGHT, FRAMES, source),
+            y: await fileLumaPsnr(out, WIDTH, HEIGHT, FRAMES, source),
+          };
         } else if (res.bytes !== first.bytes) throw new Error(`output size changed between repetitions (${first.bytes} → ${res.bytes})`);
       }
       if (qp === QP && first.sha256 === buildDefault[content].sha256) buildDefault[content].speeds.push(speed);
       rows.push({
-        content, speed, qp,
-        fps: round(median(fps), 2), cpuFps: round(median(cpuFps), 2), cpuFpsPerRun: cpuFps.map((x) => round(x, 2)),
-        bytes: first.bytes, kbps: round((first.bytes * 8 * FPS) / FRAMES / 1000, 1),
-        rgbPsnrDb: round(first.rgb.meanDb, 3), worstFrameRgbPsnrDb: round(first.rgb.minDb, 2), yPsnrDb: round(first.y.meanDb, 3),
+        content,
+        speed,
+        qp,
+        fps: round(median(fps), 2),
+        cpuFps: round(median(cpuFps), 2),
+        cpuFpsPerRun: cpuFps.map((x) => round(x, 2)),
+        bytes: first.bytes,
+        kbps: round((first.bytes * 8 * FPS) / FRAMES / 1000, 1),
+        rgbPsnrDb: round(first.rgb.meanDb, 3),
+        worstFrameRgbPsnrDb: round(first.rgb.minDb, 2),
+        yPsnrDb: round(first.y.meanDb, 3),
         sha256: first.sha256,
       });
       process.stderr.write('.');
@@ -164,7 +184,12 @@ for (const content of CONTENTS) {
     s.efficiencyLuma = Number.isFinite(s.bdRateLumaVsRef) ? round(s.speedVsRef / (1 + s.bdRateLumaVsRef / 100), 3) : null;
     // Dominated: another setting at least as fast (within the timing noise) and ≥ 3% smaller at equal PSNR.
     s.dominatedBy = settings
-      .filter((o) => o !== s && o.cpuFps >= s.cpuFps * FAST_TOL && (bdRate(curve(content, s.speeds[0], 'rgbPsnrDb'), curve(content, o.speeds[0], 'rgbPsnrDb')) ?? 0) <= SIZE_TOL)
+      .filter(
+        (o) =>
+          o !== s &&
+          o.cpuFps >= s.cpuFps * FAST_TOL &&
+          (bdRate(curve(content, s.speeds[0], 'rgbPsnrDb'), curve(content, o.speeds[0], 'rgbPsnrDb')) ?? 0) <= SIZE_TOL,
+      )
       .map((o) => o.name);
   }
   analysis[content] = { settings };
@@ -187,7 +212,8 @@ const current = defaults.length ? defaults.join('=') : null;
 const currentScore = defaults.length ? score.find((s) => s.speed === defaults[0]).efficiency : null;
 let verdict = 'Not computed.';
 if (best) {
-  verdict = `**Recommended default: speed ${ties[0]}** (efficiency ${score.find((s) => s.speed === ties[0]).efficiency} against speed ${REF} = 1` +
+  verdict =
+    `**Recommended default: speed ${ties[0]}** (efficiency ${score.find((s) => s.speed === ties[0]).efficiency} against speed ${REF} = 1` +
     `${ties.length > 1 ? `; speeds ${ties.join(', ')} tie within the ${round((1 - FAST_TOL) * 100, 1)}% timing noise, and the slowest of them compresses best` : ''}). ` +
     (current === null
       ? "The build's default speed was not identified (no swept speed gives its bytes on every content)."
@@ -200,15 +226,31 @@ const result = {
   command: `node bench/speed-sweep.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
   settings: {
-    width: WIDTH, height: HEIGHT, fps: FPS, gop: GOP, frames: FRAMES, reps: REPS, qps: QPS, qp: QP, speeds: SPEEDS, refSpeed: REF,
-    encoder: ENCODER, videoEncoder, contents: CONTENTS, patterns: patterns.source,
+    width: WIDTH,
+    height: HEIGHT,
+    fps: FPS,
+    gop: GOP,
+    frames: FRAMES,
+    reps: REPS,
+    qps: QPS,
+    qp: QP,
+    speeds: SPEEDS,
+    refSpeed: REF,
+    encoder: ENCODER,
+    videoEncoder,
+    contents: CONTENTS,
+    patterns: patterns.source,
     output: 'mp4forge createMp4Writer, faststart to a file in os.tmpdir()',
     psnr: 'RGB: ffmpeg -vf scale=in_range=tv:out_range=pc:in_color_matrix=bt601:flags=accurate_rnd+full_chroma_int+bitexact → rgb24 vs the RGBA source; luma: decoded Y vs exact BT.601 luma of the source; means of per-frame PSNRs',
   },
   rows,
   identicalOutput: classesOf,
   buildDefaultSpeed: { speed: current, matches: buildDefault },
-  timingNoise: { medianSpreadPct: round(noise * 100, 1), maxSpreadPct: spreads.length ? round(Math.max(...spreads) * 100, 1) : null, asFastTolerancePct: round((1 - FAST_TOL) * 100, 1) },
+  timingNoise: {
+    medianSpreadPct: round(noise * 100, 1),
+    maxSpreadPct: spreads.length ? round(Math.max(...spreads) * 100, 1) : null,
+    asFastTolerancePct: round((1 - FAST_TOL) * 100, 1),
+  },
   analysis,
   score,
   recommended: best ? ties[0] : null,
@@ -226,7 +268,7 @@ const md = [
   `${WIDTH}×${HEIGHT}, ${FRAMES} frames per encode, ${FPS} fps, GOP ${GOP}, video.encoder '${ENCODER}' (the writer reported '${videoEncoder}'), through createMp4Writer to a file. ` +
     `Contents: ${CONTENTS.map((c) => (c === 'testsrc2' ? 'testsrc2 (npm ffmpeg lavfi)' : `${c} (${patterns.source})`)).join(', ')}. ` +
     `One encode per point, ${REPS} at qp ${QP} (timing: median frames per CPU second of this process, user + system, around createMp4Writer … finish). ` +
-    'PSNR: RGB (decoded by the npm ffmpeg to full-range RGB24, BT.601) and luma (decoded Y against the source\'s exact BT.601 luma), means of per-frame values.',
+    "PSNR: RGB (decoded by the npm ffmpeg to full-range RGB24, BT.601) and luma (decoded Y against the source's exact BT.601 luma), means of per-frame values.",
   '',
   `BD-rate: Bjøntegaard (cubic fit of log-rate over PSNR, integrated over the common PSNR range) of each speed against speed ${REF} over qp ${QPS.join(', ')}; < 0 = fewer bytes at equal quality. ` +
     `Efficiency: (frames per CPU s ÷ speed ${REF}'s) ÷ (1 + BD-rate): frames per CPU second per byte at equal RGB PSNR, relative to speed ${REF}; it weighs 1% of speed against 1% of size. ` +
@@ -236,30 +278,61 @@ const md = [
 for (const content of CONTENTS) {
   md.push(`## ${content}`, '');
   const a = analysis[content];
-  md.push(mdTable(
-    ['speed', `qp ${QP}: frames per CPU s (fps)`, ...QPS.map((q) => `qp ${q}: kbit/s, RGB dB, Y dB`), `BD-rate vs ${REF}: RGB; luma`, 'efficiency', 'dominated by'],
-    SPEEDS.map((sp) => {
-      const s = a.settings.find((x) => x.speeds.includes(sp));
-      const d = at(content, sp, QP);
-      return [
-        sp, `${d.cpuFps.toFixed(1)} (${d.fps.toFixed(1)})`, ...QPS.map((q) => { const r = at(content, sp, q); return `${r.kbps}, ${r.rgbPsnrDb.toFixed(2)}, ${r.yPsnrDb.toFixed(2)}`; }),
-        `${s.bdRateVsRef ?? 'n/a'}%; ${s.bdRateLumaVsRef ?? 'n/a'}%`, s.efficiency ?? 'n/a', s.dominatedBy.join(', ') || '—',
-      ];
-    }),
-  ), '');
+  md.push(
+    mdTable(
+      [
+        'speed',
+        `qp ${QP}: frames per CPU s (fps)`,
+        ...QPS.map((q) => `qp ${q}: kbit/s, RGB dB, Y dB`),
+        `BD-rate vs ${REF}: RGB; luma`,
+        'efficiency',
+        'dominated by',
+      ],
+      SPEEDS.map((sp) => {
+        const s = a.settings.find((x) => x.speeds.includes(sp));
+        const d = at(content, sp, QP);
+        return [
+          sp,
+          `${d.cpuFps.toFixed(1)} (${d.fps.toFixed(1)})`,
+          ...QPS.map((q) => {
+            const r = at(content, sp, q);
+            return `${r.kbps}, ${r.rgbPsnrDb.toFixed(2)}, ${r.yPsnrDb.toFixed(2)}`;
+          }),
+          `${s.bdRateVsRef ?? 'n/a'}%; ${s.bdRateLumaVsRef ?? 'n/a'}%`,
+          s.efficiency ?? 'n/a',
+          s.dominatedBy.join(', ') || '—',
+        ];
+      }),
+    ),
+    '',
+  );
 }
 md.push('## The default', '');
-const same = CONTENTS.map((c) => `${c}: ${classesOf[c].filter((x) => x.length > 1).map((x) => x.join(', ')).join(' / ') || 'none'}`).join('; ');
-md.push(`Byte-identical at every qp (one setting; timings pooled): ${same}. Their timings differ by ${round(noise * 100, 1)}% (median; at most ${result.timingNoise.maxSpreadPct ?? 0}%): the timing noise of this run.`, '');
-md.push(mdTable(
-  ['speed', ...CONTENTS.map((c) => `efficiency, ${c}`), 'geometric mean', 'the same on luma PSNR'],
-  score.map((s) => [
-    defaults.includes(s.speed) ? `${s.speed} (the build's default)` : s.speed,
-    ...s.perContent.map((e) => e ?? 'n/a'),
-    s.efficiency === best?.efficiency ? `**${s.efficiency}**` : (s.efficiency ?? 'n/a'),
-    s.efficiencyLuma ?? 'n/a',
-  ]),
-), '');
+const same = CONTENTS.map(
+  (c) =>
+    `${c}: ${
+      classesOf[c]
+        .filter((x) => x.length > 1)
+        .map((x) => x.join(', '))
+        .join(' / ') || 'none'
+    }`,
+).join('; ');
+md.push(
+  `Byte-identical at every qp (one setting; timings pooled): ${same}. Their timings differ by ${round(noise * 100, 1)}% (median; at most ${result.timingNoise.maxSpreadPct ?? 0}%): the timing noise of this run.`,
+  '',
+);
+md.push(
+  mdTable(
+    ['speed', ...CONTENTS.map((c) => `efficiency, ${c}`), 'geometric mean', 'the same on luma PSNR'],
+    score.map((s) => [
+      defaults.includes(s.speed) ? `${s.speed} (the build's default)` : s.speed,
+      ...s.perContent.map((e) => e ?? 'n/a'),
+      s.efficiency === best?.efficiency ? `**${s.efficiency}**` : (s.efficiency ?? 'n/a'),
+      s.efficiencyLuma ?? 'n/a',
+    ]),
+  ),
+  '',
+);
 md.push(verdict, '', `Total runtime: ${result.runtimeSeconds} s.`);
 
 const text = md.join('\n');

@@ -39,7 +39,10 @@ describe('bdRate', () => {
   it('recovers a cubic difference from five points by least squares', () => {
     // Δlog10 R = 0.0001 (P − 30)³ on [30, 38]: mean = 0.0001 · 8⁴ / 4 / 8 = 0.0128 → 2.9913%.
     const ps = [30, 32, 34, 36, 38];
-    const r = bdRate(curve(ps, base), curve(ps, (p) => base(p) + 0.0001 * (p - 30) ** 3));
+    const r = bdRate(
+      curve(ps, base),
+      curve(ps, (p) => base(p) + 0.0001 * (p - 30) ** 3),
+    );
     expect(r).toBeCloseTo((10 ** 0.0128 - 1) * 100, 8);
     expect(r).toBeCloseTo(2.9913, 3);
   });
@@ -50,7 +53,10 @@ describe('bdRate', () => {
     const p1 = [40.28, 37.18, 34.24, 31.42];
     const r2 = [893.34, 407.8, 204.93, 112.75];
     const p2 = [40.39, 37.21, 34.17, 31.24];
-    const d = bdRateDetailed(r1.map((rate, i) => ({ rate, psnr: p1[i] })), r2.map((rate, i) => ({ rate, psnr: p2[i] })));
+    const d = bdRateDetailed(
+      r1.map((rate, i) => ({ rate, psnr: p1[i] })),
+      r2.map((rate, i) => ({ rate, psnr: p2[i] })),
+    );
     expect(d?.percent).toBeCloseTo(31.39737405490792, 8);
     expect([d?.lowDb, d?.highDb]).toEqual([31.42, 40.28]);
     // Five points each (a least-squares cubic): numpy gives −3.9083966448140384 over [34.5, 43.7].
@@ -58,7 +64,12 @@ describe('bdRate', () => {
     const p3 = [44.1, 41.6, 39.3, 36.8, 34.5];
     const r4 = [1300000, 760000, 455000, 290000, 170000];
     const p4 = [43.7, 41.5, 38.9, 36.9, 34.0];
-    expect(bdRate(r3.map((rate, i) => ({ rate, psnr: p3[i] })), r4.map((rate, i) => ({ rate, psnr: p4[i] })))).toBeCloseTo(-3.9083966448140384, 8);
+    expect(
+      bdRate(
+        r3.map((rate, i) => ({ rate, psnr: p3[i] })),
+        r4.map((rate, i) => ({ rate, psnr: p4[i] })),
+      ),
+    ).toBeCloseTo(-3.9083966448140384, 8);
   });
 
   it('does not depend on the order of the points or the rate unit', () => {
@@ -66,13 +77,23 @@ describe('bdRate', () => {
     const test = curve([30.5, 32.2, 34.1, 36.3, 37.7], (p) => base(p) - 0.02 + 0.0003 * (p - 33) ** 2);
     const a = bdRate(ref, test);
     expect(bdRate([...ref].reverse(), test.map((q) => ({ psnr: q.psnr, rate: q.rate })).reverse())).toBeCloseTo(a as number, 9);
-    expect(bdRate(ref.map((q) => ({ ...q, rate: q.rate * 8 })), test.map((q) => ({ ...q, rate: q.rate * 8 })))).toBeCloseTo(a as number, 9);
+    expect(
+      bdRate(
+        ref.map((q) => ({ ...q, rate: q.rate * 8 })),
+        test.map((q) => ({ ...q, rate: q.rate * 8 })),
+      ),
+    ).toBeCloseTo(a as number, 9);
   });
 
   it('is null without a common PSNR range or with too few usable points', () => {
     expect(bdRate(curve([30, 32, 34], base), curve([35, 37, 39], base))).toBeNull();
     expect(bdRate(curve([30], base), curve([30, 32], base))).toBeNull();
-    expect(bdRate(curve([30, 32], base), [{ psnr: 31, rate: 0 }, { psnr: Infinity, rate: 5 }])).toBeNull();
+    expect(
+      bdRate(curve([30, 32], base), [
+        { psnr: 31, rate: 0 },
+        { psnr: Infinity, rate: 5 },
+      ]),
+    ).toBeNull();
   });
 });
 
@@ -89,7 +110,11 @@ describe('polyfit / atPsnr', () => {
   });
 
   it('interpolates a quantity linearly in PSNR, null outside the range', () => {
-    const pts = [{ psnr: 40, fps: 10 }, { psnr: 36, fps: 20 }, { psnr: 38, fps: 16 }];
+    const pts = [
+      { psnr: 40, fps: 10 },
+      { psnr: 36, fps: 20 },
+      { psnr: 38, fps: 16 },
+    ];
     expect(atPsnr(pts, 37, 'fps')).toBeCloseTo(18, 12);
     expect(atPsnr(pts, 39.5, 'fps')).toBeCloseTo(11.5, 12);
     expect(atPsnr(pts, 41, 'fps')).toBeNull();

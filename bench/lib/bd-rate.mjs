@@ -57,7 +57,15 @@ function curve(points) {
   const pts = points.filter((p) => Number.isFinite(p.psnr) && Number.isFinite(p.rate) && p.rate > 0);
   const xs = pts.map((p) => p.psnr);
   if (pts.length < 2 || Math.max(...xs) === Math.min(...xs)) return null;
-  return { fit: polyfit(xs, pts.map((p) => Math.log(p.rate)), Math.min(3, pts.length - 1)), lo: Math.min(...xs), hi: Math.max(...xs) };
+  return {
+    fit: polyfit(
+      xs,
+      pts.map((p) => Math.log(p.rate)),
+      Math.min(3, pts.length - 1),
+    ),
+    lo: Math.min(...xs),
+    hi: Math.max(...xs),
+  };
 }
 
 /**
@@ -73,7 +81,13 @@ export function bdRateDetailed(ref, test) {
   const hi = Math.min(a.hi, b.hi);
   if (!(hi > lo)) return null;
   const mean = (integrate(b.fit, lo, hi) - integrate(a.fit, lo, hi)) / (hi - lo);
-  return { percent: (Math.exp(mean) - 1) * 100, lowDb: lo, highDb: hi, overlapDb: hi - lo, fitDegree: Math.min(a.fit.coefficients.length, b.fit.coefficients.length) - 1 };
+  return {
+    percent: (Math.exp(mean) - 1) * 100,
+    lowDb: lo,
+    highDb: hi,
+    overlapDb: hi - lo,
+    fitDegree: Math.min(a.fit.coefficients.length, b.fit.coefficients.length) - 1,
+  };
 }
 
 export function bdRate(ref, test) {

@@ -273,7 +273,8 @@ export async function filePsnr(file, width, height, frames, sourceFrame) {
  */
 export function fileLumaPsnr(file, width, height, frames, sourceFrame) {
   return new Promise((resolve, reject) => {
-    const child = spawn(FFMPEG, ['-hide_banner', '-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = ['-hide_banner', '-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'];
+    const child = spawn(FFMPEG, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     const split = frameSplitter((width * height * 3) / 2);
     const px = width * height;
     let index = 0;
@@ -300,7 +301,9 @@ export function fileLumaPsnr(file, width, height, frames, sourceFrame) {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`ffmpeg decode of ${file} failed (${code}): ${err}`));
-      else if (split.partial || index !== frames) reject(new Error(`${file}: decoded ${index} frames${split.partial ? ' and a partial one' : ''}, expected ${frames}`));
+      else if (split.partial || index !== frames) {
+        reject(new Error(`${file}: decoded ${index} frames${split.partial ? ' and a partial one' : ''}, expected ${frames}`));
+      }
       else resolve({ meanDb: sum / frames, minDb: min });
     });
   });

@@ -145,7 +145,10 @@ function noise(rgba, width, height, i) {
  */
 export function testsrc2Frames(width, height, count, fps = 30) {
   const size = width * height * 4;
-  const r = spawnSync(FFMPEG, ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { maxBuffer: size * count + 1024 });
-  if (r.status !== 0 || r.stdout.length !== size * count) throw new Error(`ffmpeg testsrc2 gave ${r.stdout?.length} of ${size * count} bytes (${r.status}): ${r.stderr}`);
+  const argv = ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
+  const r = spawnSync(FFMPEG, [...argv, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { maxBuffer: size * count + 1024 });
+  if (r.status !== 0 || r.stdout.length !== size * count) {
+    throw new Error(`ffmpeg testsrc2 gave ${r.stdout?.length} of ${size * count} bytes (${r.status}): ${r.stderr}`);
+  }
   return Array.from({ length: count }, (_, i) => r.stdout.subarray(i * size, (i + 1) * size));
 }

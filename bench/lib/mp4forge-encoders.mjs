@@ -64,10 +64,13 @@ export async function detectEncoders(lib, { forceOwn = false } = {}) {
   if (named.ok) {
     hme = { request: 'h264-mp4-encoder', videoEncoder: named.videoEncoder, label: "h264-mp4-encoder (video.encoder 'h264-mp4-encoder')", note: null };
     if (wasm.videoEncoder === named.videoEncoder) reason = `video.encoder 'wasm' runs the '${named.videoEncoder}' backend in this build`;
-    else if (same(wasm.data, named.data)) reason = `video.encoder 'wasm' (videoEncoder '${wasm.videoEncoder}') writes the same bytes as 'h264-mp4-encoder' in this build`;
+    else if (same(wasm.data, named.data))
+      reason = `video.encoder 'wasm' (videoEncoder '${wasm.videoEncoder}') writes the same bytes as 'h264-mp4-encoder' in this build`;
   } else {
     hme = {
-      request: 'wasm', videoEncoder: wasm.videoEncoder, label: "h264-mp4-encoder (as video.encoder 'wasm')",
+      request: 'wasm',
+      videoEncoder: wasm.videoEncoder,
+      label: "h264-mp4-encoder (as video.encoder 'wasm')",
       note: `this build refuses video.encoder 'h264-mp4-encoder' (${named.code}), so its 'wasm' is h264-mp4-encoder: measured under 'wasm'`,
     };
     reason = `this build has no encoder of its own: it refuses 'h264-mp4-encoder' (${named.code}), so 'wasm' is h264-mp4-encoder`;
