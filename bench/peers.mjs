@@ -1150,6 +1150,7 @@ console.log(md);
 console.log(`wrote ${files.json}, ${files.md} and ${OUT}.svg (${result.runtimeSeconds} s)`);
 if (args.readme) {
   // The README quotes the summary between its peers markers, with the command that made it.
+  if (result.settings.quick) throw new Error('--readme: a --quick run is not for quoting; the README takes a full run');
   const readme = join(ROOT, 'README.md');
   const text = readFileSync(readme, 'utf8');
   const [a, b] = ['<!-- peers:start -->', '<!-- peers:end -->'];
