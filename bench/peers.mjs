@@ -207,21 +207,10 @@ function makeMp3(seconds, file, cache = false) {
   const part = `${file}.part-${process.pid}.mp3`;
   const src = (f) => ['-f', 'lavfi', '-i', f];
   const r = spawnSync(FFMPEG, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
+    '-hide_banner', '-loglevel', 'error', '-y',
     ...src(`sine=frequency=300:sample_rate=44100:duration=${seconds}`),
     ...src(`anoisesrc=color=pink:amplitude=0.05:sample_rate=44100:duration=${seconds}`),
-    '-filter_complex',
-    '[0][1]amerge=inputs=2',
-    '-c:a',
-    'libmp3lame',
-    '-b:a',
-    '128k',
-    '-compression_level',
-    '9',
-    part,
+    '-filter_complex', '[0][1]amerge=inputs=2', '-c:a', 'libmp3lame', '-b:a', '128k', '-compression_level', '9', part,
   ]);
   if (r.status !== 0) throw new Error(`ffmpeg could not make ${file}: ${r.stderr}`);
   renameSync(part, file);
@@ -728,11 +717,7 @@ async function bundleInternals() {
       resolveDir: ROOT,
       loader: 'ts',
     },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    outfile,
-    logLevel: 'silent',
+    bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'silent',
     external: ['h264-mp4-encoder', 'mp4box', '@breezystack/lamejs'],
   });
   return outfile;
@@ -1075,65 +1060,65 @@ if (args.render) {
   // Re-renders peers.md and peers.svg from a results JSON, without measuring anything.
   result = JSON.parse(readFileSync(String(args.render), 'utf8'));
 } else {
-  const results = { encode: null, mux: null, parse: null, cold: null };
-  const loads = {};
-  const section = async (name, fn) => {
-    if (!SECTIONS.includes(name)) return;
-    const t0 = performance.now();
-    results[name] = await fn();
-    loads[name] = { loadAverageAfter: os.loadavg().map((x) => round(x, 2)), seconds: round((performance.now() - t0) / 1000, 1) };
-  };
-  await section('encode', encodeSection);
-  let longMp3 = null;
-  let mp3Generation = null;
-  if (SECTIONS.some((s) => ['mux', 'parse', 'cold'].includes(s))) {
-    log(`${PARSE_MINUTES}-minute MP3… `);
-    const made = makeMp3(PARSE_MINUTES * 60, join(os.tmpdir(), `mp4forge-peers-${PARSE_MINUTES}min-128k.mp3`), true);
-    longMp3 = made.file;
-    mp3Generation = made.generatedSeconds === null ? `reused ${longMp3} from an earlier run` : `generated in ${made.generatedSeconds} s`;
-    log(`${mp3Generation}\n`);
-  }
-  await section('mux', () => muxSection(longMp3));
-  await section('parse', () => parseSection(longMp3));
-  await section('cold', async () => {
-    const dir = join(work, 'packets');
-    if (!existsSync(join(dir, 'meta.json'))) await writePackets(dir, longMp3, 2);
-    return coldSection(dir);
-  });
+const results = { encode: null, mux: null, parse: null, cold: null };
+const loads = {};
+const section = async (name, fn) => {
+  if (!SECTIONS.includes(name)) return;
+  const t0 = performance.now();
+  results[name] = await fn();
+  loads[name] = { loadAverageAfter: os.loadavg().map((x) => round(x, 2)), seconds: round((performance.now() - t0) / 1000, 1) };
+};
+await section('encode', encodeSection);
+let longMp3 = null;
+let mp3Generation = null;
+if (SECTIONS.some((s) => ['mux', 'parse', 'cold'].includes(s))) {
+  log(`${PARSE_MINUTES}-minute MP3… `);
+  const made = makeMp3(PARSE_MINUTES * 60, join(os.tmpdir(), `mp4forge-peers-${PARSE_MINUTES}min-128k.mp3`), true);
+  longMp3 = made.file;
+  mp3Generation = made.generatedSeconds === null ? `reused ${longMp3} from an earlier run` : `generated in ${made.generatedSeconds} s`;
+  log(`${mp3Generation}\n`);
+}
+await section('mux', () => muxSection(longMp3));
+await section('parse', () => parseSection(longMp3));
+await section('cold', async () => {
+  const dir = join(work, 'packets');
+  if (!existsSync(join(dir, 'meta.json'))) await writePackets(dir, longMp3, 2);
+  return coldSection(dir);
+});
 
-  const env = environment();
-  env.loadAverageAtStart = loadStart;
-  result = {
-    name: 'peers',
-    command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
-    environment: env,
-    versions: Object.fromEntries(['mediabunny', 'codec-parser', 'mp4box'].map((n) => [n, JSON.parse(readFileSync(findPackage(ROOT, n), 'utf8')).version])),
-    settings: {
-      quick: QUICK,
-      reps: REPS,
-      noiseReps: NOISE_REPS,
-      frames: FRAMES,
-      noiseFrames: NOISE_FRAMES,
-      rawFrames: RAW_FRAMES,
-      qp: QP,
-      sweepFrames: SWEEP_FRAMES,
-      sweepQps: SWEEP_QPS,
-      sweepContents: SWEEP_CONTENTS,
-      sweepSizes: SWEEP_SIZES.map(([w, h]) => `${w}x${h}`),
-      workers: WORKERS_N,
-      encoders: ONLY_ENCODERS,
-      ownAnyway: Boolean(args['own-anyway']),
-      sizes: SIZES.map(([w, h]) => `${w}x${h}`),
-      contents: CONTENTS,
-      muxReps: MUX_REPS,
-      coldReps: COLD_REPS,
-      peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)',
-    },
-    sections: loads,
-    longMp3: mp3Generation,
-    ...results,
-    runtimeSeconds: round((performance.now() - started) / 1000, 1),
-  };
+const env = environment();
+env.loadAverageAtStart = loadStart;
+result = {
+  name: 'peers',
+  command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+  environment: env,
+  versions: Object.fromEntries(['mediabunny', 'codec-parser', 'mp4box'].map((n) => [n, JSON.parse(readFileSync(findPackage(ROOT, n), 'utf8')).version])),
+  settings: {
+    quick: QUICK,
+    reps: REPS,
+    noiseReps: NOISE_REPS,
+    frames: FRAMES,
+    noiseFrames: NOISE_FRAMES,
+    rawFrames: RAW_FRAMES,
+    qp: QP,
+    sweepFrames: SWEEP_FRAMES,
+    sweepQps: SWEEP_QPS,
+    sweepContents: SWEEP_CONTENTS,
+    sweepSizes: SWEEP_SIZES.map(([w, h]) => `${w}x${h}`),
+    workers: WORKERS_N,
+    encoders: ONLY_ENCODERS,
+    ownAnyway: Boolean(args['own-anyway']),
+    sizes: SIZES.map(([w, h]) => `${w}x${h}`),
+    contents: CONTENTS,
+    muxReps: MUX_REPS,
+    coldReps: COLD_REPS,
+    peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)',
+  },
+  sections: loads,
+  longMp3: mp3Generation,
+  ...results,
+  runtimeSeconds: round((performance.now() - started) / 1000, 1),
+};
 }
 
 const { renderMarkdown, headlineBars, summaryMarkdown } = await import('./lib/peers-report.mjs');
