@@ -3,6 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { defineConfig } from 'tsup';
 import type { Plugin } from 'esbuild';
 
+// src/encode/h264/asm/** is AssemblyScript (issue 12's encoder): never bundled from here, and left
+// out of tsconfig.json (whose settings the .d.ts build uses) and the linter; its .wasm is built apart.
+
 // lamejs's `require` entry exports nothing; bundling its ESM entry serves every format.
 const noExternal = ['@breezystack/lamejs'];
 
@@ -37,7 +40,11 @@ const browserPlatform: Plugin = {
       };
       // webpack's vm-browserify shim (never called by the encoder) uses a direct eval, which makes
       // bundlers warn and deoptimise the chunk; an indirect eval is what runInThisContext means anyway.
-      patch('Script.prototype.runInThisContext=function(){return eval(this.code)}', 'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}', 'vm shim');
+      patch(
+        'Script.prototype.runInThisContext=function(){return eval(this.code)}',
+        'Script.prototype.runInThisContext=function(){return(0,eval)(this.code)}',
+        'vm shim',
+      );
       // webpack's `global` shim: `this` is undefined in a module, so it falls back to
       // `new Function("return this")`, which CSP without 'unsafe-eval' and Cloudflare workerd
       // refuse, leaving `global` undefined (the Buffer shim then crashes). globalThis is the answer.
@@ -57,6 +64,21 @@ const browserPlatform: Plugin = {
   },
 };
 
+/**
+ * mp4forge/queue: src/queue/core.ts reaches the core through `../index.node.js`; in the build that
+ * import becomes the package itself ('mp4forge', resolved through `exports` like a user's import),
+ * so the queue entry shares the main entry's code and its Mp4ForgeError class instead of bundling a
+ * second copy. bullmq and ioredis stay external (optional peer dependencies).
+ */
+const queueUsesPackage: Plugin = {
+  name: 'mp4forge-queue-core',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/index\.node\.js$/ }, (args) =>
+      args.importer.includes('/src/queue/') ? { path: 'mp4forge', external: true } : undefined,
+    );
+  },
+};
+
 export default defineConfig([
   {
     entry: { index: 'src/index.node.ts' },
@@ -69,6 +91,16 @@ export default defineConfig([
     target: 'node18',
     platform: 'node',
     noExternal,
+  },
+  {
+    entry: { queue: 'src/queue/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap,
+    target: 'node18',
+    platform: 'node',
+    external: ['mp4forge', 'bullmq', 'ioredis'],
+    esbuildPlugins: [queueUsesPackage],
   },
   {
     entry: { 'index.browser': 'src/index.browser.ts' },

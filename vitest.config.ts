@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default'],
+    // Worker threads started from src/ (not dist/) load src/pool/encode-worker.ts through these hooks.
+    env: { MP4FORGE_WORKER_HOOKS: new URL('./test/helpers/ts-worker-hooks.mjs', import.meta.url).href },
   },
 });

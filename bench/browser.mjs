@@ -110,7 +110,10 @@ function browserCpuSeconds() {
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-quic', '--no-first-run',
+  ],
 });
 const version = browser.version();
 const page = await browser.newPage();
@@ -128,7 +131,8 @@ async function job(spec) {
   const r = await page.evaluate((j) => window.bench.run(j), spec);
   const cpu = browserCpuSeconds() - c0;
   if (r.error) throw new Error(`${spec.encoder} ${spec.width}x${spec.height} ${spec.kbps ? `${spec.kbps} kbit/s` : `qp ${spec.qp}`}: ${r.error}`);
-  if (r.videoEncoder !== spec.encoder) throw new Error(`asked for ${spec.encoder}, the writer used ${r.videoEncoder}`);
+  const ran = { wasm: 'h264-mp4-encoder', webcodecs: 'webcodecs' }[spec.encoder] ?? spec.encoder;
+  if (r.videoEncoder !== ran) throw new Error(`asked for ${spec.encoder}, the writer used ${r.videoEncoder}`);
   if (r.frames !== spec.frames) throw new Error(`${r.frames} frames written, expected ${spec.frames}`);
   return { ...r, cpu };
 }
@@ -189,7 +193,10 @@ server.close();
 
 /** PSNR of `encoder`'s rate-controlled points at `kbps`, interpolated linearly in log(kbps). */
 function psnrAt(size, encoder, kbps) {
-  const pts = rows.filter((r) => r.size === size && r.encoder === encoder && r.targetKbps).map((r) => ({ x: Math.log(r.kbps), y: r.rgbPsnrDb })).sort((a, b) => a.x - b.x);
+  const pts = rows
+    .filter((r) => r.size === size && r.encoder === encoder && r.targetKbps)
+    .map((r) => ({ x: Math.log(r.kbps), y: r.rgbPsnrDb }))
+    .sort((a, b) => a.x - b.x);
   if (pts.length < 2) return null;
   const x = Math.log(kbps);
   let i = pts.findIndex((p) => p.x >= x);
@@ -236,7 +243,7 @@ const md = [
   `WebCodecs H.264 (\`avc1.42E01F\`, \`avc: { format: 'avc' }\`) asked from the worker: ${webcodecsOk ? 'supported' : '**not supported: only WASM was measured**'} ` +
     `(isConfigSupported: variable ${support.variable}, constant ${support.constant}, quantizer ${support.quantizer}).`,
   '',
-  `${FRAMES} frames of \`${PATTERN}\` (${patterns.source}) per encode, ${FPS} fps, GOP ${GOP}, inside a module Web Worker through \`createMp4Writer({ output: 'buffer', video: { encoder, kbps | qp } })\`; frames drawn before timing. ` +
+  `${FRAMES} frames of \`${PATTERN}\` (${patterns.source}) per encode, ${FPS} fps, GOP ${GOP}, inside a module Web Worker through \`createMp4Writer({ output: { buffer: true }, video: { encoder, kbps | qp } })\`; frames drawn before timing. ` +
     `fps: median of ${REPS} runs, wall time from createMp4Writer to finish() (setup included). CPU fps: frames per CPU second of all Chromium processes (WebCodecs encodes on threads of its own). ` +
     'kbit/s: what was actually written (video only). PSNR: decoded by the npm ffmpeg to full-range RGB24 (BT.601), against the source frames drawn again in Node; mean of per-frame values, and the worst frame.',
   '',
@@ -261,4 +268,5 @@ if (comparisons.length) {
 md.push('', `Run took ${json.seconds} s.`);
 const files = writeResults(OUT, json, md.join('\n'));
 process.stderr.write(`wrote ${files.json} and ${files.md}\n`);
-console.log(JSON.stringify({ webcodecs: support, rows: rows.map(({ fpsPerRun, sizesPerRun, ...r }) => r), comparisons }, null, 2));
+const summaryRows = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'fpsPerRun' && k !== 'sizesPerRun')));
+console.log(JSON.stringify({ webcodecs: support, rows: summaryRows, comparisons }, null, 2));

@@ -11,7 +11,7 @@ const width = Number(w);
 const height = Number(h);
 const lib = kind === 'cjs' ? createRequire(import.meta.url)(entry) : await import(pathToFileURL(entry).href);
 const t1 = performance.now();
-const writer = await lib.createMp4Writer({ width, height, fps: 30, output: 'buffer' });
+const writer = await lib.createMp4Writer({ width, height, fps: 30, output: { buffer: true } });
 const t2 = performance.now();
 const rgba = new Uint8Array(width * height * 4);
 lib.drawPattern('plasma', rgba, width, height, 0);

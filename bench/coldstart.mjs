@@ -56,7 +56,9 @@ for (let r = 0; r < REPS; r++) {
   for (const k of WANT) {
     const x = await once1(RUNTIMES[k]);
     runs[k].push(x);
-    process.stderr.write(`${RUNTIMES[k].label} rep ${r + 1}: import ${round(x.importMs, 0)} ms, ready ${round(x.readyMs, 0)} ms, first frame ${round(x.firstFrameMs, 0)} ms, process ${round(x.wallMs, 0)} ms\n`);
+    process.stderr.write(
+      `${RUNTIMES[k].label} rep ${r + 1}: import ${round(x.importMs, 0)} ms, ready ${round(x.readyMs, 0)} ms, first frame ${round(x.firstFrameMs, 0)} ms, process ${round(x.wallMs, 0)} ms\n`,
+    );
   }
 }
 
@@ -68,10 +70,15 @@ const md = `# mp4forge cold start
 
 Command: \`npm run bench:coldstart\` (= \`npm run build && node bench/coldstart.mjs\`). ${environmentMd(env)}
 
-Each run is a fresh process: \`import\`/\`require\` of the built package → \`createMp4Writer({ width: ${WIDTH}, height: ${HEIGHT}, fps: 30, output: 'buffer' })\` resolved (the WASM encoder loaded, instantiated and probed) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved). Medians of ${REPS} runs per runtime, runs interleaved one at a time; "process" is spawn to exit as seen by the parent (runtime start-up included).
+Each run is a fresh process: \`import\`/\`require\` of the built package →
+\`createMp4Writer({ width: ${WIDTH}, height: ${HEIGHT}, fps: 30, output: { buffer: true } })\` resolved (the WASM encoder loaded, instantiated and
+probed) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved). Medians of ${REPS} runs per runtime, runs interleaved one at a time;
+"process" is spawn to exit as seen by the parent (runtime start-up included).
 
-${mdTable(['runtime', 'import (ms)', '→ encoder ready (ms)', '→ first frame (ms)', 'import to first frame (ms)', 'process, spawn to exit (ms)'],
-  WANT.map((k) => [RUNTIMES[k].label, ...FIELDS.map((f) => medians[k][f])]))}
+${mdTable(
+  ['runtime', 'import (ms)', '→ encoder ready (ms)', '→ first frame (ms)', 'import to first frame (ms)', 'process, spawn to exit (ms)'],
+  WANT.map((k) => [RUNTIMES[k].label, ...FIELDS.map((f) => medians[k][f])]),
+)}
 `;
 const files = writeResults(OUT, json, md);
 console.log(md);

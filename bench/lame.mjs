@@ -113,4 +113,6 @@ const result = {
 console.log(JSON.stringify(result));
 console.log(`lamejs MP3, ${SECONDS} s melody, ${SAMPLE_RATE} Hz stereo, ${KBPS} kbit/s, median of ${REPS} (${result.cpu}, Node ${process.version})`);
 for (const n of names) console.log(`  ${n.padEnd(9)} ${result.medianSeconds[n].toFixed(3)} s   ${result.realtimeFactor[n].toFixed(1)}× real time`);
-console.log(`  output    ${(reference.bytes / 1e6).toFixed(2)} MB, ${reference.summary.frames} frames, delay ${reference.summary.encoderDelay}, padding ${reference.summary.padding}`);
+console.log(
+  `  output    ${(reference.bytes / 1e6).toFixed(2)} MB, ${reference.summary.frames} frames, delay ${reference.summary.encoderDelay}, padding ${reference.summary.padding}`,
+);

@@ -57,16 +57,31 @@ try {
   const bytes = statSync(out).size;
   if (bytes !== r.bytes || r.frames !== frames) throw new Error(`writer reported ${r.frames} frames / ${r.bytes} bytes; file has ${bytes} bytes`);
   const mu = process.memoryUsage();
-  console.log(JSON.stringify({
-    width, height, frames, layout, pattern, content: patterns.source, output: 'file in os.tmpdir()',
-    bytes, seconds: round(seconds), fps: round(frames / seconds),
-    // resourceUsage().maxRSS is in KiB on Linux (getrusage ru_maxrss).
-    maxRssMiB: round(process.resourceUsage().maxRSS / 1024),
-    wasmMemoryMiB: round(wasmMemories.reduce((n, m) => n + m.buffer.byteLength, 0) / 2 ** 20),
-    sampledPeaksMiB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, round(v / 2 ** 20)])),
-    atEnd: { rssMiB: round(mu.rss / 2 ** 20), heapUsedMiB: round(mu.heapUsed / 2 ** 20), externalMiB: round(mu.external / 2 ** 20), arrayBuffersMiB: round(mu.arrayBuffers / 2 ** 20) },
-    rssAlongTheWay: samples,
-  }));
+  console.log(
+    JSON.stringify({
+      width,
+      height,
+      frames,
+      layout,
+      pattern,
+      content: patterns.source,
+      output: 'file in os.tmpdir()',
+      bytes,
+      seconds: round(seconds),
+      fps: round(frames / seconds),
+      // resourceUsage().maxRSS is in KiB on Linux (getrusage ru_maxrss).
+      maxRssMiB: round(process.resourceUsage().maxRSS / 1024),
+      wasmMemoryMiB: round(wasmMemories.reduce((n, m) => n + m.buffer.byteLength, 0) / 2 ** 20),
+      sampledPeaksMiB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, round(v / 2 ** 20)])),
+      atEnd: {
+        rssMiB: round(mu.rss / 2 ** 20),
+        heapUsedMiB: round(mu.heapUsed / 2 ** 20),
+        externalMiB: round(mu.external / 2 ** 20),
+        arrayBuffersMiB: round(mu.arrayBuffers / 2 ** 20),
+      },
+      rssAlongTheWay: samples,
+    }),
+  );
 } finally {
   clearInterval(timer);
   rmSync(out, { force: true });

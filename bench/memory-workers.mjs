@@ -31,15 +31,39 @@ const log = (s) => process.stderr.write(`[memory-workers ${new Date().toISOStrin
 
 async function child(frames, workers) {
   const out = join(os.tmpdir(), `mp4forge-memw-${process.pid}-${frames}-${workers}.mp4`);
-  const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(frames), '--width', String(WIDTH), '--height', String(HEIGHT), '--workers', String(workers), '--scene', PATTERN, '--layout', 'faststart', '--out', out, ...(SPEED === null ? [] : ['--speed', String(SPEED)])];
+  const script = [
+    join(BENCH_DIR, 'seed-child.mjs'),
+    '--frames',
+    String(frames),
+    '--width',
+    String(WIDTH),
+    '--height',
+    String(HEIGHT),
+    '--workers',
+    String(workers),
+    '--scene',
+    PATTERN,
+    '--layout',
+    'faststart',
+    '--out',
+    out,
+    ...(SPEED === null ? [] : ['--speed', String(SPEED)]),
+  ];
   const loads = [];
   const t = setInterval(() => loads.push(os.loadavg()[0]), 10000);
   try {
     const { json: r, timePeakRssMiB } = await runNodeChild(script, { label: `child (${frames} frames, ${workers} workers)` });
     return {
-      frames, workers, bytes: r.bytes, wallSeconds: round(r.wallSeconds, 1), fps: round(frames / r.wallSeconds, 2),
-      maxRssMiB: round(r.maxRssMiB, 1), timeMaxRssMiB: timePeakRssMiB === null ? null : round(timePeakRssMiB, 1), sampledPeakRssMiB: round(r.sampledPeakRssMiB, 1),
-      rssAlongTheWay: r.along.filter((_, i) => i % 2 === 1).map((s) => s.rssMiB), load: loads.length ? round(median(loads), 2) : round(os.loadavg()[0], 2),
+      frames,
+      workers,
+      bytes: r.bytes,
+      wallSeconds: round(r.wallSeconds, 1),
+      fps: round(frames / r.wallSeconds, 2),
+      maxRssMiB: round(r.maxRssMiB, 1),
+      timeMaxRssMiB: timePeakRssMiB === null ? null : round(timePeakRssMiB, 1),
+      sampledPeakRssMiB: round(r.sampledPeakRssMiB, 1),
+      rssAlongTheWay: r.along.filter((_, i) => i % 2 === 1).map((s) => s.rssMiB),
+      load: loads.length ? round(median(loads), 2) : round(os.loadavg()[0], 2),
     };
   } finally {
     clearInterval(t);
@@ -69,34 +93,87 @@ const ratio = round(longPeak / shortPeak, 3);
 const perWorker = WORKERS > 1 ? round((shortPeak - onePeak) / (WORKERS - 1), 1) : null;
 const budget = MAIN_BUDGET_MIB + PER_WORKER_MIB * WORKERS;
 const verdict = {
-  ratio, ratioLimit: RATIO_LIMIT, ratioOk: ratio <= RATIO_LIMIT,
-  perWorkerMiB: perWorker, mainEstimateMiB: perWorker === null ? null : round(onePeak - perWorker, 1),
-  budgetMiB: budget, budgetRule: `${MAIN_BUDGET_MIB} MiB main + ${PER_WORKER_MIB} MiB × workers`, budgetOk: Math.max(...runs.map((r) => Math.max(r.maxRssMiB, r.timeMaxRssMiB ?? 0) - MAIN_BUDGET_MIB - PER_WORKER_MIB * r.workers)) <= 0,
+  ratio,
+  ratioLimit: RATIO_LIMIT,
+  ratioOk: ratio <= RATIO_LIMIT,
+  perWorkerMiB: perWorker,
+  mainEstimateMiB: perWorker === null ? null : round(onePeak - perWorker, 1),
+  budgetMiB: budget,
+  budgetRule: `${MAIN_BUDGET_MIB} MiB main + ${PER_WORKER_MIB} MiB × workers`,
+  budgetOk: Math.max(...runs.map((r) => Math.max(r.maxRssMiB, r.timeMaxRssMiB ?? 0) - MAIN_BUDGET_MIB - PER_WORKER_MIB * r.workers)) <= 0,
 };
 const env = environment();
 const result = {
   name: 'memory-workers',
   command: `node bench/memory-workers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
-  settings: { width: WIDTH, height: HEIGHT, fps: 30, pattern: PATTERN, workers: WORKERS, reps: REPS, layout: 'faststart, file in os.tmpdir()', video: `qp 26, speed ${SPEED ?? 6}, GOP 60 → 60-frame chunks`, audio: 'none' },
+  settings: {
+    width: WIDTH,
+    height: HEIGHT,
+    fps: 30,
+    pattern: PATTERN,
+    workers: WORKERS,
+    reps: REPS,
+    layout: 'faststart, file in os.tmpdir()',
+    video: `qp 26, speed ${SPEED ?? 6}, GOP 60 → 60-frame chunks`,
+    audio: 'none',
+  },
   runs,
   verdict,
   runtimeSeconds: round((performance.now() - started) / 1000, 1),
 };
 const md = [
-  '# mp4forge memory with worker threads', '',
-  `Command: \`npm run bench:memory-workers\` (= \`npm run build && ${result.command}\`).`, '',
-  environmentMd(env), '',
+  '# mp4forge memory with worker threads',
+  '',
+  `Command: \`npm run bench:memory-workers\` (= \`npm run build && ${result.command}\`).`,
+  '',
+  environmentMd(env),
+  '',
   `Each row is a fresh Node process running \`renderVideo\` on ${WIDTH}×${HEIGHT} \`${PATTERN}\` at 30 fps (the scene is drawn inside the workers), video ${result.settings.video}, ` +
-    'faststart to a file. Peak RSS is the whole process (main thread and every worker thread share it): `process.resourceUsage().maxRSS` after the render' + (TIME ? ', and `/usr/bin/time -v`.' : '.') +
-    ` ${REPS > 1 ? `Medians of ${REPS} runs.` : 'One run each (noise at 1080p encodes at a few frames per second on this shared machine).'}`, '',
-  mdTable(['frames', 'workers', 'output', 'fps', 'load (1-min avg)', 'peak RSS maxRSS (MiB)', ...(TIME ? ['peak RSS time -v (MiB)'] : []), 'RSS along the way (every 10%)'],
-    runs.map((r) => [r.frames, r.workers, `${round(r.bytes / 2 ** 30, 2)} GiB`, r.fps, r.load, r.maxRssMiB, ...(TIME ? [r.timeMaxRssMiB] : []), r.rssAlongTheWay.join(' → ')])), '',
-  mdTable(['claim', 'measured', 'ok'], [
-    [`peak(${long}) / peak(${short}) ≤ ${RATIO_LIMIT}`, `${longPeak} / ${shortPeak} = **${ratio}**`, verdict.ratioOk ? 'yes' : 'NO'],
-    [`every peak ≤ ${verdict.budgetRule}`, `${WORKERS} workers: ≤ ${budget} MiB; 1 worker: ≤ ${MAIN_BUDGET_MIB + PER_WORKER_MIB} MiB`, verdict.budgetOk ? 'yes' : 'NO'],
-    ['cost of one more worker (peak 2 workers − peak 1 worker)', perWorker === null ? 'n/a' : `${perWorker} MiB`, perWorker === null ? '' : perWorker <= PER_WORKER_MIB ? 'yes' : 'NO'],
-  ]), '',
+    'faststart to a file. Peak RSS is the whole process (main thread and every worker thread share it): `process.resourceUsage().maxRSS` after the render' +
+    (TIME ? ', and `/usr/bin/time -v`.' : '.') +
+    ` ${REPS > 1 ? `Medians of ${REPS} runs.` : 'One run each (noise at 1080p encodes at a few frames per second on this shared machine).'}`,
+  '',
+  mdTable(
+    [
+      'frames',
+      'workers',
+      'output',
+      'fps',
+      'load (1-min avg)',
+      'peak RSS maxRSS (MiB)',
+      ...(TIME ? ['peak RSS time -v (MiB)'] : []),
+      'RSS along the way (every 10%)',
+    ],
+    runs.map((r) => [
+      r.frames,
+      r.workers,
+      `${round(r.bytes / 2 ** 30, 2)} GiB`,
+      r.fps,
+      r.load,
+      r.maxRssMiB,
+      ...(TIME ? [r.timeMaxRssMiB] : []),
+      r.rssAlongTheWay.join(' → '),
+    ]),
+  ),
+  '',
+  mdTable(
+    ['claim', 'measured', 'ok'],
+    [
+      [`peak(${long}) / peak(${short}) ≤ ${RATIO_LIMIT}`, `${longPeak} / ${shortPeak} = **${ratio}**`, verdict.ratioOk ? 'yes' : 'NO'],
+      [
+        `every peak ≤ ${verdict.budgetRule}`,
+        `${WORKERS} workers: ≤ ${budget} MiB; 1 worker: ≤ ${MAIN_BUDGET_MIB + PER_WORKER_MIB} MiB`,
+        verdict.budgetOk ? 'yes' : 'NO',
+      ],
+      [
+        'cost of one more worker (peak 2 workers − peak 1 worker)',
+        perWorker === null ? 'n/a' : `${perWorker} MiB`,
+        perWorker === null ? '' : perWorker <= PER_WORKER_MIB ? 'yes' : 'NO',
+      ],
+    ],
+  ),
+  '',
   `Total runtime: ${result.runtimeSeconds} s.`,
 ].join('\n');
 const files = writeResults(String(args.out ?? 'memory-workers'), result, md);

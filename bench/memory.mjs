@@ -28,7 +28,10 @@ const started = performance.now();
 libraryEntry(); // one dist snapshot for every child (MP4FORGE_BENCH_DIST)
 
 async function child(frames, layout) {
-  const script = [join(BENCH_DIR, 'memory-child.mjs'), '--frames', String(frames), '--layout', layout, '--width', String(WIDTH), '--height', String(HEIGHT), '--pattern', PATTERN];
+  const script = [
+    join(BENCH_DIR, 'memory-child.mjs'), '--frames', String(frames), '--layout', layout, '--width', String(WIDTH), '--height', String(HEIGHT),
+    '--pattern', PATTERN,
+  ];
   const { json: r, timePeakRssMiB } = await runNodeChild(script, { label: `memory child (${frames} frames, ${layout})` });
   r.timeMaxRssMiB = timePeakRssMiB === null ? null : round(timePeakRssMiB, 1);
   return r;
@@ -44,7 +47,9 @@ async function worker() {
     const j = jobs[next++];
     const r = await child(j.frames, j.layout);
     r.rep = j.rep;
-    process.stderr.write(`${j.layout}, ${j.frames} frames, rep ${j.rep + 1}: peak RSS ${r.maxRssMiB} MiB (time -v: ${r.timeMaxRssMiB ?? 'n/a'} MiB), ${r.fps} fps\n`);
+    process.stderr.write(
+      `${j.layout}, ${j.frames} frames, rep ${j.rep + 1}: peak RSS ${r.maxRssMiB} MiB (time -v: ${r.timeMaxRssMiB ?? 'n/a'} MiB), ${r.fps} fps\n`,
+    );
     runs.push(r);
   }
 }
@@ -83,7 +88,19 @@ const result = {
   name: 'memory',
   command: `node bench/memory.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
-  settings: { reps: REPS, parallel: PARALLEL, width: WIDTH, height: HEIGHT, fps: 30, pattern: PATTERN, content: runs[0]?.content, video: 'library defaults (qp 26, speed 8, GOP 60)', output: 'file in os.tmpdir()', limit: `long/short peak RSS ≤ ${LIMIT}`, peakRssSource: TIME ? 'process.resourceUsage().maxRSS in the child, and /usr/bin/time -v' : 'process.resourceUsage().maxRSS in the child' },
+  settings: {
+    reps: REPS,
+    parallel: PARALLEL,
+    width: WIDTH,
+    height: HEIGHT,
+    fps: 30,
+    pattern: PATTERN,
+    content: runs[0]?.content,
+    video: 'library defaults (qp 26, speed 8, GOP 60)',
+    output: 'file in os.tmpdir()',
+    limit: `long/short peak RSS ≤ ${LIMIT}`,
+    peakRssSource: TIME ? 'process.resourceUsage().maxRSS in the child, and /usr/bin/time -v' : 'process.resourceUsage().maxRSS in the child',
+  },
   configs,
   comparisons,
   runs,
@@ -91,22 +108,50 @@ const result = {
 };
 
 const md = [
-  '# mp4forge memory benchmark', '',
-  `Command: \`npm run bench:memory\` (= \`npm run build && ${result.command}\`).`, '',
-  environmentMd(env), '',
+  '# mp4forge memory benchmark',
+  '',
+  `Command: \`npm run bench:memory\` (= \`npm run build && ${result.command}\`).`,
+  '',
+  environmentMd(env),
+  '',
   `Each row is a fresh Node process encoding ${WIDTH}×${HEIGHT} \`${PATTERN}\` at 30 fps (${runs[0]?.content}) with the library's default video settings, ` +
     'drawing every frame into one reused RGBA buffer and writing to a file in os.tmpdir(). ' +
-    'Peak RSS is `process.resourceUsage().maxRSS` read in the child after `finish()`' + (TIME ? ', and the maximum RSS reported by `/usr/bin/time -v`.' : '.'), '',
-  `Each configuration ran ${REPS} times (${PARALLEL} children at a time); the figures are medians, the individual peaks follow in brackets.`, '',
+    'Peak RSS is `process.resourceUsage().maxRSS` read in the child after `finish()`' +
+    (TIME ? ', and the maximum RSS reported by `/usr/bin/time -v`.' : '.'),
+  '',
+  `Each configuration ran ${REPS} times (${PARALLEL} children at a time); the figures are medians, the individual peaks follow in brackets.`,
+  '',
   mdTable(
     ['layout', 'frames', 'output', 'fps', 'peak RSS, maxRSS (MiB)', ...(TIME ? ['peak RSS, time -v (MiB)'] : [])],
-    configs.map((c) => [c.layout, c.frames, `${round(c.bytes / 2 ** 20, 1)} MiB`, c.medianFps, `${c.medianPeakRssMiB} (${c.peakRssMiB.join(', ')})`, ...(TIME ? [`${c.medianTimePeakRssMiB} (${c.timePeakRssMiB.join(', ')})`] : [])]),
-  ), '',
+    configs.map((c) => [
+      c.layout,
+      c.frames,
+      `${round(c.bytes / 2 ** 20, 1)} MiB`,
+      c.medianFps,
+      `${c.medianPeakRssMiB} (${c.peakRssMiB.join(', ')})`,
+      ...(TIME ? [`${c.medianTimePeakRssMiB} (${c.timePeakRssMiB.join(', ')})`] : []),
+    ]),
+  ),
+  '',
   mdTable(
-    ['layout', `median peak ${Math.max(...FRAMES)} / ${Math.min(...FRAMES)} frames (maxRSS)`, ...(TIME ? ['same (time -v)'] : []), 'worst single-run pairing', `within ${Math.round((LIMIT - 1) * 100)}%`],
-    comparisons.map((c) => [c.layout, `${c.longPeakMiB} / ${c.shortPeakMiB} = **${c.ratio}**`, ...(TIME ? [`${c.timeLongPeakMiB} / ${c.timeShortPeakMiB} = ${c.timeRatio}`] : []), c.worstRatio, c.withinLimit ? 'yes' : 'NO']),
-  ), '',
-  'What the peak is made of (maxima of `process.memoryUsage()` sampled after every frame and every 20 ms, and the size of the WASM encoder\'s linear memory, which V8 does not count in those; medians over the runs, MiB):', '',
+    [
+      'layout',
+      `median peak ${Math.max(...FRAMES)} / ${Math.min(...FRAMES)} frames (maxRSS)`,
+      ...(TIME ? ['same (time -v)'] : []),
+      'worst single-run pairing',
+      `within ${Math.round((LIMIT - 1) * 100)}%`,
+    ],
+    comparisons.map((c) => [
+      c.layout,
+      `${c.longPeakMiB} / ${c.shortPeakMiB} = **${c.ratio}**`,
+      ...(TIME ? [`${c.timeLongPeakMiB} / ${c.timeShortPeakMiB} = ${c.timeRatio}`] : []),
+      c.worstRatio,
+      c.withinLimit ? 'yes' : 'NO',
+    ]),
+  ),
+  '',
+  "What the peak is made of (maxima of `process.memoryUsage()` sampled after every frame and every 20 ms, and the size of the WASM encoder's linear memory, which V8 does not count in those; medians over the runs, MiB):",
+  '',
   mdTable(
     ['layout', 'frames', 'rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers', 'WASM memory at the end'],
     configs.map((c) => {
@@ -114,12 +159,18 @@ const md = [
       const m = (k) => round(median(rs.map((r) => r.sampledPeaksMiB[k])), 1);
       return [c.layout, c.frames, m('rss'), m('heapUsed'), m('heapTotal'), m('external'), m('arrayBuffers'), round(median(rs.map((r) => r.wasmMemoryMiB)), 1)];
     }),
-  ), '',
-  'RSS along the way (first run of each configuration, MiB at every 10% of the frames):', '',
-  mdTable(['layout', 'frames', 'RSS at 10% → 100%'], configs.map((c) => {
-    const r = runs.find((x) => x.layout === c.layout && x.frames === c.frames);
-    return [c.layout, c.frames, r.rssAlongTheWay.map((s) => s.rssMiB).join(' → ')];
-  })), '',
+  ),
+  '',
+  'RSS along the way (first run of each configuration, MiB at every 10% of the frames):',
+  '',
+  mdTable(
+    ['layout', 'frames', 'RSS at 10% → 100%'],
+    configs.map((c) => {
+      const r = runs.find((x) => x.layout === c.layout && x.frames === c.frames);
+      return [c.layout, c.frames, r.rssAlongTheWay.map((s) => s.rssMiB).join(' → ')];
+    }),
+  ),
+  '',
   `Total runtime: ${result.runtimeSeconds} s.`,
 ].join('\n');
 

@@ -27,7 +27,9 @@ if (!existsSync(file)) {
   const t0 = performance.now();
   // Two tones with a slow sweep and a little noise: cheap to generate, not silence.
   const src = `aevalsrc=exprs='0.3*sin(2*PI*(300+50*sin(t/7))*t)+0.02*(random(0)-0.5)|0.3*sin(2*PI*440*t)':s=44100:d=${minutes * 60}`;
-  const r = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', src, '-c:a', 'libmp3lame', '-b:a', '128k', tmp], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', src, '-c:a', 'libmp3lame', '-b:a', '128k', tmp], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`ffmpeg failed (${r.status})`);
   renameSync(tmp, file);
   console.error(`generated ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -69,4 +71,6 @@ const result = {
   fileSizeCheck: statSync(file).size === bytes.length,
 };
 console.log(JSON.stringify(result));
-console.log(`mp3-parse: ${result.medianMBps} MB/s median over ${runs} runs (${mb.toFixed(1)} MB, ${result.frames} frames, ${(result.durationSeconds / 60).toFixed(1)} min, 1 MiB chunks)`);
+console.log(
+  `mp3-parse: ${result.medianMBps} MB/s median over ${runs} runs (${mb.toFixed(1)} MB, ${result.frames} frames, ${(result.durationSeconds / 60).toFixed(1)} min, 1 MiB chunks)`,
+);

@@ -1,13 +1,16 @@
 // One measurement of bench/peers.mjs in a fresh process, so that its peak RSS belongs to that
 // measurement alone. Prints one JSON line on stdout. Modes:
 //
-//   encode --variant mp4forge|workers|hme|raw --width W --height H --frames N --content C --out FILE
-//          [--audio MP3] [--workers N]
-//          RGBA frames arrive on stdin (as they do for ffmpeg/libx264), except for `raw`, which
-//          draws and converts its own frames before the clock starts (the encoder's limit).
+//   encode --variant mp4forge --encoder E --width W --height H --frames N --out FILE [--qp Q]
+//          [--workers N] [--audio MP3]
+//          N RGBA frames arrive on stdin (as they do for ffmpeg/libx264) and go through the public
+//          API (createMp4Writer with video.encoder E) into a faststart file.
+//   encode --variant inproc --input rgba|yuv420p --encoder E --ring R --frames N ... [--qp Q]
+//          R RGBA frames arrive on stdin first; then N frames (the ring cycled) are encoded,
+//          timed by this process: I420 into memory (the raw encoder) or RGBA into a file.
 //   mux    --impl mp4forge|mediabunny --layout faststart|fragmented --packets DIR [--out FILE]
 //          muxes the packets bench/peers.mjs wrote to DIR (H.264 + MP3) into memory.
-//   cold   --impl mp4forge|hme|mediabunny [--packets DIR]
+//   cold   --impl mp4forge|hme|mediabunny [--packets DIR] [--memory-output JSON]
 //          import → first frame encoded (Mediabunny: first packet muxed), timed from the import.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +19,8 @@ import { frameSplitter, libraryEntry, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
 const MODE = String(args.mode);
-/** mp4forge's defaults (src/options.ts), for the variants that drive h264-mp4-encoder directly. */
-const ENCODER = { fps: 30, qp: 26, speed: 6, gop: 60 };
+/** The build's in-memory `output` value ({ buffer: true }, or 'buffer' in mp4forge 0.1), found by bench/peers.mjs. */
+const MEMORY_OUTPUT = JSON.parse(String(args['memory-output'] ?? '"buffer"'));
 const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -51,15 +54,17 @@ async function encode() {
   const N = Number(args.frames);
   const variant = String(args.variant);
   const out = String(args.out);
-  const t0 = performance.now();
-  const c0 = cpuSeconds();
-  let bytes;
-  if (variant === 'mp4forge' || variant === 'workers') {
-    const lib = await import(pathToFileURL(libraryEntry()).href);
+  const lib = await import(pathToFileURL(libraryEntry()).href);
+  // Every mp4forge variant names its encoder: the bench never measures whatever the default is.
+  const video = { encoder: String(args.encoder), ...(args.qp !== undefined ? { qp: Number(args.qp) } : {}) };
+  if (variant === 'mp4forge') {
+    // RGBA frames from stdin, as a program producing frames would hand them over, to a file.
+    const t0 = performance.now();
+    const c0 = cpuSeconds();
     const w = await lib.createMp4Writer({
-      width: W, height: H, fps: 30, output: out, layout: 'faststart',
+      width: W, height: H, fps: 30, output: out, layout: 'faststart', video,
       ...(args.audio ? { audio: String(args.audio) } : {}),
-      ...(variant === 'workers' ? { workers: Number(args.workers) } : {}),
+      ...(args.workers ? { workers: Number(args.workers) } : {}),
     });
     let n = 0;
     for await (const f of stdinFrames(W * H * 4)) {
@@ -68,54 +73,39 @@ async function encode() {
     }
     const r = await w.finish();
     if (r.frames !== N || n !== N) throw new Error(`mp4forge wrote ${r.frames} of ${n} frames, expected ${N}`);
-    bytes = r.bytes;
-  } else if (variant === 'hme') {
-    // As h264-mp4-encoder's README shows: create, set fields, initialize, addFrameRgba, finalize,
-    // FS.readFile(outputFilename); written to a file as a user would. The fields are set to
-    // mp4forge's defaults (qp 26, speed 6, GOP 60): the README's defaults (speed 0, qp 33) would
-    // compare a different speed/quality trade, not the integration.
-    const { configure, loadHme } = await import('./lib/hme.mjs');
-    const HME = await loadHme();
-    const e = await HME.createH264MP4Encoder();
-    configure(e, { width: W, height: H, ...ENCODER });
-    e.initialize();
-    for await (const f of stdinFrames(W * H * 4)) e.addFrameRgba(f);
-    e.finalize();
-    const data = e.FS.readFile(e.outputFilename);
-    e.delete();
-    writeFileSync(out, data);
-    bytes = data.length;
-  } else if (variant === 'raw') {
-    // Encoder limit: addFrameYuv on I420 converted before the clock starts, cycling a 60-frame ring
-    // (one GOP) so that memory stays small. mp4forge's settings (defaults: qp 26, speed 6, GOP 60).
-    const lib = await import(pathToFileURL(libraryEntry()).href);
-    const { loadPatterns } = await import('./lib/content.mjs');
-    const { configure, loadHme } = await import('./lib/hme.mjs');
-    const patterns = await loadPatterns();
-    const rgba = new Uint8Array(W * H * 4);
+    const encodeSeconds = (performance.now() - t0) / 1000;
+    return done({ variant, encodeSeconds, encodeCpu: cpuSeconds() - c0, bytes: r.bytes, frames: N, videoEncoder: r.videoEncoder });
+  }
+  if (variant === 'inproc') {
+    // The encoder's own rate against the same encoder end to end, both timed by this process's
+    // clock from createMp4Writer to finish: --input yuv420p gets frames converted before the clock
+    // and writes into memory (the raw encoder, plus a negligible in-memory mux); --input rgba gets
+    // the RGBA frames and writes a faststart file (end to end). The ring arrives on stdin first.
+    const ringSize = Number(args.ring);
+    const input = String(args.input);
     const ring = [];
-    for (let i = 0; i < Math.min(N, 60); i++) {
-      patterns.draw(String(args.content), rgba, W, H, i);
-      const yuv = new Uint8Array((W * H * 3) / 2);
-      lib.toI420(rgba, 'rgba', W, H, yuv);
-      ring.push(yuv);
+    for await (const f of stdinFrames(W * H * 4)) {
+      if (input === 'yuv420p') {
+        const yuv = new Uint8Array((W * H * 3) / 2);
+        lib.toI420(f, 'rgba', W, H, yuv);
+        ring.push(yuv);
+      } else ring.push(new Uint8Array(f));
     }
-    const HME = await loadHme();
-    const r0 = performance.now();
-    const rc0 = cpuSeconds();
-    const e = await HME.createH264MP4Encoder();
-    configure(e, { width: W, height: H, ...ENCODER });
-    e.outputFilename = '/raw.mp4';
-    e.initialize();
-    for (let i = 0; i < N; i++) e.addFrameYuv(ring[i % ring.length]);
-    e.finalize();
-    const seconds = (performance.now() - r0) / 1000;
-    const cpu = cpuSeconds() - rc0;
-    bytes = e.FS.readFile(e.outputFilename).length;
-    e.delete();
-    return done({ variant, seconds, cpu, bytes, frames: N });
-  } else throw new Error(`unknown variant ${variant}`);
-  done({ variant, seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0, bytes, frames: N });
+    if (ring.length !== ringSize) throw new Error(`stdin had ${ring.length} frames, expected ${ringSize}`);
+    const t0 = performance.now();
+    const c0 = cpuSeconds();
+    const w = await lib.createMp4Writer({
+      width: W, height: H, fps: 30, video, pixelFormat: input,
+      ...(input === 'yuv420p' ? { output: MEMORY_OUTPUT } : { output: out, layout: 'faststart' }),
+    });
+    for (let i = 0; i < N; i++) await w.addFrame(ring[i % ring.length]);
+    const r = await w.finish();
+    const encodeSeconds = (performance.now() - t0) / 1000;
+    const encodeCpu = cpuSeconds() - c0;
+    if (r.frames !== N) throw new Error(`mp4forge wrote ${r.frames} frames, expected ${N}`);
+    return done({ variant, input, encodeSeconds, encodeCpu, bytes: r.bytes, frames: N, videoEncoder: r.videoEncoder });
+  }
+  throw new Error(`unknown variant ${variant}`);
 }
 
 /**
@@ -208,7 +198,7 @@ async function cold() {
   if (impl === 'mp4forge') {
     const lib = await import(pathToFileURL(libraryEntry()).href);
     tImported = performance.now();
-    const w = await lib.createMp4Writer({ width: 1280, height: 720, fps: 30, output: 'buffer' });
+    const w = await lib.createMp4Writer({ width: 1280, height: 720, fps: 30, output: MEMORY_OUTPUT });
     const frame = new Uint8Array(1280 * 720 * 4);
     lib.drawPattern('gradient', frame, 1280, 720, 0);
     await w.addFrame(frame);

@@ -1,46 +1,111 @@
 // npm run bench:peers: mp4forge against the tools users would pick instead, measured in one run.
 //
-//   1. encode  generated frames → MP4 at 1280×720 and 1920×1080, 300 frames, `gradient` and `noise`:
-//              mp4forge (one thread; and with `workers` when the built dist has them), (a) the raw
-//              WASM encoder × cores (a computed ceiling), (b) h264-mp4-encoder as its README shows,
-//              (c) native libx264 ultrafast (npm ffmpeg) with 1 thread and with all, the same RGBA
-//              piped in, (d) x264 + `-c:a copy` of an MP3 against mp4forge with the same MP3.
+//   1. encode  the same frames for every encoder: testsrc2 (the npm ffmpeg's lavfi) and plasma
+//              (mp4forge's drawPattern), both smooth, and noise, at 1280×720 and 1920×1080.
+//              Encoders, all at constant qp: mp4forge's own encoder (video.encoder 'wasm', default
+//              speed) on one thread and with 2 workers; h264-mp4-encoder through the same API
+//              (video.encoder 'h264-mp4-encoder'); ffmpeg.wasm (@ffmpeg/core, libx264 ultrafast and
+//              veryfast, run in Node in its own process); native libx264 ultrafast (npm ffmpeg) on
+//              1 thread and on all. Plus the own encoder's raw rate (I420 → memory) against its
+//              end-to-end rate (RGBA → file), both timed inside one process, and an MP3 pair.
+//              a) speed row: qp 26 (mp4forge's default), variant order rotated, medians: frames
+//                 per CPU second and per wall second of the whole process (and of the encode
+//                 alone), bytes, RGB PSNR;
+//              b) qp sweep 22/26/30/34/38, smooth contents: RGB and luma PSNR and bytes per qp →
+//                 BD-rate (bench/lib/bd-rate.mjs) against h264-mp4-encoder and against ffmpeg.wasm
+//                 ultrafast, and each encoder's frames per CPU second at the RGB PSNR
+//                 h264-mp4-encoder reaches at qp 26 (speed at equal quality, not at equal qp);
+//              c) the ratios issue 13's acceptance needs, with their targets.
 //   2. mux     the same H.264 packets + MP3 frames muxed by mp4forge's muxers and by Mediabunny,
 //              faststart and fragmented, into memory; outputs checked with ffprobe and mp4box.
 //   3. parse   a 1-hour MP3 (npm ffmpeg, libmp3lame) parsed by mp4forge, Mediabunny and codec-parser;
 //              frame counts, sizes and timestamps must agree.
 //   4. cold    import → first frame encoded in a fresh process; installed package size.
 //
-// Every measurement that reports memory runs in its own process (bench/peers-child.mjs, or ffmpeg)
-// under /usr/bin/time -v. Repetitions rotate the variant order; figures are medians.
+// Every measurement that reports memory runs in its own process (bench/peers-child.mjs,
+// bench/ffmpeg-wasm-child.mjs, or ffmpeg) under /usr/bin/time -v.
 //
-// Options: --quick (development: small sizes, 1 rep)  --reps R (3)  --frames N (300)
-//          --sizes 1280x720,1920x1080  --contents gradient,noise  --only encode,mux,parse,cold
-//          --mux-seconds S (300)  --parse-minutes M (60)  --out peers
+// mp4forge is driven only through its public API (createMp4Writer from the built dist) with an
+// explicit video.encoder per variant. The build decides what exists (bench/lib/mp4forge-encoders.mjs):
+// a build without the id 'h264-mp4-encoder' measures that encoder under 'wasm' and says so; a build
+// whose 'wasm' is still h264-mp4-encoder has no own encoder, and its rows are "unavailable", not
+// measured. --own-anyway measures 'wasm' in the own encoder's rows regardless, labelled as forced
+// (to exercise the bench; not for quoting).
+//
+// Frame counts and repetitions (the full run is about 45-50 minutes on an idle 2-core machine; most
+// of it is ffmpeg.wasm and the 1080p sweep — `--sweep-sizes 1280x720` saves about a third):
+// - speed row: 120 frames (2 GOPs of 2 s) of smooth content, 3 repetitions; start-up (Node and
+//   the WASM compile; ffmpeg.wasm's 32 MB core) is then a few percent of a run, and every run also
+//   reports its encode-only time. Noise: 60 frames (one GOP), 1 repetition: it costs 3-10× as
+//   much per frame everywhere, which makes start-up negligible and the run long.
+// - qp sweep: 60 frames (one GOP) per point, one run per point (bytes and PSNR are deterministic;
+//   its timings feed only the equal-quality speed), testsrc2 and plasma at both sizes. It skips
+//   noise: its RGB PSNR is capped near 12-13 dB by 4:2:0 at every qp for every encoder (a flat
+//   curve: a BD-rate would measure chroma subsampling, not the encoder), and its points cost
+//   minutes each at 1080p (--sweep-contents testsrc2,plasma,noise adds it; luma PSNR is then the
+//   figure to read).
+// - the raw / end-to-end pair: 120 frames, 3 repetitions, timed inside the process.
+// Workers keep one thread's bytes (checked by hash), so the sweep has one row per encoder.
+//
+// Options: --quick (development: 640×360, 60/30 frames, sweep on 30 frames, 1 rep; about 4 minutes)
+//          --reps R (3)  --noise-reps R (1)  --frames N (120)  --noise-frames N (60)
+//          --raw-frames N (120)  --sweep-frames N (60)  --qps 22,26,30,34,38  --qp 26
+//          --sizes 1280x720,1920x1080  --contents testsrc2,plasma,noise
+//          --sweep-contents testsrc2,plasma (or none)  --sweep-sizes (= --sizes)  --workers 2
+//          --encoders own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,mp4forgeMp3,x264Mp3
+//          --own-anyway  --only encode,mux,parse,cold  --mux-seconds S (300)  --parse-minutes M (60)
+//          --out peers  --render FILE.json (re-render only)  --readme (copy the summary into README.md)
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { BENCH_DIR, CACHE_DIR, FFMPEG, FFPROBE, RESULTS_DIR, ROOT, environment, environmentMd, filePsnr, fmtBytes, loadLibrary, mdTable, median, parseArgs, parseTimeV, round, TIME, writeResults } from './lib/common.mjs';
-import { loadPatterns } from './lib/content.mjs';
+import { atPsnr, bdRateDetailed } from './lib/bd-rate.mjs';
+import {
+  BENCH_DIR,
+  CACHE_DIR,
+  FFMPEG,
+  FFPROBE,
+  RESULTS_DIR,
+  ROOT,
+  environment,
+  fileLumaPsnr,
+  filePsnr,
+  fmtBytes,
+  loadLibrary,
+  median,
+  parseArgs,
+  parseTimeV,
+  round,
+  TIME,
+  writeResults,
+} from './lib/common.mjs';
+import { loadPatterns, testsrc2Frames } from './lib/content.mjs';
+import { ffmpegCorePaths, x264Args, x264Version } from './lib/ffmpeg-wasm.mjs';
+import { detectEncoders } from './lib/mp4forge-encoders.mjs';
 import { renderSvg } from './lib/bar-chart.mjs';
 
-const require = createRequire(import.meta.url);
 const args = parseArgs();
 const QUICK = Boolean(args.quick);
+const list = (v, d) => (String(v ?? d) === 'none' ? [] : String(v ?? d).split(','));
+const sizes = (v) => list(v).map((s) => s.split('x').map(Number));
 const REPS = Number(args.reps ?? (QUICK ? 1 : 3));
-const FRAMES = Number(args.frames ?? (QUICK ? 60 : 300));
-const SIZES = String(args.sizes ?? (QUICK ? '640x360' : '1280x720,1920x1080')).split(',').map((s) => s.split('x').map(Number));
-const CONTENTS = String(args.contents ?? 'gradient,noise').split(',');
-const SECTIONS = String(args.only ?? 'encode,mux,parse,cold').split(',');
-// x264 on white noise at its default CRF 23 writes ~1 MB per 1080p frame and runs at ~2 fps (CPU):
-// noise gets fewer repetitions by default so the run stays near 15-20 minutes on 2 cores.
 const NOISE_REPS = Number(args['noise-reps'] ?? 1);
-// The raw encoder's rate (frames per second of addFrameYuv) needs fewer frames than the clip.
-const RAW_FRAMES = Math.min(FRAMES, Number(args['raw-frames'] ?? 60));
+const FRAMES = Number(args.frames ?? (QUICK ? 60 : 120));
+const NOISE_FRAMES = Number(args['noise-frames'] ?? (QUICK ? 30 : 60));
+const RAW_FRAMES = Number(args['raw-frames'] ?? (QUICK ? 60 : 120));
+const SWEEP_FRAMES = Number(args['sweep-frames'] ?? (QUICK ? 30 : 60));
+const SWEEP_QPS = list(args.qps, '22,26,30,34,38').map(Number);
+const QP = Number(args.qp ?? 26);
+const SIZES = sizes(args.sizes ?? (QUICK ? '640x360' : '1280x720,1920x1080'));
+const CONTENTS = list(args.contents, 'testsrc2,plasma,noise');
+const SWEEP_CONTENTS = list(args['sweep-contents'], 'testsrc2,plasma');
+const SWEEP_SIZES = args['sweep-sizes'] ? sizes(args['sweep-sizes']) : SIZES;
+const WORKERS_N = Number(args.workers ?? 2);
+const ALL_ENCODERS = 'own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,mp4forgeMp3,x264Mp3';
+const ONLY_ENCODERS = list(args.encoders, ALL_ENCODERS);
+const SECTIONS = list(args.only, 'encode,mux,parse,cold');
 const MUX_SECONDS = Number(args['mux-seconds'] ?? (QUICK ? 30 : 300));
 const PARSE_MINUTES = Number(args['parse-minutes'] ?? (QUICK ? 5 : 60));
 const MUX_REPS = Math.max(REPS, QUICK ? 1 : 5);
@@ -50,12 +115,28 @@ const CORES = os.cpus().length;
 const FPS = 30;
 const RING = 60; // distinct source frames, cycled: one GOP, so the repeat falls on a keyframe
 const CHILD = join(BENCH_DIR, 'peers-child.mjs');
-if (!(REPS >= 1) || !(FRAMES > 0)) throw new Error('--reps and --frames must be positive');
+const FFWASM_CHILD = join(BENCH_DIR, 'ffmpeg-wasm-child.mjs');
+const CORE = ffmpegCorePaths();
+for (const [k, v] of Object.entries({
+  reps: REPS,
+  'noise-reps': NOISE_REPS,
+  frames: FRAMES,
+  'noise-frames': NOISE_FRAMES,
+  'raw-frames': RAW_FRAMES,
+  'sweep-frames': SWEEP_FRAMES,
+  workers: WORKERS_N,
+})) {
+  if (!(Number.isInteger(v) && v > 0)) throw new Error(`--${k} must be a positive integer, got ${v}`);
+}
+for (const e of ONLY_ENCODERS) if (!ALL_ENCODERS.split(',').includes(e)) throw new Error(`--encoders: unknown ${e}; expected some of ${ALL_ENCODERS}`);
+for (const c of [...CONTENTS, ...SWEEP_CONTENTS]) if (!['testsrc2', 'plasma', 'gradient', 'noise'].includes(c)) throw new Error(`unknown content ${c}`);
+if (SWEEP_QPS.some((q) => !(Number.isInteger(q) && q >= 10 && q <= 51)) || (SWEEP_CONTENTS.length && SWEEP_QPS.length < 2))
+  throw new Error('--qps: at least two integers 10..51');
 
 const started = performance.now();
 const loadStart = os.loadavg().map((x) => round(x, 2));
 const lib = await loadLibrary(); // also sets MP4FORGE_BENCH_DIST (the dist snapshot) for the children
-const WORKERS = typeof lib.renderVideo === 'function'; // the worker pool ships with renderVideo
+const ENC = args.render ? { own: {}, hme: {} } : await detectEncoders(lib, { forceOwn: Boolean(args['own-anyway']) });
 const work = join(os.tmpdir(), `mp4forge-peers-${process.pid}`);
 mkdirSync(work, { recursive: true });
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
@@ -97,16 +178,19 @@ async function run(cmd, argv, { ring = null, frames = 0, env = {} } = {}) {
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${code ?? signal}):\n${err.split('\n').slice(-15).join('\n')}`);
   const line = out.trim().split('\n').pop();
-  let json = null;
+  let json;
   try {
     json = line ? JSON.parse(line) : null;
   } catch {
     json = null;
   }
-  return { seconds, ...timeV(err), json };
+  return { seconds, ...timeV(err), json, stderr: err };
 }
 
-const node = (mode, opts) => [process.execPath, [CHILD, '--mode', mode, ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, String(v)])]];
+const node = (mode, opts) => [
+  process.execPath,
+  [CHILD, '--mode', mode, '--memory-output', JSON.stringify(ENC.memoryOutput ?? 'buffer'), ...Object.entries(opts).flatMap(([k, v]) => [`--${k}`, String(v)])],
+];
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -163,124 +247,455 @@ async function mp4boxSamples(file) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 1. End-to-end encode
+// 1. Encode: speed at the default qp, and a qp sweep for rate–distortion (BD-rate)
 
-const X264 = (w, h, out, threads, mp3) => [
-  '-hide_banner', '-loglevel', 'error', '-y',
-  '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${w}x${h}`, '-r', String(FPS), '-i', '-',
-  ...(mp3 ? ['-i', mp3, '-map', '0:v', '-map', '1:a', '-c:a', 'copy'] : []),
-  // yuv420p: without it ffmpeg picks yuv444p for RGBA input. -g: the same 2 s GOP as mp4forge.
-  // Rate control stays x264's default (CRF 23); sizes and PSNR are reported beside the speed.
-  '-c:v', 'libx264', '-preset', 'ultrafast', '-threads', String(threads), '-pix_fmt', 'yuv420p', '-g', String(2 * FPS),
-  '-f', 'mp4', out,
-];
+const GOP = 2 * FPS;
+const own = ENC.own;
+const hme = ENC.hme;
+const ownName = own.forced ? `'wasm' = h264-mp4-encoder, forced by --own-anyway (NOT the own encoder)` : "mp4forge's own encoder (video.encoder 'wasm')";
 
 const VARIANTS = {
-  mp4forge: { label: 'mp4forge, one thread: createMp4Writer → addFrame(RGBA) → finish, faststart to a file', psnr: true },
-  ...(WORKERS ? { workers: { label: `mp4forge with workers: ${CORES}`, psnr: true } } : {}),
-  raw: { label: 'raw WASM encoder: addFrameYuv on pre-converted I420 (one thread; × cores = computed ceiling)' },
-  hme: { label: 'h264-mp4-encoder as its README shows (addFrameRgba → finalize → FS.readFile), mp4forge\'s qp/speed/GOP', psnr: true },
-  x264: { label: 'native libx264 -preset ultrafast -threads 1, RGBA piped into the npm ffmpeg', psnr: true },
-  x264all: { label: `native libx264 -preset ultrafast -threads 0 (all ${CORES} cores), RGBA piped in`, psnr: true },
-  mp4forgeMp3: { label: 'mp4forge, one thread, + the MP3 track' },
-  x264Mp3: { label: 'libx264 -threads 1 + the same MP3 with -c:a copy' },
+  own: {
+    kind: 'mp4forge',
+    own: true,
+    sweep: true,
+    psnr: true,
+    label: `${ownName}, default speed, one thread: createMp4Writer → addFrame(RGBA from the pipe) → finish, faststart file`,
+  },
+  ownWorkers: { kind: 'mp4forge', own: true, workers: WORKERS_N, label: `the same with \`workers: ${WORKERS_N}\`` },
+  hme: {
+    kind: 'mp4forge',
+    hme: true,
+    sweep: true,
+    psnr: true,
+    label: `${hme.label}, default speed, one thread, the same API and pipe${hme.note ? ` (${hme.note})` : ''}`,
+  },
+  ffwasmUltrafast: {
+    kind: 'ffwasm',
+    preset: 'ultrafast',
+    sweep: true,
+    psnr: true,
+    label: `ffmpeg.wasm (@ffmpeg/core ${CORE.version}, single-threaded) libx264 -preset ultrafast: the ring written into MEMFS, looped to the frame count`,
+  },
+  ffwasmVeryfast: {
+    kind: 'ffwasm',
+    preset: 'veryfast',
+    sweep: true,
+    psnr: true,
+    label: 'ffmpeg.wasm libx264 -preset veryfast (CABAC, B-frames, subpel ME: what x264 spends to compress better)',
+  },
+  x264: { kind: 'x264', threads: 1, sweep: true, psnr: true, label: 'native libx264 -preset ultrafast -threads 1 (the npm ffmpeg), RGBA piped in' },
+  x264all: { kind: 'x264', threads: 0, psnr: true, label: `native libx264 -preset ultrafast -threads 0 (all ${CORES} cores), RGBA piped in` },
+  raw: {
+    kind: 'inproc',
+    own: true,
+    input: 'yuv420p',
+    label: `the own encoder alone: I420 converted before the clock, createMp4Writer(pixelFormat 'yuv420p', output in memory) → finish, timed inside the process (× ${CORES} cores = a computed ceiling)`,
+  },
+  e2e: {
+    kind: 'inproc',
+    own: true,
+    input: 'rgba',
+    label: 'the own encoder end to end, timed the same way: RGBA frames in memory → createMp4Writer → faststart file',
+  },
+  mp4forgeMp3: { kind: 'mp4forge', own: true, audio: true, label: 'the own encoder, one thread, + the MP3 track' },
+  x264Mp3: { kind: 'x264', threads: 1, audio: true, label: 'native libx264 -threads 1 + the same MP3 with -c:a copy' },
 };
+for (const k of Object.keys(VARIANTS)) if (!ONLY_ENCODERS.includes(k)) delete VARIANTS[k];
+const available = (v) => !VARIANTS[v].own || own.available;
 
-async function runVariant(v, ctx, out) {
-  const { width, height, content, ring, mp3 } = ctx;
-  const frames = FRAMES;
-  if (v === 'raw') {
-    // The limit of the encoder itself: the child's own clock around addFrameYuv…finalize.
-    const r = await run(...node('encode', { variant: 'raw', width, height, frames: RAW_FRAMES, content, out }));
-    return { frames: RAW_FRAMES, seconds: r.json.seconds, cpu: r.json.cpu, bytes: r.json.bytes, peakRssMiB: r.peakRssMiB };
-  }
+/** `bench: utime=… stime=… rtime=…`: ffmpeg -benchmark's CPU and wall time of the transcode alone. */
+function ffmpegBench(stderr) {
+  const m = /bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s/.exec(stderr);
+  return m ? { encodeCpu: Number(m[1]) + Number(m[2]), encodeSeconds: Number(m[3]) } : {};
+}
+
+/**
+ * One encode of `frames` frames of the case's ring at `qp` into `out`, in a fresh process.
+ * Resolves with wall seconds (spawn → exit) and CPU seconds of that process, the encode-only time
+ * where the process reports it, bytes and peak RSS.
+ */
+async function runVariant(v, ctx, out, { frames, qp }) {
+  const { width, height, ring, mp3 } = ctx;
+  const spec = VARIANTS[v];
+  const common = { width, height, frames, out, qp };
   let r;
-  if (v === 'x264' || v === 'x264all' || v === 'x264Mp3') {
-    r = await run(FFMPEG, X264(width, height, out, v === 'x264all' ? 0 : 1, v === 'x264Mp3' ? mp3 : null), { ring, frames });
+  let inner;
+  if (spec.kind === 'mp4forge') {
+    const encoder = spec.hme ? hme.request : own.request;
+    r = await run(
+      ...node('encode', { variant: 'mp4forge', encoder, ...common, ...(spec.workers ? { workers: spec.workers } : {}), ...(spec.audio ? { audio: mp3 } : {}) }),
+      { ring, frames },
+    );
+    const want = spec.hme ? hme.videoEncoder : own.videoEncoder;
+    if (r.json.videoEncoder !== want) throw new Error(`${v}: the writer reported videoEncoder '${r.json.videoEncoder}', expected '${want}'`);
+    inner = { encodeSeconds: r.json.encodeSeconds, encodeCpu: r.json.encodeCpu };
+  } else if (spec.kind === 'inproc') {
+    r = await run(...node('encode', { variant: 'inproc', input: spec.input, encoder: own.request, ring: ring.length, ...common }), {
+      ring,
+      frames: ring.length,
+    });
+    if (r.json.videoEncoder !== own.videoEncoder) throw new Error(`${v}: videoEncoder '${r.json.videoEncoder}', expected '${own.videoEncoder}'`);
+    // The figures of this pair are the child's own clock (the ring's transfer and conversion excluded).
+    return {
+      frames,
+      seconds: r.json.encodeSeconds,
+      cpu: r.json.encodeCpu,
+      encodeSeconds: r.json.encodeSeconds,
+      encodeCpu: r.json.encodeCpu,
+      bytes: r.json.bytes,
+      peakRssMiB: r.peakRssMiB,
+    };
+  } else if (spec.kind === 'ffwasm') {
+    r = await run(
+      process.execPath,
+      [FFWASM_CHILD, ...Object.entries({ ...common, ring: ring.length, preset: spec.preset, gop: GOP, fps: FPS }).flatMap(([k, x]) => [`--${k}`, String(x)])],
+      { ring, frames: ring.length },
+    );
+    inner = { encodeSeconds: r.json.encodeSeconds, encodeCpu: r.json.encodeCpu, loadSeconds: r.json.loadSeconds, loadCpu: r.json.loadCpu };
   } else {
-    const opts = { variant: v === 'mp4forgeMp3' ? 'mp4forge' : v, width, height, frames, content, out };
-    if (v === 'mp4forgeMp3') opts.audio = mp3;
-    if (v === 'workers') opts.workers = CORES;
-    r = await run(...node('encode', opts), { ring, frames });
+    const argv = [
+      '-benchmark',
+      ...x264Args({
+        width,
+        height,
+        fps: FPS,
+        frames,
+        preset: 'ultrafast',
+        qp,
+        threads: spec.threads,
+        gop: GOP,
+        input: '-',
+        output: out,
+        loglevel: 'info',
+        ...(spec.audio ? { extraInputs: ['-i', mp3, '-map', '0:v', '-map', '1:a', '-c:a', 'copy'] } : {}),
+      }),
+    ];
+    r = await run(FFMPEG, argv, { ring, frames });
+    inner = ffmpegBench(r.stderr);
   }
-  return { frames, seconds: r.seconds, cpu: r.cpu, bytes: statSync(out).size, peakRssMiB: r.peakRssMiB };
+  if (spec.kind !== 'mp4forge') X264_SEEN[spec.kind] ??= x264Version(readFileSync(out));
+  return { frames, seconds: r.seconds, cpu: r.cpu, ...inner, bytes: statSync(out).size, peakRssMiB: r.peakRssMiB };
+}
+const X264_SEEN = {};
+
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? round(a / b, 3) : null);
+const hashFile = (f) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+function summarise(rs) {
+  const enc = rs.filter((x) => Number.isFinite(x.encodeCpu));
+  return {
+    frames: rs[0].frames,
+    fps: round(median(rs.map((x) => x.frames / x.seconds)), 2),
+    cpuFps: round(median(rs.map((x) => x.frames / x.cpu)), 2),
+    ...(enc.length
+      ? { encodeFps: round(median(enc.map((x) => x.frames / x.encodeSeconds)), 2), encodeCpuFps: round(median(enc.map((x) => x.frames / x.encodeCpu)), 2) }
+      : {}),
+    ...(rs[0].loadSeconds !== undefined
+      ? { loadSeconds: round(median(rs.map((x) => x.loadSeconds)), 3), loadCpu: round(median(rs.map((x) => x.loadCpu)), 3) }
+      : {}),
+    cpuSeconds: round(median(rs.map((x) => x.cpu)), 2),
+    bytes: median(rs.map((x) => x.bytes)),
+    peakRssMiB: round(median(rs.map((x) => x.peakRssMiB)), 1),
+    fpsRuns: rs.map((x) => round(x.frames / x.seconds, 2)),
+    cpuFpsRuns: rs.map((x) => round(x.frames / x.cpu, 2)),
+  };
+}
+
+/** The case's distinct source frames: testsrc2 from the npm ffmpeg, or mp4forge's drawPattern. */
+function caseRing(patterns, content, width, height, count) {
+  if (content === 'testsrc2') return testsrc2Frames(width, height, count, FPS);
+  return Array.from({ length: count }, (_, i) => {
+    const f = Buffer.alloc(width * height * 4);
+    patterns.draw(content, f, width, height, i);
+    return f;
+  });
+}
+
+async function speedRow(ctx, withMp3) {
+  const { width, height, content } = ctx;
+  const noise = content === 'noise';
+  const frames = noise ? NOISE_FRAMES : FRAMES;
+  const reps = noise ? NOISE_REPS : REPS;
+  const order = Object.keys(VARIANTS).filter((v) => available(v) && (withMp3 || !VARIANTS[v].audio));
+  // PSNR of noise only at the first size: 4:2:0 alone caps it near 12-13 dB for every encoder,
+  // and decoding 1080p noise (~1 MB a frame) costs minutes.
+  const psnrHere = !noise || (width === SIZES[0][0] && height === SIZES[0][1]);
+  const runs = Object.fromEntries(order.map((v) => [v, []]));
+  const kept = {};
+  log(`  speed, qp ${QP}, ${frames} frames × ${reps}: `);
+  for (let r = 0; r < reps; r++) {
+    for (const v of order.map((_, k) => order[(k + r) % order.length])) {
+      const out = join(work, `${width}x${height}-${content}-${v}-${r}.mp4`);
+      const spec = VARIANTS[v];
+      const res = await runVariant(v, ctx, out, { frames: spec.kind === 'inproc' ? RAW_FRAMES : frames, qp: QP });
+      if (r === 0 && v === 'own' && VARIANTS.ownWorkers) kept.ownHash = hashFile(out);
+      if (r === 0 && v === 'ownWorkers') kept.ownWorkersHash = hashFile(out);
+      if (r === 0 && spec.psnr && psnrHere) kept[v] = out;
+      else rmSync(out, { force: true });
+      runs[v].push(res);
+      log('.');
+    }
+  }
+  const variants = {};
+  for (const v of Object.keys(VARIANTS)) {
+    if (!available(v)) variants[v] = { unavailable: own.reason };
+    else if (runs[v]) variants[v] = summarise(runs[v]);
+  }
+  if (variants.raw && !variants.raw.unavailable) variants.raw.ceilingFps = round(variants.raw.fps * CORES, 2);
+  if (kept.ownHash && kept.ownWorkersHash) variants.ownWorkers.identicalToOneThread = kept.ownHash === kept.ownWorkersHash;
+  // The workers' file is the one-thread file (checked above): its PSNR is the same.
+  const sameFile = variants.ownWorkers?.identicalToOneThread;
+  log(' PSNR');
+  for (const v of Object.keys(VARIANTS)) {
+    const file = kept[v];
+    if (!file) continue;
+    const p = await filePsnr(file, width, height, frames, (i) => ctx.ring[i % ctx.ring.length]);
+    variants[v].rgbPsnrDb = round(p.meanDb, 2);
+    variants[v].rgbPsnrMinDb = round(p.minDb, 2);
+    if (v === 'own' && sameFile) Object.assign(variants.ownWorkers, { rgbPsnrDb: variants.own.rgbPsnrDb, rgbPsnrMinDb: variants.own.rgbPsnrMinDb });
+    rmSync(file, { force: true });
+    log('.');
+  }
+  log('\n');
+  return { frames, reps, variants };
+}
+
+async function sweepRow(ctx) {
+  const { width, height, content } = ctx;
+  const encoders = Object.keys(VARIANTS).filter((v) => VARIANTS[v].sweep && available(v));
+  const points = Object.fromEntries(encoders.map((v) => [v, []]));
+  log(`  qp sweep ${SWEEP_QPS.join('/')}, ${SWEEP_FRAMES} frames: `);
+  for (const qp of SWEEP_QPS) {
+    for (const v of encoders) {
+      const out = join(work, `${width}x${height}-${content}-${v}-qp${qp}.mp4`);
+      const r = await runVariant(v, ctx, out, { frames: SWEEP_FRAMES, qp });
+      const source = (i) => ctx.ring[i % ctx.ring.length];
+      const p = await filePsnr(out, width, height, SWEEP_FRAMES, source);
+      const y = await fileLumaPsnr(out, width, height, SWEEP_FRAMES, source);
+      rmSync(out, { force: true });
+      points[v].push({
+        qp,
+        bytes: r.bytes,
+        kbps: round((r.bytes * 8 * FPS) / SWEEP_FRAMES / 1000, 1),
+        rgbPsnrDb: round(p.meanDb, 3),
+        rgbPsnrMinDb: round(p.minDb, 2),
+        yPsnrDb: round(y.meanDb, 3),
+        cpuFps: round(r.frames / r.cpu, 2),
+        ...(Number.isFinite(r.encodeCpu) ? { encodeCpuFps: round(r.frames / r.encodeCpu, 2) } : {}),
+      });
+      log('.');
+    }
+  }
+  log('\n');
+  const curve = (v, key) => points[v].map((p) => ({ rate: p.bytes, psnr: p[key] }));
+  const bdAgainst = (ref, key) => {
+    if (!points[ref]) return null;
+    const out = {};
+    for (const v of encoders) {
+      if (v === ref) continue;
+      const d = bdRateDetailed(curve(ref, key), curve(v, key));
+      out[v] = d ? { percent: round(d.percent, 2), overlapDb: round(d.overlapDb, 2), fromDb: round(d.lowDb, 2), toDb: round(d.highDb, 2) } : null;
+    }
+    return out;
+  };
+  // Speed at equal quality: each encoder's encode-only frames per CPU second, interpolated in PSNR
+  // between its sweep points, at the RGB PSNR h264-mp4-encoder reaches at the default qp — moved
+  // into the PSNR range every encoder's sweep covers when it lies outside (RGB PSNR saturates
+  // differently per encoder on testsrc2's saturated colours), and reported with the PSNR used.
+  let equalQuality = null;
+  const refPoint = points.hme?.find((p) => p.qp === QP);
+  if (refPoint) {
+    const lo = Math.max(...encoders.map((v) => Math.min(...points[v].map((p) => p.rgbPsnrDb))));
+    const hi = Math.min(...encoders.map((v) => Math.max(...points[v].map((p) => p.rgbPsnrDb))));
+    const target = lo <= hi ? Math.min(Math.max(refPoint.rgbPsnrDb, lo), hi) : refPoint.rgbPsnrDb;
+    const fpsAt = {};
+    for (const v of encoders) {
+      const fps = atPsnr(
+        points[v].map((p) => ({ psnr: p.rgbPsnrDb, fps: p.encodeCpuFps ?? p.cpuFps })),
+        target,
+        'fps',
+      );
+      fpsAt[v] = fps === null ? null : round(fps, 2);
+    }
+    equalQuality = {
+      reference: 'hme',
+      qp: QP,
+      referencePsnrDb: refPoint.rgbPsnrDb,
+      rgbPsnrDb: round(target, 3),
+      moved: target !== refPoint.rgbPsnrDb,
+      encodeCpuFps: fpsAt,
+    };
+  }
+  return {
+    frames: SWEEP_FRAMES,
+    qps: SWEEP_QPS,
+    points,
+    bdRate: { vsHme: bdAgainst('hme', 'rgbPsnrDb'), vsFfwasmUltrafast: bdAgainst('ffwasmUltrafast', 'rgbPsnrDb') },
+    // The same on luma PSNR: the encoders alone, without chroma subsampling and RGB → YUV filters.
+    bdRateLuma: { vsHme: bdAgainst('hme', 'yPsnrDb'), vsFfwasmUltrafast: bdAgainst('ffwasmUltrafast', 'yPsnrDb') },
+    equalQuality,
+  };
 }
 
 async function encodeSection() {
   const patterns = await loadPatterns();
   const mp3 = makeMp3(FRAMES / FPS, join(work, 'track.mp3')).file;
-  const all = Object.keys(VARIANTS);
   const configs = [];
+  const ringFrames = Math.max(1, Math.min(RING, Math.max(FRAMES, NOISE_FRAMES, SWEEP_CONTENTS.length ? SWEEP_FRAMES : 0)));
   for (const [width, height] of SIZES) {
     for (const content of CONTENTS) {
       // The MP3 pair only at the first size and content: the audio track costs the same whatever the picture.
       const withMp3 = width === SIZES[0][0] && height === SIZES[0][1] && content === CONTENTS[0];
-      const order = all.filter((v) => withMp3 || !v.endsWith('Mp3'));
-      const reps = content === 'noise' ? NOISE_REPS : REPS;
-      // PSNR of noise only at the first size: it is ~12-13 dB for every encoder (see the report) and
-      // decoding 300 frames of 1080p noise (~1 MB each) costs minutes.
-      const psnrHere = content !== 'noise' || (width === SIZES[0][0] && height === SIZES[0][1]);
-      log(`encode ${width}×${height} ${content}: `);
-      const ring = [];
-      for (let i = 0; i < Math.min(RING, FRAMES); i++) {
-        const f = Buffer.alloc(width * height * 4);
-        patterns.draw(content, f, width, height, i);
-        ring.push(f);
-      }
-      const ctx = { width, height, content, ring, mp3 };
-      const runs = Object.fromEntries(order.map((v) => [v, []]));
-      const kept = {};
-      for (let r = 0; r < reps; r++) {
-        for (const v of order.map((_, k) => order[(k + r) % order.length])) {
-          const out = join(work, `${width}x${height}-${content}-${v}-${r}.mp4`);
-          const res = await runVariant(v, ctx, out);
-          if (r === 0 && VARIANTS[v].psnr && psnrHere) kept[v] = out;
-          else rmSync(out, { force: true });
-          runs[v].push(res);
-          log('.');
-        }
-      }
-      const variants = {};
-      for (const v of order) {
-        const rs = runs[v];
-        variants[v] = {
-          frames: rs[0].frames,
-          fps: round(median(rs.map((x) => x.frames / x.seconds)), 2),
-          fpsRuns: rs.map((x) => round(x.frames / x.seconds, 2)),
-          cpuFps: round(median(rs.map((x) => x.frames / x.cpu)), 2),
-          cpuSeconds: round(median(rs.map((x) => x.cpu)), 2),
-          bytes: median(rs.map((x) => x.bytes)),
-          peakRssMiB: round(median(rs.map((x) => x.peakRssMiB)), 1),
-        };
-      }
-      variants.raw.ceilingFps = round(variants.raw.fps * CORES, 2);
-      log(' PSNR');
-      for (const [v, file] of Object.entries(kept)) {
-        const p = await filePsnr(file, width, height, FRAMES, (i) => ring[i % ring.length]);
-        variants[v].rgbPsnrDb = round(p.meanDb, 2);
-        variants[v].rgbPsnrMinDb = round(p.minDb, 2);
-        rmSync(file, { force: true });
-        log('.');
-      }
-      const best = WORKERS ? 'workers' : 'mp4forge';
-      const ratio = (a, b) => round(a / b, 3);
+      log(`encode ${width}×${height} ${content}:\n`);
+      const ctx = { width, height, content, ring: caseRing(patterns, content, width, height, ringFrames), mp3 };
+      const speed = await speedRow(ctx, withMp3);
+      const sweep = SWEEP_CONTENTS.includes(content) && SWEEP_SIZES.some(([w, h]) => w === width && h === height) ? await sweepRow(ctx) : null;
+      const s = speed.variants;
+      const cpu = (a, b) => ratio(s[a]?.cpuFps, s[b]?.cpuFps);
       configs.push({
-        width, height, content, frames: FRAMES, reps, variants,
+        width,
+        height,
+        content,
+        ...speed,
+        sweep,
         ratios: {
-          // mp4forge fps / peer fps (> 1: mp4forge faster); *Cpu: the same in frames per CPU second.
-          vsHme: ratio(variants.mp4forge.fps, variants.hme.fps),
-          vsHmeCpu: ratio(variants.mp4forge.cpuFps, variants.hme.cpuFps),
-          vsX264OneThread: ratio(variants.mp4forge.fps, variants.x264.fps),
-          vsX264OneThreadCpu: ratio(variants.mp4forge.cpuFps, variants.x264.cpuFps),
-          vsX264AllThreads: ratio(variants[best].fps, variants.x264all.fps),
-          vsCeiling: ratio(variants[best].fps, variants.raw.ceilingFps),
-          ...(withMp3 ? { withMp3VsX264Mp3: ratio(variants.mp4forgeMp3.fps, variants.x264Mp3.fps), withMp3VsX264Mp3Cpu: ratio(variants.mp4forgeMp3.cpuFps, variants.x264Mp3.cpuFps) } : {}),
+          // Frames per CPU second (process totals), own encoder / peer: > 1 = the own encoder ahead.
+          ownVsHmeCpu: cpu('own', 'hme'),
+          ownVsFfwasmUltrafastCpu: cpu('own', 'ffwasmUltrafast'),
+          ownVsFfwasmVeryfastCpu: cpu('own', 'ffwasmVeryfast'),
+          ownVsX264Cpu: cpu('own', 'x264'),
+          // Wall-clock: workers against one thread, against x264 on all threads, against the ceiling.
+          workersVsOneThread: ratio(s.ownWorkers?.fps, s.own?.fps),
+          workersVsX264All: ratio(s.ownWorkers?.fps, s.x264all?.fps),
+          workersVsCeiling: ratio(s.ownWorkers?.fps, s.raw?.ceilingFps),
+          // In-process clocks: RGBA in → file out against I420 in → memory.
+          e2eVsRaw: ratio(s.e2e?.fps, s.raw?.fps),
+          e2eVsRawCpu: ratio(s.e2e?.cpuFps, s.raw?.cpuFps),
+          ...(withMp3 ? { withMp3VsX264Mp3: ratio(s.mp4forgeMp3?.fps, s.x264Mp3?.fps), withMp3VsX264Mp3Cpu: cpu('mp4forgeMp3', 'x264Mp3') } : {}),
+          ...(sweep?.equalQuality
+            ? {
+                ownVsHmeAtEqualPsnrCpu: ratio(sweep.equalQuality.encodeCpuFps.own, sweep.equalQuality.encodeCpuFps.hme),
+                ownVsFfwasmUltrafastAtEqualPsnrCpu: ratio(sweep.equalQuality.encodeCpuFps.own, sweep.equalQuality.encodeCpuFps.ffwasmUltrafast),
+              }
+            : {}),
         },
       });
-      log(' done\n');
     }
   }
-  return { content: patterns.source, ring: RING, workersAvailable: WORKERS, x264Args: X264('W', 'H', 'out.mp4', 'T', null).join(' '), x264Mp3Args: X264('W', 'H', 'out.mp4', 1, 'track.mp3').join(' '), variants: Object.fromEntries(all.map((v) => [v, VARIANTS[v].label])), configs };
+  return {
+    content: { testsrc2: 'testsrc2 from the npm ffmpeg (lavfi)', plasma: patterns.source, noise: patterns.source },
+    ring: ringFrames,
+    qp: QP,
+    workers: WORKERS_N,
+    encoders: { own, hme },
+    ffmpegWasm: { core: CORE.version, x264: X264_SEEN.ffwasm ?? null },
+    x264Native: X264_SEEN.x264 ?? null,
+    // Native: the pipe, `-i -` (no -stream_loop), `-benchmark` and -loglevel info (for its timing line); ffmpeg.wasm: the MEMFS file, looped.
+    x264Args: x264Args({
+      width: 'W',
+      height: 'H',
+      fps: FPS,
+      frames: 'N',
+      preset: 'P',
+      qp: 'Q',
+      threads: 'T',
+      gop: GOP,
+      input: '/in.rgba',
+      output: 'out.mp4',
+    }).join(' '),
+    variants: Object.fromEntries(Object.entries(VARIANTS).map(([k, v]) => [k, v.label])),
+    configs,
+    acceptance: acceptance(configs),
+  };
+}
+
+/** The ratios issue 13's acceptance asks for, with their targets, from the configs measured. */
+function acceptance(configs) {
+  const rows = [];
+  const sizeName = (c) => `${c.width}×${c.height}`;
+  const smooth = configs.filter((c) => c.content !== 'noise');
+  const noise = configs.filter((c) => c.content === 'noise');
+  const row = (what, target, cmp, items) => {
+    const vals = items.filter((i) => i.value !== null && i.value !== undefined);
+    const worst = vals.length ? (cmp === '≥' ? Math.min(...vals.map((i) => i.value)) : Math.max(...vals.map((i) => i.value))) : null;
+    rows.push({
+      what,
+      target: `${cmp} ${target}`,
+      values: items.map((i) => ({ at: i.at, value: i.value })),
+      worst,
+      met: worst === null ? null : cmp === '≥' ? worst >= target : worst <= target,
+    });
+  };
+  const at = (c) => `${sizeName(c)} ${c.content}`;
+  const bd = (c, ref, table = 'bdRate') => c.sweep?.[table]?.[ref]?.own?.percent ?? null;
+  const swept = smooth.filter((c) => c.sweep);
+  row(
+    'BD-rate own vs h264-mp4-encoder, % (RGB PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsHme') })),
+  );
+  row(
+    'BD-rate own vs h264-mp4-encoder, % (luma PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsHme', 'bdRateLuma') })),
+  );
+  for (const [w, h] of SIZES) {
+    const here = smooth.filter((c) => c.width === w && c.height === h);
+    if (here.length)
+      row(
+        `frames/CPU-s own / h264-mp4-encoder, smooth ${w}×${h}`,
+        3,
+        '≥',
+        here.map((c) => ({ at: at(c), value: c.ratios.ownVsHmeCpu })),
+      );
+  }
+  if (noise.length)
+    row(
+      'frames/CPU-s own / h264-mp4-encoder, noise',
+      2,
+      '≥',
+      noise.map((c) => ({ at: at(c), value: c.ratios.ownVsHmeCpu })),
+    );
+  row(
+    'frames/CPU-s own / ffmpeg.wasm ultrafast',
+    1.5,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.ownVsFfwasmUltrafastCpu })),
+  );
+  row(
+    'BD-rate own vs ffmpeg.wasm ultrafast, % (RGB PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsFfwasmUltrafast') })),
+  );
+  row(
+    'BD-rate own vs ffmpeg.wasm ultrafast, % (luma PSNR)',
+    0,
+    '≤',
+    swept.map((c) => ({ at: at(c), value: bd(c, 'vsFfwasmUltrafast', 'bdRateLuma') })),
+  );
+  row(
+    'frames/CPU-s own / native x264 ultrafast 1 thread (aim)',
+    0.75,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.ownVsX264Cpu })),
+  );
+  row(
+    `fps (wall) ${WORKERS_N} workers / one thread`,
+    1.8,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.workersVsOneThread })),
+  );
+  row(
+    'fps end to end (RGBA → file) / raw encoder (I420 → memory)',
+    0.9,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.e2eVsRaw })),
+  );
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,8 +713,6 @@ async function bundleInternals() {
         "export { Mp4Muxer } from './src/mux/mp4-muxer.ts';",
         "export { FragmentedMuxer } from './src/mux/fragmented-muxer.ts';",
         "export { MemorySink } from './src/mux/sink.ts';",
-        "export { WasmH264Encoder } from './src/encode/h264-encoder.ts';",
-        "export { buildAvcC } from './src/encode/avc.ts';",
       ].join('\n'),
       resolveDir: ROOT,
       loader: 'ts',
@@ -311,37 +724,72 @@ async function bundleInternals() {
 }
 
 /**
- * Encodes one GOP (60 frames of 1280×720 gradient) with mp4forge's encoder and keeps its packets,
- * plus the first `seconds` of the long MP3, cut at a frame boundary, in `dir`.
+ * The avcC payload and the video samples (bytes, sync flag) of an MP4, read back with mp4box.js:
+ * the packets are encoded through the public API, whatever encoder the build has.
  */
-async function writePackets(dir, internals, longMp3, seconds) {
+async function h264Samples(bytes) {
+  const MP4Box = await import('mp4box');
+  const mp4 = (MP4Box.createFile ?? MP4Box.default.createFile)();
+  const samples = [];
+  let error = null;
+  mp4.onError = (e) => (error = e);
+  mp4.onReady = (info) => {
+    mp4.setExtractionOptions(info.videoTracks[0].id, null, { nbSamples: 1 << 20 });
+    mp4.start();
+  };
+  mp4.onSamples = (_id, _user, list) => {
+    for (const x of list) samples.push({ data: new Uint8Array(x.data), sync: Boolean(x.is_sync) });
+  };
+  const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+  ab.fileStart = 0;
+  mp4.appendBuffer(ab);
+  mp4.flush();
+  if (error || !samples.length) throw new Error(`mp4box could not read the packets back: ${error ?? 'no samples'}`);
+  // avcC: the box's payload (after its size and type), found by its type in the moov.
+  const tag = Buffer.from('avcC', 'latin1');
+  const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(tag);
+  if (at < 4) throw new Error('no avcC box in the encoded file');
+  const size = new DataView(bytes.buffer, bytes.byteOffset).getUint32(at - 4);
+  return { avcC: bytes.slice(at + 4, at - 4 + size), samples };
+}
+
+/**
+ * Encodes one GOP (60 frames of 1280×720 gradient) through the public API (qp 26, GOP 60, the
+ * build's default encoder) and keeps its packets, plus the first `seconds` of the long MP3, cut at
+ * a frame boundary, in `dir`.
+ */
+async function writePackets(dir, longMp3, seconds) {
   mkdirSync(dir, { recursive: true });
-  const m = await import(pathToFileURL(internals).href);
   const patterns = await loadPatterns();
   const [W, H] = [1280, 720];
-  const enc = await m.WasmH264Encoder.create({ width: W, height: H, fps: FPS, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false });
-  await enc.beginChunk();
+  const w = await lib.createMp4Writer({ width: W, height: H, fps: FPS, output: ENC.memoryOutput, video: { qp: 26, gop: 60 } });
   const rgba = new Uint8Array(W * H * 4);
-  const yuv = new Uint8Array((W * H * 3) / 2);
-  const coded = [];
   for (let i = 0; i < 60; i++) {
     patterns.draw('gradient', rgba, W, H, i);
-    lib.toI420(rgba, 'rgba', W, H, yuv);
-    coded.push(...enc.encode(yuv));
+    await w.addFrame(rgba);
   }
-  coded.push(...enc.endChunk());
-  const avcC = m.buildAvcC(enc.config);
-  enc.close();
+  const encoded = await w.finish();
+  const { avcC, samples } = await h264Samples(encoded.data);
+  if (samples.length !== 60 || !samples[0].sync) throw new Error(`expected one 60-frame GOP, read ${samples.length} samples`);
   const hex = (b) => b.toString(16).padStart(2, '0');
-  const gopBytes = coded.reduce((s, c) => s + c.data.length, 0);
-  writeFileSync(join(dir, 'video.bin'), Buffer.concat(coded.map((c) => c.data)));
+  const gopBytes = samples.reduce((s, c) => s + c.data.length, 0);
+  writeFileSync(join(dir, 'video.bin'), Buffer.concat(samples.map((c) => c.data)));
   writeFileSync(join(dir, 'avcC.bin'), avcC);
   const mp3 = lib.parseMp3(new Uint8Array(readFileSync(longMp3)));
   const need = Math.ceil((seconds * mp3.format.sampleRate) / mp3.frames[0].samples) + 2;
   const last = mp3.frames[Math.min(need, mp3.frames.length) - 1];
   writeFileSync(join(dir, 'audio.mp3'), readFileSync(longMp3).subarray(mp3.frames[0].offset, last.offset + last.size));
   const meta = {
-    video: { width: W, height: H, fps: FPS, frames: Math.round(seconds * FPS), gopBytes, codec: `avc1.${hex(avcC[1])}${hex(avcC[2])}${hex(avcC[3])}`, samples: coded.map((c) => ({ size: c.data.length, sync: c.keyframe })) },
+    video: {
+      width: W,
+      height: H,
+      fps: FPS,
+      frames: Math.round(seconds * FPS),
+      gopBytes,
+      encoder: encoded.videoEncoder,
+      codec: `avc1.${hex(avcC[1])}${hex(avcC[2])}${hex(avcC[3])}`,
+      samples: samples.map((c) => ({ size: c.data.length, sync: c.sync })),
+    },
     audio: { sampleRate: mp3.format.sampleRate, channels: mp3.format.channels },
   };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -351,7 +799,7 @@ async function writePackets(dir, internals, longMp3, seconds) {
 async function muxSection(longMp3) {
   const internals = await bundleInternals();
   const dir = join(work, 'packets');
-  const meta = await writePackets(dir, internals, longMp3, MUX_SECONDS);
+  const meta = await writePackets(dir, longMp3, MUX_SECONDS);
   const env = { MP4FORGE_PEERS_INTERNALS: internals };
   const impls = ['mp4forge', 'mediabunny'];
   const rows = [];
@@ -368,7 +816,8 @@ async function muxSection(longMp3) {
           checks[impl] = { ffprobe: probePackets(out), mp4box: await mp4boxSamples(out) };
           const want = { video: res.json.videoPackets, audio: res.json.audioPackets };
           for (const [tool, got] of Object.entries(checks[impl])) {
-            if (got.video !== want.video || got.audio !== want.audio) throw new Error(`${impl} ${layout}: ${tool} counts ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+            if (got.video !== want.video || got.audio !== want.audio)
+              throw new Error(`${impl} ${layout}: ${tool} counts ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
           }
           rmSync(out);
         }
@@ -390,10 +839,21 @@ async function muxSection(longMp3) {
         checks: checks[impl],
       };
     }
-    rows.push({ layout, videoPackets: runs.mp4forge[0].videoPackets, audioPackets: runs.mp4forge[0].audioPackets, inputBytes: runs.mp4forge[0].inputBytes, ...summary, ratio: round(summary.mp4forge.mbps / summary.mediabunny.mbps, 3) });
+    rows.push({
+      layout,
+      videoPackets: runs.mp4forge[0].videoPackets,
+      audioPackets: runs.mp4forge[0].audioPackets,
+      inputBytes: runs.mp4forge[0].inputBytes,
+      ...summary,
+      ratio: round(summary.mp4forge.mbps / summary.mediabunny.mbps, 3),
+    });
     log(' done\n');
   }
-  return { source: `1280×720 gradient, one 60-frame GOP from mp4forge's encoder (qp 26, speed 6) repeated to ${MUX_SECONDS} s at ${FPS} fps (${meta.video.frames} samples, ${fmtBytes(meta.video.gopBytes)} per GOP), and the first ${MUX_SECONDS} s of the MP3 below`, mp4forgeApi: 'internal Mp4Muxer / FragmentedMuxer + MemorySink (src/mux), bundled from src by esbuild: the package exports no API for pre-encoded packets', rows };
+  return {
+    source: `1280×720 gradient, one 60-frame GOP from mp4forge (createMp4Writer, its default encoder '${meta.video.encoder}', qp 26) repeated to ${MUX_SECONDS} s at ${FPS} fps (${meta.video.frames} samples, ${fmtBytes(meta.video.gopBytes)} per GOP), and the first ${MUX_SECONDS} s of the MP3 below`,
+    mp4forgeApi: 'internal Mp4Muxer / FragmentedMuxer + MemorySink (src/mux), bundled from src by esbuild: the package exports no API for pre-encoded packets',
+    rows,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,16 +924,39 @@ async function parseSection(file) {
       worstTs = Math.max(worstTs, Math.abs(list[i].ts - ref[i].ts));
       if (list[i].size !== ref[i].size) sizeMismatch++;
     }
-    agreement[n] = { frames: found[n].length, infoFrameDropped: dropped, framesCompared: list.length, countAgrees: count, sizeMismatches: sizeMismatch, worstTimestampDiffSeconds: worstTs, agrees: count && sizeMismatch === 0 && worstTs < 1e-6 };
+    agreement[n] = {
+      frames: found[n].length,
+      infoFrameDropped: dropped,
+      framesCompared: list.length,
+      countAgrees: count,
+      sizeMismatches: sizeMismatch,
+      worstTimestampDiffSeconds: worstTs,
+      agrees: count && sizeMismatch === 0 && worstTs < 1e-6,
+    };
   }
   const disagree = names.filter((n) => !agreement[n].agrees);
-  log(`MP3 frames: ${names.map((n) => `${n} ${agreement[n].frames}${agreement[n].infoFrameDropped ? ` (−1 Info frame = ${agreement[n].framesCompared})` : ''}`).join(', ')}\n`);
+  log(
+    `MP3 frames: ${names.map((n) => `${n} ${agreement[n].frames}${agreement[n].infoFrameDropped ? ` (−1 Info frame = ${agreement[n].framesCompared})` : ''}`).join(', ')}\n`,
+  );
   if (disagree.length) {
-    throw new Error(`MP3 parsers disagree on ${file}: ${JSON.stringify(agreement, null, 2)}\n(mp4forge is the reference; an Info/Xing frame is accounted for above)`);
+    throw new Error(
+      `MP3 parsers disagree on ${file}: ${JSON.stringify(agreement, null, 2)}\n(mp4forge is the reference; an Info/Xing frame is accounted for above)`,
+    );
   }
   const res = {};
-  for (const n of names) res[n] = { mbps: round(MB / median(runs[n]), 1), seconds: round(median(runs[n]), 4), runs: runs[n].map((s) => round(s, 4)), ...agreement[n] };
-  return { file: `${PARSE_MINUTES} min, 128 kbit/s stereo 44.1 kHz, libmp3lame (npm ffmpeg)`, bytes: bytes.length, api: { mp4forge: 'parseMp3(bytes) (frames with data views)', mediabunny: 'Input(BufferSource, [MP3]) → EncodedPacketSink.packets() (packets with data)', codecParser: "new CodecParser('audio/mpeg').parseAll(bytes) (frames with data, CRC32 off)" }, parsers: res, ratios: { vsMediabunny: round(res.mp4forge.mbps / res.mediabunny.mbps, 2), vsCodecParser: round(res.mp4forge.mbps / res.codecParser.mbps, 2) } };
+  for (const n of names)
+    res[n] = { mbps: round(MB / median(runs[n]), 1), seconds: round(median(runs[n]), 4), runs: runs[n].map((s) => round(s, 4)), ...agreement[n] };
+  return {
+    file: `${PARSE_MINUTES} min, 128 kbit/s stereo 44.1 kHz, libmp3lame (npm ffmpeg)`,
+    bytes: bytes.length,
+    api: {
+      mp4forge: 'parseMp3(bytes) (frames with data views)',
+      mediabunny: 'Input(BufferSource, [MP3]) → EncodedPacketSink.packets() (packets with data)',
+      codecParser: "new CodecParser('audio/mpeg').parseAll(bytes) (frames with data, CRC32 off)",
+    },
+    parsers: res,
+    ratios: { vsMediabunny: round(res.mp4forge.mbps / res.mediabunny.mbps, 2), vsCodecParser: round(res.mp4forge.mbps / res.codecParser.mbps, 2) },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,12 +1028,29 @@ async function coldSection(packetsDir) {
   for (const impl of impls) {
     const rs = runs[impl];
     const m = (k) => round(median(rs.map((x) => x[k])), 1);
-    res[impl] = { processStartMs: m('processStartMs'), importMs: m('importMs'), firstFrameMs: m('firstFrameMs'), finishedMs: m('finishedMs'), wallMs: round(median(rs.map((x) => x.wallSeconds * 1000)), 0), peakRssMiB: m('peakRssMiB'), firstFrameRuns: rs.map((x) => round(x.firstFrameMs, 1)) };
+    res[impl] = {
+      processStartMs: m('processStartMs'),
+      importMs: m('importMs'),
+      firstFrameMs: m('firstFrameMs'),
+      finishedMs: m('finishedMs'),
+      wallMs: round(median(rs.map((x) => x.wallSeconds * 1000)), 0),
+      peakRssMiB: m('peakRssMiB'),
+      firstFrameRuns: rs.map((x) => round(x.firstFrameMs, 1)),
+    };
   }
   res.mp4forge.installBytes = sizes.mp4forge;
   res.hme.installBytes = sizes['h264-mp4-encoder'];
   res.mediabunny.installBytes = sizes.mediabunny;
-  return { reps: COLD_REPS, what: { mp4forge: 'import dist → createMp4Writer(1280×720, output buffer) → addFrame(gradient) resolved; then finish', hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile', mediabunny: 'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded' }, results: res };
+  return {
+    reps: COLD_REPS,
+    what: {
+      mp4forge: 'import dist → createMp4Writer(1280×720, output in memory) → addFrame(gradient) resolved; then finish',
+      hme: 'import h264-mp4-encoder → createH264MP4Encoder → initialize (1280×720) → addFrameRgba; then finalize + FS.readFile',
+      mediabunny:
+        'import mediabunny → Output(Mp4OutputFormat in-memory, BufferTarget) → start → add one pre-encoded IDR packet; then finalize. Mediabunny encodes video only through WebCodecs, which Node lacks: no frame is encoded',
+    },
+    results: res,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -582,7 +1082,7 @@ await section('mux', () => muxSection(longMp3));
 await section('parse', () => parseSection(longMp3));
 await section('cold', async () => {
   const dir = join(work, 'packets');
-  if (!existsSync(join(dir, 'meta.json'))) await writePackets(dir, await bundleInternals(), longMp3, 2);
+  if (!existsSync(join(dir, 'meta.json'))) await writePackets(dir, longMp3, 2);
   return coldSection(dir);
 });
 
@@ -593,7 +1093,27 @@ result = {
   command: `node bench/peers.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
   versions: Object.fromEntries(['mediabunny', 'codec-parser', 'mp4box'].map((n) => [n, JSON.parse(readFileSync(findPackage(ROOT, n), 'utf8')).version])),
-  settings: { quick: QUICK, reps: REPS, noiseReps: NOISE_REPS, rawFrames: RAW_FRAMES, frames: FRAMES, sizes: SIZES.map(([w, h]) => `${w}x${h}`), contents: CONTENTS, muxReps: MUX_REPS, coldReps: COLD_REPS, peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)' },
+  settings: {
+    quick: QUICK,
+    reps: REPS,
+    noiseReps: NOISE_REPS,
+    frames: FRAMES,
+    noiseFrames: NOISE_FRAMES,
+    rawFrames: RAW_FRAMES,
+    qp: QP,
+    sweepFrames: SWEEP_FRAMES,
+    sweepQps: SWEEP_QPS,
+    sweepContents: SWEEP_CONTENTS,
+    sweepSizes: SWEEP_SIZES.map(([w, h]) => `${w}x${h}`),
+    workers: WORKERS_N,
+    encoders: ONLY_ENCODERS,
+    ownAnyway: Boolean(args['own-anyway']),
+    sizes: SIZES.map(([w, h]) => `${w}x${h}`),
+    contents: CONTENTS,
+    muxReps: MUX_REPS,
+    coldReps: COLD_REPS,
+    peakRss: TIME ? '/usr/bin/time -v around each process' : 'unavailable (no /usr/bin/time)',
+  },
   sections: loads,
   longMp3: mp3Generation,
   ...results,
@@ -601,12 +1121,27 @@ result = {
 };
 }
 
-const { renderMarkdown, headlineBars } = await import('./lib/peers-report.mjs');
+const { renderMarkdown, headlineBars, summaryMarkdown } = await import('./lib/peers-report.mjs');
 // JSON first, so that a failure while rendering loses no measurement (--render redoes the rest).
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, `${OUT}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const md = renderMarkdown(result);
 const files = writeResults(OUT, result, md);
-writeFileSync(join(RESULTS_DIR, `${OUT}.svg`), renderSvg(`mp4forge vs peers (${result.environment.date.slice(0, 10)}, ${result.environment.cores} cores)`, headlineBars(result)));
+writeFileSync(
+  join(RESULTS_DIR, `${OUT}.svg`),
+  renderSvg(`mp4forge vs peers (${result.environment.date.slice(0, 10)}, ${result.environment.cores} cores)`, headlineBars(result)),
+);
 console.log(md);
 console.log(`wrote ${files.json}, ${files.md} and ${OUT}.svg (${result.runtimeSeconds} s)`);
+if (args.readme) {
+  // The README quotes the summary between its peers markers, with the command that made it.
+  if (result.settings.quick) throw new Error('--readme: a --quick run is not for quoting; the README takes a full run');
+  const readme = join(ROOT, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const [a, b] = ['<!-- peers:start -->', '<!-- peers:end -->'];
+  const i = text.indexOf(a);
+  const j = text.indexOf(b);
+  if (i < 0 || j < i) throw new Error(`README.md has no ${a} … ${b} block`);
+  writeFileSync(readme, `${text.slice(0, i + a.length)}\n${summaryMarkdown(result)}\n${text.slice(j)}`);
+  console.log(`copied the summary into README.md (${a} … ${b})`);
+}

@@ -21,7 +21,9 @@ import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, TIME, writeResults } from './lib/common.mjs';
+import {
+  BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, TIME, writeResults,
+} from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { configure, loadHme } from './lib/hme.mjs';
 
@@ -59,7 +61,10 @@ const VARIANTS = {
 if (BREAKDOWN) {
   // Diagnostic: mp4forge fed the pre-converted I420 frames (pixelFormat 'yuv420p'), so (b')/(a)
   // is the cost of chunking, the output tap and muxing, and (b)/(b') the cost of RGBA→I420.
-  VARIANTS.mp4forgeYuv = { label: "(b') mp4forge fed pre-converted I420 (pixelFormat 'yuv420p'), faststart to a file", run: (ctx, n, keep) => runMp4forge(ctx, n, keep, 'yuv420p') };
+  VARIANTS.mp4forgeYuv = {
+    label: "(b') mp4forge fed pre-converted I420 (pixelFormat 'yuv420p'), faststart to a file",
+    run: (ctx, n, keep) => runMp4forge(ctx, n, keep, 'yuv420p'),
+  };
 }
 const SHORT = { raw: '(a) raw', mp4forge: '(b) mp4forge', naive: '(c) naive', x264: '(d) x264', mp4forgeYuv: "(b') mp4forge I420 in" };
 const ORDER = Object.keys(VARIANTS);
@@ -136,7 +141,9 @@ async function runNaive(ctx, n, keep) {
 async function runX264(ctx, n, keep) {
   const out = keep ?? tmp('d.mp4');
   // /usr/bin/time reports ffmpeg's own CPU time; the bench process's share (writing the pipe) is added.
-  const [cmd, argv] = TIME ? [TIME, ['-f', 'MP4FORGE_CPU %U %S', FFMPEG, ...X264_ARGS(ctx.width, ctx.height, out)]] : [FFMPEG, X264_ARGS(ctx.width, ctx.height, out)];
+  const [cmd, argv] = TIME
+    ? [TIME, ['-f', 'MP4FORGE_CPU %U %S', FFMPEG, ...X264_ARGS(ctx.width, ctx.height, out)]]
+    : [FFMPEG, X264_ARGS(ctx.width, ctx.height, out)];
   const c0 = cpuNow();
   const t0 = performance.now();
   const child = spawn(cmd, argv, { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -298,10 +305,16 @@ const result = {
   command: `node bench/run.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
   environment: env,
   settings: {
-    ...SETTINGS, frames: FRAMES, reps: REPS, pattern: PATTERN, content: patterns.source,
+    ...SETTINGS,
+    frames: FRAMES,
+    reps: REPS,
+    pattern: PATTERN,
+    content: patterns.source,
     mp4forgeOutput: 'file in os.tmpdir(), layout faststart',
     x264Args: X264_ARGS('W', 'H', 'out.mp4').join(' '),
-    psnr: PSNR ? 'RGB PSNR vs the RGBA source, decoded by the npm ffmpeg to full-range RGB24 with the BT.601 matrix; mean of per-frame PSNRs (and the worst frame), first repetition' : 'off',
+    psnr: PSNR
+      ? 'RGB PSNR vs the RGBA source, decoded by the npm ffmpeg to full-range RGB24 with the BT.601 matrix; mean of per-frame PSNRs (and the worst frame), first repetition'
+      : 'off',
   },
   video,
   extras,
@@ -321,7 +334,9 @@ function fpsTable(fpsKey, ratioKey) {
 }
 
 function ratioName(k) {
-  return { mp4forgeVsRaw: '(b)/(a)', mp4forgeVsNaive: '(b)/(c)', mp4forgeVsX264: '(b)/(d)', mp4forgeYuvVsRaw: "(b')/(a)", mp4forgeVsMp4forgeYuv: "(b)/(b')" }[k];
+  return { mp4forgeVsRaw: '(b)/(a)', mp4forgeVsNaive: '(b)/(c)', mp4forgeVsX264: '(b)/(d)', mp4forgeYuvVsRaw: "(b')/(a)", mp4forgeVsMp4forgeYuv: "(b)/(b')" }[
+    k
+  ];
 }
 
 const md = [];
@@ -340,15 +355,25 @@ md.push('## Frames per second (median)', '');
 md.push(fpsTable('medianFps', 'ofMedians'), '');
 md.push('Ratios are of the medians; the JSON also has the median of per-repetition (paired) ratios. The target for (b)/(a) is ≥ 0.9.', '');
 md.push('## Frames per CPU second (median)', '');
-md.push('The same runs counted in CPU time (user + system, every thread; for (d) ffmpeg\'s CPU time from `/usr/bin/time` plus the bench process writing the pipe). ' +
-  'Less sensitive to other work on the machine than wall time; (d) shows the cost of the pipe and of ffmpeg\'s RGBA→YUV conversion.', '');
+md.push(
+  "The same runs counted in CPU time (user + system, every thread; for (d) ffmpeg's CPU time from `/usr/bin/time` plus the bench process writing the pipe). " +
+    "Less sensitive to other work on the machine than wall time; (d) shows the cost of the pipe and of ffmpeg's RGBA→YUV conversion.",
+  '',
+);
 md.push(fpsTable('medianCpuFps', 'cpuOfMedians'), '');
 md.push('## Output size and quality (first repetition)', '');
 md.push(mdTable(
   ['size', 'variant', 'bytes', 'bytes/frame', ...(PSNR ? ['RGB PSNR mean (dB)', 'worst frame (dB)'] : []), 'fps per run'],
   video.flatMap((s) => ORDER.map((v) => {
     const x = s.variants[v];
-    return [`${s.width}×${s.height}`, v, `${x.bytes} (${fmtBytes(x.bytes)})`, Math.round(x.bytes / FRAMES), ...(PSNR ? [x.rgbPsnrDb.mean, x.rgbPsnrDb.min] : []), x.fps.join(', ')];
+    return [
+      `${s.width}×${s.height}`,
+      v,
+      `${x.bytes} (${fmtBytes(x.bytes)})`,
+      Math.round(x.bytes / FRAMES),
+      ...(PSNR ? [x.rgbPsnrDb.mean, x.rgbPsnrDb.min] : []),
+      x.fps.join(', '),
+    ];
   })),
 ), '');
 md.push('## Audio (colleagues\' scripts, run as child processes)', '');
@@ -367,8 +392,12 @@ function headline(key, r) {
   }
   if (key === 'lame' && r?.realtimeFactor && typeof r.realtimeFactor === 'object') {
     const f = r.realtimeFactor;
-    return `lamejs ${r.kbps ?? '?'} kbit/s ${r.channels === 2 ? 'stereo' : `${r.channels ?? '?'}-channel`} ${r.sampleRate ?? '?'} Hz: **${f.encode}× real time** encoding pre-rendered PCM` +
-      (f.pipeline !== undefined ? `, ${f.pipeline}× with synthesis (pipeline)` : '') + (f.synth !== undefined ? `, synthesis alone ${f.synth}×` : '') + ` (median of ${r.reps ?? '?'})`;
+    return (
+      `lamejs ${r.kbps ?? '?'} kbit/s ${r.channels === 2 ? 'stereo' : `${r.channels ?? '?'}-channel`} ${r.sampleRate ?? '?'} Hz: **${f.encode}× real time** encoding pre-rendered PCM` +
+      (f.pipeline !== undefined ? `, ${f.pipeline}× with synthesis (pipeline)` : '') +
+      (f.synth !== undefined ? `, synthesis alone ${f.synth}×` : '') +
+      ` (median of ${r.reps ?? '?'})`
+    );
   }
   return `\`${JSON.stringify(summarise(r))}\``;
 }

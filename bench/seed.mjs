@@ -16,7 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, statfsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, FFMPEG, FFPROBE, TIME, environment, environmentMd, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, runNodeChild, writeResults } from './lib/common.mjs';
+import {
+  BENCH_DIR, FFMPEG, FFPROBE, TIME, environment, environmentMd, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, runNodeChild,
+  writeResults,
+} from './lib/common.mjs';
 
 const args = parseArgs();
 const FRAMES = Number(args.frames ?? 10000);
@@ -58,10 +61,32 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     if (progress.length) {
       const env = environment();
       const last = progress.at(-1);
-      const partial = { name: 'seed (interrupted)', environment: env, frames: FRAMES, width: WIDTH, height: HEIGHT, fps: FPS, workers: WORKERS, layout: LAYOUT, speed: SPEED, secondsSinceRenderStart: round((Date.now() - renderStarted) / 1000, 1), progress, load: partialLoads };
-      const md = ['# mp4forge seed job — interrupted', '', environmentMd(env), '',
-        `Interrupted after ${last.frames} of ${FRAMES} frames (${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT}, speed ${SPEED ?? 6}); the render had run ${partial.secondsSinceRenderStart} s. 1-minute load averages during the run: ${partialLoads.map((x) => round(x, 1)).join(', ')}.`, '',
-        mdTable(['frames muxed', 'at (s)', 'average fps so far', 'process RSS (MiB)'], progress.map((p) => [p.frames, p.seconds, p.fps, p.rssMiB]))].join('\n');
+      const partial = {
+        name: 'seed (interrupted)',
+        environment: env,
+        frames: FRAMES,
+        width: WIDTH,
+        height: HEIGHT,
+        fps: FPS,
+        workers: WORKERS,
+        layout: LAYOUT,
+        speed: SPEED,
+        secondsSinceRenderStart: round((Date.now() - renderStarted) / 1000, 1),
+        progress,
+        load: partialLoads,
+      };
+      const md = [
+        '# mp4forge seed job — interrupted',
+        '',
+        environmentMd(env),
+        '',
+        `Interrupted after ${last.frames} of ${FRAMES} frames (${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT}, speed ${SPEED ?? 6}); the render had run ${partial.secondsSinceRenderStart} s. 1-minute load averages during the run: ${partialLoads.map((x) => round(x, 1)).join(', ')}.`,
+        '',
+        mdTable(
+          ['frames muxed', 'at (s)', 'average fps so far', 'process RSS (MiB)'],
+          progress.map((p) => [p.frames, p.seconds, p.fps, p.rssMiB]),
+        ),
+      ].join('\n');
       writeResults(`${String(args.out ?? 'seed')}-partial`, partial, md);
     }
     process.exit(130);
@@ -75,8 +100,11 @@ try {
   // covered by the audio tests.)
   const seconds = Math.ceil(FRAMES / FPS) + 1;
   const tA = performance.now();
-  const gen = run(FFMPEG, ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:beep_factor=3:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=660:duration=${seconds}`,
-    '-filter_complex', '[0:a][1:a]amerge=inputs=2,volume=0.5', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a', '128k', '-y', mp3]);
+  const gen = run(FFMPEG, [
+    '-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=440:beep_factor=3:duration=${seconds}`, '-f', 'lavfi', '-i',
+    `sine=frequency=660:duration=${seconds}`, '-filter_complex', '[0:a][1:a]amerge=inputs=2,volume=0.5', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a',
+    '128k', '-y', mp3,
+  ]);
   if (gen.status !== 0) throw new Error(`ffmpeg could not write the MP3: ${gen.stderr}`);
   log(`MP3: ${seconds} s, ${(statSync(mp3).size / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - tA) / 1000).toFixed(1)} s`);
 
@@ -84,7 +112,26 @@ try {
   const loads = partialLoads;
   const loadTimer = setInterval(() => loads.push(os.loadavg()[0]), 15000);
   renderStarted = Date.now();
-  const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(FRAMES), '--width', String(WIDTH), '--height', String(HEIGHT), '--fps', String(FPS), '--workers', WORKERS, '--layout', LAYOUT, '--audio', mp3, '--out', out, ...(SPEED === null ? [] : ['--speed', String(SPEED)])];
+  const script = [
+    join(BENCH_DIR, 'seed-child.mjs'),
+    '--frames',
+    String(FRAMES),
+    '--width',
+    String(WIDTH),
+    '--height',
+    String(HEIGHT),
+    '--fps',
+    String(FPS),
+    '--workers',
+    WORKERS,
+    '--layout',
+    LAYOUT,
+    '--audio',
+    mp3,
+    '--out',
+    out,
+    ...(SPEED === null ? [] : ['--speed', String(SPEED)]),
+  ];
   log(`rendering ${FRAMES} frames ${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT} → ${out}`);
   const onStderr = (d) => {
     for (const l of d.trim().split('\n')) {
@@ -104,12 +151,17 @@ try {
   const render = child.json;
   render.timeMaxRssMiB = child.timePeakRssMiB;
   const size = statSync(out).size;
-  log(`rendered: ${render.frames} frames, ${(size / 2 ** 30).toFixed(2)} GiB in ${render.wallSeconds.toFixed(0)} s, peak RSS ${render.maxRssMiB.toFixed(0)} MiB`);
+  log(
+    `rendered: ${render.frames} frames, ${(size / 2 ** 30).toFixed(2)} GiB in ${render.wallSeconds.toFixed(0)} s, peak RSS ${render.maxRssMiB.toFixed(0)} MiB`,
+  );
 
   // 3. Checks with the ffmpeg/ffprobe oracles.
   const checks = {};
   const tC = performance.now();
-  const probe = run(FFPROBE, ['-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,nb_read_packets,nb_frames,width,height,r_frame_rate:format=duration,size', '-of', 'json', out]);
+  const probe = run(FFPROBE, [
+    '-v', 'error', '-count_packets', '-show_entries', 'stream=codec_type,nb_read_packets,nb_frames,width,height,r_frame_rate:format=duration,size',
+    '-of', 'json', out,
+  ]);
   const pj = JSON.parse(probe.stdout);
   const v = pj.streams.find((s) => s.codec_type === 'video');
   const a = pj.streams.find((s) => s.codec_type === 'audio');
@@ -127,18 +179,26 @@ try {
   checks.tailDecodedFrames = tail.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length;
   checks.tailFromFrame = tailStart;
   checks.tailOk = tail.status === 0 && tail.stderr.trim() === '' && checks.tailDecodedFrames === FRAMES - tailStart && checks.tailDecodedFrames >= 100;
-  log(`tail decode from frame ${tailStart}: ${checks.tailDecodedFrames} frames, ${tail.status === 0 && !tail.stderr.trim() ? 'clean' : `errors: ${tail.stderr.slice(0, 300)}`}`);
+  log(
+    `tail decode from frame ${tailStart}: ${checks.tailDecodedFrames} frames, ${tail.status === 0 && !tail.stderr.trim() ? 'clean' : `errors: ${tail.stderr.slice(0, 300)}`}`,
+  );
 
   // Seek to the middle: the packet ffprobe reads first at that point is a keyframe, and ffmpeg's
   // accurate seek decodes exactly frame `mid` (PSNR against the redrawn noise frame).
   const mid = Math.floor(FRAMES / 2) + 1;
   const midT = (mid - 0.3) / FPS;
-  const first = run(FFPROBE, ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${midT}%+#1`, '-show_entries', 'packet=pts_time,flags', '-of', 'json', out]);
+  const first = run(FFPROBE, [
+    '-v', 'error', '-select_streams', 'v:0', '-read_intervals', `${midT}%+#1`, '-show_entries', 'packet=pts_time,flags', '-of', 'json', out,
+  ]);
   const pkt = JSON.parse(first.stdout).packets?.[0];
   checks.seekPacket = pkt ?? null;
   // Luma only: random RGB noise loses most of its colour to 4:2:0 subsampling, so an RGB PSNR would
   // be low for the right frame too; the Y plane survives (about qp 26 quality) and tells frames apart.
-  const seekFrame = run(FFMPEG, ['-hide_banner', '-v', 'error', '-xerror', '-ss', String(midT), '-i', out, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'], 'buffer');
+  const seekFrame = run(
+    FFMPEG,
+    ['-hide_banner', '-v', 'error', '-xerror', '-ss', String(midT), '-i', out, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'],
+    'buffer',
+  );
   const decoded = seekFrame.stdout;
   const rgba = new Uint8Array(WIDTH * HEIGHT * 4);
   const yuv = new Uint8Array((WIDTH * HEIGHT * 3) / 2);
@@ -152,7 +212,9 @@ try {
   checks.neighbourPsnr = [round(psnrAt(mid - 1), 2), round(psnrAt(mid + 1), 2)];
   checks.seekOk = seekFrame.status === 0 && seekFrame.stderr.trim() === '' && decoded.length === (WIDTH * HEIGHT * 3) / 2 && pkt?.flags?.includes('K') &&
     checks.seekPsnr > Math.max(...checks.neighbourPsnr) + 10;
-  log(`seek to ${midT.toFixed(3)} s: first packet ${JSON.stringify(pkt)}; frame ${mid} PSNR ${checks.seekPsnr} dB (neighbours ${checks.neighbourPsnr.join(', ')} dB)`);
+  log(
+    `seek to ${midT.toFixed(3)} s: first packet ${JSON.stringify(pkt)}; frame ${mid} PSNR ${checks.seekPsnr} dB (neighbours ${checks.neighbourPsnr.join(', ')} dB)`,
+  );
   checks.seconds = round((performance.now() - tC) / 1000, 1);
 
   const env = environment();
@@ -160,12 +222,30 @@ try {
     name: 'seed',
     command: `node bench/seed.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
     environment: env,
-    job: { frames: FRAMES, width: WIDTH, height: HEIGHT, fps: FPS, scene: 'noise (random RGBA, a new frame each time)', audio: `MP3 ${seconds} s, 44.1 kHz stereo 128 kbps (two sines, ffmpeg libmp3lame)`, workers: WORKERS, resolvedWorkers: render.resolvedWorkers, layout: LAYOUT, video: `qp 26 (default), speed ${SPEED ?? '6 (default)'}, GOP 60 (default)` },
+    job: {
+      frames: FRAMES,
+      width: WIDTH,
+      height: HEIGHT,
+      fps: FPS,
+      scene: 'noise (random RGBA, a new frame each time)',
+      audio: `MP3 ${seconds} s, 44.1 kHz stereo 128 kbps (two sines, ffmpeg libmp3lame)`,
+      workers: WORKERS,
+      resolvedWorkers: render.resolvedWorkers,
+      layout: LAYOUT,
+      video: `qp 26 (default), speed ${SPEED ?? '6 (default)'}, GOP 60 (default)`,
+    },
     render: {
-      wallSeconds: round(render.wallSeconds, 1), fps: round(FRAMES / render.wallSeconds, 2),
-      framesSeconds: round(render.framesSeconds, 1), finishSeconds: round(render.finishSeconds, 1),
-      bytes: size, GiB: round(size / 2 ** 30, 2), maxRssMiB: round(render.maxRssMiB, 1), timeMaxRssMiB: render.timeMaxRssMiB === null ? null : round(render.timeMaxRssMiB, 1),
-      sampledPeakRssMiB: round(render.sampledPeakRssMiB, 1), audio: render.audio, along: render.along,
+      wallSeconds: round(render.wallSeconds, 1),
+      fps: round(FRAMES / render.wallSeconds, 2),
+      framesSeconds: round(render.framesSeconds, 1),
+      finishSeconds: round(render.finishSeconds, 1),
+      bytes: size,
+      GiB: round(size / 2 ** 30, 2),
+      maxRssMiB: round(render.maxRssMiB, 1),
+      timeMaxRssMiB: render.timeMaxRssMiB === null ? null : round(render.timeMaxRssMiB, 1),
+      sampledPeakRssMiB: round(render.sampledPeakRssMiB, 1),
+      audio: render.audio,
+      along: render.along,
     },
     load: { samples: loads.length, min: round(Math.min(...loads), 2), median: round(median(loads), 2), max: round(Math.max(...loads), 2) },
     checks,
@@ -174,25 +254,55 @@ try {
   };
   const r = result.render;
   const md = [
-    '# mp4forge seed job', '',
-    `Command: \`npm run bench:seed\` (= \`npm run build && ${result.command}\`).`, '',
-    environmentMd(env), '',
+    '# mp4forge seed job',
+    '',
+    `Command: \`npm run bench:seed\` (= \`npm run build && ${result.command}\`).`,
+    '',
+    environmentMd(env),
+    '',
     `The job: ${FRAMES} frames of ${WIDTH}×${HEIGHT} random RGBA noise at ${FPS} fps, drawn and encoded by \`renderVideo\` in ${render.resolvedWorkers} worker threads (workers: ${WORKERS}), ` +
       `with a ${seconds} s MP3 soundtrack, layout ${LAYOUT}, video ${result.job.video}. The render ran alone in a child process; ` +
-      `the machine's 1-minute load average during the run (sampled every 15 s) was ${result.load.min} to ${result.load.max} (median ${result.load.median}) on ${env.cores} cores — other jobs shared the machine.`, '',
-    mdTable(['wall time', 'fps', 'output', 'peak RSS (maxRSS, main + workers)', ...(TIME ? ['peak RSS (time -v)'] : []), 'of which finish() (faststart move)'], [[
-      `${r.wallSeconds} s`, r.fps, `${r.GiB} GiB (${size} bytes)`, `${r.maxRssMiB} MiB`, ...(TIME ? [`${r.timeMaxRssMiB} MiB`] : []), `${r.finishSeconds} s`,
-    ]]), '',
-    'Checks:', '',
-    mdTable(['check', 'result', 'ok'], [
-      ['ffprobe -count_packets: video packets', checks.videoPackets, checks.probeOk ? 'yes' : 'NO'],
-      ['ffprobe: audio packets, duration', `${checks.audioPackets}, ${checks.formatDuration} s`, ''],
-      [`ffmpeg -xerror decode from frame ${tailStart} to the end`, `${checks.tailDecodedFrames} frames, ${checks.tailOk ? 'clean' : 'errors'}`, checks.tailOk ? 'yes' : 'NO'],
-      [`seek to frame ${mid}: first packet read`, JSON.stringify(checks.seekPacket), checks.seekPacket?.flags?.includes('K') ? 'keyframe' : 'NO'],
-      [`seek to frame ${mid}: luma PSNR vs the redrawn frame (vs frames ${mid - 1}, ${mid + 1})`, `${checks.seekPsnr} dB (${checks.neighbourPsnr.join(', ')} dB)`, checks.seekOk ? 'yes' : 'NO'],
-    ]), '',
-    'RSS along the way (MiB, process RSS when the muxed frame count passed each 5%):', '',
-    r.along.map((s) => `${s.frame}: ${s.rssMiB}`).join(' · '), '',
+      `the machine's 1-minute load average during the run (sampled every 15 s) was ${result.load.min} to ${result.load.max} (median ${result.load.median}) on ${env.cores} cores — other jobs shared the machine.`,
+    '',
+    mdTable(
+      ['wall time', 'fps', 'output', 'peak RSS (maxRSS, main + workers)', ...(TIME ? ['peak RSS (time -v)'] : []), 'of which finish() (faststart move)'],
+      [
+        [
+          `${r.wallSeconds} s`,
+          r.fps,
+          `${r.GiB} GiB (${size} bytes)`,
+          `${r.maxRssMiB} MiB`,
+          ...(TIME ? [`${r.timeMaxRssMiB} MiB`] : []),
+          `${r.finishSeconds} s`,
+        ],
+      ],
+    ),
+    '',
+    'Checks:',
+    '',
+    mdTable(
+      ['check', 'result', 'ok'],
+      [
+        ['ffprobe -count_packets: video packets', checks.videoPackets, checks.probeOk ? 'yes' : 'NO'],
+        ['ffprobe: audio packets, duration', `${checks.audioPackets}, ${checks.formatDuration} s`, ''],
+        [
+          `ffmpeg -xerror decode from frame ${tailStart} to the end`,
+          `${checks.tailDecodedFrames} frames, ${checks.tailOk ? 'clean' : 'errors'}`,
+          checks.tailOk ? 'yes' : 'NO',
+        ],
+        [`seek to frame ${mid}: first packet read`, JSON.stringify(checks.seekPacket), checks.seekPacket?.flags?.includes('K') ? 'keyframe' : 'NO'],
+        [
+          `seek to frame ${mid}: luma PSNR vs the redrawn frame (vs frames ${mid - 1}, ${mid + 1})`,
+          `${checks.seekPsnr} dB (${checks.neighbourPsnr.join(', ')} dB)`,
+          checks.seekOk ? 'yes' : 'NO',
+        ],
+      ],
+    ),
+    '',
+    'RSS along the way (MiB, process RSS when the muxed frame count passed each 5%):',
+    '',
+    r.along.map((s) => `${s.frame}: ${s.rssMiB}`).join(' · '),
+    '',
     `Checks took ${checks.seconds} s. The output was deleted afterwards. The library was built from commit ${libraryCommit} when the run started (the commit above is HEAD at the end).`,
   ].join('\n');
   const files = writeResults(String(args.out ?? 'seed'), result, md);

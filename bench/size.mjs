@@ -12,7 +12,7 @@ import { environment, environmentMd, fmtBytes, mdTable, ROOT, writeResults } fro
 
 const APPS = {
   writer: `import { audio, createMp4Writer } from 'mp4forge';
-const w = await createMp4Writer({ width: 640, height: 360, fps: 30, output: 'buffer', audio: audio.melody({ seconds: 2 }) });
+const w = await createMp4Writer({ width: 640, height: 360, fps: 30, output: { buffer: true }, audio: audio.melody({ seconds: 2 }) });
 await w.addFrames(60, 'plasma');
 console.log((await w.finish()).bytes);`,
   'probe only': `import { parseMp3, probeMp4 } from 'mp4forge';
@@ -57,7 +57,13 @@ for (const [name, code] of Object.entries(APPS)) {
 const web = readFileSync(join(ROOT, 'node_modules/h264-mp4-encoder/embuild/dist/h264-mp4-encoder.web.js'), 'utf8');
 const b64 = /data:application\/octet-stream;base64,([A-Za-z0-9+/=]{1000,})/.exec(web)[1];
 const wasm = Buffer.from(b64, 'base64');
-const wasmInfo = { wasm: sizes(wasm), base64Chars: b64.length, base64: sizes(b64), webBuildRaw: Buffer.byteLength(web), magic: wasm.subarray(0, 4).toString('hex') };
+const wasmInfo = {
+  wasm: sizes(wasm),
+  base64Chars: b64.length,
+  base64: sizes(b64),
+  webBuildRaw: Buffer.byteLength(web),
+  magic: wasm.subarray(0, 4).toString('hex'),
+};
 
 const env = environment();
 const json = { env, apps: results, wasm: wasmInfo };
@@ -66,16 +72,26 @@ const md = `# mp4forge browser bundle size
 
 Command: \`npm run size\` (= \`npm run build && node bench/size.mjs\`). ${environmentMd(env)}
 
-Each app imports \`mp4forge\` through package.json \`exports\` (browser condition → dist/index.browser.js) and is built by Vite ${JSON.parse(readFileSync(join(ROOT, 'node_modules/vite/package.json'), 'utf8')).version} (production, minified). "At start" is the entry chunk plus its static imports; the encoder is a separate chunk that is only fetched by the first \`createMp4Writer\`. gzip is level 9, brotli quality 11.
+Each app imports \`mp4forge\` through package.json \`exports\` (browser condition → dist/index.browser.js) and is built by Vite
+${JSON.parse(readFileSync(join(ROOT, 'node_modules/vite/package.json'), 'utf8')).version} (production, minified). "At start" is the entry chunk plus
+its static imports; the encoder is a separate chunk that is only fetched by the first \`createMp4Writer\`. gzip is level 9, brotli quality 11.
 
-${mdTable(['app / part', 'minified', 'gzip', 'brotli'], [
-  row('writer app: JS at start (mp4forge core, mp4box, lamejs)', results.writer.initial),
-  row('writer app: encoder chunk (lazy, h264-mp4-encoder web build + WASM)', results.writer.encoder),
-  row('writer app: total', add(results.writer.initial, results.writer.encoder)),
-  row(`probe-only app: JS at start (encoder bundled: ${results['probe only'].encoderBundled ? 'YES' : 'no'})`, add(results['probe only'].initial, results['probe only'].otherLazy)),
-])}
+${mdTable(
+  ['app / part', 'minified', 'gzip', 'brotli'],
+  [
+    row('writer app: JS at start (mp4forge core, mp4box, lamejs)', results.writer.initial),
+    row('writer app: encoder chunk (lazy, h264-mp4-encoder web build + WASM)', results.writer.encoder),
+    row('writer app: total', add(results.writer.initial, results.writer.encoder)),
+    row(
+      `probe-only app: JS at start (encoder bundled: ${results['probe only'].encoderBundled ? 'YES' : 'no'})`,
+      add(results['probe only'].initial, results['probe only'].otherLazy),
+    ),
+  ],
+)}
 
-The encoder's WASM is ${fmtBytes(wasm.length)} (${wasm.length} bytes; gzip ${fmtBytes(wasmInfo.wasm.gzip)}), embedded by h264-mp4-encoder as a base64 \`data:\` URI of ${b64.length} characters (gzip ${fmtBytes(wasmInfo.base64.gzip)}) inside its ${fmtBytes(wasmInfo.webBuildRaw)} web build; the rest of that build is Emscripten/embind glue plus webpack's Node shims (Buffer, crypto-browserify, …).
+The encoder's WASM is ${fmtBytes(wasm.length)} (${wasm.length} bytes; gzip ${fmtBytes(wasmInfo.wasm.gzip)}), embedded by h264-mp4-encoder as a base64
+\`data:\` URI of ${b64.length} characters (gzip ${fmtBytes(wasmInfo.base64.gzip)}) inside its ${fmtBytes(wasmInfo.webBuildRaw)} web build; the rest of
+that build is Emscripten/embind glue plus webpack's Node shims (Buffer, crypto-browserify, …).
 `;
 const files = writeResults('size', json, md);
 console.log(md);

@@ -3,16 +3,17 @@
  * @packageDocumentation
  */
 export { Mp4ForgeError, isMp4ForgeError } from './errors.js';
-export type { Mp4ForgeErrorCode, Mp4ForgeErrorDetails } from './errors.js';
+export type { Mp4ForgeErrorCode, Mp4ForgeErrorDetails, Mp4ForgeWarning, Mp4ForgeWarningCode } from './errors.js';
 
 // Writing MP4
 export { createMp4Writer } from './writer.js';
-export type { Mp4Writer, Mp4WriterOptions, Mp4WriterResult, Progress, FrameInput, ImageDataLike } from './writer.js';
+export type { Mp4Writer, Mp4WriterOptions, Mp4WriterResult, FrameInput, ImageDataLike } from './writer.js';
+export type { OutputResult, AudioSummary, Progress } from './results.js';
 export { renderVideo } from './render.js';
 export type { RenderVideoOptions } from './render.js';
 export type { FrameRate, VideoOptions } from './options.js';
-export type { EncoderBackend, UsedEncoder } from './encode/h264-backend.js';
-export type { Mp4Output, NodeWritableLike } from './output.js';
+export type { EncoderChoice, EncoderId } from './encode/backend.js';
+export type { Mp4Output, BufferOutput, NodeWritableLike } from './output.js';
 export type { AudioInput, AudioLength, AudioEncodeOptions } from './soundtrack.js';
 export type { Sink } from './mux/sink.js';
 export type { Layout } from './mux/types.js';

@@ -1,7 +1,8 @@
 // Turns the `output` option into a Sink.
 import { Mp4ForgeError } from './errors.js';
-import { MemorySink, sinkFailed, WebStreamSink, type Sink } from './mux/sink.js';
+import { isSeekable, MemorySink, sinkFailed, WebStreamSink, type Sink } from './mux/sink.js';
 import { nodeWritableSink, openFileSink, openSpool } from './platform/io.js';
+import { optionsObject, refuse } from './validate.js';
 
 /**
  * The parts of a Node `stream.Writable` that mp4forge uses. Structural, so the published types do
@@ -13,8 +14,13 @@ export interface NodeWritableLike {
   on(event: string, listener: (...args: never[]) => void): unknown;
 }
 
-/** Where the MP4 goes: a file path (Node), a Node Writable, a WHATWG WritableStream, 'buffer', or a custom Sink. */
-export type Mp4Output = string | NodeWritableLike | WritableStream<Uint8Array> | Sink;
+/** In memory: the file comes back as `data` in the result. */
+export interface BufferOutput {
+  buffer: true;
+}
+
+/** Where the MP4 goes: a file path (Node), a Node Writable, a WHATWG WritableStream, a custom Sink, or `{ buffer: true }`. */
+export type Mp4Output = string | NodeWritableLike | WritableStream<Uint8Array> | Sink | BufferOutput;
 
 export interface ResolvedOutput {
   sink: Sink;
@@ -28,8 +34,18 @@ function isSink(o: unknown): o is Sink {
   return !!o && typeof s.write === 'function' && typeof s.close === 'function' && typeof s.abort === 'function';
 }
 
+const EXPECTED = 'a file path, a Node Writable, a WritableStream, a Sink or { buffer: true }';
+
 export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
   if (output === 'buffer') {
+    // The magic string of mp4forge ≤ 0.1 (it made a file named "buffer" unreachable): refused, not reinterpreted.
+    throw new Mp4ForgeError('INVALID_OPTION', "output 'buffer' is now output: { buffer: true }; for a file named buffer, write output: './buffer'", {
+      details: { option: 'output' },
+    });
+  }
+  if (output !== null && typeof output === 'object' && 'buffer' in output) {
+    optionsObject(output, 'output', ['buffer']);
+    if ((output).buffer !== true) throw refuse('output.buffer', 'true', (output).buffer);
     const memory = new MemorySink();
     return { sink: memory, memory };
   }
@@ -38,17 +54,18 @@ export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
   if (typeof WritableStream !== 'undefined' && output instanceof WritableStream) {
     return { sink: new WebStreamSink(output as WritableStream<Uint8Array>), memory: null, openSpool: spool };
   }
-  if (output && typeof (output as NodeWritableLike).write === 'function' && typeof (output as NodeWritableLike).on === 'function' && typeof (output as NodeWritableLike).end === 'function') {
+  if (
+    output &&
+    typeof (output as NodeWritableLike).write === 'function' &&
+    typeof (output as NodeWritableLike).on === 'function' &&
+    typeof (output as NodeWritableLike).end === 'function'
+  ) {
     return { sink: await nodeWritableSink(output), memory: null, openSpool: spool };
   }
   if (isSink(output)) return { sink: guardSink(output), memory: null, openSpool: spool };
-  throw new Mp4ForgeError('INVALID_OPTION', `output must be a file path, 'buffer', a Node Writable, a WritableStream or a Sink, got ${describe(output)}`);
-}
-
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
-  return JSON.stringify(v);
+  // A plain object that is none of the above: most likely a misspelt { buffer: true }.
+  if (output !== null && typeof output === 'object' && Object.getPrototypeOf(output) === Object.prototype) optionsObject(output, 'output', ['buffer']);
+  throw refuse('output', EXPECTED, output);
 }
 
 /** Wraps a user's Sink so anything it throws surfaces as SINK_FAILED with the original as `cause`. */
@@ -57,15 +74,16 @@ function guardSink(s: Sink): Sink {
     <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
       try {
-        return await fn.apply(s, a);
+        return await fn(...a);
       } catch (err) {
         throw sinkFailed(err);
       }
     };
+  const seekable = isSeekable(s);
   return {
-    write: wrap(s.write),
-    ...(s.writeAt && s.readAt ? { writeAt: wrap(s.writeAt), readAt: wrap(s.readAt) } : {}),
-    close: wrap(s.close),
+    write: wrap((b: Uint8Array) => s.write(b)),
+    ...(seekable ? { writeAt: wrap((b: Uint8Array, p: number) => s.writeAt(b, p)), readAt: wrap((b: Uint8Array, p: number) => s.readAt(b, p)) } : {}),
+    close: wrap(() => s.close()),
     abort: (reason, incomplete) => s.abort(reason, incomplete),
   };
 }

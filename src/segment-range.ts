@@ -1,6 +1,6 @@
 // How a video is cut into segments: pure arithmetic, so a job queue can compute every segment's
 // range up front and any worker can recompute its own from (k, n) alone.
-import { chunkFramesFor } from './encode/h264-encoder.js';
+import { chunkFramesFor } from './encode/backend.js';
 import { Mp4ForgeError } from './errors.js';
 
 /** A half-open range of absolute frame indices: frames `start`, …, `end - 1`. */
@@ -26,7 +26,8 @@ export interface FrameRange {
  */
 export function segmentRange(total: number, k: number, n: number, gop: number): FrameRange {
   const int = (name: string, v: number, min: number) => {
-    if (!Number.isSafeInteger(v) || v < min) throw new Mp4ForgeError('INVALID_OPTION', `segmentRange: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(v) || v < min)
+      throw new Mp4ForgeError('INVALID_OPTION', `segmentRange: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   };
   int('total', total, 1);
   int('n', n, 1);

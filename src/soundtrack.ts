@@ -1,7 +1,7 @@
 // The audio half of the writer: turns the `audio` option (an MP3 path, bytes or stream, or PCM to
 // encode) into MP3 frames for the muxer, plus the gapless window that makes the first real sample
 // of the soundtrack play at movie time 0.
-import { Mp4ForgeError } from './errors.js';
+import { Mp4ForgeError, type Mp4ForgeWarning } from './errors.js';
 import { encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELAY, type Mp3EncodeOptions } from './audio/mp3-encoder.js';
 import { Mp3FrameParser, type Mp3Format, type Mp3Frame } from './audio/mp3-parser.js';
 import type { PcmSource } from './audio/pcm-source.js';
@@ -78,11 +78,19 @@ function openSource(input: AudioInput, encode: AudioEncodeOptions): Source {
   );
 }
 
+/** Samples before the first real one: the encoder delay (lamejs's, or the LAME tag's) plus the decoder's. */
+function skipOf(source: Source, parser: Mp3FrameParser): number {
+  const delay = source.pcm ? LAMEJS_ENCODER_DELAY : parser.gapless?.encoderDelay;
+  return delay === undefined ? 0 : delay + MP3_DECODER_DELAY;
+}
+
 export class Soundtrack {
   readonly format: Mp3Format;
   readonly track: AudioTrackInfo;
   /** Samples of encoder + decoder delay before the first real sample (0 without gapless info). */
   readonly skip: number;
+  /** What the MP3 parser warned about once the input was read to its end (e.g. a cut file). */
+  readonly warnings: Mp4ForgeWarning[] = [];
   private parser: Mp3FrameParser;
   private ready: Mp3Frame[];
   private sourceDone: boolean;
@@ -92,6 +100,8 @@ export class Soundtrack {
   /** Media samples handed out so far. */
   private fedSamples = 0;
   private ended = false;
+  /** Times a 'loop' has read the input again from its start. */
+  private passes = 0;
 
   private constructor(
     private readonly source: Source,
@@ -113,22 +123,26 @@ export class Soundtrack {
       objectTypeIndication: f.mpegVersion === 1 ? 0x6b : 0x69,
       timescale: f.sampleRate,
     };
-    const delay = source.pcm ? LAMEJS_ENCODER_DELAY : parser.gapless?.encoderDelay;
-    this.skip = delay === undefined ? 0 : delay + MP3_DECODER_DELAY;
+    this.skip = skipOf(source, parser);
     this.kept = length === 'loop' && !source.reopen ? [] : null;
+    if (sourceDone) this.warnings.push(...parser.warnings);
   }
 
-  /** Opens the input and reads until the stream format (and any LAME tag) is known. */
+  /**
+   * Opens the input and reads until the stream format (and any LAME tag) is known and a frame holds
+   * a sample past the start delay, or to the end of an input that has none: the parser then refuses
+   * it (INVALID_MP3) here, before anything is written.
+   */
   static async open(input: AudioInput, length: AudioLength, encode: AudioEncodeOptions = {}): Promise<Soundtrack> {
     const source = openSource(input, encode);
     const parser = new Mp3FrameParser();
     const ready: Mp3Frame[] = [];
     let done = false;
     try {
-      while (!parser.format) {
+      while (!parser.format || parser.stats.totalSamples <= skipOf(source, parser)) {
         const r = await source.iterator.next();
         if (r.done) {
-          ready.push(...parser.end()); // INVALID_MP3 when there is no MPEG audio at all
+          ready.push(...parser.end()); // INVALID_MP3 when there is no MPEG audio (to play) at all
           done = true;
           break;
         }
@@ -154,9 +168,7 @@ export class Soundtrack {
   private playableSamples(): number | null {
     if (this.source.pcm) return this.source.pcm.inputSamples;
     if (!this.sourceDone) return null;
-    const g = this.parser.gapless;
-    const total = this.parser.stats.totalSamples;
-    return g ? Math.max(0, total - g.encoderDelay - g.padding) : total;
+    return this.parser.playableSamples;
   }
 
   /**
@@ -198,6 +210,8 @@ export class Soundtrack {
       if (r.done) {
         this.ready.push(...this.parser.end());
         this.sourceDone = true;
+        // A loop reads the input again: its warnings were given on the first pass.
+        if (this.passes === 0) this.warnings.push(...this.parser.warnings);
       } else this.ready.push(...this.parser.push(r.value));
     }
     this.ended = true;
@@ -214,6 +228,7 @@ export class Soundtrack {
     const reopen = this.source.reopen as () => AsyncIterator<Uint8Array>;
     this.parser = new Mp3FrameParser();
     this.source.iterator = reopen();
+    this.passes++;
     this.sourceDone = false;
   }
 

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMp4Writer, Mp4ForgeError, parseMp3, patterns, type AudioLength, type Layout } from '../src/index.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
-import { makeCorpus, type Corpus, type CorpusFile } from './helpers/mp3-corpus.js';
+import { makeCorpus, type Corpus } from './helpers/mp3-corpus.js';
 import { decodeAudioF32, ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 
@@ -14,8 +14,20 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => corpus?.cleanup());
 
-async function mux(audio: Uint8Array | string, opts: { layout?: Layout; audioLength?: AudioLength; frames?: number; name: string }): Promise<{ file: string; bytes: Uint8Array }> {
-  const w = await createMp4Writer({ width: 64, height: 64, fps: 30, output: 'buffer', layout: opts.layout, audio, audioLength: opts.audioLength, video: { gop: 15 } });
+async function mux(
+  audio: Uint8Array | string,
+  opts: { layout?: Layout; audioLength?: AudioLength; frames?: number; name: string },
+): Promise<{ file: string; bytes: Uint8Array }> {
+  const w = await createMp4Writer({
+    width: 64,
+    height: 64,
+    fps: 30,
+    output: { buffer: true },
+    layout: opts.layout,
+    audio,
+    audioLength: opts.audioLength,
+    video: { gop: 15 },
+  });
   const rgba = new Uint8Array(64 * 64 * 4);
   for (let i = 0; i < (opts.frames ?? 15); i++) {
     patterns.gradient(rgba, 64, 64, i);
@@ -30,7 +42,7 @@ async function mux(audio: Uint8Array | string, opts: { layout?: Layout; audioLen
 describe('MP3 corpus in MP4', () => {
   it('every corpus file: mp3 stream with the right rate/channels, clean decode, exact gapless duration', async () => {
     const rows: string[] = [];
-    for (const f of corpus.files as CorpusFile[]) {
+    for (const f of corpus.files) {
       const parsed = parseMp3(f.bytes);
       // 'full' keeps all the audio: the track plays exactly the parser's playable samples.
       const { file, bytes } = await mux(f.path, { audioLength: 'full', name: `corpus-${f.name}` });
@@ -64,10 +76,7 @@ describe('MP3 corpus in MP4', () => {
   it.each(['faststart', 'progressive', 'fragmented'] as const)('%s: trim, full and loop give the stated lengths and decode cleanly', async (layout) => {
     const f = corpus.byName('cbr128-44k-stereo'); // 3.3 s of audio
     for (const [audioLength, frames, expectSeconds] of [
-      ['trim', 60, 2],
-      ['trim', 120, 3.3],
-      ['full', 30, 3.3],
-      ['loop', 210, 7],
+      ['trim', 60, 2], ['trim', 120, 3.3], ['full', 30, 3.3], ['loop', 210, 7],
     ] as const) {
       const { file, bytes } = await mux(f.bytes, { layout, audioLength, frames, name: `len-${layout}-${audioLength}-${frames}` });
       assertValidIsoBmff(bytes);
@@ -107,7 +116,7 @@ describe('MP3 corpus in MP4', () => {
       [new Uint8Array(0), /empty|no MPEG audio|0 bytes/i],
       [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Uint8Array(200)]), /PNG/i],
     ] as const) {
-      const err = await createMp4Writer({ width: 64, height: 64, fps: 30, output: 'buffer', audio: bytes }).then(
+      const err = await createMp4Writer({ width: 64, height: 64, fps: 30, output: { buffer: true }, audio: bytes }).then(
         () => null,
         (e: unknown) => e,
       );

@@ -13,7 +13,7 @@ const FLASH_FRAME = 37;
 const FRAMES = 75;
 
 async function render(name: string, fps: { num: number; den: number }, sound: AudioInput, layout: Layout): Promise<string> {
-  const w = await createMp4Writer({ width: W, height: H, fps, output: 'buffer', audio: sound, layout, video: { qp: 20, gop: 25 } });
+  const w = await createMp4Writer({ width: W, height: H, fps, output: { buffer: true }, audio: sound, layout, video: { qp: 20, gop: 25 } });
   const black = new Uint8Array(W * H * 4);
   for (let i = 3; i < black.length; i += 4) black[i] = 255;
   const white = new Uint8Array(W * H * 4).fill(255);
@@ -47,7 +47,11 @@ async function lameClickMp3(seconds: number, clickAt: number): Promise<Uint8Arra
   const pcm = new Float32Array(Math.round(seconds * RATE));
   pcm[Math.round(clickAt * RATE)] = 0.9;
   const out = tmpFile(`click-${clickAt}.mp3`);
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(RATE), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', '128k', out], new Uint8Array(pcm.buffer));
+  const r = await run(
+    FFMPEG,
+    ['-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(RATE), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', '128k', out],
+    new Uint8Array(pcm.buffer),
+  );
   expect(r.code).toBe(0);
   return new Uint8Array((await import('node:fs')).readFileSync(out));
 }
@@ -60,7 +64,9 @@ describe.each([
   it.each(['faststart', 'progressive'] as const)('%s: generated PCM (lamejs) click lands on the flash within 1 ms', async (layout) => {
     const file = await render(`pcm-${fps.num}-${layout}`, fps, audio.clicks({ seconds: 3, at: [clickAt], sampleRate: RATE, channels: 1 }), layout);
     const { flash, click } = await flashAndClick(file, fps);
-    console.log(`${fps.num}/${fps.den} ${layout} lamejs: flash ${flash.toFixed(6)} s, click ${click.toFixed(6)} s, Δ ${((click - flash) * 1000).toFixed(3)} ms`);
+    console.log(
+      `${fps.num}/${fps.den} ${layout} lamejs: flash ${flash.toFixed(6)} s, click ${click.toFixed(6)} s, Δ ${((click - flash) * 1000).toFixed(3)} ms`,
+    );
     expect(Math.abs(click - flash)).toBeLessThanOrEqual(0.001);
   });
 

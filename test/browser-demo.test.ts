@@ -91,7 +91,11 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
       const seen: string[] = [];
       (window as unknown as { progressSeen: string[] }).progressSeen = seen;
       const el = document.getElementById('p-frames') as HTMLElement;
-      new MutationObserver(() => seen.push(`${el.textContent} | ${document.getElementById('p-fps')?.textContent}`)).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => seen.push(`${el.textContent} | ${document.getElementById('p-fps')?.textContent}`)).observe(el, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
     await page.click('#render');
     await waitForRender(page);
@@ -112,7 +116,7 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
     console.info(`[mp4forge] demo rendered with the ${shown.encoder} encoder`);
 
     // Play to the end in the page's own <video>.
-    const report = (await page.evaluate(async () => {
+    const report = await page.evaluate(async (): Promise<PlayReport> => {
       const v = document.getElementById('result-video') as HTMLVideoElement & { webkitAudioDecodedByteCount?: number };
       if (v.readyState < 1) await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
       const ended = new Promise((r) => v.addEventListener('ended', r, { once: true }));
@@ -129,7 +133,7 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
         videoWidth: v.videoWidth,
         videoHeight: v.videoHeight,
       };
-    })) as PlayReport;
+    });
     expect(report.ended).toBe(true);
     expect(report.videoWidth).toBe(640);
     expect(report.videoHeight).toBe(360);
@@ -190,7 +194,8 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
 
   it('demo: a dropped-in MP3 is muxed as is (no re-encoding) and plays', async () => {
     const parts: Uint8Array[] = [];
-    for await (const chunk of encodePcmToMp3(audio.chord({ seconds: 3, frequencies: [330, 440], sampleRate: 48000, channels: 1 }), { kbps: 96 })) parts.push(chunk);
+    for await (const chunk of encodePcmToMp3(audio.chord({ seconds: 3, frequencies: [330, 440], sampleRate: 48000, channels: 1 }), { kbps: 96 }))
+      parts.push(chunk);
     const mp3 = new Uint8Array(Buffer.concat(parts));
     const page = await open('/index.html?pattern=bars&seconds=1&fps=25&encoder=wasm');
     await page.click(radioLabel('sound', 'mp3'));
@@ -198,7 +203,7 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
     await page.waitForFunction(() => /48\.0 kHz mono/.test(document.getElementById('drop-info')?.textContent ?? ''));
     await page.click('#render');
     await waitForRender(page);
-    expect(await page.evaluate(() => document.getElementById('result')!.dataset.encoder)).toBe('wasm');
+    expect(await page.evaluate(() => document.getElementById('result')!.dataset.encoder)).toBe('h264-mp4-encoder');
     const bytes = await downloadedBytes(page);
     const file = tmpFile('demo-mp3.mp4');
     writeFileSync(file, bytes);
@@ -245,8 +250,15 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
     beforeAll(async () => {
       page = await open('/snippets/index.html');
       await page.waitForFunction(() => 'snippets' in window);
-      webcodecs = await page.evaluate(() => (window as unknown as { snippets: { webCodecsH264(w: number, h: number): Promise<{ present: boolean; supported: boolean }> } }).snippets.webCodecsH264(320, 180));
-      console.info(`[mp4forge] Chromium WebCodecs: VideoEncoder ${webcodecs.present ? 'present' : 'absent'}, H.264 (avc1.42E01E, avc format) ${webcodecs.supported ? 'supported' : 'NOT supported'}`);
+      webcodecs = await page.evaluate(() =>
+        (window as unknown as { snippets: { webCodecsH264(w: number, h: number): Promise<{ present: boolean; supported: boolean }> } }).snippets.webCodecsH264(
+          320,
+          180,
+        ),
+      );
+      console.info(
+        `[mp4forge] Chromium WebCodecs: VideoEncoder ${webcodecs.present ? 'present' : 'absent'}, H.264 (avc1.42E01E, avc format) ${webcodecs.supported ? 'supported' : 'NOT supported'}`,
+      );
     });
     afterAll(async () => {
       await page?.close();
@@ -287,7 +299,9 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
         return;
       }
       const r = await page.evaluate(() =>
-        (window as unknown as { snippets: { encode(v: object, n: number): Promise<{ result: { videoEncoder: string; frames: number }; mp4: string }> } }).snippets.encode({ encoder: 'webcodecs', kbps: 400 }, 60),
+        (
+          window as unknown as { snippets: { encode(v: object, n: number): Promise<{ result: { videoEncoder: string; frames: number }; mp4: string }> } }
+        ).snippets.encode({ encoder: 'webcodecs', kbps: 400 }, 60),
       );
       expect(r.result.videoEncoder).toBe('webcodecs');
       const file = tmpFile('webcodecs-400k.mp4');
@@ -304,10 +318,16 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
       const indices = [0, 29, 30, 59];
       const r = await page.evaluate(
         ([enc, idx]) =>
-          (window as unknown as { snippets: { worker(job: object, i: number[]): Promise<{ error?: string; mp4?: string; sources?: string[]; result?: { frames: number; videoEncoder: string; bytes: number } }> } }).snippets.worker(
-            { width: 320, height: 180, frames: 60, encoder: enc },
-            idx,
-          ),
+          (
+            window as unknown as {
+              snippets: {
+                worker(
+                  job: object,
+                  i: number[],
+                ): Promise<{ error?: string; mp4?: string; sources?: string[]; result?: { frames: number; videoEncoder: string; bytes: number } }>;
+              };
+            }
+          ).snippets.worker({ width: 320, height: 180, frames: 60, encoder: enc }, idx),
         [encoder, indices] as const,
       );
       if (encoder === 'webcodecs' && !webcodecs.supported) {
@@ -316,13 +336,15 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
         return;
       }
       expect(r.error).toBeUndefined();
-      const expected = encoder === 'wasm' || !webcodecs.supported ? 'wasm' : 'webcodecs';
+      const expected = encoder === 'wasm' || !webcodecs.supported ? 'h264-mp4-encoder' : 'webcodecs';
       expect(r.result?.videoEncoder).toBe(expected);
       expect(r.result?.frames).toBe(60);
       const mp4 = fromBase64(r.mp4 as string);
       expect(r.result?.bytes).toBe(mp4.length);
       const psnr = await check(mp4, `snippet-worker-${encoder}.mp4`, 60, r.sources as string[], indices, 30);
-      console.info(`[mp4forge] worker snippet (${encoder} → ${expected}) ${mp4.length} bytes, PSNR frames ${indices.join('/')}: ${psnr.map((p) => p.toFixed(2)).join(' / ')} dB`);
+      console.info(
+        `[mp4forge] worker snippet (${encoder} → ${expected}) ${mp4.length} bytes, PSNR frames ${indices.join('/')}: ${psnr.map((p) => p.toFixed(2)).join(' / ')} dB`,
+      );
       for (const p of psnr) expect(p).toBeGreaterThanOrEqual(SNIPPET_PSNR_DB);
     });
   });

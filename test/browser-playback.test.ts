@@ -26,7 +26,7 @@ describe.runIf(chromiumAvailable || requireBrowser)('Chromium playback', () => {
     writeFileSync(tmpFile(`play-${layout}.mp4`), result.data as Uint8Array);
     const page = await browser.newPage();
     await page.goto(`${server.url}/play.html`);
-    const report = (await page.evaluate(`window.play('/play-${layout}.mp4')`)) as PlaybackReport;
+    const report = await page.evaluate<PlaybackReport>(`window.play('/play-${layout}.mp4')`);
     await page.close();
     expect(report.error).toBeNull();
     expect(report.ended).toBe(true);
@@ -46,7 +46,7 @@ describe.runIf(chromiumAvailable || requireBrowser)('Chromium playback', () => {
     writeFileSync(tmpFile(`play-av-${layout}.mp4`), result.data as Uint8Array);
     const page = await browser.newPage();
     await page.goto(`${server.url}/play.html`);
-    const report = (await page.evaluate(`window.play('/play-av-${layout}.mp4')`)) as PlaybackReport;
+    const report = await page.evaluate<PlaybackReport>(`window.play('/play-av-${layout}.mp4')`);
     await page.close();
     expect(report.error).toBeNull();
     expect(report.ended).toBe(true);

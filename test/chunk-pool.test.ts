@@ -9,7 +9,8 @@ import type { FromWorker, ToWorker } from '../src/pool/protocol.js';
 import type { WorkerTransport } from '../src/pool/transport.js';
 
 const config: AvcConfig = { sps: [new Uint8Array([0x67, 0x42, 0, 0x1e])], pps: [new Uint8Array([0x68, 0xce])], profile: 66, compatibility: 0, level: 30 };
-const params = { width: 16, height: 16, fps: 30, qp: 26, kbps: 0, speed: 6, gop: 4, temporalDenoise: false };
+const params = { width: 16, height: 16, fpsNum: 30, fpsDen: 1, qp: 26, kbps: 0, speed: 6, gop: 4, temporalDenoise: false };
+const backend = { id: 'h264-mp4-encoder', version: '1.0.12' } as const;
 
 /** A fake worker: "encodes" frame i of a render as 4 bytes holding i, after a random delay per frame. */
 class FakeWorker implements WorkerTransport {
@@ -67,27 +68,39 @@ async function drain(pool: ChunkPool): Promise<number[]> {
 describe('ChunkPool', () => {
   it('hands out frames in order whatever order workers finish in, within a window of `workers` chunks', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), async (workers, frames, seed) => {
-        let s = seed;
-        const rand = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) % 3);
-        let pool: ChunkPool | null = null;
-        const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
-        const fakes: FakeWorker[] = [];
-        pool = await ChunkPool.start({ spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker), workers, params, chunkFrames: 4, scene: 'bars' });
-        pool.render(0, frames);
-        const got = await drain(pool);
-        expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
-        expect(inFlight.maxAhead).toBeLessThan(workers);
-        await pool.close();
-        expect(fakes.every((f) => f.terminated)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (workers, frames, seed) => {
+          let s = seed;
+          const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % 3;
+          let pool: ChunkPool | null = null;
+          const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
+          const fakes: FakeWorker[] = [];
+          pool = await ChunkPool.start({
+            spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker),
+            workers,
+            params,
+            backend,
+            chunkFrames: 4,
+            scene: 'bars',
+          });
+          pool.render(0, frames);
+          const got = await drain(pool);
+          expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
+          expect(inFlight.maxAhead).toBeLessThan(workers);
+          await pool.close();
+          expect(fakes.every((f) => f.terminated)).toBe(true);
+        },
+      ),
       { numRuns: 25 },
     );
   });
 
   it('a worker failure rejects wait() with WORKER_FAILED and tells onFailure once', async () => {
     const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => 0 };
-    const pool = await ChunkPool.start({ spawn: () => new FakeWorker(() => 1, inFlight, 9), workers: 2, params, chunkFrames: 4, scene: 'bars' });
+    const pool = await ChunkPool.start({ spawn: () => new FakeWorker(() => 1, inFlight, 9), workers: 2, params, backend, chunkFrames: 4, scene: 'bars' });
     const seen: string[] = [];
     pool.onFailure = (e) => seen.push(e.code);
     pool.render(0, 20);

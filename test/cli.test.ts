@@ -129,7 +129,9 @@ let toneMp3: string | null = null;
 function tone(): string {
   if (!toneMp3) {
     toneMp3 = tmpFile('cli-tone.bin');
-    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1:sample_rate=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', toneMp3]);
+    ffmpegSync([
+      '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1:sample_rate=44100', '-ac', '2', '-c:a', 'libmp3lame', '-b:a', '128k', '-f', 'mp3', toneMp3,
+    ]);
   }
   return toneMp3;
 }
@@ -140,7 +142,10 @@ describe('mp4forge render', () => {
   for (const layout of ['faststart', 'progressive', 'fragmented'] as const) {
     it(`writes a ${layout} file that ffprobe reads as 30 frames at 30 fps, and probe agrees`, async () => {
       const out = tmpFile(`cli-render-${layout}.mp4`);
-      const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--fps', '30', '--frames', '30', '--pattern', 'bars', '--layout', layout, '--gop', '10', '--out', out]);
+      const r = await cli([
+        'render', '--width', `${W}`, '--height', `${H}`, '--fps', '30', '--frames', '30', '--pattern', 'bars', '--layout', layout, '--gop', '10',
+        '--out', out,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.length).toBe(0);
       expect(r.stderr).toMatch(/^mp4forge: wrote cli-render-.*: 30 frames, 1\.000 s of video, .* \((faststart|progressive|fragmented)\) in .* fps\n$/);
@@ -191,7 +196,10 @@ describe('mp4forge render', () => {
 
   it('--audio muxes an MP3 soundtrack; probe reports the audio track as ffprobe does', async () => {
     const out = tmpFile('cli-audio.mp4');
-    const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '60', '--audio', tone(), '--audio-length', 'loop', '--layout', 'fragmented', '--out', out, '--json']);
+    const r = await cli([
+      'render', '--width', `${W}`, '--height', `${H}`, '--frames', '60', '--audio', tone(), '--audio-length', 'loop', '--layout', 'fragmented',
+      '--out', out, '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout.toString()) as { audio: { durationSeconds: number; sampleRate: number; channels: number } };
     expect(s.audio).toMatchObject({ sampleRate: 44100, channels: 2 });
@@ -213,15 +221,24 @@ describe('mp4forge render', () => {
 
   it('--json prints exactly one JSON line on stdout and nothing on stderr', async () => {
     const out = tmpFile('cli-json.mp4');
-    const r = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '12', '--pattern', 'noise', '--seed', '7', '--qp', '30', '--speed', '10', '--out', out, '--json']);
+    const r = await cli([
+      'render', '--width', `${W}`, '--height', `${H}`, '--frames', '12', '--pattern', 'noise', '--seed', '7', '--qp', '30', '--speed', '10', '--out',
+      out, '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const text = r.stdout.toString();
     expect(text.endsWith('\n') && text.indexOf('\n') === text.length - 1).toBe(true);
     const s = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(s)).toEqual(expect.arrayContaining(['frames', 'durationSeconds', 'bytes', 'seconds', 'fps', 'output']));
-    expect(s).toMatchObject({ frames: 12, durationSeconds: 0.4, bytes: statSync(out).size, output: out, layout: 'faststart' });
-    expect(s.seconds as number).toBeGreaterThan(0);
+    expect(s).toMatchObject({
+      frames: 12,
+      durationSeconds: 0.4,
+      bytes: statSync(out).size,
+      output: out,
+      layout: 'faststart',
+      videoEncoder: 'h264-mp4-encoder',
+    });
+    expect(s.elapsedSeconds as number).toBeGreaterThan(0);
     expect(s.fps as number).toBeGreaterThan(0);
   });
 
@@ -246,7 +263,10 @@ describe('mp4forge encode', () => {
     const frames = barsFrames(24);
     const out = tmpFile('cli-encode-rgba.mp4');
     // 7 KiB, 100 KiB and 1 byte pieces: frames (60 KiB) start mid-chunk and span several chunks.
-    const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--pix-fmt', 'rgba', '--fps', '24', '--out', out, '--json'], rechunk(frames, [7 * 1024, 100 * 1024, 1]));
+    const r = await cli(
+      ['encode', '--width', `${W}`, '--height', `${H}`, '--pix-fmt', 'rgba', '--fps', '24', '--out', out, '--json'],
+      rechunk(frames, [7 * 1024, 100 * 1024, 1]),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ frames: 24, durationSeconds: 1 });
     const v = (await ffprobe(out, { count: true })).streams[0];
@@ -269,7 +289,10 @@ describe('mp4forge encode', () => {
     });
     for (const [fmt, frames] of [['rgb24', rgb24], ['yuv420p', yuv]] as const) {
       const out = tmpFile(`cli-encode-${fmt}.mp4`);
-      const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--pix-fmt', fmt, '--out', out, '--layout', 'progressive'], rechunk(frames, [5000, 65536]));
+      const r = await cli(
+        ['encode', '--width', `${W}`, '--height', `${H}`, '--pix-fmt', fmt, '--out', out, '--layout', 'progressive'],
+        rechunk(frames, [5000, 65536]),
+      );
       expect(r.code, `${fmt}: ${r.stderr}`).toBe(0);
       await expectBarsCounters(out, 20);
 
@@ -287,7 +310,11 @@ describe('mp4forge encode', () => {
     // Frame i is flat grey (20 + 9i); the decoded frames must come back in that order.
     const gen = ['import sys', `w, h = ${W}, ${H}`, 'for i in range(25):', '    sys.stdout.buffer.write(bytes([20 + 9 * i]) * (w * h * 3))'].join('\n');
     const out = tmpFile('cli-python.mp4');
-    const r = await shell(`python3 -c "$GEN" | node "$CLI" encode --width ${W} --height ${H} --pix-fmt rgb24 --fps 25 --out "$OUT" --json`, { GEN: gen, CLI, OUT: out });
+    const r = await shell(`python3 -c "$GEN" | node "$CLI" encode --width ${W} --height ${H} --pix-fmt rgb24 --fps 25 --out "$OUT" --json`, {
+      GEN: gen,
+      CLI,
+      OUT: out,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.toString())).toMatchObject({ frames: 25, durationSeconds: 1 });
     expect((await ffprobe(out, { count: true })).streams[0].nb_read_frames).toBe('25');
@@ -305,7 +332,9 @@ describe('mp4forge encode', () => {
     const frames = barsFrames(3);
     const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--out', out], [...frames, new Uint8Array(1234)]);
     expect(r.code).toBe(1);
-    expect(expectOneErrorLine(r)).toBe(`mp4forge: input ended with 1234 bytes (after 3 whole frames), less than one ${W}×${H} rgba frame of ${W * H * 4} bytes`);
+    expect(expectOneErrorLine(r)).toBe(
+      `mp4forge: input ended with 1234 bytes (after 3 whole frames), less than one ${W}×${H} rgba frame of ${W * H * 4} bytes`,
+    );
     expect(existsSync(out)).toBe(false);
 
     const r2 = await cli(['encode', '--width', '640', '--height', '480', '--out', out], new Uint8Array(1234));
@@ -327,15 +356,27 @@ describe('mp4forge encode', () => {
 
 describe('usage errors exit 2 with one line', () => {
   const cases: [string, string[], RegExp][] = [
-    ['odd width (library validation)', ['render', '--width', '161', '--height', '96', '--out', 'x.mp4'], /^mp4forge: \[INVALID_DIMENSIONS\] width must be even .*got 161/],
-    ['qp out of range', ['render', '--qp', '5', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51, got 5$/],
+    [
+      'odd width (library validation)',
+      ['render', '--width', '161', '--height', '96', '--out', 'x.mp4'],
+      /^mp4forge: \[INVALID_DIMENSIONS\] width must be even .*got 161/,
+    ],
+    ['qp out of range', ['render', '--qp', '5', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5$/],
     ['bad fps', ['render', '--fps', '29.97', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] fps must be/],
-    ['unknown flag', ['render', '--widht', '160', '--out', 'x.mp4'], /^mp4forge: unknown option --widht for 'render' \(did you mean --width\?\); valid options: --width, --height, .*--out/],
+    [
+      'unknown flag',
+      ['render', '--widht', '160', '--out', 'x.mp4'],
+      /^mp4forge: unknown option --widht for 'render' \(did you mean --width\?\); valid options: --width, --height, .*--out/,
+    ],
     ['unknown command', ['rendr'], /^mp4forge: unknown command 'rendr'; commands: render, encode, probe/],
     ['missing value', ['render', '--out'], /^mp4forge: --out needs a value/],
     ['value that is an option', ['render', '--out', '--json'], /^mp4forge: --out needs a value/],
     ['non-numeric number', ['render', '--width', 'wide', '--out', 'x.mp4'], /^mp4forge: --width expects an integer, got 'wide'$/],
-    ['bad choice', ['render', '--layout', 'moov-last', '--out', 'x.mp4'], /^mp4forge: --layout must be one of faststart, progressive, fragmented; got 'moov-last'$/],
+    [
+      'bad choice',
+      ['render', '--layout', 'moov-last', '--out', 'x.mp4'],
+      /^mp4forge: --layout must be one of faststart, progressive, fragmented; got 'moov-last'$/,
+    ],
     ['repeated option', ['render', '--frames', '1', '--frames', '2', '--out', 'x.mp4'], /^mp4forge: --frames was given more than once$/],
     ['missing required', ['encode', '--width', '160', '--out', 'x.mp4'], /^mp4forge: --height is required/],
     ['stray argument', ['render', 'extra', '--out', 'x.mp4'], /^mp4forge: unexpected argument 'extra'/],
@@ -429,7 +470,10 @@ describe('mp4forge probe', () => {
 
   it('probe - reads a pipe: mp4forge render --out - | mp4forge probe -', async () => {
     for (const layout of ['faststart', 'progressive', 'fragmented']) {
-      const r = await shell(`node "$CLI" render --width ${W} --height ${H} --frames 45 --layout ${layout} --gop 15 --out - 2>/dev/null | node "$CLI" probe - --json`, { CLI });
+      const r = await shell(
+        `node "$CLI" render --width ${W} --height ${H} --frames 45 --layout ${layout} --gop 15 --out - 2>/dev/null | node "$CLI" probe - --json`,
+        { CLI },
+      );
       expect(r.code, r.stderr).toBe(0);
       const info = JSON.parse(r.stdout.toString()) as Awaited<ReturnType<typeof probeMp4>>;
       expect(info).toMatchObject({ layout, tracks: [{ samples: 45, keyframes: 3 }] });
@@ -466,7 +510,9 @@ describe('interrupting', () => {
 
   it('SIGINT during render exits 130 and removes the unfinished file', async () => {
     const out = tmpFile('cli-sigint.mp4');
-    const child = spawn(process.execPath, [CLI, 'render', '--width', '64', '--height', '64', '--frames', '10000000', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'render', '--width', '64', '--height', '64', '--frames', '10000000', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -584,7 +630,9 @@ describe('parseArgs', () => {
   };
 
   it('accepts --k v, --k=v, short aliases, negative numbers and "-"', () => {
-    const p = parseArgs({ ...spec, options: [...spec.options, { name: 'seed', kind: { type: 'int' }, help: 's' }] }, ['--n=3', '-o', '-', '--x', '1.5', '--v', '--seed', '-4']);
+    const p = parseArgs({ ...spec, options: [...spec.options, { name: 'seed', kind: { type: 'int' }, help: 's' }] }, [
+      '--n=3', '-o', '-', '--x', '1.5', '--v', '--seed', '-4',
+    ]);
     expect(Object.fromEntries(p.values)).toEqual({ n: 3, out: '-', x: 1.5, v: true, seed: -4 });
   });
 
@@ -605,11 +653,11 @@ describe('parseArgs', () => {
 });
 
 describe('progress line', () => {
-  const p = (frames: number) => ({ frames, seconds: frames / 30, bytes: frames * 10_000, fps: 50 });
+  const p = (frames: number) => ({ frames, durationSeconds: frames / 30, bytes: frames * 10_000, elapsedSeconds: frames / 50, fps: 50 });
 
   it('shows frames/total, percent, fps, MB and ETA, within the terminal width', () => {
     const line = formatProgress(p(120), 300, 100);
-    expect(line).toMatch(/^\[#+·+\]  120\/300   40%  50\.0 fps  1\.20 MB  ETA 0:04$/);
+    expect(line).toMatch(/^\[#+·+\] {2}120\/300 {3}40% {2}50\.0 fps {2}1\.20 MB {2}ETA 0:04$/);
     expect(line.length).toBeLessThanOrEqual(99);
     expect(formatProgress(p(120), 300, 30).length).toBeLessThanOrEqual(29);
     expect(formatProgress(p(7), undefined, 80)).toBe('7 frames  0.23 s  50.0 fps  0.07 MB');

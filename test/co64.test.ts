@@ -28,7 +28,16 @@ describe('64-bit offsets', () => {
     const mux = new Mp4Muxer({
       layout: 'progressive',
       sink,
-      tracks: [{ kind: 'video', avcC: buildAvcC({ sps: [sps], pps: [pps], profile: 0x42, compatibility: 0, level: 0x28 }), width: 1920, height: 1080, timescale: 90000, colour: { primaries: 1, transfer: 13, matrix: 6, fullRange: false } }],
+      tracks: [
+        {
+          kind: 'video',
+          avcC: buildAvcC({ sps: [sps], pps: [pps], profile: 0x42, compatibility: 0, level: 0x28 }),
+          width: 1920,
+          height: 1080,
+          timescale: 90000,
+          colour: { primaries: 1, transfer: 13, matrix: 6, fullRange: false },
+        },
+      ],
     });
     // 8 MiB samples, reused: 520 of them = 4.06 GiB.
     const sample = new Uint8Array(8 << 20);

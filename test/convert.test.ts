@@ -90,18 +90,13 @@ describe('toI420 exact values', () => {
 
   it('converts pure red, green and blue by the BT.601 formulas', () => {
     for (const c of [
-      [255, 0, 0],
-      [0, 255, 0],
-      [0, 0, 255],
-      [255, 255, 0],
-      [0, 255, 255],
-      [255, 0, 255],
+      [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255],
     ] as [number, number, number][]) {
       const out = convert(image(2, 2, () => c), 2, 2);
       // None of these is within 0.1 of a rounding boundary, so exact rounding is required.
-      expect(out[0], `Y of ${c}`).toBe(Math.round(exactY(...c)));
-      expect(out[4], `Cb of ${c}`).toBe(Math.round(exactCb(...c)));
-      expect(out[5], `Cr of ${c}`).toBe(Math.round(exactCr(...c)));
+      expect(out[0], `Y of ${c.join(',')}`).toBe(Math.round(exactY(...c)));
+      expect(out[4], `Cb of ${c.join(',')}`).toBe(Math.round(exactCb(...c)));
+      expect(out[5], `Cr of ${c.join(',')}`).toBe(Math.round(exactCr(...c)));
     }
     // Spot values: red 81/90/240, green 145/54/34, blue 41/240/110.
     expect([...convert(image(2, 2, () => [255, 0, 0]), 2, 2).subarray(3)]).toEqual([81, 90, 240]);
@@ -111,10 +106,7 @@ describe('toI420 exact values', () => {
 
   it('takes each chroma sample as the rounded mean of its 2×2 block', () => {
     const block: [number, number, number][] = [
-      [255, 0, 0],
-      [0, 255, 0],
-      [0, 0, 255],
-      [255, 255, 255],
+      [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255],
     ];
     const out = convert(image(2, 2, (x, y) => block[y * 2 + x]), 2, 2);
     for (let i = 0; i < 4; i++) expect(out[i]).toBe(Math.round(exactY(...block[i])));
@@ -170,7 +162,10 @@ describe('toI420 exact values', () => {
       patterns[name](px, w, h, 5);
       const r = await run(
         FFMPEG,
-        ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${w}x${h}`, '-i', '-', '-vf', 'scale=out_color_matrix=bt601:out_range=tv:flags=area+accurate_rnd+bitexact', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-'],
+        [
+          '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${w}x${h}`, '-i', '-', '-vf',
+          'scale=out_color_matrix=bt601:out_range=tv:flags=area+accurate_rnd+bitexact', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-',
+        ],
         px,
       );
       expect(r.code, r.stderr).toBe(0);

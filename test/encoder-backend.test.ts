@@ -6,31 +6,33 @@ import { createMp4Writer, isMp4ForgeError } from '../src/index.js';
 import { avcCodecFor, avcLevelFor, bitrateForQp } from '../src/encode/webcodecs-encoder.js';
 
 describe('video.encoder', () => {
-  it("'auto' without WebCodecs (Node) uses the WASM encoder and says so", async () => {
+  it("'auto' without WebCodecs (Node) uses the WASM encoder and names the backend that ran", async () => {
     expect(typeof (globalThis as { VideoEncoder?: unknown }).VideoEncoder).toBe('undefined');
-    const w = await createMp4Writer({ width: 64, height: 48, fps: 10, output: 'buffer', video: { encoder: 'auto' } });
+    const w = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'auto' } });
     await w.addFrames(3, 'bars');
     const r = await w.finish();
-    expect(r.videoEncoder).toBe('wasm');
+    expect(r.videoEncoder).toBe('h264-mp4-encoder');
     expect(r.frames).toBe(3);
   });
 
-  it("the default is 'wasm'", async () => {
-    const w = await createMp4Writer({ width: 64, height: 48, fps: 10, output: 'buffer' });
+  it("the default is 'wasm', which is h264-mp4-encoder until mp4forge's own encoder lands", async () => {
+    const w = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true } });
     await w.addFrames(1, 'solid');
-    expect((await w.finish()).videoEncoder).toBe('wasm');
+    expect((await w.finish()).videoEncoder).toBe('h264-mp4-encoder');
   });
 
   it("'webcodecs' where there is none is UNSUPPORTED_RUNTIME, naming the fallback", async () => {
-    const err = await createMp4Writer({ width: 64, height: 48, fps: 10, output: 'buffer', video: { encoder: 'webcodecs' } }).catch((e: unknown) => e);
+    const err = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'webcodecs' } }).catch((e: unknown) => e);
     expect(isMp4ForgeError(err, 'UNSUPPORTED_RUNTIME')).toBe(true);
     expect((err as Error).message).toMatch(/no WebCodecs VideoEncoder.*'auto'/);
   });
 
   it('an unknown backend is INVALID_OPTION', async () => {
-    const err = await createMp4Writer({ width: 64, height: 48, fps: 10, output: 'buffer', video: { encoder: 'gpu' as 'auto' } }).catch((e: unknown) => e);
+    const err = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'gpu' as 'auto' } }).catch(
+      (e: unknown) => e,
+    );
     expect(isMp4ForgeError(err, 'INVALID_OPTION')).toBe(true);
-    expect((err as Error).message).toContain("video.encoder must be 'auto', 'wasm' or 'webcodecs'");
+    expect((err as Error).message).toContain("video.encoder must be 'auto', 'wasm', 'h264-mp4-encoder' or 'webcodecs', got \"gpu\"");
   });
 });
 
@@ -47,7 +49,7 @@ describe('WebCodecs backend parameters', () => {
     expect(avcLevelFor(640, 360, 30, 12000)).toBe(31);
     // A frame wider than sqrt(8 × MaxFS) macroblocks needs a higher level even when small in area.
     expect(avcLevelFor(2048, 64, 1, 0)).toBeGreaterThan(avcLevelFor(1024, 128, 1, 0));
-    expect(avcCodecFor({ width: 1920, height: 1080, fps: 30, qp: 26, kbps: 0, speed: 6, gop: 60, temporalDenoise: false }, 3500)).toBe('avc1.42E028');
+    expect(avcCodecFor({ width: 1920, height: 1080, fpsNum: 30, fpsDen: 1, qp: 26, kbps: 0, gop: 60 }, 3500)).toBe('avc1.42E028');
   });
 
   it('maps qp to a bitrate that grows with size, rate and quality', () => {

@@ -147,12 +147,20 @@ function asOutcomeError(e: unknown): Outcome {
 function outcomeOf(
   bytes: Uint8Array,
   frames: Mp3Frame[],
-  r: { stats: Mp3ParseResult['stats']; gapless: Mp3ParseResult['gapless']; format: Mp3ParseResult['format'] | null; infoFrame: Mp3ParseResult['infoFrame']; tags: readonly Mp3ParseResult['tags'][number][]; channelMode: string | null },
+  r: {
+    stats: Mp3ParseResult['stats'];
+    gapless: Mp3ParseResult['gapless'];
+    format: Mp3ParseResult['format'] | null;
+    infoFrame: Mp3ParseResult['infoFrame'];
+    tags: readonly Mp3ParseResult['tags'][number][];
+    channelMode: string | null;
+  },
 ): Outcome {
   // Each frame's bytes are exactly the input at its offset.
   for (const f of frames) {
     const want = bytes.subarray(f.offset, f.offset + f.size);
-    if (f.data.length !== f.size || Buffer.compare(f.data, want) !== 0) throw new Error(`frame at ${f.offset} (size ${f.size}): data is not the input's bytes there`);
+    if (f.data.length !== f.size || Buffer.compare(f.data, want) !== 0)
+      throw new Error(`frame at ${f.offset} (size ${f.size}): data is not the input's bytes there`);
   }
   return {
     ok: true,
@@ -187,7 +195,8 @@ function parseChunked(bytes: Uint8Array, sizes: number[]): Outcome {
         const n = Math.max(1, sizes[k % sizes.length]);
         for (const f of parser.push(bytes.subarray(i, i + n))) frames.push(f);
         i += n;
-        if (parser.bufferedBytes >= BUFFER_BOUND) throw new Error(`bufferedBytes ${parser.bufferedBytes} after pushing ${i} of ${bytes.length} bytes (bound ${BUFFER_BOUND})`);
+        if (parser.bufferedBytes >= BUFFER_BOUND)
+          throw new Error(`bufferedBytes ${parser.bufferedBytes} after pushing ${i} of ${bytes.length} bytes (bound ${BUFFER_BOUND})`);
       }
       for (const f of parser.end()) frames.push(f);
     });
@@ -255,10 +264,15 @@ function seededBytes(len: number, seed: number, ffBias = 0): Uint8Array {
   return b;
 }
 
-const chunkSizesArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 70_000 })), { minLength: 1, maxLength: 12 });
+const chunkSizesArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 70_000 })), {
+  minLength: 1,
+  maxLength: 12,
+});
 
 /** Chunk sizes for big inputs: mostly hundreds of bytes and up, so a case stays in milliseconds. */
-const coarseChunkSizesArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 200, max: 70_000 })), { minLength: 1, maxLength: 12 }).filter((a) => a.some((n) => n >= 200));
+const coarseChunkSizesArb = fc
+  .array(fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 200, max: 70_000 })), { minLength: 1, maxLength: 12 })
+  .filter((a) => a.some((n) => n >= 200));
 
 /** Something that looks like an MPEG audio header (sync + random fields), then a random payload. */
 const headerLikeArb = fc
@@ -269,7 +283,9 @@ const ascii = (s: string): Uint8Array => new Uint8Array([...s].map((c) => c.char
 
 /** Tag and container magics with random (often huge or tiny) size fields. */
 const tagLikeArb = fc.oneof(
-  fc.tuple(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 0, max: 255 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 })).map(([v, flags, size]) => concat(ascii('ID3'), new Uint8Array([v, 0, flags, ...size]))),
+  fc
+    .tuple(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 0, max: 255 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }))
+    .map(([v, flags, size]) => concat(ascii('ID3'), new Uint8Array([v, 0, flags, ...size]))),
   fc.constant(ascii('TAG')),
   fc.constant(ascii('TAG+')),
   fc.tuple(fc.constantFrom(1000, 2000, 7), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff })).map(([ver, size, flags]) => {
@@ -281,13 +297,25 @@ const tagLikeArb = fc.oneof(
     dv.setUint32(20, flags, true);
     return b;
   }),
-  fc.constantFrom(ascii('LYRICSBEGIN'), ascii('LYRICSEND'), ascii('LYRICS200'), ascii('000123LYRICS200'), ascii('RIFF\0\0\0\0WAVE'), ascii('\x89PNG\r\n\x1a\n'), ascii('\0\0\0\x18ftypisom')),
+  fc.constantFrom(
+    ascii('LYRICSBEGIN'),
+    ascii('LYRICSEND'),
+    ascii('LYRICS200'),
+    ascii('000123LYRICS200'),
+    ascii('RIFF\0\0\0\0WAVE'),
+    ascii('\x89PNG\r\n\x1a\n'),
+    ascii('\0\0\0\x18ftypisom'),
+  ),
 );
 
-const junkArb = fc.tuple(fc.integer({ min: 0, max: 4000 }), fc.integer(), fc.constantFrom(0, 0.05, 0.5, 1)).map(([len, seed, ff]) => seededBytes(len, seed, ff));
+const junkArb = fc
+  .tuple(fc.integer({ min: 0, max: 4000 }), fc.integer(), fc.constantFrom(0, 0.05, 0.5, 1))
+  .map(([len, seed, ff]) => seededBytes(len, seed, ff));
 
 /** Inputs made of header-like words, tag magics and junk: what makes a parser take odd paths. */
-const structuredArb = fc.array(fc.oneof(headerLikeArb, tagLikeArb, junkArb, fc.uint8Array({ maxLength: 16 })), { maxLength: 24 }).map((parts) => concat(...parts));
+const structuredArb = fc
+  .array(fc.oneof(headerLikeArb, tagLikeArb, junkArb, fc.uint8Array({ maxLength: 16 })), { maxLength: 24 })
+  .map((parts) => concat(...parts));
 
 // --- properties ----------------------------------------------------------------------------------
 
@@ -358,10 +386,22 @@ describe('MP3 parser fuzz: damaged real files', () => {
   const frac = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
   const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at: frac, bit: fc.integer({ min: 0, max: 7 }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('byte' as const), at: frac, value: fc.constantFrom(0x00, 0xff, 0x49, 0x54, 0x41, 0x4c, 0xfb, 0xe0) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('byte' as const), at: frac, value: fc.constantFrom(0x00, 0xff, 0x49, 0x54, 0x41, 0x4c, 0xfb, 0xe0) }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: frac }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: frac, len: fc.integer({ min: 1, max: 5000 }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('junk' as const), at: frac, len: fc.integer({ min: 1, max: 6000 }), seed: fc.integer(), ff: fc.constantFrom(0, 0.05, 0.5) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('junk' as const),
+        at: frac,
+        len: fc.integer({ min: 1, max: 6000 }),
+        seed: fc.integer(),
+        ff: fc.constantFrom(0, 0.05, 0.5),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('splice' as const), at: frac, other: fc.nat(), from: frac, to: frac }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), at: frac, len: fc.integer({ min: 1, max: 3000 }) }) },
   );
@@ -431,31 +471,37 @@ describe('MP3 parser fuzz: damaged real files', () => {
     fc.assert(
       // A frame in [2, n-2) (away from the Xing/Info frame and the end), then a byte of its header
       // (where a flip changes what the parser sees) or any byte of it.
-      fc.property(fc.nat({ max: plain.length - 1 }), fc.nat(), fc.oneof(fc.integer({ min: 0, max: 3 }), fc.nat()), fc.integer({ min: 0, max: 7 }), (i, k, within, bit) => {
-        const frames = wholes[i].frames!;
-        const f = frames[2 + (k % (frames.length - 4))];
-        const pos = f.offset + (within % f.size);
-        const bytes = new Uint8Array(plain[i].bytes);
-        bytes[pos] ^= 1 << bit;
-        const o = checkBytes(bytes, [4096]);
-        expect(o.ok, `${plain[i].name}, bit ${bit} at ${pos}: ${o.error}`).toBe(true);
-        const hit = frames.findIndex((f) => pos >= f.offset && pos < f.offset + f.size);
-        const key = (f: { offset: number; size: number }): string => `${f.offset}+${f.size}`;
-        const found = new Set(o.frames!.map(key));
-        const original = new Set(frames.map(key));
-        // A flip in a header can change the frame's length: the parser then takes the damaged
-        // frame at its new length (an 8 → 24 kbit/s flip swallows exactly the next two frames, and
-        // nothing in the headers can tell). So: new frames only where the flip was, and an original
-        // frame may go missing only next to the hit one or under such a new frame.
-        const fresh = o.frames!.filter((g) => !original.has(key(g)));
-        for (const g of fresh) expect(g.offset, `${plain[i].name}: new frame ${key(g)} for a flip in frame ${hit}`).toBe(frames[hit].offset);
-        const covered = (g: { offset: number; size: number }): boolean => fresh.some((n) => g.offset < n.offset + n.size && n.offset < g.offset + g.size);
-        frames.forEach((g, j) => {
-          if (Math.abs(j - hit) > 1 && !covered(g)) expect(found.has(key(g)), `${plain[i].name}: frame ${j} lost by a flip in frame ${hit}`).toBe(true);
-        });
-        lostTotal += frames.filter((g) => !found.has(key(g))).length;
-        cases++;
-      }),
+      fc.property(
+        fc.nat({ max: plain.length - 1 }),
+        fc.nat(),
+        fc.oneof(fc.integer({ min: 0, max: 3 }), fc.nat()),
+        fc.integer({ min: 0, max: 7 }),
+        (i, k, within, bit) => {
+          const frames = wholes[i].frames!;
+          const f = frames[2 + (k % (frames.length - 4))];
+          const pos = f.offset + (within % f.size);
+          const bytes = new Uint8Array(plain[i].bytes);
+          bytes[pos] ^= 1 << bit;
+          const o = checkBytes(bytes, [4096]);
+          expect(o.ok, `${plain[i].name}, bit ${bit} at ${pos}: ${o.error}`).toBe(true);
+          const hit = frames.findIndex((f) => pos >= f.offset && pos < f.offset + f.size);
+          const key = (f: { offset: number; size: number }): string => `${f.offset}+${f.size}`;
+          const found = new Set(o.frames!.map(key));
+          const original = new Set(frames.map(key));
+          // A flip in a header can change the frame's length: the parser then takes the damaged
+          // frame at its new length (an 8 → 24 kbit/s flip swallows exactly the next two frames, and
+          // nothing in the headers can tell). So: new frames only where the flip was, and an original
+          // frame may go missing only next to the hit one or under such a new frame.
+          const fresh = o.frames!.filter((g) => !original.has(key(g)));
+          for (const g of fresh) expect(g.offset, `${plain[i].name}: new frame ${key(g)} for a flip in frame ${hit}`).toBe(frames[hit].offset);
+          const covered = (g: { offset: number; size: number }): boolean => fresh.some((n) => g.offset < n.offset + n.size && n.offset < g.offset + g.size);
+          frames.forEach((g, j) => {
+            if (Math.abs(j - hit) > 1 && !covered(g)) expect(found.has(key(g)), `${plain[i].name}: frame ${j} lost by a flip in frame ${hit}`).toBe(true);
+          });
+          lostTotal += frames.filter((g) => !found.has(key(g))).length;
+          cases++;
+        },
+      ),
       { numRuns: 200 },
     );
     console.log(`fuzz-mp3: single bit flips: ${lostTotal} frames lost over ${cases} cases`);
@@ -586,9 +632,14 @@ describe('MP3 parser fuzz: linear time', () => {
   it('bufferedBytes stays bounded while 4 MiB of random bytes is pushed in chunks up to 1 MiB', () => {
     const bytes = seededBytes(4 << 20, 77, 0.05);
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 4096, max: 1 << 20 })), { minLength: 1, maxLength: 8 }).filter((a) => a.some((n) => n >= 65_536)), (sizes) => {
-        parseChunked(bytes, sizes);
-      }),
+      fc.property(
+        fc
+          .array(fc.oneof(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 4096, max: 1 << 20 })), { minLength: 1, maxLength: 8 })
+          .filter((a) => a.some((n) => n >= 65_536)),
+        (sizes) => {
+          parseChunked(bytes, sizes);
+        },
+      ),
       { numRuns: 6 },
     );
   });

@@ -28,7 +28,10 @@ const REFERENCES: Record<string, string[]> = {
   // B-frames: ctts and an edit list with media_time > 0.
   bFrames: [...VIDEO, '-t', '3', '-c:v', 'libx264', '-profile:v', 'high', '-bf', '3', '-g', '30', '-pix_fmt', 'yuv420p'],
   // Without default_base_moof: the implicit data base (moof start, then end of previous traf data).
-  bFragImplicitBase: [...VIDEO, '-t', '3', '-c:v', 'libx264', '-profile:v', 'main', '-bf', '2', '-g', '30', '-pix_fmt', 'yuv420p', '-movflags', 'frag_keyframe+empty_moov'],
+  bFragImplicitBase: [
+    ...VIDEO, '-t', '3', '-c:v', 'libx264', '-profile:v', 'main', '-bf', '2', '-g', '30', '-pix_fmt', 'yuv420p', '-movflags',
+    'frag_keyframe+empty_moov',
+  ],
 };
 
 beforeAll(() => {
@@ -330,7 +333,10 @@ describe('mutations are reported', () => {
       const o = box(`${VIDEO_STBL}/stsd/avc1`).offset;
       setU32(b, o, u32(b, o) + 1);
     });
-    expectError(overrun, /^moov\/trak\[1\]\/mdia\/minf\/stbl\/stsd\/avc1: size \d+ at offset \d+ extends 1 byte\(s\) past the end of moov\/trak\[1\]\/mdia\/minf\/stbl\/stsd$/);
+    expectError(
+      overrun,
+      /^moov\/trak\[1\]\/mdia\/minf\/stbl\/stsd\/avc1: size \d+ at offset \d+ extends 1 byte\(s\) past the end of moov\/trak\[1\]\/mdia\/minf\/stbl\/stsd$/,
+    );
     const notFilled = mutate(data.vFast, (b, box) => {
       const o = box('moov').offset;
       setU32(b, o, u32(b, o) + 4);
@@ -350,7 +356,10 @@ describe('mutations are reported', () => {
       const rr = validateIsoBmff(data.vPlain.slice(0, keep));
       expect(rr.errors.length).toBeGreaterThan(0);
     }
-    expectError(validateIsoBmff(data.vPlain.slice(0, moov.offset + moov.size - 10)), /^moov: size \d+ at offset \d+ extends 10 byte\(s\) past the end of the file$/);
+    expectError(
+      validateIsoBmff(data.vPlain.slice(0, moov.offset + moov.size - 10)),
+      /^moov: size \d+ at offset \d+ extends 10 byte\(s\) past the end of the file$/,
+    );
   });
 
   it('avcC removed (sizes fixed up, so that is the only error)', () => {

@@ -8,16 +8,8 @@ import vm from 'node:vm';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { describe, expect, it } from 'vitest';
 import {
-  encodePcmToMp3,
-  LAMEJS_ENCODER_DELAY,
-  MP3_DECODER_DELAY,
-  MP3_SAMPLE_RATES,
-  mp3BitratesFor,
-  mp3UsableBitrates,
-  PcmToMp3Encoder,
-  floatToInt16,
-  type Mp3EncodeOptions,
-  type Mp3EncodeSummary,
+  encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELAY, MP3_SAMPLE_RATES, mp3BitratesFor, mp3UsableBitrates, PcmToMp3Encoder, floatToInt16,
+  type Mp3EncodeOptions, type Mp3EncodeSummary,
 } from '../src/audio/mp3-encoder.js';
 import type { PcmPullSource, PcmSource } from '../src/audio/pcm-source.js';
 import { isMp4ForgeError, type Mp4ForgeErrorCode } from '../src/errors.js';
@@ -186,7 +178,11 @@ describe('lamejs timing: encoder delay and padding', () => {
       writeFileSync(oursFile, ours.bytes);
 
       const refFile = tmp('mp3');
-      const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(sampleRate), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', '64k', refFile], new Uint8Array(src[0].buffer));
+      const r = await run(
+        FFMPEG,
+        ['-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(sampleRate), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', '64k', refFile],
+        new Uint8Array(src[0].buffer),
+      );
       expect(r.code, r.stderr).toBe(0);
       const tag = lameTag(readFileSync(refFile));
       expect(tag.delay).toBe(ours.summary.encoderDelay);
@@ -262,7 +258,11 @@ describe('PCM → MP3 conversion', () => {
     x.set([0, 1, -1, 1 / 32768, -1 / 32768, 32767 / 32768, 0.3 / 32768, -0.7 / 32768, 1.7 / 32768], 0);
     const ours = new Int16Array(n);
     floatToInt16(x, 0, n, ours);
-    const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-f', 'f32le', '-ar', '44100', '-ac', '1', '-i', '-', '-f', 's16le', '-acodec', 'pcm_s16le', '-'], new Uint8Array(x.buffer));
+    const r = await run(
+      FFMPEG,
+      ['-hide_banner', '-v', 'error', '-f', 'f32le', '-ar', '44100', '-ac', '1', '-i', '-', '-f', 's16le', '-acodec', 'pcm_s16le', '-'],
+      new Uint8Array(x.buffer),
+    );
     expect(r.code, r.stderr).toBe(0);
     const theirs = new Int16Array(new Uint8Array(r.stdout).buffer);
     expect(theirs.length).toBe(n);
@@ -454,7 +454,9 @@ describe('PCM → MP3 conversion', () => {
     const secs = (performance.now() - t0) / 1000;
     gc?.();
     const end = process.memoryUsage().heapUsed - base;
-    console.log(`10 min stereo: ${(bytes / 1e6).toFixed(1)} MB MP3 in ${secs.toFixed(1)} s (${(600 / secs).toFixed(1)}× real time), heap growth peak ${(peakRetained / 1e6).toFixed(1)} MB, end ${(end / 1e6).toFixed(1)} MB (gc ${gc ? 'forced' : 'unavailable'})`);
+    console.log(
+      `10 min stereo: ${(bytes / 1e6).toFixed(1)} MB MP3 in ${secs.toFixed(1)} s (${(600 / secs).toFixed(1)}× real time), heap growth peak ${(peakRetained / 1e6).toFixed(1)} MB, end ${(end / 1e6).toFixed(1)} MB (gc ${gc ? 'forced' : 'unavailable'})`,
+    );
     expect(r.value.inputSamples).toBe(600 * 44100);
     expect(bytes).toBe(r.value.bytes);
     // 128 kbit/s CBR: 600 s ≈ 9.6 MB out; the float input alone would be 212 MB

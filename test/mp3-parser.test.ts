@@ -6,27 +6,8 @@ import { computeFrameLength, decodeMp3Header, encodeMp3Header, frameLengthOf } f
 import { type Mp3Frame, type Mp3FrameInfo, Mp3FrameParser, type Mp3ParseResult, describeMp3, parseMp3, parseMp3Stream } from '../src/audio/mp3-parser.js';
 import { Mp4ForgeError } from '../src/errors.js';
 import {
-  type Corpus,
-  type CorpusFile,
-  apeTag,
-  ascii,
-  concat,
-  decodedSamples,
-  fakeSyncPayload,
-  id3v1,
-  id3v22,
-  id3v23WithPicture,
-  id3v24WithFooter,
-  layer1Stream,
-  leadingId3Size,
-  lyrics3v1,
-  lyrics3v2,
-  makeCorpus,
-  pool,
-  probeAudio,
-  probePacketPositions,
-  prng,
-  stripId3,
+  type Corpus, apeTag, ascii, concat, decodedSamples, fakeSyncPayload, id3v1, id3v22, id3v23WithPicture, id3v24WithFooter, layer1Stream,
+  leadingId3Size, lyrics3v1, lyrics3v2, makeCorpus, pool, probeAudio, probePacketPositions, prng, stripId3,
 } from './helpers/mp3-corpus.js';
 import { FFMPEG, run } from './helpers/oracles.js';
 
@@ -86,15 +67,20 @@ function errorOf(fn: () => unknown): Mp4ForgeError {
   throw new Error('expected an Mp4ForgeError, nothing was thrown');
 }
 
-function lameFiles(): CorpusFile[] {
-  return corpus.files.filter((f) => f.xing);
-}
-
 describe('MPEG audio header arithmetic (values worked out from ISO 11172-3 / 13818-3)', () => {
   it('decodes well-known headers and their frame lengths', () => {
     // FF FB 90 64: MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, no CRC, no padding, joint stereo.
     const h = decodeMp3Header(0xfffb9064 | 0)!;
-    expect(h).toMatchObject({ mpegVersion: 1, layer: 3, bitrateKbps: 128, sampleRate: 44100, channelMode: 'joint-stereo', crcProtected: false, frameLength: 417, samplesPerFrame: 1152 });
+    expect(h).toMatchObject({
+      mpegVersion: 1,
+      layer: 3,
+      bitrateKbps: 128,
+      sampleRate: 44100,
+      channelMode: 'joint-stereo',
+      crcProtected: false,
+      frameLength: 417,
+      samplesPerFrame: 1152,
+    });
     expect(frameLengthOf(0xfffb9264 | 0)).toBe(418); // padding bit set
     // MPEG-2 Layer III 64 kbit/s 22.05 kHz: 72·64000/22050 = 208.98 → 208; 576 samples.
     const m2 = decodeMp3Header(encodeMp3Header({ mpegVersion: 2, layer: 3, bitrateKbps: 64, sampleRate: 22050 })!)!;
@@ -501,9 +487,7 @@ describe('rejections', () => {
     const png = await make(['-f', 'lavfi', '-i', 'testsrc=size=64x64:rate=1', '-frames:v', '1'], 'x.png');
     const aac = await make(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', '-f', 'adts'], 'x.aac');
     const cases: [Uint8Array, RegExp][] = [
-      [wav, /looks like a WAV \(RIFF\) file/],
-      [png, /looks like a PNG image/],
-      [aac, /looks like an AAC \(ADTS\) stream/],
+      [wav, /looks like a WAV \(RIFF\) file/], [png, /looks like a PNG image/], [aac, /looks like an AAC \(ADTS\) stream/],
       [ascii('Hello, this is not an MP3 file at all.\nJust some text.\n'.repeat(50)), /looks like text/],
     ];
     for (const [bytes, re] of cases) {

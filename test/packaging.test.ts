@@ -65,11 +65,76 @@ function specifiers(code: string): string[] {
   return out;
 }
 
+/** What only mp4forge/queue may load: the job engine and its Redis client (optional peer dependencies). */
+const QUEUE_ONLY = new Set(['bullmq', 'ioredis']);
+
+/** Every built file `entry` can load (static and dynamic imports, relative ones followed), with its bare imports. */
+function reachable(entry: string): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const specs = specifiers(readFileSync(file, 'utf8'));
+    seen.set(file, specs);
+    for (const spec of specs) if (spec.startsWith('.')) visit(join(dirname(file), spec));
+  };
+  visit(entry);
+  return seen;
+}
+
+describe('mp4forge/queue entry (Node only)', () => {
+  it('the core entries (Node ESM, CommonJS, browser) and every chunk they can load never import bullmq or ioredis', () => {
+    for (const entry of ['index.js', 'index.cjs', 'index.browser.js']) {
+      const files = reachable(join(DIST, entry));
+      expect(files.size).toBeGreaterThan(0);
+      for (const [file, specs] of files) for (const spec of specs) expect(QUEUE_ONLY.has(spec), `${file} imports ${spec}`).toBe(false);
+    }
+    // The CLI loads its queue commands (and so bullmq) only when a queue command runs.
+    expect(specifiers(readFileSync(join(DIST, 'cli.js'), 'utf8')).filter((s) => QUEUE_ONLY.has(s))).toEqual([]);
+  });
+
+  it('is exported for import and require with types, imports the core from the package itself, and bullmq/ioredis are optional peers', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      exports: Record<string, Record<string, { types: string; default: string }>>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+      dependencies: Record<string, string>;
+    };
+    const q = pkg.exports['./queue'];
+    expect(Object.keys(q)).toEqual(['import', 'require']); // no browser condition: a bundler for the web gets no match
+    for (const cond of ['import', 'require']) {
+      expect(existsSync(resolve(q[cond].default))).toBe(true);
+      expect(existsSync(resolve(q[cond].types))).toBe(true);
+    }
+    for (const name of QUEUE_ONLY) {
+      expect(pkg.peerDependencies[name]).toBeDefined();
+      expect(pkg.peerDependenciesMeta[name]).toEqual({ optional: true });
+      expect(pkg.dependencies[name]).toBeUndefined();
+    }
+    for (const file of ['queue.js', 'queue.cjs']) {
+      const code = readFileSync(join(DIST, file), 'utf8');
+      expect(specifiers(code)).toContain('mp4forge');
+      // One copy of the core: no second Mp4ForgeError class, no encoder, no muxer in the queue build.
+      expect(code).not.toMatch(/class Mp4ForgeError|h264-mp4-encoder|FragmentedMuxer/);
+    }
+  });
+
+  it('resolves by package name in ESM and CommonJS, sharing the main entry\'s Mp4ForgeError class', () => {
+    const esm = spawnSync(process.execPath, ['--input-type=module', '-e', "const q = await import('mp4forge/queue'); const m = await import('mp4forge'); console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender, typeof q.startRenderWorker, typeof q.directoryStore)"], { encoding: 'utf8' });
+    expect(esm.stderr).toBe('');
+    expect(esm.stdout.trim()).toBe('true function function function');
+    const cjs = spawnSync(process.execPath, ['-e', "const q = require('mp4forge/queue'); const m = require('mp4forge'); console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender)"], { encoding: 'utf8' });
+    expect(cjs.stderr).toBe('');
+    expect(cjs.stdout.trim()).toBe('true function');
+  });
+});
+
 describe('README snippets', () => {
   it('every `<!-- include: file -->` block in the README is that file, verbatim', () => {
     const readme = readFileSync('README.md', 'utf8');
     const blocks = [...readme.matchAll(/<!-- include: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)];
-    expect(blocks.map((b) => b[1])).toEqual(expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']));
+    expect(blocks.map((b) => b[1])).toEqual(
+      expect.arrayContaining(['examples/serverless/handler.mjs', 'examples/browser/render.js', 'examples/browser/worker.js']),
+    );
     for (const [, file, body] of blocks) expect(body, file).toBe(readFileSync(file, 'utf8'));
   });
 });
@@ -132,13 +197,24 @@ describe('browser entry (exports "browser" condition)', () => {
       `import { createMp4Writer, type Mp4WriterResult } from 'mp4forge';
 export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
   const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
-  const w = await createMp4Writer({ width: canvas.width, height: canvas.height, fps: 30, output: 'buffer' });
+  const w = await createMp4Writer({ width: canvas.width, height: canvas.height, fps: 30, output: { buffer: true } });
   await w.addFrame(ctx.getImageData(0, 0, canvas.width, canvas.height));
   return w.finish();
 }
 `,
     );
-    const options = { strict: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'], module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['browser'], target: 'ES2022', noEmit: true, traceResolution: true };
+    const options = {
+      strict: true,
+      skipLibCheck: false,
+      types: [],
+      lib: ['ES2022', 'DOM'],
+      module: 'ESNext',
+      moduleResolution: 'Bundler',
+      customConditions: ['browser'],
+      target: 'ES2022',
+      noEmit: true,
+      traceResolution: true,
+    };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files: ['app.ts'] }));
     const r = spawnSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
     const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
@@ -190,7 +266,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction('typeof window.renderInPage === "function"');
-      const bytes = (await page.evaluate('window.renderInPage()')) as number[];
+      const bytes = await page.evaluate<number[]>('window.renderInPage()');
       expect(await page.evaluate('window.filePathError()')).toBe('UNSUPPORTED_RUNTIME');
       await page.close();
       expect(errors).toEqual([]);
@@ -201,7 +277,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       const page = await browser.newPage();
       await page.goto(`${server.url}/csp.html`);
       await page.waitForFunction('typeof window.renderError === "function"');
-      const r = (await page.evaluate('window.renderError()')) as { name: string; code: string; cause: string };
+      const r = await page.evaluate<{ name: string; code: string; cause: string }>('window.renderError()');
       await page.close();
       expect(r).toMatchObject({ name: 'Mp4ForgeError', code: 'UNSUPPORTED_RUNTIME' });
       expect(r.cause).toMatch(/^EvalError: .*'unsafe-eval'/);
@@ -211,7 +287,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       const page = await browser.newPage();
       await page.goto(`${server.url}/index.html`);
       await page.waitForFunction('typeof window.renderInWorker === "function"');
-      const bytes = (await page.evaluate('window.renderInWorker()')) as number[];
+      const bytes = await page.evaluate<number[]>('window.renderInWorker()');
       await page.close();
       await check(bytes, 'browser-worker.mp4');
     });

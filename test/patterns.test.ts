@@ -216,11 +216,7 @@ describe('patterns: validation', () => {
 describe('bars counter', () => {
   it('reads back every frame index from the raw frames, RGBA and RGB24, at several sizes', () => {
     for (const [w, h, n] of [
-      [64, 64, 300],
-      [322, 242, 100],
-      [1280, 720, 20],
-      [16, 16, 50],
-      [3840, 2160, 2],
+      [64, 64, 300], [322, 242, 100], [1280, 720, 20], [16, 16, 50], [3840, 2160, 2],
     ]) {
       const px = new Uint8Array(w * h * 4);
       const rgb = new Uint8Array(w * h * 3);
@@ -290,7 +286,14 @@ describe('bars counter', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp4forge-bars-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    async function encodeDecode(w: number, h: number, frames: number, qp: number, speed: number, first: number): Promise<{ src: Uint8Array[]; decoded: Uint8Array[] }> {
+    async function encodeDecode(
+      w: number,
+      h: number,
+      frames: number,
+      qp: number,
+      speed: number,
+      first: number,
+    ): Promise<{ src: Uint8Array[]; decoded: Uint8Array[] }> {
       const src = Array.from({ length: frames }, (_, i) => {
         const px = new Uint8Array(w * h * 4);
         patterns.bars(px, w, h, first + i);

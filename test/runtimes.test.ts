@@ -73,7 +73,11 @@ describe('runtimes (built package, fresh processes)', () => {
     copyFileSync(join(ROOT, 'examples/serverless/handler.mjs'), join(app, 'handler.mjs'));
   });
 
-  async function render(label: string, cmd: string, args: string[]): Promise<{ file: string; out: { frames: number; bytes: number; audioSeconds: number; entry: string | null } }> {
+  async function render(
+    label: string,
+    cmd: string,
+    args: string[],
+  ): Promise<{ file: string; out: { frames: number; bytes: number; audioSeconds: number; entry: string | null } }> {
     const file = join(app, `${label}.mp4`);
     const r = await runIn(app, cmd, [...args, file]);
     expect(r.code, `${label} failed:\n${r.stderr}`).toBe(0);

@@ -7,17 +7,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chunkFramesFor } from '../src/encode/h264-encoder.js';
+import { chunkFramesFor } from '../src/encode/backend.js';
 import { readBarsCounter } from '../src/generate/bars.js';
 import {
-  createMp4Writer,
-  Mp4ForgeError,
-  renderSegment,
-  segmentRange,
-  stitchSegments,
-  type Layout,
-  type RenderSegmentOptions,
-  type SegmentInput,
+  createMp4Writer, Mp4ForgeError, renderSegment, segmentRange, stitchSegments, type Layout, type RenderSegmentOptions, type SegmentInput,
 } from '../src/index.js';
 import { bytesReader, openSegment } from '../src/mux/segment-reader.js';
 import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
@@ -32,10 +25,10 @@ if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsup\` (npm 
 const W = 160;
 const H = 96;
 const GOP = 8; // chunks of 16 frames
-const BASE = { width: W, height: H, fps: 30, scene: 'bars', video: { gop: GOP } } as const;
+const BASE = { width: W, height: H, fps: 30, scene: 'bars', video: { gop: GOP }, output: { buffer: true } } as const;
 
 async function singleRender(frames: number, layout: Layout, opts: { start?: number; qp?: number } = {}): Promise<Uint8Array> {
-  const w = await createMp4Writer({ width: W, height: H, fps: 30, video: { gop: GOP, ...(opts.qp ? { qp: opts.qp } : {}) }, layout, output: 'buffer' });
+  const w = await createMp4Writer({ width: W, height: H, fps: 30, video: { gop: GOP, ...(opts.qp ? { qp: opts.qp } : {}) }, layout, output: { buffer: true } });
   const start = opts.start ?? 0;
   // addFrames counts from the writer's first frame; offset to draw absolute indices.
   const { drawPattern } = await import('../src/generate/patterns.js');
@@ -44,7 +37,7 @@ async function singleRender(frames: number, layout: Layout, opts: { start?: numb
 }
 
 async function segment(range: { start: number; end: number }, extra: Partial<RenderSegmentOptions> = {}): Promise<Uint8Array> {
-  const r = await renderSegment({ ...BASE, range, ...extra } as RenderSegmentOptions);
+  const r = await renderSegment({ ...BASE, range, ...extra });
   return r.data as Uint8Array;
 }
 
@@ -111,12 +104,12 @@ describe('renderSegment + stitchSegments in one process', () => {
     const segs: Uint8Array[] = [];
     for (let k = 1; k <= 4; k++) segs.push(await segment(segmentRange(total, k, 4, GOP), { frames: total }));
     for (const layout of ['faststart', 'progressive', 'fragmented'] as const) {
-      const stitched = await stitchSegments(segs, { output: 'buffer', layout });
+      const stitched = await stitchSegments(segs, { output: { buffer: true }, layout });
       expect(stitched).toMatchObject({ frames: total, segments: 4, range: { start: 0, end: total }, layout });
       const single = await singleRender(total, layout);
       expect(Buffer.from(stitched.data as Uint8Array).equals(Buffer.from(single)), layout).toBe(true);
     }
-    await expectFrames(save('seg-aligned.mp4', (await stitchSegments(segs, { output: 'buffer' })).data as Uint8Array), 0, total);
+    await expectFrames(save('seg-aligned.mp4', (await stitchSegments(segs, { output: { buffer: true } })).data as Uint8Array), 0, total);
   });
 
   it('also byte-identical with rate control (kbps restarts per chunk) and the default GOP; stitches to a Node stream too', async () => {
@@ -124,11 +117,11 @@ describe('renderSegment + stitchSegments in one process', () => {
     const total = 150;
     const segs = [];
     for (let k = 1; k <= 2; k++) {
-      const r = await renderSegment({ width: W, height: H, fps: 30, scene: 'plasma', video, frames: total, segment: { k, n: 2 } });
+      const r = await renderSegment({ width: W, height: H, fps: 30, scene: 'plasma', video, frames: total, segment: { k, n: 2 }, output: { buffer: true } });
       expect(r.range).toEqual(k === 1 ? { start: 0, end: 60 } : { start: 60, end: 150 });
       segs.push(r);
     }
-    const w = await createMp4Writer({ width: W, height: H, fps: 30, video, output: 'buffer' });
+    const w = await createMp4Writer({ width: W, height: H, fps: 30, video, output: { buffer: true } });
     await w.addFrames(total, 'plasma');
     const single = (await w.finish()).data as Uint8Array;
     const chunks: Buffer[] = [];
@@ -141,7 +134,7 @@ describe('renderSegment + stitchSegments in one process', () => {
   });
 
   it('a segment is a self-contained fMP4: starts with an IDR at its own decode time, carries its record, plays alone', async () => {
-    const bytes = await segment({ start: 32, end: 60 }, { frames: 100, layout: 'progressive' });
+    const bytes = await segment({ start: 32, end: 60 }, { frames: 100, stitchLayout: 'progressive' });
     const report = assertValidIsoBmff(bytes);
     expect(report.boxes.map((b) => b.type).slice(0, 3)).toEqual(['ftyp', 'moov', 'moof']);
     const probe = await probeMp4(bytesSource(bytes));
@@ -154,7 +147,7 @@ describe('renderSegment + stitchSegments in one process', () => {
       fps: { num: 30, den: 1 },
       timescale: 90000,
       frameDuration: 3000,
-      encoder: { qp: 26, kbps: 0, speed: 6, gop: GOP, temporalDenoise: false, chunkFrames: 16 },
+      encoder: { id: 'h264-mp4-encoder', version: '1.0.12', qp: 26, kbps: 0, gop: GOP, chunkFrames: 16 },
       layout: 'progressive',
     });
     const file = save('seg-alone.m4s', bytes);
@@ -197,7 +190,7 @@ describe('renderSegment + stitchSegments in one process', () => {
     const cuts = [0, 10, 37, 38, 61];
     const segs = [];
     for (let i = 0; i + 1 < cuts.length; i++) segs.push(await segment({ start: cuts[i], end: cuts[i + 1] }));
-    const r = await stitchSegments(segs, { output: 'buffer', layout: 'fragmented' });
+    const r = await stitchSegments(segs, { output: { buffer: true }, layout: 'fragmented' });
     assertValidIsoBmff(r.data as Uint8Array);
     await expectFrames(save('seg-unaligned.mp4', r.data as Uint8Array), 0, 61);
     // The chunks after the first full boundary inside each segment match the single render's.
@@ -207,14 +200,14 @@ describe('renderSegment + stitchSegments in one process', () => {
 
   it('a sub-range (not from frame 0) stitches to what a single render of those frames gives', async () => {
     const segs = [await segment({ start: 48, end: 64 }), await segment({ start: 64, end: 90 })];
-    const r = await stitchSegments(segs, { output: 'buffer' });
+    const r = await stitchSegments(segs, { output: { buffer: true } });
     expect(r.range).toEqual({ start: 48, end: 90 });
     expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(await singleRender(42, 'faststart', { start: 48 })))).toBe(true);
   });
 
   it('reads segments from files, ReadableStreams and AsyncIterables in small pieces, with the same result', async () => {
     const segs = [await segment({ start: 0, end: 16 }), await segment({ start: 16, end: 40 })];
-    const expected = (await stitchSegments(segs, { output: 'buffer' })).data as Uint8Array;
+    const expected = (await stitchSegments(segs, { output: { buffer: true } })).data as Uint8Array;
     const pieces = (b: Uint8Array, size: number) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
     async function* iterable(b: Uint8Array): AsyncGenerator<Uint8Array> {
       for (const p of pieces(b, 7)) yield p;
@@ -228,9 +221,24 @@ describe('renderSegment + stitchSegments in one process', () => {
       });
     const files = segs.map((s, i) => save(`seg-file-${i}.m4s`, s));
     const fdsBefore = readdirSync('/proc/self/fd').length;
-    const inputs: SegmentInput[][] = [files, [stream(segs[0]), iterable(segs[1])], [{ range: { start: 0, end: 16 }, frames: 16, bytes: 0, path: files[0] }, segs[1]]];
+    const inputs: SegmentInput[][] = [
+      files,
+      [stream(segs[0]), iterable(segs[1])],
+      [
+        {
+          range: { start: 0, end: 16 },
+          frames: 16,
+          bytes: 0,
+          durationSeconds: 16 / 30,
+          layout: 'fragmented',
+          videoEncoder: 'h264-mp4-encoder',
+          path: files[0],
+        },
+        segs[1],
+      ],
+    ];
     for (const input of inputs) {
-      const r = await stitchSegments(input, { output: 'buffer' });
+      const r = await stitchSegments(input, { output: { buffer: true } });
       expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(expected))).toBe(true);
     }
     expect(readdirSync('/proc/self/fd').length).toBe(fdsBefore); // every segment file was closed
@@ -240,13 +248,13 @@ describe('renderSegment + stitchSegments in one process', () => {
       big.set(b, 1234);
       return Buffer.from(big.buffer, 1234, b.length);
     });
-    const fromViews = await stitchSegments(views, { output: 'buffer' });
+    const fromViews = await stitchSegments(views, { output: { buffer: true } });
     expect(Buffer.from(fromViews.data as Uint8Array).equals(Buffer.from(expected))).toBe(true);
     // A segment written to a file by renderSegment, passed as its result.
     const out = tmpFile('seg-out.m4s');
     const res = await renderSegment({ ...BASE, range: { start: 40, end: 56 }, output: out });
     expect(res).toMatchObject({ path: out, frames: 16, range: { start: 40, end: 56 } });
-    expect((await stitchSegments([...files, res], { output: 'buffer' })).frames).toBe(56);
+    expect((await stitchSegments([...files, res], { output: { buffer: true } })).frames).toBe(56);
   });
 });
 
@@ -295,13 +303,43 @@ describe('segments that do not fit are rejected', () => {
   });
 
   const cases: [string, () => Promise<SegmentInput[]>, string, RegExp][] = [
-    ['different size', async () => [segs[0], await segment(ranges[1], { width: 128 })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: size is 128×96, expected 160×96/],
-    ['different qp', async () => [segs[0], await segment(ranges[1], { video: { gop: GOP, qp: 30 } })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: encoder qp is 30, expected 26/],
+    [
+      'different size',
+      async () => [segs[0], await segment(ranges[1], { width: 128 })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: size is 128×96, expected 160×96/,
+    ],
+    [
+      'different qp',
+      async () => [segs[0], await segment(ranges[1], { video: { gop: GOP, qp: 30 } })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: encoder qp is 30, expected 26/,
+    ],
     ['different gop', async () => [segs[0], await segment(ranges[1], { video: { gop: 16 } })], 'SEGMENT_MISMATCH', /encoder gop is 16, expected 8/],
-    ['different fps', async () => [segs[0], await segment(ranges[1], { fps: 25 })], 'SEGMENT_MISMATCH', /segment 2 of 2 does not match segment 1 of 2: fps is 25\/1, expected 30\/1/],
-    ['gap', async () => [segs[0], segs[2]], 'SEGMENT_GAP', /frames 16–31 are missing: segment 1 of 2 ends at frame 15 and segment 2 of 2 starts at frame 32; expected it to start at frame 16/],
-    ['overlap', async () => [segs[0], await segment({ start: 8, end: 32 })], 'SEGMENT_GAP', /segment 2 of 2 holds frames 8–31, overlapping frames 0–15 of segment 1 of 2; expected it to start at frame 16/],
-    ['wrong order', async () => [segs[1], segs[0], segs[2]], 'SEGMENT_GAP', /segment 2 of 3 holds frames 0–15, which come before frames 16–31 of segment 1 of 3: pass the segments in frame order/],
+    [
+      'different fps',
+      async () => [segs[0], await segment(ranges[1], { fps: 25 })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: fps is 25\/1, expected 30\/1/,
+    ],
+    [
+      'gap',
+      async () => [segs[0], segs[2]],
+      'SEGMENT_GAP',
+      /frames 16–31 are missing: segment 1 of 2 ends at frame 15 and segment 2 of 2 starts at frame 32; expected it to start at frame 16/,
+    ],
+    [
+      'overlap',
+      async () => [segs[0], await segment({ start: 8, end: 32 })],
+      'SEGMENT_GAP',
+      /segment 2 of 2 holds frames 8–31, overlapping frames 0–15 of segment 1 of 2; expected it to start at frame 16/,
+    ],
+    [
+      'wrong order',
+      async () => [segs[1], segs[0], segs[2]],
+      'SEGMENT_GAP',
+      /segment 2 of 3 holds frames 0–15, which come before frames 16–31 of segment 1 of 3: pass the segments in frame order/,
+    ],
     ['duplicate', async () => [segs[0], segs[1], segs[1], segs[2]], 'SEGMENT_GAP', /segment 3 of 4 repeats frames 16–31 of segment 2 of 4/],
   ];
   for (const [name, make, code, message] of cases) {
@@ -327,11 +365,11 @@ describe('segments that do not fit are rejected', () => {
       [new Uint8Array(0), /segment 2 of 2 is not a readable segment: it is empty/],
     ];
     for (const [input, message] of expectations) {
-      const e = await rejection(stitchSegments([segs[0], input], { output: 'buffer' }));
+      const e = await rejection(stitchSegments([segs[0], input], { output: { buffer: true } }));
       expect(e.code).toBe('INVALID_MP4');
       expect(e.message).toMatch(message);
     }
-    const missing = await rejection(stitchSegments([segs[0], tmpFile('no-such.m4s')], { output: 'buffer' }));
+    const missing = await rejection(stitchSegments([segs[0], tmpFile('no-such.m4s')], { output: { buffer: true } }));
     expect(missing.message).toMatch(/cannot read segment 2 of 2 \(.*no-such\.m4s\): ENOENT/);
   });
 
@@ -340,16 +378,32 @@ describe('segments that do not fit are rejected', () => {
     const out = tmpFile('seg-truncated.mp4');
     const e = await rejection(stitchSegments([segs[0], cut, segs[2]], { output: out }));
     expect(e.code).toBe('INVALID_MP4');
-    expect(e.message).toMatch(/segment 2 of 3 is not a readable segment: its mdat at offset \d+ declares \d+ bytes of media but the input ends after \d+ \(truncated segment\?\)/);
+    expect(e.message).toMatch(
+      /segment 2 of 3 is not a readable segment: its mdat at offset \d+ declares \d+ bytes of media but the input ends after \d+ \(truncated segment\?\)/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('bad renderSegment options', async () => {
-    expect((await rejection(renderSegment({ ...BASE, range: { start: 5, end: 5 } }))).message).toMatch(/range must be \{start, end\} with integers 0 ≤ start < end/);
-    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 20 }, frames: 10 }))).message).toMatch(/range ends at frame 20, past the video's 10 frames/);
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 5, end: 5 } }))).message).toMatch(
+      /range must be \{start, end\} with integers 0 ≤ start < end/,
+    );
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 20 }, frames: 10 }))).message).toMatch(
+      /range ends at frame 20, past the video's 10 frames/,
+    );
     expect((await rejection(renderSegment({ ...BASE, segment: { k: 1, n: 2 } }))).message).toMatch(/segment \{k, n\} needs frames/);
-    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 4 }, audio: 'x.mp3' } as RenderSegmentOptions))).message).toMatch(/audio is muxed once, by stitchSegments/);
-    const thrower = await rejection(renderSegment({ ...BASE, scene: (i: number) => { if (i === 20) throw new Error('boom'); }, range: { start: 16, end: 32 } }));
+    expect((await rejection(renderSegment({ ...BASE, range: { start: 0, end: 4 }, audio: 'x.mp3' } as RenderSegmentOptions))).message).toMatch(
+      /audio is muxed once, by stitchSegments/,
+    );
+    const thrower = await rejection(
+      renderSegment({
+        ...BASE,
+        scene: (i: number) => {
+          if (i === 20) throw new Error('boom');
+        },
+        range: { start: 16, end: 32 },
+      }),
+    );
     expect(thrower.code).toBe('USER_CALLBACK_FAILED');
     expect(thrower.details.frameIndex).toBe(20);
     // A failed segment written to a file is removed: a partial segment is never useful.
@@ -400,8 +454,8 @@ function node(args: string[]): Promise<Run> {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -414,13 +468,15 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
     const runs = await Promise.all(parts.map((out, i) => node([CLI, 'render', ...common, '--segment', `${i + 1}/4`, '--out', out, '--json'])));
     for (const [i, r] of runs.entries()) {
       expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout).segment).toMatchObject({ k: i + 1, n: 4 });
+      expect(JSON.parse(r.stdout).segment).toEqual({ k: i + 1, n: 4 });
     }
-    expect(runs.map((r) => JSON.parse(r.stdout).segment.start)).toEqual([0, 16, 48, 80]);
+    expect(runs.map((r) => JSON.parse(r.stdout).range.start)).toEqual([0, 16, 48, 80]);
 
     const probe = await node([CLI, 'probe', parts[1], '--json']);
     expect(JSON.parse(probe.stdout).segment).toMatchObject({ start: 16, end: 48, total: 100, fps: { num: 30000, den: 1001 }, encoder: { qp: 30, gop: GOP } });
-    expect((await node([CLI, 'probe', parts[1]])).stdout).toMatch(/Segment \(mp4forge\): frames 16–47 \(32\) of 100, 160×96 at 30000\/1001 fps, qp 30, speed 6, GOP 8 \(chunks of 16 frames\)/);
+    expect((await node([CLI, 'probe', parts[1]])).stdout).toMatch(
+      /Segment \(mp4forge\): frames 16–47 \(32\) of 100, 160×96 at 30000\/1001 fps, h264-mp4-encoder 1\.0\.12, qp 30, GOP 8 \(chunks of 16 frames\)/,
+    );
 
     const stitched = tmpFile('cli-stitched.mp4');
     const st = await node([CLI, 'stitch', ...parts, '--out', stitched]);
@@ -444,14 +500,28 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
     const p = (k: number) => tmpFile(`cli-part${k}.m4s`);
     const gap = await node([CLI, 'stitch', p(1), p(3), '--out', tmpFile('cli-gap.mp4')]);
     expect(gap.code).toBe(1);
-    expect(gap.stderr).toMatch(/^mp4forge: \[SEGMENT_GAP\] frames 16–47 are missing: segment 1 of 2 \(.*cli-part1\.m4s\) ends at frame 15 and segment 2 of 2 \(.*cli-part3\.m4s\) starts at frame 48; expected it to start at frame 16\n$/);
+    expect(gap.stderr).toMatch(
+      /^mp4forge: \[SEGMENT_GAP\] frames 16–47 are missing: segment 1 of 2 \(.*cli-part1\.m4s\) ends at frame 15 and segment 2 of 2 \(.*cli-part3\.m4s\) starts at frame 48; expected it to start at frame 16\n$/,
+    );
     const other = tmpFile('cli-other.m4s');
-    expect((await node([CLI, 'render', '--width', '128', '--height', `${H}`, '--fps', '30000/1001', '--frames', '100', '--gop', `${GOP}`, '--qp', '30', '--segment', '2/4', '--out', other])).code).toBe(0);
+    expect(
+      (
+        await node([
+          CLI, 'render', '--width', '128', '--height', `${H}`, '--fps', '30000/1001', '--frames', '100', '--gop', `${GOP}`, '--qp', '30', '--segment',
+          '2/4', '--out', other,
+        ])
+      ).code,
+    ).toBe(0);
     const mismatch = await node([CLI, 'stitch', p(1), other, '--out', tmpFile('cli-mm.mp4')]);
     expect(mismatch.code).toBe(1);
-    expect(mismatch.stderr).toMatch(/^mp4forge: \[SEGMENT_MISMATCH\] segment 2 of 2 \(.*cli-other\.m4s\) does not match segment 1 of 2 \(.*\): size is 128×96, expected 160×96\n$/);
+    expect(mismatch.stderr).toMatch(
+      /^mp4forge: \[SEGMENT_MISMATCH\] segment 2 of 2 \(.*cli-other\.m4s\) does not match segment 1 of 2 \(.*\): size is 128×96, expected 160×96\n$/,
+    );
     const usage: [string[], RegExp][] = [
-      [['render', '--frames', '40', '--gop', '8', '--segment', '4/4', '--out', 'x.m4s'], /\[INVALID_OPTION\] 40 frames make 3 chunks of 16 frames \(GOP 8\), too few for 4 segments/],
+      [
+        ['render', '--frames', '40', '--gop', '8', '--segment', '4/4', '--out', 'x.m4s'],
+        /\[INVALID_OPTION\] 40 frames make 3 chunks of 16 frames \(GOP 8\), too few for 4 segments/,
+      ],
       [['render', '--segment', '0/4', '--out', 'x.m4s'], /--segment 0\/4: K must be from 1 to N/],
       [['render', '--segment', 'two', '--out', 'x.m4s'], /--segment expects K\/N, e.g\. 2\/8/],
       [['render', '--segment', '1/2', '--melody', '--out', 'x.m4s'], /--melody cannot be used with --segment: audio is muxed once, when stitching/],
@@ -472,9 +542,13 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
 describe('CLI: an interrupted segment', () => {
   it('SIGINT during render --segment exits 130 and leaves no partial segment', async () => {
     const out = tmpFile('cli-interrupted.m4s');
-    const child = spawn(process.execPath, [CLI, 'render', '--width', '64', '--height', '64', '--frames', '1000000', '--gop', '8', '--segment', '1/2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'render', '--width', '64', '--height', '64', '--frames', '1000000', '--gop', '8', '--segment', '1/2', '--out', out],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Wait until fragments are on disk, so there is something that must be removed.
     for (let i = 0; i < 300 && !(existsSync(out) && readFileSync(out).length > 10_000); i++) await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(out)).toBe(true);
@@ -497,7 +571,9 @@ describe('examples/serverless/segment-handler.mjs, invoked the way Lambda would'
     const context = { awsRequestId: 'local', getRemainingTimeInMillis: () => 60_000 };
     // Invocations run concurrently and may finish in any order; an API Gateway event carries a JSON body.
     const parts = await Promise.all(
-      Array.from({ length: n }, (_, i) => (i === 1 ? mod.handler({ body: JSON.stringify({ ...job, k: i + 1 }) }, context) : mod.handler({ ...job, k: i + 1 }, context))),
+      Array.from({ length: n }, (_, i) =>
+        i === 1 ? mod.handler({ body: JSON.stringify({ ...job, k: i + 1 }) }, context) : mod.handler({ ...job, k: i + 1 }, context),
+      ),
     );
     expect(parts.map((p) => p.range)).toEqual([
       { start: 0, end: 20 },
@@ -506,7 +582,10 @@ describe('examples/serverless/segment-handler.mjs, invoked the way Lambda would'
     ]);
     const song = tmpFile('seg-lambda.mp3');
     ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=330:duration=4', '-c:a', 'libmp3lame', '-f', 'mp3', song]);
-    const out = await mod.stitchHandler({ job: 'test-job', parts: [...parts].reverse(), layout: 'fragmented', audioBase64: readFileSync(song).toString('base64') }, context);
+    const out = await mod.stitchHandler(
+      { job: 'test-job', parts: [...parts].reverse(), layout: 'fragmented', audioBase64: readFileSync(song).toString('base64') },
+      context,
+    );
     const file = save('seg-lambda.mp4', Buffer.from(out.base64, 'base64'));
     const probe = await ffprobe(file, { count: true });
     expect(probe.streams.map((s) => s.codec_type)).toEqual(['video', 'audio']);
@@ -518,7 +597,7 @@ describe('examples/serverless/segment-handler.mjs, invoked the way Lambda would'
     const frames = await decodeRgbFrames(file, W, H, ['-vsync', '0']);
     expect(frames.map((f) => readBarsCounter(f, 3, W, H))).toEqual(Array.from({ length: 75 }, (_, i) => i));
     // The same parts stitched directly give the same frames.
-    const direct = await stitchSegments(parts.map((p) => Buffer.from(p.base64, 'base64')), { output: 'buffer' });
+    const direct = await stitchSegments(parts.map((p) => Buffer.from(p.base64, 'base64')), { output: { buffer: true } });
     expect(direct.frames).toBe(75);
   });
 });

@@ -16,7 +16,7 @@ import { Writable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it, vi } from 'vitest';
-import { createMp4Writer, Mp4ForgeError, type Mp4WriterOptions, type Sink } from '../src/index.js';
+import { createMp4Writer, type Mp4ForgeError, type Mp4WriterOptions, type Sink } from '../src/index.js';
 import { drawPattern } from '../src/generate/patterns.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { tmpFile } from './helpers/render.js';
@@ -72,7 +72,11 @@ const ENDINGS: Ending[] = ['finish', 'abort()', 'signal', 'callback throws', 'EP
 const LAYOUTS = ['faststart', 'progressive', 'fragmented'] as const;
 const OUTPUTS = ['buffer', 'file', 'sink', 'node-writable', 'web-stream'] as const;
 
-function output(kind: (typeof OUTPUTS)[number], file: string, failAfter: number | null): { output: Mp4WriterOptions['output']; bytes: () => Uint8Array | null } {
+function output(
+  kind: (typeof OUTPUTS)[number],
+  file: string,
+  failAfter: number | null,
+): { output: Mp4WriterOptions['output']; bytes: () => Uint8Array | null } {
   const chunks: Uint8Array[] = [];
   let n = 0;
   const take = (b: Uint8Array): Error | null => {
@@ -83,7 +87,7 @@ function output(kind: (typeof OUTPUTS)[number], file: string, failAfter: number 
   const collected = () => new Uint8Array(Buffer.concat(chunks));
   switch (kind) {
     case 'buffer':
-      return { output: 'buffer', bytes: () => null };
+      return { output: { buffer: true }, bytes: () => null };
     case 'file':
       return { output: file, bytes: () => (existsSync(file) ? new Uint8Array(readFileSync(file)) : null) };
     case 'sink': {
@@ -200,7 +204,9 @@ describe('soak: writer lifecycles in one process', () => {
       handles.live.length = 0;
       if (process.env.SOAK_TRACE && (i + 1) % 100 === 0) {
         const m = (gc(), process.memoryUsage());
-        console.log(`trace ${i + 1}: rss ${(m.rss / 2 ** 20).toFixed(1)} heapTotal ${(m.heapTotal / 2 ** 20).toFixed(1)} external ${(m.external / 2 ** 20).toFixed(1)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)}`);
+        console.log(
+          `trace ${i + 1}: rss ${(m.rss / 2 ** 20).toFixed(1)} heapTotal ${(m.heapTotal / 2 ** 20).toFixed(1)} external ${(m.external / 2 ** 20).toFixed(1)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(1)}`,
+        );
       }
       if (i + 1 === WARMUP) {
         await new Promise((r) => setTimeout(r, 20));

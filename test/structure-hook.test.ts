@@ -9,7 +9,7 @@ import { tmpFile } from './helpers/render.js';
 
 describe('structural check behind the oracles', () => {
   it('passes a good file, and fails ffprobe() on a file ffprobe alone would accept', async () => {
-    const w = await createMp4Writer({ width: 64, height: 64, fps: 30, output: 'buffer' });
+    const w = await createMp4Writer({ width: 64, height: 64, fps: 30, output: { buffer: true } });
     await w.addFrames(3, 'bars');
     const bytes = (await w.finish()).data as Uint8Array;
     const good = tmpFile('hook-good.mp4');

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audio, createMp4Writer, Mp4ForgeError, renderVideo } from '../src/index.js';
+import { audio, createMp4Writer, renderVideo } from '../src/index.js';
 import { liveWorkerCount } from '../src/pool/node-transport.js';
 import { ffmpegDecodeCheck, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
@@ -34,7 +34,7 @@ function expectNoLiveWorkers(): void {
 
 describe('determinism', () => {
   it('1 worker, 3 workers and no workers give byte-identical files', async () => {
-    const opts = { width: W, height: H, fps: 30, frames: 50, scene: 'bars', video, output: 'buffer' as const };
+    const opts = { width: W, height: H, fps: 30, frames: 50, scene: 'bars', video, output: { buffer: true } as const };
     const one = await renderVideo({ ...opts, workers: 1 });
     const three = await renderVideo({ ...opts, workers: 3 });
     expectNoLiveWorkers();
@@ -43,9 +43,9 @@ describe('determinism', () => {
     expect(Buffer.compare(one.data as Uint8Array, three.data as Uint8Array)).toBe(0);
 
     // Frames produced on the main thread: in-process and pooled writers agree with the render.
-    const direct = await createMp4Writer({ width: W, height: H, fps: 30, video, output: 'buffer' });
+    const direct = await createMp4Writer({ width: W, height: H, fps: 30, video, output: { buffer: true } });
     await direct.addFrames(50, 'bars');
-    const pooled = await createMp4Writer({ width: W, height: H, fps: 30, video, output: 'buffer', workers: 2 });
+    const pooled = await createMp4Writer({ width: W, height: H, fps: 30, video, output: { buffer: true }, workers: 2 });
     await pooled.addFrames(50, 'bars');
     const [d, p] = await Promise.all([direct.finish(), pooled.finish()]);
     expectNoLiveWorkers();
@@ -116,9 +116,11 @@ describe('failures inside workers', () => {
     expectNoLiveWorkers();
   });
 
-  it('rejects workers: 0 for a render and a bad workers value for a writer', async () => {
-    expect((await rejection(renderVideo({ width: W, height: H, fps: 30, frames: 10, scene: 'bars', workers: 0, output: 'buffer' }))).code).toBe('INVALID_OPTION');
-    expect((await rejection(createMp4Writer({ width: W, height: H, fps: 30, output: 'buffer', workers: -1 }))).code).toBe('INVALID_OPTION');
+  it('renders a scene module on the calling thread with workers: 0; rejects a bad workers value', async () => {
+    const inProcess = await renderVideo({ width: W, height: H, fps: 30, frames: 10, scene: 'bars', workers: 0, output: { buffer: true } });
+    const pooled = await renderVideo({ width: W, height: H, fps: 30, frames: 10, scene: 'bars', workers: 2, output: { buffer: true } });
+    expect(Buffer.from(inProcess.data as Uint8Array).equals(Buffer.from(pooled.data as Uint8Array))).toBe(true);
+    expect((await rejection(createMp4Writer({ width: W, height: H, fps: 30, output: { buffer: true }, workers: -1 }))).code).toBe('INVALID_OPTION');
     expectNoLiveWorkers();
   });
 });

@@ -57,14 +57,16 @@ describe.skipIf(skipReason !== null)('Cloudflare workerd (miniflare 3)', () => {
       ],
       modulesRoot: app,
       compatibilityDate: '2025-07-01',
-    }) as unknown as typeof mf;
+    });
   });
   afterAll(async () => {
     await mf?.dispose();
   });
 
   it('generates audio, encodes it to MP3 and parses it back — ffprobe reads 1 s of MP3 with the same frame count', async () => {
-    const res = (await mf.dispatchFetch('http://worker/mp3')) as Awaited<ReturnType<typeof mf.dispatchFetch>> & { headers: { get(name: string): string | null } };
+    const res = (await mf.dispatchFetch('http://worker/mp3')) as Awaited<ReturnType<typeof mf.dispatchFetch>> & {
+      headers: { get(name: string): string | null };
+    };
     expect(res.status).toBe(200);
     const file = join(app, 'workerd.mp3');
     writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
@@ -77,7 +79,11 @@ describe.skipIf(skipReason !== null)('Cloudflare workerd (miniflare 3)', () => {
   it('refuses to compile WASM from bytes and to run new Function; a .wasm module binding is a WebAssembly.Module', async () => {
     const res = (await (await mf.dispatchFetch('http://worker/wasm')).json()) as Record<string, Attempt | number | null>;
     expect(res.compileBytes).toMatchObject({ ok: false, name: 'CompileError', message: 'WebAssembly.compile(): Wasm code generation disallowed by embedder' });
-    expect(res.instantiateBytes).toMatchObject({ ok: false, name: 'CompileError', message: 'WebAssembly.instantiate(): Wasm code generation disallowed by embedder' });
+    expect(res.instantiateBytes).toMatchObject({
+      ok: false,
+      name: 'CompileError',
+      message: 'WebAssembly.instantiate(): Wasm code generation disallowed by embedder',
+    });
     expect(res.newFunction).toMatchObject({ ok: false, name: 'EvalError', message: 'Code generation from strings disallowed for this context' });
     // The binding route works: the encoder's module, compiled by workerd at upload time.
     expect(res.binding).toBeGreaterThan(10);
@@ -85,7 +91,12 @@ describe.skipIf(skipReason !== null)('Cloudflare workerd (miniflare 3)', () => {
 
   it('createMp4Writer rejects with UNSUPPORTED_RUNTIME naming the refusal (the encoder glue needs new Function)', async () => {
     const res = (await (await mf.dispatchFetch('http://worker/mp4')).json()) as Attempt;
-    expect(res).toMatchObject({ ok: false, name: 'Mp4ForgeError', code: 'UNSUPPORTED_RUNTIME', cause: 'EvalError: Code generation from strings disallowed for this context' });
+    expect(res).toMatchObject({
+      ok: false,
+      name: 'Mp4ForgeError',
+      code: 'UNSUPPORTED_RUNTIME',
+      cause: 'EvalError: Code generation from strings disallowed for this context',
+    });
     expect((res as { message: string }).message).toMatch(/forbids run-time code generation/);
   });
 });

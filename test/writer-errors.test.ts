@@ -10,7 +10,7 @@ import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { rejection } from './helpers/rejection.js';
 
-const base: Mp4WriterOptions = { width: 160, height: 96, fps: 30, output: 'buffer' };
+const base: Mp4WriterOptions = { width: 160, height: 96, fps: 30, output: { buffer: true } };
 
 describe('option validation', () => {
   it.each([
@@ -22,7 +22,8 @@ describe('option validation', () => {
     [{ fps: 0 }, 'INVALID_OPTION', /fps/],
     [{ fps: 29.97 }, 'INVALID_OPTION', /30000\/1001/],
     [{ fps: { num: 30000, den: 0 } }, 'INVALID_OPTION', /fps/],
-    [{ video: { qp: 5 } }, 'INVALID_OPTION', /video\.qp must be an integer from 10 to 51/],
+    [{ video: { qp: 5 } }, 'INVALID_OPTION', /video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5/],
+    [{ video: { qp: 52 } }, 'INVALID_OPTION', /video\.qp must be an integer from 0 to 51, got 52/],
     [{ video: { speed: 11 } }, 'INVALID_OPTION', /video\.speed/],
     [{ video: { gop: 0 } }, 'INVALID_OPTION', /video\.gop/],
     [{ video: { qp: 20, kbps: 1000 } }, 'INVALID_OPTION', /exclusive/],
@@ -31,7 +32,7 @@ describe('option validation', () => {
     [{ output: 42 }, 'INVALID_OPTION', /output must be/],
     [{ pixelFormat: 'nv12' }, 'INVALID_OPTION', /pixelFormat/],
   ])('%j → %s', async (patch, code, message) => {
-    const err = await rejection(createMp4Writer({ ...base, ...(patch as object) } as Mp4WriterOptions));
+    const err = await rejection(createMp4Writer({ ...base, ...(patch as object) }));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(message);
   });

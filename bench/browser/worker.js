@@ -46,7 +46,7 @@ self.onmessage = async (e) => {
     const frames = framesFor(pattern, width, height, count);
     const video = { encoder, gop, ...(kbps ? { kbps } : { qp }) };
     const t0 = performance.now();
-    const writer = await createMp4Writer({ width, height, fps, output: 'buffer', video });
+    const writer = await createMp4Writer({ width, height, fps, output: { buffer: true }, video });
     const tReady = performance.now();
     for (const f of frames) await writer.addFrame(f);
     const result = await writer.finish();

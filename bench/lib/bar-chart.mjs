@@ -29,7 +29,10 @@ export function renderSvg(title, bars) {
     const v = ok ? Math.min(Math.max(b.value, 10 ** -decades), 10 ** decades) : 1;
     const [a, c] = [x(1), x(v)].sort((p, q) => p - q);
     rows.push(`<text x="16" y="${y + 14}">${esc(b.label)}</text>`);
-    if (ok) rows.push(`<rect x="${a.toFixed(1)}" y="${y + 3}" width="${Math.max(1, c - a).toFixed(1)}" height="${rowH - 6}" fill="${b.value >= 1 ? '#3a9d5d' : '#c8553d'}"/>`);
+    if (ok)
+      rows.push(
+        `<rect x="${a.toFixed(1)}" y="${y + 3}" width="${Math.max(1, c - a).toFixed(1)}" height="${rowH - 6}" fill="${b.value >= 1 ? '#3a9d5d' : '#c8553d'}"/>`,
+      );
     rows.push(`<text x="${labelW + plotW + 8}" y="${y + 14}">${ok ? `${b.value.toFixed(b.value < 10 ? 2 : 1)}×` : 'n/a'}</text>`);
     y += rowH;
   }
@@ -42,12 +45,8 @@ export function renderSvg(title, bars) {
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 30}" viewBox="0 0 ${width} ${y + 30}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="8" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`,
-    ...ticks,
-    ...rows,
+    `<rect width="100%" height="100%" fill="#fff"/>`, `<text x="8" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`, ...ticks, ...rows,
     `<text x="8" y="${y + 20}" fill="#666">Ratio mp4forge : peer, log scale. Right of 1× (green) mp4forge is ahead, left (red) behind.</text>`,
-    '</svg>',
-    '',
+    '</svg>', '',
   ].join('\n');
 }

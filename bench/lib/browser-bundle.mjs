@@ -7,13 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './common.mjs';
 
+/**
+ * @typedef {{ fileName: string, code: string, isEntry: boolean, isDynamicEntry: boolean,
+ *   imports: string[], dynamicImports: string[], moduleIds: string[] }} BundleChunk
+ */
+
 /** `node:fs`, `fs`, `fs/promises`, … : every specifier that names a Node builtin. */
 export const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /**
  * @param {{ entries: Record<string, string>, minify?: boolean }} opts  `entries` maps an entry file
  *   name (e.g. 'main.js', 'worker.js') to its source; each becomes an entry chunk named after it.
- * @returns {Promise<{ warnings: string[], chunks: { fileName: string, code: string, isEntry: boolean, isDynamicEntry: boolean, imports: string[], dynamicImports: string[], moduleIds: string[] }[] }>}
+ * @returns {Promise<{ warnings: string[], chunks: BundleChunk[] }>}
  */
 export async function bundleBrowserApp({ entries, minify = false }) {
   const { build, createLogger } = await import('vite');

@@ -163,8 +163,10 @@ export function environment() {
 }
 
 export function environmentMd(env) {
-  return `Measured ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB, load average at the end ${env.loadAverage.join(' / ')}), ${env.platform}, Node ${env.node} (V8 ${env.v8}), ` +
-    `h264-mp4-encoder ${env.h264Mp4Encoder}, ${env.ffmpeg}; mp4forge commit ${env.commit}.`;
+  return (
+    `Measured ${env.date} on ${env.cpu} (${env.cores} cores, ${env.memoryGiB} GiB, load average at the end ${env.loadAverage.join(' / ')}), ${env.platform}, Node ${env.node} (V8 ${env.v8}), ` +
+    `h264-mp4-encoder ${env.h264Mp4Encoder}, ${env.ffmpeg}; mp4forge commit ${env.commit}.`
+  );
 }
 
 export function writeResults(name, json, md) {
@@ -262,4 +264,49 @@ export async function filePsnr(file, width, height, frames, sourceFrame) {
   });
   if (decoded !== frames) throw new Error(`${file}: decoded ${decoded} frames, expected ${frames}`);
   return { meanDb: sum / frames, minDb: min };
+}
+
+/**
+ * Luma PSNR of a decoded file against its RGBA source: the decoded Y plane (yuv420p, taken as the
+ * decoder wrote it, no conversion) against the source's exact BT.601 limited-range luma
+ * (16 + (65.481 R + 128.553 G + 24.966 B) / 255, unrounded). Unlike RGB PSNR it does not see
+ * chroma subsampling or how an encoder's RGB → YUV conversion filters chroma: it compares the
+ * encoders themselves. Resolves with the mean of per-frame PSNRs (dB) and the worst frame.
+ */
+export function fileLumaPsnr(file, width, height, frames, sourceFrame) {
+  return new Promise((resolve, reject) => {
+    const argv = ['-hide_banner', '-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'];
+    const child = spawn(FFMPEG, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const split = frameSplitter((width * height * 3) / 2);
+    const px = width * height;
+    let index = 0;
+    let sum = 0;
+    let min = Infinity;
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (chunk) => {
+      for (const yuv of split.split(chunk)) {
+        if (index < frames) {
+          const src = sourceFrame(index);
+          let se = 0;
+          for (let p = 0, s = 0; p < px; p++, s += 4) {
+            const d = 16 + (65.481 * src[s] + 128.553 * src[s + 1] + 24.966 * src[s + 2]) / 255 - yuv[p];
+            se += d * d;
+          }
+          const psnr = psnrFromMse(se / px);
+          sum += psnr;
+          if (psnr < min) min = psnr;
+        }
+        index++;
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`ffmpeg decode of ${file} failed (${code}): ${err}`));
+      else if (split.partial || index !== frames) {
+        reject(new Error(`${file}: decoded ${index} frames${split.partial ? ' and a partial one' : ''}, expected ${frames}`));
+      }
+      else resolve({ meanDb: sum / frames, minDb: min });
+    });
+  });
 }

@@ -2,10 +2,11 @@
 // available (exported from dist, or bundled from src/generate/patterns.ts into bench/.cache), so
 // the benchmarks encode what users of `patterns` encode; otherwise the bench-local generators
 // below stand in. Every result file records which source drew its frames.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CACHE_DIR, ROOT, loadLibrary } from './common.mjs';
+import { CACHE_DIR, FFMPEG, ROOT, loadLibrary } from './common.mjs';
 
 const NAMES = ['plasma', 'gradient', 'noise'];
 
@@ -48,7 +49,8 @@ export async function loadPatterns(prefer = process.env.MP4FORGE_BENCH_PATTERNS 
         const esbuild = await import('esbuild');
         await esbuild.build({ entryPoints: [src], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'silent' });
         const mod = await import(pathToFileURL(out).href);
-        if (typeof mod.drawPattern === 'function' && works(mod.drawPattern)) return { source: 'src/generate/patterns.ts drawPattern (esbuild bundle in bench/.cache)', draw: mod.drawPattern };
+        if (typeof mod.drawPattern === 'function' && works(mod.drawPattern))
+          return { source: 'src/generate/patterns.ts drawPattern (esbuild bundle in bench/.cache)', draw: mod.drawPattern };
       } catch {
         // the colleague's module is mid-edit or has another shape; fall through
       }
@@ -136,4 +138,18 @@ function noise(rgba, width, height, i) {
     s ^= s << 5;
     words[k] = s;
   }
+}
+
+/**
+ * `count` RGBA frames of ffmpeg's `testsrc2` (lavfi, from the npm ffmpeg) at `fps`: moving
+ * coloured shapes, a gradient and a frame counter on a smooth background. One Buffer per frame.
+ */
+export function testsrc2Frames(width, height, count, fps = 30) {
+  const size = width * height * 4;
+  const argv = ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`];
+  const r = spawnSync(FFMPEG, [...argv, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'], { maxBuffer: size * count + 1024 });
+  if (r.status !== 0 || r.stdout.length !== size * count) {
+    throw new Error(`ffmpeg testsrc2 gave ${r.stdout?.length} of ${size * count} bytes (${r.status}): ${r.stderr}`);
+  }
+  return Array.from({ length: count }, (_, i) => r.stdout.subarray(i * size, (i + 1) * size));
 }

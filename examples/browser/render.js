@@ -5,7 +5,7 @@ import { audio, createMp4Writer } from 'mp4forge';
 export async function render({ width = 320, height = 240, fps = 15, seconds = 1 } = {}) {
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const writer = await createMp4Writer({ width, height, fps, output: 'buffer', audio: audio.melody({ seconds }) });
+  const writer = await createMp4Writer({ width, height, fps, output: { buffer: true }, audio: audio.melody({ seconds }) });
   const frames = Math.round(seconds * fps);
   for (let i = 0; i < frames; i++) {
     ctx.fillStyle = `hsl(${(i * 360) / frames} 80% 50%)`;

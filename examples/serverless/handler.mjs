@@ -20,7 +20,7 @@ export const handler = async (event, context) => {
       width: 320,
       height: 180,
       fps,
-      output: 'buffer', // or a path under /tmp, the only writable directory on Lambda
+      output: { buffer: true }, // or a path under /tmp, the only writable directory on Lambda
       audio: audio.melody({ seconds }),
     });
     await writer.addFrames(Math.round(seconds * fps), pattern);

@@ -1,6 +1,6 @@
 // The demo page: settings, a live preview of the pattern, and the render worker's progress and
 // result. No framework: a handful of elements looked up once and updated in place.
-import { drawPattern, parseMp3, type EncoderBackend, type Mp4ProbeResult, type Mp4ProbeTrack, type PatternName } from 'mp4forge';
+import { drawPattern, parseMp3, type EncoderChoice, type Mp4ProbeResult, type Mp4ProbeTrack, type PatternName } from 'mp4forge';
 import type { FromWorker, RenderDone, RenderRequest } from './protocol.js';
 
 const PATTERNS: Array<{ name: PatternName; label: string }> = [
@@ -27,7 +27,6 @@ const cancelButton = $<HTMLButtonElement>('cancel');
 const duration = $<HTMLInputElement>('duration');
 const durationOut = $<HTMLOutputElement>('duration-out');
 const drop = $<HTMLLabelElement>('drop');
-const mp3Input = $<HTMLInputElement>('mp3');
 
 type State = 'idle' | 'rendering' | 'done' | 'error';
 const setState = (s: State) => {
@@ -36,7 +35,7 @@ const setState = (s: State) => {
 
 // ---------------------------------------------------------------------------------- settings
 
-const radio = (name: string) => (form.querySelector(`input[name="${name}"]:checked`) as HTMLInputElement | null)?.value ?? '';
+const radio = (name: string) => form.querySelector<HTMLInputElement>(`input[name="${name}"]:checked`)?.value ?? '';
 
 function settings(): Omit<RenderRequest, 'sound'> & { sound: string } {
   const [width, height] = ($<HTMLSelectElement>('resolution').value.split('x').map(Number)) as [number, number];
@@ -48,7 +47,7 @@ function settings(): Omit<RenderRequest, 'sound'> & { sound: string } {
     fps: Number(radio('fps')),
     seconds: Number(duration.value),
     qp: Number($<HTMLSelectElement>('quality').value),
-    encoder: radio('encoder') as EncoderBackend,
+    encoder: radio('encoder') as EncoderChoice,
     sound: radio('sound'),
   };
 }
@@ -156,7 +155,9 @@ async function detectEncoder(): Promise<void> {
   let ok = false;
   if (typeof VideoEncoder === 'function') {
     try {
-      ok = (await VideoEncoder.isConfigSupported({ codec: 'avc1.42E01F', width: 1280, height: 720, bitrate: 2_000_000, framerate: 30, avc: { format: 'avc' } })).supported === true;
+      ok =
+        (await VideoEncoder.isConfigSupported({ codec: 'avc1.42E01F', width: 1280, height: 720, bitrate: 2_000_000, framerate: 30, avc: { format: 'avc' } }))
+          .supported === true;
     } catch {
       ok = false;
     }
@@ -218,7 +219,8 @@ function setBusy(busy: boolean): void {
   renderButton.disabled = busy;
   renderButton.textContent = busy ? 'Rendering…' : 'Render MP4';
   cancelButton.hidden = !busy;
-  for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) el.disabled = busy || (el.value === 'webcodecs' && el.dataset.unsupported === 'true');
+  for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select'))
+    el.disabled = busy || (el.value === 'webcodecs' && el.dataset.unsupported === 'true');
 }
 
 function updateProgress(frames: number, total: number, fps: number, bytes: number): void {
@@ -374,6 +376,6 @@ for (const type of ['dragenter', 'dragover']) {
 for (const type of ['dragleave', 'drop']) drop.addEventListener(type, () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => {
   e.preventDefault();
-  const file = (e as DragEvent).dataTransfer?.files[0];
+  const file = (e).dataTransfer?.files[0];
   if (file) void takeMp3(file);
 });

@@ -1,5 +1,5 @@
 // Messages between the demo page and its render worker.
-import type { EncoderBackend, Mp4ProbeResult, PatternName, UsedEncoder } from 'mp4forge';
+import type { EncoderChoice, Mp4ProbeResult, PatternName, EncoderId } from 'mp4forge';
 
 export interface RenderRequest {
   type: 'render';
@@ -9,7 +9,7 @@ export interface RenderRequest {
   fps: number;
   seconds: number;
   qp: number;
-  encoder: EncoderBackend;
+  encoder: EncoderChoice;
   sound: { kind: 'none' } | { kind: 'melody' } | { kind: 'mp3'; bytes: ArrayBuffer; loop: boolean };
 }
 
@@ -19,7 +19,7 @@ export interface RenderDone {
   type: 'done';
   data: Uint8Array;
   frames: number;
-  encoder: UsedEncoder;
+  encoder: EncoderId;
   elapsedSeconds: number;
   probe: Mp4ProbeResult;
 }

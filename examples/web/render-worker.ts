@@ -18,7 +18,7 @@ async function render(req: RenderRequest): Promise<void> {
     width: req.width,
     height: req.height,
     fps: req.fps,
-    output: 'buffer',
+    output: { buffer: true },
     video: { qp: req.qp, encoder: req.encoder },
     ...(sound ? { audio: sound, audioLength: req.sound.kind === 'mp3' && req.sound.loop ? 'loop' : 'trim' } : {}),
     signal: controller.signal,

@@ -19,11 +19,14 @@ function kb(n: number): string {
 export function describeMp3(r: Mp3ParseResult<Mp3FrameInfo>): string {
   const f = r.format;
   const lines: string[] = [];
-  lines.push(`MPEG-${f.mpegVersion} Layer ${LAYER[f.layer]}, ${f.sampleRate} Hz, ${f.channels === 1 ? 'mono' : `stereo (${MODE[r.channelMode] ?? r.channelMode})`}`);
+  lines.push(
+    `MPEG-${f.mpegVersion} Layer ${LAYER[f.layer]}, ${f.sampleRate} Hz, ${f.channels === 1 ? 'mono' : `stereo (${MODE[r.channelMode] ?? r.channelMode})`}`,
+  );
   lines.push(`Frames: ${r.frames.length} × ${f.samplesPerFrame} samples = ${r.totalSamples} samples, ${seconds(r.durationSeconds)}`);
   if (r.gapless) {
+    const cut = r.warnings.some((w) => w.code === 'MP3_FRAME_COUNT_MISMATCH');
     lines.push(
-      `Gapless: encoder delay ${r.gapless.encoderDelay}, padding ${r.gapless.padding} → ${r.playableSamples} playable samples, ${seconds(r.playableDurationSeconds)}`,
+      `Gapless: encoder delay ${r.gapless.encoderDelay}, padding ${r.gapless.padding}${cut ? ' (not applied, see the warning)' : ''} → ${r.playableSamples} playable samples, ${seconds(r.playableDurationSeconds)}`,
     );
   } else {
     lines.push('Gapless: no LAME tag (encoder delay and padding unknown)');
@@ -47,7 +50,10 @@ export function describeMp3(r: Mp3ParseResult<Mp3FrameInfo>): string {
   else {
     lines.push(
       `Tags: ${r.tags
-        .map((t) => `${t.kind}${t.version && t.kind === 'id3v2' ? ` v${t.version}` : ''} at ${t.offset} (${kb(t.size)}${t.truncated ? ', cut off by end of input' : ''})`)
+        .map(
+          (t) =>
+            `${t.kind}${t.version && t.kind === 'id3v2' ? ` v${t.version}` : ''} at ${t.offset} (${kb(t.size)}${t.truncated ? ', cut off by end of input' : ''})`,
+        )
         .join('; ')}`,
     );
   }
@@ -56,5 +62,6 @@ export function describeMp3(r: Mp3ParseResult<Mp3FrameInfo>): string {
   if (s.junkBytes > 0 || s.truncatedBytes > 0) {
     lines.push(`Skipped: ${s.junkBytes} junk bytes, ${s.truncatedBytes} bytes in ${s.droppedFrames} cut-off frame(s)`);
   }
+  for (const w of r.warnings) lines.push(`Warning: ${w.message}`);
   return lines.join('\n');
 }

@@ -18,10 +18,10 @@
 // (always ≥ 47) samples at the end.
 import * as lameNs from '@breezystack/lamejs';
 import { Mp4ForgeError } from '../errors.js';
+import { bitratesOf, decodeMp3Header, readHeaderWord, sampleRatesOf, type MpegVersion } from './mp3-header.js';
 import { toCheckedPullSource, type PcmSource } from './pcm-source.js';
 
-/** Standard MP3 decoder delay in samples (528 filterbank + 1), skipped on top of the encoder delay. */
-export const MP3_DECODER_DELAY = 529;
+export { MP3_DECODER_DELAY } from './mp3-gapless.js';
 /** lamejs's encoder delay in samples, in the LAME-tag convention (measured; equals LAME's ENCDELAY). */
 export const LAMEJS_ENCODER_DELAY = 576;
 
@@ -81,15 +81,16 @@ function loadLame(): LameEncoderCtor {
   return lameCtor;
 }
 
-const MPEG1_KBPS = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const;
-const MPEG2_KBPS = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160] as const;
+/** Layer III bitrates (kbit/s) of an MPEG version: the header table without free format (0) and forbidden (-1). */
+function layer3Kbps(version: MpegVersion): readonly number[] {
+  return bitratesOf(version, 3).filter((k) => k > 0);
+}
 // LAME caps MPEG-2.5 at 64 kbit/s (its bitrate table; a higher request is silently rounded down)
-const MPEG25_KBPS = [8, 16, 24, 32, 40, 48, 56, 64] as const;
-const MPEG1_RATES = [44100, 48000, 32000] as const;
-const MPEG2_RATES = [22050, 24000, 16000] as const;
-const MPEG25_RATES = [11025, 12000, 8000] as const;
+const MPEG25_KBPS = layer3Kbps(2.5).filter((k) => k <= 64);
+const MPEG1_KBPS = layer3Kbps(1);
+const MPEG2_KBPS = layer3Kbps(2);
 /** Sample rates lamejs can encode without resampling (MPEG-1, MPEG-2, MPEG-2.5). */
-export const MP3_SAMPLE_RATES: readonly number[] = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
+export const MP3_SAMPLE_RATES: readonly number[] = ([1, 2, 2.5] as const).flatMap((v) => sampleRatesOf(v)).sort((a, b) => a - b);
 
 // LAME's CBR lowpass per bitrate (lame.c optimum_bandwidth), used to predict the output rate.
 const LOWPASS_KBPS = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
@@ -162,24 +163,28 @@ function resolveOptions(sampleRate: number, inputChannels: number, opts: Mp3Enco
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
     throw new Mp4ForgeError('INVALID_OPTION', `MP3 options must be an object, got ${String(opts)}`);
   }
-  const channels = opts?.channels ?? (inputChannels as 1 | 2);
+  const channels = opts?.channels ?? (inputChannels);
   if (channels !== 1 && channels !== 2) {
     throw new Mp4ForgeError('INVALID_OPTION', `MP3 channels must be 1 (mono) or 2 (stereo), got ${String(channels)}`);
   }
   const kbps = opts?.kbps ?? defaultMp3Kbps(sampleRate, channels);
   const valid = mp3BitratesFor(sampleRate);
   if (typeof kbps !== 'number' || !valid.includes(kbps)) {
-    throw new Mp4ForgeError('INVALID_OPTION', `MP3 bitrate ${String(kbps)} kbps is not a Layer III bitrate at ${sampleRate} Hz; expected one of ${valid.join(', ')}`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `MP3 bitrate ${String(kbps)} kbps is not a Layer III bitrate at ${sampleRate} Hz; expected one of ${valid.join(', ')}`,
+    );
   }
   const outRate = lameOutputRate(sampleRate, channels, kbps);
   if (outRate !== sampleRate) {
-    throw new Mp4ForgeError('INVALID_OPTION', `MP3 bitrate ${kbps} kbps is too low for ${sampleRate} Hz ${channels === 2 ? 'stereo' : 'mono'}: lamejs would resample to ${outRate} Hz; use one of ${mp3UsableBitrates(sampleRate, channels).join(', ')}`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `MP3 bitrate ${kbps} kbps is too low for ${sampleRate} Hz ${channels === 2 ? 'stereo' : 'mono'}: lamejs would resample to ${outRate} Hz; use one of ${mp3UsableBitrates(sampleRate, channels).join(', ')}`,
+    );
   }
   return { kbps, channels };
 }
 
-const L3_KBPS_V1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
-const L3_KBPS_V2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
 
 /** Samples converted and handed to lamejs per call: four MPEG-1 frames. */
 const BLOCK = 1152 * 4;
@@ -287,7 +292,10 @@ export class PcmToMp3Encoder {
   encode(planes: Float32Array[]): Uint8Array {
     if (this.flushed) throw new Mp4ForgeError('WRITER_CLOSED', 'PcmToMp3Encoder.encode() called after flush()');
     if (!Array.isArray(planes) || planes.length !== this.inputChannels) {
-      throw new Mp4ForgeError('INVALID_FRAME', `encode() expects ${this.inputChannels} Float32Array plane(s), got ${Array.isArray(planes) ? planes.length : typeof planes}`);
+      throw new Mp4ForgeError(
+        'INVALID_FRAME',
+        `encode() expects ${this.inputChannels} Float32Array plane(s), got ${Array.isArray(planes) ? planes.length : typeof planes}`,
+      );
     }
     const l = planes[0];
     const r = planes[this.inputChannels - 1];
@@ -309,7 +317,8 @@ export class PcmToMp3Encoder {
       } else {
         floatToInt16(l, off, m, this.left);
         if (this.right !== this.left) floatToInt16(r, off, m, this.right);
-        out = this.channels === 2 ? this.lame.encodeBuffer(this.left.subarray(0, m), this.right.subarray(0, m)) : this.lame.encodeBuffer(this.left.subarray(0, m));
+        out =
+          this.channels === 2 ? this.lame.encodeBuffer(this.left.subarray(0, m), this.right.subarray(0, m)) : this.lame.encodeBuffer(this.left.subarray(0, m));
       }
       this.samplesIn += m;
       if (out.length === 0) continue;
@@ -398,19 +407,18 @@ export class PcmToMp3Encoder {
 
   private frameLength(): number {
     const h = this.header;
-    const version = (h[1] >> 3) & 3; // 3 = MPEG-1, 2 = MPEG-2, 0 = MPEG-2.5
-    const layer = (h[1] >> 1) & 3; // 1 = Layer III
-    const brIndex = h[2] >> 4;
-    const srIndex = (h[2] >> 2) & 3;
-    const pad = (h[2] >> 1) & 1;
-    const mode = h[3] >> 6; // 3 = mono
-    const rates = version === 3 ? MPEG1_RATES : version === 2 ? MPEG2_RATES : version === 0 ? MPEG25_RATES : undefined;
-    const kbps = (version === 3 ? L3_KBPS_V1 : L3_KBPS_V2)[brIndex];
-    const rate = rates?.[srIndex];
-    if (h[0] !== 0xff || (h[1] & 0xe0) !== 0xe0 || layer !== 1 || rate !== this.sampleRate || kbps !== this.kbps || (mode === 3) !== (this.channels === 1)) {
-      throw new Mp4ForgeError('ENCODER_FAILED', `lamejs wrote an unexpected MP3 frame header ${Array.from(h, (x) => x.toString(16).padStart(2, '0')).join(' ')} at frame ${this.framesOut} (expected Layer III, ${this.sampleRate} Hz, ${this.kbps} kbps, ${this.channels === 1 ? 'mono' : 'stereo'})`);
+    const header = h[0] === 0xff ? decodeMp3Header(readHeaderWord(h, 0)) : null;
+    if (
+      !header || header.layer !== 3 || header.sampleRate !== this.sampleRate || header.bitrateKbps !== this.kbps || header.channels !== this.channels
+    ) {
+      const bytes = Array.from(h, (x) => x.toString(16).padStart(2, '0')).join(' ');
+      throw new Mp4ForgeError(
+        'ENCODER_FAILED',
+        `lamejs wrote an unexpected MP3 frame header ${bytes} at frame ${this.framesOut} ` +
+          `(expected Layer III, ${this.sampleRate} Hz, ${this.kbps} kbps, ${this.channels === 1 ? 'mono' : 'stereo'})`,
+      );
     }
-    return (((version === 3 ? 144000 : 72000) * kbps) / rate | 0) + pad;
+    return header.frameLength;
   }
 }
 

@@ -66,6 +66,11 @@ export function samplesPerFrameOf(version: MpegVersion, layer: MpegLayer): numbe
   return version === 1 ? 1152 : 576;
 }
 
+/** Sample rates (Hz) for sample-rate indices 0..2 of a version. */
+export function sampleRatesOf(version: MpegVersion): readonly number[] {
+  return SAMPLE_RATES[version];
+}
+
 /** Bitrates (kbit/s) for bitrate indices 0..15 of a version/layer; index 0 = free (0), 15 = forbidden (-1). */
 export function bitratesOf(version: MpegVersion, layer: MpegLayer): readonly number[] {
   return bitrateTable(version, layer);

@@ -17,31 +17,16 @@
 //    then raises MP3_STREAM_CHANGED;
 //  - tags (ID3v2, ID3v1, APE, Lyrics3) are stepped over by their declared sizes.
 
-import { Mp4ForgeError } from '../errors.js';
+import { Mp4ForgeError, type Mp4ForgeWarning } from '../errors.js';
+import { gaplessWindow, MP3_DECODER_DELAY, type Mp3GaplessWindow } from './mp3-gapless.js';
 import {
-  FRAME_LENGTH_TABLE,
-  STREAM_KEY_MASK,
-  type Mp3ChannelMode,
-  type MpegLayer,
-  type MpegVersion,
-  bitratesOf,
-  decodeMp3Header,
-  frameLengthOf,
-  readHeaderWord,
-  sameStream,
+  FRAME_LENGTH_TABLE, STREAM_KEY_MASK, type Mp3ChannelMode, type MpegLayer, type MpegVersion, bitratesOf, decodeMp3Header, frameLengthOf,
+  readHeaderWord, sameStream,
 } from './mp3-header.js';
 import { type Mp3InfoFrame, parseInfoFrame } from './mp3-info-frame.js';
 import { SNIFF_BYTES, describeNonMp3, identifyContainer } from './mp3-sniff.js';
 import {
-  LYRICS3_V1_MAX,
-  LYRICS3_V2_MAX,
-  type Mp3TagInfo,
-  NEED_MORE,
-  NO_TAG,
-  type TagProbe,
-  findLyrics3End,
-  probeApeItem,
-  probeTag,
+  LYRICS3_V1_MAX, LYRICS3_V2_MAX, type Mp3TagInfo, NEED_MORE, NO_TAG, type TagProbe, findLyrics3End, probeApeItem, probeTag,
 } from './mp3-tags.js';
 
 export type { Mp3ChannelMode, MpegLayer, MpegVersion } from './mp3-header.js';
@@ -233,6 +218,28 @@ export class Mp3FrameParser {
     return this.tail.length + (this.held?.data?.length ?? 0);
   }
 
+  /**
+   * Samples a decoder gives back once the LAME tag's encoder delay and padding are cut (all of
+   * them without a tag). When the frames found disagree with the count the Xing/Info header
+   * declares (a cut or joined file), the padding is not applied: only the 529-sample decoder delay
+   * comes off the end, and `warnings` says so. Final after `end()`; until then the padding applies.
+   */
+  get playableSamples(): number {
+    return this.window().playableSamples;
+  }
+
+  /** Problems found in the input that did not stop the parse; known after `end()`. */
+  get warnings(): Mp4ForgeWarning[] {
+    const w = this.ended && !this.failure ? this.window().warning : null;
+    return w ? [w] : [];
+  }
+
+  private window(): Mp3GaplessWindow {
+    // Before the end the frame count is still growing, so it cannot be compared with the header's.
+    const info = this.ended ? this._info : this._info && { ...this._info, frames: null };
+    return gaplessWindow(info, this._gapless, this.frameCount, this.spf);
+  }
+
   /** Running counters. */
   get stats(): Mp3ParserStats {
     return {
@@ -293,7 +300,8 @@ export class Mp3FrameParser {
    * Signals the end of input and returns the last frames. A final frame is accepted without a
    * following header when it is complete; a cut-off last frame is dropped (see `stats`).
    * Throws INVALID_MP3 when no audio frame was found at all (the message says what the input looks
-   * like when it can tell), UNSUPPORTED_MP3 for free-format streams.
+   * like when it can tell) or when the frames hold nothing but the gapless delay and padding,
+   * UNSUPPORTED_MP3 for free-format streams.
    */
   end(): Mp3Frame[] {
     this.checkUsable('end');
@@ -304,6 +312,7 @@ export class Mp3FrameParser {
       this.process(this.tail, this.pos, true, out);
       this.tail = EMPTY;
       if (this.frameCount === 0) throw this.noAudioError();
+      if (this.playableSamples === 0) throw this.onlyDelayError();
       return out;
     } catch (e) {
       throw this.fail(e);
@@ -336,16 +345,23 @@ export class Mp3FrameParser {
     this.sniffed = true;
     const what = identifyContainer(this.head.subarray(0, this.headLen));
     if (what) {
-      throw new Mp4ForgeError('INVALID_MP3', `The input is not an MP3 stream: it looks like ${what}. Expected MPEG audio (MPEG-1/2/2.5 Layer I/II/III), optionally with ID3/APE tags.`, {
-        details: { detected: what },
-      });
+      throw new Mp4ForgeError(
+        'INVALID_MP3',
+        `The input is not an MP3 stream: it looks like ${what}. Expected MPEG audio (MPEG-1/2/2.5 Layer I/II/III), optionally with ID3/APE tags.`,
+        {
+          details: { detected: what },
+        },
+      );
     }
   }
 
   private noAudioError(): Mp4ForgeError {
     const total = this.received;
     if (this.freeFormatHeaders >= 2) {
-      return new Mp4ForgeError('UNSUPPORTED_MP3', `The input contains only free-format MPEG audio frames (bitrate index 0), which mp4forge does not support. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`);
+      return new Mp4ForgeError(
+        'UNSUPPORTED_MP3',
+        `The input contains only free-format MPEG audio frames (bitrate index 0), which mp4forge does not support. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`,
+      );
     }
     const what = describeNonMp3(this.head.subarray(0, this.headLen), total);
     if (total === 0) return new Mp4ForgeError('INVALID_MP3', 'The MP3 input is empty (0 bytes); expected MPEG audio frames.');
@@ -358,6 +374,22 @@ export class Mp3FrameParser {
     return new Mp4ForgeError('INVALID_MP3', `Not an MP3 stream: ${total} bytes with ${why}. Expected MPEG-1/2/2.5 Layer I/II/III audio frames.`, {
       details: { inputBytes: total, detected: what ?? undefined },
     });
+  }
+
+  /** Whole frames, but every sample is encoder/decoder delay or padding: there is nothing to play. */
+  private onlyDelayError(): Mp4ForgeError {
+    const g = this._gapless as Mp3Gapless;
+    const n = this.frameCount;
+    const total = n * this.spf;
+    const cuts = this.window().paddingApplied
+      ? `the encoder delay (${g.encoderDelay} samples) and end padding (${g.padding}) of its LAME tag`
+      : `the encoder delay (${g.encoderDelay} samples) of its LAME tag and the decoder delay (${MP3_DECODER_DELAY})`;
+    return new Mp4ForgeError(
+      'INVALID_MP3',
+      `The MP3 has no audio to play: its ${n} audio frame${n === 1 ? '' : 's'} (${total} samples) hold${n === 1 ? 's' : ''} nothing but ${cuts}. ` +
+        'Expected at least one sample of sound after the delay; the file is probably cut short.',
+      { details: { frames: n, totalSamples: total, encoderDelay: g.encoderDelay, padding: g.padding } },
+    );
   }
 
   private process(buf: Uint8Array, base: number, final: boolean, out: Mp3Frame[]): void {
@@ -429,9 +461,13 @@ export class Mp3FrameParser {
       const c = this.freeFormatAt(buf, p, n, final, w);
       if (c === NEED) return false;
       if (c === YES) {
-        throw new Mp4ForgeError('UNSUPPORTED_MP3', `Free-format MPEG audio (bitrate index 0) at byte ${base + p} is not supported: frame sizes cannot be derived from the header. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`, {
-          details: { offset: base + p },
-        });
+        throw new Mp4ForgeError(
+          'UNSUPPORTED_MP3',
+          `Free-format MPEG audio (bitrate index 0) at byte ${base + p} is not supported: frame sizes cannot be derived from the header. Re-encode the audio at a standard bitrate (e.g. 128 or 192 kbit/s).`,
+          {
+            details: { offset: base + p },
+          },
+        );
       }
     }
     this.junkStart = base + p;
@@ -580,7 +616,8 @@ export class Mp3FrameParser {
    */
   private freeFormatAt(buf: Uint8Array, p: number, n: number, final: boolean, w: number): number {
     if (p + 2 * FREE_FORMAT_WINDOW + 8 > n && !final) return NEED;
-    const isFree = (q: number): boolean => q >= 0 && q + 4 <= n && buf[q] === 0xff && sameStream(readHeaderWord(buf, q), w) && frameLengthOf(readHeaderWord(buf, q)) < 0;
+    const isFree = (q: number): boolean =>
+      q >= 0 && q + 4 <= n && buf[q] === 0xff && sameStream(readHeaderWord(buf, q), w) && frameLengthOf(readHeaderWord(buf, q)) < 0;
     const slot = ((w >>> 17) & 3) === 3 ? 4 : 1;
     const end = Math.min(n - 4, p + FREE_FORMAT_WINDOW);
     for (let q = buf.indexOf(0xff, p + 21); q >= 0 && q <= end; q = buf.indexOf(0xff, q + 1)) {
@@ -847,7 +884,11 @@ export interface Mp3ParseResult<F extends Mp3FrameInfo = Mp3FrameInfo> {
   frames: F[];
   /** frames.length × samplesPerFrame. */
   totalSamples: number;
-  /** totalSamples − encoderDelay − padding when gapless info is known, else totalSamples. */
+  /**
+   * totalSamples − encoderDelay − padding when gapless info is known, else totalSamples. When the
+   * frame count disagrees with the Xing/Info header's, the padding is not applied (see `warnings`):
+   * totalSamples − encoderDelay − 529.
+   */
   playableSamples: number;
   /** totalSamples / sampleRate. */
   durationSeconds: number;
@@ -858,6 +899,8 @@ export interface Mp3ParseResult<F extends Mp3FrameInfo = Mp3FrameInfo> {
   bitrate: Mp3BitrateInfo;
   tags: Mp3TagInfo[];
   stats: Mp3ParserStats;
+  /** What did not stop the parse but changes the result, e.g. MP3_FRAME_COUNT_MISMATCH (a cut file). */
+  warnings: Mp4ForgeWarning[];
 }
 
 function resultOf<F extends Mp3FrameInfo>(parser: Mp3FrameParser, frames: F[]): Mp3ParseResult<F> {
@@ -865,7 +908,7 @@ function resultOf<F extends Mp3FrameInfo>(parser: Mp3FrameParser, frames: F[]): 
   const stats = parser.stats;
   const totalSamples = stats.totalSamples;
   const g = parser.gapless;
-  const playableSamples = g ? Math.max(0, totalSamples - g.encoderDelay - g.padding) : totalSamples;
+  const playableSamples = parser.playableSamples;
   const durationSeconds = totalSamples / format.sampleRate;
   const rates = parser.bitratesSeen;
   return {
@@ -886,6 +929,7 @@ function resultOf<F extends Mp3FrameInfo>(parser: Mp3FrameParser, frames: F[]): 
     },
     tags: [...parser.tags],
     stats,
+    warnings: parser.warnings,
   };
 }
 

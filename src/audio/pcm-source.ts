@@ -82,7 +82,10 @@ export function toCheckedPullSource(source: PcmSource): PcmPullSource {
   const sampleRate = checkSampleRate(source.sampleRate, 'PCM buffer source');
   const planes = (source as Partial<PcmBufferSource>).planes;
   if (!Array.isArray(planes) || (planes.length !== 1 && planes.length !== 2)) {
-    throw new Mp4ForgeError('INVALID_OPTION', `PCM buffer source: planes must be an array of 1 or 2 Float32Arrays (one per channel), got ${Array.isArray(planes) ? `${planes.length} planes` : typeof planes}`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `PCM buffer source: planes must be an array of 1 or 2 Float32Arrays (one per channel), got ${Array.isArray(planes) ? `${planes.length} planes` : typeof planes}`,
+    );
   }
   for (const p of planes) {
     if (!(p instanceof Float32Array)) {
@@ -93,7 +96,7 @@ export function toCheckedPullSource(source: PcmSource): PcmPullSource {
   if (planes.length === 2 && planes[1].length !== length) {
     throw new Mp4ForgeError('INVALID_OPTION', `PCM buffer source: planes differ in length (${length} vs ${planes[1].length}); they must be equal`);
   }
-  const channels = planes.length as 1 | 2;
+  const channels = planes.length;
   let pos = 0;
   return {
     sampleRate,
@@ -110,7 +113,10 @@ export function toCheckedPullSource(source: PcmSource): PcmPullSource {
 
 function checkBlock(block: unknown, channels: number, frames: number): asserts block is Float32Array[] {
   if (!Array.isArray(block) || block.length !== channels) {
-    throw new Mp4ForgeError('INVALID_FRAME', `PCM source pull() must return ${channels} Float32Array plane(s) or null, got ${Array.isArray(block) ? `${block.length} planes` : typeof block}`);
+    throw new Mp4ForgeError(
+      'INVALID_FRAME',
+      `PCM source pull() must return ${channels} Float32Array plane(s) or null, got ${Array.isArray(block) ? `${block.length} planes` : typeof block}`,
+    );
   }
   const n = (block[0] as Float32Array | undefined)?.length;
   for (const p of block) {
@@ -123,6 +129,9 @@ function checkBlock(block: unknown, channels: number, frames: number): asserts b
   }
   // An empty block would let a broken source spin forever; the end is signalled with null.
   if (n === undefined || n === 0 || n > frames) {
-    throw new Mp4ForgeError('INVALID_FRAME', `PCM source pull(${frames}) must return between 1 and ${frames} samples per plane (null at the end), got ${n ?? 0}`);
+    throw new Mp4ForgeError(
+      'INVALID_FRAME',
+      `PCM source pull(${frames}) must return between 1 and ${frames} samples per plane (null at the end), got ${n ?? 0}`,
+    );
   }
 }

@@ -110,7 +110,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       raw = next;
       i++;
     }
-    values.set(o.name, convert(o, raw as string, fail));
+    values.set(o.name, convert(o, raw, fail));
   }
 
   for (const o of spec.options) if (o.required && !values.has(o.name)) fail(`--${o.name} is required (${o.help.replace(/\.$/, '')})`);
@@ -149,8 +149,8 @@ function convert(o: OptionSpec, raw: string, fail: (m: string) => never): Option
     case 'string':
       if (raw === '') fail(`--${o.name} needs a non-empty value`);
       return raw;
-    default:
-      return raw;
+    case 'flag':
+      return true; // flags take no value; parseArgs never converts one
   }
 }
 

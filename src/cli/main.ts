@@ -5,8 +5,10 @@ import { version } from '../../package.json';
 import { commandHelp, wantsHelp, type CommandSpec } from './args.js';
 import { encodeCommand, encodeSpec } from './commands/encode.js';
 import { probeCommand, probeSpec } from './commands/probe.js';
+import { QUEUE_SUBCOMMANDS, queueSpec } from './commands/queue-spec.js';
 import { renderCommand, renderSpec } from './commands/render.js';
 import { stitchCommand, stitchSpec } from './commands/stitch.js';
+import { Mp4ForgeError } from '../errors.js';
 import { describeFailure, oneLine, UsageError } from './errors.js';
 
 // Our own output goes through process.stdout/stderr directly. Library code that prints with
@@ -24,7 +26,10 @@ quietConsole();
 
 interface Command {
   spec: CommandSpec;
-  run(argv: readonly string[], signal: AbortSignal): Promise<void>;
+  /** Resolves 'stopped' when a signal ended the command the normal way (a queue worker): exit 0. */
+  run(argv: readonly string[], signal: AbortSignal): Promise<void | 'stopped'>;
+  /** Subcommands with their own --help (`mp4forge queue worker --help`). */
+  sub?: Record<string, CommandSpec>;
 }
 
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
@@ -34,7 +39,25 @@ const COMMANDS: Record<string, Command> = {
   encode: { spec: encodeSpec, run: (argv, signal) => encodeCommand(argv, io, signal) },
   probe: { spec: probeSpec, run: (argv) => probeCommand(argv, io) },
   stitch: { spec: stitchSpec, run: (argv, signal) => stitchCommand(argv, io, signal) },
+  queue: { spec: queueSpec, sub: QUEUE_SUBCOMMANDS, run: (argv, signal) => runQueue(argv, signal) },
 };
+
+/** `mp4forge queue …`: its module imports bullmq and ioredis (optional peers), so it loads only now. */
+async function runQueue(argv: readonly string[], signal: AbortSignal): Promise<void | 'stopped'> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || !QUEUE_SUBCOMMANDS[sub]) {
+    throw new UsageError(`${sub === undefined ? 'missing' : `unknown queue subcommand '${sub}';`} queue needs worker, submit or status (see mp4forge queue --help)`, 'queue');
+  }
+  let mod: typeof import('./commands/queue.js');
+  try {
+    mod = await import('./commands/queue.js');
+  } catch (err) {
+    const missing = /Cannot find (?:package|module) '(bullmq|ioredis)'/.exec(err instanceof Error ? err.message : '');
+    if (!missing) throw err;
+    throw new Mp4ForgeError('QUEUE_UNAVAILABLE', `mp4forge queue needs the optional packages bullmq and ioredis, and ${missing[1]} is not installed: npm install bullmq ioredis`, { cause: err });
+  }
+  return mod.queueCommand(sub, rest, io, signal);
+}
 
 function mainHelp(): string {
   const rows = Object.values(COMMANDS).map((c) => `  ${c.spec.name.padEnd(8)}${c.spec.summary.split('. ')[0].replace(/\.$/, '')}`);
@@ -55,6 +78,7 @@ function mainHelp(): string {
     '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4',
     '  mp4forge probe out.mp4',
     '  mp4forge render --frames 600 --segment 1/2 --out p1.m4s  (and 2/2), then: mp4forge stitch p1.m4s p2.m4s --out out.mp4',
+    '  mp4forge queue worker --redis redis://127.0.0.1:6379 --store /mnt/parts   (then: mp4forge queue submit … --wait)',
     '',
     'Exit status: 0 success, 1 runtime error, 2 usage error, 130 interrupted.',
   ].join('\n');
@@ -79,12 +103,13 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(`${what}; commands: ${Object.keys(COMMANDS).join(', ')} (see mp4forge --help)`);
   }
   if (wantsHelp(rest)) {
-    process.stdout.write(`${commandHelp(command.spec)}\n`);
+    const sub = command.sub && rest[0] !== undefined ? command.sub[rest[0]] : undefined;
+    process.stdout.write(`${commandHelp(sub ?? command.spec)}\n`);
     return 0;
   }
 
   const controller = new AbortController();
-  let signalled: NodeJS.Signals | null = null;
+  let signalled = null as NodeJS.Signals | null; // set by the handler, read after awaits
   const onSignal = (sig: NodeJS.Signals) => {
     if (signalled) process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); // second signal: leave now
     signalled = sig;
@@ -93,8 +118,8 @@ async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await command.run(rest, controller.signal);
-    if (signalled) throw new Error('interrupted');
+    const outcome = await command.run(rest, controller.signal);
+    if (signalled && outcome !== 'stopped') throw new Error('interrupted');
     return 0;
   } catch (err) {
     if (signalled) {

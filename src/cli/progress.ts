@@ -1,7 +1,7 @@
 // The progress line on stderr: drawn only for a terminal, redrawn at most every 100 ms (a redraw
 // per frame would cost more than small frames take to encode), erased before anything else is
 // printed.
-import type { Progress } from '../writer.js';
+import type { Progress } from '../results.js';
 
 /** The part of a TTY write stream the bar uses. */
 export interface ProgressOutput {
@@ -52,7 +52,7 @@ export function formatProgress(p: Progress, total: number | undefined, columns: 
   const mb = `${(p.bytes / 1e6).toFixed(2)} MB`;
   const room = Math.max(20, columns - 1);
   if (total === undefined || total <= 0) {
-    return fit([`${p.frames} frame${p.frames === 1 ? "" : "s"}`, `${p.seconds.toFixed(2)} s`, fps, mb], room);
+    return fit([`${p.frames} frame${p.frames === 1 ? "" : "s"}`, `${p.durationSeconds.toFixed(2)} s`, fps, mb], room);
   }
   const ratio = Math.min(1, p.frames / total);
   const pct = `${Math.floor(ratio * 100)}%`.padStart(4);

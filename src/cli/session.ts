@@ -1,11 +1,13 @@
-// What `render` and `encode` share: the encoder/layout options, opening the output (a file or
-// stdout), the progress line, and the summary at the end.
+// What every command that writes a file shares: the encoder/layout options, the terminal guard
+// for `--out -`, the progress line, and the one summary (human line or --json) at the end.
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import { audio as generatedAudio } from '../generate/audio.js';
 import { parseFrameRate, type VideoOptions } from '../options.js';
+import type { Layout } from '../mux/types.js';
+import type { AudioSummary, OutputResult, Progress } from '../results.js';
 import type { AudioInput } from '../soundtrack.js';
-import { createMp4Writer, openWriter, type Mp4Writer, type Mp4WriterOptions } from '../writer.js';
+import type { Mp4WriterOptions } from '../writer.js';
 import type { Args, OptionSpec } from './args.js';
 import { asUsageError, UsageError } from './errors.js';
 import { ProgressBar } from './progress.js';
@@ -13,8 +15,14 @@ import { ProgressBar } from './progress.js';
 /** Options of the output file and the H.264 encoder, common to render and encode. */
 export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', short: 'o', kind: { type: 'string' }, metavar: 'FILE', help: "Output MP4 file, or '-' for stdout.", required: true },
-  { name: 'layout', kind: { type: 'choice', choices: ['faststart', 'progressive', 'fragmented'] }, metavar: 'LAYOUT', help: 'moov first, moov last, or movie fragments.', defaultText: 'faststart' },
-  { name: 'qp', kind: { type: 'int' }, metavar: 'N', help: 'Constant quantiser, 10 (best) to 51 (smallest).', defaultText: '26' },
+  {
+    name: 'layout',
+    kind: { type: 'choice', choices: ['faststart', 'progressive', 'fragmented'] },
+    metavar: 'LAYOUT',
+    help: 'moov first, moov last, or movie fragments.',
+    defaultText: 'faststart',
+  },
+  { name: 'qp', kind: { type: 'int' }, metavar: 'N', help: 'Constant quantiser, 0 (best) to 51 (smallest); h264-mp4-encoder: 10 to 51.', defaultText: '26' },
   { name: 'kbps', kind: { type: 'number' }, metavar: 'N', help: 'Target bitrate in kbit/s instead of constant --qp.' },
   { name: 'speed', kind: { type: 'int' }, metavar: 'N', help: 'Encoder speed, 0 (best compression) to 10 (fastest, ~1.9× speed 6).', defaultText: '6' },
   { name: 'gop', kind: { type: 'int' }, metavar: 'N', help: 'Keyframe interval in frames.', defaultText: '2 s of frames' },
@@ -29,7 +37,20 @@ export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   { name: 'melody', kind: { type: 'flag' }, help: 'Generated soundtrack: the built-in melody, encoded to MP3 with lamejs.' },
   { name: 'tone', kind: { type: 'number' }, metavar: 'HZ', help: 'Generated soundtrack: a sine tone at HZ, encoded to MP3 with lamejs.' },
   { name: 'audio-kbps', kind: { type: 'int' }, metavar: 'N', help: 'MP3 bitrate for --melody / --tone.', defaultText: '128' },
-  { name: 'workers', kind: { type: 'string' }, metavar: 'N|auto', help: "Encode in N worker threads ('auto': one per core); the output is identical.", defaultText: '0 (no workers)' },
+  {
+    name: 'encoder',
+    kind: { type: 'choice', choices: ['wasm', 'h264-mp4-encoder', 'webcodecs', 'auto'] },
+    metavar: 'NAME',
+    help: "H.264 encoder backend ('webcodecs' needs a browser; --json names the one that ran).",
+    defaultText: 'wasm',
+  },
+  {
+    name: 'workers',
+    kind: { type: 'string' },
+    metavar: 'N|auto',
+    help: "Encode in N worker threads ('auto': one per core); the output is identical.",
+    defaultText: '0 (no workers)',
+  },
   { name: 'json', kind: { type: 'flag' }, help: 'Print a one-line JSON summary on stdout at the end.' },
 ];
 
@@ -47,20 +68,84 @@ export interface SessionIo {
   stderr: Writable & { isTTY?: boolean; columns?: number };
 }
 
-/** Summary printed at the end (`--json` prints exactly these fields). */
+/**
+ * What every command that writes a file prints at the end: `--json` prints exactly these fields,
+ * the same for render, encode, render --segment and stitch (fields that do not apply are null).
+ * `durationSeconds` is seconds of video; `elapsedSeconds` is wall time.
+ */
 export interface RunSummary {
-  frames: number;
-  durationSeconds: number;
-  bytes: number;
-  /** Wall-clock seconds. */
-  seconds: number;
-  /** Frames per second of wall time. */
-  fps: number;
+  command: string;
   /** The output path, or '-' for stdout. */
   output: string;
-  layout: string;
-  /** The soundtrack as muxed, with --audio. */
-  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
+  /** The layout of the file written ('fragmented' for a segment). */
+  layout: Layout;
+  frames: number;
+  /** The frames written, as absolute indices (a segment's or a stitched range; else 0 … frames). */
+  range: { start: number; end: number };
+  durationSeconds: number;
+  bytes: number;
+  /** The H.264 encoder backend that made the frames. */
+  videoEncoder: string;
+  elapsedSeconds: number;
+  /** Frames per second of wall time. */
+  fps: number;
+  /** The soundtrack as muxed, or null. */
+  audio: AudioSummary | null;
+  /** render --segment K/N: which segment, else null. */
+  segment: { k: number; n: number } | null;
+  /** stitch: how many segments were joined, else null. */
+  segments: number | null;
+}
+
+/** The terminal guard of every command that writes a file: `--out -` needs a pipe, and leaves no room for --json. */
+export function checkOutputTarget(command: string, out: string, json: boolean, io: SessionIo, what = 'an MP4'): void {
+  if (out !== '-') return;
+  if (json) throw new UsageError(`--json cannot be used with --out -: stdout carries ${what}; write to a file to get the JSON summary`, command);
+  if (io.stdout.isTTY) throw new UsageError(`refusing to write ${what} to a terminal; redirect stdout (--out - > file) or give --out FILE`, command);
+}
+
+/** The summary of a finished result. */
+export function summarize(
+  command: string,
+  output: string,
+  result: OutputResult & { range?: { start: number; end: number }; segments?: number },
+  started: number,
+  segment: { k: number; n: number } | null = null,
+): RunSummary {
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    command,
+    output,
+    layout: result.layout,
+    frames: result.frames,
+    range: result.range ?? { start: 0, end: result.frames },
+    durationSeconds: result.durationSeconds,
+    bytes: result.bytes,
+    videoEncoder: result.videoEncoder,
+    elapsedSeconds: round(elapsed, 3),
+    fps: round(elapsed > 0 ? result.frames / elapsed : 0, 2),
+    audio: result.audio ?? null,
+    segment,
+    segments: result.segments ?? null,
+  };
+}
+
+/** Prints the summary: JSON on stdout with --json, else one human line on stderr. */
+export function printSummary(s: RunSummary, json: boolean, io: SessionIo): void {
+  printWarnings(s.audio?.warnings, io);
+  if (json) {
+    io.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const name = s.output === '-' ? 'stdout' : basename(s.output);
+  const what = [
+    ...(s.segments !== null ? [`${s.segments} segments`] : []),
+    ...(s.segment !== null ? [`segment ${s.segment.k}/${s.segment.n}`] : []),
+    ...(s.segment !== null || s.segments !== null ? [`frames ${s.range.start}–${s.range.end - 1} (${s.frames} frames)`] : [`${s.frames} frames`]),
+    `${s.durationSeconds.toFixed(3)} s of video${s.audio ? ` + ${s.audio.durationSeconds.toFixed(3)} s of MP3 audio` : ''}`,
+    `${formatBytes(s.bytes)} (${s.layout})`,
+  ];
+  io.stderr.write(`mp4forge: wrote ${name}: ${what.join(', ')} in ${s.elapsedSeconds.toFixed(2)} s, ${s.fps.toFixed(1)} fps\n`);
 }
 
 /**
@@ -74,7 +159,8 @@ function soundtrackOption(command: string, args: Args, fps: Mp4WriterOptions['fp
   const chosen = [file !== undefined && '--audio', tone !== undefined && '--tone', melody && '--melody'].filter(Boolean);
   if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be combined: choose one soundtrack`, command);
   if (chosen.length === 0) {
-    for (const o of ['audio-length', 'audio-kbps']) if (args.has(o)) throw new UsageError(`--${o} needs a soundtrack (--audio FILE, --melody or --tone HZ)`, command);
+    for (const o of ['audio-length', 'audio-kbps'])
+      if (args.has(o)) throw new UsageError(`--${o} needs a soundtrack (--audio FILE, --melody or --tone HZ)`, command);
     return undefined;
   }
   if (args.has('audio-kbps') && file !== undefined) throw new UsageError('--audio-kbps applies to generated audio; an --audio MP3 is muxed as is', command);
@@ -95,42 +181,37 @@ function soundtrackOption(command: string, args: Args, fps: Mp4WriterOptions['fp
   return generatedAudio.melody({ seconds });
 }
 
+/** The writer options every file-writing command shares, from its flags. */
+export type CommonWriterOptions = Omit<Mp4WriterOptions, 'width' | 'height' | 'fps' | 'pixelFormat'>;
+
 /**
- * Runs one writer from option parsing to summary: validates the options (library rejections
- * become usage errors), opens the output, feeds frames through `produce`, and on any failure
- * aborts the writer so a half-written file is removed.
+ * Runs one output from option parsing to summary: builds the options every writer shares (output,
+ * layout, encoder, soundtrack, workers, progress bar, signal), runs `make` with them, and prints
+ * the summary. Library rejections of the options become usage errors (status 2); on failure the
+ * library has already removed a half-written file.
  */
-export async function runWriter(
+export async function runOutput(
   command: string,
   args: Args,
   io: SessionIo,
   signal: AbortSignal,
-  base: Pick<Mp4WriterOptions, 'width' | 'height' | 'fps' | 'pixelFormat'>,
+  fps: Mp4WriterOptions['fps'],
   total: number | undefined,
-  produce: (writer: Mp4Writer) => Promise<void>,
-  /** A scene (module URL or pattern name) the workers draw themselves: see renderVideo. */
-  scene?: string,
-): Promise<RunSummary> {
+  make: (options: CommonWriterOptions) => Promise<OutputResult>,
+): Promise<void> {
   const out = args.string('out') as string;
   const json = args.flag('json');
-  const layout = (args.string('layout') ?? 'faststart') as NonNullable<Mp4WriterOptions['layout']>;
-  if (out === '-') {
-    if (json) throw new UsageError("--json cannot be used with --out -: stdout carries the MP4; write to a file to get the JSON summary", command);
-    if (io.stdout.isTTY) throw new UsageError('refusing to write an MP4 to a terminal; redirect stdout (--out - > file.mp4) or give --out FILE', command);
-  }
-  const audio = soundtrackOption(command, args, base.fps, total);
-  const video = videoOptions(args);
-
+  checkOutputTarget(command, out, json, io);
+  const audio = soundtrackOption(command, args, fps, total);
   const workers = workersOption(command, args);
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, total) : null;
   const started = performance.now();
-  let writer: Mp4Writer;
+  let result: OutputResult;
   try {
-    writer = await (scene === undefined ? createMp4Writer : (o: Mp4WriterOptions) => openWriter(o, scene))({
-      ...base,
+    result = await make({
       ...(workers !== undefined ? { workers } : {}),
-      layout,
-      video,
+      layout: (args.string('layout') ?? 'faststart') as Layout,
+      video: videoOptions(args),
       output: out === '-' ? io.stdout : out,
       ...(audio !== undefined
         ? {
@@ -140,44 +221,19 @@ export async function runWriter(
           }
         : {}),
       signal,
-      ...(bar ? { onProgress: (p) => bar.update(p) } : {}),
+      ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
     });
   } catch (err) {
     throw asUsageError(err, command);
-  }
-  try {
-    await produce(writer);
-    const result = await writer.finish();
+  } finally {
     bar?.clear();
-    const seconds = (performance.now() - started) / 1000;
-    return {
-      frames: result.frames,
-      durationSeconds: result.durationSeconds,
-      bytes: result.bytes,
-      seconds: round(seconds, 3),
-      fps: round(seconds > 0 ? result.frames / seconds : 0, 2),
-      output: out,
-      layout,
-      ...(result.audio ? { audio: result.audio } : {}),
-    };
-  } catch (err) {
-    bar?.clear();
-    await writer.abort(err).catch(() => {});
-    throw err;
   }
+  printSummary(summarize(command, out, result, started), json, io);
 }
 
-/** Prints the summary: JSON on stdout with --json, else one human line on stderr. */
-export function printSummary(s: RunSummary, json: boolean, io: SessionIo): void {
-  if (json) {
-    io.stdout.write(`${JSON.stringify(s)}\n`);
-    return;
-  }
-  const name = s.output === '-' ? 'stdout' : basename(s.output);
-  const audio = s.audio ? ` + ${s.audio.durationSeconds.toFixed(3)} s of MP3 audio` : '';
-  io.stderr.write(
-    `mp4forge: wrote ${name}: ${s.frames} frames, ${s.durationSeconds.toFixed(3)} s of video${audio}, ${formatBytes(s.bytes)} (${s.layout}) in ${s.seconds.toFixed(2)} s, ${s.fps.toFixed(1)} fps\n`,
-  );
+/** Warnings go to stderr, one line each, whatever else is printed (stdout may carry JSON or the MP4). */
+export function printWarnings(warnings: readonly { message: string }[] | undefined, io: SessionIo): void {
+  for (const w of warnings ?? []) io.stderr.write(`mp4forge: warning: ${w.message}\n`);
 }
 
 export function formatBytes(n: number): string {
@@ -192,25 +248,16 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-/** Lets signal handlers run during long stretches of synchronous encoding (WASM work between awaits is all microtasks). */
-export function makeYielder(everyMs = 50): () => Promise<void> {
-  let last = performance.now();
-  return async () => {
-    const t = performance.now();
-    if (t - last < everyMs) return;
-    last = t;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  };
-}
-
-/** The encoder options (--qp, --kbps, --speed, --gop) shared by render, encode and segments. */
+/** The encoder options (--qp, --kbps, --speed, --gop, --encoder) shared by render, encode and segments. */
 export function videoOptions(args: Args): VideoOptions {
   const video: VideoOptions = {};
   const qp = args.int('qp');
   const kbps = args.number('kbps');
   const speed = args.int('speed');
   const gop = args.int('gop');
+  const encoder = args.string('encoder');
   if (qp !== undefined) video.qp = qp;
+  if (encoder !== undefined) video.encoder = encoder as VideoOptions['encoder'];
   if (kbps !== undefined) video.kbps = kbps;
   if (speed !== undefined) video.speed = speed;
   if (gop !== undefined) video.gop = gop;

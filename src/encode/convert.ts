@@ -1,11 +1,11 @@
-// Packed RGB → planar I420 (BT.601, limited range), the input format of the WASM encoder.
+// Packed RGB → planar I420 (BT.601, limited range), the input format of every encoder backend.
 //
 // Why not the encoder's own addFrameRgba: it uses the 8-bit 66/129/25 matrix, truncates instead
 // of rounding (a systematic −0.5 bias on every sample) and takes each chroma sample from the
 // top-left pixel of its 2×2 block, which aliases colour edges. Here every chroma sample is the
 // rounded mean of its block (averaging RGB first, then converting once — the matrix is linear,
 // so this equals converting four times and averaging, with a single rounding), and coefficients
-// are the exact BT.601 values in 16-bit fixed point.
+// are the exact BT.601 values in 20-bit fixed point (see below).
 import { Mp4ForgeError } from '../errors.js';
 
 /** Packed 8-bit RGB layouts accepted by {@link toI420}. Alpha is ignored. */
@@ -18,7 +18,7 @@ export type PixelFormat = RgbPixelFormat | 'yuv420p';
 //   Y  =  16 + 0.256788 R + 0.504129 G + 0.097906 B
 //   Cb = 128 − 0.148223 R − 0.290993 G + 0.439216 B
 //   Cr = 128 + 0.439216 R − 0.367788 G − 0.071427 B
-// Each row's integers were rounded so that the row sums exactly (Y: round(219/255·65536) = 56284;
+// Each row's integers were rounded so that the row sums exactly (Y: round(219/255·2^20) = 900542;
 // Cb, Cr: 0), so white gives exactly 235 and every grey gives chroma exactly 128. Luma adds 16.5
 // (offset plus rounding half) before >> 20; chroma works on the sum of four pixels, so it adds
 // 128.5 × 4 before >> 18.

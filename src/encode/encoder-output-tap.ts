@@ -6,14 +6,11 @@
 // stream of 4-byte-length-prefixed NAL units (one slice per frame), and whatever follows the last
 // expected sample (the moov written by finalize) is kept, small, to read the real avcC from.
 import { Mp4ForgeError } from '../errors.js';
+import { findBox, fourcc, u32 } from '../mux/box-reader.js';
 import { NAL_IDR, NAL_SLICE, parseAvcC, type AvcConfig } from './avc.js';
+import type { CodedFrame } from './backend.js';
 import type { EmscriptenFs } from './wasm-module.js';
 
-/** One coded picture: AVCC bytes (4-byte big-endian NAL lengths) and whether it is an IDR. */
-export interface CodedFrame {
-  data: Uint8Array;
-  keyframe: boolean;
-}
 
 interface StreamOps {
   write(stream: unknown, buffer: Uint8Array, offset: number, length: number, position: number, canOwn?: boolean): number;
@@ -155,10 +152,9 @@ export class EncoderOutputTap {
     this.headLength += length;
     // Walk top-level boxes: ftyp and free are written (and size-patched) before the mdat header.
     let o = 0;
-    const dv = new DataView(this.head.buffer, 0, this.headLength);
     while (o + 8 <= this.headLength) {
-      const size = dv.getUint32(o);
-      const type = String.fromCharCode(this.head[o + 4], this.head[o + 5], this.head[o + 6], this.head[o + 7]);
+      const size = u32(this.head, o);
+      const type = fourcc(this.head, o + 4);
       if (type === 'mdat') {
         const header = size === 1 ? 16 : 8;
         if (o + header <= this.headLength) this.dataStart = o + header;
@@ -240,32 +236,4 @@ function locateNode(fs: EmscriptenFs, path: string): Record<string, unknown> {
   const node = stream.node;
   fs.close(stream);
   return node;
-}
-
-/** Finds a box by path inside a buffer of whole boxes; sample entries get their fixed fields skipped. */
-export function findBox(bytes: Uint8Array, path: string[]): Uint8Array | null {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let start = 0;
-  let end = bytes.length;
-  for (let depth = 0; depth < path.length; depth++) {
-    let o = start;
-    let found = false;
-    while (o + 8 <= end) {
-      const size = dv.getUint32(o);
-      const type = String.fromCharCode(bytes[o + 4], bytes[o + 5], bytes[o + 6], bytes[o + 7]);
-      if (size < 8 || o + size > end) return null;
-      if (type === path[depth]) {
-        let payload = o + 8;
-        if (type === 'stsd') payload += 8; // version/flags + entry_count
-        else if (type === 'avc1') payload += 78; // VisualSampleEntry fields
-        start = payload;
-        end = o + size;
-        found = true;
-        break;
-      }
-      o += size;
-    }
-    if (!found) return null;
-  }
-  return bytes.subarray(start, end);
 }

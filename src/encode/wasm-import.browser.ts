@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module declaration: every build that bundles this file must see it
 /// <reference path="./h264-web.d.ts" />
 // Browser / Web Worker / edge flavour: h264-mp4-encoder's web build (no `fs`/`path`/`crypto`
 // requires; webpack shims instead). That file is a classic script (`var HME = …`), not a module, so

@@ -6,21 +6,20 @@
 // Rate control: `kbps` becomes the encoder's `bitrate` ('variable' mode). `qp` becomes a per-frame
 // quantiser where the encoder offers `bitrateMode: 'quantizer'`; where it does not (Chromium's
 // OpenH264 encoder, for one), qp is turned into a target bitrate — see {@link bitrateForQp}.
-// `speed` and `temporalDenoise` have no WebCodecs equivalent and are not used.
+// `speed` and `temporalDenoise` have no WebCodecs equivalent: setting them with this backend is refused.
 import { Mp4ForgeError } from '../errors.js';
 import { NAL_IDR, parseAvcC, sameAvcConfig, type AvcConfig } from './avc.js';
-import type { CodedFrame, H264Params } from './h264-encoder.js';
+import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderBackend, EncoderContext, EncoderParams, Support } from './backend.js';
 
-/** Whether WebCodecs can encode these parameters, and how qp will be honoured. */
-export interface WebCodecsSupport {
-  supported: boolean;
-  /** Why not, when `supported` is false. */
-  reason: string;
-  /** The encoder config that was accepted. */
-  config?: VideoEncoderConfig;
+/** The encoder config WebCodecs accepted, and how qp is honoured. */
+interface WebCodecsConfig {
+  supported: true;
+  config: VideoEncoderConfig;
   /** True when qp is applied per frame (bitrateMode 'quantizer'); false when it was mapped to a bitrate. */
-  quantizer?: boolean;
+  quantizer: boolean;
 }
+
+const INFO: BackendInfo = { id: 'webcodecs', version: '1' };
 
 /** Frames allowed in the platform encoder's queue before `encode` waits: enough to keep it busy, bounded memory. */
 const MAX_QUEUE = 4;
@@ -60,18 +59,18 @@ export function avcLevelFor(width: number, height: number, fps: number, kbps: nu
 }
 
 /** `avc1.42E0xx`: Constrained Baseline (what the WASM encoder writes too) at the level these parameters need. */
-export function avcCodecFor(params: H264Params, kbps: number): string {
-  return `avc1.42E0${avcLevelFor(params.width, params.height, params.fps, kbps).toString(16).padStart(2, '0').toUpperCase()}`;
+export function avcCodecFor(params: EncoderParams, kbps: number): string {
+  return `avc1.42E0${avcLevelFor(params.width, params.height, params.fpsNum / params.fpsDen, kbps).toString(16).padStart(2, '0').toUpperCase()}`;
 }
 
 const COLOR_SPACE: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'smpte170m', fullRange: false };
 
-function baseConfig(p: H264Params, kbps: number): VideoEncoderConfig {
+function baseConfig(p: EncoderParams, kbps: number): VideoEncoderConfig {
   return {
     codec: avcCodecFor(p, kbps),
     width: p.width,
     height: p.height,
-    framerate: p.fps,
+    framerate: p.fpsNum / p.fpsDen,
     avc: { format: 'avc' },
     latencyMode: 'quality',
   };
@@ -89,9 +88,24 @@ async function accepted(config: VideoEncoderConfig): Promise<boolean> {
   }
 }
 
-export class WebCodecsH264Encoder {
-  readonly kind = 'webcodecs' as const;
-  readonly config: AvcConfig;
+/** Whether this runtime's WebCodecs can encode H.264 with these parameters, and with which config. Never throws. */
+async function webCodecsConfig(params: EncoderParams): Promise<WebCodecsConfig | { supported: false; reason: string }> {
+  if (!webCodecsPresent()) return { supported: false, reason: 'this runtime has no WebCodecs VideoEncoder/VideoFrame' };
+  const refused = (config: VideoEncoderConfig) => ({ supported: false as const, reason: `VideoEncoder.isConfigSupported rejected ${describe(config)}` });
+  const base = baseConfig(params, params.kbps);
+  if (params.kbps > 0) {
+    const config: VideoEncoderConfig = { ...base, bitrateMode: 'variable', bitrate: params.kbps * 1000 };
+    return (await accepted(config)) ? { supported: true, config, quantizer: false } : refused(config);
+  }
+  const withQuantizer: VideoEncoderConfig = { ...base, bitrateMode: 'quantizer' };
+  if (await accepted(withQuantizer)) return { supported: true, config: withQuantizer, quantizer: true };
+  const kbps = bitrateForQp(params.qp, params.width, params.height, params.fpsNum / params.fpsDen);
+  const config: VideoEncoderConfig = { ...baseConfig(params, kbps), bitrateMode: 'variable', bitrate: kbps * 1000 };
+  return (await accepted(config)) ? { supported: true, config, quantizer: false } : refused(config);
+}
+
+/** The platform's VideoEncoder, driven chunk by chunk; `onConfig` sees every avcC it announces. */
+class PlatformStream {
   private readonly encoder: VideoEncoder;
   private ready: CodedFrame[] = [];
   private failure: Mp4ForgeError | null = null;
@@ -102,12 +116,11 @@ export class WebCodecsH264Encoder {
   private inChunk = false;
   private closed = false;
 
-  private constructor(
-    private readonly params: H264Params,
-    private readonly support: WebCodecsSupport & { config: VideoEncoderConfig },
-    config: AvcConfig,
+  constructor(
+    private readonly params: EncoderParams,
+    private readonly support: WebCodecsConfig,
+    private readonly onConfig: (config: AvcConfig) => void,
   ) {
-    this.config = config;
     this.encoder = new VideoEncoder({
       output: (chunk, meta) => this.onOutput(chunk, meta),
       error: (e) => this.onError(e),
@@ -121,55 +134,19 @@ export class WebCodecsH264Encoder {
     }
   }
 
-  /** Whether this runtime's WebCodecs can encode H.264 with these parameters. Never throws. */
-  static async support(params: H264Params): Promise<WebCodecsSupport> {
-    if (!webCodecsPresent()) return { supported: false, reason: 'this runtime has no WebCodecs VideoEncoder/VideoFrame' };
-    const base = baseConfig(params, params.kbps);
-    if (params.kbps > 0) {
-      const config: VideoEncoderConfig = { ...base, bitrateMode: 'variable', bitrate: params.kbps * 1000 };
-      return (await accepted(config)) ? { supported: true, reason: '', config, quantizer: false } : { supported: false, reason: `VideoEncoder.isConfigSupported rejected ${describe(config)}` };
-    }
-    const withQuantizer: VideoEncoderConfig = { ...base, bitrateMode: 'quantizer' };
-    if (await accepted(withQuantizer)) return { supported: true, reason: '', config: withQuantizer, quantizer: true };
-    const kbps = bitrateForQp(params.qp, params.width, params.height, params.fps);
-    const config: VideoEncoderConfig = { ...baseConfig(params, kbps), bitrateMode: 'variable', bitrate: kbps * 1000 };
-    return (await accepted(config)) ? { supported: true, reason: '', config, quantizer: false } : { supported: false, reason: `VideoEncoder.isConfigSupported rejected ${describe(config)}` };
-  }
-
-  /**
-   * Opens an encoder. One grey frame is encoded first on a throwaway encoder with the same
-   * configuration, so the avcC is known before any user frame (the muxer needs it up front).
-   */
-  static async create(params: H264Params, support?: WebCodecsSupport): Promise<WebCodecsH264Encoder> {
-    const s = support ?? (await WebCodecsH264Encoder.support(params));
-    if (!s.supported || !s.config) throw new Mp4ForgeError('UNSUPPORTED_RUNTIME', `WebCodecs cannot encode H.264 here: ${s.reason}`);
-    const supportWithConfig = s as WebCodecsSupport & { config: VideoEncoderConfig };
-    const probe = new WebCodecsH264Encoder(params, supportWithConfig, { sps: [], pps: [], profile: 0, compatibility: 0, level: 0 });
-    try {
-      await probe.beginChunk();
-      await probe.encode(new Uint8Array((params.width * params.height * 3) / 2).fill(128));
-      await probe.endChunk();
-    } finally {
-      probe.close();
-    }
-    if (!probe.probed) throw new Mp4ForgeError('ENCODER_FAILED', 'The WebCodecs VideoEncoder gave no avcC (decoderConfig.description) for its first keyframe');
-    return new WebCodecsH264Encoder(params, supportWithConfig, probe.probed);
-  }
-
-  /** The configuration a probe encoder saw. */
-  private probed: AvcConfig | null = null;
-
-  async beginChunk(): Promise<void> {
+  beginChunk(): void {
     this.assertUsable();
     if (this.inChunk) throw new Mp4ForgeError('ENCODER_FAILED', 'beginChunk() called twice without endChunk()');
-    if (this.submitted % this.params.gop !== 0) throw new Mp4ForgeError('ENCODER_FAILED', `a chunk must start on a GOP boundary (frame ${this.submitted}, GOP ${this.params.gop})`);
+    if (this.submitted % this.params.gop !== 0)
+      throw new Mp4ForgeError('ENCODER_FAILED', `a chunk must start on a GOP boundary (frame ${this.submitted}, GOP ${this.params.gop})`);
     this.inChunk = true;
   }
 
   async encode(i420: Uint8Array): Promise<CodedFrame[]> {
     this.assertUsable();
     if (!this.inChunk) throw new Mp4ForgeError('ENCODER_FAILED', 'encode() called outside a chunk');
-    const { width, height, fps, gop, qp } = this.params;
+    const { width, height, gop, qp } = this.params;
+    const fps = this.params.fpsNum / this.params.fpsDen;
     const index = this.submitted;
     // The VideoFrame copies `i420`, so the caller may reuse it as soon as this returns.
     const frame = new VideoFrame(i420, {
@@ -204,7 +181,10 @@ export class WebCodecsH264Encoder {
     }
     this.assertUsable();
     if (this.received !== this.submitted) {
-      throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder returned ${this.received} frames for ${this.submitted}; a skipped frame would shift the timeline`);
+      throw new Mp4ForgeError(
+        'ENCODER_FAILED',
+        `The WebCodecs VideoEncoder returned ${this.received} frames for ${this.submitted}; a skipped frame would shift the timeline`,
+      );
     }
     return this.take();
   }
@@ -227,31 +207,16 @@ export class WebCodecsH264Encoder {
     if (this.failure || this.closed) return;
     try {
       const description = meta?.decoderConfig?.description;
-      if (description) this.checkDescription(description);
+      if (description) this.onConfig(readDescription(description));
       const data = new Uint8Array(chunk.byteLength);
       chunk.copyTo(data);
       const keyframe = chunk.type === 'key';
-      if (keyframe && !hasIdr(data)) throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder marked frame ${this.received} 'key' but it holds no IDR slice`);
+      if (keyframe && !hasIdr(data))
+        throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder marked frame ${this.received} 'key' but it holds no IDR slice`);
       this.received++;
       this.ready.push({ data, keyframe });
     } catch (err) {
       this.fail(err);
-    }
-  }
-
-  private checkDescription(description: AllowSharedBufferSource): void {
-    const bytes = ArrayBuffer.isView(description)
-      ? new Uint8Array(description.buffer, description.byteOffset, description.byteLength)
-      : new Uint8Array(description);
-    const config = parseAvcC(bytes);
-    if ((bytes[4] & 3) !== 3) throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs avcC uses ${(bytes[4] & 3) + 1}-byte NAL lengths; mp4forge expects 4`);
-    if (config.profile !== 66 && config.profile !== 77) {
-      throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder chose H.264 profile ${config.profile}; mp4forge asked for Constrained Baseline (66)`);
-    }
-    if (this.config.sps.length === 0) {
-      this.probed ??= config;
-    } else if (!sameAvcConfig(config, this.config)) {
-      throw new Mp4ForgeError('ENCODER_FAILED', 'The WebCodecs VideoEncoder changed its SPS/PPS mid-stream; the stream would not be decodable with one avcC.');
     }
   }
 
@@ -261,14 +226,16 @@ export class WebCodecsH264Encoder {
 
   private fail(err: unknown): Mp4ForgeError {
     this.failure ??=
-      err instanceof Mp4ForgeError ? err : new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      err instanceof Mp4ForgeError
+        ? err
+        : new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     this.wake();
     return this.failure;
   }
 
   private assertUsable(): void {
     if (this.failure) throw this.failure;
-    if (this.closed) throw new Mp4ForgeError('WRITER_CLOSED', 'The encoder was closed; create a new one.');
+    if (this.closed) throw new Mp4ForgeError('ENCODER_FAILED', 'The encoder was closed; create a new one.');
   }
 
   /** Resolves when the encoder takes a frame from its queue; a timer covers encoders without 'dequeue' events. */
@@ -288,6 +255,105 @@ export class WebCodecsH264Encoder {
     for (const resolve of w) resolve();
   }
 }
+
+/** The avcC of a decoderConfig.description, checked for what the muxer needs. */
+function readDescription(description: AllowSharedBufferSource): AvcConfig {
+  const bytes = ArrayBuffer.isView(description)
+    ? new Uint8Array(description.buffer, description.byteOffset, description.byteLength)
+    : new Uint8Array(description);
+  const config = parseAvcC(bytes);
+  if ((bytes[4] & 3) !== 3) throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs avcC uses ${(bytes[4] & 3) + 1}-byte NAL lengths; mp4forge expects 4`);
+  if (config.profile !== 66 && config.profile !== 77) {
+    throw new Mp4ForgeError('ENCODER_FAILED', `The WebCodecs VideoEncoder chose H.264 profile ${config.profile}; mp4forge asked for Constrained Baseline (66)`);
+  }
+  return config;
+}
+
+/** A WebCodecs encoder whose stream must keep the configuration the probe saw. */
+class WebCodecsChunkEncoder implements ChunkEncoder {
+  readonly backend = INFO;
+  private readonly stream: PlatformStream;
+
+  constructor(
+    params: EncoderParams,
+    support: WebCodecsConfig,
+    readonly config: AvcConfig,
+  ) {
+    this.stream = new PlatformStream(params, support, (seen) => {
+      if (!sameAvcConfig(seen, config)) {
+        throw new Mp4ForgeError(
+          'ENCODER_FAILED',
+          'The WebCodecs VideoEncoder changed its SPS/PPS mid-stream; the stream would not be decodable with one avcC.',
+        );
+      }
+    });
+  }
+
+  beginChunk(): void {
+    this.stream.beginChunk();
+  }
+
+  encode(i420: Uint8Array): Promise<CodedFrame[]> {
+    return this.stream.encode(i420);
+  }
+
+  endChunk(): Promise<CodedFrame[]> {
+    return this.stream.endChunk();
+  }
+
+  close(): void {
+    this.stream.close();
+  }
+}
+
+/**
+ * One grey frame through a throwaway encoder with the same configuration, so the avcC is known
+ * before any user frame (the muxer needs it up front).
+ */
+async function probeConfig(params: EncoderParams, support: WebCodecsConfig): Promise<AvcConfig> {
+  let seen: AvcConfig | null = null;
+  const probe = new PlatformStream(params, support, (c) => {
+    seen ??= c;
+  });
+  try {
+    probe.beginChunk();
+    await probe.encode(new Uint8Array((params.width * params.height * 3) / 2).fill(128));
+    await probe.endChunk();
+  } finally {
+    probe.close();
+  }
+  if (!seen) throw new Mp4ForgeError('ENCODER_FAILED', 'The WebCodecs VideoEncoder gave no avcC (decoderConfig.description) for its first keyframe');
+  return seen;
+}
+
+/** The platform's WebCodecs VideoEncoder as an mp4forge backend. */
+export const webCodecsBackend: EncoderBackend = {
+  ...INFO,
+  // The platform encoder is neither known to be deterministic nor cheap to restart per chunk.
+  chunked: false,
+
+  async supports(params: EncoderParams, context: EncoderContext): Promise<Support> {
+    for (const k of ['speed', 'temporalDenoise'] as const) {
+      if (params[k] !== undefined)
+        return { supported: false, code: 'INVALID_OPTION', reason: `video.${k} has no WebCodecs equivalent; leave it out with encoder 'webcodecs'` };
+    }
+    if (context.inWorkers) {
+      return {
+        supported: false,
+        code: 'INVALID_OPTION',
+        reason: "video.encoder 'webcodecs' cannot run in workers: WebCodecs encodes one stream, off-thread already (use workers: 0)",
+      };
+    }
+    const s = await webCodecsConfig(params);
+    return s.supported ? { supported: true } : { supported: false, code: 'UNSUPPORTED_RUNTIME', reason: s.reason };
+  },
+
+  async create(params: EncoderParams): Promise<ChunkEncoder> {
+    const s = await webCodecsConfig(params);
+    if (!s.supported) throw new Mp4ForgeError('UNSUPPORTED_RUNTIME', `WebCodecs cannot encode H.264 here: ${s.reason}`);
+    return new WebCodecsChunkEncoder(params, s, await probeConfig(params, s));
+  },
+};
 
 /** True when an AVCC sample holds an IDR slice (a 'key' chunk must, or `stss` would point at a frame that cannot start decoding). */
 function hasIdr(sample: Uint8Array): boolean {

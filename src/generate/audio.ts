@@ -67,7 +67,13 @@ function bad(msg: string): Mp4ForgeError {
   return new Mp4ForgeError('INVALID_OPTION', msg);
 }
 
-function checkNumber(what: string, v: unknown, min: number, max: number, opts: { integer?: boolean; minExclusive?: boolean; maxExclusive?: boolean } = {}): number {
+function checkNumber(
+  what: string,
+  v: unknown,
+  min: number,
+  max: number,
+  opts: { integer?: boolean; minExclusive?: boolean; maxExclusive?: boolean } = {},
+): number {
   const range = `${opts.minExclusive ? '(' : '['}${min}, ${max}${opts.maxExclusive ? ')' : ']'}`;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${what} must be a finite number in ${range}, got ${String(v)}`);
   if (opts.integer && !Number.isInteger(v)) throw bad(`${what} must be an integer, got ${v}`);
@@ -269,14 +275,8 @@ const PAD_CHORDS = [
   [55, 59, 62], // G3 B3 D4
 ];
 const LEAD = [
-  76, -1, 81, 79, 76, 0, 74, 76,
-  72, -1, 77, 76, 72, 0, 69, 72,
-  79, -1, 76, 72, 74, 76, 79, -1,
-  74, -1, 71, 74, 79, -1, 76, 74,
-  81, -1, 79, 76, 79, -1, 81, 84,
-  81, -1, 77, 76, 77, -1, 72, -1,
-  76, 79, 84, -1, 83, 79, 76, -1,
-  74, 76, 79, -1, 71, -1, 74, -1,
+  76, -1, 81, 79, 76, 0, 74, 76, 72, -1, 77, 76, 72, 0, 69, 72, 79, -1, 76, 72, 74, 76, 79, -1, 74, -1, 71, 74, 79, -1, 76, 74,
+  81, -1, 79, 76, 79, -1, 81, 84, 81, -1, 77, 76, 77, -1, 72, -1, 76, 79, 84, -1, 83, 79, 76, -1, 74, 76, 79, -1, 71, -1, 74, -1,
 ];
 // offsets from the root per eighth; null = rest
 const BASS = [0, null, 12, 0, null, 7, 12, 7];
@@ -346,7 +346,10 @@ class MelodySource extends SynthSource {
   private readonly fadeIn: number;
   private readonly fadeOut: number;
   // envelope times in samples
-  private readonly t: Record<'a5' | 'ms1' | 'lA' | 'lD' | 'lR' | 'bA' | 'bD' | 'bR' | 'pA' | 'pD' | 'pR' | 'kLen' | 'kDrop' | 'kDecay' | 'sLen' | 'sNoise' | 'sTone' | 'hLen' | 'hDecay', number>;
+  private readonly t: Record<
+    'a5' | 'ms1' | 'lA' | 'lD' | 'lR' | 'bA' | 'bD' | 'bR' | 'pA' | 'pD' | 'pR' | 'kLen' | 'kDrop' | 'kDecay' | 'sLen' | 'sNoise' | 'sTone' | 'hLen' | 'hDecay',
+    number
+  >;
 
   constructor(sampleRate: number, channels: 1 | 2, seconds: number, bpm: number) {
     super(sampleRate, channels, seconds);
@@ -355,13 +358,25 @@ class MelodySource extends SynthSource {
     this.fadeOut = Math.min(Math.round(1.5 * sampleRate), this.totalSamples >> 2);
     const s = (sec: number): number => sec * sampleRate;
     this.t = {
-      a5: s(0.005), ms1: s(0.001),
-      lA: s(0.008), lD: s(0.15), lR: s(0.09),
-      bA: s(0.005), bD: s(0.25), bR: s(0.05),
-      pA: s(0.3), pD: s(0.6), pR: s(0.6),
-      kLen: s(0.4), kDrop: s(0.03), kDecay: s(0.13),
-      sLen: s(0.22), sNoise: s(0.055), sTone: s(0.03),
-      hLen: s(0.07), hDecay: s(0.014),
+      a5: s(0.005),
+      ms1: s(0.001),
+      lA: s(0.008),
+      lD: s(0.15),
+      lR: s(0.09),
+      bA: s(0.005),
+      bD: s(0.25),
+      bR: s(0.05),
+      pA: s(0.3),
+      pD: s(0.6),
+      pR: s(0.6),
+      kLen: s(0.4),
+      kDrop: s(0.03),
+      kDecay: s(0.13),
+      sLen: s(0.22),
+      sNoise: s(0.055),
+      sTone: s(0.03),
+      hLen: s(0.07),
+      hDecay: s(0.014),
     };
   }
 
@@ -376,9 +391,8 @@ class MelodySource extends SynthSource {
       let v = 0;
       let oldest = -1;
       for (let i = 0; i < MAX_VOICES; i++) {
-        if (this.kind[i] === Kind.Free) {
+        if ((this.kind[i] as Kind) === Kind.Free) {
           v = i;
-          oldest = Infinity;
           break;
         }
         if (this.age[i] > oldest) {
@@ -403,6 +417,7 @@ class MelodySource extends SynthSource {
         case Kind.Kick: g = 0.42; break;
         case Kind.Snare: g = 0.2; pan = -0.1; break;
         case Kind.Hat: g = 0.07; pan = 0.35; break;
+        case Kind.Free: break; // never scheduled
       }
       g *= ev.velocity;
       this.gainL[v] = g * Math.cos(((pan + 1) * Math.PI) / 4) * Math.SQRT2;
@@ -426,7 +441,7 @@ class MelodySource extends SynthSource {
         this.nextStepAt = this.stepStart(this.step);
       }
       const segEnd = Math.min(n, i + (this.nextStepAt - abs));
-      for (let v = 0; v < MAX_VOICES; v++) if (this.kind[v] !== Kind.Free) this.renderVoice(v, left, R, i, segEnd);
+      for (let v = 0; v < MAX_VOICES; v++) if ((this.kind[v] as Kind) !== Kind.Free) this.renderVoice(v, left, R, i, segEnd);
       i = segEnd;
     }
     // master: fades, gentle knee above 0.75 so the sum can never clip
@@ -437,7 +452,7 @@ class MelodySource extends SynthSource {
       if (a < this.fadeIn) g = 0.5 - 0.5 * Math.cos((Math.PI * (a + 0.5)) / this.fadeIn);
       else if (a >= this.totalSamples - this.fadeOut) g = 0.5 - 0.5 * Math.cos((Math.PI * (this.totalSamples - a - 0.5)) / this.fadeOut);
       let l = left[k] * g;
-      let r = R[k] * g;
+      const r = R[k] * g;
       if (!right) {
         l = 0.5 * (l + r);
         left[k] = softClip(l);
@@ -458,7 +473,7 @@ class MelodySource extends SynthSource {
     let age = this.age[v];
     let p = this.phase[v];
     let end = Infinity; // age at which the voice is silent for good
-    switch (this.kind[v]) {
+    switch (this.kind[v] as Kind) {
       case Kind.Lead:
         end = gate + t.lR;
         for (let i = from; i < to && age < end; i++, age++) {
@@ -522,6 +537,8 @@ class MelodySource extends SynthSource {
           R[i] += gr * x;
         }
         break;
+      case Kind.Free:
+        break; // not sounding
     }
     if (age >= end) this.kind[v] = Kind.Free;
     else {

@@ -10,8 +10,11 @@ import { assertFrameIndex, assertRgbaFrame, drawBars } from './bars.js';
 /** Names accepted by {@link drawPattern}. */
 export type PatternName = 'noise' | 'gradient' | 'plasma' | 'bars' | 'solid';
 
-/** A user frame source: paint frame `frameIndex` into `rgba` (`width*height*4` bytes, RGBA). */
-export type FrameCallback = (frameIndex: number, rgba: Uint8Array) => void;
+/**
+ * A user frame source: paint frame `frameIndex` into `rgba` (`width*height*4` bytes, RGBA). An
+ * async one is awaited: the frame is drawn before it is encoded.
+ */
+export type FrameCallback = (frameIndex: number, rgba: Uint8Array) => void | Promise<void>;
 
 type Rgba = Uint8Array | Uint8ClampedArray;
 

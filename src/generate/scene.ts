@@ -27,9 +27,13 @@ export function isPatternScene(spec: SceneSpec): spec is PatternName {
 /** The draw function a scene module exports: `draw`, a default export that is a function, or `default.draw`. */
 export function sceneDrawFrom(mod: unknown, where: string): SceneDraw {
   const m = mod as { draw?: unknown; default?: unknown } | null;
-  const candidate = typeof m?.draw === 'function' ? m.draw : typeof m?.default === 'function' ? m.default : (m?.default as { draw?: unknown } | undefined)?.draw;
+  const candidate =
+    typeof m?.draw === 'function' ? m.draw : typeof m?.default === 'function' ? m.default : (m?.default as { draw?: unknown } | undefined)?.draw;
   if (typeof candidate !== 'function') {
-    throw new Mp4ForgeError('INVALID_OPTION', `scene ${where} must export a function draw(frameIndex, rgba, width, height) (named export 'draw' or default export)`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `scene ${where} must export a function draw(frameIndex, rgba, width, height) (named export 'draw' or default export)`,
+    );
   }
   return candidate as SceneDraw;
 }
@@ -46,7 +50,10 @@ export async function loadScene(spec: SceneSpec): Promise<SceneDraw> {
   }
   const where = spec instanceof URL ? spec.href : String(spec);
   if (!(spec instanceof URL) && (typeof spec !== 'string' || spec.length === 0)) {
-    throw new Mp4ForgeError('INVALID_OPTION', `scene must be a module URL or a pattern name (${Object.keys(patterns).join(', ')}), got ${JSON.stringify(spec)}`);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `scene must be a module URL or a pattern name (${Object.keys(patterns).join(', ')}), got ${JSON.stringify(spec)}`,
+    );
   }
   let mod: unknown;
   try {

@@ -1,26 +1,21 @@
 // Serialisation of mp4box box objects, plus the payloads mp4box cannot write itself.
 import { Box, DataStream, Endianness, BoxParser } from 'mp4box';
 
-type AnyBox = { write(stream: DataStream): void; size: number };
-
 /** Writes boxes with mp4box's writers and returns the bytes. */
-export function serializeBoxes(boxes: AnyBox[]): Uint8Array {
+export function serializeBoxes(boxes: Box[]): Uint8Array {
   const stream = new DataStream(undefined, 0, Endianness.BIG_ENDIAN);
   for (const b of boxes) b.write(stream);
   return new Uint8Array(stream.buffer, 0, stream.getPosition());
 }
 
 /** A box whose payload we build by hand (`esds`, `colr`, `pasp`, `btrt` have no writer in mp4box). */
-export function rawBox(type: string, payload: Uint8Array): AnyBox {
-  const Ctor = (BoxParser.box as unknown as Record<string, new () => AnyBox>)[type];
-  if (!Ctor) throw new Error(`internal: mp4box has no box class '${type}'`);
-  const box = new Ctor() as AnyBox & { data: Uint8Array };
-  box.data = payload;
+export function rawBox(type: 'avcC' | 'colr' | 'pasp' | 'btrt' | 'esds', payload: Uint8Array): Box {
+  const box = new BoxParser.box[type]();
   // Always the plain 8-byte header: for full boxes (esds) the payload carries version and flags.
-  box.write = function (this: AnyBox & { data: Uint8Array }, stream: DataStream) {
-    this.size = this.data.length;
-    Box.prototype.writeHeader.call(this as unknown as Box, stream);
-    stream.writeUint8Array(wholeBuffer(this.data));
+  box.write = function (this: Box, stream: DataStream) {
+    this.size = payload.length;
+    Box.prototype.writeHeader.call(this, stream);
+    stream.writeUint8Array(wholeBuffer(payload));
   };
   return box;
 }
@@ -48,14 +43,13 @@ export function freeBox(size: number): Uint8Array {
 }
 
 /** Already-serialised box bytes as a child for mp4box's container writers (e.g. a `uuid` in the moov). */
-export function bytesBox(bytes: Uint8Array): AnyBox {
-  return {
-    size: bytes.length,
-    write(stream: DataStream) {
-      this.size = bytes.length;
-      stream.writeUint8Array(wholeBuffer(bytes));
-    },
+export function bytesBox(bytes: Uint8Array): Box {
+  const box = new Box(bytes.length);
+  box.write = function (this: Box, stream: DataStream) {
+    this.size = bytes.length;
+    stream.writeUint8Array(wholeBuffer(bytes));
   };
+  return box;
 }
 
 /** mp4box's `writeUint8Array` copies from the start of `.buffer`, ignoring `byteOffset`: give it an array that owns its buffer. */

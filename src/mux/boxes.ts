@@ -1,19 +1,27 @@
 // Pure builders for the ISO-BMFF box tree, on mp4box's box classes.
-import { BoxParser } from 'mp4box';
+import { BoxParser, type Box, type SampleEntry } from 'mp4box';
 import { rawBox } from './box-serialize.js';
 import type { SampleTable } from './sample-table.js';
 import type { AudioTrackInfo, ColourInfo, TrackEdit, TrackInfo, VideoTrackInfo } from './types.js';
 
-// mp4box's box classes are loosely typed objects; builders set their documented fields.
-type Box = any;
-const B = BoxParser.box as unknown as Record<string, new () => Box>;
-const SE = BoxParser.sampleEntry as unknown as Record<string, new () => Box>;
+const B = BoxParser.box;
+const SE = BoxParser.sampleEntry;
 
-const UNITY_MATRIX = [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000];
+/**
+ * mp4box types some table fields as number[]; its writers only index them, so the sample tables'
+ * typed-array views go in as they are (no copy of a table that can hold millions of entries).
+ */
+function asNumbers(view: Uint32Array): number[] {
+  return view as unknown as number[];
+}
+
+type ContainerType = 'moov' | 'trak' | 'edts' | 'mdia' | 'minf' | 'dinf' | 'stbl' | 'mvex' | 'moof' | 'traf';
+
+const UNITY_MATRIX = Int32Array.of(0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000);
 /** ISO-639-2/T 'und' packed as three 5-bit letters. */
 const LANGUAGE_UND = ((0x75 - 0x60) << 10) | ((0x6e - 0x60) << 5) | (0x64 - 0x60);
 
-function container(type: string, children: Box[]): Box {
+function container(type: ContainerType, children: (Box | null)[]): Box {
   const box = new B[type]();
   for (const c of children) if (c) box.addBox(c);
   return box;
@@ -69,7 +77,7 @@ export function trak(p: TrakParams): Box {
   tk.width = video ? (p.info as VideoTrackInfo).width * 65536 : 0;
   tk.height = video ? (p.info as VideoTrackInfo).height * 65536 : 0;
 
-  let edts: Box = null;
+  let edts: Box | null = null;
   if (p.edit) {
     const elst = new B.elst();
     elst.entries = [{ segment_duration: p.edit.segmentDuration, media_time: p.edit.mediaTime, media_rate_integer: 1, media_rate_fraction: 0 }];
@@ -89,13 +97,15 @@ export function trak(p: TrakParams): Box {
 
   let mediaHeader: Box;
   if (video) {
-    mediaHeader = new B.vmhd();
-    mediaHeader.flags = 1;
-    mediaHeader.graphicsmode = 0;
-    mediaHeader.opcolor = [0, 0, 0];
+    const vmhd = new B.vmhd();
+    vmhd.flags = 1;
+    vmhd.graphicsmode = 0;
+    vmhd.opcolor = [0, 0, 0];
+    mediaHeader = vmhd;
   } else {
-    mediaHeader = new B.smhd();
-    mediaHeader.balance = 0;
+    const smhd = new B.smhd();
+    smhd.balance = 0;
+    mediaHeader = smhd;
   }
 
   const url = new B['url ']();
@@ -122,24 +132,33 @@ function stbl(p: TrakParams): Box {
   const runs = t.stscFirstChunk.length;
   stsc.first_chunk = Array.from(t.stscFirstChunk.view());
   stsc.samples_per_chunk = Array.from(t.stscSamplesPerChunk.view());
-  stsc.sample_description_index = new Array(runs).fill(1);
+  stsc.sample_description_index = new Array<number>(runs).fill(1);
 
   const stsz = new B.stsz();
   stsz.sample_size = 0;
-  stsz.sample_sizes = t.sizes.view();
+  stsz.sample_sizes = asNumbers(t.sizes.view());
 
-  const offsets = p.co64 ? new B.co64() : new B.stco();
-  offsets.chunk_offsets = p.co64 ? Array.from(t.chunkOffsets.view()) : Uint32Array.from(t.chunkOffsets.view());
+  let offsets: Box;
+  if (p.co64) {
+    const co64 = new B.co64();
+    co64.chunk_offsets = Array.from(t.chunkOffsets.view());
+    offsets = co64;
+  } else {
+    const stco = new B.stco();
+    stco.chunk_offsets = asNumbers(Uint32Array.from(t.chunkOffsets.view()));
+    offsets = stco;
+  }
 
-  let stss: Box = null;
+  let stss: Box | null = null;
   if (p.info.kind === 'video' && !p.fragmented && !t.allSync) {
-    stss = new B.stss();
-    stss.sample_numbers = t.syncSamples.view();
+    const box = new B.stss();
+    box.sample_numbers = asNumbers(t.syncSamples.view());
+    stss = box;
   }
   return container('stbl', [stsd, stts, stss, stsc, stsz, offsets]);
 }
 
-function avc1(info: VideoTrackInfo, t: SampleTable, fragmented: boolean): Box {
+function avc1(info: VideoTrackInfo, t: SampleTable, fragmented: boolean): SampleEntry {
   const e = new SE.avc1();
   e.data_reference_index = 1;
   e.width = info.width;
@@ -156,7 +175,7 @@ function avc1(info: VideoTrackInfo, t: SampleTable, fragmented: boolean): Box {
   return e;
 }
 
-function mp4a(info: AudioTrackInfo, trackId: number, t: SampleTable): Box {
+function mp4a(info: AudioTrackInfo, trackId: number, t: SampleTable): SampleEntry {
   const e = new SE.mp4a();
   e.data_reference_index = 1;
   e.channel_count = info.channels;

@@ -160,7 +160,13 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
     });
     const init = serializeBoxes([
       ftyp(true),
-      moov({ timescale: this.movieTimescale, duration: 0, traks, mvex: mvex(this.tracks.map((_, i) => i + 1)), extra: (this.opts.moovExtra ?? []).map(bytesBox) }),
+      moov({
+        timescale: this.movieTimescale,
+        duration: 0,
+        traks,
+        mvex: mvex(this.tracks.map((_, i) => i + 1)),
+        extra: (this.opts.moovExtra ?? []).map(bytesBox),
+      }),
     ]);
     await this.emit(init.slice());
   }

@@ -17,6 +17,11 @@ export interface Mp4MuxerOptions {
   /** For faststart on a sink that cannot seek: where to hold media data until the end. */
   openSpool?: () => Promise<Sink>;
   chunkSeconds?: number;
+  /**
+   * @internal Bytes moved (or replayed from the spool) at a time when the moov goes in front:
+   * tests make it small so a small file crosses many blocks. Default 8 MiB.
+   */
+  moveBlockBytes?: number;
 }
 
 const MOVE_BLOCK = 8 << 20;
@@ -31,10 +36,13 @@ export class Mp4Muxer extends MuxerBase implements Muxer {
   private position = 0;
   private started = false;
   private done = false;
+  private readonly moveBlock: number;
 
   constructor(private readonly opts: Mp4MuxerOptions) {
     super(opts.tracks, opts.sink);
     this.interleaver = new Interleaver(opts.tracks.map((t) => t.timescale), opts.chunkSeconds ?? 0.5);
+    this.moveBlock = opts.moveBlockBytes ?? MOVE_BLOCK;
+    if (!(Number.isInteger(this.moveBlock) && this.moveBlock > 0)) throw new Mp4ForgeError('INVALID_OPTION', `moveBlockBytes must be a positive whole number of bytes, got ${this.moveBlock}`);
   }
 
   async addSample(track: number, sample: MuxSample): Promise<void> {
@@ -143,7 +151,7 @@ export class Mp4Muxer extends MuxerBase implements Muxer {
     const moovBytes = serializeBoxes([this.buildMoov(size, co64)]);
     if (moovBytes.length !== size) throw new Mp4ForgeError('INVALID_MP4', 'internal: moov size changed with offsets');
     // Move [dataStart, dataEnd) forward by `size`, from the end backwards so nothing is overwritten early.
-    const block = new Uint8Array(Math.min(MOVE_BLOCK, Math.max(1, dataEnd - dataStart)));
+    const block = new Uint8Array(Math.min(this.moveBlock, Math.max(1, dataEnd - dataStart)));
     let end = dataEnd;
     while (end > dataStart) {
       const start = Math.max(dataStart, end - block.length);
@@ -164,7 +172,7 @@ export class Mp4Muxer extends MuxerBase implements Muxer {
     const { size, co64 } = this.sizeMoov(base + dataEnd);
     await this.emit(serializeBoxes([this.buildMoov(base + size, co64)]));
     const s = spool as Sink & Required<Pick<Sink, 'readAt'>>;
-    const block = new Uint8Array(Math.min(MOVE_BLOCK, Math.max(1, dataEnd)));
+    const block = new Uint8Array(Math.min(this.moveBlock, Math.max(1, dataEnd)));
     for (let pos = 0; pos < dataEnd; ) {
       const piece = block.subarray(0, Math.min(block.length, dataEnd - pos));
       const n = await s.readAt(piece, pos);

@@ -64,7 +64,11 @@ export function rescale(ticks: number, from: number, to: number): number {
 }
 
 /** The elst entry (segment duration in movie ticks) and tkhd duration of a track. */
-export function editAndDuration(t: TrackState, movieTimescale: number, mediaDuration: number): { edit?: { mediaTime: number; segmentDuration: number }; movieDuration: number } {
+export function editAndDuration(
+  t: TrackState,
+  movieTimescale: number,
+  mediaDuration: number,
+): { edit?: { mediaTime: number; segmentDuration: number }; movieDuration: number } {
   const ts = t.info.timescale;
   if (!t.edit) return { movieDuration: rescale(mediaDuration, ts, movieTimescale) };
   const media = Math.max(0, mediaDuration - t.edit.mediaTime);

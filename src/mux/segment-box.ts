@@ -1,22 +1,31 @@
 // The record a segment carries about itself: which frames it holds and how they were encoded.
 //
 // Format: one `uuid` box inside the segment's moov (ISO/IEC 14496-12 §4.2 user extension box):
-//   size (u32) | 'uuid' | usertype (16 bytes, SEGMENT_UUID) | version (u8, = 1) | UTF-8 JSON
-// The JSON is a {@link SegmentInfo}. Players ignore `uuid` boxes they do not know, so a segment
+//   size (u32) | 'uuid' | usertype (16 bytes, SEGMENT_UUID) | version (u8, = 2) | UTF-8 JSON
+// The JSON is a {@link SegmentInfo}. Version 2 names the encoder backend (id and version) and
+// leaves out `speed`/`temporalDenoise` when they were not set; version 1 records (mp4forge 0.1)
+// are still read: h264-mp4-encoder 1.0.12 was the only encoder that wrote them. Players ignore `uuid` boxes they do not know, so a segment
 // stays an ordinary fragmented MP4; mp4forge's stitcher refuses any file without this box.
 import { Mp4ForgeError } from '../errors.js';
 
 /** 899effac-ad74-400c-a44b-9c34366613c7: mp4forge's segment record. */
 export const SEGMENT_UUID = Uint8Array.from([0x89, 0x9e, 0xff, 0xac, 0xad, 0x74, 0x40, 0x0c, 0xa4, 0x4b, 0x9c, 0x34, 0x36, 0x66, 0x13, 0xc7]);
-export const SEGMENT_INFO_VERSION = 1;
+export const SEGMENT_INFO_VERSION = 2;
+
+/** What version 1 records imply: the only backend mp4forge 0.1 had. */
+const V1_ENCODER = { id: 'h264-mp4-encoder', version: '1.0.12' } as const;
 
 /** Encoder settings that must match across segments for them to form one stream. */
 export interface SegmentEncoderParams {
+  /** The encoder backend's id (`videoEncoder` in results) and version. */
+  id: string;
+  version: string;
   qp: number;
   kbps: number;
-  speed: number;
+  /** Set when the render set it (else the backend's default). */
+  speed?: number;
   gop: number;
-  temporalDenoise: boolean;
+  temporalDenoise?: boolean;
   /** Frames per independently encoded chunk (a whole number of GOPs). */
   chunkFrames: number;
 }
@@ -36,7 +45,7 @@ export interface SegmentInfo {
   timescale: number;
   frameDuration: number;
   encoder: SegmentEncoderParams;
-  /** The layout the final file should have, when the renderer was told. */
+  /** The layout stitchSegments gives the file when it is not told one (renderSegment's `stitchLayout`). */
   layout?: 'faststart' | 'progressive' | 'fragmented';
 }
 
@@ -65,7 +74,7 @@ export function parseSegmentInfo(payload: Uint8Array, where: string): SegmentInf
   const bad = (why: string) => new Mp4ForgeError('INVALID_MP4', `${where}: unreadable mp4forge segment record: ${why}`);
   if (!isSegmentInfoPayload(payload)) throw bad('wrong uuid');
   const version = payload[16];
-  if (version !== SEGMENT_INFO_VERSION) throw bad(`version ${version}; this mp4forge reads version ${SEGMENT_INFO_VERSION}`);
+  if (version !== SEGMENT_INFO_VERSION && version !== 1) throw bad(`version ${version}; this mp4forge reads versions 1 and ${SEGMENT_INFO_VERSION}`);
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload.subarray(17)));
@@ -79,8 +88,11 @@ export function parseSegmentInfo(payload: Uint8Array, where: string): SegmentInf
     !!o && int(o.start) && int(o.end, 1) && (o.end as number) > (o.start as number) && (o.total === undefined || int(o.total, o.end)) &&
     int(o.width, 2) && int(o.height, 2) && !!o.fps && int(o.fps.num, 1) && int(o.fps.den, 1) &&
     int(o.timescale, 1) && int(o.frameDuration, 1) &&
-    !!e && int(e.qp) && typeof e.kbps === 'number' && int(e.speed) && int(e.gop, 1) && typeof e.temporalDenoise === 'boolean' && int(e.chunkFrames, 1) &&
+    !!e && int(e.qp) && typeof e.kbps === 'number' && (e.speed === undefined || int(e.speed)) && int(e.gop, 1) &&
+    (e.temporalDenoise === undefined || typeof e.temporalDenoise === 'boolean') && int(e.chunkFrames, 1) &&
+    (version === 1 || (typeof e.id === 'string' && e.id.length > 0 && typeof e.version === 'string')) &&
     (o.layout === undefined || ['faststart', 'progressive', 'fragmented'].includes(o.layout));
   if (!ok) throw bad(`missing or invalid fields in ${JSON.stringify(v).slice(0, 200)}`);
-  return o as SegmentInfo;
+  const info = o as SegmentInfo;
+  return version === 1 ? { ...info, encoder: { ...V1_ENCODER, ...info.encoder } } : info;
 }

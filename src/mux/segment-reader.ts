@@ -4,6 +4,7 @@
 // Written for the segments mp4forge makes (one video track), but it follows the tfhd/trun flags
 // and trex defaults of 14496-12 rather than assuming our exact box layout.
 import { Mp4ForgeError } from '../errors.js';
+import { BoxHeaderError, childBoxes as boxes, findBox, fourcc, hasLargeSize, parseBoxHeader, u32 } from './box-reader.js';
 import { isSegmentInfoPayload, parseSegmentInfo, type SegmentInfo } from './segment-box.js';
 import type { ColourInfo, MuxSample } from './types.js';
 import type { ForwardReader } from './forward-reader.js';
@@ -60,6 +61,8 @@ export class SegmentReader {
   constructor(
     private readonly input: ForwardReader,
     readonly where: string,
+    /** Position of the segment in the caller's list, from 0 (`details.segment` is this + 1). */
+    readonly index = 0,
   ) {}
 
   get header(): SegmentHeader {
@@ -77,7 +80,8 @@ export class SegmentReader {
         this.header_ = this.parseMoov(body);
         return this.header_;
       }
-      if (box.type === 'moof' || box.type === 'mdat') throw this.invalid(`its '${box.type}' at offset ${box.offset} comes before the moov; a segment starts with ftyp and moov`);
+      if (box.type === 'moof' || box.type === 'mdat')
+        throw this.invalid(`its '${box.type}' at offset ${box.offset} comes before the moov; a segment starts with ftyp and moov`);
       await this.skip(box);
     }
   }
@@ -107,10 +111,14 @@ export class SegmentReader {
       const payloadSize = mdat.size - mdat.headerSize;
       const payload = await this.input.read(payloadSize);
       this.position += payload.length;
-      if (payload.length < payloadSize) throw this.invalid(`its mdat at offset ${mdat.offset} declares ${payloadSize} bytes of media but the input ends after ${payload.length} (truncated segment?)`);
+      if (payload.length < payloadSize)
+        throw this.invalid(
+          `its mdat at offset ${mdat.offset} declares ${payloadSize} bytes of media but the input ends after ${payload.length} (truncated segment?)`,
+        );
       const samples: MuxSample[] = plan.samples.map((s) => {
         const from = s.offset - payloadStart;
-        if (from < 0 || from + s.size > payloadSize) throw this.invalid(`a sample of the fragment at offset ${box.offset} points outside the mdat that follows it`);
+        if (from < 0 || from + s.size > payloadSize)
+          throw this.invalid(`a sample of the fragment at offset ${box.offset} points outside the mdat that follows it`);
         return { data: payload.subarray(from, from + s.size), duration: s.duration, sync: s.sync };
       });
       yield { baseMediaDecodeTime: plan.baseMediaDecodeTime, samples };
@@ -122,30 +130,29 @@ export class SegmentReader {
   }
 
   private invalid(why: string): Mp4ForgeError {
-    return new Mp4ForgeError('INVALID_MP4', `${this.where} is not a readable segment: ${why}`, { details: { segment: this.where } });
+    return new Mp4ForgeError('INVALID_MP4', `${this.where} is not a readable segment: ${why}`, { details: { segment: this.index + 1, source: this.where } });
   }
 
   private async nextBox(): Promise<{ type: string; offset: number; size: number; headerSize: number } | null> {
     const offset = this.position;
-    const head = await this.input.read(8);
+    let head = await this.input.read(8);
     this.position += head.length;
     if (head.length === 0) return null;
-    if (head.length < 8) throw this.invalid(`${head.length} stray bytes at offset ${offset}, too few for a box header`);
-    const type = fourcc(head, 4);
-    if (!/^[\x20-\x7e]{4}$/.test(type)) throw this.invalid(`no box at offset ${offset}${offset === 0 ? ' (this is not an MP4)' : ''}`);
-    let size = u32(head, 0);
-    let headerSize = 8;
-    if (size === 1) {
+    if (head.length === 8 && hasLargeSize(head)) {
       const big = await this.input.read(8);
       this.position += big.length;
-      if (big.length < 8) throw this.invalid(`box '${type}' at offset ${offset} is cut off inside its 64-bit size`);
-      size = u32(big, 0) * 2 ** 32 + u32(big, 4);
-      headerSize = 16;
-    } else if (size === 0) {
-      throw this.invalid(`box '${type}' at offset ${offset} has size 0 (to the end of the file), which segments do not use`);
+      const whole = new Uint8Array(8 + big.length);
+      whole.set(head);
+      whole.set(big, 8);
+      head = whole;
     }
-    if (size < headerSize) throw this.invalid(`box '${type}' at offset ${offset} declares size ${size}, smaller than its header`);
-    return { type, offset, size, headerSize };
+    try {
+      // Size 0 ("to the end of the file") is refused: segments come from streams of unknown length.
+      return { ...parseBoxHeader(head, offset), offset };
+    } catch (err) {
+      if (err instanceof BoxHeaderError) throw this.invalid(err.reason);
+      throw err;
+    }
   }
 
   private async readBody(box: { type: string; offset: number; size: number; headerSize: number }, what: string): Promise<Uint8Array> {
@@ -183,17 +190,27 @@ export class SegmentReader {
       }
     }
     const header: SegmentHeader = {
-      info, trackCount: traks.length, fragmented, trackId: 0, handler: '', timescale: 0, sampleEntry: '', width: 0, height: 0, avcC: null, colour: null,
+      info,
+      trackCount: traks.length,
+      fragmented,
+      trackId: 0,
+      handler: '',
+      timescale: 0,
+      sampleEntry: '',
+      width: 0,
+      height: 0,
+      avcC: null,
+      colour: null,
     };
     const trak = traks[0];
     if (!trak) return header;
-    const tkhd = child(trak, ['tkhd']);
+    const tkhd = findBox(trak, ['tkhd']);
     if (tkhd) header.trackId = u32(tkhd, tkhd[0] === 1 ? 20 : 12);
-    const mdhd = child(trak, ['mdia', 'mdhd']);
+    const mdhd = findBox(trak, ['mdia', 'mdhd']);
     if (mdhd) header.timescale = u32(mdhd, mdhd[0] === 1 ? 20 : 12);
-    const hdlr = child(trak, ['mdia', 'hdlr']);
+    const hdlr = findBox(trak, ['mdia', 'hdlr']);
     if (hdlr && hdlr.length >= 12) header.handler = fourcc(hdlr, 8);
-    const stsd = child(trak, ['mdia', 'minf', 'stbl', 'stsd']);
+    const stsd = findBox(trak, ['mdia', 'minf', 'stbl', 'stsd']);
     if (stsd && stsd.length >= 16) {
       const entry = [...boxes(stsd, 8, stsd.length)][0];
       if (entry) {
@@ -215,7 +232,11 @@ export class SegmentReader {
   }
 
   /** Where each sample of `trackId` lies (absolute offsets), from one moof's trafs. */
-  private parseMoof(moof: Uint8Array, moofOffset: number, trackId: number): { baseMediaDecodeTime: number; samples: { offset: number; size: number; duration: number; sync: boolean }[] } {
+  private parseMoof(
+    moof: Uint8Array,
+    moofOffset: number,
+    trackId: number,
+  ): { baseMediaDecodeTime: number; samples: { offset: number; size: number; duration: number; sync: boolean }[] } {
     const samples: { offset: number; size: number; duration: number; sync: boolean }[] = [];
     let baseMediaDecodeTime = 0;
     let found = false;
@@ -228,44 +249,29 @@ export class SegmentReader {
       const flags = u32(moof, tfhd.start) & 0xffffff;
       if (u32(moof, tfhd.start + 4) !== trackId) continue;
       found = true;
-      let o = tfhd.start + 8;
+      const h = new FieldCursor(moof, tfhd.start + 8);
       // Default base: the moof's first byte (default-base-is-moof, or the first traf without one).
-      let base = moofOffset;
-      if (flags & 0x01) {
-        base = Number(dv.getBigUint64(o));
-        o += 8;
-      }
-      if (flags & 0x02) o += 4;
-      let defDuration = this.trex.duration;
-      let defSize = this.trex.size;
-      let defFlags = this.trex.flags;
-      if (flags & 0x08) (defDuration = u32(moof, o)), (o += 4);
-      if (flags & 0x10) (defSize = u32(moof, o)), (o += 4);
-      if (flags & 0x20) defFlags = u32(moof, o);
+      const base = flags & 0x01 ? h.u64() : moofOffset;
+      if (flags & 0x02) h.skip(4);
+      const defDuration = flags & 0x08 ? h.u32() : this.trex.duration;
+      const defSize = flags & 0x10 ? h.u32() : this.trex.size;
+      const defFlags = flags & 0x20 ? h.u32() : this.trex.flags;
       const tfdt = kids.find((k) => k.type === 'tfdt');
       if (tfdt) baseMediaDecodeTime = moof[tfdt.start] === 1 ? Number(dv.getBigUint64(tfdt.start + 4)) : u32(moof, tfdt.start + 4);
       let next = base;
       for (const trun of kids.filter((k) => k.type === 'trun')) {
         const tf = u32(moof, trun.start) & 0xffffff;
         const count = u32(moof, trun.start + 4);
-        let p = trun.start + 8;
-        let offset = next;
-        if (tf & 0x01) (offset = base + dv.getInt32(p)), (p += 4);
-        let firstFlags: number | null = null;
-        if (tf & 0x04) (firstFlags = u32(moof, p)), (p += 4);
-        const per = ((tf & 0x100) ? 4 : 0) + ((tf & 0x200) ? 4 : 0) + ((tf & 0x400) ? 4 : 0) + ((tf & 0x800) ? 4 : 0);
-        if (p + per * count > trun.end) throw this.invalid(`a trun at offset ${moofOffset} lists ${count} samples but is too short for them`);
+        const r = new FieldCursor(moof, trun.start + 8);
+        let offset = tf & 0x01 ? base + r.i32() : next;
+        const firstFlags = tf & 0x04 ? r.u32() : null;
+        const per = (tf & 0x100 ? 4 : 0) + (tf & 0x200 ? 4 : 0) + (tf & 0x400 ? 4 : 0) + (tf & 0x800 ? 4 : 0);
+        if (r.at + per * count > trun.end) throw this.invalid(`a trun at offset ${moofOffset} lists ${count} samples but is too short for them`);
         for (let i = 0; i < count; i++) {
-          let duration = defDuration;
-          let size = defSize;
-          let sFlags = i === 0 && firstFlags !== null ? firstFlags : defFlags;
-          if (tf & 0x100) (duration = u32(moof, p)), (p += 4);
-          if (tf & 0x200) (size = u32(moof, p)), (p += 4);
-          if (tf & 0x400) (sFlags = u32(moof, p)), (p += 4);
-          if (tf & 0x800) {
-            if (dv.getInt32(p) !== 0) throw this.invalid('it has composition time offsets (B-frames), which mp4forge segments never have');
-            p += 4;
-          }
+          const duration = tf & 0x100 ? r.u32() : defDuration;
+          const size = tf & 0x200 ? r.u32() : defSize;
+          const sFlags = tf & 0x400 ? r.u32() : i === 0 && firstFlags !== null ? firstFlags : defFlags;
+          if (tf & 0x800 && r.i32() !== 0) throw this.invalid('it has composition time offsets (B-frames), which mp4forge segments never have');
           samples.push({ offset, size, duration, sync: (sFlags & IS_NON_SYNC) === 0 });
           offset += size;
         }
@@ -278,8 +284,8 @@ export class SegmentReader {
 }
 
 /** Reads a segment's header; the returned reader then yields its fragments. Closes the input on failure. */
-export async function openSegment(input: ForwardReader, where: string): Promise<SegmentReader> {
-  const r = new SegmentReader(input, where);
+export async function openSegment(input: ForwardReader, where: string, index = 0): Promise<SegmentReader> {
+  const r = new SegmentReader(input, where, index);
   try {
     await r.readHeader();
   } catch (err) {
@@ -289,39 +295,36 @@ export async function openSegment(input: ForwardReader, where: string): Promise<
   return r;
 }
 
-/** Child boxes of bytes[start, end) as payload ranges (after the size/type header; a uuid's usertype stays in the payload). */
-function* boxes(b: Uint8Array, start: number, end: number): Generator<{ type: string; start: number; end: number }> {
-  let p = start;
-  while (p + 8 <= end) {
-    let size = u32(b, p);
-    let header = 8;
-    if (size === 1 && p + 16 <= end) {
-      size = u32(b, p + 8) * 2 ** 32 + u32(b, p + 12);
-      header = 16;
-    } else if (size === 0) size = end - p;
-    if (size < header || p + size > end) return;
-    yield { type: fourcc(b, p + 4), start: p + header, end: p + size };
-    p += size;
+/** Reads big-endian fields one after another from `at` on. */
+class FieldCursor {
+  private readonly dv: DataView;
+
+  constructor(
+    b: Uint8Array,
+    public at: number,
+  ) {
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-}
 
-/** The payload of the box at `path` under a box payload, or null. Full-box headers are kept. */
-function child(b: Uint8Array, path: string[]): Uint8Array | null {
-  let start = 0;
-  let end = b.length;
-  for (const type of path) {
-    const found = [...boxes(b, start, end)].find((x) => x.type === type);
-    if (!found) return null;
-    start = found.start;
-    end = found.end;
+  u32(): number {
+    const v = this.dv.getUint32(this.at);
+    this.at += 4;
+    return v;
   }
-  return b.subarray(start, end);
-}
 
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
+  i32(): number {
+    const v = this.dv.getInt32(this.at);
+    this.at += 4;
+    return v;
+  }
 
-function fourcc(b: Uint8Array, o: number): string {
-  return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3]);
+  u64(): number {
+    const v = Number(this.dv.getBigUint64(this.at));
+    this.at += 8;
+    return v;
+  }
+
+  skip(n: number): void {
+    this.at += n;
+  }
 }

@@ -7,7 +7,7 @@ function noFiles(what: string, path: string): Mp4ForgeError {
   return new Mp4ForgeError(
     'UNSUPPORTED_RUNTIME',
     `${what}: file paths ('${path}') need Node's file system, which the browser build of mp4forge does not have; ` +
-      "pass bytes, a ReadableStream, a WritableStream, 'buffer' or a Sink instead",
+      "pass bytes, a ReadableStream, a WritableStream, { buffer: true } or a Sink instead",
   );
 }
 
@@ -16,7 +16,10 @@ export async function openFileSink(path: string): Promise<Sink> {
 }
 
 export async function nodeWritableSink(_stream: unknown): Promise<Sink> {
-  throw new Mp4ForgeError('UNSUPPORTED_RUNTIME', "output: Node stream.Writable is not supported by the browser build; pass a WritableStream, 'buffer' or a Sink");
+  throw new Mp4ForgeError(
+    'UNSUPPORTED_RUNTIME',
+    'output: Node stream.Writable is not supported by the browser build; pass a WritableStream, { buffer: true } or a Sink',
+  );
 }
 
 /** Undefined: no spool here, so faststart on a stream is refused by the muxer with a clear message. */

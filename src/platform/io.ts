@@ -1,6 +1,7 @@
 // Node I/O used by the writer: file outputs, stream.Writable outputs, the faststart spool and MP3
 // file paths. The browser build swaps this module for io.browser.ts (see tsup.config.ts), so no
 // Node builtin is ever reachable from the browser entry.
+import type { Writable } from 'node:stream';
 import { Mp4ForgeError } from '../errors.js';
 import type { Sink } from '../mux/sink.js';
 
@@ -13,7 +14,7 @@ export async function openFileSink(path: string): Promise<Sink> {
 /** Adapts a Node stream.Writable (already duck-typed by the caller). */
 export async function nodeWritableSink(stream: unknown): Promise<Sink> {
   const { NodeWritableSink } = await import('../mux/node-sinks.js');
-  return new NodeWritableSink(stream as import('node:stream').Writable);
+  return new NodeWritableSink(stream as Writable);
 }
 
 /** A temporary file that holds media data until the moov can be written in front of it. */

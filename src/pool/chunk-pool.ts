@@ -7,7 +7,7 @@
 // `window` frames are between submit() and take(); in render mode (workers draw the frames) at
 // most `workers` chunks are in flight counting from the oldest one not yet taken.
 import { sameAvcConfig, type AvcConfig } from '../encode/avc.js';
-import type { CodedFrame, H264Params } from '../encode/h264-encoder.js';
+import type { BackendInfo, CodedFrame, EncoderParams } from '../encode/backend.js';
 import { Mp4ForgeError, type Mp4ForgeErrorCode } from '../errors.js';
 import type { FromWorker, WireError } from './protocol.js';
 import type { WorkerSpawner, WorkerTransport } from './transport.js';
@@ -15,7 +15,9 @@ import type { WorkerSpawner, WorkerTransport } from './transport.js';
 export interface ChunkPoolOptions {
   spawn: WorkerSpawner;
   workers: number;
-  params: H264Params;
+  params: EncoderParams;
+  /** The backend every worker opens (resolved on the main thread through the registry). */
+  backend: BackendInfo;
   /** Frames per chunk (whole GOPs): `chunkFramesFor(gop)`. */
   chunkFrames: number;
   /** Render mode: a scene module URL or pattern name each worker loads; null for frame mode. */
@@ -218,7 +220,9 @@ export class ChunkPool {
       case 'done': {
         const c = this.chunks.get(m.chunk);
         if (!c || c.received !== m.frames) {
-          return this.setFailure(new Mp4ForgeError('WORKER_FAILED', `chunk ${m.chunk} ended with ${c?.received ?? 0} frames received, but the worker sent ${m.frames}`));
+          return this.setFailure(
+            new Mp4ForgeError('WORKER_FAILED', `chunk ${m.chunk} ended with ${c?.received ?? 0} frames received, but the worker sent ${m.frames}`),
+          );
         }
         c.done = true;
         if (slot.busy === m.chunk) slot.busy = -1;
@@ -262,7 +266,7 @@ function initWorker(t: WorkerTransport, opts: ChunkPoolOptions): Promise<AvcConf
       else if (m.type === 'error') reject(fromWire(m.error));
     });
     t.onFailure((err) => reject(workerCrashed(err)));
-    t.post({ type: 'init', params: opts.params, scene: opts.scene });
+    t.post({ type: 'init', backend: opts.backend, params: opts.params, chunkFrames: opts.chunkFrames, scene: opts.scene });
   });
 }
 

@@ -15,7 +15,8 @@ export function liveWorkerCount(): number {
 
 /**
  * The worker script: dist/encode-worker.js next to the built bundle, or, when mp4forge runs from
- * its TypeScript sources (tests), src/pool/encode-worker.ts loaded through esbuild-based hooks.
+ * its TypeScript sources (tests), src/pool/encode-worker.ts, loaded through the module hooks that
+ * MP4FORGE_WORKER_HOOKS names (the test setup sets it; see vitest.config.ts).
  */
 function workerSource(): { url: URL; ts: boolean } {
   const js = new URL('./encode-worker.js', import.meta.url);
@@ -35,7 +36,11 @@ class NodeWorkerTransport implements WorkerTransport {
   constructor() {
     const src = workerSource();
     if (src.ts) {
-      const hooks = new URL('./dev-ts-hooks.mjs', import.meta.url).href;
+      const hooks = process.env.MP4FORGE_WORKER_HOOKS;
+      if (!hooks)
+        throw new Error(
+          `${src.url.href} is TypeScript: set MP4FORGE_WORKER_HOOKS to module hooks that can load it (test/helpers/ts-worker-hooks.mjs), or use the built dist/`,
+        );
       const code = `import('node:module').then((m) => m.register(${JSON.stringify(hooks)})).then(() => import(${JSON.stringify(src.url.href)}))`;
       this.worker = new Worker(code, { eval: true });
     } else {

@@ -1,12 +1,16 @@
 // Messages between the main thread and an encode worker. Plain data plus transferred buffers, so
 // the same protocol works over worker_threads and browser Web Workers.
 import type { AvcConfig } from '../encode/avc.js';
-import type { H264Params } from '../encode/h264-encoder.js';
+import type { BackendInfo, EncoderParams } from '../encode/backend.js';
 
 /** Main → worker. */
 export type ToWorker =
-  /** Load the encoder (and the scene, for renders); the worker answers `ready`. */
-  | { type: 'init'; params: H264Params; scene: string | null }
+  /**
+   * Open the encoder (and load the scene, for renders); the worker answers `ready`. `backend`
+   * names the backend the main thread resolved: the worker opens exactly that one, and refuses
+   * a version other than its own.
+   */
+  | { type: 'init'; backend: BackendInfo; params: EncoderParams; chunkFrames: number; scene: string | null }
   /** Render mode: draw, convert and encode frames [start, start+count) as chunk `chunk`. */
   | { type: 'render'; chunk: number; start: number; count: number }
   /** Frame mode: a chunk starts; `frame` messages follow, then `end`. */

@@ -1,10 +1,12 @@
-// The body of an encode worker, independent of the threading API: it owns one WasmH264Encoder and
-// encodes whole chunks, either from I420 frames it is sent or from frames it draws itself with a
-// scene, and streams the coded frames back one at a time.
+// The body of an encode worker, independent of the threading API: it opens the backend the main
+// thread named (through the registry) and encodes whole chunks through the frame loop, either from
+// I420 frames it is sent or from frames it draws itself with a scene, and streams the coded frames
+// back as they are ready.
+import type { CodedFrame } from '../encode/backend.js';
+import { backendById } from '../encode/registry.js';
 import { Mp4ForgeError } from '../errors.js';
-import { toI420 } from '../encode/convert.js';
-import { WasmH264Encoder, type CodedFrame } from '../encode/h264-encoder.js';
-import { loadScene, type SceneDraw } from '../generate/scene.js';
+import { loadScene } from '../generate/scene.js';
+import { FrameLoop, type DrawFrame } from '../pipeline/frame-loop.js';
 import type { FromWorker, ToWorker, WireError } from './protocol.js';
 
 export interface WorkerPort {
@@ -13,12 +15,11 @@ export interface WorkerPort {
 }
 
 export function runEncodeWorker(port: WorkerPort): void {
-  let encoder: WasmH264Encoder | null = null;
-  let draw: SceneDraw | null = null;
-  let width = 0;
-  let height = 0;
-  let rgba: Uint8Array | null = null;
-  let yuvScratch: Uint8Array | null = null;
+  let loop: FrameLoop | null = null;
+  let draw: DrawFrame | null = null;
+  let chunkFrames = 0;
+  /** Frame mode: the next frame's absolute index. */
+  let next = 0;
   let sent = 0;
   let failed = false;
   // Messages are handled strictly in order, each after the previous one's async work.
@@ -31,50 +32,48 @@ export function runEncodeWorker(port: WorkerPort): void {
     if (yuv) transfer.push(yuv.buffer as ArrayBuffer);
     port.post({ type: 'coded', chunk, frames: frames.map((f) => ({ data: f.data, keyframe: f.keyframe })), ...(yuv ? { yuv } : {}) }, transfer);
   };
+  const done = async (chunk: number) => {
+    send(chunk, await need(loop).flush());
+    port.post({ type: 'done', chunk, frames: sent });
+  };
 
   const handle = async (m: ToWorker): Promise<void> => {
     switch (m.type) {
       case 'init': {
-        width = m.params.width;
-        height = m.params.height;
-        if (m.scene !== null) draw = await loadScene(m.scene);
-        encoder = await WasmH264Encoder.create(m.params);
-        port.post({ type: 'ready', config: encoder.config });
+        const backend = backendById(m.backend.id);
+        if (backend.version !== m.backend.version) {
+          throw new Mp4ForgeError(
+            'WORKER_FAILED',
+            `the worker has ${backend.id} ${backend.version}, the main thread ${m.backend.version}: they come from two mp4forge builds`,
+          );
+        }
+        chunkFrames = m.chunkFrames;
+        if (m.scene !== null) {
+          const scene = await loadScene(m.scene);
+          const { width, height } = m.params;
+          draw = (i, rgba) => scene(i, rgba, width, height);
+        }
+        loop = new FrameLoop(await backend.create(m.params), chunkFrames, m.params.width, m.params.height);
+        port.post({ type: 'ready', config: loop.encoder.config });
         return;
       }
       case 'render': {
-        const enc = need(encoder);
+        const l = need(loop);
         const paint = need(draw);
-        rgba ??= new Uint8Array(width * height * 4);
-        yuvScratch ??= new Uint8Array((width * height * 3) / 2);
         sent = 0;
-        await enc.beginChunk();
-        for (let i = m.start; i < m.start + m.count; i++) {
-          try {
-            await paint(i, rgba, width, height);
-          } catch (err) {
-            throw new Mp4ForgeError('USER_CALLBACK_FAILED', `the scene's draw() threw at frame ${i}: ${err instanceof Error ? err.message : String(err)}`, {
-              cause: err,
-              details: { frameIndex: i },
-            });
-          }
-          toI420(rgba, 'rgba', width, height, yuvScratch);
-          send(m.chunk, enc.encode(yuvScratch));
-        }
-        send(m.chunk, enc.endChunk());
-        port.post({ type: 'done', chunk: m.chunk, frames: sent });
+        for (let i = m.start; i < m.start + m.count; i++) send(m.chunk, await l.draw(i, paint));
+        await done(m.chunk);
         return;
       }
       case 'begin':
         sent = 0;
-        await need(encoder).beginChunk();
+        next = m.chunk * chunkFrames;
         return;
       case 'frame':
-        send(m.chunk, need(encoder).encode(m.yuv), m.yuv); // the WASM side copied the frame
+        send(m.chunk, await need(loop).encode(next++, m.yuv), m.yuv); // the encoder copied the frame
         return;
       case 'end':
-        send(m.chunk, need(encoder).endChunk());
-        port.post({ type: 'done', chunk: m.chunk, frames: sent });
+        await done(m.chunk);
         return;
     }
   };
@@ -86,8 +85,8 @@ export function runEncodeWorker(port: WorkerPort): void {
         await handle(m);
       } catch (err) {
         failed = true;
-        encoder?.close();
-        encoder = null;
+        void loop?.close();
+        loop = null;
         port.post({ type: 'error', error: toWire(err) });
       }
     });

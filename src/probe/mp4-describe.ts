@@ -80,7 +80,8 @@ export function describeMp4(r: Mp4ProbeResult): string {
     const fps = g.fps.den === 1 ? `${g.fps.num}` : `${g.fps.num}/${g.fps.den}`;
     lines.push(
       `Segment (mp4forge): frames ${g.start}–${g.end - 1} (${g.end - g.start})${g.total !== undefined ? ` of ${g.total}` : ''}, ${g.width}×${g.height} at ${fps} fps, ` +
-        `${e.kbps > 0 ? `${e.kbps} kbit/s` : `qp ${e.qp}`}, speed ${e.speed}, GOP ${e.gop} (chunks of ${e.chunkFrames} frames)${e.temporalDenoise ? ', temporal denoise' : ''}` +
+        `${e.id} ${e.version}, ${e.kbps > 0 ? `${e.kbps} kbit/s` : `qp ${e.qp}`}${e.speed !== undefined ? `, speed ${e.speed}` : ''}, GOP ${e.gop} (chunks of ${e.chunkFrames} frames)` +
+        `${e.temporalDenoise ? ', temporal denoise' : ''}` +
         `${g.layout ? `, stitch to ${g.layout}` : ''}`,
     );
   }

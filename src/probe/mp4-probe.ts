@@ -6,6 +6,7 @@
 // payloads, so memory stays bounded by the index, never by the media data.
 import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie, type Track } from 'mp4box';
 import { Mp4ForgeError } from '../errors.js';
+import { BoxHeaderError, childBoxes, fourcc, parseBoxHeader, u32, type BoxHeader } from '../mux/box-reader.js';
 import { isSegmentInfoPayload, parseSegmentInfo, type SegmentInfo } from '../mux/segment-box.js';
 
 /**
@@ -132,25 +133,19 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
     if (known !== undefined && pos >= known) break;
     const head = await source.read(pos, known === undefined ? 32 : Math.min(32, known - pos));
     if (head.length === 0) break; // end of a stream of unknown length
-    if (head.length < 8) throw invalid(`${head.length} stray bytes at offset ${pos}, too few for a box header (8 bytes)`);
-    const type = fourcc(head, 4);
-    if (!/^[\x20-\x7e]{4}$/.test(type)) {
-      throw invalid(`no box at offset ${pos}: the type bytes ${hex(head.subarray(4, 8))} are not a four-character code${pos === 0 ? ' (this is not an MP4)' : ''}`);
+    let box: BoxHeader;
+    try {
+      box = parseBoxHeader(head, pos, 0, known === undefined ? undefined : known - pos);
+    } catch (err) {
+      if (!(err instanceof BoxHeaderError)) throw err;
+      // "Extends to the end of the file": only an mdat does this in practice, and a stream cannot tell where that is.
+      throw invalid(known === undefined && u32(head, 0) === 0 ? `${err.reason}; probe the file instead` : err.reason);
     }
-    let size = u32(head, 0);
-    let headerSize = 8;
-    if (size === 1) {
-      if (head.length < 16) throw invalid(`box '${type}' at offset ${pos} is cut off inside its 64-bit size`);
-      size = u32(head, 8) * 2 ** 32 + u32(head, 12);
-      headerSize = 16;
-    } else if (size === 0) {
-      // "Extends to the end of the file": only an mdat does this in practice.
-      if (known === undefined) throw invalid(`box '${type}' at offset ${pos} extends to the end of the input, which a stream cannot tell in advance; probe the file instead`);
-      size = known - pos;
-    }
-    if (size < headerSize) throw invalid(`box '${type}' at offset ${pos} declares size ${size}, smaller than its header`);
+    const { type, size, headerSize } = box;
     const truncated = (got?: number) =>
-      invalid(`box '${type}' at offset ${pos} declares ${size} bytes but the ${got === undefined ? 'input ends before its last byte' : `file ends after ${got}`} (truncated file?)`);
+      invalid(
+        `box '${type}' at offset ${pos} declares ${size} bytes but the ${got === undefined ? 'input ends before its last byte' : `file ends after ${got}`} (truncated file?)`,
+      );
     if (known !== undefined && pos + size > known) throw truncated(known - pos);
     boxes.push({ type, offset: pos, size });
 
@@ -163,7 +158,8 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
         if (last.length === 0) throw truncated();
       }
     } else {
-      if (size > MAX_INDEX_BOX) throw invalid(`box '${type}' at offset ${pos} is ${size} bytes; mp4forge does not read index boxes over ${MAX_INDEX_BOX} bytes`);
+      if (size > MAX_INDEX_BOX)
+        throw invalid(`box '${type}' at offset ${pos} is ${size} bytes; mp4forge does not read index boxes over ${MAX_INDEX_BOX} bytes`);
       const whole = size <= head.length ? head.subarray(0, size) : await source.read(pos, size);
       if (whole.length < size) throw truncated(whole.length);
       append(file, copyOut(whole), pos, parserErrors);
@@ -181,7 +177,8 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
   }
   const mdatAt = boxes.findIndex((b) => b.type === 'mdat');
   const fragments = boxes.filter((b) => b.type === 'moof').length;
-  const layout: Mp4ProbeLayout = fragments > 0 || file.getBox('mvex') !== undefined ? 'fragmented' : mdatAt < 0 || moovAt < mdatAt ? 'faststart' : 'progressive';
+  const layout: Mp4ProbeLayout =
+    fragments > 0 || file.getBox('mvex') !== undefined ? 'fragmented' : mdatAt < 0 || moovAt < mdatAt ? 'faststart' : 'progressive';
 
   let info: Movie;
   try {
@@ -213,13 +210,9 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
 
 /** The segment record among a moov's children (`uuid` with mp4forge's usertype), if any. */
 function findSegmentInfo(moovPayload: Uint8Array): SegmentInfo | undefined {
-  for (let p = 0; p + 8 <= moovPayload.length; ) {
-    const size = u32(moovPayload, p);
-    if (size < 8 || p + size > moovPayload.length) return undefined;
-    if (fourcc(moovPayload, p + 4) === 'uuid' && isSegmentInfoPayload(moovPayload.subarray(p + 8, p + size))) {
-      return parseSegmentInfo(moovPayload.subarray(p + 8, p + size), 'the segment');
-    }
-    p += size;
+  for (const b of childBoxes(moovPayload, 0, moovPayload.length)) {
+    const payload = moovPayload.subarray(b.start, b.end);
+    if (b.type === 'uuid' && isSegmentInfoPayload(payload)) return parseSegmentInfo(payload, 'the segment');
   }
   return undefined;
 }
@@ -258,7 +251,11 @@ function describeTrack(file: ISOFile, t: Track): Mp4ProbeTrack {
     editList: t.edits
       ? t.edits.map((e) => {
           const edit = e as { segment_duration: number; media_time: number; media_rate_integer: number; media_rate_fraction?: number };
-          return { segmentDuration: edit.segment_duration, mediaTime: edit.media_time, mediaRate: edit.media_rate_integer + (edit.media_rate_fraction ?? 0) / 65536 };
+          return {
+            segmentDuration: edit.segment_duration,
+            mediaTime: edit.media_time,
+            mediaRate: edit.media_rate_integer + (edit.media_rate_fraction ?? 0) / 65536,
+          };
         })
       : null,
   };
@@ -284,7 +281,7 @@ function append(file: ISOFile, bytes: ArrayBuffer, fileStart: number, errors: st
   // mp4box's box parser reports some problems straight to console.error instead of onError;
   // capture them for the duration of this synchronous call so they become our error instead of
   // noise on stderr (or in front of --json output).
-  const logError = Log.error;
+  const logError = Log.error.bind(Log);
   Log.error = (module: string, message: string) => {
     errors.push(`${module}: ${message}`);
   };
@@ -310,17 +307,6 @@ function reduce(a: number, b: number): [number, number] {
   return [a / x, b / x];
 }
 
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
-
-function fourcc(b: Uint8Array, o: number): string {
-  return String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3]);
-}
-
-function hex(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
-}
 
 function invalid(message: string): Mp4ForgeError {
   return new Mp4ForgeError('INVALID_MP4', message);

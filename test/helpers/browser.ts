@@ -10,7 +10,8 @@ export const chromiumAvailable = existsSync(CHROMIUM_PATH);
 export const requireBrowser = process.env.CI === 'true';
 
 if (!chromiumAvailable) {
-  const msg = `Chromium not found at ${CHROMIUM_PATH}: browser tests ${requireBrowser ? 'FAIL (CI=true requires them)' : 'are SKIPPED'} — install it with 'apt-get install -y chromium'`;
+  const outcome = requireBrowser ? 'FAIL (CI=true requires them)' : 'are SKIPPED';
+  const msg = `Chromium not found at ${CHROMIUM_PATH}: browser tests ${outcome} — install it with 'apt-get install -y chromium'`;
   console.warn(`\n[mp4forge] ${msg}\n`);
 }
 
@@ -19,15 +20,8 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-quic', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }
@@ -57,7 +51,12 @@ export async function serveDir(dir: string): Promise<{ url: string; close(): Pro
     if (range) {
       const start = range[1] ? Number(range[1]) : 0;
       const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
-      res.writeHead(206, { 'Content-Type': type, 'Content-Range': `bytes ${start}-${end}/${body.length}`, 'Accept-Ranges': 'bytes', 'Content-Length': end - start + 1 });
+      res.writeHead(206, {
+        'Content-Type': type,
+        'Content-Range': `bytes ${start}-${end}/${body.length}`,
+        'Accept-Ranges': 'bytes',
+        'Content-Length': end - start + 1,
+      });
       res.end(body.subarray(start, end + 1));
       return;
     }

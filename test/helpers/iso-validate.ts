@@ -41,6 +41,13 @@ export interface AvcConfig {
   height: number;
 }
 
+/** bufferSizeDB, maxBitrate and avgBitrate, as a `btrt` box or an esds DecoderConfigDescriptor carries them. */
+export interface Bitrates {
+  bufferSize: number;
+  max: number;
+  avg: number;
+}
+
 export interface AudioConfig {
   channelCount: number;
   sampleSize: number;
@@ -50,6 +57,8 @@ export interface AudioConfig {
   /** The whole streamType/upStream/reserved byte (0x15 for audio). */
   streamTypeByte: number | null;
   decoderSpecificInfo: Uint8Array | null;
+  /** From the esds DecoderConfigDescriptor; null when esds is missing or unreadable. */
+  bitrates: Bitrates | null;
 }
 
 export interface TrackTables {
@@ -82,6 +91,8 @@ export interface TrackTables {
   edits: EditEntry[] | null;
   avc: AvcConfig | null;
   audio: AudioConfig | null;
+  /** The sample entry's `btrt` box, when there is one. */
+  btrt: Bitrates | null;
 }
 
 export interface IsoReport {
@@ -269,7 +280,7 @@ function parseLevel(ctx: Ctx, start: number, end: number, parent: BoxNode | null
     if (remain < 8) {
       const zeros = Array.from(ctx.bytes.subarray(pos, end)).every((b) => b === 0);
       if (isTop) warn(ctx, 'file', `${remain} trailing byte(s) after the last top-level box at offset ${pos}`);
-      else if (parent!.type === 'udta' && remain === 4 && zeros) warn(ctx, where, '4-byte zero terminator after children (QuickTime style)');
+      else if (parent.type === 'udta' && remain === 4 && zeros) warn(ctx, where, '4-byte zero terminator after children (QuickTime style)');
       else err(ctx, where, `${remain} byte(s) left at offset ${pos} after the last child: children do not exactly fill the box`);
       break;
     }
@@ -614,7 +625,7 @@ function readDescriptorHeader(r: Reader): { tag: number; size: number } {
   throw new BoxError(`descriptor tag 0x${tag.toString(16)} has a size field longer than 4 bytes`);
 }
 
-function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number; dsi: Uint8Array | null } | null {
+function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number; dsi: Uint8Array | null; bitrates: Bitrates | null } | null {
   return parseBox(ctx, box, (r) => {
     fullBox(r, [0]);
     const es = readDescriptorHeader(r);
@@ -629,6 +640,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
     let oti: number | null = null;
     let streamTypeByte = 0;
     let dsi: Uint8Array | null = null;
+    let bitrates: Bitrates | null = null;
     let sawSl = false;
     while (r.pos < esEnd) {
       const d = readDescriptorHeader(r);
@@ -637,7 +649,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
       if (d.tag === 0x04) {
         oti = r.u8();
         streamTypeByte = r.u8();
-        r.skip(3 + 4 + 4);
+        bitrates = { bufferSize: r.u24(), max: r.u32(), avg: r.u32() };
         while (r.pos < dEnd) {
           const s = readDescriptorHeader(r);
           if (r.pos + s.size > dEnd) throw new BoxError(`descriptor 0x${s.tag.toString(16)} overruns its DecoderConfigDescriptor`);
@@ -652,7 +664,7 @@ function readEsds(ctx: Ctx, box: BoxNode): { oti: number; streamTypeByte: number
     if (oti === null) throw new BoxError('no DecoderConfigDescriptor (tag 0x04) inside the ES_Descriptor');
     if (!sawSl) warn(ctx, box.path, 'no SLConfigDescriptor (tag 0x06)');
     if (r.pos !== r.end) warn(ctx, box.path, `${r.end - r.pos} byte(s) after the ES_Descriptor`);
-    return { oti, streamTypeByte, dsi };
+    return { oti, streamTypeByte, dsi, bitrates };
   });
 }
 
@@ -695,7 +707,7 @@ function emptyTables(): TrackTables {
   return {
     trackId: 0, handler: '', sampleEntry: '', timescale: 0, mdhdDuration: 0, tkhdDuration: 0,
     sampleCount: 0, fragmentSampleCount: 0, sizes: [], syncSamples: null, decodeDeltas: [], compositionOffsets: null,
-    chunkOffsets: [], samplesPerChunk: [], sampleOffsets: [], edits: null, avc: null, audio: null,
+    chunkOffsets: [], samplesPerChunk: [], sampleOffsets: [], edits: null, avc: null, audio: null, btrt: null,
   };
 }
 
@@ -837,7 +849,8 @@ function analyseTrak(ctx: Ctx, trak: BoxNode, drefCountOf: (minf: BoxNode | unde
       }
     }
     stts.rows.forEach(([count, delta], i) => {
-      if (delta === 0 && count > 0 && !(i === stts.rows.length - 1 && count === 1)) warn(ctx, sttsBox!.path, `entry ${i + 1}: sample_delta 0 for ${count} sample(s)`);
+      if (delta === 0 && count > 0 && !(i === stts.rows.length - 1 && count === 1))
+        warn(ctx, sttsBox!.path, `entry ${i + 1}: sample_delta 0 for ${count} sample(s)`);
     });
   }
   const cttsBox = child(stbl, 'ctts');
@@ -987,6 +1000,7 @@ function analyseEntry(ctx: Ctx, state: TrackState, entry: BoxNode, drefCount: nu
     }
     const btrt = child(entry, 'btrt');
     if (btrt && btrt.size - btrt.headerSize !== 12) err(ctx, btrt.path, `payload is ${btrt.size - btrt.headerSize} bytes (expected 12)`);
+    else if (btrt) t.btrt = parseBox(ctx, btrt, (r) => ({ bufferSize: r.u32(), max: r.u32(), avg: r.u32() }));
   }
 
   if (kindAudio) {
@@ -996,7 +1010,7 @@ function analyseEntry(ctx: Ctx, state: TrackState, entry: BoxNode, drefCount: nu
       if (ae.sampleRate === 0) warn(ctx, entry.path, 'samplerate 0');
       if (ae.dataRefIndex < 1 || ae.dataRefIndex > drefCount) err(ctx, entry.path, `data_reference_index ${ae.dataRefIndex} not in 1..${drefCount}`);
       const { channelCount, sampleSize, sampleRate } = ae;
-      t.audio = { channelCount, sampleSize, sampleRate, objectTypeIndication: null, streamTypeByte: null, decoderSpecificInfo: null };
+      t.audio = { channelCount, sampleSize, sampleRate, objectTypeIndication: null, streamTypeByte: null, decoderSpecificInfo: null, bitrates: null };
     }
     if (entry.type === 'mp4a') {
       const esds = child(entry, 'esds');
@@ -1008,10 +1022,14 @@ function analyseEntry(ctx: Ctx, state: TrackState, entry: BoxNode, drefCount: nu
             t.audio.objectTypeIndication = e.oti;
             t.audio.streamTypeByte = e.streamTypeByte;
             t.audio.decoderSpecificInfo = e.dsi;
+            t.audio.bitrates = e.bitrates;
           }
-          if (e.streamTypeByte !== 0x15) err(ctx, esds.path, `DecoderConfigDescriptor streamType byte 0x${e.streamTypeByte.toString(16)} (expected 0x15 for audio)`);
-          if (![0x40, 0x66, 0x67, 0x68, 0x69, 0x6b, 0xa5, 0xa6, 0xa9, 0xad, 0xdd].includes(e.oti)) warn(ctx, esds.path, `objectTypeIndication 0x${e.oti.toString(16)} is not a known audio type`);
-          if ([0x40, 0x66, 0x67, 0x68].includes(e.oti) && !e.dsi) err(ctx, esds.path, `AAC objectTypeIndication 0x${e.oti.toString(16)} without a DecoderSpecificInfo`);
+          if (e.streamTypeByte !== 0x15)
+            err(ctx, esds.path, `DecoderConfigDescriptor streamType byte 0x${e.streamTypeByte.toString(16)} (expected 0x15 for audio)`);
+          if (![0x40, 0x66, 0x67, 0x68, 0x69, 0x6b, 0xa5, 0xa6, 0xa9, 0xad, 0xdd].includes(e.oti))
+            warn(ctx, esds.path, `objectTypeIndication 0x${e.oti.toString(16)} is not a known audio type`);
+          if ([0x40, 0x66, 0x67, 0x68].includes(e.oti) && !e.dsi)
+            err(ctx, esds.path, `AAC objectTypeIndication 0x${e.oti.toString(16)} without a DecoderSpecificInfo`);
         }
       }
     }
@@ -1100,7 +1118,8 @@ function analyseFragments(ctx: Ctx, top: BoxNode[], mdats: BoxNode[], byId: Map<
         : null;
       if (tfdt !== null && tfdtBox) {
         if (st.fragmentsSeen === 0) {
-          if (tfdt !== st.nextDecodeTime) warn(ctx, tfdtBox.path, `first fragment of track ${t.trackId} starts at base_media_decode_time ${tfdt}, moov samples end at ${st.nextDecodeTime}`);
+          if (tfdt !== st.nextDecodeTime)
+            warn(ctx, tfdtBox.path, `first fragment of track ${t.trackId} starts at base_media_decode_time ${tfdt}, moov samples end at ${st.nextDecodeTime}`);
         } else if (tfdt < st.nextDecodeTime) {
           err(ctx, tfdtBox.path, `base_media_decode_time ${tfdt} decreases: previous fragment of track ${t.trackId} ended at ${st.nextDecodeTime}`);
         } else if (tfdt !== st.nextDecodeTime) {
@@ -1141,9 +1160,17 @@ function analyseFragments(ctx: Ctx, top: BoxNode[], mdats: BoxNode[], byId: Map<
         const total = parsed.rows.reduce((a, x) => a + x.s, 0);
         if (mdat && parsed.count > 0) {
           if (dataPos < mdatFrom || dataPos >= mdatTo) {
-            err(ctx, trun.path, `data starts at file offset ${dataPos} (base ${base} + data_offset ${parsed.dataOffset ?? 'implicit'}), not inside the following mdat payload [${mdatFrom}, ${mdatTo})`);
+            err(
+              ctx,
+              trun.path,
+              `data starts at file offset ${dataPos} (base ${base} + data_offset ${parsed.dataOffset ?? 'implicit'}), not inside the following mdat payload [${mdatFrom}, ${mdatTo})`,
+            );
           } else if (dataPos + total > mdatTo) {
-            err(ctx, trun.path, `${parsed.count} samples of ${total} bytes from offset ${dataPos} run ${dataPos + total - mdatTo} byte(s) past the following mdat payload [${mdatFrom}, ${mdatTo})`);
+            err(
+              ctx,
+              trun.path,
+              `${parsed.count} samples of ${total} bytes from offset ${dataPos} run ${dataPos + total - mdatTo} byte(s) past the following mdat payload [${mdatFrom}, ${mdatTo})`,
+            );
           }
         }
         if (firstInTraf && t.handler === 'vide' && parsed.rows.length > 0 && parsed.rows[0].f & NON_SYNC) {
@@ -1216,7 +1243,11 @@ function checkPlacement(ctx: Ctx, states: TrackState[], mdats: MdatRange[]): voi
       const m = findMdat(a);
       if (!m || b > m.to) {
         if (outside < MAX_REPORTS) {
-          err(ctx, i < st.moovSamples ? st.chunkPath : sourceOf(st, i), `track ${t.trackId} sample ${i + 1} bytes [${a}, ${b}) not inside any mdat payload${m ? ` (runs past ${m.path} end ${m.to})` : ''}`);
+          err(
+            ctx,
+            i < st.moovSamples ? st.chunkPath : sourceOf(st, i),
+            `track ${t.trackId} sample ${i + 1} bytes [${a}, ${b}) not inside any mdat payload${m ? ` (runs past ${m.path} end ${m.to})` : ''}`,
+          );
         }
         outside++;
         continue;
@@ -1241,7 +1272,11 @@ function checkPlacement(ctx: Ctx, states: TrackState[], mdats: MdatRange[]): voi
       if (overlaps < MAX_REPORTS) {
         const a = states[owner[maxIdx]];
         const b = states[owner[i]];
-        err(ctx, b.stblPath, `track ${b.t.trackId} sample ${sampleNo[i]} [${starts[i]}, ${ends[i]}) overlaps track ${a.t.trackId} sample ${sampleNo[maxIdx]} [${starts[maxIdx]}, ${ends[maxIdx]})`);
+        err(
+          ctx,
+          b.stblPath,
+          `track ${b.t.trackId} sample ${sampleNo[i]} [${starts[i]}, ${ends[i]}) overlaps track ${a.t.trackId} sample ${sampleNo[maxIdx]} [${starts[maxIdx]}, ${ends[maxIdx]})`,
+        );
       }
       overlaps++;
     }
@@ -1461,7 +1496,11 @@ function validate(bytes: Uint8Array, ctx: Ctx): IsoReport {
         if (e.mediaTime >= 0 && mvhdTs > 0 && t.timescale > 0 && !(report.fragmented && e.segmentDuration === 0)) {
           const inMedia = (e.segmentDuration * t.timescale) / mvhdTs;
           if (e.mediaTime + inMedia > mediaDuration + 1) {
-            err(ctx, elstPath, `entry ${n}: media_time ${e.mediaTime} + segment_duration ${e.segmentDuration} (= ${Math.round(inMedia)} media ticks) = ${Math.round(e.mediaTime + inMedia)} > media duration ${mediaDuration}`);
+            err(
+              ctx,
+              elstPath,
+              `entry ${n}: media_time ${e.mediaTime} + segment_duration ${e.segmentDuration} (= ${Math.round(inMedia)} media ticks) = ${Math.round(e.mediaTime + inMedia)} > media duration ${mediaDuration}`,
+            );
           }
         }
       });

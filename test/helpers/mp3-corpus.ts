@@ -80,7 +80,9 @@ function sourceFilter(s: CorpusSpec): string {
 async function encode(s: CorpusSpec, dir: string): Promise<CorpusFile> {
   const ext = s.codec === 'mp2' ? 'mp2' : 'mp3';
   const path = join(dir, `${s.name}.${ext}`);
-  const r = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', sourceFilter(s), '-c:a', s.codec ?? 'libmp3lame', ...s.args, path]);
+  const r = await run(FFMPEG, [
+    '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', sourceFilter(s), '-c:a', s.codec ?? 'libmp3lame', ...s.args, path,
+  ]);
   if (r.code !== 0) throw new Error(`ffmpeg failed for ${s.name}: ${r.stderr}`);
   return { ...s, path, bytes: new Uint8Array(readFileSync(path)), sourceSamples: Math.round(s.sampleRate * s.seconds + 1e-6) };
 }
@@ -143,9 +145,14 @@ export interface PacketPos {
   size: number;
 }
 
+/** ffprobe's arguments for a JSON answer about `file`, read as `forceFormat` when given. */
+function ffprobeArgs(file: string, forceFormat: string | undefined, ...query: string[]): string[] {
+  return ['-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), ...query, '-print_format', 'json', file];
+}
+
 /** ffprobe's packet list (byte position and size) for the first audio stream. */
 export async function probePacketPositions(file: string, forceFormat?: string): Promise<PacketPos[]> {
-  const args = ['-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), '-select_streams', 'a:0', '-show_entries', 'packet=pos,size', '-print_format', 'json', file];
+  const args = ffprobeArgs(file, forceFormat, '-select_streams', 'a:0', '-show_entries', 'packet=pos,size');
   const r = await run(FFPROBE, args);
   if (r.code !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const j = JSON.parse(r.stdout.toString()) as { packets?: { pos: string; size: string }[] };
@@ -161,7 +168,8 @@ export interface ProbeAudio {
 }
 
 export async function probeAudio(file: string, forceFormat?: string): Promise<ProbeAudio> {
-  const args = ['-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), '-count_packets', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name,sample_rate,channels,start_time,nb_read_packets', '-print_format', 'json', file];
+  const entries = 'stream=codec_name,sample_rate,channels,start_time,nb_read_packets';
+  const args = ffprobeArgs(file, forceFormat, '-count_packets', '-select_streams', 'a:0', '-show_entries', entries);
   const r = await run(FFPROBE, args);
   if (r.code !== 0) throw new Error(`ffprobe failed on ${file}: ${r.stderr}`);
   const s = (JSON.parse(r.stdout.toString()) as { streams: Record<string, string | number>[] }).streams[0];
@@ -176,7 +184,19 @@ export async function probeAudio(file: string, forceFormat?: string): Promise<Pr
 
 /** Samples per channel ffmpeg (2018) decodes from a file, with its default gapless handling. */
 export async function decodedSamples(file: string, channels: number, forceFormat?: string): Promise<number> {
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', ...(forceFormat ? ['-f', forceFormat] : []), '-i', file, '-f', 's16le', '-acodec', 'pcm_s16le', '-']);
+  const r = await run(FFMPEG, [
+    '-hide_banner',
+    '-v',
+    'error',
+    ...(forceFormat ? ['-f', forceFormat] : []),
+    '-i',
+    file,
+    '-f',
+    's16le',
+    '-acodec',
+    'pcm_s16le',
+    '-',
+  ]);
   if (r.code !== 0) throw new Error(`ffmpeg decode failed on ${file}: ${r.stderr}`);
   return r.stdout.length / 2 / channels;
 }

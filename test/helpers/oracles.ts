@@ -79,7 +79,8 @@ export function ffmpegSync(args: string[]): void {
 export interface ProbeStream {
   index: number;
   codec_name: string;
-  codec_type: 'video' | 'audio' | string;
+  /** 'video', 'audio', or another ffprobe codec type. */
+  codec_type: string;
   profile?: string;
   width?: number;
   height?: number;
@@ -95,6 +96,7 @@ export interface ProbeStream {
   channels?: number;
   duration?: string;
   duration_ts?: number;
+  bit_rate?: string;
   nb_frames?: string;
   nb_read_frames?: string;
   nb_read_packets?: string;
@@ -128,7 +130,10 @@ export interface ProbePacket {
 /** Per-packet listing for one stream selector ('v:0', 'a:0'). */
 export async function ffprobePackets(file: string, select = 'v:0'): Promise<ProbePacket[]> {
   checkMp4Structure(file);
-  const r = await run(FFPROBE, ['-v', 'error', '-select_streams', select, '-show_packets', '-show_entries', 'packet=pts_time,dts_time,duration_time,size,flags', '-print_format', 'json', file]);
+  const r = await run(FFPROBE, [
+    '-v', 'error', '-select_streams', select, '-show_packets', '-show_entries', 'packet=pts_time,dts_time,duration_time,size,flags', '-print_format',
+    'json', file,
+  ]);
   if (r.code !== 0) throw new Error(`ffprobe packets failed on ${file}: ${r.stderr}`);
   return (JSON.parse(r.stdout.toString()) as { packets: ProbePacket[] }).packets;
 }

@@ -19,7 +19,7 @@ export async function renderClip(
   pattern: PatternName,
   keep = false,
 ): Promise<{ result: Mp4WriterResult; sources: Uint8Array[] }> {
-  const writer = await createMp4Writer({ output: 'buffer', ...opts } as Mp4WriterOptions);
+  const writer = await createMp4Writer({ output: { buffer: true }, ...opts });
   const rgba = new Uint8Array(opts.width * opts.height * 4);
   const sources: Uint8Array[] = [];
   for (let i = 0; i < frames; i++) {

@@ -1,6 +1,6 @@
 // Test harness around the README snippets (browser.ts, worker.ts): runs them and hands the bytes,
 // plus source frames drawn again by the same pure function, to the test in Node as base64.
-import { createMp4Writer, type EncoderBackend, type Mp4WriterResult, type VideoOptions } from 'mp4forge';
+import { createMp4Writer, type EncoderChoice, type Mp4WriterResult, type VideoOptions } from 'mp4forge';
 import { renderOnPage } from './browser.js';
 import { drawFrame } from './draw.js';
 
@@ -23,11 +23,11 @@ async function page(frames: number, sourceIndices: number[]) {
   return { mp4: base64(mp4), sources: sourceIndices.map((i) => sourceFrame(i, canvas.width, canvas.height)) };
 }
 
-async function worker(job: { width: number; height: number; frames: number; encoder: EncoderBackend }, sourceIndices: number[]) {
+async function worker(job: { width: number; height: number; frames: number; encoder: EncoderChoice }, sourceIndices: number[]) {
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   try {
     const reply = await new Promise<{ result?: Mp4WriterResult; file?: File; error?: string }>((resolve, reject) => {
-      w.onmessage = (e) => resolve(e.data);
+      w.onmessage = (e: MessageEvent<{ result?: Mp4WriterResult; file?: File; error?: string }>) => resolve(e.data);
       w.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
       w.postMessage(job);
     });
@@ -44,7 +44,7 @@ async function encode(video: VideoOptions, frames: number) {
   const width = 320;
   const height = 180;
   const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
-  const writer = await createMp4Writer({ width, height, fps: 30, output: 'buffer', video });
+  const writer = await createMp4Writer({ width, height, fps: 30, output: { buffer: true }, video });
   for (let i = 0; i < frames; i++) {
     drawFrame(ctx, i, width, height);
     await writer.addFrame(ctx.getImageData(0, 0, width, height));

@@ -1,10 +1,10 @@
 // mp4forge in a Web Worker: frames drawn on an OffscreenCanvas, the MP4 streamed through a
 // WritableStream into a file in the origin-private file system, so memory stays flat however long
 // the video is. `encoder: 'auto'` takes the browser's WebCodecs H.264 encoder when it has one.
-import { createMp4Writer, type EncoderBackend } from 'mp4forge';
+import { createMp4Writer, type EncoderChoice } from 'mp4forge';
 import { drawFrame } from './draw.js';
 
-interface Job { width: number; height: number; frames: number; encoder: EncoderBackend }
+interface Job { width: number; height: number; frames: number; encoder: EncoderChoice }
 
 self.onmessage = async (e: MessageEvent<Job>) => {
   const { width, height, frames, encoder } = e.data;

@@ -7,7 +7,8 @@ import { bytesPerFrame, type PixelFormat } from '../../encode/convert.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
 import { asUsageError, CliError, UsageError } from '../errors.js';
 import { readFrames } from '../frame-reader.js';
-import { OUTPUT_OPTIONS, printSummary, runWriter, type SessionIo } from '../session.js';
+import { createMp4Writer } from '../../index.js';
+import { OUTPUT_OPTIONS, runOutput, type SessionIo } from '../session.js';
 
 const PIXEL_FORMATS: readonly PixelFormat[] = ['rgba', 'bgra', 'rgb24', 'yuv420p'];
 
@@ -25,9 +26,7 @@ export const encodeSpec: CommandSpec = {
   ],
   epilog: [
     'Frames are back to back, no headers: rgba/bgra 4 bytes per pixel, rgb24 3, yuv420p planar',
-    'I420 (W×H luma, then W/2×H/2 U and V). The input must hold a whole number of frames.',
-    '',
-    'Example:',
+    'I420 (W×H luma, then W/2×H/2 U and V). The input must hold a whole number of frames.', '', 'Example:',
     '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4',
   ].join('\n'),
 };
@@ -69,7 +68,8 @@ export async function encodeCommand(argv: readonly string[], io: SessionIo & { s
   }
 
   try {
-    const summary = await runWriter('encode', args, io, signal, { width, height, fps: args.string('fps', '30'), pixelFormat }, total, async (writer) => {
+    await runOutput('encode', args, io, signal, args.string('fps', '30'), total, async (common) => {
+      const writer = await createMp4Writer({ ...common, width, height, fps: args.string('fps', '30'), pixelFormat });
       const input: Readable = handle ? handle.createReadStream({ highWaterMark: fileChunkSize(frameSize), autoClose: false }) : io.stdin;
       // Interrupting must also stop a read that is waiting for a producer that went quiet.
       addAbortSignal(signal, input);
@@ -77,18 +77,21 @@ export async function encodeCommand(argv: readonly string[], io: SessionIo & { s
       let result: IteratorResult<Uint8Array, { frames: number; bytes: number }>;
       try {
         while (!(result = await frames.next()).done) await writer.addFrame(result.value);
+        if (result.value.frames === 0) {
+          throw new CliError(`the input was empty: no ${width}×${height} ${pixelFormat} frame (${frameSize} bytes) was read`);
+        }
       } catch (err) {
-        if (signal.aborted) return; // finish() reports ABORTED
-        throw err;
+        // After Ctrl-C the writer saw the signal too: finish() reports ABORTED.
+        if (!signal.aborted) {
+          await writer.abort(err).catch(() => {});
+          throw err;
+        }
       } finally {
         // On an early exit this destroys the input stream, so an open stdin cannot keep the process alive.
         await frames.return({ frames: 0, bytes: 0 }).catch(() => {});
       }
-      if (result.value.frames === 0) {
-        throw new CliError(`the input was empty: no ${width}×${height} ${pixelFormat} frame (${frameSize} bytes) was read`);
-      }
+      return writer.finish();
     });
-    printSummary(summary, args.flag('json'), io);
   } finally {
     await handle?.close().catch(() => {});
   }

@@ -13,7 +13,8 @@ import type { SessionIo } from '../session.js';
 
 export const probeSpec: CommandSpec = {
   name: 'probe',
-  summary: 'Describe an MP4 (layout, tracks, samples, keyframes, edit lists) or an MP3 (format, duration, gapless info). The type is detected from the content, not the file name.',
+  summary:
+    'Describe an MP4 (layout, tracks, samples, keyframes, edit lists) or an MP3 (format, duration, gapless info). The type is detected from the content, not the file name.',
   usage: 'FILE|- [--json]',
   options: [{ name: 'json', kind: { type: 'flag' }, help: 'Print the result as one JSON object on stdout.' }],
   positionals: [{ name: 'FILE', help: "An MP4 or MP3 file; '-' reads stdin (e.g. mp4forge render ... --out - | mp4forge probe -)." }],

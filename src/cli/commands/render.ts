@@ -5,8 +5,9 @@ import { Args, parseArgs, type CommandSpec } from '../args.js';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WriterImpl } from '../../writer.js';
-import { makeYielder, OUTPUT_OPTIONS, printSummary, runWriter, workersOption, type SessionIo } from '../session.js';
+import type { SceneDraw, SceneSpec } from '../../generate/scene.js';
+import { renderVideo } from '../../index.js';
+import { OUTPUT_OPTIONS, runOutput, workersOption, type SessionIo } from '../session.js';
 import { renderSegmentCommand } from './segment.js';
 
 const PATTERNS: readonly PatternName[] = ['bars', 'noise', 'gradient', 'plasma', 'solid'];
@@ -28,7 +29,12 @@ export const renderSpec: CommandSpec = {
       metavar: 'K/N',
       help: 'Render only segment K of N (K from 1) of the --frames, as a fragmented segment for mp4forge stitch; audio is added at stitch time.',
     },
-    { name: 'scene', kind: { type: 'string' }, metavar: 'FILE', help: 'An ES module exporting draw(frameIndex, rgba, width, height), drawn inside the workers (instead of --pattern).' },
+    {
+      name: 'scene',
+      kind: { type: 'string' },
+      metavar: 'FILE',
+      help: 'An ES module exporting draw(frameIndex, rgba, width, height), drawn inside the workers (instead of --pattern).',
+    },
     ...OUTPUT_OPTIONS,
   ],
   epilog:
@@ -45,35 +51,21 @@ export async function renderCommand(argv: readonly string[], io: SessionIo, sign
   const seed = args.int('seed', 0);
   if (args.has('seed') && pattern !== 'noise') throw new UsageError(`--seed only applies to --pattern noise, not ${pattern}`, 'render');
   const sceneFile = args.string('scene');
-  if (sceneFile !== undefined && (args.has('pattern') || args.has('seed'))) throw new UsageError('--scene replaces --pattern/--seed: give one of them', 'render');
+  if (sceneFile !== undefined && (args.has('pattern') || args.has('seed')))
+    throw new UsageError('--scene replaces --pattern/--seed: give one of them', 'render');
   const sceneUrl = sceneFile !== undefined ? pathToFileURL(resolve(sceneFile)).href : undefined;
   if (args.has('segment')) {
-    if (args.has('workers')) throw new UsageError('--workers cannot be used with --segment: a segment is one process\'s share; run more segments instead', 'render');
+    if (args.has('workers'))
+      throw new UsageError("--workers cannot be used with --segment: a segment is one process's share; run more segments instead", 'render');
     await renderSegmentCommand(args, io, signal, { width, height, frames, pattern, seed, scene: sceneUrl });
     return;
   }
-  // With workers (or a scene module), the workers draw the frames themselves; a non-default noise
-  // seed is only known to the main thread, so it keeps drawing there and workers only encode.
+  // A scene module or a pattern is drawn where it is encoded (inside the workers, with --workers).
+  // A non-default noise seed is only known here, so those frames are drawn by a function on this
+  // thread (and the workers, if any, only encode).
+  const scene: SceneSpec | SceneDraw = sceneUrl ?? (args.has('seed') ? (i, rgba, w, h) => patterns.noise(rgba, w, h, i, seed) : pattern);
   const workers = workersOption('render', args);
-  const inWorkers = sceneFile !== undefined || (workers !== undefined && workers !== 0 && !args.has('seed'));
-  if (sceneFile !== undefined && workers === 0) throw new UsageError('--scene is drawn inside workers; --workers must be at least 1 or auto', 'render');
-  const scene = sceneUrl ?? pattern;
-  if (inWorkers) {
-    const summary = await runWriter('render', args, io, signal, { width, height, fps: args.string('fps', '30') }, frames, (writer) => (writer as WriterImpl).renderScene(frames), scene);
-    printSummary(summary, args.flag('json'), io);
-    return;
-  }
-
-  const summary = await runWriter('render', args, io, signal, { width, height, fps: args.string('fps', '30') }, frames, async (writer) => {
-    const rgba = new Uint8Array(width * height * 4);
-    const breathe = makeYielder();
-    for (let i = 0; i < frames; i++) {
-      if (signal.aborted) return; // the writer saw the signal too; finish() reports ABORTED
-      if (pattern === 'noise') patterns.noise(rgba, width, height, i, seed);
-      else patterns[pattern](rgba, width, height, i);
-      await writer.addFrame(rgba);
-      await breathe();
-    }
-  });
-  printSummary(summary, args.flag('json'), io);
+  await runOutput('render', args, io, signal, args.string('fps', '30'), frames, (common) =>
+    renderVideo({ ...common, width, height, fps: args.string('fps', '30'), frames, scene, workers: workers ?? (sceneUrl !== undefined ? 'auto' : 0) }),
+  );
 }

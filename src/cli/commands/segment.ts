@@ -1,15 +1,13 @@
 // `mp4forge render --segment K/N`: one segment of a longer render, for mp4forge stitch. Kept
 // apart from render.ts because a segment has no audio and its own summary.
-import { basename } from 'node:path';
 import { drawPattern, patterns, type PatternName } from '../../generate/patterns.js';
 import type { SceneDraw } from '../../generate/scene.js';
+import { renderSegment, segmentRange, type Layout, type Progress } from '../../index.js';
 import { resolveVideo } from '../../options.js';
-import { segmentRange } from '../../segment-range.js';
-import { renderSegment } from '../../segments.js';
-import type { Layout } from '../../mux/types.js';
 import type { Args } from '../args.js';
 import { asUsageError, UsageError } from '../errors.js';
-import { formatBytes, videoOptions, type SessionIo } from '../session.js';
+import { ProgressBar } from '../progress.js';
+import { checkOutputTarget, printSummary, summarize, videoOptions, type SessionIo } from '../session.js';
 
 /** Parses `K/N` (K counted from 1). */
 export function parseSegmentSpec(text: string, command: string): { k: number; n: number } {
@@ -29,15 +27,13 @@ export async function renderSegmentCommand(
 ): Promise<void> {
   const command = 'render';
   for (const o of ['audio', 'melody', 'tone', 'audio-length', 'audio-kbps']) {
-    if (args.has(o)) throw new UsageError(`--${o} cannot be used with --segment: audio is muxed once, when stitching (mp4forge stitch PARTS... --audio FILE)`, command);
+    if (args.has(o))
+      throw new UsageError(`--${o} cannot be used with --segment: audio is muxed once, when stitching (mp4forge stitch PARTS... --audio FILE)`, command);
   }
   const { k, n } = parseSegmentSpec(args.string('segment') as string, command);
   const out = args.string('out') as string;
   const json = args.flag('json');
-  if (out === '-') {
-    if (json) throw new UsageError('--json cannot be used with --out -: stdout carries the segment; write to a file to get the JSON summary', command);
-    if (io.stdout.isTTY) throw new UsageError('refusing to write a segment to a terminal; redirect stdout or give --out FILE', command);
-  }
+  checkOutputTarget(command, out, json, io, 'the segment');
   const fps = args.string('fps', '30');
   const video = videoOptions(args);
   let range;
@@ -48,7 +44,12 @@ export async function renderSegmentCommand(
     throw asUsageError(err, command);
   }
   const scene: SceneDraw | string =
-    p.scene !== undefined ? p.scene : p.pattern === 'noise' ? (i, rgba, w, h) => patterns.noise(rgba, w, h, i, p.seed) : (i, rgba, w, h) => drawPattern(p.pattern, rgba, w, h, i);
+    p.scene !== undefined
+      ? p.scene
+      : p.pattern === 'noise'
+        ? (i, rgba, w, h) => patterns.noise(rgba, w, h, i, p.seed)
+        : (i, rgba, w, h) => drawPattern(p.pattern, rgba, w, h, i);
+  const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, range.end - range.start) : null;
   const started = performance.now();
   let result;
   try {
@@ -60,28 +61,15 @@ export async function renderSegmentCommand(
       video,
       range,
       frames: p.frames,
-      ...(args.has('layout') ? { layout: args.string('layout') as Layout } : {}),
+      ...(args.has('layout') ? { stitchLayout: args.string('layout') as Layout } : {}),
       output: out === '-' ? io.stdout : out,
       signal,
+      ...(bar ? { onProgress: (pr: Progress) => bar.update(pr) } : {}),
     });
   } catch (err) {
     throw asUsageError(err, command);
+  } finally {
+    bar?.clear();
   }
-  const seconds = (performance.now() - started) / 1000;
-  const summary = {
-    segment: { k, n, start: range.start, end: range.end },
-    frames: result.frames,
-    bytes: result.bytes,
-    seconds: Math.round(seconds * 1000) / 1000,
-    fps: Math.round((seconds > 0 ? result.frames / seconds : 0) * 100) / 100,
-    output: out,
-  };
-  if (json) {
-    io.stdout.write(`${JSON.stringify(summary)}\n`);
-    return;
-  }
-  const name = out === '-' ? 'stdout' : basename(out);
-  io.stderr.write(
-    `mp4forge: wrote ${name}: segment ${k}/${n}, frames ${range.start}–${range.end - 1} (${result.frames} frames), ${formatBytes(result.bytes)} in ${seconds.toFixed(2)} s, ${summary.fps.toFixed(1)} fps\n`,
-  );
+  printSummary(summarize(command, out, result, started, { k, n }), json, io);
 }

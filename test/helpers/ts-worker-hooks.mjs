@@ -1,5 +1,6 @@
 // Module hooks that let a worker thread run mp4forge straight from its TypeScript sources (tests
-// under vitest import src/, where there is no compiled encode-worker.js). Never used from dist/.
+// under vitest import src/, where there is no compiled encode-worker.js). vitest.config.ts names
+// this file in MP4FORGE_WORKER_HOOKS, which src/pool/node-transport.ts reads; dist never uses it.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';

@@ -1,0 +1,107 @@
+// The encoder contract: what every H.264 backend takes (EncoderParams), what it gives (CodedFrame,
+// one AvcConfig for the whole stream), and the rule by which a video is cut into chunks. The
+// writer, renderSegment, stitchSegments and the worker pool depend on this module and on the
+// registry (registry.ts) only, never on a backend: a backend is plugged in by adding it there.
+import type { AvcConfig } from './avc.js';
+
+export type { AvcConfig } from './avc.js';
+
+/** The ids of the backends mp4forge has; results and segment records name the one that ran. */
+export type EncoderId = 'h264-mp4-encoder' | 'webcodecs';
+
+/**
+ * What `video.encoder` accepts: a backend id, `'wasm'` (mp4forge's own WASM encoder; until it
+ * lands, the h264-mp4-encoder backend) or `'auto'` (WebCodecs where it can encode these
+ * parameters, else WASM).
+ */
+export type EncoderChoice = 'auto' | 'wasm' | EncoderId;
+
+/** A backend as results and segment records name it. */
+export interface BackendInfo {
+  id: EncoderId;
+  /** The version of the encoder behind the id (its package version, for a bundled one). */
+  version: string;
+}
+
+/**
+ * Encoder parameters, validated by options.ts. `speed` and `temporalDenoise` are undefined when
+ * the caller did not set them: each backend applies its own default, and a backend that has no
+ * such setting refuses it when it is set (options that do nothing are refused).
+ */
+export interface EncoderParams {
+  width: number;
+  height: number;
+  /** Frame rate as a reduced fraction. */
+  fpsNum: number;
+  fpsDen: number;
+  /** Constant quantiser; not used when `kbps` is set. */
+  qp: number;
+  /** Target bitrate in kbit/s (rate control); 0 = constant qp. */
+  kbps: number;
+  /** 0 (best) .. 10 (fastest); undefined = the backend's default. */
+  speed?: number;
+  /** Keyframe interval in frames. */
+  gop: number;
+  /** Temporal noise suppression; undefined = the backend's default (off). */
+  temporalDenoise?: boolean;
+}
+
+/** One coded picture: AVCC bytes (4-byte big-endian NAL lengths), and whether it is an IDR. */
+export interface CodedFrame {
+  data: Uint8Array;
+  keyframe: boolean;
+}
+
+/** Sync or promise results: the WASM backends answer at once, WebCodecs encodes off-thread. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * One open encoder. Frames go in presentation order (no B-frames) in chunks of whole GOPs; every
+ * chunk starts with an IDR and depends on nothing before it.
+ */
+export interface ChunkEncoder {
+  readonly backend: BackendInfo;
+  /** The SPS/PPS every frame refers to, known before the first frame. */
+  readonly config: AvcConfig;
+  /** Starts a chunk whose first frame is frame `firstFrameIndex` of the whole video (absolute). */
+  beginChunk(firstFrameIndex: number): MaybePromise<void>;
+  /** Encodes one I420 frame (the buffer may be reused once this returns); returns the frames completed so far, in order. */
+  encode(i420: Uint8Array): MaybePromise<CodedFrame[]>;
+  /** Ends the chunk and returns its remaining frames. */
+  endChunk(): MaybePromise<CodedFrame[]>;
+  /** Frees the encoder. Safe to call more than once. */
+  close(): MaybePromise<void>;
+}
+
+/** Where an encoder would run, for {@link EncoderBackend.supports}. */
+export interface EncoderContext {
+  /** Frames are encoded in worker threads, one chunk per worker (the pool). */
+  inWorkers: boolean;
+}
+
+/** Why a backend cannot encode given parameters here: a runtime that lacks it, or an option it does not have. */
+export type Support = { supported: true } | { supported: false; code: 'UNSUPPORTED_RUNTIME' | 'INVALID_OPTION'; reason: string };
+
+/** A backend: the factory of {@link ChunkEncoder}s, registered in registry.ts. */
+export interface EncoderBackend extends BackendInfo {
+  /**
+   * True when its chunks are independent and deterministic (same frames and parameters → same
+   * bytes, whichever instance or thread encodes them), so chunks may be encoded by workers and
+   * segments stitched. Never throws.
+   */
+  readonly chunked: boolean;
+  /** Whether this backend can encode `params` here. Never throws. */
+  supports(params: EncoderParams, context: EncoderContext): Promise<Support>;
+  /** Opens an encoder; call after {@link supports} said yes. */
+  create(params: EncoderParams): Promise<ChunkEncoder>;
+}
+
+/**
+ * Frames per chunk: whole GOPs, at least 16 frames, so tiny GOPs do not pay a fresh encoder
+ * instance every few frames. Chunk boundaries are at absolute multiples of this, which is what
+ * lets workers encode chunks in parallel, and segments that start on one stitch into exactly the
+ * bytes of a single render.
+ */
+export function chunkFramesFor(gop: number): number {
+  return gop * Math.ceil(16 / gop);
+}

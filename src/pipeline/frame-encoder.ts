@@ -1,0 +1,177 @@
+// The writer's strategy for turning frames into coded frames: on this thread (through the frame
+// loop) or in a pool of worker threads (whole chunks per worker, reassembled in order). The writer
+// holds one of them and never asks which.
+import type { AvcConfig } from '../encode/avc.js';
+import type { BackendInfo, CodedFrame } from '../encode/backend.js';
+import { createEncoder, resolveBackend } from '../encode/registry.js';
+import type { Mp4ForgeError } from '../errors.js';
+import type { ResolvedVideo } from '../options.js';
+import { ChunkPool } from '../pool/chunk-pool.js';
+import { workerSpawner } from '../pool/host.js';
+import { loadScene } from '../generate/scene.js';
+import { FrameLoop, FramePainter, type DrawFrame } from './frame-loop.js';
+
+/** Where coded frames go, in order, as they become ready. */
+export type Deliver = (frames: CodedFrame[]) => Promise<void>;
+
+export interface FrameEncoder {
+  readonly backend: BackendInfo;
+  readonly config: AvcConfig;
+  /** A buffer to convert the next frame into; encode() takes it over. */
+  frameBuffer(): Uint8Array;
+  /** Encodes frame `index` (the next one) from I420, delivering coded frames as they are ready. */
+  encode(index: number, i420: Uint8Array, deliver: Deliver): Promise<void>;
+  /** Draws and encodes frames [start, start + count) with the scene it was opened with. */
+  render(start: number, count: number, deliver: Deliver): Promise<void>;
+  /** No more frames: delivers everything still in flight. */
+  flush(deliver: Deliver): Promise<void>;
+  /** Called once if the encoder fails while nobody waits on it (a worker crash), so the owner can tear down at once. */
+  onFailure(handler: (error: Mp4ForgeError) => void): void;
+  /** Stops; resolves when everything (worker threads too) is gone. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** What draws frames in render mode: a scene workers import (module URL or pattern name), or a function drawn on this thread. */
+export type SceneSource = { kind: 'module'; ref: string } | { kind: 'function'; draw: DrawFrame } | null;
+
+/**
+ * Opens the strategy: `workers` 0 → this thread, else a pool of that many workers. A module scene
+ * is imported here (workers: 0) or by each worker; a function scene is always drawn here.
+ */
+export async function openFrameEncoder(video: ResolvedVideo, workers: number, scene: SceneSource): Promise<FrameEncoder> {
+  const inWorkers = workers > 0;
+  if (!inWorkers) {
+    let draw: DrawFrame | null = null;
+    if (scene?.kind === 'function') draw = scene.draw;
+    else if (scene?.kind === 'module') {
+      const module = await loadScene(scene.ref);
+      draw = (i, rgba) => module(i, rgba, video.width, video.height);
+    }
+    const encoder = await createEncoder(video.encoder, video.params, { inWorkers, chunks: false });
+    return new InProcessEncoder(new FrameLoop(encoder, video.chunkFrames, video.width, video.height), draw);
+  }
+  const backend = await resolveBackend(video.encoder, video.params, { inWorkers, chunks: false });
+  const pool = await ChunkPool.start({
+    spawn: await workerSpawner(),
+    workers,
+    params: video.params,
+    backend: { id: backend.id, version: backend.version },
+    chunkFrames: video.chunkFrames,
+    scene: scene?.kind === 'module' ? scene.ref : null,
+  });
+  return new PoolEncoder(pool, backend, video, scene?.kind === 'function' ? scene.draw : null);
+}
+
+class InProcessEncoder implements FrameEncoder {
+  /** I420 buffers free for the next frame; more than one only when callers do not await addFrame. */
+  private readonly free: Uint8Array[] = [];
+
+  constructor(
+    private readonly loop: FrameLoop,
+    private readonly scene: DrawFrame | null,
+  ) {}
+
+  get backend(): BackendInfo {
+    return this.loop.encoder.backend;
+  }
+
+  get config(): AvcConfig {
+    return this.loop.encoder.config;
+  }
+
+  frameBuffer(): Uint8Array {
+    return this.free.pop() ?? new Uint8Array((this.loop.width * this.loop.height * 3) / 2);
+  }
+
+  async encode(index: number, i420: Uint8Array, deliver: Deliver): Promise<void> {
+    const coded = await this.loop.encode(index, i420);
+    this.free.push(i420);
+    await deliver(coded);
+  }
+
+  async render(start: number, count: number, deliver: Deliver): Promise<void> {
+    const draw = this.scene;
+    if (!draw) throw new Error('internal: render() on a writer opened without a scene');
+    for (let i = start; i < start + count; i++) await deliver(await this.loop.draw(i, draw));
+  }
+
+  async flush(deliver: Deliver): Promise<void> {
+    await deliver(await this.loop.flush());
+  }
+
+  onFailure(): void {
+    // Failures surface from the calls themselves.
+  }
+
+  close(): Promise<void> {
+    return this.loop.close();
+  }
+}
+
+class PoolEncoder implements FrameEncoder {
+  readonly backend: BackendInfo;
+
+  constructor(
+    private readonly pool: ChunkPool,
+    backend: BackendInfo,
+    private readonly video: ResolvedVideo,
+    /** A function scene: drawn here, the workers only encode. */
+    private readonly draw: DrawFrame | null,
+  ) {
+    this.backend = { id: backend.id, version: backend.version };
+  }
+
+  get config(): AvcConfig {
+    return this.pool.config;
+  }
+
+  frameBuffer(): Uint8Array {
+    return this.pool.yuvBuffer();
+  }
+
+  async encode(_index: number, i420: Uint8Array, deliver: Deliver): Promise<void> {
+    while (!this.pool.hasRoom()) {
+      await this.pool.wait();
+      await deliver(this.pool.take());
+    }
+    this.pool.submit(i420);
+    await deliver(this.pool.take());
+  }
+
+  async render(start: number, count: number, deliver: Deliver): Promise<void> {
+    const draw = this.draw;
+    if (draw) {
+      const painter = new FramePainter(this.video.width, this.video.height);
+      for (let i = start; i < start + count; i++) {
+        const yuv = this.frameBuffer();
+        await painter.paint(i, draw, yuv);
+        await this.encode(i, yuv, deliver);
+      }
+      return;
+    }
+    this.pool.render(start, count);
+    await this.drain(deliver);
+  }
+
+  async flush(deliver: Deliver): Promise<void> {
+    this.pool.endInput();
+    await this.drain(deliver);
+  }
+
+  onFailure(handler: (error: Mp4ForgeError) => void): void {
+    this.pool.onFailure = handler;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** Delivers what the pool has ready until it has nothing left in flight. */
+  private async drain(deliver: Deliver): Promise<void> {
+    for (;;) {
+      await deliver(this.pool.take());
+      if (this.pool.idle) return;
+      await this.pool.wait();
+    }
+  }
+}
