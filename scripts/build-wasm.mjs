@@ -4,12 +4,20 @@
 //                                            browsers, workers) instantiates it without a file read
 //   build/h264-checkasm.wasm                 a test build exporting each SIMD kernel and its scalar
 //                                            reference (test/h264-kernels.test.ts)
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// `--copy-to DIR`: after tsup has (re)created dist, put the module beside the bundles (workerd and
+// other runtimes that take a precompiled .wasm import it from there).
+const copyTo = process.argv.indexOf('--copy-to');
+if (copyTo > 0) {
+  copyFileSync(join(root, 'build/h264.wasm'), join(root, process.argv[copyTo + 1], 'h264.wasm'));
+  process.exit(0);
+}
 const asmDir = join(root, 'src/encode/h264/asm');
 const buildDir = join(root, 'build');
 mkdirSync(buildDir, { recursive: true });
@@ -39,3 +47,4 @@ writeFileSync(
     `export const H264_WASM_BASE64 = '${bytes.toString('base64')}';\n`,
 );
 console.log(`h264.wasm: ${bytes.length} bytes`);
+

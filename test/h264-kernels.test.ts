@@ -26,7 +26,8 @@ function fill(mode: 'random' | 'extreme' | 'close'): void {
 }
 
 beforeAll(async () => {
-  const { instance } = await WebAssembly.instantiate(readFileSync(new URL('../build/h264-checkasm.wasm', import.meta.url)), { env: { abort: () => { throw new Error('abort'); } } });
+  const bytes = readFileSync(new URL('../build/h264-checkasm.wasm', import.meta.url));
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('abort'); } } });
   x = instance.exports as typeof x;
   a = x.scratch(16 * STRIDE_A + 128);
   b = x.scratch(16 * STRIDE_B + 128);
@@ -71,7 +72,8 @@ describe('intra 4x4 prediction equals the formulas of 8.3.1.2', () => {
           if (topRight && !top) continue;
           if (!x.predict4x4Both(rec, STRIDE_A, mode, left, top, topLeft, topRight, outA, outB)) continue;
           for (let r = 0; r < 4; r++) {
-            expect(Array.from(m().subarray(outA + r * 16, outA + r * 16 + 4)), `mode ${mode} avail ${avail} row ${r}`).toEqual(Array.from(m().subarray(outB + r * 16, outB + r * 16 + 4)));
+            const got = Array.from(m().subarray(outA + r * 16, outA + r * 16 + 4));
+            expect(got, `mode ${mode} avail ${avail} row ${r}`).toEqual(Array.from(m().subarray(outB + r * 16, outB + r * 16 + 4)));
           }
           checked++;
         }
@@ -123,7 +125,9 @@ describe('transform, quantisation and interpolation kernels equal their scalar r
       const c = i16(coef, 256);
       // transform-sized values, extremes included (|c| up to 9180 for 8-bit residuals, 32640 for DC sums)
       for (let i = 0; i < 256; i++) c[i] = (rnd() - 128) * (qp % 3 === 0 ? 71 : qp % 3 === 1 ? 3 : 255);
-      for (const intra of [0, 1]) for (const start of [0, 1]) expect(x.checkQuant(coef, qp, intra, start, out, out + 512, out + 1024), `qp ${qp} intra ${intra} start ${start}`).toBe(-1);
+      for (const intra of [0, 1]) {
+        for (const start of [0, 1]) expect(x.checkQuant(coef, qp, intra, start, out, out + 512, out + 1024), `qp ${qp} intra ${intra} start ${start}`).toBe(-1);
+      }
     }
   });
   it('dequant4x4', () => {
@@ -212,11 +216,14 @@ describe('deblocking edge filters equal their scalar references', () => {
             const m = new Uint8Array(x.memory.buffer);
             // smooth-ish content with a step across the edge, so that every filter branch is reached
             const base = rnd();
-            for (let i = 0; i < area; i++) m[pa + i] = Math.max(0, Math.min(255, base + (rnd() % 9) - 4 + ((i % S) >= 16 === vertical ? (rnd() % 24) - 12 : 0) + (Math.floor(i / S) >= 8 && !vertical ? 10 : 0)));
+            for (let i = 0; i < area; i++) {
+              const step = ((i % S) >= 16 === vertical ? (rnd() % 24) - 12 : 0) + (Math.floor(i / S) >= 8 && !vertical ? 10 : 0);
+              m[pa + i] = Math.max(0, Math.min(255, base + (rnd() % 9) - 4 + step));
+            }
             m.copyWithin(pb, pa, pa + area);
             const q0off = vertical ? 2 * S + 16 : 8 * S + 4;
             const before = Buffer.from(m.subarray(pa, pa + area));
-            const diff = x.checkDeblock(pa, pb, area, q0off, S, vertical, chroma, 20 * S, qp, bs);
+            const diff = x.checkDeblock(pa, pb, area, q0off, S, Number(vertical), Number(chroma), 20 * S, qp, bs);
             expect(diff, `qp ${qp} bS ${bs.toString(16)} vertical ${vertical} chroma ${chroma}`).toBe(0);
             if (Buffer.compare(before, Buffer.from(new Uint8Array(x.memory.buffer, pa, area))) !== 0) filtered++;
           }

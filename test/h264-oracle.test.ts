@@ -3,7 +3,8 @@
 // is drift: a bug in prediction, transform, deblocking or entropy coding). Each stream must also
 // decode with -xerror, and carry the profile, level and size it claims.
 import { describe, expect, it } from 'vitest';
-import { AsmH264Encoder, type AsmEncoderParams } from '../src/encode/h264/wasm-encoder.js';
+import type { EncoderParams } from '../src/encode/backend.js';
+import { AsmH264Encoder } from '../src/encode/h264/wasm-encoder.js';
 import { h264Level } from '../src/encode/h264/level.js';
 import { toI420 } from '../src/encode/convert.js';
 import { drawPattern, type PatternName } from '../src/generate/patterns.js';
@@ -38,7 +39,7 @@ interface Encoded {
   keyframes: boolean[];
 }
 
-async function encode(p: AsmEncoderParams, frames: number, source: FrameSource, chunkStarts: number[] = [0]): Promise<Encoded> {
+async function encode(p: EncoderParams, frames: number, source: FrameSource, chunkStarts: number[] = [0]): Promise<Encoded> {
   const enc = await AsmH264Encoder.create(p);
   const coded: Uint8Array[] = [];
   const recon: Uint8Array[] = [];
@@ -55,7 +56,8 @@ async function encode(p: AsmEncoderParams, frames: number, source: FrameSource, 
 }
 
 async function decode(stream: Uint8Array, width: number, height: number): Promise<Uint8Array[]> {
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-xerror', '-f', 'h264', '-i', 'pipe:0', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'], stream);
+  const args = ['-hide_banner', '-v', 'error', '-xerror', '-f', 'h264', '-i', 'pipe:0', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'];
+  const r = await run(FFMPEG, args, stream);
   expect(r.stderr.trim(), 'ffmpeg -xerror decodes the stream cleanly').toBe('');
   expect(r.code).toBe(0);
   const size = (width * height * 3) / 2;
@@ -99,7 +101,8 @@ function patternSource(name: PatternName, width: number, height: number): FrameS
 
 /** Frames of one of ffmpeg's test sources (testsrc2, mandelbrot), rendered once. */
 async function lavfiSource(filter: string, width: number, height: number, frames: number): Promise<FrameSource> {
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', `${filter}=size=${width}x${height}:rate=30`, '-frames:v', String(frames), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1']);
+  const source = `${filter}=size=${width}x${height}:rate=30`;
+  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', source, '-frames:v', String(frames), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1']);
   expect(r.code).toBe(0);
   const size = (width * height * 3) / 2;
   return (i) => r.stdout.subarray(i * size, (i + 1) * size);
@@ -114,9 +117,11 @@ const flat = (width: number, height: number, y: number): FrameSource => {
 /** Alternates two unrelated contents every `every` frames: hard scene cuts inside a GOP. */
 const cuts = (a: FrameSource, b: FrameSource, every: number): FrameSource => (i) => (Math.floor(i / every) % 2 === 0 ? a(i) : b(i));
 
-const base = (width: number, height: number, qp: number, speed = 6, gop = 30): AsmEncoderParams => ({ width, height, fpsNum: 30, fpsDen: 1, qp, kbps: 0, speed, gop });
+const base = (width: number, height: number, qp: number, speed = 6, gop = 30): EncoderParams => ({
+  width, height, fpsNum: 30, fpsDen: 1, qp, kbps: 0, speed, gop,
+});
 
-async function check(p: AsmEncoderParams, frames: number, source: FrameSource, chunkStarts?: number[]): Promise<Encoded> {
+async function check(p: EncoderParams, frames: number, source: FrameSource, chunkStarts?: number[]): Promise<Encoded> {
   const e = await encode(p, frames, source, chunkStarts);
   expectNoDrift(await decode(e.stream, p.width, p.height), e.recon, p.width, p.height);
   const probe = await probeStream(e.stream);

@@ -7,14 +7,15 @@ import type { AvcConfig } from './avc.js';
 export type { AvcConfig } from './avc.js';
 
 /** The ids of the backends mp4forge has; results and segment records name the one that ran. */
-export type EncoderId = 'h264-mp4-encoder' | 'webcodecs';
+export type EncoderId = 'wasm' | 'h264-mp4-encoder' | 'webcodecs';
 
 /**
- * What `video.encoder` accepts: a backend id, `'wasm'` (mp4forge's own WASM encoder; until it
- * lands, the h264-mp4-encoder backend) or `'auto'` (WebCodecs where it can encode these
- * parameters, else WASM).
+ * What `video.encoder` accepts: a backend id — `'wasm'` (mp4forge's own encoder, WebAssembly with
+ * SIMD; the default), `'h264-mp4-encoder'` (minih264, the reference and the fallback where WASM
+ * SIMD is missing), `'webcodecs'` (the platform's encoder) — or `'auto'` (WebCodecs where it can
+ * encode these parameters, else WASM).
  */
-export type EncoderChoice = 'auto' | 'wasm' | EncoderId;
+export type EncoderChoice = 'auto' | EncoderId;
 
 /** A backend as results and segment records name it. */
 export interface BackendInfo {

@@ -2,32 +2,18 @@
 // with v128 SIMD by scripts/build-wasm.mjs). One WebAssembly instance per encoder: its memory holds
 // the source, reconstructed and reference pictures and the bitstream buffers, sized once for the
 // picture. The SPS/PPS come straight from the parameters; no probe encode.
+import { version } from '../../../package.json';
 import { Mp4ForgeError } from '../../errors.js';
 import { NAL_PPS, NAL_SPS, type AvcConfig } from '../avc.js';
+import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderParams } from '../backend.js';
 import { H264_WASM_BASE64 } from './generated/h264-wasm.js';
 import { h264Level } from './level.js';
 
-/** What the encoder is asked to do (validated by the caller). */
-export interface AsmEncoderParams {
-  width: number;
-  height: number;
-  fpsNum: number;
-  fpsDen: number;
-  /** Constant quantiser 0..51 (ignored when kbps > 0). */
-  qp: number;
-  /** Target bitrate, kbit/s; 0 = constant qp. */
-  kbps: number;
-  /** 0 (best compression) .. 10 (fastest). */
-  speed: number;
-  /** Keyframe interval in frames. */
-  gop: number;
-}
+/** The backend as results and segment records name it: mp4forge's own encoder, versioned with the package. */
+export const WASM_ENCODER: BackendInfo = { id: 'wasm', version };
 
-/** One coded picture: AVCC bytes (4-byte big-endian NAL lengths) and whether it is an IDR. */
-export interface AsmCodedFrame {
-  data: Uint8Array;
-  keyframe: boolean;
-}
+/** `speed` when the caller does not set one (see config.ts for what each level does). */
+export const DEFAULT_SPEED = 6;
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -56,9 +42,9 @@ export const VUI_COLOUR = { primaries: 1, transfer: 13, matrix: 6, fullRange: fa
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
-function wasmBytes(): Uint8Array {
+function wasmBytes(): Uint8Array<ArrayBuffer> {
   const bin = atob(H264_WASM_BASE64);
-  const out = new Uint8Array(bin.length);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
@@ -75,15 +61,15 @@ export function wasmSimdSupported(): boolean {
 /** Compiles the module once per realm; a precompiled module (workerd imports the .wasm) may be given instead. */
 export function loadEncoderModule(precompiled?: WebAssembly.Module): Promise<WebAssembly.Module> {
   if (precompiled) compiled = Promise.resolve(precompiled);
-  compiled ??= WebAssembly.compile(wasmBytes() as BufferSource);
+  compiled ??= WebAssembly.compile(wasmBytes());
   compiled.catch(() => {
     compiled = undefined;
   });
   return compiled;
 }
 
-export class AsmH264Encoder {
-  readonly kind = 'wasm' as const;
+export class AsmH264Encoder implements ChunkEncoder {
+  readonly backend = WASM_ENCODER;
   readonly config: AvcConfig;
   private closed = false;
   private rgbLayout: RgbLayout | null = null;
@@ -92,13 +78,13 @@ export class AsmH264Encoder {
 
   private constructor(
     private readonly x: Exports,
-    private readonly params: AsmEncoderParams,
+    private readonly params: EncoderParams,
   ) {
     this.frameBytes = (params.width * params.height * 3) / 2;
     this.config = this.readConfig();
   }
 
-  static async create(params: AsmEncoderParams): Promise<AsmH264Encoder> {
+  static async create(params: EncoderParams): Promise<AsmH264Encoder> {
     checkParams(params);
     let module: WebAssembly.Module;
     try {
@@ -116,7 +102,7 @@ export class AsmH264Encoder {
     const c = VUI_COLOUR;
     guard(() =>
       x.configure(
-        params.width, params.height, params.fpsNum, params.fpsDen, level.idc, level.maxVmv, params.speed, params.qp, params.kbps, params.gop,
+        params.width, params.height, params.fpsNum, params.fpsDen, level.idc, level.maxVmv, params.speed ?? DEFAULT_SPEED, params.qp, params.kbps, params.gop,
         c.primaries, c.transfer, c.matrix, c.fullRange ? 1 : 0,
       ),
     );
@@ -143,7 +129,7 @@ export class AsmH264Encoder {
   }
 
   /** Encodes one I420 frame (width x height, planes back to back); returns it coded. */
-  encode(i420: Uint8Array): AsmCodedFrame[] {
+  encode(i420: Uint8Array): CodedFrame[] {
     this.check();
     if (i420.length !== this.frameBytes) {
       throw new Mp4ForgeError('INVALID_FRAME', `an I420 frame of ${this.params.width}x${this.params.height} is ${this.frameBytes} bytes, got ${i420.length}`);
@@ -178,11 +164,12 @@ export class AsmH264Encoder {
    * (BT.601 limited range, chroma the rounded mean of each 2x2 block: the same bytes as
    * convert.ts), or, without `pixels`, the frame written into rgbView(layout) is used.
    */
-  encodeRgb(layout: RgbLayout, pixels?: Uint8Array | Uint8ClampedArray): AsmCodedFrame[] {
+  encodeRgb(layout: RgbLayout, pixels?: Uint8Array | Uint8ClampedArray): CodedFrame[] {
     if (pixels) {
       const view = this.rgbView(layout);
       if (pixels.length !== view.length) {
-        throw new Mp4ForgeError('INVALID_FRAME', `a ${layout} frame of ${this.params.width}x${this.params.height} is ${view.length} bytes, got ${pixels.length}`);
+        const { width, height } = this.params;
+        throw new Mp4ForgeError('INVALID_FRAME', `a ${layout} frame of ${width}x${height} is ${view.length} bytes, got ${pixels.length}`);
       }
       view.set(pixels);
     } else if (this.rgbLayout !== layout) {
@@ -193,7 +180,7 @@ export class AsmH264Encoder {
     return [this.takeOutput(n)];
   }
 
-  private takeOutput(n: number): AsmCodedFrame {
+  private takeOutput(n: number): CodedFrame {
     const out = this.x.output();
     const data = new Uint8Array(this.x.memory.buffer).slice(out, out + n);
     // the first NAL unit's type (after the 4-byte length) tells an IDR slice
@@ -201,7 +188,7 @@ export class AsmH264Encoder {
   }
 
   /** Ends the chunk. Every frame was returned by encode(), so nothing is pending. */
-  endChunk(): AsmCodedFrame[] {
+  endChunk(): CodedFrame[] {
     this.check();
     return [];
   }
@@ -261,12 +248,23 @@ function guard<T>(fn: () => T, enc?: AsmH264Encoder): T {
   }
 }
 
-function checkParams(p: AsmEncoderParams): void {
-  const int = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
-  const ok =
-    int(p.width, 2, 4096) && int(p.height, 2, 4096) && p.width % 2 === 0 && p.height % 2 === 0 &&
-    Math.ceil(p.width / 16) * Math.ceil(p.height / 16) <= 36864 &&
-    int(p.fpsNum, 1, 0x7fffffff) && int(p.fpsDen, 1, 0xffffffff) &&
-    int(p.qp, 0, 51) && int(p.speed, 0, 10) && int(p.gop, 1, 100000) && Number.isFinite(p.kbps) && p.kbps >= 0;
-  if (!ok) throw new Mp4ForgeError('INVALID_OPTION', `invalid encoder parameters: ${JSON.stringify(p)}`);
+/** Why the encoder cannot take these parameters, or null. Checked before any call into the module. */
+export function unsupportedParams(p: EncoderParams): string | null {
+  const int = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+  if (!int(p.width, 2, 4096) || !int(p.height, 2, 4096) || p.width % 2 !== 0 || p.height % 2 !== 0) return 'width and height must be even, from 2 to 4096';
+  if (Math.ceil(p.width / 16) * Math.ceil(p.height / 16) > 36864) return `${p.width}x${p.height} is more than 36,864 macroblocks (H.264 level 5.2)`;
+  if (!int(p.fpsNum, 1, 0x7fffffff) || !int(p.fpsDen, 1, 0xffffffff)) {
+    return `the frame rate must be a fraction of positive integers, got ${p.fpsNum}/${p.fpsDen}`;
+  }
+  if (!int(p.qp, 0, 51)) return `video.qp must be an integer from 0 to 51, got ${p.qp}`;
+  if (p.speed !== undefined && !int(p.speed, 0, 10)) return `video.speed must be an integer from 0 to 10, got ${p.speed}`;
+  if (!int(p.gop, 1, 100000)) return `video.gop must be an integer from 1 to 100000, got ${p.gop}`;
+  if (!(Number.isFinite(p.kbps) && p.kbps >= 0)) return `video.kbps must be 0 (constant qp) or a positive bitrate, got ${p.kbps}`;
+  if (p.temporalDenoise === true) return "video.temporalDenoise is a feature of encoder 'h264-mp4-encoder'; the 'wasm' encoder has no temporal denoiser";
+  return null;
+}
+
+function checkParams(p: EncoderParams): void {
+  const why = unsupportedParams(p);
+  if (why !== null) throw new Mp4ForgeError('INVALID_OPTION', why);
 }
