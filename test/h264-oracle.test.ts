@@ -56,7 +56,8 @@ async function encode(p: EncoderParams, frames: number, source: FrameSource, chu
 }
 
 async function decode(stream: Uint8Array, width: number, height: number): Promise<Uint8Array[]> {
-  const args = ['-hide_banner', '-v', 'error', '-xerror', '-f', 'h264', '-i', 'pipe:0', '-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1'];
+  const args = ['-hide_banner', '-v', 'error', '-xerror', '-f', 'h264', '-i', 'pipe:0'];
+  args.push('-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1');
   const r = await run(FFMPEG, args, stream);
   expect(r.stderr.trim(), 'ffmpeg -xerror decodes the stream cleanly').toBe('');
   expect(r.code).toBe(0);
@@ -102,7 +103,8 @@ function patternSource(name: PatternName, width: number, height: number): FrameS
 /** Frames of one of ffmpeg's test sources (testsrc2, mandelbrot), rendered once. */
 async function lavfiSource(filter: string, width: number, height: number, frames: number): Promise<FrameSource> {
   const source = `${filter}=size=${width}x${height}:rate=30`;
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', source, '-frames:v', String(frames), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1']);
+  const args = ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', source, '-frames:v', String(frames), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'];
+  const r = await run(FFMPEG, args);
   expect(r.code).toBe(0);
   const size = (width * height * 3) / 2;
   return (i) => r.stdout.subarray(i * size, (i + 1) * size);
