@@ -2,15 +2,14 @@
 // with v128 SIMD by scripts/build-wasm.mjs). One WebAssembly instance per encoder: its memory holds
 // the source, reconstructed and reference pictures and the bitstream buffers, sized once for the
 // picture. The SPS/PPS come straight from the parameters; no probe encode.
-import { version } from '../../../package.json';
 import { Mp4ForgeError } from '../../errors.js';
 import { NAL_PPS, NAL_SPS, type AvcConfig } from '../avc.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderParams } from '../backend.js';
-import { H264_WASM_BASE64 } from './generated/h264-wasm.js';
+import { H264_WASM_BASE64, H264_WASM_VERSION } from './generated/h264-wasm.js';
 import { h264Level } from './level.js';
 
-/** The backend as results and segment records name it: mp4forge's own encoder, versioned with the package. */
-export const WASM_ENCODER: BackendInfo = { id: 'wasm', version };
+/** The backend as results and segment records name it: mp4forge's own encoder, and which build of it. */
+export const WASM_ENCODER: BackendInfo = { id: 'wasm', version: H264_WASM_VERSION };
 
 /** `speed` when the caller does not set one (see config.ts for what each level does). */
 export const DEFAULT_SPEED = 6;
@@ -90,11 +89,7 @@ export class AsmH264Encoder implements ChunkEncoder {
     try {
       module = await loadEncoderModule();
     } catch (err) {
-      throw new Mp4ForgeError(
-        'UNSUPPORTED_RUNTIME',
-        `mp4forge's H.264 encoder needs WebAssembly with SIMD, which this runtime does not provide (${errText(err)}); use video.encoder 'h264-mp4-encoder'`,
-        { cause: err },
-      );
+      throw compileError(err);
     }
     const instance = await WebAssembly.instantiate(module, { env: { abort: trapAbort } });
     const x = instance.exports as unknown as Exports;
@@ -227,6 +222,29 @@ export class AsmH264Encoder implements ChunkEncoder {
     if (this.broken) throw this.broken;
     if (this.closed) throw new Mp4ForgeError('WRITER_CLOSED', 'The encoder was closed; create a new one.');
   }
+}
+
+/**
+ * Why the module could not be compiled: a runtime that forbids compiling WebAssembly from bytes
+ * (a Content-Security-Policy without 'wasm-unsafe-eval', Cloudflare workerd, edge runtimes), or one
+ * without WebAssembly SIMD.
+ */
+function compileError(err: unknown): Mp4ForgeError {
+  const text = errText(err);
+  if (/disallowed|Content Security Polic|unsafe-eval|code generation/i.test(text)) {
+    return new Mp4ForgeError(
+      'UNSUPPORTED_RUNTIME',
+      "mp4forge's H.264 encoder cannot be compiled here: this runtime forbids compiling WebAssembly from bytes " +
+        `(${text}). In a page, allow it with the CSP source 'wasm-unsafe-eval'; in Cloudflare Workers and edge runtimes, ` +
+        "import mp4forge's workerd build, which imports the encoder as a precompiled .wasm module (README, Runtimes)",
+      { cause: err },
+    );
+  }
+  return new Mp4ForgeError(
+    'UNSUPPORTED_RUNTIME',
+    `mp4forge's H.264 encoder needs WebAssembly with SIMD, which this runtime could not compile (${text}); use video.encoder 'h264-mp4-encoder'`,
+    { cause: err },
+  );
 }
 
 function trapAbort(): never {

@@ -98,8 +98,10 @@ export function encodeFrame(): i32 {
   const idr = frameInChunk % gop == 0;
   if (idr) frameNum = 0;
   const absolute = chunkStart + frameInChunk;
-  // consecutive IDR pictures need different idr_pic_id (7.4.3); the GOP number gives that
-  const idrPicId = (absolute / gop) & 0xffff;
+  // Two IDR pictures in a row need different idr_pic_id (7.4.3). They can only be neighbouring
+  // frames (a GOP of 1, or a segment cut right after an IDR), so the parity of the absolute frame
+  // index tells them apart — and a render of a range keeps the bytes a whole render gives it.
+  const idrPicId = absolute & 1;
   let qp = pictureQp(idr);
   let bytes = encodePicture(idr, frameNum, idrPicId, qp);
   const retry = retryQp(idr, qp, bytes);
