@@ -4,7 +4,7 @@
 // against the cases the issue lists, and in written files (avcC and SPS, read by ffprobe) for both
 // backends that write files here.
 import { describe, expect, it } from 'vitest';
-import { h264Level } from '../src/encode/h264/level.js';
+import { h264Level } from '../src/encode/level.js';
 import { createMp4Writer, type EncoderId } from '../src/index.js';
 import { ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EncoderParams } from '../src/encode/backend.js';
 import { AsmH264Encoder } from '../src/encode/h264/wasm-encoder.js';
-import { h264Level } from '../src/encode/h264/level.js';
+import { h264Level } from '../src/encode/level.js';
 import { toI420 } from '../src/encode/convert.js';
 import { drawPattern, type PatternName } from '../src/generate/patterns.js';
 import { FFMPEG, FFPROBE, run } from './helpers/oracles.js';

@@ -53,6 +53,9 @@ export interface CodedFrame {
   keyframe: boolean;
 }
 
+/** Packed RGB layouts a backend may take directly (see {@link ChunkEncoder.encodeRgb}). */
+export type RgbLayout = 'rgba' | 'bgra' | 'rgb24';
+
 /** Sync or promise results: the WASM backends answer at once, WebCodecs encodes off-thread. */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -70,6 +73,17 @@ export interface ChunkEncoder {
   encode(i420: Uint8Array): MaybePromise<CodedFrame[]>;
   /** Ends the chunk and returns its remaining frames. */
   endChunk(): MaybePromise<CodedFrame[]>;
+  /**
+   * Optional: a buffer inside the encoder for the next packed RGB frame, so a producer can draw into
+   * it and the frame is never copied (pair it with encodeRgb(layout) without pixels). Valid until the
+   * next call on the encoder.
+   */
+  rgbView?(layout: RgbLayout): Uint8Array;
+  /**
+   * Optional: encodes a packed RGB frame, converted to I420 inside the encoder with the same
+   * arithmetic as toI420 (src/encode/convert.ts), from `pixels` or from what was drawn into rgbView().
+   */
+  encodeRgb?(layout: RgbLayout, pixels?: Uint8Array | Uint8ClampedArray): MaybePromise<CodedFrame[]>;
   /** Frees the encoder. Safe to call more than once. */
   close(): MaybePromise<void>;
 }

@@ -9,7 +9,7 @@ import { Mp4ForgeError } from '../errors.js';
 import { sameAvcConfig, setSampleSpsLevel, withLevel, type AvcConfig } from './avc.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderBackend, EncoderParams, Support } from './backend.js';
 import { EncoderOutputTap } from './encoder-output-tap.js';
-import { h264Level } from './h264/level.js';
+import { h264Level } from './level.js';
 import { loadWasmModule, type HmeEncoder } from './wasm-module.js';
 
 const INFO: BackendInfo = { id: 'h264-mp4-encoder', version: '1.0.12' };

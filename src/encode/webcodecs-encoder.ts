@@ -9,7 +9,7 @@
 // `speed` and `temporalDenoise` have no WebCodecs equivalent: setting them with this backend is refused.
 import { Mp4ForgeError } from '../errors.js';
 import { NAL_IDR, parseAvcC, sameAvcConfig, type AvcConfig } from './avc.js';
-import { h264Level } from './h264/level.js';
+import { h264Level } from './level.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderBackend, EncoderContext, EncoderParams, Support } from './backend.js';
 
 /** The encoder config WebCodecs accepted, and how qp is honoured. */

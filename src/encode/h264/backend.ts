@@ -2,7 +2,8 @@
 // deterministic — every chunk starts with an IDR and fresh rate-control state, and the module's
 // integer arithmetic gives the same bytes in every runtime — so workers and segments may use it.
 import type { ChunkEncoder, EncoderBackend, EncoderParams, Support } from '../backend.js';
-import { AsmH264Encoder, unsupportedParams, wasmSimdSupported, WASM_ENCODER } from './wasm-encoder.js';
+import { wasmSimdSupported } from './module.js';
+import { AsmH264Encoder, unsupportedParams, WASM_ENCODER } from './wasm-encoder.js';
 
 export const wasmBackend: EncoderBackend = {
   ...WASM_ENCODER,

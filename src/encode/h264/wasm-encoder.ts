@@ -5,8 +5,9 @@
 import { Mp4ForgeError } from '../../errors.js';
 import { NAL_PPS, NAL_SPS, type AvcConfig } from '../avc.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderParams } from '../backend.js';
-import { H264_WASM_BASE64, H264_WASM_VERSION } from './generated/h264-wasm.js';
-import { h264Level } from './level.js';
+import { H264_WASM_VERSION } from './generated/h264-wasm.js';
+import { compileError, loadEncoderModule } from './module.js';
+import { h264Level } from '../level.js';
 
 /** The backend as results and segment records name it: mp4forge's own encoder, and which build of it. */
 export const WASM_ENCODER: BackendInfo = { id: 'wasm', version: H264_WASM_VERSION };
@@ -32,40 +33,11 @@ interface Exports {
   encodeRgbFrame(): number;
 }
 
-/** Packed RGB layouts the encoder converts itself (the codes of asm/convert.ts). */
-export type RgbLayout = 'rgba' | 'bgra' | 'rgb24';
-const RGB_CODES: Record<RgbLayout, number> = { rgba: 0, bgra: 1, rgb24: 2 };
+import type { RgbLayout } from '../backend.js';
+import { RGB_CODES } from './module.js';
 
 /** Colour description written into the VUI (the same as the `colr` box mp4forge writes). */
 export const VUI_COLOUR = { primaries: 1, transfer: 13, matrix: 6, fullRange: false };
-
-let compiled: Promise<WebAssembly.Module> | undefined;
-
-function wasmBytes(): Uint8Array<ArrayBuffer> {
-  const bin = atob(H264_WASM_BASE64);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** Whether this runtime runs WebAssembly with v128 SIMD (the encoder needs it). */
-export function wasmSimdSupported(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes());
-  } catch {
-    return false;
-  }
-}
-
-/** Compiles the module once per realm; a precompiled module (workerd imports the .wasm) may be given instead. */
-export function loadEncoderModule(precompiled?: WebAssembly.Module): Promise<WebAssembly.Module> {
-  if (precompiled) compiled = Promise.resolve(precompiled);
-  compiled ??= WebAssembly.compile(wasmBytes());
-  compiled.catch(() => {
-    compiled = undefined;
-  });
-  return compiled;
-}
 
 export class AsmH264Encoder implements ChunkEncoder {
   readonly backend = WASM_ENCODER;
@@ -222,29 +194,6 @@ export class AsmH264Encoder implements ChunkEncoder {
     if (this.broken) throw this.broken;
     if (this.closed) throw new Mp4ForgeError('WRITER_CLOSED', 'The encoder was closed; create a new one.');
   }
-}
-
-/**
- * Why the module could not be compiled: a runtime that forbids compiling WebAssembly from bytes
- * (a Content-Security-Policy without 'wasm-unsafe-eval', Cloudflare workerd, edge runtimes), or one
- * without WebAssembly SIMD.
- */
-function compileError(err: unknown): Mp4ForgeError {
-  const text = errText(err);
-  if (/disallowed|Content Security Polic|unsafe-eval|code generation/i.test(text)) {
-    return new Mp4ForgeError(
-      'UNSUPPORTED_RUNTIME',
-      "mp4forge's H.264 encoder cannot be compiled here: this runtime forbids compiling WebAssembly from bytes " +
-        `(${text}). In a page, allow it with the CSP source 'wasm-unsafe-eval'; in Cloudflare Workers and edge runtimes, ` +
-        "import mp4forge's workerd build, which imports the encoder as a precompiled .wasm module (README, Runtimes)",
-      { cause: err },
-    );
-  }
-  return new Mp4ForgeError(
-    'UNSUPPORTED_RUNTIME',
-    `mp4forge's H.264 encoder needs WebAssembly with SIMD, which this runtime could not compile (${text}); use video.encoder 'h264-mp4-encoder'`,
-    { cause: err },
-  );
 }
 
 function trapAbort(): never {

@@ -1,6 +1,6 @@
 // The encoder module's exports. The JS wrapper (../wasm-encoder.ts) calls configure() once,
 // writes each I420 frame at inputY/U/V, calls encodeFrame(), and copies the NAL unit from output().
-import { allocate, allocLate, inY, inU, inV, outBuf, W, H } from './state';
+import { alloc, allocate, allocLate, inY, inU, inV, outBuf, W, H } from './state';
 import { rgbToI420, FORMAT_RGB24 } from './convert';
 import { allocateMb } from './mb';
 import { initQuantTables } from './dct';
@@ -58,6 +58,18 @@ export function rgbInput(format: i32): usize {
 export function encodeRgbFrame(): i32 {
   rgbToI420(rgbBuf, rgbFormat, W, H, inY, inU, inV);
   return encodeFrame();
+}
+
+/**
+ * The converter's entry (an instance used without configure()): a scratch area of `bytes`, and
+ * the RGB → I420 kernel on explicit pointers.
+ */
+export function scratch(bytes: i32): usize {
+  return alloc(bytes);
+}
+
+export function convertRgb(src: usize, format: i32, width: i32, height: i32, outY: usize, outU: usize, outV: usize): void {
+  rgbToI420(src, format, width, height, outY, outU, outV);
 }
 
 export function inputY(): usize {
