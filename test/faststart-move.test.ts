@@ -14,11 +14,8 @@ const SPS = Uint8Array.from([0x67, 0x42, 0x00, 0x1e, 0xa6, 0x80, 0x78, 0x02, 0x2
 const PPS = Uint8Array.from([0x68, 0xce, 0x09, 0xc8]);
 const TRACKS: TrackInfo[] = [
   {
-    kind: 'video',
+    kind: 'video', width: 640, height: 480, timescale: 30000,
     avcC: buildAvcC({ sps: [SPS], pps: [PPS], profile: 0x42, compatibility: 0, level: 0x1e }),
-    width: 640,
-    height: 480,
-    timescale: 30000,
     colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: false },
   },
   { kind: 'audio', codec: 'mp3', sampleRate: 44100, channels: 2, objectTypeIndication: 0x6b, timescale: 44100 },

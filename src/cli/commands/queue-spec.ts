@@ -5,33 +5,21 @@ import type { CommandSpec, OptionSpec } from '../args.js';
 import { OUTPUT_OPTIONS } from '../session.js';
 
 const REDIS: OptionSpec = {
-  name: 'redis',
-  kind: { type: 'string' },
-  metavar: 'URL',
+  name: 'redis', kind: { type: 'string' }, metavar: 'URL', required: true,
   help: 'Redis, e.g. redis://127.0.0.1:6379 (rediss:// for TLS).',
-  required: true,
 };
 const QUEUE: OptionSpec = {
-  name: 'queue',
-  kind: { type: 'string' },
-  metavar: 'NAME',
+  name: 'queue', kind: { type: 'string' }, metavar: 'NAME', defaultText: 'render',
   help: 'The queue name (workers and submitters must agree).',
-  defaultText: 'render',
 };
 const TIMEOUT: OptionSpec = {
-  name: 'connect-timeout',
-  kind: { type: 'int', min: 100 },
-  metavar: 'MS',
+  name: 'connect-timeout', kind: { type: 'int', min: 100 }, metavar: 'MS', defaultText: '5000',
   help: 'Give up reaching Redis after this long.',
-  defaultText: '5000',
 };
 const JSON_OPT: OptionSpec = { name: 'json', kind: { type: 'flag' }, help: 'Machine-readable output on stdout (one JSON object per line).' };
 const STORE: OptionSpec = {
-  name: 'store',
-  kind: { type: 'string' },
-  metavar: 'DIR',
+  name: 'store', kind: { type: 'string' }, metavar: 'DIR', required: true,
   help: 'The segment store: a directory every worker can reach (shared disk, NFS).',
-  required: true,
 };
 
 const ENCODER = new Set(['qp', 'kbps', 'speed', 'gop', 'layout', 'audio', 'audio-length']);
@@ -44,18 +32,12 @@ export const queueWorkerSpec: CommandSpec = {
     REDIS,
     STORE,
     {
-      name: 'concurrency',
-      kind: { type: 'int', min: 1 },
-      metavar: 'N',
+      name: 'concurrency', kind: { type: 'int', min: 1 }, metavar: 'N', defaultText: '1',
       help: 'Jobs at once in this process (encoding is single-threaded: run one worker per core instead).',
-      defaultText: '1',
     },
     {
-      name: 'lock-ms',
-      kind: { type: 'int', min: 1000 },
-      metavar: 'MS',
+      name: 'lock-ms', kind: { type: 'int', min: 1000 }, metavar: 'MS', defaultText: '30000',
       help: "A dead worker's job goes back to the queue after about this long.",
-      defaultText: '30000',
     },
     QUEUE,
     TIMEOUT,
@@ -77,16 +59,11 @@ export const queueSubmitSpec: CommandSpec = {
     { name: 'fps', kind: { type: 'string' }, metavar: 'R', help: 'Frame rate: 30, or a fraction like 30000/1001.', defaultText: '30' },
     { name: 'frames', kind: { type: 'int', min: 1 }, metavar: 'N', help: 'Number of frames.', defaultText: '300' },
     {
-      name: 'pattern',
-      kind: { type: 'choice', choices: ['bars', 'noise', 'gradient', 'plasma', 'solid'] },
-      metavar: 'NAME',
+      name: 'pattern', kind: { type: 'choice', choices: ['bars', 'noise', 'gradient', 'plasma', 'solid'] }, metavar: 'NAME', defaultText: 'bars',
       help: 'What to draw.',
-      defaultText: 'bars',
     },
     {
-      name: 'scene',
-      kind: { type: 'string' },
-      metavar: 'FILE|URL',
+      name: 'scene', kind: { type: 'string' }, metavar: 'FILE|URL',
       help: 'An ES module exporting draw(frameIndex, rgba, width, height), at a path (or file:/https: URL) every worker can import.',
     },
     ...OUTPUT_OPTIONS.filter((o) => o.name === 'out').map((o) => ({ ...o, help: 'The final MP4, at a path the workers can write (shared disk).' })),
@@ -94,16 +71,11 @@ export const queueSubmitSpec: CommandSpec = {
     { name: 'wait', kind: { type: 'flag' }, help: 'Follow the render (progress on a terminal) and print the result.' },
     { name: 'attempts', kind: { type: 'int', min: 1 }, metavar: 'N', help: 'Tries per segment or stitch job before the render fails.', defaultText: '3' },
     {
-      name: 'keep',
-      kind: { type: 'int', min: 1 },
-      metavar: 'SECONDS',
+      name: 'keep', kind: { type: 'int', min: 1 }, metavar: 'SECONDS', defaultText: '604800 (7 days)',
       help: 'How long Redis remembers the outcome (status; no second render).',
-      defaultText: '604800 (7 days)',
     },
     {
-      name: 'store',
-      kind: { type: 'string' },
-      metavar: 'DIR',
+      name: 'store', kind: { type: 'string' }, metavar: 'DIR',
       help: "The workers' segment store: parts an earlier failed run of the same job left there are removed first.",
     },
     QUEUE,
