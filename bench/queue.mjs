@@ -72,10 +72,16 @@ function startWorker() {
 async function renderVideoRun(workers, rep) {
   const out = join(work, `rv-${workers}-${rep}.mp4`);
   const loadBefore = uptime();
-  const script = [join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(FRAMES), '--width', String(WIDTH), '--height', String(HEIGHT), '--workers', String(workers), '--scene', PATTERN, '--layout', 'faststart', '--out', out];
+  const script = [
+    join(BENCH_DIR, 'seed-child.mjs'), '--frames', String(FRAMES), '--width', String(WIDTH), '--height', String(HEIGHT),
+    '--workers', String(workers), '--scene', PATTERN, '--layout', 'faststart', '--out', out,
+  ];
   const { json } = await runNodeChild(script, { label: `renderVideo (${workers} workers)` });
   rmSync(out, { force: true });
-  return { kind: 'renderVideo', workers, rep, wallSeconds: round(json.wallSeconds, 3), fps: round(FRAMES / json.wallSeconds, 2), bytes: json.bytes, loadBefore, loadAfter: uptime() };
+  return {
+    kind: 'renderVideo', workers, rep, wallSeconds: round(json.wallSeconds, 3), fps: round(FRAMES / json.wallSeconds, 2), bytes: json.bytes,
+    loadBefore, loadAfter: uptime(),
+  };
 }
 
 async function queueRun(workers, rep) {
@@ -129,7 +135,9 @@ async function stitchBandwidth() {
   const parts = [];
   for (let k = 1; k <= 4; k++) {
     const part = join(work, `noise-${k}.m4s`);
-    await lib.renderSegment({ width: 1280, height: 720, fps: 30, frames: STITCH_FRAMES, pattern: 'noise', video: { speed: 10, gop: 30 }, segment: { k, n: 4 }, output: part });
+    await lib.renderSegment({
+      width: 1280, height: 720, fps: 30, frames: STITCH_FRAMES, pattern: 'noise', video: { speed: 10, gop: 30 }, segment: { k, n: 4 }, output: part,
+    });
     parts.push(part);
   }
   const out = {};
@@ -156,7 +164,11 @@ try {
   if (STITCH_FRAMES > 0) {
     const loadBefore = uptime();
     stitch = { ...(await stitchBandwidth()), loadBefore, loadAfter: uptime() };
-    log(`stitch of 4 noise segments (${round(stitch.faststart.bytes / 1e6, 1)} MB): faststart ${stitch.faststart.MBps} MB/s, fragmented ${stitch.fragmented.MBps} MB/s (load ${loadBefore[0]} → ${stitch.loadAfter[0]})`);
+    const { faststart, fragmented } = stitch;
+    log(
+      `stitch of 4 noise segments (${round(faststart.bytes / 1e6, 1)} MB): faststart ${faststart.MBps} MB/s, fragmented ${fragmented.MBps} MB/s ` +
+        `(load ${loadBefore[0]} → ${stitch.loadAfter[0]})`,
+    );
   }
   for (let rep = 0; rep < REPS; rep++) {
     for (const w of WORKERS) {
@@ -164,7 +176,10 @@ try {
       log(`renderVideo, ${w} worker thread(s): ${rv.wallSeconds} s, ${rv.fps} fps (load ${rv.loadBefore[0]} → ${rv.loadAfter[0]})`);
       runs.push(rv);
       const q = await queueRun(w, rep);
-      log(`queue, ${w} worker process(es), ${SEGMENTS} segments: ${q.wallSeconds} s, ${q.fps} fps; stitch ${q.stitchSeconds} s (${q.stitchMBps} MB/s), pickup gap ${q.pickupGapMs} ms (load ${q.loadBefore[0]} → ${q.loadAfter[0]})`);
+      log(
+        `queue, ${w} worker process(es), ${SEGMENTS} segments: ${q.wallSeconds} s, ${q.fps} fps; stitch ${q.stitchSeconds} s (${q.stitchMBps} MB/s), ` +
+          `pickup gap ${q.pickupGapMs} ms (load ${q.loadBefore[0]} → ${q.loadAfter[0]})`,
+      );
       runs.push(q);
     }
   }
@@ -177,7 +192,9 @@ const med = (kind, w, key) => round(median(runs.filter((r) => r.kind === kind &&
 const rows = WORKERS.map((w) => {
   const rv = med('renderVideo', w, 'wallSeconds');
   const q = med('queue', w, 'wallSeconds');
-  return { workers: w, renderVideoSeconds: rv, renderVideoFps: round(FRAMES / rv, 2), queueSeconds: q, queueFps: round(FRAMES / q, 2), overhead: round(q / rv, 3) };
+  return {
+    workers: w, renderVideoSeconds: rv, renderVideoFps: round(FRAMES / rv, 2), queueSeconds: q, queueFps: round(FRAMES / q, 2), overhead: round(q / rv, 3),
+  };
 });
 const one = rows.find((r) => r.workers === 1);
 const two = rows.find((r) => r.workers === 2);
@@ -192,28 +209,51 @@ const perSegment = {
   outputMB: round(median(queueRuns.map((r) => r.bytes)) / 1e6, 2),
   // What the queue costs per segment beyond the frames themselves, from the 1-worker runs (one
   // process does everything in turn): (queue wall − renderVideo wall − stitch) / segments.
-  overheadPerSegmentSeconds: one ? round((one.queueSeconds - one.renderVideoSeconds - median(queueRuns.filter((r) => r.workers === 1).map((r) => r.stitchSeconds))) / SEGMENTS, 3) : null,
+  overheadPerSegmentSeconds: one
+    ? round((one.queueSeconds - one.renderVideoSeconds - median(queueRuns.filter((r) => r.workers === 1).map((r) => r.stitchSeconds))) / SEGMENTS, 3)
+    : null,
 };
 const env = environment();
 const command = `node bench/queue.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
-const result = { name: 'queue', command, environment: env, settings: { width: WIDTH, height: HEIGHT, frames: FRAMES, segments: SEGMENTS, pattern: PATTERN, reps: REPS }, rows, scaling, scalingClaim: 1.8, scalingOk: scaling === null ? null : scaling >= 1.8, perSegment, stitch, runs };
+const result = {
+  name: 'queue', command, environment: env,
+  settings: { width: WIDTH, height: HEIGHT, frames: FRAMES, segments: SEGMENTS, pattern: PATTERN, reps: REPS },
+  rows, scaling, scalingClaim: 1.8, scalingOk: scaling === null ? null : scaling >= 1.8, perSegment, stitch, runs,
+};
+const settingsMd =
+  `${WIDTH}×${HEIGHT} \`${PATTERN}\`, ${FRAMES} frames at 30 fps, faststart, no audio; the queue splits it into ${SEGMENTS} segments. ` +
+  `Median of ${REPS} run(s). Load average (1 min) before → after each run: ` +
+  `${runs.map((r) => `${r.kind} ${r.workers}w ${r.loadBefore[0]}→${r.loadAfter[0]}`).join(', ')}.`;
+const claim = scaling === null ? 'not measured' : scaling >= 1.8 ? 'holds' : 'does not hold in this run';
+const scalingMd = `Queue throughput with 2 worker processes / 1: **${scaling ?? 'n/a'}×** (claim ≥ 1.8×: ${claim}).`;
+const perSegmentMd =
+  `Per segment and per render (medians over the queue runs): render ${perSegment.renderSecondsPerFrame} s per frame; ` +
+  `queue pickup (one job done → the next started, same worker) ${perSegment.pickupGapMs} ms; ` +
+  `submit → first segment started ${perSegment.submitToFirstStartMs} ms; ` +
+  `stitch ${perSegment.stitchSeconds} s for ${perSegment.outputMB} MB (${perSegment.stitchMBps} MB/s); ` +
+  `overhead per segment beyond its frames, 1 worker: ${perSegment.overheadPerSegmentSeconds} s.`;
+const stitchMd = stitch
+  ? '\n' +
+    `Stitch copy bandwidth (stitchSegments of 4 segments of 1280×720 noise, ${STITCH_FRAMES} frames, ${round(stitch.faststart.bytes / 1e6, 1)} MB, ` +
+    'parts and output on the local disk, median of 3): ' +
+    `faststart **${stitch.faststart.MBps} MB/s** (${stitch.faststart.seconds} s; the moov is moved to the front at the end, so the file is written twice), ` +
+    `fragmented **${stitch.fragmented.MBps} MB/s** (${stitch.fragmented.seconds} s). Load ${stitch.loadBefore[0]} → ${stitch.loadAfter[0]}.\n`
+  : '';
 const md = `# Queue bench (\`npm run bench:queue\`)
 
 ${environmentMd(env)}
 
-${WIDTH}×${HEIGHT} \`${PATTERN}\`, ${FRAMES} frames at 30 fps, faststart, no audio; the queue splits it into ${SEGMENTS} segments. Median of ${REPS} run(s). Load average (1 min) before → after each run: ${runs.map((r) => `${r.kind} ${r.workers}w ${r.loadBefore[0]}→${r.loadAfter[0]}`).join(', ')}.
+${settingsMd}
 
 ${mdTable(
   ['workers', 'renderVideo (threads): s', 'fps', 'queue (processes): s', 'fps', 'queue / renderVideo'],
   rows.map((r) => [r.workers, r.renderVideoSeconds, r.renderVideoFps, r.queueSeconds, r.queueFps, `${r.overhead}×`]),
 )}
 
-Queue throughput with 2 worker processes / 1: **${scaling ?? 'n/a'}×** (claim ≥ 1.8×: ${scaling === null ? 'not measured' : scaling >= 1.8 ? 'holds' : 'does not hold in this run'}).
+${scalingMd}
 
-Per segment and per render (medians over the queue runs): render ${perSegment.renderSecondsPerFrame} s per frame; queue pickup (one job done → the next started, same worker) ${perSegment.pickupGapMs} ms; submit → first segment started ${perSegment.submitToFirstStartMs} ms; stitch ${perSegment.stitchSeconds} s for ${perSegment.outputMB} MB (${perSegment.stitchMBps} MB/s); overhead per segment beyond its frames, 1 worker: ${perSegment.overheadPerSegmentSeconds} s.
-${stitch ? `
-Stitch copy bandwidth (stitchSegments of 4 segments of 1280×720 noise, ${STITCH_FRAMES} frames, ${round(stitch.faststart.bytes / 1e6, 1)} MB, parts and output on the local disk, median of 3): faststart **${stitch.faststart.MBps} MB/s** (${stitch.faststart.seconds} s; the moov is moved to the front at the end, so the file is written twice), fragmented **${stitch.fragmented.MBps} MB/s** (${stitch.fragmented.seconds} s). Load ${stitch.loadBefore[0]} → ${stitch.loadAfter[0]}.
-` : ''}`;
+${perSegmentMd}
+${stitchMd}`;
 const files = writeResults(OUT, result, md);
 log(`wrote ${files.md}`);
 process.stdout.write(md);

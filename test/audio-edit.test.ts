@@ -27,7 +27,11 @@ afterAll(() => {
 /** ffmpeg's libmp3lame encoding of mono float PCM; `extra` after the codec (e.g. -write_xing 0). */
 async function lame(name: string, pcm: Float32Array, rate: number, extra: string[] = []): Promise<{ path: string; bytes: Uint8Array }> {
   const path = join(dir, `${name}.mp3`);
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(rate), '-ac', '1', '-i', '-', '-c:a', 'libmp3lame', '-b:a', '320k', ...extra, path], new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+  const args = [
+    '-hide_banner', '-v', 'error', '-y', '-f', 'f32le', '-ar', String(rate), '-ac', '1', '-i', '-',
+    '-c:a', 'libmp3lame', '-b:a', '320k', ...extra, path,
+  ];
+  const r = await run(FFMPEG, args, new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength));
   if (r.code !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
   return { path, bytes: new Uint8Array(readFileSync(path)) };
 }
@@ -39,7 +43,8 @@ function sourcePcm(seconds: number, rate = RATE): Float32Array {
   for (let i = 0; i < out.length; i++) {
     const t = i / rate;
     seed = (seed * 1103515245 + 12345) >>> 0;
-    out[i] = 0.25 * Math.sin(2 * Math.PI * 700 * t) + 0.2 * Math.sin(2 * Math.PI * 2311 * t + 1) + 0.15 * Math.sin(2 * Math.PI * 4903 * t + 2) + 0.02 * (seed / 2 ** 32 - 0.5);
+    const tones = 0.25 * Math.sin(2 * Math.PI * 700 * t) + 0.2 * Math.sin(2 * Math.PI * 2311 * t + 1) + 0.15 * Math.sin(2 * Math.PI * 4903 * t + 2);
+    out[i] = tones + 0.02 * (seed / 2 ** 32 - 0.5);
   }
   return out;
 }
@@ -58,8 +63,26 @@ function lameTagDelay(mp3: Uint8Array): number {
   return (mp3[lameAt + 21] << 4) | (mp3[lameAt + 22] >> 4);
 }
 
-async function mux(name: string, audio: AudioInput, opts: { fps: number; frames: number; layout: Layout; audioLength?: 'trim' | 'full' }): Promise<{ file: string; bytes: Uint8Array; sound: TrackTables; movieTimescale: number }> {
-  const w = await createMp4Writer({ width: 64, height: 64, fps: opts.fps, output: 'buffer', layout: opts.layout, audio, audioLength: opts.audioLength, audioEncoding: { kbps: 320 } });
+interface Muxed {
+  file: string;
+  bytes: Uint8Array;
+  sound: TrackTables;
+  movieTimescale: number;
+}
+
+/** Muxes `audio` under gradient frames; PCM is encoded by lamejs at 320 kbit/s (an MP3 is muxed as is). */
+async function mux(name: string, audio: AudioInput, opts: { fps: number; frames: number; layout: Layout; audioLength?: 'trim' | 'full' }): Promise<Muxed> {
+  const pcm = Array.isArray(audio);
+  const w = await createMp4Writer({
+    width: 64,
+    height: 64,
+    fps: opts.fps,
+    output: { buffer: true },
+    layout: opts.layout,
+    audio,
+    audioLength: opts.audioLength,
+    ...(pcm ? { audioEncoding: { kbps: 320 } } : {}),
+  });
   await w.addFrames(opts.frames, 'gradient');
   const bytes = (await w.finish()).data as Uint8Array;
   const file = join(dir, `${name}.mp4`);

@@ -18,7 +18,8 @@ beforeAll(async () => {
   // VBR, with a quiet second in the middle: the per-second rate varies a lot.
   const path = join(dir, 'vbr.mp3');
   const expr = "if(between(t,1.5,2.5),0.001,0.4)*sin(2*PI*(300+900*t)*t)+if(between(t,1.5,2.5),0,0.1)*(random(0)-0.5)";
-  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=exprs='${expr}':s=44100:d=4.2`, '-ac', '2', '-c:a', 'libmp3lame', '-q:a', '2', path]);
+  const source = `aevalsrc=exprs='${expr}':s=44100:d=4.2`;
+  const r = await run(FFMPEG, ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', source, '-ac', '2', '-c:a', 'libmp3lame', '-q:a', '2', path]);
   if (r.code !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
   vbrMp3 = new Uint8Array(readFileSync(path));
 }, 60_000);
@@ -65,7 +66,7 @@ function expectBitrates(label: string, declared: Bitrates | null, t: TrackTables
 
 describe('btrt and esds bitrates match the samples', () => {
   it.each(['faststart', 'progressive'] as const)('%s: video btrt and audio esds', async (layout: Layout) => {
-    const w = await createMp4Writer({ width: 96, height: 64, fps: 15, output: 'buffer', layout, audio: vbrMp3, video: { gop: 15 } });
+    const w = await createMp4Writer({ width: 96, height: 64, fps: 15, output: { buffer: true }, layout, audio: vbrMp3, video: { gop: 15 } });
     // Busy frames for a second, then calm ones: the per-second video rate varies too.
     await w.addFrames(15, 'gradient');
     await w.addFrames(15, 'noise');

@@ -13,7 +13,11 @@ import { prng } from './helpers/mp3-corpus.js';
 const SPS = Uint8Array.from([0x67, 0x42, 0x00, 0x1e, 0xa6, 0x80, 0x78, 0x02, 0x27, 0xe5, 0x40]);
 const PPS = Uint8Array.from([0x68, 0xce, 0x09, 0xc8]);
 const TRACKS: TrackInfo[] = [
-  { kind: 'video', avcC: buildAvcC({ sps: [SPS], pps: [PPS], profile: 0x42, compatibility: 0, level: 0x1e }), width: 640, height: 480, timescale: 30000, colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: false } },
+  {
+    kind: 'video', width: 640, height: 480, timescale: 30000,
+    avcC: buildAvcC({ sps: [SPS], pps: [PPS], profile: 0x42, compatibility: 0, level: 0x1e }),
+    colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: false },
+  },
   { kind: 'audio', codec: 'mp3', sampleRate: 44100, channels: 2, objectTypeIndication: 0x6b, timescale: 44100 },
 ];
 
@@ -49,7 +53,12 @@ class StreamSink implements Sink {
  * Muxes `seconds` of 30 fps video (`videoSize(i)` bytes per frame) and MP3-like audio into a
  * faststart file and checks every sample at its offset. Returns the media data and moov sizes.
  */
-async function muxAndCheck(opts: { seekable: boolean; moveBlockBytes?: number; seconds: number; videoSize: (i: number) => number }): Promise<{ mediaBytes: number; moovBytes: number }> {
+async function muxAndCheck(opts: {
+  seekable: boolean;
+  moveBlockBytes?: number;
+  seconds: number;
+  videoSize: (i: number) => number;
+}): Promise<{ mediaBytes: number; moovBytes: number }> {
   const sink = opts.seekable ? new MemorySink() : new StreamSink();
   const mux = new Mp4Muxer({ layout: 'faststart', sink, tracks: TRACKS, moveBlockBytes: opts.moveBlockBytes, openSpool: async () => new MemorySink() });
   const written: Uint8Array[][] = [[], []];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMp4Writer, Mp4ForgeError, parseMp3, type AudioLength } from '../src/index.js';
+import { createMp4Writer, Mp4ForgeError, parseMp3, type AudioLength, type OutputResult } from '../src/index.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { probeAudio, probePacketPositions, type PacketPos } from './helpers/mp3-corpus.js';
 import { decodeAudioF32, FFMPEG, ffprobe, run } from './helpers/oracles.js';
@@ -82,8 +82,8 @@ function cli(args: string[]): Promise<CliRun> {
   });
 }
 
-async function mux(audio: Uint8Array | string, audioLength: AudioLength): Promise<{ file: string; result: Awaited<ReturnType<Awaited<ReturnType<typeof createMp4Writer>>['finish']>> }> {
-  const w = await createMp4Writer({ width: W, height: H, fps: FPS, output: 'buffer', audio, audioLength });
+async function mux(audio: Uint8Array | string, audioLength: AudioLength): Promise<{ file: string; result: OutputResult }> {
+  const w = await createMp4Writer({ width: W, height: H, fps: FPS, output: { buffer: true }, audio, audioLength });
   await w.addFrames(FRAMES, 'gradient');
   const result = await w.finish();
   const file = join(dir, `cut-${audioLength}.mp4`);
@@ -137,7 +137,8 @@ describe('an MP3 cut short (its LAME tag written for the whole file)', () => {
 
   it('the CLI warns on stderr (and in --json) and still writes the file', async () => {
     const out = join(dir, 'cli-cut.mp4');
-    const r = await cli(['render', '--width', String(W), '--height', String(H), '--fps', String(FPS), '--frames', String(FRAMES), '--pattern', 'gradient', '--audio', cut, '--out', out]);
+    const size = ['--width', String(W), '--height', String(H), '--fps', String(FPS), '--frames', String(FRAMES)];
+    const r = await cli(['render', ...size, '--pattern', 'gradient', '--audio', cut, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('mp4forge: warning: '));
     expect(warnings, r.stderr).toHaveLength(1);
@@ -145,7 +146,7 @@ describe('an MP3 cut short (its LAME tag written for the whole file)', () => {
     expect(r.stderr).toContain(`${(expected / RATE).toFixed(3)} s of MP3 audio`);
     expect(Number((await ffprobe(out)).streams.find((s) => s.codec_type === 'audio')?.duration_ts)).toBe(expected);
 
-    const j = await cli(['render', '--width', String(W), '--height', String(H), '--fps', String(FPS), '--frames', String(FRAMES), '--audio', cut, '--out', out, '--json']);
+    const j = await cli(['render', ...size, '--audio', cut, '--out', out, '--json']);
     expect(j.code, j.stderr).toBe(0);
     expect(j.stderr).toContain('mp4forge: warning: ');
     const summary = JSON.parse(j.stdout) as { audio: { warnings: { code: string; message: string }[] } };
@@ -153,12 +154,13 @@ describe('an MP3 cut short (its LAME tag written for the whole file)', () => {
 
     // stitch muxes the soundtrack itself: the same warning, the same kept samples.
     const part = join(dir, 'part1.m4s');
-    const seg = await cli(['render', '--width', String(W), '--height', String(H), '--fps', String(FPS), '--frames', String(FRAMES), '--segment', '1/1', '--out', part]);
+    const seg = await cli(['render', ...size, '--segment', '1/1', '--out', part]);
     expect(seg.code, seg.stderr).toBe(0);
     const stitched = join(dir, 'stitched.mp4');
     const s = await cli(['stitch', part, '--audio', cut, '--out', stitched]);
     expect(s.code, s.stderr).toBe(0);
-    expect(s.stderr.split('\n').filter((l) => l.startsWith('mp4forge: warning: ') && l.includes(`declares ${packets.length} audio frames`))).toHaveLength(1);
+    const mismatch = (l: string) => l.startsWith('mp4forge: warning: ') && l.includes(`declares ${packets.length} audio frames`);
+    expect(s.stderr.split('\n').filter(mismatch)).toHaveLength(1);
     expect(Number((await ffprobe(stitched)).streams.find((x) => x.codec_type === 'audio')?.duration_ts)).toBe(expected);
   });
 
@@ -179,7 +181,12 @@ describe('an MP3 cut short (its LAME tag written for the whole file)', () => {
 
 describe('an MP3 with no audio to play', () => {
   /** ffmpeg-made MP3 cut `at(packets)` bytes in, written next to the others. */
-  async function cutFile(name: string, rate: number, kbps: number, at: (p: PacketPos[]) => number): Promise<{ path: string; src: string; bytes: Uint8Array; packets: PacketPos[] }> {
+  async function cutFile(
+    name: string,
+    rate: number,
+    kbps: number,
+    at: (p: PacketPos[]) => number,
+  ): Promise<{ path: string; src: string; bytes: Uint8Array; packets: PacketPos[] }> {
     const src = join(dir, `${name}-src.mp3`);
     await mp3(src, rate, kbps, 2);
     const p = await probePacketPositions(src);

@@ -33,7 +33,7 @@ function chunksInFileOrder(tracks: TrackTables[]): Chunk[] {
   return out.sort((a, b) => a.offset - b.offset);
 }
 
-async function render(layout: Layout, output: 'buffer' | WritableStream<Uint8Array>): Promise<void | Uint8Array> {
+async function render(layout: Layout, output: { buffer: true } | WritableStream<Uint8Array>): Promise<void | Uint8Array> {
   const w = await createMp4Writer({ width: 64, height: 64, fps: FPS, output, layout, audio: audio.melody({ seconds: SECONDS }), video: { gop: FPS } });
   await w.addFrames(SECONDS * FPS, 'gradient');
   return (await w.finish()).data;
@@ -56,7 +56,7 @@ describe('chunks of both tracks interleave by time', () => {
       const sink = collect();
       await render(layout, sink.stream);
       bytes = sink.bytes();
-    } else bytes = (await render(layout, 'buffer')) as Uint8Array;
+    } else bytes = (await render(layout, { buffer: true })) as Uint8Array;
     const report = assertValidIsoBmff(bytes);
     const chunks = chunksInFileOrder(report.tracks);
     const video = chunks.filter((c) => c.track === 'vide');
@@ -70,7 +70,11 @@ describe('chunks of both tracks interleave by time', () => {
     const steps: string[] = [];
     for (const c of chunks) {
       const back = latest.start - c.start;
-      if (back > longest + 1e-9) steps.push(`${c.track} chunk at ${c.start.toFixed(3)} s (byte ${c.offset}) comes after a ${latest.track} chunk at ${latest.start.toFixed(3)} s: ${back.toFixed(3)} s back`);
+      if (back > longest + 1e-9) {
+        steps.push(
+          `${c.track} chunk at ${c.start.toFixed(3)} s (byte ${c.offset}) comes after a ${latest.track} chunk at ${latest.start.toFixed(3)} s: ${back.toFixed(3)} s back`,
+        );
+      }
       if (c.start > latest.start) latest = c;
     }
     expect(steps, `chunk order (track@start): ${chunks.map((c) => `${c.track[0]}@${c.start.toFixed(2)}`).join(' ')}`).toEqual([]);

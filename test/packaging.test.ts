@@ -119,10 +119,20 @@ describe('mp4forge/queue entry (Node only)', () => {
   });
 
   it('resolves by package name in ESM and CommonJS, sharing the main entry\'s Mp4ForgeError class', () => {
-    const esm = spawnSync(process.execPath, ['--input-type=module', '-e', "const q = await import('mp4forge/queue'); const m = await import('mp4forge'); console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender, typeof q.startRenderWorker, typeof q.directoryStore)"], { encoding: 'utf8' });
+    const esmScript = [
+      "const q = await import('mp4forge/queue')",
+      "const m = await import('mp4forge')",
+      'console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender, typeof q.startRenderWorker, typeof q.directoryStore)',
+    ].join('; ');
+    const esm = spawnSync(process.execPath, ['--input-type=module', '-e', esmScript], { encoding: 'utf8' });
     expect(esm.stderr).toBe('');
     expect(esm.stdout.trim()).toBe('true function function function');
-    const cjs = spawnSync(process.execPath, ['-e', "const q = require('mp4forge/queue'); const m = require('mp4forge'); console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender)"], { encoding: 'utf8' });
+    const cjsScript = [
+      "const q = require('mp4forge/queue')",
+      "const m = require('mp4forge')",
+      'console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender)',
+    ].join('; ');
+    const cjs = spawnSync(process.execPath, ['-e', cjsScript], { encoding: 'utf8' });
     expect(cjs.stderr).toBe('');
     expect(cjs.stdout.trim()).toBe('true function');
   });

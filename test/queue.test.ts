@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audio, encodePcmToMp3 } from '../src/index.js';
+import type * as Core from '../src/index.js';
+import type * as Queue from '../src/queue/index.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { freePort, redisAvailable, requireRedis, startRedis, type RedisServer } from './helpers/redis.js';
 
@@ -30,7 +32,8 @@ class WorkerProcess {
   readonly exited: Promise<number | null>;
 
   constructor(redisUrl: string, store: string) {
-    this.child = spawn(process.execPath, [CLI, 'queue', 'worker', '--redis', redisUrl, '--store', store, '--lock-ms', '2000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [CLI, 'queue', 'worker', '--redis', redisUrl, '--store', store, '--lock-ms', '2000', '--json'];
+    this.child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout?.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -58,7 +61,9 @@ class WorkerProcess {
     for (;;) {
       const hit = this.lines.slice(from).find((l) => match(l.e));
       if (hit) return hit.e;
-      if (performance.now() > deadline) throw new Error(`worker ${this.pid}: no matching event within ${ms} ms; got ${JSON.stringify(this.lines.map((l) => l.e))}; stderr: ${this.stderr}`);
+      if (performance.now() > deadline) {
+        throw new Error(`worker ${this.pid}: no matching event within ${ms} ms; got ${JSON.stringify(this.lines.map((l) => l.e))}; stderr: ${this.stderr}`);
+      }
       if (this.child.exitCode !== null) throw new Error(`worker ${this.pid} exited (${this.child.exitCode}) while waiting; stderr: ${this.stderr}`);
       await sleep(25);
     }
@@ -156,7 +161,10 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
       const out = join(dir, 'queued.mp4');
       // 30 ms a frame: a segment (60 or 120 frames) takes 1.8–3.6 s, a wide window to kill its worker in.
       const scene = `${pathToFileURL(SCENE).href}?delay=30`;
-      const submit = cli(['queue', 'submit', '--redis', redis.url, '--store', store, '--segments', '6', '--scene', scene, ...SIZE, '--frames', '600', '--audio', song, '--out', out, '--wait', '--json']);
+      const submit = cli([
+        'queue', 'submit', '--redis', redis.url, '--store', store, '--segments', '6', '--scene', scene, ...SIZE, '--frames', '600', '--audio', song,
+        '--out', out, '--wait', '--json',
+      ]);
 
       // SIGKILL the first worker to start a segment, while it holds it (started, not done, its
       // half-written part in the store).
@@ -173,7 +181,7 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
       expect(await victim.exited).toBe(null);
 
       // SIGTERM another one once it holds a segment: it hands the segment back and exits 0.
-      const [other, last] = [a, b, c].filter((w) => w !== victim);
+      const [other] = [a, b, c].filter((w) => w !== victim);
       const termStart = other.lines.length;
       const held2 = await other.waitFor((e) => e.event === 'start', 20_000, termStart);
       await sleep(300);
@@ -181,7 +189,7 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
       expect(await other.exited).toBe(0);
       expect(other.events('handed-back')).toEqual([expect.objectContaining({ k: held2.k, id })]);
       expect(other.events('stopped')).toEqual([expect.objectContaining({ signal: 'SIGTERM', handedBack: 1 })]);
-      const fresh = await spawnWorker();
+      await spawnWorker(); // a fresh one, for the segments the two stopped workers gave back
 
       const r = await submit;
       expect(r.stderr).toBe('');
@@ -219,7 +227,10 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
       // Idempotent: the same job again is answered from the record, and no worker starts anything.
       const startsBefore = workers.reduce((n, w) => n + w.events('start').length, 0);
       const mtime = statSync(out).mtimeMs;
-      const again = await cli(['queue', 'submit', '--redis', redis.url, '--segments', '6', '--scene', scene, ...SIZE, '--frames', '600', '--audio', song, '--out', out, '--wait', '--json']);
+      const again = await cli([
+        'queue', 'submit', '--redis', redis.url, '--segments', '6', '--scene', scene, ...SIZE, '--frames', '600', '--audio', song, '--out', out,
+        '--wait', '--json',
+      ]);
       expect(again.code).toBe(0);
       expect(JSON.parse(again.stdout)).toMatchObject({ status: 'done', id, bytes: result.bytes });
       const status = await cli(['queue', 'status', '--redis', redis.url, id, '--json']);
@@ -235,9 +246,13 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
     expect(live.length).toBeGreaterThanOrEqual(2);
     const out = join(dir, 'failing.mp4');
     const scene = `${pathToFileURL(SCENE).href}?throwAt=70&delay=5`;
-    const r = await cli(['queue', 'submit', '--redis', redis.url, '--segments', '3', '--attempts', '2', '--scene', scene, ...SIZE, '--frames', '180', '--out', out, '--wait', '--json']);
+    const r = await cli([
+      'queue', 'submit', '--redis', redis.url, '--segments', '3', '--attempts', '2', '--scene', scene, ...SIZE, '--frames', '180', '--out', out,
+      '--wait', '--json',
+    ]);
     expect(r.code).toBe(1);
-    const message = 'segment 2 of 3 failed after 2 attempt(s): the scene\'s draw threw at frame 70: scene bug at frame 70';
+    // The core's one wording for a throw in user drawing code (src/pipeline/frame-loop.ts).
+    const message = 'segment 2 of 3 failed after 2 attempt(s): the frame callback threw at frame 70: scene bug at frame 70';
     expect(r.stderr).toBe(`mp4forge: [USER_CALLBACK_FAILED] ${message}\n`);
     const failed = JSON.parse(r.stdout) as { id: string; status: string; error: { code: string; message: string } };
     expect(failed).toEqual({ id: failed.id, status: 'failed', error: { code: 'USER_CALLBACK_FAILED', message } });
@@ -252,7 +267,8 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
     await until('the store to be empty', () => readdirSync(store).length === 0, 15_000);
     expect(() => statSync(out)).toThrow();
     expect(readdirSync(dir).filter((f) => f.includes('failing'))).toEqual([]);
-    await until('no job of the failed render in Redis', async () => (await redisKeys()).every((k) => QUEUE_LEVEL.has(k.key) || k.key.includes(':mp4forge:result:')), 15_000);
+    const onlyQueueKeysAndResults = async () => (await redisKeys()).every((k) => QUEUE_LEVEL.has(k.key) || k.key.includes(':mp4forge:result:'));
+    await until('no job of the failed render in Redis', onlyQueueKeysAndResults, 15_000);
   });
 
   it('unreachable Redis: QUEUE_UNAVAILABLE within the connect timeout — refused, and a server that never answers', async () => {
@@ -275,10 +291,12 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
       expect(worker.ms).toBeLessThan(10_000);
 
       // The library: the same error, an Mp4ForgeError of the main entry's class (one copy of the core).
-      const queue = (await import(pathToFileURL(resolve('dist/queue.js')).href)) as typeof import('../src/queue/index.js');
-      const core = (await import(pathToFileURL(resolve('dist/index.js')).href)) as typeof import('../src/index.js');
+      const queue = (await import(pathToFileURL(resolve('dist/queue.js')).href)) as typeof Queue;
+      const core = (await import(pathToFileURL(resolve('dist/index.js')).href)) as typeof Core;
       const started = performance.now();
-      const err = await queue.getRenderStatus('mp4f-00000000000000000000000000000000', { connection: { port }, connectTimeoutMs: 800 }).catch((e: unknown) => e);
+      const err = await queue
+        .getRenderStatus('mp4f-00000000000000000000000000000000', { connection: { port }, connectTimeoutMs: 800 })
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(core.Mp4ForgeError);
       expect(err).toMatchObject({ code: 'QUEUE_UNAVAILABLE', message: expect.stringContaining('no answer within 800 ms') });
       expect(performance.now() - started).toBeLessThan(5000);
@@ -337,7 +355,10 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
     mkdirSync(shared);
     const r = await new Promise<CliRun>((done) => {
       const started = performance.now();
-      const child = spawn(process.execPath, [resolve('examples/queue/library.mjs')], { env: { ...process.env, REDIS_URL: redis.url, SHARED_DIR: shared }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [resolve('examples/queue/library.mjs')], {
+        env: { ...process.env, REDIS_URL: redis.url, SHARED_DIR: shared },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -21,7 +21,8 @@ function freePort() {
 export async function startRedis() {
   const dir = mkdtempSync(join(os.tmpdir(), 'mp4forge-bench-redis-'));
   const port = await freePort();
-  const child = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawn(process.env.REDIS_SERVER ?? 'redis-server', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));

@@ -6,6 +6,8 @@ import { commandHelp, wantsHelp, type CommandSpec } from './args.js';
 import { encodeCommand, encodeSpec } from './commands/encode.js';
 import { probeCommand, probeSpec } from './commands/probe.js';
 import { QUEUE_SUBCOMMANDS, queueSpec } from './commands/queue-spec.js';
+// Type only (erased): the module itself imports bullmq and ioredis and is loaded on demand below.
+import type * as QueueCommands from './commands/queue.js';
 import { renderCommand, renderSpec } from './commands/render.js';
 import { stitchCommand, stitchSpec } from './commands/stitch.js';
 import { Mp4ForgeError } from '../errors.js';
@@ -46,15 +48,20 @@ const COMMANDS: Record<string, Command> = {
 async function runQueue(argv: readonly string[], signal: AbortSignal): Promise<void | 'stopped'> {
   const [sub, ...rest] = argv;
   if (sub === undefined || !QUEUE_SUBCOMMANDS[sub]) {
-    throw new UsageError(`${sub === undefined ? 'missing' : `unknown queue subcommand '${sub}';`} queue needs worker, submit or status (see mp4forge queue --help)`, 'queue');
+    const what = sub === undefined ? 'missing' : `unknown queue subcommand '${sub}';`;
+    throw new UsageError(`${what} queue needs worker, submit or status (see mp4forge queue --help)`, 'queue');
   }
-  let mod: typeof import('./commands/queue.js');
+  let mod: typeof QueueCommands;
   try {
     mod = await import('./commands/queue.js');
   } catch (err) {
     const missing = /Cannot find (?:package|module) '(bullmq|ioredis)'/.exec(err instanceof Error ? err.message : '');
     if (!missing) throw err;
-    throw new Mp4ForgeError('QUEUE_UNAVAILABLE', `mp4forge queue needs the optional packages bullmq and ioredis, and ${missing[1]} is not installed: npm install bullmq ioredis`, { cause: err });
+    throw new Mp4ForgeError(
+      'QUEUE_UNAVAILABLE',
+      `mp4forge queue needs the optional packages bullmq and ioredis, and ${missing[1]} is not installed: npm install bullmq ioredis`,
+      { cause: err },
+    );
   }
   return mod.queueCommand(sub, rest, io, signal);
 }

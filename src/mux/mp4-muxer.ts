@@ -42,7 +42,9 @@ export class Mp4Muxer extends MuxerBase implements Muxer {
     super(opts.tracks, opts.sink);
     this.interleaver = new Interleaver(opts.tracks.map((t) => t.timescale), opts.chunkSeconds ?? 0.5);
     this.moveBlock = opts.moveBlockBytes ?? MOVE_BLOCK;
-    if (!(Number.isInteger(this.moveBlock) && this.moveBlock > 0)) throw new Mp4ForgeError('INVALID_OPTION', `moveBlockBytes must be a positive whole number of bytes, got ${this.moveBlock}`);
+    if (!(Number.isInteger(this.moveBlock) && this.moveBlock > 0)) {
+      throw new Mp4ForgeError('INVALID_OPTION', `moveBlockBytes must be a positive whole number of bytes, got ${this.moveBlock}`);
+    }
   }
 
   async addSample(track: number, sample: MuxSample): Promise<void> {

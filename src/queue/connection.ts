@@ -48,7 +48,9 @@ export function resolveLocation(loc: QueueLocation): ResolvedLocation {
     if (typeof v !== 'string' || !/^[A-Za-z0-9._-]+$/.test(v)) throw invalid(`${name} must be letters, digits, '.', '_' or '-', got ${JSON.stringify(v)}`);
   }
   const connectTimeoutMs = loc.connectTimeoutMs ?? 5000;
-  if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) throw invalid(`connectTimeoutMs must be a positive number, got ${JSON.stringify(loc.connectTimeoutMs)}`);
+  if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) {
+    throw invalid(`connectTimeoutMs must be a positive number, got ${JSON.stringify(loc.connectTimeoutMs)}`);
+  }
   const where = `${options.tls ? 'rediss' : 'redis'}://${options.host}:${options.port}${options.db ? `/${options.db}` : ''}`;
   return { options, queue, prefix, connectTimeoutMs, where };
 }

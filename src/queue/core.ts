@@ -74,7 +74,12 @@ export async function renderPart(
 }
 
 /** Stitches the parts (paths or byte streams, in frame order) into `output` with the job's soundtrack. */
-export async function stitchParts(parts: readonly (string | AsyncIterable<Uint8Array>)[], job: RenderJob, output: string, signal: AbortSignal): Promise<StitchSummary> {
+export async function stitchParts(
+  parts: readonly (string | AsyncIterable<Uint8Array>)[],
+  job: RenderJob,
+  output: string,
+  signal: AbortSignal,
+): Promise<StitchSummary> {
   const r = await stitchSegments(parts, { ...stitchOptions(job), output, signal });
   return {
     frames: r.frames,

@@ -29,7 +29,9 @@ export interface RenderStatus {
  */
 export async function getRenderStatus(id: string, location: QueueLocation): Promise<RenderStatus> {
   const loc = resolveLocation(location);
-  if (typeof id !== 'string' || !JOB_ID.test(id)) throw new Mp4ForgeError('INVALID_OPTION', `a render id looks like mp4f- and 32 hex digits, got ${JSON.stringify(id)}`);
+  if (typeof id !== 'string' || !JOB_ID.test(id)) {
+    throw new Mp4ForgeError('INVALID_OPTION', `a render id looks like mp4f- and 32 hex digits, got ${JSON.stringify(id)}`);
+  }
   const redis = await connectRedis(loc);
   const queue = new Queue(loc.queue, { connection: bullConnection(loc), prefix: loc.prefix });
   queue.on('error', () => undefined);

@@ -65,7 +65,9 @@ export function directoryStore(dir: string): SegmentStore {
     async open(id, k, n) {
       const path = partPath(id, k, n);
       if (!(await isFile(path))) {
-        throw new Mp4ForgeError('SEGMENT_GAP', `part ${k} of ${n} of job ${id} is missing from the store (${path})`, { details: { segment: k, problem: 'missing' } });
+        throw new Mp4ForgeError('SEGMENT_GAP', `part ${k} of ${n} of job ${id} is missing from the store (${path})`, {
+          details: { segment: k, problem: 'missing' },
+        });
       }
       return path;
     },

@@ -75,9 +75,13 @@ export async function submitRender(job: RenderJob, options: SubmitRenderOptions)
   const attempts = options.attempts ?? 3;
   const backoffMs = options.backoffMs ?? 1000;
   const keepSeconds = options.keepSeconds ?? 7 * 86400;
-  if (!Number.isSafeInteger(attempts) || attempts < 1) throw new Mp4ForgeError('INVALID_OPTION', `attempts must be a positive integer, got ${JSON.stringify(attempts)}`);
+  if (!Number.isSafeInteger(attempts) || attempts < 1) {
+    throw new Mp4ForgeError('INVALID_OPTION', `attempts must be a positive integer, got ${JSON.stringify(attempts)}`);
+  }
   if (!Number.isFinite(backoffMs) || backoffMs < 0) throw new Mp4ForgeError('INVALID_OPTION', `backoffMs must be ≥ 0, got ${JSON.stringify(backoffMs)}`);
-  if (!Number.isSafeInteger(keepSeconds) || keepSeconds < 1) throw new Mp4ForgeError('INVALID_OPTION', `keepSeconds must be a positive integer, got ${JSON.stringify(keepSeconds)}`);
+  if (!Number.isSafeInteger(keepSeconds) || keepSeconds < 1) {
+    throw new Mp4ForgeError('INVALID_OPTION', `keepSeconds must be a positive integer, got ${JSON.stringify(keepSeconds)}`);
+  }
   await checkJob(spec, n);
   const id = jobId(spec, n);
 

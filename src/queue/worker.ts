@@ -3,7 +3,6 @@
 // renders; a worker that dies stops renewing, and after `lockMs` another worker's stalled-job check
 // puts its job back on the queue.
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -67,7 +66,9 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
   if (!store || typeof store.create !== 'function') throw new Mp4ForgeError('INVALID_OPTION', 'startRenderWorker needs a store (e.g. directoryStore(dir))');
   const concurrency = options.concurrency ?? 1;
   const lockMs = options.lockMs ?? 30_000;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Mp4ForgeError('INVALID_OPTION', `concurrency must be a positive integer, got ${JSON.stringify(concurrency)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Mp4ForgeError('INVALID_OPTION', `concurrency must be a positive integer, got ${JSON.stringify(concurrency)}`);
+  }
   if (!Number.isInteger(lockMs) || lockMs < 1000) throw new Mp4ForgeError('INVALID_OPTION', `lockMs must be an integer ≥ 1000, got ${JSON.stringify(lockMs)}`);
   const emit = (e: WorkerEvent) => {
     try {
@@ -137,7 +138,8 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
       }
       const reason = encodeFailure(err);
       emit({ ...base, event: 'failed', attempt: job.attemptsMade + 1, ...decodeFailure(reason) });
-      throw new Error(reason);
+      // BullMQ records the message as the job's failedReason; the cause is for a debugger.
+      throw new Error(reason, { cause: err });
     } finally {
       active.delete(job.id as string);
       bullSignal?.removeEventListener('abort', onBullAbort);
@@ -199,7 +201,7 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
       const { code, message } = decodeFailure(reason);
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) return fail(code, message);
       emit({ ...base, event: 'failed', attempt: job.attemptsMade + 1, code, message });
-      throw new Error(reason);
+      throw new Error(reason, { cause: err });
     } finally {
       await lock.release().catch(() => undefined);
     }

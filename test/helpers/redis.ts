@@ -13,7 +13,8 @@ export const redisAvailable = spawnSync(REDIS_SERVER, ['--version']).status === 
 export const requireRedis = process.env.CI === 'true';
 
 if (!redisAvailable) {
-  const msg = `${REDIS_SERVER} not found: queue tests ${requireRedis ? 'FAIL (CI=true requires them)' : 'are SKIPPED'} — install it with 'apt-get install -y redis-server'`;
+  const outcome = requireRedis ? 'FAIL (CI=true requires them)' : 'are SKIPPED';
+  const msg = `${REDIS_SERVER} not found: queue tests ${outcome} — install it with 'apt-get install -y redis-server'`;
   console.warn(`\n[mp4forge] ${msg}\n`);
 }
 
@@ -40,9 +41,8 @@ export interface RedisServer {
 export async function startRedis(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'mp4forge-redis-'));
   const port = await freePort();
-  const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const argv = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+  const child: ChildProcess = spawn(REDIS_SERVER, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));

@@ -4,11 +4,23 @@
 import type { CommandSpec, OptionSpec } from '../args.js';
 import { OUTPUT_OPTIONS } from '../session.js';
 
-const REDIS: OptionSpec = { name: 'redis', kind: { type: 'string' }, metavar: 'URL', help: 'Redis, e.g. redis://127.0.0.1:6379 (rediss:// for TLS).', required: true };
-const QUEUE: OptionSpec = { name: 'queue', kind: { type: 'string' }, metavar: 'NAME', help: 'The queue name (workers and submitters must agree).', defaultText: 'render' };
-const TIMEOUT: OptionSpec = { name: 'connect-timeout', kind: { type: 'int', min: 100 }, metavar: 'MS', help: 'Give up reaching Redis after this long.', defaultText: '5000' };
+const REDIS: OptionSpec = {
+  name: 'redis', kind: { type: 'string' }, metavar: 'URL', required: true,
+  help: 'Redis, e.g. redis://127.0.0.1:6379 (rediss:// for TLS).',
+};
+const QUEUE: OptionSpec = {
+  name: 'queue', kind: { type: 'string' }, metavar: 'NAME', defaultText: 'render',
+  help: 'The queue name (workers and submitters must agree).',
+};
+const TIMEOUT: OptionSpec = {
+  name: 'connect-timeout', kind: { type: 'int', min: 100 }, metavar: 'MS', defaultText: '5000',
+  help: 'Give up reaching Redis after this long.',
+};
 const JSON_OPT: OptionSpec = { name: 'json', kind: { type: 'flag' }, help: 'Machine-readable output on stdout (one JSON object per line).' };
-const STORE: OptionSpec = { name: 'store', kind: { type: 'string' }, metavar: 'DIR', help: 'The segment store: a directory every worker can reach (shared disk, NFS).', required: true };
+const STORE: OptionSpec = {
+  name: 'store', kind: { type: 'string' }, metavar: 'DIR', required: true,
+  help: 'The segment store: a directory every worker can reach (shared disk, NFS).',
+};
 
 const ENCODER = new Set(['qp', 'kbps', 'speed', 'gop', 'layout', 'audio', 'audio-length']);
 
@@ -19,8 +31,14 @@ export const queueWorkerSpec: CommandSpec = {
   options: [
     REDIS,
     STORE,
-    { name: 'concurrency', kind: { type: 'int', min: 1 }, metavar: 'N', help: 'Jobs at once in this process (encoding is single-threaded: run one worker per core instead).', defaultText: '1' },
-    { name: 'lock-ms', kind: { type: 'int', min: 1000 }, metavar: 'MS', help: "A dead worker's job goes back to the queue after about this long.", defaultText: '30000' },
+    {
+      name: 'concurrency', kind: { type: 'int', min: 1 }, metavar: 'N', defaultText: '1',
+      help: 'Jobs at once in this process (encoding is single-threaded: run one worker per core instead).',
+    },
+    {
+      name: 'lock-ms', kind: { type: 'int', min: 1000 }, metavar: 'MS', defaultText: '30000',
+      help: "A dead worker's job goes back to the queue after about this long.",
+    },
     QUEUE,
     TIMEOUT,
     JSON_OPT,
@@ -40,14 +58,26 @@ export const queueSubmitSpec: CommandSpec = {
     { name: 'height', kind: { type: 'int' }, metavar: 'H', help: 'Frame height in pixels (even).', defaultText: '720' },
     { name: 'fps', kind: { type: 'string' }, metavar: 'R', help: 'Frame rate: 30, or a fraction like 30000/1001.', defaultText: '30' },
     { name: 'frames', kind: { type: 'int', min: 1 }, metavar: 'N', help: 'Number of frames.', defaultText: '300' },
-    { name: 'pattern', kind: { type: 'choice', choices: ['bars', 'noise', 'gradient', 'plasma', 'solid'] }, metavar: 'NAME', help: 'What to draw.', defaultText: 'bars' },
-    { name: 'scene', kind: { type: 'string' }, metavar: 'FILE|URL', help: 'An ES module exporting draw(frameIndex, rgba, width, height), at a path (or file:/https: URL) every worker can import.' },
+    {
+      name: 'pattern', kind: { type: 'choice', choices: ['bars', 'noise', 'gradient', 'plasma', 'solid'] }, metavar: 'NAME', defaultText: 'bars',
+      help: 'What to draw.',
+    },
+    {
+      name: 'scene', kind: { type: 'string' }, metavar: 'FILE|URL',
+      help: 'An ES module exporting draw(frameIndex, rgba, width, height), at a path (or file:/https: URL) every worker can import.',
+    },
     ...OUTPUT_OPTIONS.filter((o) => o.name === 'out').map((o) => ({ ...o, help: 'The final MP4, at a path the workers can write (shared disk).' })),
     ...OUTPUT_OPTIONS.filter((o) => ENCODER.has(o.name)),
     { name: 'wait', kind: { type: 'flag' }, help: 'Follow the render (progress on a terminal) and print the result.' },
     { name: 'attempts', kind: { type: 'int', min: 1 }, metavar: 'N', help: 'Tries per segment or stitch job before the render fails.', defaultText: '3' },
-    { name: 'keep', kind: { type: 'int', min: 1 }, metavar: 'SECONDS', help: 'How long Redis remembers the outcome (status; no second render).', defaultText: '604800 (7 days)' },
-    { name: 'store', kind: { type: 'string' }, metavar: 'DIR', help: "The workers' segment store: parts an earlier failed run of the same job left there are removed first." },
+    {
+      name: 'keep', kind: { type: 'int', min: 1 }, metavar: 'SECONDS', defaultText: '604800 (7 days)',
+      help: 'How long Redis remembers the outcome (status; no second render).',
+    },
+    {
+      name: 'store', kind: { type: 'string' }, metavar: 'DIR',
+      help: "The workers' segment store: parts an earlier failed run of the same job left there are removed first.",
+    },
     QUEUE,
     TIMEOUT,
     JSON_OPT,

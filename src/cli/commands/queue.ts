@@ -2,7 +2,9 @@
 // command runs (it imports bullmq and ioredis, optional peer dependencies).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { directoryStore, getRenderStatus, startRenderWorker, submitRender, type RenderJob, type RenderProgress, type RenderResult, type WorkerEvent } from '../../queue/index.js';
+import {
+  directoryStore, getRenderStatus, startRenderWorker, submitRender, type RenderJob, type RenderProgress, type RenderResult, type WorkerEvent,
+} from '../../queue/index.js';
 import type { QueueLocation } from '../../queue/connection.js';
 import type { Layout } from '../../mux/types.js';
 import type { AudioLength } from '../../soundtrack.js';
@@ -122,7 +124,8 @@ async function submitCommand(argv: readonly string[], io: SessionIo, signal: Abo
     if (json) io.stdout.write(`${JSON.stringify({ id: handle.id, status: handle.status })}\n`);
     else {
       io.stdout.write(`${handle.id}\n`);
-      io.stderr.write(`mp4forge: ${handle.status === 'done' ? 'already rendered' : handle.status === 'running' ? 'already on the queue' : 'queued'}: ${handle.id}\n`);
+      const state = handle.status === 'done' ? 'already rendered' : handle.status === 'running' ? 'already on the queue' : 'queued';
+      io.stderr.write(`mp4forge: ${state}: ${handle.id}\n`);
     }
     return undefined;
   }
