@@ -2,6 +2,7 @@
 // then stitched into one MP4 without re-encoding. Like writer.ts, this is where generate → encode
 // → mux (← audio) are joined; the segment format itself lives in mux/segment-box.ts and
 // mux/segment-reader.ts.
+import { openFrameConverter } from './encode/frame-converter.js';
 import type { EncoderId } from './encode/backend.js';
 import { createEncoder } from './encode/registry.js';
 import { Mp4ForgeError } from './errors.js';
@@ -177,7 +178,7 @@ export async function renderSegment(options: RenderSegmentOptions): Promise<Segm
     },
     () => encoder.close(),
   );
-  const loop = new FrameLoop(encoder, video.chunkFrames, width, height);
+  const loop = new FrameLoop(encoder, video.chunkFrames, width, height, await openFrameConverter(width, height));
   const progress = new ProgressReporter(onProgress);
   const draw = (i: number, rgba: Uint8Array) => scene(i, rgba, width, height);
   try {

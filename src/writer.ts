@@ -2,7 +2,7 @@
 // them to its frame encoder (in-process or a worker pool: src/pipeline/frame-encoder.ts) and the
 // coded frames to its mux session (src/pipeline/mux-session.ts), reports progress, and runs the
 // failure state machine. renderVideo is a writer whose frames are drawn by a scene.
-import { bytesPerFrame, toI420, type PixelFormat } from './encode/convert.js';
+import { bytesPerFrame, type PixelFormat } from './encode/convert.js';
 import { Mp4ForgeError } from './errors.js';
 import { drawPattern, patterns, type FrameCallback, type PatternName } from './generate/patterns.js';
 import type { Layout } from './mux/types.js';
@@ -195,13 +195,12 @@ export class WriterImpl implements Mp4Writer {
     } catch (err) {
       return Promise.reject(err);
     }
-    // Converting now, synchronously, means the caller may reuse its buffer as soon as addFrame
-    // returns, even when it does not await (the queue then holds one I420 frame per call).
-    const yuv = this.encoder.frameBuffer();
-    if (this.pixelFormat === 'yuv420p') yuv.set(pixels);
-    else toI420(pixels, this.pixelFormat, this.video.width, this.video.height, yuv);
+    // Taking the frame now, synchronously (a copy, or the I420 conversion), means the caller may
+    // reuse its buffer as soon as addFrame returns, even when it does not await (the queue then
+    // holds one frame per call).
+    const taken = this.encoder.takeFrame(pixels, this.pixelFormat);
     const index = this.added++;
-    return this.enqueue(() => this.encoder.encode(index, yuv, this.deliver));
+    return this.enqueue(() => this.encoder.encode(index, taken, this.deliver));
   }
 
   async addFrames(count: number, draw: PatternName | FrameCallback): Promise<void> {

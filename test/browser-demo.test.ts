@@ -203,7 +203,7 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
     await page.waitForFunction(() => /48\.0 kHz mono/.test(document.getElementById('drop-info')?.textContent ?? ''));
     await page.click('#render');
     await waitForRender(page);
-    expect(await page.evaluate(() => document.getElementById('result')!.dataset.encoder)).toBe('h264-mp4-encoder');
+    expect(await page.evaluate(() => document.getElementById('result')!.dataset.encoder)).toBe('wasm');
     const bytes = await downloadedBytes(page);
     const file = tmpFile('demo-mp3.mp4');
     writeFileSync(file, bytes);
@@ -336,7 +336,7 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
         return;
       }
       expect(r.error).toBeUndefined();
-      const expected = encoder === 'wasm' || !webcodecs.supported ? 'h264-mp4-encoder' : 'webcodecs';
+      const expected = encoder === 'wasm' || !webcodecs.supported ? 'wasm' : 'webcodecs';
       expect(r.result?.videoEncoder).toBe(expected);
       expect(r.result?.frames).toBe(60);
       const mp4 = fromBase64(r.mp4 as string);

@@ -236,7 +236,7 @@ describe('mp4forge render', () => {
       bytes: statSync(out).size,
       output: out,
       layout: 'faststart',
-      videoEncoder: 'h264-mp4-encoder',
+      videoEncoder: 'wasm',
     });
     expect(s.elapsedSeconds as number).toBeGreaterThan(0);
     expect(s.fps as number).toBeGreaterThan(0);
@@ -361,7 +361,12 @@ describe('usage errors exit 2 with one line', () => {
       ['render', '--width', '161', '--height', '96', '--out', 'x.mp4'],
       /^mp4forge: \[INVALID_DIMENSIONS\] width must be even .*got 161/,
     ],
-    ['qp out of range', ['render', '--qp', '5', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5$/],
+    ['qp out of range', ['render', '--qp', '52', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 0 to 51, got 52$/],
+    [
+      'qp below what h264-mp4-encoder takes',
+      ['render', '--qp', '5', '--encoder', 'h264-mp4-encoder', '--out', 'x.mp4'],
+      /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5$/,
+    ],
     ['bad fps', ['render', '--fps', '29.97', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] fps must be/],
     [
       'unknown flag',

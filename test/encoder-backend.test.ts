@@ -3,7 +3,7 @@
 // test/browser-demo.test.ts (worker snippet, encoder 'webcodecs' / 'auto') and bench/browser.mjs.
 import { describe, expect, it } from 'vitest';
 import { createMp4Writer, isMp4ForgeError } from '../src/index.js';
-import { avcCodecFor, avcLevelFor, bitrateForQp } from '../src/encode/webcodecs-encoder.js';
+import { avcCodecFor, bitrateForQp } from '../src/encode/webcodecs-encoder.js';
 
 describe('video.encoder', () => {
   it("'auto' without WebCodecs (Node) uses the WASM encoder and names the backend that ran", async () => {
@@ -11,14 +11,31 @@ describe('video.encoder', () => {
     const w = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'auto' } });
     await w.addFrames(3, 'bars');
     const r = await w.finish();
-    expect(r.videoEncoder).toBe('h264-mp4-encoder');
+    expect(r.videoEncoder).toBe('wasm');
     expect(r.frames).toBe(3);
   });
 
-  it("the default is 'wasm', which is h264-mp4-encoder until mp4forge's own encoder lands", async () => {
+  it("the default is 'wasm', mp4forge's own encoder", async () => {
     const w = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true } });
     await w.addFrames(1, 'solid');
-    expect((await w.finish()).videoEncoder).toBe('h264-mp4-encoder');
+    expect((await w.finish()).videoEncoder).toBe('wasm');
+  });
+
+  it("where WebAssembly has no SIMD, 'wasm' is UNSUPPORTED_RUNTIME and 'auto' falls back to h264-mp4-encoder", async () => {
+    // A runtime without v128 rejects the module at validation; simulated here by a validate() that
+    // refuses every module that uses the SIMD opcode prefix (0xfd), as such a runtime would.
+    const validate = WebAssembly.validate;
+    WebAssembly.validate = (bytes: BufferSource) => !new Uint8Array(ArrayBuffer.isView(bytes) ? bytes.buffer : bytes).includes(0xfd) && validate(bytes);
+    try {
+      const err = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'wasm' } }).catch((e: unknown) => e);
+      expect(isMp4ForgeError(err, 'UNSUPPORTED_RUNTIME')).toBe(true);
+      expect((err as Error).message).toMatch(/no WebAssembly SIMD.*'auto'/);
+      const w = await createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video: { encoder: 'auto' } });
+      await w.addFrames(2, 'bars');
+      expect((await w.finish()).videoEncoder).toBe('h264-mp4-encoder');
+    } finally {
+      WebAssembly.validate = validate;
+    }
   });
 
   it("'webcodecs' where there is none is UNSUPPORTED_RUNTIME, naming the fallback", async () => {
@@ -37,19 +54,10 @@ describe('video.encoder', () => {
 });
 
 describe('WebCodecs backend parameters', () => {
-  it('picks the lowest H.264 level that holds the picture size and rate (Table A-1)', () => {
-    // Well-known pairs: 720p30 is level 3.1, 1080p30 4.0, 1080p60 4.2, 2160p30 5.1.
-    expect(avcLevelFor(176, 144, 15, 0)).toBe(10);
-    expect(avcLevelFor(640, 360, 30, 1000)).toBe(30);
-    expect(avcLevelFor(1280, 720, 30, 2000)).toBe(31);
-    expect(avcLevelFor(1920, 1080, 30, 4000)).toBe(40);
-    expect(avcLevelFor(1920, 1080, 60, 8000)).toBe(42);
-    expect(avcLevelFor(3840, 2160, 30, 20000)).toBe(51);
-    // The bitrate can raise the level: 640×360 at 12 Mbit/s is beyond level 3's 10 Mbit/s.
-    expect(avcLevelFor(640, 360, 30, 12000)).toBe(31);
-    // A frame wider than sqrt(8 × MaxFS) macroblocks needs a higher level even when small in area.
-    expect(avcLevelFor(2048, 64, 1, 0)).toBeGreaterThan(avcLevelFor(1024, 128, 1, 0));
+  it('asks the browser for the level the parameters need (the level table of src/encode/h264/level.ts)', () => {
     expect(avcCodecFor({ width: 1920, height: 1080, fpsNum: 30, fpsDen: 1, qp: 26, kbps: 0, gop: 60 }, 3500)).toBe('avc1.42E028');
+    expect(avcCodecFor({ width: 1920, height: 1080, fpsNum: 60, fpsDen: 1, qp: 26, kbps: 0, gop: 60 }, 3500)).toBe('avc1.42E02A');
+    expect(avcCodecFor({ width: 640, height: 360, fpsNum: 30000, fpsDen: 1001, qp: 26, kbps: 0, gop: 60 }, 1000)).toBe('avc1.42E01E');
   });
 
   it('maps qp to a bitrate that grows with size, rate and quality', () => {

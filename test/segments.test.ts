@@ -2,6 +2,7 @@
 // stitched without re-encoding: checked against a single render by bytes, by ffprobe frame counts
 // and by decoded pixels (the bars pattern's frame counter read back from ffmpeg's output).
 // `npm test` builds dist/ first; run `npx tsup` before running this file alone.
+import { WASM_ENCODER } from '../src/encode/h264/wasm-encoder.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -147,7 +148,7 @@ describe('renderSegment + stitchSegments in one process', () => {
       fps: { num: 30, den: 1 },
       timescale: 90000,
       frameDuration: 3000,
-      encoder: { id: 'h264-mp4-encoder', version: '1.0.12', qp: 26, kbps: 0, gop: GOP, chunkFrames: 16 },
+      encoder: { id: 'wasm', version: WASM_ENCODER.version, qp: 26, kbps: 0, gop: GOP, chunkFrames: 16 },
       layout: 'progressive',
     });
     const file = save('seg-alone.m4s', bytes);
@@ -231,7 +232,7 @@ describe('renderSegment + stitchSegments in one process', () => {
           bytes: 0,
           durationSeconds: 16 / 30,
           layout: 'fragmented',
-          videoEncoder: 'h264-mp4-encoder',
+          videoEncoder: 'wasm',
           path: files[0],
         },
         segs[1],
@@ -475,7 +476,7 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
     const probe = await node([CLI, 'probe', parts[1], '--json']);
     expect(JSON.parse(probe.stdout).segment).toMatchObject({ start: 16, end: 48, total: 100, fps: { num: 30000, den: 1001 }, encoder: { qp: 30, gop: GOP } });
     expect((await node([CLI, 'probe', parts[1]])).stdout).toMatch(
-      /Segment \(mp4forge\): frames 16–47 \(32\) of 100, 160×96 at 30000\/1001 fps, h264-mp4-encoder 1\.0\.12, qp 30, GOP 8 \(chunks of 16 frames\)/,
+      /Segment \(mp4forge\): frames 16–47 \(32\) of 100, 160×96 at 30000\/1001 fps, wasm \d+\.\d+\.\d+\+[0-9a-f]{8}, qp 30, GOP 8 \(chunks of 16 frames\)/,
     );
 
     const stitched = tmpFile('cli-stitched.mp4');

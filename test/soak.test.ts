@@ -1,7 +1,10 @@
 // Quick soak (part of `npm test`): 200 writer lifecycles in one process, mixing every ending
 // (finish, abort(), AbortSignal, a throwing frame callback, an output failing with EPIPE), every
-// layout and every kind of output. Afterwards nothing may be left behind:
-//  - every WASM encoder instance created was deleted (Embind handles report isDeleted()),
+// layout and every kind of output, and both WASM encoders (mp4forge's own and h264-mp4-encoder,
+// in turn). Afterwards nothing may be left behind:
+//  - every h264-mp4-encoder instance created was deleted (Embind handles report isDeleted()),
+//  - every instance of mp4forge's own encoder can be collected: after a full GC no more than the
+//    last lifecycle's is still reachable (its WebAssembly memory is dropped with it),
 //  - no files, spool files or process listeners remain,
 //  - the V8 heap after a full GC grows by less than HEAP_BOUND from lifecycle 40 to 200, and RSS by
 //    less than RSS_BOUND (RSS also holds freed-but-kept allocator pages, hence the looser bound).
@@ -41,7 +44,21 @@ vi.mock(import('../src/encode/wasm-module.js'), async (importOriginal) => {
   };
 });
 
-// The encoder's WASM linear memory (outside the V8 heap, inside RSS): its size must not grow.
+/** Every instance of mp4forge's own encoder, held weakly: a closed encoder must become collectable. */
+const own = vi.hoisted(() => ({ refs: [] as WeakRef<WebAssembly.Memory>[], created: 0 }));
+vi.mock(import('../src/encode/h264/wasm-encoder.js'), async (importOriginal) => {
+  const m = await importOriginal();
+  const create = m.AsmH264Encoder.create.bind(m.AsmH264Encoder);
+  m.AsmH264Encoder.create = async (params) => {
+    const e = await create(params);
+    own.created++;
+    own.refs.push(new WeakRef((e as unknown as { x: { memory: WebAssembly.Memory } }).x.memory));
+    return e;
+  };
+  return m;
+});
+
+// h264-mp4-encoder's WASM linear memory (outside the V8 heap, inside RSS): its size must not grow.
 const wasmMemories = vi.hoisted(() => {
   const list: WebAssembly.Memory[] = [];
   const Native = WebAssembly.Memory;
@@ -125,7 +142,8 @@ async function lifecycle(i: number): Promise<Ending> {
   const out = output(kind, file, ending === 'EPIPE' ? 600 + ((i * 137) % 3000) : null);
   const ac = new AbortController();
   const frames = 2 + (i % 4);
-  const w = await createMp4Writer({ width: W, height: H, fps: 30, output: out.output, layout, signal: ac.signal, video: { gop: 2 } });
+  const encoder = i % 2 === 0 ? 'wasm' : 'h264-mp4-encoder';
+  const w = await createMp4Writer({ width: W, height: H, fps: 30, output: out.output, layout, signal: ac.signal, video: { gop: 2, encoder } });
   const rgba = new Uint8Array(W * H * 4);
   const label = `lifecycle ${i}: ${ending}, ${layout} → ${kind}`;
   const settle = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
@@ -217,11 +235,15 @@ describe('soak: writer lifecycles in one process', () => {
     const end = settledMemory();
     const mib = (n: number) => `${(n / 2 ** 20).toFixed(2)} MiB`;
     console.log(
-      `soak: ${LIFECYCLES} lifecycles ${JSON.stringify(counts)} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${handles.created} encoder instances; ` +
+      `soak: ${LIFECYCLES} lifecycles ${JSON.stringify(counts)} in ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+        `${handles.created} h264-mp4-encoder and ${own.created} own encoder instances; ` +
         `heap after GC ${mib(warm.heap)} at ${WARMUP} → ${mib(end.heap)} at ${LIFECYCLES} (${mib(end.heap - warm.heap)}, bound ${mib(HEAP_BOUND)}); ` +
         `RSS ${mib(warm.rss)} → ${mib(end.rss)} (${mib(end.rss - warm.rss)}, bound ${mib(RSS_BOUND)}); WASM memory ${mib(warm.wasm)} → ${mib(end.wasm)}`,
     );
-    expect(handles.created).toBeGreaterThanOrEqual(2 * LIFECYCLES);
+    expect(handles.created).toBeGreaterThanOrEqual(LIFECYCLES);
+    expect(own.created).toBe(LIFECYCLES / 2);
+    const alive = own.refs.filter((r) => r.deref() !== undefined).length;
+    expect(alive, `${alive} of ${own.created} instances of the own encoder still reachable after GC`).toBeLessThanOrEqual(1);
     expect(end.heap - warm.heap).toBeLessThan(HEAP_BOUND);
     expect(end.rss - warm.rss).toBeLessThan(RSS_BOUND);
     // Encoder instances are freed, so the WASM heap is reused instead of grown.

@@ -22,7 +22,7 @@ describe('option validation', () => {
     [{ fps: 0 }, 'INVALID_OPTION', /fps/],
     [{ fps: 29.97 }, 'INVALID_OPTION', /30000\/1001/],
     [{ fps: { num: 30000, den: 0 } }, 'INVALID_OPTION', /fps/],
-    [{ video: { qp: 5 } }, 'INVALID_OPTION', /video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5/],
+    [{ video: { qp: 5, encoder: 'h264-mp4-encoder' } }, 'INVALID_OPTION', /video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5/],
     [{ video: { qp: 52 } }, 'INVALID_OPTION', /video\.qp must be an integer from 0 to 51, got 52/],
     [{ video: { speed: 11 } }, 'INVALID_OPTION', /video\.speed/],
     [{ video: { gop: 0 } }, 'INVALID_OPTION', /video\.gop/],

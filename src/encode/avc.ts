@@ -70,3 +70,25 @@ export function avcCodecString(c: AvcConfig): string {
   const hex = (n: number) => n.toString(16).padStart(2, '0');
   return `avc1.${hex(c.profile)}${hex(c.compatibility)}${hex(c.level)}`;
 }
+
+/**
+ * The same stream configuration at H.264 level `levelIdc`: level_idc is the fourth byte of an SPS
+ * NAL unit (after the header, profile_idc and the constraint flags), and the avcC repeats it.
+ */
+export function withLevel(c: AvcConfig, levelIdc: number): AvcConfig {
+  const sps = c.sps.map((s) => {
+    const out = s.slice();
+    out[3] = levelIdc;
+    return out;
+  });
+  return { ...c, sps, level: levelIdc };
+}
+
+/** Sets level_idc in every SPS NAL unit inside an AVCC sample (4-byte lengths), in place. */
+export function setSampleSpsLevel(sample: Uint8Array, levelIdc: number): void {
+  for (let o = 0; o + 4 < sample.length; ) {
+    const len = ((sample[o] << 24) | (sample[o + 1] << 16) | (sample[o + 2] << 8) | sample[o + 3]) >>> 0;
+    if ((sample[o + 4] & 0x1f) === NAL_SPS && len >= 4) sample[o + 4 + 3] = levelIdc;
+    o += 4 + len;
+  }
+}

@@ -7,14 +7,15 @@ import type { AvcConfig } from './avc.js';
 export type { AvcConfig } from './avc.js';
 
 /** The ids of the backends mp4forge has; results and segment records name the one that ran. */
-export type EncoderId = 'h264-mp4-encoder' | 'webcodecs';
+export type EncoderId = 'wasm' | 'h264-mp4-encoder' | 'webcodecs';
 
 /**
- * What `video.encoder` accepts: a backend id, `'wasm'` (mp4forge's own WASM encoder; until it
- * lands, the h264-mp4-encoder backend) or `'auto'` (WebCodecs where it can encode these
- * parameters, else WASM).
+ * What `video.encoder` accepts: a backend id — `'wasm'` (mp4forge's own encoder, WebAssembly with
+ * SIMD; the default), `'h264-mp4-encoder'` (minih264, the reference and the fallback where WASM
+ * SIMD is missing), `'webcodecs'` (the platform's encoder) — or `'auto'` (WebCodecs where it can
+ * encode these parameters, else WASM).
  */
-export type EncoderChoice = 'auto' | 'wasm' | EncoderId;
+export type EncoderChoice = 'auto' | EncoderId;
 
 /** A backend as results and segment records name it. */
 export interface BackendInfo {
@@ -52,6 +53,9 @@ export interface CodedFrame {
   keyframe: boolean;
 }
 
+/** Packed RGB layouts a backend may take directly (see {@link ChunkEncoder.encodeRgb}). */
+export type RgbLayout = 'rgba' | 'bgra' | 'rgb24';
+
 /** Sync or promise results: the WASM backends answer at once, WebCodecs encodes off-thread. */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -69,6 +73,17 @@ export interface ChunkEncoder {
   encode(i420: Uint8Array): MaybePromise<CodedFrame[]>;
   /** Ends the chunk and returns its remaining frames. */
   endChunk(): MaybePromise<CodedFrame[]>;
+  /**
+   * Optional: a buffer inside the encoder for the next packed RGB frame, so a producer can draw into
+   * it and the frame is never copied (pair it with encodeRgb(layout) without pixels). Valid until the
+   * next call on the encoder.
+   */
+  rgbView?(layout: RgbLayout): Uint8Array;
+  /**
+   * Optional: encodes a packed RGB frame, converted to I420 inside the encoder with the same
+   * arithmetic as toI420 (src/encode/convert.ts), from `pixels` or from what was drawn into rgbView().
+   */
+  encodeRgb?(layout: RgbLayout, pixels?: Uint8Array | Uint8ClampedArray): MaybePromise<CodedFrame[]>;
   /** Frees the encoder. Safe to call more than once. */
   close(): MaybePromise<void>;
 }

@@ -6,9 +6,10 @@
 // output tap (encoder-output-tap.ts) takes the coded frames out of it as they are written, and a
 // one-frame probe encode gives the SPS/PPS before the first user frame. Both stay in this backend.
 import { Mp4ForgeError } from '../errors.js';
-import { sameAvcConfig, type AvcConfig } from './avc.js';
+import { sameAvcConfig, setSampleSpsLevel, withLevel, type AvcConfig } from './avc.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderBackend, EncoderParams, Support } from './backend.js';
 import { EncoderOutputTap } from './encoder-output-tap.js';
+import { h264Level } from './level.js';
 import { loadWasmModule, type HmeEncoder } from './wasm-module.js';
 
 const INFO: BackendInfo = { id: 'h264-mp4-encoder', version: '1.0.12' };
@@ -106,15 +107,31 @@ class ChunkRunner {
   }
 }
 
+/**
+ * minih264 labels its streams with a level from the frame size alone; mp4forge writes the level
+ * the frame rate and bitrate need as well (MaxMBPS, MaxBR), into the avcC and into the SPS units
+ * it repeats before every IDR.
+ */
 class H264Mp4Encoder implements ChunkEncoder {
   readonly backend = INFO;
+  /** The SPS/PPS every chunk must reproduce, taken from the probe encode (as minih264 wrote them). */
+  private readonly probed: AvcConfig;
+  readonly config: AvcConfig;
   private closed = false;
 
   constructor(
     private readonly runner: ChunkRunner,
-    /** The SPS/PPS every chunk must reproduce, taken from the probe encode. */
-    readonly config: AvcConfig,
-  ) {}
+    probed: AvcConfig,
+    private readonly level: number,
+  ) {
+    this.probed = probed;
+    this.config = withLevel(probed, level);
+  }
+
+  private relabel(frames: CodedFrame[]): CodedFrame[] {
+    for (const f of frames) if (f.keyframe) setSampleSpsLevel(f.data, this.level);
+    return frames;
+  }
 
   /** Starts a chunk on a fresh instance; its first frame is an IDR. The frame index is not needed here. */
   async beginChunk(): Promise<void> {
@@ -123,13 +140,14 @@ class H264Mp4Encoder implements ChunkEncoder {
   }
 
   encode(i420: Uint8Array): CodedFrame[] {
-    return this.runner.encode(i420);
+    return this.relabel(this.runner.encode(i420));
   }
 
   /** Ends the chunk: flushes the remaining frames and checks the stream configuration. */
   endChunk(): CodedFrame[] {
     const { frames, config } = this.runner.end();
-    if (!sameAvcConfig(config, this.config)) {
+    this.relabel(frames);
+    if (!sameAvcConfig(config, this.probed)) {
       throw new Mp4ForgeError('ENCODER_FAILED', 'The encoder changed its SPS/PPS between chunks; the stream would not be decodable with one avcC.');
     }
     return frames;
@@ -166,7 +184,8 @@ export const h264Mp4EncoderBackend: EncoderBackend = {
       // gives the real configuration before any user frame is encoded.
       await runner.begin();
       runner.encode(new Uint8Array((params.width * params.height * 3) / 2).fill(128));
-      return new H264Mp4Encoder(runner, runner.end().config);
+      const level = h264Level(params.width, params.height, params.fpsNum, params.fpsDen, params.kbps).idc;
+      return new H264Mp4Encoder(runner, runner.end().config, level);
     } catch (err) {
       runner.close();
       throw err;

@@ -4,20 +4,20 @@
 // outside src/encode imports a backend).
 import { Mp4ForgeError } from '../errors.js';
 import type { ChunkEncoder, EncoderBackend, EncoderChoice, EncoderContext, EncoderId, EncoderParams } from './backend.js';
+import { wasmBackend } from './h264/backend.js';
 import { h264Mp4EncoderBackend } from './h264-mp4-encoder.js';
 import { webCodecsBackend } from './webcodecs-encoder.js';
 
-const BACKENDS: readonly EncoderBackend[] = [h264Mp4EncoderBackend, webCodecsBackend];
+const BACKENDS: readonly EncoderBackend[] = [wasmBackend, h264Mp4EncoderBackend, webCodecsBackend];
 
 /** Every value `video.encoder` accepts. */
 export const ENCODER_CHOICES: readonly EncoderChoice[] = ['auto', 'wasm', 'h264-mp4-encoder', 'webcodecs'];
 
-// 'wasm' is mp4forge's own WASM encoder. Until it lands, the alias points at h264-mp4-encoder
-// (issue 12 replaces this line with the new backend's registration).
-const WASM: EncoderId = 'h264-mp4-encoder';
-
-/** What 'auto' tries, in order: the platform encoder where it can encode these parameters, else WASM. */
-const AUTO: readonly EncoderId[] = ['webcodecs', WASM];
+/**
+ * What 'auto' tries, in order: the platform encoder where it can encode these parameters, else
+ * mp4forge's own encoder, else (a runtime without WASM SIMD) h264-mp4-encoder.
+ */
+const AUTO: readonly EncoderId[] = ['webcodecs', 'wasm', 'h264-mp4-encoder'];
 
 /** The backend registered under `id`. */
 export function backendById(id: string): EncoderBackend {
@@ -35,8 +35,8 @@ export interface ResolveContext extends EncoderContext {
 }
 
 /**
- * The backend `choice` means for these parameters here. 'auto' takes the first of WebCodecs and
- * WASM that supports them; a named backend that cannot is refused with its reason
+ * The backend `choice` means for these parameters here. 'auto' takes the first of AUTO that
+ * supports them; a named backend that cannot is refused with its reason
  * (`UNSUPPORTED_RUNTIME` for a runtime that lacks it, `INVALID_OPTION` for an option it lacks).
  */
 export async function resolveBackend(choice: EncoderChoice, params: EncoderParams, context: ResolveContext): Promise<EncoderBackend> {
@@ -46,9 +46,9 @@ export async function resolveBackend(choice: EncoderChoice, params: EncoderParam
       const b = backendById(id);
       if (usable(b) && (await b.supports(params, context)).supported) return b;
     }
-    return checked(backendById(WASM), params, context);
+    return checked(backendById('wasm'), params, context);
   }
-  return checked(backendById(choice === 'wasm' ? WASM : choice), params, context);
+  return checked(backendById(choice), params, context);
 }
 
 async function checked(b: EncoderBackend, params: EncoderParams, context: ResolveContext): Promise<EncoderBackend> {
@@ -56,7 +56,7 @@ async function checked(b: EncoderBackend, params: EncoderParams, context: Resolv
   if (!s.supported) {
     // An option the backend lacks is named by its reason (`video.qp must be …`); a runtime that lacks the backend, by the choice.
     if (s.code === 'INVALID_OPTION') throw new Mp4ForgeError('INVALID_OPTION', s.reason);
-    throw new Mp4ForgeError(s.code, `video.encoder '${b.id}' cannot be used here: ${s.reason}; use encoder 'auto' to fall back to the WASM encoder`);
+    throw new Mp4ForgeError(s.code, `video.encoder '${b.id}' cannot be used here: ${s.reason}; encoder 'auto' falls back to one that can`);
   }
   if (context.chunks && !b.chunked) {
     throw new Mp4ForgeError(

@@ -9,6 +9,7 @@
 // `speed` and `temporalDenoise` have no WebCodecs equivalent: setting them with this backend is refused.
 import { Mp4ForgeError } from '../errors.js';
 import { NAL_IDR, parseAvcC, sameAvcConfig, type AvcConfig } from './avc.js';
+import { h264Level } from './level.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderBackend, EncoderContext, EncoderParams, Support } from './backend.js';
 
 /** The encoder config WebCodecs accepted, and how qp is honoured. */
@@ -36,31 +37,9 @@ export function bitrateForQp(qp: number, width: number, height: number, fps: num
   return Math.max(Math.ceil(fps), Math.round(perFrame * fps));
 }
 
-// H.264 Table A-1: level_idc, max macroblocks per second, max frame size (macroblocks), max Baseline bitrate (kbit/s).
-const LEVELS: ReadonlyArray<readonly [number, number, number, number]> = [
-  [10, 1485, 99, 64], [11, 3000, 396, 192], [12, 6000, 396, 384], [13, 11880, 396, 768],
-  [20, 11880, 396, 2000], [21, 19800, 792, 4000], [22, 20250, 1620, 4000],
-  [30, 40500, 1620, 10000], [31, 108000, 3600, 14000], [32, 216000, 5120, 20000],
-  [40, 245760, 8192, 20000], [41, 245760, 8192, 50000], [42, 522240, 8704, 50000],
-  [50, 589824, 22080, 135000], [51, 983040, 36864, 240000], [52, 2073600, 36864, 240000],
-];
-
-/** The lowest H.264 level whose limits hold this picture size, rate and bitrate (5.2 if none does). */
-export function avcLevelFor(width: number, height: number, fps: number, kbps: number): number {
-  const mbw = Math.ceil(width / 16);
-  const mbh = Math.ceil(height / 16);
-  const fs = mbw * mbh;
-  for (const [level, maxMbps, maxFs, maxBr] of LEVELS) {
-    // A side may not exceed sqrt(8 × MaxFS) macroblocks (A.3.1).
-    const maxSide = Math.sqrt(8 * maxFs);
-    if (fs <= maxFs && mbw <= maxSide && mbh <= maxSide && fs * fps <= maxMbps && kbps <= maxBr) return level;
-  }
-  return 52;
-}
-
 /** `avc1.42E0xx`: Constrained Baseline (what the WASM encoder writes too) at the level these parameters need. */
 export function avcCodecFor(params: EncoderParams, kbps: number): string {
-  return `avc1.42E0${avcLevelFor(params.width, params.height, params.fpsNum / params.fpsDen, kbps).toString(16).padStart(2, '0').toUpperCase()}`;
+  return `avc1.42E0${h264Level(params.width, params.height, params.fpsNum, params.fpsDen, kbps).idc.toString(16).padStart(2, '0').toUpperCase()}`;
 }
 
 const COLOR_SPACE: VideoColorSpaceInit = { primaries: 'bt709', transfer: 'iec61966-2-1', matrix: 'smpte170m', fullRange: false };

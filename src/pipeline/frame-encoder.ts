@@ -3,13 +3,15 @@
 // holds one of them and never asks which.
 import type { AvcConfig } from '../encode/avc.js';
 import type { BackendInfo, CodedFrame } from '../encode/backend.js';
+import type { PixelFormat } from '../encode/convert.js';
+import { openFrameConverter, type FrameConverter } from '../encode/frame-converter.js';
 import { createEncoder, resolveBackend } from '../encode/registry.js';
 import type { Mp4ForgeError } from '../errors.js';
 import type { ResolvedVideo } from '../options.js';
 import { ChunkPool } from '../pool/chunk-pool.js';
 import { workerSpawner } from '../pool/host.js';
 import { loadScene } from '../generate/scene.js';
-import { FrameLoop, FramePainter, type DrawFrame } from './frame-loop.js';
+import { FrameLoop, FramePainter, takesRgb, type DrawFrame, type Frame } from './frame-loop.js';
 
 /** Where coded frames go, in order, as they become ready. */
 export type Deliver = (frames: CodedFrame[]) => Promise<void>;
@@ -17,10 +19,14 @@ export type Deliver = (frames: CodedFrame[]) => Promise<void>;
 export interface FrameEncoder {
   readonly backend: BackendInfo;
   readonly config: AvcConfig;
-  /** A buffer to convert the next frame into; encode() takes it over. */
-  frameBuffer(): Uint8Array;
-  /** Encodes frame `index` (the next one) from I420, delivering coded frames as they are ready. */
-  encode(index: number, i420: Uint8Array, deliver: Deliver): Promise<void>;
+  /**
+   * Takes the caller's frame now — copied (packed RGB for an encoder that converts itself) or
+   * converted to I420 — so the caller may reuse its buffer as soon as this returns; encode() then
+   * consumes what it returns.
+   */
+  takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat): Frame;
+  /** Encodes frame `index` (the next one), delivering coded frames as they are ready. */
+  encode(index: number, frame: Frame, deliver: Deliver): Promise<void>;
   /** Draws and encodes frames [start, start + count) with the scene it was opened with. */
   render(start: number, count: number, deliver: Deliver): Promise<void>;
   /** No more frames: delivers everything still in flight. */
@@ -40,6 +46,7 @@ export type SceneSource = { kind: 'module'; ref: string } | { kind: 'function'; 
  */
 export async function openFrameEncoder(video: ResolvedVideo, workers: number, scene: SceneSource): Promise<FrameEncoder> {
   const inWorkers = workers > 0;
+  const converter = await openFrameConverter(video.width, video.height);
   if (!inWorkers) {
     let draw: DrawFrame | null = null;
     if (scene?.kind === 'function') draw = scene.draw;
@@ -48,7 +55,7 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
       draw = (i, rgba) => module(i, rgba, video.width, video.height);
     }
     const encoder = await createEncoder(video.encoder, video.params, { inWorkers, chunks: false });
-    return new InProcessEncoder(new FrameLoop(encoder, video.chunkFrames, video.width, video.height), draw);
+    return new InProcessEncoder(new FrameLoop(encoder, video.chunkFrames, video.width, video.height, converter), draw, converter);
   }
   const backend = await resolveBackend(video.encoder, video.params, { inWorkers, chunks: false });
   const pool = await ChunkPool.start({
@@ -59,16 +66,17 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
     chunkFrames: video.chunkFrames,
     scene: scene?.kind === 'module' ? scene.ref : null,
   });
-  return new PoolEncoder(pool, backend, video, scene?.kind === 'function' ? scene.draw : null);
+  return new PoolEncoder(pool, backend, video, scene?.kind === 'function' ? scene.draw : null, converter);
 }
 
 class InProcessEncoder implements FrameEncoder {
-  /** I420 buffers free for the next frame; more than one only when callers do not await addFrame. */
-  private readonly free: Uint8Array[] = [];
+  /** Frame buffers free for reuse, by byte length; more than one only when callers do not await addFrame. */
+  private readonly free = new Map<number, Uint8Array[]>();
 
   constructor(
     private readonly loop: FrameLoop,
     private readonly scene: DrawFrame | null,
+    private readonly converter: FrameConverter,
   ) {}
 
   get backend(): BackendInfo {
@@ -79,13 +87,26 @@ class InProcessEncoder implements FrameEncoder {
     return this.loop.encoder.config;
   }
 
-  frameBuffer(): Uint8Array {
-    return this.free.pop() ?? new Uint8Array((this.loop.width * this.loop.height * 3) / 2);
+  private buffer(bytes: number): Uint8Array {
+    return this.free.get(bytes)?.pop() ?? new Uint8Array(bytes);
   }
 
-  async encode(index: number, i420: Uint8Array, deliver: Deliver): Promise<void> {
-    const coded = await this.loop.encode(index, i420);
-    this.free.push(i420);
+  takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat): Frame {
+    if (format === 'yuv420p' || takesRgb(this.loop.encoder, format)) {
+      const data = this.buffer(pixels.length);
+      data.set(pixels);
+      return { format, data };
+    }
+    const data = this.buffer((this.loop.width * this.loop.height * 3) / 2);
+    this.converter.toI420(pixels, format, data);
+    return { format: 'yuv420p', data };
+  }
+
+  async encode(index: number, frame: Frame, deliver: Deliver): Promise<void> {
+    const coded = await this.loop.encode(index, frame);
+    const list = this.free.get(frame.data.length);
+    if (list) list.push(frame.data);
+    else this.free.set(frame.data.length, [frame.data]);
     await deliver(coded);
   }
 
@@ -117,6 +138,7 @@ class PoolEncoder implements FrameEncoder {
     private readonly video: ResolvedVideo,
     /** A function scene: drawn here, the workers only encode. */
     private readonly draw: DrawFrame | null,
+    private readonly converter: FrameConverter,
   ) {
     this.backend = { id: backend.id, version: backend.version };
   }
@@ -125,27 +147,31 @@ class PoolEncoder implements FrameEncoder {
     return this.pool.config;
   }
 
-  frameBuffer(): Uint8Array {
-    return this.pool.yuvBuffer();
+  /** Frames cross to the workers as I420 (less to hold in flight than RGB), converted here. */
+  takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat): Frame {
+    const data = this.pool.yuvBuffer();
+    if (format === 'yuv420p') data.set(pixels);
+    else this.converter.toI420(pixels, format, data);
+    return { format: 'yuv420p', data };
   }
 
-  async encode(_index: number, i420: Uint8Array, deliver: Deliver): Promise<void> {
+  async encode(_index: number, frame: Frame, deliver: Deliver): Promise<void> {
     while (!this.pool.hasRoom()) {
       await this.pool.wait();
       await deliver(this.pool.take());
     }
-    this.pool.submit(i420);
+    this.pool.submit(frame.data);
     await deliver(this.pool.take());
   }
 
   async render(start: number, count: number, deliver: Deliver): Promise<void> {
     const draw = this.draw;
     if (draw) {
-      const painter = new FramePainter(this.video.width, this.video.height);
+      const painter = new FramePainter(this.video.width, this.video.height, this.converter);
       for (let i = start; i < start + count; i++) {
-        const yuv = this.frameBuffer();
+        const yuv = this.pool.yuvBuffer();
         await painter.paint(i, draw, yuv);
-        await this.encode(i, yuv, deliver);
+        await this.encode(i, { format: 'yuv420p', data: yuv }, deliver);
       }
       return;
     }

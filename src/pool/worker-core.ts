@@ -3,6 +3,7 @@
 // I420 frames it is sent or from frames it draws itself with a scene, and streams the coded frames
 // back as they are ready.
 import type { CodedFrame } from '../encode/backend.js';
+import { openFrameConverter } from '../encode/frame-converter.js';
 import { backendById } from '../encode/registry.js';
 import { Mp4ForgeError } from '../errors.js';
 import { loadScene } from '../generate/scene.js';
@@ -50,10 +51,10 @@ export function runEncodeWorker(port: WorkerPort): void {
         chunkFrames = m.chunkFrames;
         if (m.scene !== null) {
           const scene = await loadScene(m.scene);
-          const { width, height } = m.params;
-          draw = (i, rgba) => scene(i, rgba, width, height);
+          draw = (i, rgba) => scene(i, rgba, m.params.width, m.params.height);
         }
-        loop = new FrameLoop(await backend.create(m.params), chunkFrames, m.params.width, m.params.height);
+        const { width, height } = m.params;
+        loop = new FrameLoop(await backend.create(m.params), chunkFrames, width, height, await openFrameConverter(width, height));
         port.post({ type: 'ready', config: loop.encoder.config });
         return;
       }
@@ -70,7 +71,7 @@ export function runEncodeWorker(port: WorkerPort): void {
         next = m.chunk * chunkFrames;
         return;
       case 'frame':
-        send(m.chunk, await need(loop).encode(next++, m.yuv), m.yuv); // the encoder copied the frame
+        send(m.chunk, await need(loop).encode(next++, { format: 'yuv420p', data: m.yuv }), m.yuv); // the encoder copied the frame
         return;
       case 'end':
         await done(m.chunk);

@@ -1,0 +1,173 @@
+// Bit writer for RBSP data (big-endian, MSB first), Exp-Golomb codes, and the NAL unit wrapper
+// that inserts emulation-prevention bytes. One writer per WASM instance: module state, no objects.
+
+let start: usize = 0;
+let ptr: usize = 0;
+/** Pending bits, the newest in the low `pending` bits. */
+let acc: u64 = 0;
+let pending: i32 = 0;
+
+/** Starts writing RBSP bytes at `buffer`. */
+export function bitsBegin(buffer: usize): void {
+  start = buffer;
+  ptr = buffer;
+  acc = 0;
+  pending = 0;
+}
+
+/** Writes the low `n` bits of `value` (n from 0 to 32). */
+// @ts-ignore: decorator
+@inline export function putBits(n: i32, value: u32): void {
+  acc = (acc << u64(n)) | u64(value);
+  pending += n;
+  if (pending >= 32) {
+    pending -= 32;
+    store<u32>(ptr, bswap<u32>(u32(acc >> u64(pending))));
+    ptr += 4;
+  }
+}
+
+/**
+ * The writer's pending bits, for a coder that keeps them in locals over a run of writes (CAVLC
+ * residual blocks): read them with pendingAcc()/pendingCount(), write whole 32-bit words with
+ * flushWord(), and hand the rest back with setPending().
+ */
+// @ts-ignore: decorator
+@inline export function pendingAcc(): u64 {
+  return acc;
+}
+// @ts-ignore: decorator
+@inline export function pendingCount(): i32 {
+  return pending;
+}
+// @ts-ignore: decorator
+@inline export function setPending(a: u64, n: i32): void {
+  acc = a;
+  pending = n;
+}
+// @ts-ignore: decorator
+@inline export function flushWord(w: u32): void {
+  store<u32>(ptr, bswap<u32>(w));
+  ptr += 4;
+}
+
+// @ts-ignore: decorator
+@inline export function putBit(bit: u32): void {
+  putBits(1, bit);
+}
+
+/** ue(v): unsigned Exp-Golomb. */
+export function putUe(v: u32): void {
+  const code = v + 1;
+  const len = 32 - clz<u32>(code); // bits of code
+  if (len <= 16) putBits(2 * len - 1, code);
+  else {
+    putBits(len - 1, 0);
+    putBits(len, code);
+  }
+}
+
+/** se(v): signed Exp-Golomb. */
+export function putSe(v: i32): void {
+  putUe(v > 0 ? u32(2 * v - 1) : u32(-2 * v));
+}
+
+/** Length in bits of se(v), for rate estimates. */
+// @ts-ignore: decorator
+@inline export function seBits(v: i32): i32 {
+  const code = u32(v > 0 ? 2 * v - 1 : -2 * v) + 1;
+  return 2 * (31 - clz<u32>(code)) + 1;
+}
+
+// @ts-ignore: decorator
+@inline export function ueBits(v: u32): i32 {
+  return 2 * (31 - clz<u32>(v + 1)) + 1;
+}
+
+/** Bits written since bitsBegin. */
+export function bitCount(): i32 {
+  return i32(ptr - start) * 8 + pending;
+}
+
+export function isByteAligned(): bool {
+  return (pending & 7) == 0;
+}
+
+/** Pads with zero bits to the next byte boundary. */
+export function alignZero(): void {
+  const r = pending & 7;
+  if (r != 0) putBits(8 - r, 0);
+}
+
+/** rbsp_trailing_bits(): a one bit, then zeros to the byte boundary. */
+export function putTrailingBits(): void {
+  putBits(1, 1);
+  alignZero();
+}
+
+/** Writes out whole pending bytes; call when byte aligned. Returns the RBSP length in bytes. */
+export function bitsEnd(): i32 {
+  while (pending >= 8) {
+    pending -= 8;
+    store<u8>(ptr, u8(acc >> u64(pending)));
+    ptr++;
+  }
+  return i32(ptr - start);
+}
+
+/** The writer's position, to rewind a macroblock that is re-encoded (see bitsRestore). */
+export let savedPtr: usize = 0;
+export let savedAcc: u64 = 0;
+export let savedPending: i32 = 0;
+
+export function bitsSave(): void {
+  savedPtr = ptr;
+  savedAcc = acc;
+  savedPending = pending;
+}
+
+export function bitsRestore(): void {
+  ptr = savedPtr;
+  acc = savedAcc;
+  pending = savedPending;
+}
+
+/**
+ * Wraps `len` RBSP bytes at `rbsp` into a NAL unit at `out`: a 4-byte big-endian length (AVCC),
+ * the one-byte header, then the payload with emulation_prevention_three_byte inserted wherever
+ * two zero bytes would be followed by a byte <= 3. Returns the bytes written, length field included.
+ */
+export function writeNal(out: usize, nalRefIdc: i32, nalType: i32, rbsp: usize, len: i32): i32 {
+  let o = out + 4;
+  store<u8>(o, u8((nalRefIdc << 5) | nalType));
+  o++;
+  let zeros = 0;
+  const end = rbsp + usize(len);
+  let p = rbsp;
+  while (p < end) {
+    // Fast path: copy 8 bytes at once while none of them is zero.
+    if (zeros == 0 && p + 8 <= end) {
+      const w = load<u64>(p);
+      // "has a zero byte" bit trick
+      if (((w - 0x0101010101010101) & ~w & 0x8080808080808080) == 0) {
+        store<u64>(o, w);
+        o += 8;
+        p += 8;
+        continue;
+      }
+    }
+    const b = load<u8>(p);
+    if (zeros >= 2 && b <= 3) {
+      store<u8>(o, 3);
+      o++;
+      zeros = 0;
+    }
+    store<u8>(o, b);
+    o++;
+    p++;
+    zeros = b == 0 ? zeros + 1 : 0;
+  }
+  const size = i32(o - out) - 4;
+  store<u32>(out, bswap<u32>(u32(size)));
+  return size + 4;
+}

@@ -1,0 +1,299 @@
+// CAVLC entropy coding of macroblocks (ITU-T H.264 7.3.5 syntax, 9.2 residual blocks).
+import { putBits, putUe, putSe, pendingAcc, pendingCount, setPending, flushWord } from './bitstream';
+import {
+  CT_LEN_0, CT_CODE_0, CT_LEN_2, CT_CODE_2, CT_LEN_4, CT_CODE_4, CT_LEN_CDC, CT_CODE_CDC,
+  TZ_LEN, TZ_CODE, TZC_LEN, TZC_CODE, RB_LEN, RB_CODE, CBP_TO_CODE_INTRA, CBP_TO_CODE_INTER, ZIGZAG, BLK_RASTER,
+} from './tables';
+import { BW, CBW, nzY, nzU, nzV, MB_P16x16, MB_I16, MB_I4, MB_PCM, srcY, srcU, srcV, CW } from './state';
+import {
+  mbX, mbY, type, i16Mode, chromaMode, mvx, mvy, mvpx, mvpy, cbpLuma, cbpChroma, levY, levYDc, levC, levCDc, i4Modes, i4Pred,
+} from './mb';
+import { alignZero } from './bitstream';
+
+/** Coefficients of the block being written, in scan order (i16 x 16), and its non-zero mask. */
+const SCAN = memory.data(32);
+let scanMask: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function scanAt(i: i32): i32 {
+  return i32(load<i16>(SCAN + usize(i << 1)));
+}
+
+/** coeff_token code words of the four nC classes (0-1, 2-3, 4-7, 8+), u32 each: length << 16 | code, index class * 68 + totalCoeff * 4 + trailingOnes. */
+const COEFF_TOKEN = memory.data(4 * 68 * 4);
+
+export function initCavlc(): void {
+  for (let i = 0; i < 68; i++) {
+    const u = usize(i);
+    store<u32>(COEFF_TOKEN + u * 4, (u32(load<u8>(CT_LEN_0 + u)) << 16) | u32(load<u8>(CT_CODE_0 + u)));
+    store<u32>(COEFF_TOKEN + (68 + u) * 4, (u32(load<u8>(CT_LEN_2 + u)) << 16) | u32(load<u8>(CT_CODE_2 + u)));
+    store<u32>(COEFF_TOKEN + (136 + u) * 4, (u32(load<u8>(CT_LEN_4 + u)) << 16) | u32(load<u8>(CT_CODE_4 + u)));
+    // nC >= 8: six bits, (totalCoeff - 1) << 2 | trailingOnes, and 000011 for none
+    const tc = i >> 2, t1 = i & 3;
+    store<u32>(COEFF_TOKEN + (204 + u) * 4, (6 << 16) | u32(tc == 0 ? 3 : ((tc - 1) << 2) | t1));
+  }
+}
+
+/**
+ * residual_block_cavlc() of the first `n` coefficients of SCAN (n: 4, 15 or 16; scanMask has
+ * their non-zero bits) with context nC (-1: chroma DC). Returns TotalCoeff. The writer's pending
+ * bits live in locals (a, k) for the block; every 32 collected bits are written out as a word.
+ */
+function putResidualBlock(n: i32, nC: i32): i32 {
+  const mask = scanMask;
+  let a = pendingAcc();
+  let k = pendingCount();
+  const total = popcnt<i32>(mask);
+  // trailing ones: up to three ±1 levels from the highest frequency down, and their signs
+  let t1 = 0;
+  let signs: u32 = 0;
+  let m = mask;
+  while (t1 < 3 && m != 0) {
+    const i = 31 - clz<i32>(m);
+    const l = scanAt(i);
+    if (l != 1 && l != -1) break;
+    signs = (signs << 1) | (l < 0 ? 1 : 0);
+    t1++;
+    m ^= 1 << i;
+  }
+  // coeff_token, then the signs
+  let len: i32;
+  let code: u32;
+  if (nC < 0) {
+    const j = usize(total * 4 + t1);
+    len = i32(load<u8>(CT_LEN_CDC + j));
+    code = load<u8>(CT_CODE_CDC + j);
+  } else {
+    const cls = nC < 2 ? 0 : nC < 4 ? 1 : nC < 8 ? 2 : 3;
+    const w = load<u32>(COEFF_TOKEN + usize((cls * 68 + total * 4 + t1) << 2));
+    len = i32(w >> 16);
+    code = w & 0xffff;
+  }
+  a = (a << u64(len + t1)) | u64((code << t1) | signs);
+  k += len + t1;
+  if (k >= 32) {
+    k -= 32;
+    flushWord(u32(a >> u64(k)));
+  }
+  if (total == 0) {
+    setPending(a, k);
+    return 0;
+  }
+  // levels, highest frequency first; `m` holds the ones left after the trailing ones
+  let sl = total > 10 && t1 < 3 ? 1 : 0;
+  let first = t1 < 3;
+  while (m != 0) {
+    const i = 31 - clz<i32>(m);
+    m ^= 1 << i;
+    const l = scanAt(i);
+    const al = abs<i32>(l);
+    // levelCode = 2|l| - 2 (positive) or 2|l| - 1 (negative); the first level after fewer than
+    // three trailing ones cannot be ±1, so its code is 2 less
+    let c = 2 * al - (l > 0 ? 2 : 1) - (first ? 2 : 0);
+    first = false;
+    let wl: i32;
+    let wc: u32;
+    if (sl == 0) {
+      if (c < 14) {
+        wl = c + 1;
+        wc = 1;
+      } else if (c < 30) {
+        wl = 19; // prefix 14, 4-bit suffix
+        wc = 0x10 | u32(c - 14);
+      } else {
+        wl = 28; // prefix 15, 12-bit suffix
+        wc = 0x1000 | u32(c - 30);
+      }
+      sl = 1;
+    } else if (c < (15 << sl)) {
+      wl = (c >> sl) + 1 + sl;
+      wc = u32((1 << sl) | (c & ((1 << sl) - 1)));
+    } else {
+      wl = 28;
+      wc = 0x1000 | u32(c - (15 << sl));
+    }
+    if (al > (3 << (sl - 1)) && sl < 6) sl++;
+    a = (a << u64(wl)) | u64(wc);
+    k += wl;
+    if (k >= 32) {
+      k -= 32;
+      flushWord(u32(a >> u64(k)));
+    }
+  }
+  const last = 31 - clz<i32>(mask);
+  const totalZeros = last + 1 - total;
+  if (total < n) {
+    let j: usize;
+    if (nC < 0) {
+      j = usize((total - 1) * 4 + totalZeros);
+      len = i32(load<u8>(TZC_LEN + j));
+      code = load<u8>(TZC_CODE + j);
+    } else {
+      j = usize((total - 1) * 16 + totalZeros);
+      len = i32(load<u8>(TZ_LEN + j));
+      code = load<u8>(TZ_CODE + j);
+    }
+    a = (a << u64(len)) | u64(code);
+    k += len;
+    if (k >= 32) {
+      k -= 32;
+      flushWord(u32(a >> u64(k)));
+    }
+  }
+  // run_before of each level but the lowest-frequency one, while zeros remain
+  let zerosLeft = totalZeros;
+  m = mask ^ (1 << last);
+  let i = last;
+  while (zerosLeft > 0 && m != 0) {
+    const next = 31 - clz<i32>(m);
+    m ^= 1 << next;
+    const run = i - next - 1;
+    const j = usize((min<i32>(zerosLeft, 7) - 1) * 16 + run);
+    len = i32(load<u8>(RB_LEN + j));
+    a = (a << u64(len)) | u64(load<u8>(RB_CODE + j));
+    k += len;
+    if (k >= 32) {
+      k -= 32;
+      flushWord(u32(a >> u64(k)));
+    }
+    zerosLeft -= run;
+    i = next;
+  }
+  setPending(a, k);
+  return total;
+}
+
+/** Loads a 4x4 block's levels (raster i16) into SCAN in zigzag order, from scan position `start` (0 or 1). */
+// @ts-ignore: decorator
+@inline function scan4x4(lev: usize, start: i32): void {
+  const lo = v128.load(lev);
+  const hi = v128.load(lev, 16);
+  // zigzag (0 1 4 8 5 2 3 6 | 9 12 13 10 7 11 14 15), shifted down by `start`
+  let a = v128.shuffle<i16>(lo, hi, 0, 1, 4, 8, 5, 2, 3, 6);
+  let b = v128.shuffle<i16>(lo, hi, 9, 12, 13, 10, 7, 11, 14, 15);
+  if (start == 1) {
+    a = v128.shuffle<i16>(a, b, 1, 2, 3, 4, 5, 6, 7, 8);
+    b = v128.shuffle<i16>(b, b, 1, 2, 3, 4, 5, 6, 7, 0);
+    b = i16x8.replace_lane(b, 7, 0);
+  }
+  v128.store(SCAN, a);
+  v128.store(SCAN, b, 16);
+  const zero = i16x8.splat(0);
+  scanMask = i16x8.bitmask(i16x8.ne(a, zero)) | (i16x8.bitmask(i16x8.ne(b, zero)) << 8);
+}
+
+/** Loads `n` (4 or 16) i16 values in their order into SCAN. */
+function scanLinear(src: usize, n: i32): void {
+  const zero = i16x8.splat(0);
+  const a = n == 4 ? v128.load64_zero(src) : v128.load(src);
+  const b = n == 4 ? zero : v128.load(src, 16);
+  v128.store(SCAN, a);
+  v128.store(SCAN, b, 16);
+  scanMask = i16x8.bitmask(i16x8.ne(a, zero)) | (i16x8.bitmask(i16x8.ne(b, zero)) << 8);
+}
+
+/** nC of a luma 4x4 block at raster index b of the macroblock (9.2.1). */
+function lumaNc(b: i32): i32 {
+  const bx = mbX * 4 + (b & 3);
+  const by = mbY * 4 + (b >> 2);
+  const availA = bx > 0;
+  const availB = by > 0;
+  const nA = availA ? i32(load<u8>(nzY + usize(by * BW + bx - 1))) : 0;
+  const nB = availB ? i32(load<u8>(nzY + usize((by - 1) * BW + bx))) : 0;
+  return availA && availB ? (nA + nB + 1) >> 1 : nA + nB;
+}
+
+function chromaNc(nz: usize, k: i32): i32 {
+  const bx = mbX * 2 + (k & 1);
+  const by = mbY * 2 + (k >> 1);
+  const availA = bx > 0;
+  const availB = by > 0;
+  const nA = availA ? i32(load<u8>(nz + usize(by * CBW + bx - 1))) : 0;
+  const nB = availB ? i32(load<u8>(nz + usize((by - 1) * CBW + bx))) : 0;
+  return availA && availB ? (nA + nB + 1) >> 1 : nA + nB;
+}
+
+/**
+ * macroblock_layer() of the current macroblock (any type but P_Skip). `pSlice` offsets intra
+ * mb_type by 5. The levels' non-zero counts were stored in nzY/nzU/nzV by the coding tools.
+ */
+export function putMacroblock(pSlice: bool): void {
+  const t = type;
+  const off: u32 = pSlice ? 5 : 0;
+  if (t == MB_PCM) {
+    putUe(off + 25);
+    putPcmSamples();
+    return;
+  }
+  if (t == MB_P16x16) putUe(0);
+  else if (t == MB_I4) putUe(off);
+  else putUe(off + 1 + u32(i16Mode) + 4 * u32(cbpChroma) + (cbpLuma != 0 ? 12 : 0));
+  if (t == MB_I4) {
+    for (let i = 0; i < 16; i++) {
+      const b = usize(load<u8>(BLK_RASTER + usize(i)));
+      const m = i32(load<u8>(i4Modes + b));
+      const pm = i32(load<u8>(i4Pred + b));
+      if (m == pm) putBits(1, 1);
+      else putBits(4, u32(m < pm ? m : m - 1));
+    }
+  }
+  if (t != MB_P16x16) putUe(u32(chromaMode));
+  else {
+    putSe(mvx - mvpx);
+    putSe(mvy - mvpy);
+  }
+  const cbp = cbpLuma | (cbpChroma << 4);
+  if (t != MB_I16) putUe(t == MB_P16x16 ? load<u8>(CBP_TO_CODE_INTER + usize(cbp)) : load<u8>(CBP_TO_CODE_INTRA + usize(cbp)));
+  if (cbp == 0 && t != MB_I16) return;
+  putSe(0); // mb_qp_delta: QP is constant within a picture
+  // luma
+  if (t == MB_I16) {
+    // Intra16x16DCLevel uses the nC of block 0; its count is not stored in nzY.
+    scan4x4(levYDc, 0);
+    putResidualBlock(16, lumaNc(0));
+  }
+  for (let i = 0; i < 16; i++) {
+    const b = i32(load<u8>(BLK_RASTER + usize(i)));
+    if ((cbpLuma & (1 << (i >> 2))) == 0) continue;
+    const nc = lumaNc(b);
+    if (t == MB_I16) {
+      scan4x4(levY + usize(b * 32), 1);
+      putResidualBlock(15, nc);
+    } else {
+      scan4x4(levY + usize(b * 32), 0);
+      putResidualBlock(16, nc);
+    }
+  }
+  // chroma
+  if (cbpChroma != 0) {
+    for (let p = 0; p < 2; p++) {
+      scanLinear(levCDc + usize(p * 8), 4);
+      putResidualBlock(4, -1);
+    }
+  }
+  if (cbpChroma == 2) {
+    for (let p = 0; p < 2; p++) {
+      const nz = p == 0 ? nzU : nzV;
+      for (let k = 0; k < 4; k++) {
+        scan4x4(levC + usize((p * 4 + k) * 32), 1);
+        putResidualBlock(15, chromaNc(nz, k));
+      }
+    }
+  }
+}
+
+function putPcmSamples(): void {
+  alignZero(); // pcm_alignment_zero_bit
+  const s = srcY + usize(mbY * 16 * CW + mbX * 16);
+  for (let y = 0; y < 16; y++) {
+    for (let x = 0; x < 16; x += 4) putBits(32, bswap<u32>(load<u32>(s + usize(y * CW + x))));
+  }
+  const cs = CW >> 1;
+  for (let p = 0; p < 2; p++) {
+    const c = (p == 0 ? srcU : srcV) + usize(mbY * 8 * cs + mbX * 8);
+    for (let y = 0; y < 8; y++) {
+      putBits(32, bswap<u32>(load<u32>(c + usize(y * cs))));
+      putBits(32, bswap<u32>(load<u32>(c + usize(y * cs + 4))));
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// What each `speed` level does: the tool set of the encoder. Every level drops one tool from the
+// one below it (README, "How the encoder works"; the default comes from `npm run bench:sweep`).
+//
+//  speed  integer search          sub-sample refinement            intra 4x4            intra in P   early P_Skip
+//    0    cross + hexagon, ±32    half + quarter (8 + 8), SATD    always, all 9 modes  always       no
+//    1    cross + hexagon, ±24    half + quarter (8 + 8), SATD    always, all 9 modes  always       no
+//    2    cross + hexagon, ±24    half + quarter (8 + 8), SATD    always, 5-6 modes    always       no
+//    3    hexagon, ±16            half + quarter (8 + 8), SATD    always, 5-6 modes    always       no
+//    4    hexagon, ±16            half + quarter (8 + 8), SATD    always, 5-6 modes    always       yes
+//    5    hexagon, ±16            half + quarter (8 + 8), SATD    when I16 is poor     when poor    yes
+//    6    hexagon, ±16            half + quarter (8 + 4), SATD    when I16 is poor     when poor    yes
+//    7    diamond, ±16            half + quarter (8 + 4), SATD    when I16 is poor     when poor    yes
+//    8    diamond, ±8             half + quarter (8 + 4), SAD     when I16 is poor     when poor    yes
+//    9    diamond, ±8             half (8), SAD                   never                when poor    yes
+//   10    diamond, ±8             none                            never                when poor    yes
+
+/** Integer search: 0 small diamond, 1 hexagon then diamond, 2 a sparse cross first. */
+export let searchMethod: i32 = 1;
+/** Integer search range in full samples around the best start candidate. */
+export let searchRange: i32 = 16;
+/** Sub-sample refinement: 0 none, 1 half samples, 2 half then quarter samples. */
+export let subpel: i32 = 2;
+/** Quarter-sample refinement tries the four nearest positions only (else all eight). */
+export let subpelQuarterDiamond: bool = true;
+/** Compare sub-sample candidates with SATD (else SAD). */
+export let subpelSatd: bool = true;
+/** Intra 4x4: 0 never, 1 when Intra16x16 predicts poorly, 2 always tried. */
+export let intra4x4: i32 = 1;
+/** Intra 4x4 mode search: try V, H, DC, the predicted mode and two diagonals (else all nine). */
+export let intra4x4Fast: bool = true;
+/** Intra macroblocks in P pictures: 1 when the inter cost is high, 2 always tried. */
+export let intraInP: i32 = 1;
+/** Test P_Skip before searching when the skip prediction is already close. */
+export let earlySkip: bool = true;
+/** Drop isolated small inter coefficients that cost more bits than they are worth. */
+export let decimate: bool = true;
+/** The in-loop deblocking filter. */
+export let deblock: bool = true;
+
+export function setSpeed(speed: i32): void {
+  searchMethod = speed <= 2 ? 2 : speed <= 6 ? 1 : 0;
+  searchRange = speed == 0 ? 32 : speed <= 2 ? 24 : speed <= 7 ? 16 : 8;
+  subpel = speed <= 8 ? 2 : speed == 9 ? 1 : 0;
+  subpelQuarterDiamond = speed >= 6;
+  subpelSatd = speed <= 7;
+  intra4x4 = speed <= 4 ? 2 : speed <= 8 ? 1 : 0;
+  intra4x4Fast = speed >= 2;
+  intraInP = speed <= 4 ? 2 : 1;
+  earlySkip = speed >= 4;
+  decimate = true;
+  deblock = true;
+}

@@ -1,0 +1,289 @@
+// Motion compensation (ITU-T H.264 8.4.2.2): the three half-sample planes of the reference
+// picture (6-tap filter), quarter samples as rounded averages of two of those planes, and
+// eighth-sample bilinear chroma.
+import { YS, CS, CW, CH, PAD, refY, refU, refV, refH, refVh, refC, rowTmp, halfTiles, halfTilesW, halfTilesH } from './state';
+
+// @ts-ignore: decorator
+@inline function clip255(v: i32): i32 {
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/** Margin of the padding that the half-sample planes leave uncomputed (the 6-tap filter's reach). */
+const MARGIN: i32 = 3;
+
+/**
+ * Forgets the half-sample planes (a new reference): they are computed lazily, one 16x16 tile at
+ * a time, where motion compensation first needs them — on mostly static pictures only a few tiles.
+ */
+export function resetHalfPlanes(): void {
+  memory.fill(halfTiles, 0, halfTilesW * halfTilesH);
+}
+
+const PLANE_H: u8 = 1;
+const PLANE_V: u8 = 2;
+const PLANE_C: u8 = 4;
+
+/** The half-sample planes each quarter-sample position (fy * 4 + fx) reads. */
+const PLANES_OF = memory.data<u8>([0, 1, 1, 1, 2, 3, 5, 3, 2, 6, 4, 6, 2, 3, 5, 3]);
+
+/** Makes sure the planes in `planes` hold samples x0..x1, y0..y1 (picture coordinates, inclusive). */
+// @ts-ignore: decorator
+@inline function ensureHalf(x0: i32, y0: i32, x1: i32, y1: i32, planes: u8): void {
+  const tx0 = (x0 + PAD) >> 4, tx1 = (x1 + PAD) >> 4;
+  const ty0 = (y0 + PAD) >> 4, ty1 = (y1 + PAD) >> 4;
+  for (let ty = ty0; ty <= ty1; ty++) {
+    for (let tx = tx0; tx <= tx1; tx++) {
+      const f = halfTiles + usize(ty * halfTilesW + tx);
+      const done = load<u8>(f);
+      const missing = planes & ~done;
+      if (missing != 0) {
+        computeTile(tx, ty, missing);
+        store<u8>(f, done | missing);
+      }
+    }
+  }
+}
+
+function computeTile(tx: i32, ty: i32, planes: u8): void {
+  // the tile, clipped to where the 6-tap filter stays inside the padded picture
+  const x0 = max<i32>(tx * 16 - PAD, -PAD + MARGIN);
+  const x1 = min<i32>(tx * 16 - PAD + 16, CW + PAD - MARGIN);
+  const y0 = max<i32>(ty * 16 - PAD, -PAD + MARGIN);
+  const y1 = min<i32>(ty * 16 - PAD + 16, CH + PAD - MARGIN);
+  if (x1 <= x0) return;
+  for (let y = y0; y < y1; y++) {
+    const o = usize(y * YS + x0);
+    if (planes & PLANE_H) halfRowH(refY + o, refH + o, x1 - x0);
+    if (planes & PLANE_V) halfRowV(refY + o, refVh + o, x1 - x0, YS);
+    if (planes & PLANE_C) halfRowC(refY + o, refC + o, x1 - x0, YS, rowTmp);
+  }
+}
+
+/** Computes refH, refVh and refC from refY over the padded area (minus MARGIN) at once. */
+export function buildHalfPlanes(): void {
+  const x0 = -PAD + MARGIN;
+  const x1 = CW + PAD - MARGIN;
+  const y0 = -PAD + MARGIN;
+  const y1 = CH + PAD - MARGIN;
+  for (let y = y0; y < y1; y++) {
+    halfRowH(refY + usize(y * YS + x0), refH + usize(y * YS + x0), x1 - x0);
+    halfRowV(refY + usize(y * YS + x0), refVh + usize(y * YS + x0), x1 - x0, YS);
+    halfRowC(refY + usize(y * YS + x0), refC + usize(y * YS + x0), x1 - x0, YS, rowTmp);
+  }
+}
+
+// 6-tap filter (1, -5, 20, 20, -5, 1) on 8 lanes of i16
+// @ts-ignore: decorator
+@inline function tap6(a: v128, b: v128, c: v128, d: v128, e: v128, f: v128): v128 {
+  const ad = i16x8.add(a, f);
+  const be = i16x8.add(b, e);
+  const cd = i16x8.add(c, d);
+  // a + f - 5(b + e) + 20(c + d)
+  return i16x8.add(i16x8.sub(ad, i16x8.add(be, i16x8.shl(be, 2))), i16x8.add(i16x8.shl(cd, 4), i16x8.shl(cd, 2)));
+}
+
+/** Horizontal half samples: out[x] = b at (x + 1/2). */
+export function halfRowH(src: usize, out: usize, n: i32): void {
+  let x = 0;
+  const r16 = i16x8.splat(16);
+  for (; x + 8 <= n; x += 8) {
+    const p = src + usize(x);
+    const s = tap6(
+      v128.load_ext<u8>(p - 2), v128.load_ext<u8>(p - 1), v128.load_ext<u8>(p),
+      v128.load_ext<u8>(p + 1), v128.load_ext<u8>(p + 2), v128.load_ext<u8>(p + 3),
+    );
+    const v = i16x8.shr_s(i16x8.add(s, r16), 5);
+    v128.store64_lane(out + usize(x), i8x16.narrow_i16x8_u(v, v), 0);
+  }
+  for (; x < n; x++) {
+    const p = src + usize(x);
+    const s = i32(load<u8>(p - 2)) - 5 * i32(load<u8>(p - 1)) + 20 * i32(load<u8>(p)) + 20 * i32(load<u8>(p + 1)) - 5 * i32(load<u8>(p + 2)) + i32(load<u8>(p + 3));
+    store<u8>(out + usize(x), u8(clip255((s + 16) >> 5)));
+  }
+}
+
+/** Vertical half samples: out[x] = h at (x, y + 1/2). */
+export function halfRowV(src: usize, out: usize, n: i32, s: i32): void {
+  let x = 0;
+  const r16 = i16x8.splat(16);
+  const ss = usize(s);
+  for (; x + 8 <= n; x += 8) {
+    const p = src + usize(x);
+    const v = tap6(
+      v128.load_ext<u8>(p - 2 * ss), v128.load_ext<u8>(p - ss), v128.load_ext<u8>(p),
+      v128.load_ext<u8>(p + ss), v128.load_ext<u8>(p + 2 * ss), v128.load_ext<u8>(p + 3 * ss),
+    );
+    const r = i16x8.shr_s(i16x8.add(v, r16), 5);
+    v128.store64_lane(out + usize(x), i8x16.narrow_i16x8_u(r, r), 0);
+  }
+  for (; x < n; x++) {
+    const p = src + usize(x);
+    const t = i32(load<u8>(p - 2 * ss)) - 5 * i32(load<u8>(p - ss)) + 20 * i32(load<u8>(p)) + 20 * i32(load<u8>(p + ss)) - 5 * i32(load<u8>(p + 2 * ss)) + i32(load<u8>(p + 3 * ss));
+    store<u8>(out + usize(x), u8(clip255((t + 16) >> 5)));
+  }
+}
+
+/** Centre half samples: out[x] = j at (x + 1/2, y + 1/2), from unrounded vertical sums. */
+/** `vtmp`: scratch for the row's unrounded vertical sums (i16 x (n + 16)). */
+export function halfRowC(src: usize, out: usize, n: i32, s: i32, vtmp: usize): void {
+  const ss = usize(s);
+  // vertical sums for columns -2 .. n + 3 (stored at t[0 .. n + 5])
+  let x = -2;
+  for (; x + 8 <= n + 3; x += 8) {
+    const p = src + usize(x);
+    const v = tap6(
+      v128.load_ext<u8>(p - 2 * ss), v128.load_ext<u8>(p - ss), v128.load_ext<u8>(p),
+      v128.load_ext<u8>(p + ss), v128.load_ext<u8>(p + 2 * ss), v128.load_ext<u8>(p + 3 * ss),
+    );
+    v128.store(vtmp + usize((x + 2) * 2), v);
+  }
+  for (; x < n + 3; x++) {
+    const p = src + usize(x);
+    const t = i32(load<u8>(p - 2 * ss)) - 5 * i32(load<u8>(p - ss)) + 20 * i32(load<u8>(p)) + 20 * i32(load<u8>(p + ss)) - 5 * i32(load<u8>(p + 2 * ss)) + i32(load<u8>(p + 3 * ss));
+    store<i16>(vtmp + usize((x + 2) * 2), i16(t));
+  }
+  // horizontal 6-tap over the sums, in 32 bits
+  let i = 0;
+  const k20 = i16x8.splat(20);
+  const k5 = i16x8.splat(5);
+  const r512 = i32x4.splat(512);
+  for (; i + 8 <= n; i += 8) {
+    const t = vtmp + usize(i * 2); // column i - 2
+    const a = i16x8.add(v128.load(t), v128.load(t, 10));
+    const b = i16x8.add(v128.load(t, 2), v128.load(t, 8));
+    const c = i16x8.add(v128.load(t, 4), v128.load(t, 6));
+    const lo = i32x4.shr_s(
+      i32x4.add(i32x4.add(i32x4.extend_low_i16x8_s(a), r512), i32x4.sub(i32x4.extmul_low_i16x8_s(c, k20), i32x4.extmul_low_i16x8_s(b, k5))),
+      10,
+    );
+    const hi = i32x4.shr_s(
+      i32x4.add(i32x4.add(i32x4.extend_high_i16x8_s(a), r512), i32x4.sub(i32x4.extmul_high_i16x8_s(c, k20), i32x4.extmul_high_i16x8_s(b, k5))),
+      10,
+    );
+    const w = i16x8.narrow_i32x4_s(lo, hi);
+    v128.store64_lane(out + usize(i), i8x16.narrow_i16x8_u(w, w), 0);
+  }
+  for (; i < n; i++) {
+    const t = vtmp + usize(i * 2);
+    const a = i32(load<i16>(t)) + i32(load<i16>(t, 10));
+    const b = i32(load<i16>(t, 2)) + i32(load<i16>(t, 8));
+    const c = i32(load<i16>(t, 4)) + i32(load<i16>(t, 6));
+    store<u8>(out + usize(i), u8(clip255((a - 5 * b + 20 * c + 512) >> 10)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function avg16(a: usize, b: usize, out: usize): void {
+  v128.store(out, i8x16.avgr_u(v128.load(a), v128.load(b)));
+}
+
+/**
+ * Luma prediction of a 16x16 block whose top-left sample is at (px, py), displaced by the quarter
+ * sample vector (mvx, mvy), into `out` (stride 16).
+ */
+export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): void {
+  const x = px + (mvx >> 2);
+  const y = py + (mvy >> 2);
+  const o = usize(y * YS + x);
+  const f = (mvy & 3) * 4 + (mvx & 3);
+  if (f != 0) ensureHalf(x, y, x + 16, y + 16, load<u8>(PLANES_OF + usize(f)));
+  let a: usize = 0;
+  let b: usize = 0;
+  switch (f) {
+    case 0: a = refY + o; break;
+    case 1: a = refY + o; b = refH + o; break;
+    case 2: a = refH + o; break;
+    case 3: a = refH + o; b = refY + o + 1; break;
+    case 4: a = refY + o; b = refVh + o; break;
+    case 5: a = refH + o; b = refVh + o; break;
+    case 6: a = refH + o; b = refC + o; break;
+    case 7: a = refH + o; b = refVh + o + 1; break;
+    case 8: a = refVh + o; break;
+    case 9: a = refVh + o; b = refC + o; break;
+    case 10: a = refC + o; break;
+    case 11: a = refC + o; b = refVh + o + 1; break;
+    case 12: a = refVh + o; b = refY + o + usize(YS); break;
+    case 13: a = refVh + o; b = refH + o + usize(YS); break;
+    case 14: a = refC + o; b = refH + o + usize(YS); break;
+    default: a = refVh + o + 1; b = refH + o + usize(YS); break;
+  }
+  const s = usize(YS);
+  if (b == 0) {
+    for (let i = 0; i < 16; i++) {
+      v128.store(out + usize(i * 16), v128.load(a));
+      a += s;
+    }
+  } else {
+    for (let i = 0; i < 16; i++) {
+      avg16(a, b, out + usize(i * 16));
+      a += s;
+      b += s;
+    }
+  }
+}
+
+/** Chroma prediction of both 8x8 blocks for a macroblock at luma (px, py) with luma vector (mvx, mvy). */
+export function mcChroma8x8(px: i32, py: i32, mvx: i32, mvy: i32, outU: usize, outV: usize): void {
+  const x = (px >> 1) + (mvx >> 3);
+  const y = (py >> 1) + (mvy >> 3);
+  const fx = mvx & 7;
+  const fy = mvy & 7;
+  const o = usize(y * CS + x);
+  chromaBlockSimd(refU + o, CS, outU, fx, fy);
+  chromaBlockSimd(refV + o, CS, outV, fx, fy);
+}
+
+/** The v128 chroma interpolation of an 8x8 block (stride of the source: ss). */
+export function chromaBlockSimd(src: usize, ss: i32, out: usize, fx: i32, fy: i32): void {
+  const s = usize(ss);
+  if (fx == 0 && fy == 0) {
+    for (let i = 0; i < 8; i++) store<u64>(out + usize(i * 8), load<u64>(src + usize(i) * s));
+    return;
+  }
+  const wa = i16x8.splat(i16((8 - fx) * (8 - fy)));
+  const wb = i16x8.splat(i16(fx * (8 - fy)));
+  const wc = i16x8.splat(i16((8 - fx) * fy));
+  const wd = i16x8.splat(i16(fx * fy));
+  const r32 = i16x8.splat(32);
+  let top = v128.load_ext<u8>(src);
+  let topR = v128.load_ext<u8>(src + 1);
+  for (let i = 0; i < 8; i++) {
+    const row = src + usize(i + 1) * s;
+    const bot = v128.load_ext<u8>(row);
+    const botR = v128.load_ext<u8>(row + 1);
+    const v = i16x8.add(i16x8.add(i16x8.mul(top, wa), i16x8.mul(topR, wb)), i16x8.add(i16x8.mul(bot, wc), i16x8.mul(botR, wd)));
+    const r = i16x8.shr_u(i16x8.add(v, r32), 6);
+    v128.store64_lane(out + usize(i * 8), i8x16.narrow_i16x8_u(r, r), 0);
+    top = bot;
+    topR = botR;
+  }
+}
+
+/** Scalar reference of the chroma interpolation (8.4.2.2.2). */
+export function chromaBlockRef(src: usize, ss: i32, out: usize, fx: i32, fy: i32): void {
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      const p = src + usize(y * ss + x);
+      const a = i32(load<u8>(p)), b = i32(load<u8>(p + 1)), c = i32(load<u8>(p + usize(ss))), d = i32(load<u8>(p + usize(ss) + 1));
+      store<u8>(out + usize(y * 8 + x), u8(((8 - fx) * (8 - fy) * a + fx * (8 - fy) * b + (8 - fx) * fy * c + fx * fy * d + 32) >> 6));
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tapAt(p: usize, step: usize): i32 {
+  return i32(load<u8>(p - 2 * step)) - 5 * i32(load<u8>(p - step)) + 20 * i32(load<u8>(p)) + 20 * i32(load<u8>(p + step)) - 5 * i32(load<u8>(p + 2 * step)) + i32(load<u8>(p + 3 * step));
+}
+
+/** Scalar reference of the three half-sample rows (8.4.2.2.1: b, h and j), `n` samples from `src`. */
+export function halfRowsRef(src: usize, s: i32, n: i32, outH: usize, outV: usize, outC: usize): void {
+  const ss = usize(s);
+  for (let x = 0; x < n; x++) {
+    const p = src + usize(x);
+    store<u8>(outH + usize(x), u8(clip255((tapAt(p, 1) + 16) >> 5)));
+    store<u8>(outV + usize(x), u8(clip255((tapAt(p, ss) + 16) >> 5)));
+    // j from the unrounded vertical sums of the six columns around x + 1/2
+    const j = tapAt(p - 2, ss) - 5 * tapAt(p - 1, ss) + 20 * tapAt(p, ss) + 20 * tapAt(p + 1, ss) - 5 * tapAt(p + 2, ss) + tapAt(p + 3, ss);
+    store<u8>(outC + usize(x), u8(clip255((j + 512) >> 10)));
+  }
+}

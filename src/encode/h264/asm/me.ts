@@ -1,0 +1,182 @@
+// Motion estimation for 16x16 partitions: candidate start points (predicted vector, zero,
+// neighbours, skip vector), an integer pattern search on SAD + lambda * mvd bits, then half- and
+// quarter-sample refinement on SATD (or SAD). Vectors are kept where the block stays inside the
+// reference padding (PAD - 8 samples out), and within the level's vertical range.
+import { sad16x16, satd16x16 } from './pixel';
+import { mcLuma16x16 } from './mc';
+import { seBits } from './bitstream';
+import { CW, CH, YS, refY } from './state';
+import { searchMethod, searchRange, subpel, subpelSatd, subpelQuarterDiamond } from './config';
+import { NEIGHBOUR_MVS, skipX, skipY } from './mvpred';
+
+/** Largest vertical vector component (full samples) allowed by the level (Table A-1 MaxVmvR). */
+let maxVmv: i32 = 512;
+
+export function setLevelLimits(vmv: i32): void {
+  maxVmv = vmv;
+}
+
+const OUT: i32 = 24; // how far (samples) a block may reach past the picture edge
+const BIG: i32 = 0x3fffffff;
+
+let src: usize = 0;
+let px: i32 = 0;
+let py: i32 = 0;
+let pmx: i32 = 0; // predicted vector, quarter samples
+let pmy: i32 = 0;
+let lambda: i32 = 1;
+let minX: i32 = 0;
+let maxX: i32 = 0;
+let minY: i32 = 0;
+let maxY: i32 = 0;
+let tmp: usize = 0;
+
+/** Result of the last search: vector (quarter samples) and its cost. */
+export let bestX: i32 = 0;
+export let bestY: i32 = 0;
+export let bestCost: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function mvBits(mx: i32, my: i32): i32 {
+  return seBits(mx - pmx) + seBits(my - pmy);
+}
+
+/** SAD + rate of the full-sample vector (mx, my); BIG when out of bounds. */
+function intCost(mx: i32, my: i32): i32 {
+  if (mx < minX || mx > maxX || my < minY || my > maxY) return BIG;
+  return sad16x16(src, CW, refY + usize((py + my) * YS + px + mx), YS) + lambda * mvBits(mx << 2, my << 2);
+}
+
+/** Distortion + rate of the quarter-sample vector (mx, my). */
+function subCost(mx: i32, my: i32): i32 {
+  if ((mx >> 2) < minX - 1 || (mx >> 2) > maxX || (my >> 2) < minY - 1 || (my >> 2) > maxY) return BIG;
+  mcLuma16x16(px, py, mx, my, tmp);
+  const d = subpelSatd ? satd16x16(src, CW, tmp, 16) : sad16x16(src, CW, tmp, 16);
+  return d + lambda * mvBits(mx, my);
+}
+
+let ix: i32 = 0;
+let iy: i32 = 0;
+let icost: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function tryInt(mx: i32, my: i32): bool {
+  const c = intCost(mx, my);
+  if (c < icost) {
+    icost = c;
+    ix = mx;
+    iy = my;
+    return true;
+  }
+  return false;
+}
+
+function tryCandidate(packed: u32): void {
+  const mx = (i32(i16(packed & 0xffff)) + 2) >> 2;
+  const my = (i32(i16(packed >> 16)) + 2) >> 2;
+  tryInt(mx, my);
+}
+
+/**
+ * Starts the search for the 16x16 block at (x, y) (its source at `s`, stride CW) with predicted
+ * vector (mvpX, mvpY): evaluates the start candidates. Returns the best one's SAD + rate.
+ * `scratch` is a 16x16 buffer for interpolated candidates.
+ */
+export function searchStart(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam: i32, scratch: usize): i32 {
+  src = s;
+  px = x;
+  py = y;
+  pmx = mvpX;
+  pmy = mvpY;
+  lambda = lam;
+  tmp = scratch;
+  minX = max<i32>(-OUT - x, -2040);
+  maxX = min<i32>(CW - 16 + OUT - x, 2040);
+  minY = max<i32>(-OUT - y, -maxVmv + 1);
+  maxY = min<i32>(CH - 16 + OUT - y, maxVmv - 1);
+  // start points
+  icost = BIG;
+  ix = 0;
+  iy = 0;
+  tryCandidate(u32(mvpX & 0xffff) | (u32(mvpY) << 16));
+  tryInt(0, 0);
+  tryCandidate(load<u32>(NEIGHBOUR_MVS));
+  tryCandidate(load<u32>(NEIGHBOUR_MVS, 4));
+  tryCandidate(load<u32>(NEIGHBOUR_MVS, 8));
+  tryCandidate(u32(skipX & 0xffff) | (u32(skipY) << 16));
+  return icost;
+}
+
+/** SATD + rate of the best start candidate (for comparing it with intra before searching on). */
+export function startSatd(): i32 {
+  return subCost(ix << 2, iy << 2);
+}
+
+/** Continues from the start candidates: pattern search, then sub-sample refinement. */
+export function searchRefine(): void {
+  const cx = ix, cy = iy;
+  if (searchMethod == 2) {
+    // a sparse cross at growing distances, for fast motion the predictors missed
+    for (let d = 4; d <= searchRange; d <<= 1) {
+      tryInt(cx + d, cy);
+      tryInt(cx - d, cy);
+      tryInt(cx, cy + d);
+      tryInt(cx, cy - d);
+    }
+  }
+  if (searchMethod >= 1) hexagon(cx, cy);
+  diamond(cx, cy);
+  // sub-sample refinement
+  let bx = ix << 2;
+  let by = iy << 2;
+  let bc = subpel > 0 ? subCost(bx, by) : icost;
+  if (subpel >= 1) {
+    for (let step = 2; step >= (subpel >= 2 ? 1 : 2); step >>= 1) {
+      const ox = bx, oy = by;
+      for (let dy = -step; dy <= step; dy += step) {
+        for (let dx = -step; dx <= step; dx += step) {
+          if (dx == 0 && dy == 0) continue;
+          // quarter samples: the four nearest only (a diagonal quarter step rarely wins)
+          if (step == 1 && subpelQuarterDiamond && dx != 0 && dy != 0) continue;
+          const c = subCost(ox + dx, oy + dy);
+          if (c < bc) {
+            bc = c;
+            bx = ox + dx;
+            by = oy + dy;
+          }
+        }
+      }
+    }
+  }
+  bestX = bx;
+  bestY = by;
+  bestCost = bc;
+}
+
+function hexagon(cx: i32, cy: i32): void {
+  const range = searchRange;
+  for (let it = 0; it < range; it++) {
+    const ox = ix, oy = iy;
+    tryInt(ox - 2, oy);
+    tryInt(ox + 2, oy);
+    tryInt(ox - 1, oy - 2);
+    tryInt(ox + 1, oy - 2);
+    tryInt(ox - 1, oy + 2);
+    tryInt(ox + 1, oy + 2);
+    if (ix == ox && iy == oy) break;
+    if (abs<i32>(ix - cx) > range || abs<i32>(iy - cy) > range) break;
+  }
+}
+
+function diamond(cx: i32, cy: i32): void {
+  const range = searchRange;
+  for (let it = 0; it < range; it++) {
+    const ox = ix, oy = iy;
+    tryInt(ox - 1, oy);
+    tryInt(ox + 1, oy);
+    tryInt(ox, oy - 1);
+    tryInt(ox, oy + 1);
+    if (ix == ox && iy == oy) break;
+    if (abs<i32>(ix - cx) > range || abs<i32>(iy - cy) > range) break;
+  }
+}

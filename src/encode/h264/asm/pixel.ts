@@ -1,0 +1,176 @@
+// Pixel comparison kernels: SAD and SATD (sum of absolute 4x4 Hadamard coefficients, halved, as
+// x264 defines it). Each v128 kernel has a scalar reference (`*Ref`) that checkasm.ts exports so
+// tests can compare them on random input.
+
+// ---- SAD ----
+
+export function sad16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let acc = i16x8.splat(0);
+  for (let y = 0; y < 16; y += 2) {
+    const a0 = v128.load(a);
+    const b0 = v128.load(b);
+    const a1 = v128.load(a + usize(as));
+    const b1 = v128.load(b + usize(bs));
+    const d0 = v128.or(i8x16.sub_sat_u(a0, b0), i8x16.sub_sat_u(b0, a0));
+    const d1 = v128.or(i8x16.sub_sat_u(a1, b1), i8x16.sub_sat_u(b1, a1));
+    acc = i16x8.add(acc, i16x8.add(i16x8.extadd_pairwise_i8x16_u(d0), i16x8.extadd_pairwise_i8x16_u(d1)));
+    a += usize(as) << 1;
+    b += usize(bs) << 1;
+  }
+  return hsumU16(acc);
+}
+
+export function sad16x16Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let s = 0;
+  for (let y = 0; y < 16; y++) {
+    for (let x = 0; x < 16; x++) s += abs<i32>(i32(load<u8>(a + usize(x))) - i32(load<u8>(b + usize(x))));
+    a += usize(as);
+    b += usize(bs);
+  }
+  return s;
+}
+
+/** Sum of the eight u16 lanes. */
+// @ts-ignore: decorator
+@inline export function hsumU16(v: v128): i32 {
+  const s = i32x4.extadd_pairwise_i16x8_u(v);
+  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3);
+}
+
+// @ts-ignore: decorator
+@inline export function hsumI32(s: v128): i32 {
+  return i32x4.extract_lane(s, 0) + i32x4.extract_lane(s, 1) + i32x4.extract_lane(s, 2) + i32x4.extract_lane(s, 3);
+}
+
+// ---- SATD ----
+
+/**
+ * Horizontal 4-point Hadamard of each half of `v` (two rows of four), and the sum of its absolute
+ * values, doubled: the last butterfly uses |x + y| + |x - y| = 2 max(|x|, |y|), and every max is
+ * counted in two lanes. Returns per-lane values; their sum is the sum of |coefficients|.
+ */
+// @ts-ignore: decorator
+@inline function hadamardRowsAbs(v: v128): v128 {
+  const sw = v128.shuffle<i16>(v, v, 1, 0, 3, 2, 5, 4, 7, 6);
+  // even lanes x0 + x1, odd lanes x0 - x1
+  const s1 = v128.bitselect(i16x8.add(v, sw), i16x8.sub(sw, v), i32x4.splat(0x0000ffff));
+  const sw2 = v128.shuffle<i16>(s1, s1, 2, 3, 0, 1, 6, 7, 4, 5);
+  return i16x8.max_u(i16x8.abs(s1), i16x8.abs(sw2));
+}
+
+/** SATD of an 8x4 area (two 4x4 blocks side by side), as u16 lanes to be summed (sum = 2 x SATD). */
+// @ts-ignore: decorator
+@inline function satd8x4Lanes(a: usize, as: i32, b: usize, bs: i32): v128 {
+  const r0 = i16x8.sub(v128.load_ext<u8>(a), v128.load_ext<u8>(b));
+  const r1 = i16x8.sub(v128.load_ext<u8>(a + usize(as)), v128.load_ext<u8>(b + usize(bs)));
+  const r2 = i16x8.sub(v128.load_ext<u8>(a + usize(2 * as)), v128.load_ext<u8>(b + usize(2 * bs)));
+  const r3 = i16x8.sub(v128.load_ext<u8>(a + usize(3 * as)), v128.load_ext<u8>(b + usize(3 * bs)));
+  const a0 = i16x8.add(r0, r1);
+  const a1 = i16x8.sub(r0, r1);
+  const a2 = i16x8.add(r2, r3);
+  const a3 = i16x8.sub(r2, r3);
+  const s = i16x8.add(
+    i16x8.add(hadamardRowsAbs(i16x8.add(a0, a2)), hadamardRowsAbs(i16x8.sub(a0, a2))),
+    i16x8.add(hadamardRowsAbs(i16x8.add(a1, a3)), hadamardRowsAbs(i16x8.sub(a1, a3))),
+  );
+  return s;
+}
+
+export function satd16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let acc = i32x4.splat(0);
+  for (let y = 0; y < 16; y += 4) {
+    const l = satd8x4Lanes(a, as, b, bs);
+    const r = satd8x4Lanes(a + 8, as, b + 8, bs);
+    acc = i32x4.add(acc, i32x4.add(i32x4.extadd_pairwise_i16x8_u(l), i32x4.extadd_pairwise_i16x8_u(r)));
+    a += usize(as) << 2;
+    b += usize(bs) << 2;
+  }
+  return hsumI32(acc) >> 1;
+}
+
+export function satd8x8(a: usize, as: i32, b: usize, bs: i32): i32 {
+  const t = satd8x4Lanes(a, as, b, bs);
+  const u = satd8x4Lanes(a + (usize(as) << 2), as, b + (usize(bs) << 2), bs);
+  return hsumI32(i32x4.add(i32x4.extadd_pairwise_i16x8_u(t), i32x4.extadd_pairwise_i16x8_u(u))) >> 1;
+}
+
+export function satd4x4(a: usize, as: i32, b: usize, bs: i32): i32 {
+  // rows 0,1 in one vector and rows 2,3 in another
+  let ra = v128.load32_zero(a);
+  ra = v128.load32_lane(a + usize(as), ra, 1);
+  let rb = v128.load32_zero(b);
+  rb = v128.load32_lane(b + usize(bs), rb, 1);
+  let sa = v128.load32_zero(a + usize(2 * as));
+  sa = v128.load32_lane(a + usize(3 * as), sa, 1);
+  let sb = v128.load32_zero(b + usize(2 * bs));
+  sb = v128.load32_lane(b + usize(3 * bs), sb, 1);
+  const d01 = i16x8.sub(i16x8.extend_low_i8x16_u(ra), i16x8.extend_low_i8x16_u(rb));
+  const d23 = i16x8.sub(i16x8.extend_low_i8x16_u(sa), i16x8.extend_low_i8x16_u(sb));
+  const s = i16x8.add(d01, d23); // r0+r2 | r1+r3
+  const t = i16x8.sub(d01, d23); // r0-r2 | r1-r3
+  const u = v128.shuffle<i64>(s, t, 0, 2); // r0+r2 | r0-r2
+  const v = v128.shuffle<i64>(s, t, 1, 3); // r1+r3 | r1-r3
+  const sum = i16x8.add(hadamardRowsAbs(i16x8.add(u, v)), hadamardRowsAbs(i16x8.sub(u, v)));
+  return hsumU16(sum) >> 1;
+}
+
+export function satd4x4Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
+  const d = memory.data(64); // 16 x i32 scratch
+  for (let y = 0; y < 4; y++) {
+    for (let x = 0; x < 4; x++) {
+      store<i32>(d + usize((y * 4 + x) * 4), i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
+    }
+  }
+  for (let y = 0; y < 4; y++) {
+    const p = d + usize(y * 16);
+    const x0 = load<i32>(p), x1 = load<i32>(p, 4), x2 = load<i32>(p, 8), x3 = load<i32>(p, 12);
+    const s01 = x0 + x1, d01 = x0 - x1, s23 = x2 + x3, d23 = x2 - x3;
+    store<i32>(p, s01 + s23);
+    store<i32>(p, s01 - s23, 4);
+    store<i32>(p, d01 + d23, 8);
+    store<i32>(p, d01 - d23, 12);
+  }
+  let sum = 0;
+  for (let x = 0; x < 4; x++) {
+    const p = d + usize(x * 4);
+    const x0 = load<i32>(p), x1 = load<i32>(p, 16), x2 = load<i32>(p, 32), x3 = load<i32>(p, 48);
+    const s01 = x0 + x1, d01 = x0 - x1, s23 = x2 + x3, d23 = x2 - x3;
+    sum += abs<i32>(s01 + s23) + abs<i32>(s01 - s23) + abs<i32>(d01 + d23) + abs<i32>(d01 - d23);
+  }
+  return sum >> 1;
+}
+
+export function satdRef(a: usize, as: i32, b: usize, bs: i32, w: i32, h: i32): i32 {
+  let s = 0;
+  for (let y = 0; y < h; y += 4) {
+    for (let x = 0; x < w; x += 4) s += satd4x4Ref(a + usize(y * as + x), as, b + usize(y * bs + x), bs);
+  }
+  return s;
+}
+
+// ---- SSD ----
+
+export function ssd16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let acc = i32x4.splat(0);
+  for (let y = 0; y < 16; y++) {
+    const va = v128.load(a);
+    const vb = v128.load(b);
+    const dl = i16x8.sub(i16x8.extend_low_i8x16_u(va), i16x8.extend_low_i8x16_u(vb));
+    const dh = i16x8.sub(i16x8.extend_high_i8x16_u(va), i16x8.extend_high_i8x16_u(vb));
+    acc = i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(dl, dl), i32x4.dot_i16x8_s(dh, dh)));
+    a += usize(as);
+    b += usize(bs);
+  }
+  return hsumI32(acc);
+}
+
+export function ssdRef(a: usize, as: i32, b: usize, bs: i32, w: i32, h: i32): i32 {
+  let s = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const d = i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x)));
+      s += d * d;
+    }
+  }
+  return s;
+}

@@ -1,0 +1,60 @@
+// The compiled encoder module, shared by every instance in a realm: mp4forge's H.264 encoder and
+// its RGB → I420 converter (the same module, used without configure()). Compiled from the bytes the
+// build embeds (base64), or given precompiled where a runtime only accepts .wasm imports (workerd).
+import type { RgbLayout } from '../backend.js';
+import { Mp4ForgeError } from '../../errors.js';
+import { H264_WASM_BASE64 } from './generated/h264-wasm.js';
+
+/** The codes asm/convert.ts gives the packed RGB layouts. */
+export const RGB_CODES: Record<RgbLayout, number> = { rgba: 0, bgra: 1, rgb24: 2 };
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+function wasmBytes(): Uint8Array<ArrayBuffer> {
+  const bin = atob(H264_WASM_BASE64);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Whether this runtime runs WebAssembly with v128 SIMD (the encoder needs it). */
+export function wasmSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes());
+  } catch {
+    return false;
+  }
+}
+
+/** Compiles the module once per realm; a precompiled module (workerd imports the .wasm) may be given instead. */
+export function loadEncoderModule(precompiled?: WebAssembly.Module): Promise<WebAssembly.Module> {
+  if (precompiled) compiled = Promise.resolve(precompiled);
+  compiled ??= WebAssembly.compile(wasmBytes());
+  compiled.catch(() => {
+    compiled = undefined;
+  });
+  return compiled;
+}
+
+/**
+ * Why the module could not be compiled: a runtime that forbids compiling WebAssembly from bytes
+ * (a Content-Security-Policy without 'wasm-unsafe-eval', Cloudflare workerd, edge runtimes), or one
+ * without WebAssembly SIMD.
+ */
+export function compileError(err: unknown): Mp4ForgeError {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (/disallowed|Content Security Polic|unsafe-eval|code generation/i.test(text)) {
+    return new Mp4ForgeError(
+      'UNSUPPORTED_RUNTIME',
+      "mp4forge's H.264 encoder cannot be compiled here: this runtime forbids compiling WebAssembly from bytes " +
+        `(${text}). In a page, allow it with the CSP source 'wasm-unsafe-eval'; in Cloudflare Workers and edge runtimes, ` +
+        "import mp4forge's workerd build, which imports the encoder as a precompiled .wasm module (README, Runtimes)",
+      { cause: err },
+    );
+  }
+  return new Mp4ForgeError(
+    'UNSUPPORTED_RUNTIME',
+    `mp4forge's H.264 encoder needs WebAssembly with SIMD, which this runtime could not compile (${text}); use video.encoder 'h264-mp4-encoder'`,
+    { cause: err },
+  );
+}

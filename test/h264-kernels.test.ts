@@ -1,0 +1,235 @@
+// checkasm: each v128 kernel of the encoder against its scalar reference, on random input
+// (build/h264-checkasm.wasm is built by `npm run build` from src/encode/h264/asm/checkasm.ts).
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+type Fn = (...args: number[]) => number;
+let x: Record<string, Fn> & { memory: WebAssembly.Memory };
+let a = 0;
+let b = 0;
+const STRIDE_A = 48;
+const STRIDE_B = 80;
+
+let seed = 1;
+const rnd = () => {
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return seed >>> 24;
+};
+
+/** Fills both areas with random bytes, or with extremes (0/255) to reach the kernels' overflow limits. */
+function fill(mode: 'random' | 'extreme' | 'close'): void {
+  const m = new Uint8Array(x.memory.buffer);
+  for (let i = 0; i < 16 * STRIDE_A + 64; i++) m[a + i] = mode === 'extreme' ? (rnd() & 1) * 255 : rnd();
+  for (let i = 0; i < 16 * STRIDE_B + 64; i++) {
+    m[b + i] = mode === 'extreme' ? (rnd() & 1) * 255 : mode === 'close' ? Math.max(0, Math.min(255, m[a + (i % (16 * STRIDE_A))] + (rnd() % 7) - 3)) : rnd();
+  }
+}
+
+beforeAll(async () => {
+  const bytes = readFileSync(new URL('../build/h264-checkasm.wasm', import.meta.url));
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('abort'); } } });
+  x = instance.exports as typeof x;
+  a = x.scratch(16 * STRIDE_A + 128);
+  b = x.scratch(16 * STRIDE_B + 128);
+});
+
+describe('SIMD kernels equal their scalar references', () => {
+  const cases: [string, (o: number, p: number) => [number, number]][] = [
+    ['sad16x16', (o, p) => [x.sad16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.sad16x16Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
+    ['satd16x16', (o, p) => [x.satd16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.satdRef(a + o, STRIDE_A, b + p, STRIDE_B, 16, 16)]],
+    ['satd8x8', (o, p) => [x.satd8x8(a + o, STRIDE_A, b + p, STRIDE_B), x.satdRef(a + o, STRIDE_A, b + p, STRIDE_B, 8, 8)]],
+    ['satd4x4', (o, p) => [x.satd4x4(a + o, STRIDE_A, b + p, STRIDE_B), x.satd4x4Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
+    ['ssd16x16', (o, p) => [x.ssd16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.ssdRef(a + o, STRIDE_A, b + p, STRIDE_B, 16, 16)]],
+  ];
+  for (const [name, run] of cases) {
+    it(name, () => {
+      for (const mode of ['random', 'extreme', 'close'] as const) {
+        for (let t = 0; t < 50; t++) {
+          fill(mode);
+          const o = rnd() % 17; // unaligned starts
+          const p = rnd() % 33;
+          const [simd, ref] = run(o, p);
+          expect(simd, `${name} ${mode} #${t}`).toBe(ref);
+        }
+      }
+    });
+  }
+});
+
+describe('intra 4x4 prediction equals the formulas of 8.3.1.2', () => {
+  it('all nine modes, every neighbour availability', () => {
+    const m = () => new Uint8Array(x.memory.buffer);
+    let checked = 0;
+    for (let t = 0; t < 40; t++) {
+      fill('random');
+      const rec = a + 5 * STRIDE_A + 8; // neighbours above and to the left exist in the buffer
+      const outA = b;
+      const outB = b + 64;
+      for (let mode = 0; mode < 9; mode++) {
+        for (let avail = 0; avail < 16; avail++) {
+          const [left, top, topLeft, topRight] = [avail & 1, avail & 2, avail & 4, avail & 8].map((v) => (v ? 1 : 0));
+          if (topLeft && !(left && top)) continue;
+          if (topRight && !top) continue;
+          if (!x.predict4x4Both(rec, STRIDE_A, mode, left, top, topLeft, topRight, outA, outB)) continue;
+          for (let r = 0; r < 4; r++) {
+            const got = Array.from(m().subarray(outA + r * 16, outA + r * 16 + 4));
+            expect(got, `mode ${mode} avail ${avail} row ${r}`).toEqual(Array.from(m().subarray(outB + r * 16, outB + r * 16 + 4)));
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(40 * 20);
+  });
+});
+
+describe('RGB → I420 in WASM equals the JS conversion (src/encode/convert.ts)', () => {
+  it('rgba, bgra and rgb24 at sizes with and without a vector tail', async () => {
+    const { toI420 } = await import('../src/encode/convert.js');
+    const formats = [['rgba', 0, 4], ['bgra', 1, 4], ['rgb24', 2, 3]] as const;
+    for (const [w, h] of [[64, 4], [38, 6], [2, 2], [322, 10]] as const) {
+      for (const [name, code, bpp] of formats) {
+        const src = new Uint8Array(w * h * bpp);
+        for (let i = 0; i < src.length; i++) src[i] = rnd();
+        if (w === 64) for (let i = 0; i < src.length; i += 7) src[i] = i & 1 ? 255 : 0; // extremes
+        const expected = new Uint8Array((w * h * 3) / 2);
+        toI420(src, name, w, h, expected);
+        const p = x.scratch(src.length + 64);
+        const out = x.scratch(expected.length + 64);
+        new Uint8Array(x.memory.buffer).set(src, p);
+        x.rgbToI420(p, code, w, h, out, out + w * h, out + (w * h * 5) / 4);
+        expect(Buffer.compare(new Uint8Array(x.memory.buffer, out, expected.length), expected), `${name} ${w}x${h}`).toBe(0);
+      }
+    }
+  });
+});
+
+describe('transform, quantisation and interpolation kernels equal their scalar references', () => {
+  const mem = () => new Uint8Array(x.memory.buffer);
+  const i16 = (p: number, n: number) => new Int16Array(x.memory.buffer, p, n);
+  it('fdct16x16 (residual + forward transform)', () => {
+    x.init();
+    const out = x.scratch(2048);
+    for (const mode of ['random', 'extreme', 'close'] as const) {
+      for (let t = 0; t < 20; t++) {
+        fill(mode);
+        expect(x.checkFdct(a + (rnd() % 16), STRIDE_A, b + (rnd() % 32), STRIDE_B, out, out + 1024), `${mode} #${t}`).toBe(-1);
+      }
+    }
+  });
+  it('quantBlocks, every qp, intra and inter, with and without the DC', () => {
+    x.init();
+    const coef = x.scratch(512);
+    const out = x.scratch(1024 + 64);
+    for (let qp = 0; qp <= 51; qp++) {
+      const c = i16(coef, 256);
+      // transform-sized values, extremes included (|c| up to 9180 for 8-bit residuals, 32640 for DC sums)
+      for (let i = 0; i < 256; i++) c[i] = (rnd() - 128) * (qp % 3 === 0 ? 71 : qp % 3 === 1 ? 3 : 255);
+      for (const intra of [0, 1]) {
+        for (const start of [0, 1]) expect(x.checkQuant(coef, qp, intra, start, out, out + 512, out + 1024), `qp ${qp} intra ${intra} start ${start}`).toBe(-1);
+      }
+    }
+  });
+  it('dequant4x4', () => {
+    x.init();
+    const lev = x.scratch(32);
+    const out = x.scratch(64);
+    for (let qp = 0; qp <= 51; qp++) {
+      const l = i16(lev, 16);
+      for (let i = 0; i < 16; i++) l[i] = (rnd() % 9) - 4;
+      for (const start of [0, 1]) expect(x.checkDequant(lev, qp, start, out, out + 32), `qp ${qp}`).toBe(-1);
+    }
+  });
+  it('idct8x4Add (two blocks) vs idct4x4Add', () => {
+    const coef = x.scratch(64);
+    const dst = x.scratch(2 * 4 * 64);
+    for (let t = 0; t < 200; t++) {
+      const c = i16(coef, 32);
+      const scale = t % 4 === 0 ? 800 : 40; // dequantised magnitudes, small and large
+      for (let i = 0; i < 32; i++) c[i] = rnd() % 3 === 0 ? ((rnd() - 128) * scale) >> 4 : 0;
+      const m = mem();
+      for (let i = 0; i < 4 * 64; i++) m[dst + i] = m[dst + 256 + i] = rnd();
+      expect(x.checkIdct(coef, coef + 32, dst, dst + 256, 64), `#${t}`).toBe(-1);
+    }
+  });
+  it('half-sample planes (6-tap b, h, j)', () => {
+    const n = 61; // a vector body and a scalar tail
+    const stride = 96;
+    const src = x.scratch(stride * 12);
+    const out = x.scratch(6 * (n + 64));
+    const tmp = x.scratch((n + 32) * 2);
+    for (const mode of ['random', 'extreme'] as const) {
+      for (let t = 0; t < 20; t++) {
+        const m = mem();
+        for (let i = 0; i < stride * 12; i++) m[src + i] = mode === 'extreme' ? (rnd() & 1) * 255 : rnd();
+        expect(x.checkHalfRows(src + stride * 4 + 8, stride, n, out, tmp), `${mode} #${t}`).toBe(-1);
+      }
+    }
+  });
+  it('chroma eighth-sample interpolation', () => {
+    const out = x.scratch(128);
+    for (let t = 0; t < 100; t++) {
+      fill(t % 2 ? 'random' : 'extreme');
+      const fx = rnd() & 7;
+      const fy = rnd() & 7;
+      x.chromaBlockSimd(a, STRIDE_A, out, fx, fy);
+      x.chromaBlockRef(a, STRIDE_A, out + 64, fx, fy);
+      const m = mem();
+      expect(Array.from(m.subarray(out, out + 64)), `fx ${fx} fy ${fy}`).toEqual(Array.from(m.subarray(out + 64, out + 128)));
+    }
+  });
+});
+
+describe('16x16 and chroma intra predictions equal the formulas of 8.3.3 / 8.3.4', () => {
+  it('every mode and neighbour availability, random and extreme neighbours', () => {
+    const out = x.scratch(512);
+    let checked = 0;
+    for (let t = 0; t < 30; t++) {
+      fill(t % 3 === 0 ? 'extreme' : 'random');
+      const rec = a + 1 * STRIDE_A + 1; // p[-1, -1] exists
+      for (const chroma of [0, 1]) {
+        for (let mode = 0; mode < 4; mode++) {
+          for (const [left, top] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+            const r = x.checkPredictBlock(chroma, mode, rec, STRIDE_A, left, top, out, out + 256);
+            expect(r === -1 || r === -2, `chroma ${chroma} mode ${mode} left ${left} top ${top}: sample ${r}`).toBe(true);
+            if (r === -1) checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30 * 2 * 8);
+  });
+});
+
+describe('deblocking edge filters equal their scalar references', () => {
+  it('luma and chroma, vertical and horizontal, every bS pattern, qp 0..51', () => {
+    const S = 64; // stride of the test area
+    const area = S * 40;
+    const pa = x.scratch(area + 64);
+    const pb = x.scratch(area + 64);
+    const bsPatterns = [0x04040404, 0x03030303, 0x02020202, 0x01020001, 0x00000000, 0x02010102, 0x00000300];
+    let filtered = 0;
+    for (let qp = 0; qp <= 51; qp += 3) {
+      for (const bs of bsPatterns) {
+        for (const vertical of [true, false]) {
+          for (const chroma of [false, true]) {
+            const m = new Uint8Array(x.memory.buffer);
+            // smooth-ish content with a step across the edge, so that every filter branch is reached
+            const base = rnd();
+            for (let i = 0; i < area; i++) {
+              const step = ((i % S) >= 16 === vertical ? (rnd() % 24) - 12 : 0) + (Math.floor(i / S) >= 8 && !vertical ? 10 : 0);
+              m[pa + i] = Math.max(0, Math.min(255, base + (rnd() % 9) - 4 + step));
+            }
+            m.copyWithin(pb, pa, pa + area);
+            const q0off = vertical ? 2 * S + 16 : 8 * S + 4;
+            const before = Buffer.from(m.subarray(pa, pa + area));
+            const diff = x.checkDeblock(pa, pb, area, q0off, S, Number(vertical), Number(chroma), 20 * S, qp, bs);
+            expect(diff, `qp ${qp} bS ${bs.toString(16)} vertical ${vertical} chroma ${chroma}`).toBe(0);
+            if (Buffer.compare(before, Buffer.from(new Uint8Array(x.memory.buffer, pa, area))) !== 0) filtered++;
+          }
+        }
+      }
+    }
+    expect(filtered, 'cases where the filter changed samples').toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,218 @@
+// The encoder oracle: for every stream below, mp4forge's own H.264 encoder's reconstructed
+// pictures must equal, byte for byte, the pictures ffmpeg decodes from the stream (any difference
+// is drift: a bug in prediction, transform, deblocking or entropy coding). Each stream must also
+// decode with -xerror, and carry the profile, level and size it claims.
+import { describe, expect, it } from 'vitest';
+import type { EncoderParams } from '../src/encode/backend.js';
+import { AsmH264Encoder } from '../src/encode/h264/wasm-encoder.js';
+import { h264Level } from '../src/encode/level.js';
+import { toI420 } from '../src/encode/convert.js';
+import { drawPattern, type PatternName } from '../src/generate/patterns.js';
+import { FFMPEG, FFPROBE, run } from './helpers/oracles.js';
+
+type FrameSource = (index: number) => Uint8Array;
+
+/** Annex B stream (start codes) from SPS/PPS and AVCC frames. */
+function annexB(sps: Uint8Array, pps: Uint8Array, frames: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const start = new Uint8Array([0, 0, 0, 1]);
+  parts.push(start, sps, start, pps);
+  for (const f of frames) {
+    for (let o = 0; o < f.length; ) {
+      const len = ((f[o] << 24) | (f[o + 1] << 16) | (f[o + 2] << 8) | f[o + 3]) >>> 0;
+      parts.push(start, f.subarray(o + 4, o + 4 + len));
+      o += 4 + len;
+    }
+  }
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+interface Encoded {
+  stream: Uint8Array;
+  recon: Uint8Array[];
+  keyframes: boolean[];
+}
+
+async function encode(p: EncoderParams, frames: number, source: FrameSource, chunkStarts: number[] = [0]): Promise<Encoded> {
+  const enc = await AsmH264Encoder.create(p);
+  const coded: Uint8Array[] = [];
+  const recon: Uint8Array[] = [];
+  const keyframes: boolean[] = [];
+  for (let i = 0; i < frames; i++) {
+    if (chunkStarts.includes(i)) enc.beginChunk(i);
+    const [f] = enc.encode(source(i));
+    coded.push(f.data);
+    keyframes.push(f.keyframe);
+    recon.push(enc.reconstruction());
+  }
+  enc.close();
+  return { stream: annexB(enc.config.sps[0], enc.config.pps[0], coded), recon, keyframes };
+}
+
+async function decode(stream: Uint8Array, width: number, height: number): Promise<Uint8Array[]> {
+  const args = ['-hide_banner', '-v', 'error', '-xerror', '-f', 'h264', '-i', 'pipe:0'];
+  args.push('-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1');
+  const r = await run(FFMPEG, args, stream);
+  expect(r.stderr.trim(), 'ffmpeg -xerror decodes the stream cleanly').toBe('');
+  expect(r.code).toBe(0);
+  const size = (width * height * 3) / 2;
+  const out: Uint8Array[] = [];
+  for (let o = 0; o + size <= r.stdout.length; o += size) out.push(r.stdout.subarray(o, o + size));
+  return out;
+}
+
+/** Asserts decoder == encoder reconstruction for every frame, naming the first differing sample. */
+function expectNoDrift(decoded: Uint8Array[], recon: Uint8Array[], width: number, height: number): void {
+  expect(decoded.length, 'decoded frame count').toBe(recon.length);
+  for (let f = 0; f < recon.length; f++) {
+    const a = decoded[f];
+    const b = recon[f];
+    if (Buffer.compare(a, b) === 0) continue;
+    let i = 0;
+    while (a[i] === b[i]) i++;
+    const luma = width * height;
+    const plane = i < luma ? 'Y' : i < (luma * 5) / 4 ? 'U' : 'V';
+    const off = plane === 'Y' ? i : plane === 'U' ? i - luma : i - (luma * 5) / 4;
+    const pw = plane === 'Y' ? width : width / 2;
+    expect.fail(`frame ${f}: ${plane} sample (${off % pw}, ${Math.floor(off / pw)}) decodes as ${a[i]}, the encoder reconstructed ${b[i]}`);
+  }
+}
+
+async function probeStream(stream: Uint8Array): Promise<{ profile: string; level: number; width: number; height: number }> {
+  const r = await run(FFPROBE, ['-v', 'error', '-f', 'h264', '-show_streams', '-print_format', 'json', 'pipe:0'], stream);
+  const s = (JSON.parse(r.stdout.toString()) as { streams: { profile: string; level: number; width: number; height: number }[] }).streams[0];
+  return s;
+}
+
+function patternSource(name: PatternName, width: number, height: number): FrameSource {
+  const rgba = new Uint8Array(width * height * 4);
+  return (i) => {
+    drawPattern(name, rgba, width, height, i);
+    const yuv = new Uint8Array((width * height * 3) / 2);
+    toI420(rgba, 'rgba', width, height, yuv);
+    return yuv;
+  };
+}
+
+/** Frames of one of ffmpeg's test sources (testsrc2, mandelbrot), rendered once. */
+async function lavfiSource(filter: string, width: number, height: number, frames: number): Promise<FrameSource> {
+  const source = `${filter}=size=${width}x${height}:rate=30`;
+  const args = ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', source, '-frames:v', String(frames), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'];
+  const r = await run(FFMPEG, args);
+  expect(r.code).toBe(0);
+  const size = (width * height * 3) / 2;
+  return (i) => r.stdout.subarray(i * size, (i + 1) * size);
+}
+
+const flat = (width: number, height: number, y: number): FrameSource => {
+  const f = new Uint8Array((width * height * 3) / 2).fill(128);
+  f.fill(y, 0, width * height);
+  return () => f;
+};
+
+/** Alternates two unrelated contents every `every` frames: hard scene cuts inside a GOP. */
+const cuts = (a: FrameSource, b: FrameSource, every: number): FrameSource => (i) => (Math.floor(i / every) % 2 === 0 ? a(i) : b(i));
+
+const base = (width: number, height: number, qp: number, speed = 6, gop = 30): EncoderParams => ({
+  width, height, fpsNum: 30, fpsDen: 1, qp, kbps: 0, speed, gop,
+});
+
+async function check(p: EncoderParams, frames: number, source: FrameSource, chunkStarts?: number[]): Promise<Encoded> {
+  const e = await encode(p, frames, source, chunkStarts);
+  expectNoDrift(await decode(e.stream, p.width, p.height), e.recon, p.width, p.height);
+  const probe = await probeStream(e.stream);
+  expect(probe.profile).toBe('Constrained Baseline');
+  expect(probe.level).toBe(h264Level(p.width, p.height, p.fpsNum, p.fpsDen).idc);
+  expect([probe.width, probe.height]).toEqual([p.width, p.height]);
+  return e;
+}
+
+describe('own H.264 encoder: reconstruction equals ffmpeg decode', () => {
+  const patternNames: PatternName[] = ['plasma', 'gradient', 'noise', 'bars'];
+  for (const name of patternNames) {
+    it(`pattern ${name}, 176x144, qp 26, speeds 0/6/10`, async () => {
+      for (const speed of [0, 6, 10]) await check(base(176, 144, 26, speed, 8), 10, patternSource(name, 176, 144));
+    });
+  }
+
+  it('every qp corner: 0, 10, 26, 51 on plasma and noise (322x242, cropped)', async () => {
+    for (const qp of [0, 10, 26, 51]) {
+      await check(base(322, 242, qp), 6, patternSource('plasma', 322, 242));
+      await check(base(322, 242, qp), 4, patternSource('noise', 322, 242));
+    }
+  });
+
+  it('the smallest picture, 16x16, and sizes that need cropping', async () => {
+    await check(base(16, 16, 26), 12, patternSource('plasma', 16, 16));
+    await check(base(18, 34, 20), 6, patternSource('noise', 18, 34));
+    await check(base(2, 2, 10), 4, patternSource('gradient', 2, 2));
+  });
+
+  it('testsrc2 and mandelbrot from ffmpeg, 1280x720', async () => {
+    await check(base(1280, 720, 26), 8, await lavfiSource('testsrc2', 1280, 720, 8));
+    await check(base(1280, 720, 34), 6, await lavfiSource('mandelbrot', 1280, 720, 6));
+  });
+
+  it('1920x1080 (coded 1088, cropped) and 4096x2304', async () => {
+    await check(base(1920, 1080, 26, 8), 3, await lavfiSource('testsrc2', 1920, 1080, 3));
+    await check(base(4096, 2304, 30, 10), 2, patternSource('plasma', 4096, 2304));
+  });
+
+  it('black frames, a static picture, and hard scene cuts', async () => {
+    await check(base(176, 144, 26), 8, flat(176, 144, 16));
+    const still = patternSource('bars', 176, 144)(0);
+    await check(base(176, 144, 26), 8, () => still);
+    await check(base(176, 144, 22, 6, 60), 16, cuts(patternSource('plasma', 176, 144), patternSource('noise', 176, 144), 3));
+  });
+
+  it('chunks restart with an IDR and stay decodable across the join', async () => {
+    const e = await check(base(176, 144, 26, 6, 5), 20, patternSource('plasma', 176, 144), [0, 10]);
+    expect(e.keyframes.map((k, i) => (k ? i : -1)).filter((i) => i >= 0)).toEqual([0, 5, 10, 15]);
+  });
+});
+
+describe('own H.264 encoder: RGB input converted inside the encoder', () => {
+  it('encodeRgb gives the same bytes as JS conversion + encode, for rgba, bgra and rgb24, copied or drawn in place', async () => {
+    const w = 98;
+    const h = 66;
+    const p = base(w, h, 24);
+    const viaJs = await AsmH264Encoder.create(p);
+    const viaWasm = await AsmH264Encoder.create(p);
+    const inPlace = await AsmH264Encoder.create(p);
+    viaJs.beginChunk(0);
+    viaWasm.beginChunk(0);
+    inPlace.beginChunk(0);
+    const rgba = new Uint8Array(w * h * 4);
+    for (let i = 0; i < 6; i++) {
+      drawPattern(i % 2 ? 'plasma' : 'noise', rgba, w, h, i);
+      const layout = (['rgba', 'bgra', 'rgb24'] as const)[i % 3];
+      const packed = layout === 'rgba' ? rgba : layout === 'bgra' ? swapRb(rgba) : dropAlpha(rgba);
+      const yuv = new Uint8Array((w * h * 3) / 2);
+      toI420(packed, layout, w, h, yuv);
+      const a = viaJs.encode(yuv)[0].data;
+      const b = viaWasm.encodeRgb(layout, packed)[0].data;
+      inPlace.rgbView(layout).set(packed);
+      const c = inPlace.encodeRgb(layout)[0].data;
+      expect(Buffer.compare(a, b), `frame ${i} ${layout}`).toBe(0);
+      expect(Buffer.compare(a, c), `frame ${i} ${layout} in place`).toBe(0);
+    }
+  });
+});
+
+function swapRb(rgba: Uint8Array): Uint8Array {
+  const out = rgba.slice();
+  for (let i = 0; i < out.length; i += 4) [out[i], out[i + 2]] = [rgba[i + 2], rgba[i]];
+  return out;
+}
+
+function dropAlpha(rgba: Uint8Array): Uint8Array {
+  const out = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) out.set(rgba.subarray(i, i + 3), o);
+  return out;
+}
