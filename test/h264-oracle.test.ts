@@ -216,3 +216,23 @@ function dropAlpha(rgba: Uint8Array): Uint8Array {
   for (let i = 0, o = 0; i < rgba.length; i += 4, o += 3) out.set(rgba.subarray(i, i + 3), o);
   return out;
 }
+
+describe('own H.264 encoder: no stale content', () => {
+  it('every frame counter of a changing bars picture reads back, at speeds 0, 6 and 10 (no changed cell coded as skipped)', async () => {
+    const { readBarsCounter } = await import('../src/generate/bars.js');
+    const { createMp4Writer } = await import('../src/index.js');
+    const { decodeRgbFrames } = await import('./helpers/oracles.js');
+    const { tmpFile } = await import('./helpers/render.js');
+    const { writeFileSync } = await import('node:fs');
+    const w = 128;
+    const h = 96;
+    for (const speed of [0, 6, 10]) {
+      const writer = await createMp4Writer({ width: w, height: h, fps: 30, output: { buffer: true }, video: { qp: 26, speed, gop: 30 } });
+      await writer.addFrames(60, (i, rgba) => drawPattern('bars', rgba, w, h, 1000 + i));
+      const file = tmpFile(`own-bars-s${speed}.mp4`);
+      writeFileSync(file, (await writer.finish()).data as Uint8Array);
+      const decoded = await decodeRgbFrames(file, w, h);
+      expect(decoded.map((f) => readBarsCounter(f, 3, w, h)), `speed ${speed}`).toEqual(Array.from({ length: 60 }, (_, i) => 1000 + i));
+    }
+  });
+});
