@@ -20,20 +20,21 @@ export interface VideoOptions {
   /** Target bitrate in kbit/s; enables the encoder's rate control instead of constant qp. */
   kbps?: number;
   /**
-   * 0 (best compression, slowest) .. 10 (fastest). Default 6: in `npm run bench:sweep` speeds 2–6
-   * give identical output, as fast as 8 and 10–23% smaller at equal PSNR; 10 is about 1.9× faster
-   * and 4–15% larger. WASM encoders only (refused with 'webcodecs').
+   * 0 (best compression, slowest) .. 10 (fastest): how much searching the encoder does (README,
+   * "How the encoder works", lists the tools of each level). Default 6 for 'wasm' (chosen with
+   * `npm run bench:sweep`), 6 for 'h264-mp4-encoder'. WASM encoders only (refused with 'webcodecs').
    */
   speed?: number;
   /** Keyframe interval in frames. Default: 2 seconds of frames. */
   gop?: number;
-  /** Temporal noise suppression in the encoder. Default false. WASM encoders only (refused with 'webcodecs'). */
+  /** Temporal noise suppression in the encoder. Default false. 'h264-mp4-encoder' only (refused by 'wasm' and 'webcodecs'). */
   temporalDenoise?: boolean;
   /**
-   * The H.264 encoder: 'wasm' (default; mp4forge's WASM encoder, same bytes in every runtime —
-   * today the h264-mp4-encoder backend), 'h264-mp4-encoder' (that backend by name), 'webcodecs'
-   * (the platform's `VideoEncoder`; `UNSUPPORTED_RUNTIME` where it cannot encode H.264) or 'auto'
-   * (WebCodecs when it can, else WASM). With WebCodecs, `kbps` is its bitrate and `qp` its
+   * The H.264 encoder: 'wasm' (default; mp4forge's own encoder, WebAssembly with SIMD, the same
+   * bytes in every runtime), 'h264-mp4-encoder' (minih264: the reference mp4forge is measured
+   * against, and the fallback where WebAssembly SIMD is missing), 'webcodecs' (the platform's
+   * `VideoEncoder`; `UNSUPPORTED_RUNTIME` where it cannot encode H.264) or 'auto' (WebCodecs when it
+   * can, else 'wasm', else 'h264-mp4-encoder'). With WebCodecs, `kbps` is its bitrate and `qp` its
    * per-frame quantiser, or a bitrate derived from qp where it has no quantiser mode (Chromium).
    * Results name the backend that ran (`videoEncoder`).
    */

@@ -236,3 +236,23 @@ describe('own H.264 encoder: no stale content', () => {
     }
   });
 });
+
+describe('own H.264 encoder: rate control', () => {
+  it('kbps steers a 10 s clip to its target (ffprobe bit_rate within 10%), in chunks that restart the model', async () => {
+    const { createMp4Writer } = await import('../src/index.js');
+    const { ffprobe } = await import('./helpers/oracles.js');
+    const { tmpFile } = await import('./helpers/render.js');
+    const { writeFileSync } = await import('node:fs');
+    for (const [pattern, kbps] of [['plasma', 300], ['plasma', 1200], ['noise', 2500], ['noise', 8000]] as const) {
+      const writer = await createMp4Writer({ width: 320, height: 240, fps: 30, output: { buffer: true }, video: { kbps } });
+      await writer.addFrames(300, pattern);
+      const r = await writer.finish();
+      const file = tmpFile(`own-kbps-${pattern}-${kbps}.mp4`);
+      writeFileSync(file, r.data as Uint8Array);
+      const v = (await ffprobe(file)).streams[0] as { bit_rate?: string };
+      const got = Number(v.bit_rate) / 1000;
+      console.log(`rate control: ${pattern} at ${kbps} kbit/s → ${got.toFixed(0)} kbit/s`);
+      expect(Math.abs(got / kbps - 1), `${pattern} at ${kbps} kbit/s gave ${got.toFixed(0)} kbit/s`).toBeLessThan(0.1);
+    }
+  });
+});

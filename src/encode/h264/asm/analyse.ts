@@ -167,7 +167,10 @@ export function analyseIntra(i16Cost: i32 = -1): i32 {
   decideChroma(left, top);
   let cost = c16;
   let useI4 = false;
-  if (intra4x4 == 2 || (intra4x4 == 1 && c16 > 16 * 16 * 3)) {
+  // In P pictures (i16Cost given), intra macroblocks are rare and mostly noise-like: Intra4x4 pays
+  // there only at the slow speeds (measured: -0.6% BD-rate on noise and faster without it)
+  const inP = i16Cost >= 0;
+  if (intra4x4 == 2 || (intra4x4 == 1 && !inP && c16 > 16 * 16 * 3)) {
     const c4 = tryI4(c16);
     if (c4 < c16) {
       useI4 = true;

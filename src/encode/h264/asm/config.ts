@@ -7,10 +7,10 @@
 //    2    cross + hexagon, ±24    half + quarter (8 + 8), SATD    always, 5-6 modes    always       no
 //    3    hexagon, ±16            half + quarter (8 + 8), SATD    always, 5-6 modes    always       no
 //    4    hexagon, ±16            half + quarter (8 + 8), SATD    always, 5-6 modes    always       yes
-//    5    hexagon, ±16            half + quarter (8 + 8), SATD    when I16 is poor     when poor    yes
-//    6    hexagon, ±16            half + quarter (8 + 4), SATD    when I16 is poor     when poor    yes
-//    7    diamond, ±16            half + quarter (8 + 4), SATD    when I16 is poor     when poor    yes
-//    8    diamond, ±8             half + quarter (8 + 4), SAD     when I16 is poor     when poor    yes
+//    5    hexagon, ±16            half + quarter (8 + 8), SATD    I pictures, I16 poor when poor    yes
+//    6    hexagon, ±16            half + quarter (4 + 4), SATD    I pictures, I16 poor when poor    yes
+//    7    diamond, ±16            half + quarter (4 + 4), SATD    I pictures, I16 poor when poor    yes
+//    8    diamond, ±8             half + quarter (4 + 4), SAD     I pictures, I16 poor when poor    yes
 //    9    diamond, ±8             half (8), SAD                   never                when poor    yes
 //   10    diamond, ±8             none                            never                when poor    yes
 
@@ -20,11 +20,11 @@ export let searchMethod: i32 = 1;
 export let searchRange: i32 = 16;
 /** Sub-sample refinement: 0 none, 1 half samples, 2 half then quarter samples. */
 export let subpel: i32 = 2;
-/** Quarter-sample refinement tries the four nearest positions only (else all eight). */
-export let subpelQuarterDiamond: bool = true;
+/** Sub-sample refinement tries the four nearest positions only (else all eight), at each step. */
+export let subpelDiamond: bool = true;
 /** Compare sub-sample candidates with SATD (else SAD). */
 export let subpelSatd: bool = true;
-/** Intra 4x4: 0 never, 1 when Intra16x16 predicts poorly, 2 always tried. */
+/** Intra 4x4: 0 never, 1 in I pictures when Intra16x16 predicts poorly, 2 always tried. */
 export let intra4x4: i32 = 1;
 /** Intra 4x4 mode search: try V, H, DC, the predicted mode and two diagonals (else all nine). */
 export let intra4x4Fast: bool = true;
@@ -41,7 +41,7 @@ export function setSpeed(speed: i32): void {
   searchMethod = speed <= 2 ? 2 : speed <= 6 ? 1 : 0;
   searchRange = speed == 0 ? 32 : speed <= 2 ? 24 : speed <= 7 ? 16 : 8;
   subpel = speed <= 8 ? 2 : speed == 9 ? 1 : 0;
-  subpelQuarterDiamond = speed >= 6;
+  subpelDiamond = speed >= 6;
   subpelSatd = speed <= 7;
   intra4x4 = speed <= 4 ? 2 : speed <= 8 ? 1 : 0;
   intra4x4Fast = speed >= 2;

@@ -61,43 +61,34 @@ function deblockMb(mbx: i32, mby: i32): void {
   // coefficients: with none at all, only the macroblock edges can need filtering.
   const b0 = nzY + usize(by0 * BW + bx0);
   const internal = intra || (load<u32>(b0) | load<u32>(b0 + usize(BW)) | load<u32>(b0 + usize(2 * BW)) | load<u32>(b0 + usize(3 * BW))) != 0;
-  // vertical edges
-  for (let e = 0; e < 4; e++) {
-    let qpav = qp;
-    let qpcav = qpc;
-    if (e > 0 && !internal) break;
-    if (e == 0) {
-      if (mbx == 0) continue;
-      const left = mb - 1;
-      if (intra || isIntra(left)) store<u32>(BS, 0x04040404);
-      else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs((by0 + k) * BW + bx0 - 1, (by0 + k) * BW + bx0));
-      const ql = mbQpOf(left);
-      qpav = (qp + ql + 1) >> 1;
-      qpcav = (qpc + i32(load<u8>(CHROMA_QP + usize(ql))) + 1) >> 1;
-    } else if (intra) store<u32>(BS, 0x03030303);
-    else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs((by0 + k) * BW + bx0 + e - 1, (by0 + k) * BW + bx0 + e));
-    if (load<u32>(BS) == 0) continue;
-    lumaEdgeSimd(y0 + usize(e * 4), 1, YS, qpav, load<u32>(BS));
-    if ((e & 1) == 0) chromaEdgesSimd(u0 + usize(e * 2), v0 + usize(e * 2), 1, CS, qpcav, load<u32>(BS));
-  }
-  // horizontal edges
-  for (let e = 0; e < 4; e++) {
-    let qpav = qp;
-    let qpcav = qpc;
-    if (e > 0 && !internal) break;
-    if (e == 0) {
-      if (mby == 0) continue;
-      const top = mb - MBW;
-      if (intra || isIntra(top)) store<u32>(BS, 0x04040404);
-      else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs((by0 - 1) * BW + bx0 + k, by0 * BW + bx0 + k));
-      const qt = mbQpOf(top);
-      qpav = (qp + qt + 1) >> 1;
-      qpcav = (qpc + i32(load<u8>(CHROMA_QP + usize(qt))) + 1) >> 1;
-    } else if (intra) store<u32>(BS, 0x03030303);
-    else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs((by0 + e - 1) * BW + bx0 + k, (by0 + e) * BW + bx0 + k));
-    if (load<u32>(BS) == 0) continue;
-    lumaEdgeSimd(y0 + usize(e * 4 * YS), YS, 1, qpav, load<u32>(BS));
-    if ((e & 1) == 0) chromaEdgesSimd(u0 + usize(e * 2 * CS), v0 + usize(e * 2 * CS), CS, 1, qpcav, load<u32>(BS));
+  // vertical edges (left to right), then horizontal edges (top to bottom)
+  for (let dir = 0; dir < 2; dir++) {
+    const vertical = dir == 0;
+    // across an edge: one block (per-block arrays) and one sample (planes); along it: the next row or column
+    const across = vertical ? 1 : BW;
+    const along = vertical ? BW : 1;
+    const ys = vertical ? 1 : YS;
+    const cs = vertical ? 1 : CS;
+    for (let e = 0; e < 4; e++) {
+      let qpav = qp;
+      let qpcav = qpc;
+      if (e > 0 && !internal) break;
+      const q0 = by0 * BW + bx0 + e * across; // first q block of the edge
+      if (e == 0) {
+        if (vertical ? mbx == 0 : mby == 0) continue;
+        const other = vertical ? mb - 1 : mb - MBW;
+        if (intra || isIntra(other)) store<u32>(BS, 0x04040404);
+        else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs(q0 + k * along - across, q0 + k * along));
+        const qo = mbQpOf(other);
+        qpav = (qp + qo + 1) >> 1;
+        qpcav = (qpc + i32(load<u8>(CHROMA_QP + usize(qo))) + 1) >> 1;
+      } else if (intra) store<u32>(BS, 0x03030303);
+      else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs(q0 + k * along - across, q0 + k * along));
+      const bs = load<u32>(BS);
+      if (bs == 0) continue;
+      lumaEdgeSimd(y0 + usize(e * 4 * ys), ys, vertical ? YS : 1, qpav, bs);
+      if ((e & 1) == 0) chromaEdgesSimd(u0 + usize(e * 2 * cs), v0 + usize(e * 2 * cs), cs, vertical ? CS : 1, qpcav, bs);
+    }
   }
 }
 

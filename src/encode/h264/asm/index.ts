@@ -12,7 +12,7 @@ import { setLevelLimits } from './me';
 import { bitsBegin, bitsEnd, writeNal } from './bitstream';
 import { rbspBuf } from './state';
 import { encodePicture, copyReconToInput } from './frame';
-import { setRate, resetRate, pictureQp, pictureDone, retryQp } from './ratecontrol';
+import { setRate, resetRate, pictureQp, pictureDone, retryQp, MAX_RETRIES } from './ratecontrol';
 import { swapPictures } from './state';
 
 let gop: i32 = 60;
@@ -116,8 +116,9 @@ export function encodeFrame(): i32 {
   const idrPicId = absolute & 1;
   let qp = pictureQp(idr);
   let bytes = encodePicture(idr, frameNum, idrPicId, qp);
-  const retry = retryQp(idr, qp, bytes);
-  if (retry >= 0) {
+  for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
+    const retry = retryQp(idr, qp, bytes);
+    if (retry < 0) break;
     // rate control missed by far: code the picture again (from the same reference)
     if (!idr) swapPictures();
     qp = retry;

@@ -6,7 +6,7 @@ import { sad16x16, satd16x16 } from './pixel';
 import { mcLuma16x16 } from './mc';
 import { seBits } from './bitstream';
 import { CW, CH, YS, refY } from './state';
-import { searchMethod, searchRange, subpel, subpelSatd, subpelQuarterDiamond } from './config';
+import { searchMethod, searchRange, subpel, subpelSatd, subpelDiamond } from './config';
 import { NEIGHBOUR_MVS, skipX, skipY } from './mvpred';
 
 /** Largest vertical vector component (full samples) allowed by the level (Table A-1 MaxVmvR). */
@@ -136,8 +136,8 @@ export function searchRefine(): void {
       for (let dy = -step; dy <= step; dy += step) {
         for (let dx = -step; dx <= step; dx += step) {
           if (dx == 0 && dy == 0) continue;
-          // quarter samples: the four nearest only (a diagonal quarter step rarely wins)
-          if (step == 1 && subpelQuarterDiamond && dx != 0 && dy != 0) continue;
+          // the four nearest only (a diagonal step rarely wins)
+          if (subpelDiamond && dx != 0 && dy != 0) continue;
           const c = subCost(ox + dx, oy + dy);
           if (c < bc) {
             bc = c;

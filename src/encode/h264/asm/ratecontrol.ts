@@ -1,8 +1,9 @@
 // Rate control: constant QP, or per-picture QP steering each chunk towards `kbps`. The model is
-// bits ≈ complexity × 2^(-qp/6) per picture type, learned from the pictures just coded. A picture
-// whose size misses its target by more than 2.5× is coded again once with the corrected model
-// (a scene cut, or the first pictures of a chunk). State restarts with every chunk, so chunks
-// stay independent and deterministic.
+// log2(bits) = log2(complexity) − slope × qp per picture type, with the complexity learnt from the
+// pictures just coded and the slope (1/6: bits halve every 6 qp, for most pictures) corrected when a
+// picture has to be coded twice (noise halves more slowly). A picture that misses its target by
+// more than 2.5× is coded again, at most twice (a scene cut, or the first pictures of a chunk).
+// State restarts with every chunk, so chunks stay independent and deterministic.
 
 let constQp: i32 = 26;
 let frameBits: f64 = 0; // target bits per frame; 0 = constant QP
@@ -10,11 +11,19 @@ let gopLen: i32 = 60;
 let pixels: f64 = 0;
 
 // per chunk
-let cplxI: f64 = 0; // complexity: bits * 2^(qp/6)
+let slope: f64 = 1.0 / 6.0;
+let cplxI: f64 = 0; // log2 complexity: log2(bits) + slope * qp
 let cplxP: f64 = 0;
+let haveI = false;
+let haveP = false;
 let lastQp: i32 = 26;
 let debt: f64 = 0; // bits spent minus bits allowed so far in this chunk
 let target: f64 = 0; // of the picture being coded
+// the previous attempt at this picture (for the slope), or qp -1
+let triedQp: i32 = -1;
+let triedBits: f64 = 0;
+
+export const MAX_RETRIES: i32 = 2;
 
 export function setRate(qp: i32, kbps: f64, fps: f64, gop: i32, width: i32, height: i32): void {
   constQp = qp;
@@ -24,8 +33,9 @@ export function setRate(qp: i32, kbps: f64, fps: f64, gop: i32, width: i32, heig
 }
 
 export function resetRate(): void {
-  cplxI = 0;
-  cplxP = 0;
+  slope = 1.0 / 6.0;
+  haveI = false;
+  haveP = false;
   debt = 0;
 }
 
@@ -35,9 +45,10 @@ export function resetRate(): void {
   return r < 0 ? 0 : r > 51 ? 51 : r;
 }
 
+/** The qp at which a picture of log2 complexity `c` takes `bits`. */
 // @ts-ignore: decorator
-@inline function qpFor(cplx: f64, bits: f64): f64 {
-  return 6.0 * Math.log2(cplx / bits);
+@inline function qpFor(c: f64, bits: f64): f64 {
+  return (c - Math.log2(bits)) / slope;
 }
 
 /** Bits an IDR picture may take: a share of the GOP, more for longer GOPs. */
@@ -52,33 +63,46 @@ function pBudget(): f64 {
 
 /** QP of the next picture. */
 export function pictureQp(idr: bool): i32 {
+  triedQp = -1;
   if (frameBits == 0) return constQp;
   if (idr) {
     target = max<f64>(frameBits * 0.5, idrBudget() - debt * 0.5);
     // the chunk's first picture: a guess from the bits per pixel (coded again if far off)
-    lastQp = cplxI == 0 ? clampQp(26.0 - 6.0 * Math.log2(target / pixels / 0.35)) : clampQp(qpFor(cplxI, target));
+    lastQp = !haveI ? clampQp(26.0 - 6.0 * Math.log2(target / pixels / 0.35)) : clampQp(qpFor(cplxI, target));
     return lastQp;
   }
   // this picture's share, plus a part of what is owed (spread over about a second of frames)
   target = max<f64>(pBudget() * 0.25, pBudget() - debt / 30.0);
-  const known = cplxP > 0;
-  let q = clampQp(qpFor(known ? cplxP : cplxI * 0.5, target));
-  // steady steps once the model has seen P pictures
-  if (known) q = min<i32>(lastQp + 4, max<i32>(lastQp - 4, q));
+  // before any P picture, a P picture is taken to cost what the IDR did at the same qp: safe
+  // for busy pictures, and a simple one is corrected by the retry or by the next picture
+  let q = clampQp(qpFor(haveP ? cplxP : cplxI, target));
+  if (haveP) q = min<i32>(lastQp + 4, max<i32>(lastQp - 4, q));
   lastQp = q;
   return q;
 }
 
 /**
  * After a picture is coded: the QP to code it again with, or -1. Learns from the picture either
- * way; asks for a retry when it missed its target by more than 2.5× and another QP would help.
+ * way (and, from a second attempt, the slope); asks for a retry when it missed its target by
+ * more than 2.5× and another QP would help.
  */
 export function retryQp(idr: bool, qp: i32, bytes: i32): i32 {
   if (frameBits == 0) return -1;
-  const bits = f64(bytes) * 8;
-  const c = bits * Math.pow(2, f64(qp) / 6.0);
-  if (idr) cplxI = c;
-  else cplxP = c;
+  const bits = max<f64>(8, f64(bytes) * 8);
+  if (triedQp >= 0 && triedQp != qp) {
+    const s = (Math.log2(triedBits) - Math.log2(bits)) / f64(qp - triedQp);
+    if (s > 0) slope = min<f64>(1.0 / 3.0, max<f64>(1.0 / 16.0, s));
+  }
+  triedQp = qp;
+  triedBits = bits;
+  const c = Math.log2(bits) + slope * f64(qp);
+  if (idr) {
+    cplxI = c;
+    haveI = true;
+  } else {
+    cplxP = c;
+    haveP = true;
+  }
   if (bits > target * 2.5 || bits < target * 0.4) {
     const q = clampQp(qpFor(c, target));
     if (q != qp) {
@@ -92,13 +116,16 @@ export function retryQp(idr: bool, qp: i32, bytes: i32): i32 {
 /** Records the picture as coded (after any retry). */
 export function pictureDone(idr: bool, qp: i32, bytes: i32): void {
   if (frameBits == 0) return;
-  const bits = f64(bytes) * 8;
-  const c = bits * Math.pow(2, f64(qp) / 6.0);
+  const bits = max<f64>(8, f64(bytes) * 8);
+  const c = Math.log2(bits) + slope * f64(qp);
   if (idr) {
     cplxI = c;
+    haveI = true;
     debt += bits - idrBudget();
   } else {
-    cplxP = cplxP == 0 ? c : cplxP * 0.5 + c * 0.5;
+    // smooth the P complexity over pictures (in the log domain: a geometric mean)
+    cplxP = haveP ? (cplxP + c) * 0.5 : c;
+    haveP = true;
     debt += bits - pBudget();
   }
 }
