@@ -143,10 +143,10 @@ export function renderMarkdown(r) {
       mdTable(
         [
           'case',
-          'own / h264-mp4-encoder (CPU)',
-          'own / ffmpeg.wasm ultrafast (CPU)',
-          'own / ffmpeg.wasm veryfast (CPU)',
-          'own / x264 1 thread (CPU)',
+          'own / h264-mp4-encoder (encode CPU)',
+          'own / ffmpeg.wasm ultrafast (encode CPU)',
+          'own / ffmpeg.wasm veryfast (encode CPU)',
+          'own / x264 1 thread (encode CPU)',
           'workers / one thread (wall)',
           'workers / x264 all threads (wall)',
           'workers / ceiling',
