@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Pixel-path benchmark: toI420 and the pattern generators (ms/frame), h264-mp4-encoder's own
+// Pixel-path benchmark: toI420 (JS) and the own encoder's WASM SIMD conversion (the same bytes;
+// the module from dist/h264.wasm, called directly), the pattern generators (ms/frame), h264-mp4-encoder's own
 // RGBA→YUV conversion (estimated inside the encoder), and the quality of both conversion paths
 // after a real encode + ffmpeg decode.
 //
-//   npm run build && node bench/convert.mjs
+//   npm run bench:convert    (= npm run build && node bench/convert.mjs)
 //   MP4FORGE_MODULE=/tmp/mp4forge.mjs node bench/convert.mjs     # any ESM build exporting
 //                                                                # toI420, patterns, drawPattern
 // Options (env): BENCH_SIZES="640x480,1280x720,1920x1080"  BENCH_FRAMES=20  BENCH_PSNR_FRAMES=10
@@ -14,7 +15,7 @@
 // work and the difference is the conversion plus the larger copy into WASM memory (median of the
 // per-frame differences, two encoders run in lockstep at speed 10, qp 30).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +46,9 @@ for (const l of process.listeners('unhandledRejection')) if (!before.r.has(l)) p
 const HME = hmeModule.createH264MP4Encoder ? hmeModule : hmeModule.default;
 
 const ffmpegPath = require('@ffmpeg-installer/ffmpeg').path;
+
+// The own encoder's module, for its RGB → I420 kernel (exports scratch(bytes) and convertRgb).
+const wasm = (await WebAssembly.instantiate(readFileSync(new URL('../dist/h264.wasm', import.meta.url)), { env: { abort() {} } })).instance.exports;
 
 /** Best-of-`rounds` mean ms per call of `fn(i)` over `n` calls, after a warm-up. */
 function timeIt(fn, n, rounds = 5) {
@@ -186,6 +190,15 @@ try {
     const yuv = new Uint8Array((w * h * 3) / 2);
 
     row.toI420_rgba_ms = timeIt((i) => toI420(frames[i % FRAMES], 'rgba', w, h, yuv), FRAMES);
+    // WASM: the frame already in the module's memory (as when it is drawn there), then converted
+    {
+      const src = wasm.scratch(w * h * 4 + (w * h * 3) / 2 + 64);
+      const dst = src + w * h * 4;
+      new Uint8Array(wasm.memory.buffer).set(frames[0], src);
+      row.wasm_rgba_ms = timeIt(() => wasm.convertRgb(src, 0, w, h, dst, dst + w * h, dst + (w * h * 5) / 4), FRAMES);
+      toI420(frames[0], 'rgba', w, h, yuv);
+      if (Buffer.compare(new Uint8Array(wasm.memory.buffer, dst, yuv.length), yuv) !== 0) throw new Error('the WASM conversion differs from toI420');
+    }
     const scratch = new Uint8Array(w * h * 4);
     row.patterns_ms = {};
     for (const name of PATTERNS) row.patterns_ms[name] = timeIt((i) => patterns[name](scratch, w, h, i), FRAMES);
@@ -219,10 +232,11 @@ const round = (v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v);
 console.log(JSON.stringify(results, (_k, v) => round(v), 2));
 
 const fmt = (v) => (typeof v === 'number' ? v.toFixed(2) : String(v));
-const cols = ['size', 'toI420', ...PATTERNS, 'enc conv', 'PSNR ours', 'PSNR enc'];
+const cols = ['size', 'toI420', 'wasm', ...PATTERNS, 'enc conv', 'PSNR ours', 'PSNR enc'];
 const rows = results.sizes.map((r) => [
   r.size,
   fmt(r.toI420_rgba_ms),
+  fmt(r.wasm_rgba_ms),
   ...PATTERNS.map((p) => fmt(r.patterns_ms[p])),
   fmt(r.encoder_conversion_ms),
   fmt(r.psnr_plasma_qp20_ours_db),

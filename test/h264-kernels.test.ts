@@ -153,16 +153,20 @@ describe('transform, quantisation and interpolation kernels equal their scalar r
     }
   });
   it('half-sample planes (6-tap b, h, j)', () => {
-    const n = 61; // a vector body and a scalar tail
     const stride = 96;
     const src = x.scratch(stride * 12);
-    const out = x.scratch(6 * (n + 64));
-    const tmp = x.scratch((n + 32) * 2);
-    for (const mode of ['random', 'extreme'] as const) {
-      for (let t = 0; t < 20; t++) {
-        const m = mem();
-        for (let i = 0; i < stride * 12; i++) m[src + i] = mode === 'extreme' ? (rnd() & 1) * 255 : rnd();
-        expect(x.checkHalfRows(src + stride * 4 + 8, stride, n, out, tmp), `${mode} #${t}`).toBe(-1);
+    const out = x.scratch(6 * (61 + 64));
+    const tmp = x.scratch((61 + 32) * 2);
+    // 61: a vector body and a scalar tail; 16: a motion-compensation tile; 5: a tail alone
+    for (const n of [61, 16, 5]) {
+      for (const mode of ['random', 'extreme'] as const) {
+        for (let t = 0; t < 20; t++) {
+          const m = mem();
+          for (let i = 0; i < stride * 12; i++) m[src + i] = mode === 'extreme' ? (rnd() & 1) * 255 : rnd();
+          for (const combined of [true, false]) {
+            expect(x.checkHalfRows(src + stride * 4 + 8, stride, n, out, tmp, combined), `n ${n} ${mode} #${t} combined ${combined}`).toBe(-1);
+          }
+        }
       }
     }
   });

@@ -5,7 +5,7 @@
 // top-left pixel of its 2×2 block, which aliases colour edges. Here every chroma sample is the
 // rounded mean of its block (averaging RGB first, then converting once — the matrix is linear,
 // so this equals converting four times and averaging, with a single rounding), and coefficients
-// are the exact BT.601 values in 20-bit fixed point (see below).
+// are the exact BT.601 values in 16-bit fixed point (see below).
 import { Mp4ForgeError } from '../errors.js';
 
 /** Packed 8-bit RGB layouts accepted by {@link toI420}. Alpha is ignored. */
@@ -14,14 +14,17 @@ export type RgbPixelFormat = 'rgba' | 'bgra' | 'rgb24';
 /** Every frame layout mp4forge accepts: packed RGB, or already-converted planar I420. */
 export type PixelFormat = RgbPixelFormat | 'yuv420p';
 
-// BT.601 limited range in 20-bit fixed point (×2^20); the exact values are
+// BT.601 limited range in 16-bit fixed point (×2^16); the exact values are
 //   Y  =  16 + 0.256788 R + 0.504129 G + 0.097906 B
 //   Cb = 128 − 0.148223 R − 0.290993 G + 0.439216 B
 //   Cr = 128 + 0.439216 R − 0.367788 G − 0.071427 B
-// Each row's integers were rounded so that the row sums exactly (Y: round(219/255·2^20) = 900542;
+// Each row's integers were rounded so that the row sums exactly (Y: round(219/255·2^16) = 56284;
 // Cb, Cr: 0), so white gives exactly 235 and every grey gives chroma exactly 128. Luma adds 16.5
-// (offset plus rounding half) before >> 20; chroma works on the sum of four pixels, so it adds
-// 128.5 × 4 before >> 18.
+// (offset plus rounding half) before >> 16; chroma works on the sum of four pixels, so it adds
+// 128.5 × 4 before >> 18. Why 2^16 and not more: the WASM path (asm/convert.ts) multiplies in
+// 16-bit lanes, and both paths must give the same bytes. Against the BT.601 formulas in floating
+// point, about 0.05% of samples round the other way (off by one), all of them within 0.006 of a
+// rounding boundary.
 //
 // The constants live inside the hot function on purpose: bundlers (esbuild, so tsup) emit
 // module-level `const` as `var`, which V8 then reloads on every use instead of folding — measured
@@ -103,11 +106,11 @@ function convertBytes(
   out: Uint8Array,
 ): void {
   const stride = width * px;
-  const YR = 269262, YG = 528618, YB = 102662;
-  const UR = -155423, UG = -305128, UB = 460551;
-  const VR = 460551, VG = -385654, VB = -74897;
-  const Y_ADD = (16 << 20) + (1 << 19);
-  const C_ADD = (128 << 22) + (1 << 21);
+  const YR = 16829, YG = 33039, YB = 6416;
+  const UR = -9714, UG = -19070, UB = 28784;
+  const VR = 28784, VG = -24103, VB = -4681;
+  const Y_ADD = (16 << 16) + (1 << 15);
+  const C_ADD = (128 << 18) + (1 << 17);
   const ySize = width * height;
   const uBase = ySize;
   const vBase = ySize + (ySize >> 2);
@@ -131,15 +134,15 @@ function convertBytes(
       const r11 = src[s1 + px + ro];
       const g11 = src[s1 + px + 1];
       const b11 = src[s1 + px + bo];
-      out[y0] = (YR * r00 + YG * g00 + YB * b00 + Y_ADD) >> 20;
-      out[y0 + 1] = (YR * r01 + YG * g01 + YB * b01 + Y_ADD) >> 20;
-      out[y1] = (YR * r10 + YG * g10 + YB * b10 + Y_ADD) >> 20;
-      out[y1 + 1] = (YR * r11 + YG * g11 + YB * b11 + Y_ADD) >> 20;
+      out[y0] = (YR * r00 + YG * g00 + YB * b00 + Y_ADD) >> 16;
+      out[y0 + 1] = (YR * r01 + YG * g01 + YB * b01 + Y_ADD) >> 16;
+      out[y1] = (YR * r10 + YG * g10 + YB * b10 + Y_ADD) >> 16;
+      out[y1 + 1] = (YR * r11 + YG * g11 + YB * b11 + Y_ADD) >> 16;
       const r = r00 + r01 + r10 + r11;
       const g = g00 + g01 + g10 + g11;
       const b = b00 + b01 + b10 + b11;
-      out[uBase + ci] = (UR * r + UG * g + UB * b + C_ADD) >> 22;
-      out[vBase + ci] = (VR * r + VG * g + VB * b + C_ADD) >> 22;
+      out[uBase + ci] = (UR * r + UG * g + UB * b + C_ADD) >> 18;
+      out[vBase + ci] = (VR * r + VG * g + VB * b + C_ADD) >> 18;
       ci++;
       y0 += 2;
       y1 += 2;

@@ -71,17 +71,27 @@ export function checkIdct(coefL: usize, coefR: usize, dstA: usize, dstB: usize, 
 
 export { chromaBlockSimd };
 
-import { halfRowH, halfRowV, halfRowC, halfRowsRef } from './mc';
+import { halfRowH, halfRowV, halfRowVC, halfRowsRef } from './mc';
 
-/** The three v128 half-sample rows vs halfRowsRef; `tmp` is i16 scratch. Returns the first bad x, or -1. */
-export function checkHalfRows(src: usize, s: i32, n: i32, out: usize, tmp: usize): i32 {
+/**
+ * The v128 half-sample rows vs halfRowsRef; `tmp` is i16 scratch. `combined`: the vertical and
+ * centre rows from one halfRowVC call (else halfRowV, then halfRowVC for the centre alone).
+ * Returns the first bad x (+ 10000 per plane: h, v, j), or -1.
+ */
+export function checkHalfRows(src: usize, s: i32, n: i32, out: usize, tmp: usize, combined: bool): i32 {
   const o = usize(n + 64);
+  memory.fill(out, 0xa5, 6 * o);
   halfRowH(src, out, n);
-  halfRowV(src, out + o, n, s);
-  halfRowC(src, out + 2 * o, n, s, tmp);
+  if (combined) halfRowVC(src, out + o, out + 2 * o, n, s, tmp);
+  else {
+    halfRowV(src, out + o, n, s);
+    halfRowVC(src, 0, out + 2 * o, n, s, tmp);
+  }
   halfRowsRef(src, s, n, out + 3 * o, out + 4 * o, out + 5 * o);
   for (let k: usize = 0; k < 3; k++) {
     for (let x = 0; x < n; x++) if (load<u8>(out + k * o + usize(x)) != load<u8>(out + (k + 3) * o + usize(x))) return i32(k) * 10000 + x;
+    // nothing written past the row
+    if (load<u8>(out + k * o + usize(n)) != 0xa5) return i32(k) * 10000 + n;
   }
   return -1;
 }

@@ -1,49 +1,53 @@
 // Packed RGB (RGBA, BGRA, RGB24) → I420, BT.601 limited range, with each chroma sample the rounded
-// mean of its 2×2 block: the same 20-bit fixed-point arithmetic as src/encode/convert.ts (the JS
-// path), so both give identical bytes. Four pixels are one i32x4: each lane holds a pixel's bytes.
+// mean of its 2×2 block: the same 16-bit fixed-point arithmetic as src/encode/convert.ts (the JS
+// path, also the scalar reference the kernel tests compare with), so both give identical bytes.
+//
+// The multiplies are i32x4.dot_i16x8_s (two 16-bit products summed per 32-bit lane; pmaddwd on
+// x86, where i32x4.mul is a slow two-uop pmulld). Four pixels become two vectors of 16-bit lanes
+// by one byte shuffle each (which also zero-extends and handles the three layouts): (R, G) pairs
+// and (B, G) pairs, so that two dot products give four weighted sums. Green appears twice, and
+// its luma coefficient, too large for one signed 16-bit lane at 2^16 scale, is split between them.
 
-const YR: i32 = 269262, YG: i32 = 528618, YB: i32 = 102662;
-const UR: i32 = -155423, UG: i32 = -305128, UB: i32 = 460551;
-const VR: i32 = 460551, VG: i32 = -385654, VB: i32 = -74897;
-const Y_ADD: i32 = (16 << 20) + (1 << 19);
-const C_ADD: i32 = (128 << 22) + (1 << 21);
+// BT.601 ×2^16, rows rounded to sum exactly (see src/encode/convert.ts). Green's luma coefficient
+// 33039 is 16519 + 16520, one half per copy of G.
+const YR: i32 = 16829, YG1: i32 = 16519, YB: i32 = 6416, YG2: i32 = 16520;
+const UR: i32 = -9714, UG: i32 = -19070, UB: i32 = 28784;
+const VR: i32 = 28784, VG: i32 = -24103, VB: i32 = -4681;
+const Y_ADD: i32 = (16 << 16) + (1 << 15);
+const C_ADD: i32 = (128 << 18) + (1 << 17);
 
 export const FORMAT_RGBA: i32 = 0;
 export const FORMAT_BGRA: i32 = 1;
 export const FORMAT_RGB24: i32 = 2;
 
-/** Four pixels as i32 lanes with R in bits 0-7, G 8-15, B 16-23. */
+const Z: u8 = 0x80; // a shuffle index past both inputs' bytes, for a zero
+
+/** Four pixels at `p` as 16-bit (R, G) pairs (a literal `format` folds the branch away). */
 // @ts-ignore: decorator
-@inline function load4(p: usize, format: i32): v128 {
-  if (format == FORMAT_RGB24) {
-    return i8x16.swizzle(v128.load(p), i8x16(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1));
-  }
-  const v = v128.load(p);
-  return format == FORMAT_BGRA ? i8x16.shuffle(v, v, 2, 1, 0, 3, 6, 5, 4, 7, 10, 9, 8, 11, 14, 13, 12, 15) : v;
+@inline function rg4(v: v128, format: i32): v128 {
+  if (format == FORMAT_RGB24) return i8x16.swizzle(v, i8x16(0, Z, 1, Z, 3, Z, 4, Z, 6, Z, 7, Z, 9, Z, 10, Z));
+  if (format == FORMAT_BGRA) return i8x16.swizzle(v, i8x16(2, Z, 1, Z, 6, Z, 5, Z, 10, Z, 9, Z, 14, Z, 13, Z));
+  return i8x16.swizzle(v, i8x16(0, Z, 1, Z, 4, Z, 5, Z, 8, Z, 9, Z, 12, Z, 13, Z));
 }
 
+/** The same four pixels as 16-bit (B, G) pairs. */
 // @ts-ignore: decorator
-@inline function luma4(px: v128): v128 {
-  const m = i32x4.splat(0xff);
-  const r = v128.and(px, m);
-  const g = v128.and(i32x4.shr_u(px, 8), m);
-  const b = v128.and(i32x4.shr_u(px, 16), m);
-  const y = i32x4.add(i32x4.add(i32x4.mul(r, i32x4.splat(YR)), i32x4.mul(g, i32x4.splat(YG))), i32x4.add(i32x4.mul(b, i32x4.splat(YB)), i32x4.splat(Y_ADD)));
-  return i32x4.shr_s(y, 20);
+@inline function bg4(v: v128, format: i32): v128 {
+  if (format == FORMAT_RGB24) return i8x16.swizzle(v, i8x16(2, Z, 1, Z, 5, Z, 4, Z, 8, Z, 7, Z, 11, Z, 10, Z));
+  if (format == FORMAT_BGRA) return i8x16.swizzle(v, i8x16(0, Z, 1, Z, 4, Z, 5, Z, 8, Z, 9, Z, 12, Z, 13, Z));
+  return i8x16.swizzle(v, i8x16(2, Z, 1, Z, 6, Z, 5, Z, 10, Z, 9, Z, 14, Z, 13, Z));
 }
 
+/** Weighted sums of four pixels (or chroma blocks) from their (R, G) and (B, G) pairs, plus `add`. */
 // @ts-ignore: decorator
-@inline function narrow16(a: v128, b: v128, c: v128, d: v128): v128 {
-  return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a, b), i16x8.narrow_i32x4_s(c, d));
+@inline function weigh4(rg: v128, bg: v128, kRg: v128, kBg: v128, add: v128): v128 {
+  return i32x4.add(i32x4.add(i32x4.dot_i16x8_s(rg, kRg), i32x4.dot_i16x8_s(bg, kBg)), add);
 }
 
-/** Sums of each horizontal pixel pair of 8 pixels (two i32x4 of packed pixels), per channel, as i32x4. */
+/** Sums of horizontally adjacent pixel pairs (each pixel one 32-bit lane of two 16-bit values) of `a` then `b`. */
 // @ts-ignore: decorator
-@inline function pairSums(a: v128, b: v128, shift: i32): v128 {
-  const m = i32x4.splat(0xff);
-  const ca = v128.and(i32x4.shr_u(a, shift), m);
-  const cb = v128.and(i32x4.shr_u(b, shift), m);
-  return i32x4.add(v128.shuffle<i32>(ca, cb, 0, 2, 4, 6), v128.shuffle<i32>(ca, cb, 1, 3, 5, 7));
+@inline function pairs(a: v128, b: v128): v128 {
+  return i16x8.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
 }
 
 /**
@@ -51,9 +55,25 @@ export const FORMAT_RGB24: i32 = 2;
  * (strides width and width / 2).
  */
 export function rgbToI420(src: usize, format: i32, width: i32, height: i32, outY: usize, outU: usize, outV: usize): void {
+  if (format == FORMAT_RGBA) convertFrame(src, FORMAT_RGBA, width, height, outY, outU, outV);
+  else if (format == FORMAT_BGRA) convertFrame(src, FORMAT_BGRA, width, height, outY, outU, outV);
+  else convertFrame(src, FORMAT_RGB24, width, height, outY, outU, outV);
+}
+
+// @ts-ignore: decorator
+@inline function convertFrame(src: usize, format: i32, width: i32, height: i32, outY: usize, outU: usize, outV: usize): void {
   const bpp = format == FORMAT_RGB24 ? 3 : 4;
   const stride = usize(width * bpp);
   const cw = width >> 1;
+  const kyRg = i16x8(<i16>YR, <i16>YG1, <i16>YR, <i16>YG1, <i16>YR, <i16>YG1, <i16>YR, <i16>YG1);
+  const kyBg = i16x8(<i16>YB, <i16>YG2, <i16>YB, <i16>YG2, <i16>YB, <i16>YG2, <i16>YB, <i16>YG2);
+  const kuRg = i16x8(<i16>UR, <i16>UG, <i16>UR, <i16>UG, <i16>UR, <i16>UG, <i16>UR, <i16>UG);
+  const kuBg = i16x8(<i16>UB, 0, <i16>UB, 0, <i16>UB, 0, <i16>UB, 0);
+  const kvRg = i16x8(<i16>VR, <i16>VG, <i16>VR, <i16>VG, <i16>VR, <i16>VG, <i16>VR, <i16>VG);
+  const kvBg = i16x8(<i16>VB, 0, <i16>VB, 0, <i16>VB, 0, <i16>VB, 0);
+  const yAdd = i32x4.splat(Y_ADD);
+  const cAdd = i32x4.splat(C_ADD);
+  const step = usize(4 * bpp);
   for (let y = 0; y < height; y += 2) {
     const s0 = src + usize(y) * stride;
     const s1 = s0 + stride;
@@ -62,31 +82,27 @@ export function rgbToI420(src: usize, format: i32, width: i32, height: i32, outY
     const u = outU + usize((y >> 1) * cw);
     const v = outV + usize((y >> 1) * cw);
     let x = 0;
-    // 16 pixels per step; RGB24 reads 4 bytes past each group of 12, so stop a group early
-    const simdEnd = format == FORMAT_RGB24 ? width - 22 : width - 15;
-    for (; x < simdEnd; x += 16) {
+    // 8 pixels of both rows per step; RGB24 reads 4 bytes past each group of 12, so stop early
+    const simdEnd = format == FORMAT_RGB24 ? width - 9 : width - 7;
+    for (; x < simdEnd; x += 8) {
       const o = usize(x * bpp);
-      const b4 = usize(4 * bpp);
-      const a0 = load4(s0 + o, format), a1 = load4(s0 + o + b4, format), a2 = load4(s0 + o + 2 * b4, format), a3 = load4(s0 + o + 3 * b4, format);
-      const c0 = load4(s1 + o, format), c1 = load4(s1 + o + b4, format), c2 = load4(s1 + o + 2 * b4, format), c3 = load4(s1 + o + 3 * b4, format);
-      v128.store(y0 + usize(x), narrow16(luma4(a0), luma4(a1), luma4(a2), luma4(a3)));
-      v128.store(y1 + usize(x), narrow16(luma4(c0), luma4(c1), luma4(c2), luma4(c3)));
-      // 2x2 sums of R, G, B for 8 chroma samples (lanes 0-3 from pixels 0-7, 4-7 from 8-15)
-      const r0 = i32x4.add(pairSums(a0, a1, 0), pairSums(c0, c1, 0));
-      const g0 = i32x4.add(pairSums(a0, a1, 8), pairSums(c0, c1, 8));
-      const bl0 = i32x4.add(pairSums(a0, a1, 16), pairSums(c0, c1, 16));
-      const r1 = i32x4.add(pairSums(a2, a3, 0), pairSums(c2, c3, 0));
-      const g1 = i32x4.add(pairSums(a2, a3, 8), pairSums(c2, c3, 8));
-      const bl1 = i32x4.add(pairSums(a2, a3, 16), pairSums(c2, c3, 16));
-      const cadd = i32x4.splat(C_ADD);
-      const u0 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(r0, i32x4.splat(UR)), i32x4.mul(g0, i32x4.splat(UG))), i32x4.add(i32x4.mul(bl0, i32x4.splat(UB)), cadd)), 22);
-      const u1 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(r1, i32x4.splat(UR)), i32x4.mul(g1, i32x4.splat(UG))), i32x4.add(i32x4.mul(bl1, i32x4.splat(UB)), cadd)), 22);
-      const v0 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(r0, i32x4.splat(VR)), i32x4.mul(g0, i32x4.splat(VG))), i32x4.add(i32x4.mul(bl0, i32x4.splat(VB)), cadd)), 22);
-      const v1 = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.mul(r1, i32x4.splat(VR)), i32x4.mul(g1, i32x4.splat(VG))), i32x4.add(i32x4.mul(bl1, i32x4.splat(VB)), cadd)), 22);
-      const uu = i16x8.narrow_i32x4_s(u0, u1);
-      const vv = i16x8.narrow_i32x4_s(v0, v1);
-      v128.store64_lane(u + usize(x >> 1), i8x16.narrow_i16x8_u(uu, uu), 0);
-      v128.store64_lane(v + usize(x >> 1), i8x16.narrow_i16x8_u(vv, vv), 0);
+      const a = v128.load(s0 + o), b = v128.load(s0 + o + step);
+      const c = v128.load(s1 + o), d = v128.load(s1 + o + step);
+      const aRg = rg4(a, format), aBg = bg4(a, format), bRg = rg4(b, format), bBg = bg4(b, format);
+      const cRg = rg4(c, format), cBg = bg4(c, format), dRg = rg4(d, format), dBg = bg4(d, format);
+      const ys = i8x16.narrow_i16x8_u(
+        i16x8.narrow_i32x4_s(i32x4.shr_s(weigh4(aRg, aBg, kyRg, kyBg, yAdd), 16), i32x4.shr_s(weigh4(bRg, bBg, kyRg, kyBg, yAdd), 16)),
+        i16x8.narrow_i32x4_s(i32x4.shr_s(weigh4(cRg, cBg, kyRg, kyBg, yAdd), 16), i32x4.shr_s(weigh4(dRg, dBg, kyRg, kyBg, yAdd), 16)),
+      );
+      v128.store64_lane(y0 + usize(x), ys, 0);
+      v128.store64_lane(y1 + usize(x), ys, 1);
+      // 2x2 sums (at most 1020) of the four chroma blocks
+      const sRg = pairs(i16x8.add(aRg, cRg), i16x8.add(bRg, dRg));
+      const sBg = pairs(i16x8.add(aBg, cBg), i16x8.add(bBg, dBg));
+      const cs = i16x8.narrow_i32x4_s(i32x4.shr_s(weigh4(sRg, sBg, kuRg, kuBg, cAdd), 18), i32x4.shr_s(weigh4(sRg, sBg, kvRg, kvBg, cAdd), 18));
+      const cb = i8x16.narrow_i16x8_u(cs, cs);
+      v128.store32_lane(u + usize(x >> 1), cb, 0);
+      v128.store32_lane(v + usize(x >> 1), cb, 1);
     }
     const ro: usize = format == FORMAT_BGRA ? 2 : 0;
     const bo: usize = format == FORMAT_BGRA ? 0 : 2;
@@ -99,13 +115,14 @@ export function rgbToI420(src: usize, format: i32, width: i32, height: i32, outY
       const r01 = i32(load<u8>(q0 + ro)), g01 = i32(load<u8>(q0 + 1)), b01 = i32(load<u8>(q0 + bo));
       const r10 = i32(load<u8>(p1 + ro)), g10 = i32(load<u8>(p1 + 1)), b10 = i32(load<u8>(p1 + bo));
       const r11 = i32(load<u8>(q1 + ro)), g11 = i32(load<u8>(q1 + 1)), b11 = i32(load<u8>(q1 + bo));
-      store<u8>(y0 + usize(x), u8((YR * r00 + YG * g00 + YB * b00 + Y_ADD) >> 20));
-      store<u8>(y0 + usize(x + 1), u8((YR * r01 + YG * g01 + YB * b01 + Y_ADD) >> 20));
-      store<u8>(y1 + usize(x), u8((YR * r10 + YG * g10 + YB * b10 + Y_ADD) >> 20));
-      store<u8>(y1 + usize(x + 1), u8((YR * r11 + YG * g11 + YB * b11 + Y_ADD) >> 20));
+      const YG = YG1 + YG2;
+      store<u8>(y0 + usize(x), u8((YR * r00 + YG * g00 + YB * b00 + Y_ADD) >> 16));
+      store<u8>(y0 + usize(x + 1), u8((YR * r01 + YG * g01 + YB * b01 + Y_ADD) >> 16));
+      store<u8>(y1 + usize(x), u8((YR * r10 + YG * g10 + YB * b10 + Y_ADD) >> 16));
+      store<u8>(y1 + usize(x + 1), u8((YR * r11 + YG * g11 + YB * b11 + Y_ADD) >> 16));
       const r = r00 + r01 + r10 + r11, g = g00 + g01 + g10 + g11, b = b00 + b01 + b10 + b11;
-      store<u8>(u + usize(x >> 1), u8((UR * r + UG * g + UB * b + C_ADD) >> 22));
-      store<u8>(v + usize(x >> 1), u8((VR * r + VG * g + VB * b + C_ADD) >> 22));
+      store<u8>(u + usize(x >> 1), u8((UR * r + UG * g + UB * b + C_ADD) >> 18));
+      store<u8>(v + usize(x >> 1), u8((VR * r + VG * g + VB * b + C_ADD) >> 18));
     }
   }
 }

@@ -54,8 +54,8 @@ function computeTile(tx: i32, ty: i32, planes: u8): void {
   for (let y = y0; y < y1; y++) {
     const o = usize(y * YS + x0);
     if (planes & PLANE_H) halfRowH(refY + o, refH + o, x1 - x0);
-    if (planes & PLANE_V) halfRowV(refY + o, refVh + o, x1 - x0, YS);
-    if (planes & PLANE_C) halfRowC(refY + o, refC + o, x1 - x0, YS, rowTmp);
+    if (planes & PLANE_C) halfRowVC(refY + o, planes & PLANE_V ? refVh + o : 0, refC + o, x1 - x0, YS, rowTmp);
+    else if (planes & PLANE_V) halfRowV(refY + o, refVh + o, x1 - x0, YS);
   }
 }
 
@@ -67,8 +67,7 @@ export function buildHalfPlanes(): void {
   const y1 = CH + PAD - MARGIN;
   for (let y = y0; y < y1; y++) {
     halfRowH(refY + usize(y * YS + x0), refH + usize(y * YS + x0), x1 - x0);
-    halfRowV(refY + usize(y * YS + x0), refVh + usize(y * YS + x0), x1 - x0, YS);
-    halfRowC(refY + usize(y * YS + x0), refC + usize(y * YS + x0), x1 - x0, YS, rowTmp);
+    halfRowVC(refY + usize(y * YS + x0), refVh + usize(y * YS + x0), refC + usize(y * YS + x0), x1 - x0, YS, rowTmp);
   }
 }
 
@@ -123,13 +122,16 @@ export function halfRowV(src: usize, out: usize, n: i32, s: i32): void {
   }
 }
 
-/** Centre half samples: out[x] = j at (x + 1/2, y + 1/2), from unrounded vertical sums. */
-/** `vtmp`: scratch for the row's unrounded vertical sums (i16 x (n + 16)). */
-export function halfRowC(src: usize, out: usize, n: i32, s: i32, vtmp: usize): void {
+/**
+ * Centre half samples: outC[x] = j at (x + 1/2, y + 1/2), from the unrounded vertical sums of
+ * the row, which also give the vertical half samples outV[x] = h at (x, y + 1/2) when outV is not
+ * 0. `vtmp`: scratch for the sums (i16 x (n + 16)).
+ */
+export function halfRowVC(src: usize, outV: usize, outC: usize, n: i32, s: i32, vtmp: usize): void {
   const ss = usize(s);
-  // vertical sums for columns -2 .. n + 3 (stored at t[0 .. n + 5])
-  let x = -2;
-  for (; x + 8 <= n + 3; x += 8) {
+  // vertical sums of columns -2 .. n + 2 (at vtmp[0 .. n + 4]), eight at a time: the last group
+  // may read and sum up to seven columns more, which the padding (or the next row) holds
+  for (let x = -2; x < n + 3; x += 8) {
     const p = src + usize(x);
     const v = tap6(
       v128.load_ext<u8>(p - 2 * ss), v128.load_ext<u8>(p - ss), v128.load_ext<u8>(p),
@@ -137,38 +139,36 @@ export function halfRowC(src: usize, out: usize, n: i32, s: i32, vtmp: usize): v
     );
     v128.store(vtmp + usize((x + 2) * 2), v);
   }
-  for (; x < n + 3; x++) {
-    const p = src + usize(x);
-    const t = i32(load<u8>(p - 2 * ss)) - 5 * i32(load<u8>(p - ss)) + 20 * i32(load<u8>(p)) + 20 * i32(load<u8>(p + ss)) - 5 * i32(load<u8>(p + 2 * ss)) + i32(load<u8>(p + 3 * ss));
-    store<i16>(vtmp + usize((x + 2) * 2), i16(t));
-  }
-  // horizontal 6-tap over the sums, in 32 bits
   let i = 0;
-  const k20 = i16x8.splat(20);
-  const k5 = i16x8.splat(5);
-  const r512 = i32x4.splat(512);
+  if (outV != 0) {
+    const r16 = i16x8.splat(16);
+    for (; i + 8 <= n; i += 8) {
+      const r = i16x8.shr_s(i16x8.add(v128.load(vtmp + usize((i + 2) * 2)), r16), 5);
+      v128.store64_lane(outV + usize(i), i8x16.narrow_i16x8_u(r, r), 0);
+    }
+    for (; i < n; i++) store<u8>(outV + usize(i), u8(clip255((i32(load<i16>(vtmp + usize((i + 2) * 2))) + 16) >> 5)));
+  }
+  if (outC == 0) return;
+  // horizontal 6-tap over the sums in 16 bits: with a, b, c the sums of the outer, middle and
+  // inner pairs, T = a - 5b + 20c overflows 16 bits, but ((((a - b) >> 2) - b + c) >> 2) + c is
+  // (T - T mod 16) / 16, and rounding that with (+ 32) >> 6 is exactly (T + 512) >> 10
+  i = 0;
+  const r32 = i16x8.splat(32);
   for (; i + 8 <= n; i += 8) {
     const t = vtmp + usize(i * 2); // column i - 2
     const a = i16x8.add(v128.load(t), v128.load(t, 10));
     const b = i16x8.add(v128.load(t, 2), v128.load(t, 8));
     const c = i16x8.add(v128.load(t, 4), v128.load(t, 6));
-    const lo = i32x4.shr_s(
-      i32x4.add(i32x4.add(i32x4.extend_low_i16x8_s(a), r512), i32x4.sub(i32x4.extmul_low_i16x8_s(c, k20), i32x4.extmul_low_i16x8_s(b, k5))),
-      10,
-    );
-    const hi = i32x4.shr_s(
-      i32x4.add(i32x4.add(i32x4.extend_high_i16x8_s(a), r512), i32x4.sub(i32x4.extmul_high_i16x8_s(c, k20), i32x4.extmul_high_i16x8_s(b, k5))),
-      10,
-    );
-    const w = i16x8.narrow_i32x4_s(lo, hi);
-    v128.store64_lane(out + usize(i), i8x16.narrow_i16x8_u(w, w), 0);
+    const q = i16x8.add(i16x8.shr_s(i16x8.add(i16x8.shr_s(i16x8.sub(a, b), 2), i16x8.sub(c, b)), 2), c);
+    const w = i16x8.shr_s(i16x8.add(q, r32), 6);
+    v128.store64_lane(outC + usize(i), i8x16.narrow_i16x8_u(w, w), 0);
   }
   for (; i < n; i++) {
     const t = vtmp + usize(i * 2);
     const a = i32(load<i16>(t)) + i32(load<i16>(t, 10));
     const b = i32(load<i16>(t, 2)) + i32(load<i16>(t, 8));
     const c = i32(load<i16>(t, 4)) + i32(load<i16>(t, 6));
-    store<u8>(out + usize(i), u8(clip255((a - 5 * b + 20 * c + 512) >> 10)));
+    store<u8>(outC + usize(i), u8(clip255((a - 5 * b + 20 * c + 512) >> 10)));
   }
 }
 

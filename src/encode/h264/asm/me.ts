@@ -153,18 +153,30 @@ export function searchRefine(): void {
   bestCost = bc;
 }
 
+/** The hexagon's six points, clockwise from the left: (-2, 0) (-1, -2) (1, -2) (2, 0) (1, 2) (-1, 2). */
+const HEX = memory.data<i8>([-2, 0, -1, -2, 1, -2, 2, 0, 1, 2, -1, 2]);
+
+// @ts-ignore: decorator
+@inline function tryHex(ox: i32, oy: i32, k: i32): bool {
+  return tryInt(ox + i32(load<i8>(HEX + usize(k * 2))), oy + i32(load<i8>(HEX + usize(k * 2 + 1))));
+}
+
 function hexagon(cx: i32, cy: i32): void {
   const range = searchRange;
-  for (let it = 0; it < range; it++) {
-    const ox = ix, oy = iy;
-    tryInt(ox - 2, oy);
-    tryInt(ox + 2, oy);
-    tryInt(ox - 1, oy - 2);
-    tryInt(ox + 1, oy - 2);
-    tryInt(ox - 1, oy + 2);
-    tryInt(ox + 1, oy + 2);
-    if (ix == ox && iy == oy) break;
+  let ox = ix, oy = iy;
+  let dir = -1;
+  for (let k = 0; k < 6; k++) if (tryHex(ox, oy, k)) dir = k;
+  // after a move towards point `dir`, only it and its two neighbours are new points: the other
+  // three were inside or on the previous hexagon
+  for (let it = 1; it < range && dir >= 0; it++) {
     if (abs<i32>(ix - cx) > range || abs<i32>(iy - cy) > range) break;
+    ox = ix;
+    oy = iy;
+    const d = dir;
+    dir = -1;
+    if (tryHex(ox, oy, d == 0 ? 5 : d - 1)) dir = d == 0 ? 5 : d - 1;
+    if (tryHex(ox, oy, d)) dir = d;
+    if (tryHex(ox, oy, d == 5 ? 0 : d + 1)) dir = d == 5 ? 0 : d + 1;
   }
 }
 
