@@ -53,3 +53,47 @@ export function compatibilityDate(wranglerToml) {
   if (!m) throw new Error(`${wranglerToml} has no compatibility_date`);
   return m[1];
 }
+
+/**
+ * Bundles an edge function the way Next.js builds one for Vercel's edge runtime: a classic script
+ * (no module imports at run time) with the `edge-light` condition first, whose `.wasm?module`
+ * imports become globals that the host fills with modules it compiled (Next.js names them
+ * `wasm_<hash>` and binds them into the function's context; Vercel compiles them at deploy time).
+ * The function's default export answers `fetch` events.
+ *
+ * @param {{ entry: string, outDir: string }} opts
+ * @returns {Promise<{ code: string, wasmBindings: { name: string, path: string }[] }>}
+ */
+export async function bundleEdgeFunction({ entry, outDir }) {
+  const esbuild = await import('esbuild');
+  mkdirSync(join(outDir, 'node_modules'), { recursive: true });
+  if (!existsSync(join(outDir, 'node_modules/mp4forge'))) symlinkSync(ROOT, join(outDir, 'node_modules/mp4forge'), 'dir');
+  const wasmBindings = [];
+  const bindings = {
+    name: 'edge-wasm-bindings',
+    setup(build) {
+      build.onResolve({ filter: /\.wasm\?module$/ }, (args) => {
+        const path = resolve(args.resolveDir, args.path.replace(/\?module$/, ''));
+        const name = `wasm_${createHash('sha1').update(readFileSync(path)).digest('hex')}`;
+        if (!wasmBindings.some((b) => b.name === name)) wasmBindings.push({ name, path });
+        return { path: name, namespace: 'edge-wasm' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'edge-wasm' }, (args) => ({ contents: `export default globalThis[${JSON.stringify(args.path)}];`, loader: 'js' }));
+    },
+  };
+  const shim = `import handler from ${JSON.stringify(entry)};\naddEventListener('fetch', (event) => event.respondWith(handler(event.request)));\n`;
+  const out = await esbuild.build({
+    stdin: { contents: shim, resolveDir: outDir, loader: 'js' },
+    nodePaths: [join(outDir, 'node_modules')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    platform: 'browser',
+    conditions: ['edge-light', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    plugins: [bindings],
+    write: false,
+    logLevel: 'silent',
+  });
+  return { code: out.outputFiles[0].text, wasmBindings };
+}
