@@ -126,7 +126,9 @@ export default defineConfig([
     esbuildPlugins: [queueUsesPackage],
   },
   {
-    entry: { 'index.browser': 'src/index.browser.ts' },
+    // The encode worker of the browser pool is an entry of its own, sharing chunks with the library:
+    // src/pool/web-transport.ts starts it as new URL('./encode-worker.browser.js', import.meta.url).
+    entry: { 'index.browser': 'src/index.browser.ts', 'encode-worker.browser': 'src/pool/encode-worker.browser.ts' },
     format: ['esm'],
     // Same public types as the Node entry: package.json points the browser condition at index.d.ts.
     dts: false,
