@@ -77,7 +77,7 @@ export default tseslint.config(
         fetch: 'readonly', Response: 'readonly', Request: 'readonly', WritableStream: 'readonly', ReadableStream: 'readonly', crypto: 'readonly',
         require: 'readonly', module: 'writable', __dirname: 'readonly', structuredClone: 'readonly', AbortController: 'readonly', queueMicrotask: 'readonly',
         OffscreenCanvas: 'readonly', ImageData: 'readonly', Blob: 'readonly', atob: 'readonly', btoa: 'readonly', WebAssembly: 'readonly',
-        Worker: 'readonly', VideoEncoder: 'readonly', AbortSignal: 'readonly', URLSearchParams: 'readonly',
+        Worker: 'readonly', VideoEncoder: 'readonly', AbortSignal: 'readonly', URLSearchParams: 'readonly', TransformStream: 'readonly',
       },
     },
   },

@@ -13,8 +13,12 @@
 // If this Chromium cannot encode H.264 through WebCodecs, the script says so (with what
 // isConfigSupported answered) and measures WASM alone.
 //
+// The worker pool in the browser: renderVideo with a pattern scene in the same worker, with 0, 1 and
+// 2 encode workers (module Web Workers started by mp4forge): fps and speed-up over 0, and whether
+// the bytes are the same (SHA-256).
+//
 // Options: --frames 60  --reps 3  --sizes 640x360,1280x720  --pattern plasma  --kbps 500,1000,2000 (all sizes)
-//          --out browser
+//          --pool-frames 240  --pool-workers 0,1,2  --pool-only (skip the WASM/WebCodecs comparison)  --out browser
 import { readdirSync, readFileSync, rmSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -32,6 +36,9 @@ const FPS = 30;
 const GOP = 2 * FPS;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = String(args.out ?? 'browser');
+const POOL_FRAMES = Number(args['pool-frames'] ?? 240);
+const POOL_WORKERS = String(args['pool-workers'] ?? '0,1,2').split(',').map(Number);
+const POOL_ONLY = Boolean(args['pool-only']);
 
 if (!existsSync(CHROMIUM)) {
   console.error(`Chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH)`);
@@ -124,14 +131,14 @@ const [W0, H0] = SIZES[0];
 const support = await page.evaluate((job) => window.bench.webcodecs(job), { width: W0, height: H0, fps: FPS, kbps: 1000 });
 const webcodecsOk = support.supported === true;
 process.stderr.write(`Chromium ${version}; WebCodecs H.264 in a worker: ${JSON.stringify(support)}\n`);
-const BACKENDS = webcodecsOk ? ['wasm', 'webcodecs'] : ['wasm'];
+const BACKENDS = POOL_ONLY ? [] : webcodecsOk ? ['wasm', 'webcodecs'] : ['wasm'];
 
 async function job(spec) {
   const c0 = browserCpuSeconds();
   const r = await page.evaluate((j) => window.bench.run(j), spec);
   const cpu = browserCpuSeconds() - c0;
   if (r.error) throw new Error(`${spec.encoder} ${spec.width}x${spec.height} ${spec.kbps ? `${spec.kbps} kbit/s` : `qp ${spec.qp}`}: ${r.error}`);
-  const ran = { wasm: 'h264-mp4-encoder', webcodecs: 'webcodecs' }[spec.encoder] ?? spec.encoder;
+  const ran = spec.encoder;
   if (r.videoEncoder !== ran) throw new Error(`asked for ${spec.encoder}, the writer used ${r.videoEncoder}`);
   if (r.frames !== spec.frames) throw new Error(`${r.frames} frames written, expected ${spec.frames}`);
   return { ...r, cpu };
@@ -186,10 +193,47 @@ for (const [width, height] of SIZES) {
     }
   }
 }
+// ------------------------------------------------------------------------------ worker pool
+
+const poolRows = [];
+const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+for (const [width, height] of SIZES) {
+  const sizeKey = `${width}x${height}`;
+  const spec = { type: 'pool', pattern: PATTERN, width, height, fps: FPS, frames: POOL_FRAMES, gop: GOP };
+  process.stderr.write(`${sizeKey} pool: warm-up… \n`);
+  await page.evaluate((j) => window.bench.run(j), { ...spec, frames: GOP, workers: Math.max(...POOL_WORKERS) });
+  for (const workers of POOL_WORKERS) {
+    const fps = [];
+    const hashes = new Set();
+    let cpu = 0;
+    for (let r = 0; r < REPS; r++) {
+      const c0 = browserCpuSeconds();
+      const res = await page.evaluate((j) => window.bench.run(j), { ...spec, workers });
+      cpu += browserCpuSeconds() - c0;
+      if (res.error) throw new Error(`pool ${sizeKey} ${workers} workers: ${res.error}`);
+      if (res.frames !== POOL_FRAMES) throw new Error(`${res.frames} frames written, expected ${POOL_FRAMES}`);
+      fps.push(POOL_FRAMES / (res.ms / 1000));
+      hashes.add(res.sha256);
+    }
+    const row = {
+      size: sizeKey, workers, fps: round(median(fps), 1), fpsPerRun: fps.map((x) => round(x, 1)),
+      cpuFps: round((POOL_FRAMES * REPS) / cpu, 1), sha256: [...hashes],
+    };
+    poolRows.push(row);
+    process.stderr.write(`  ${workers} workers: ${row.fps} fps (${row.fpsPerRun.join(', ')})\n`);
+  }
+}
+for (const r of poolRows) {
+  const base = poolRows.find((x) => x.size === r.size && x.workers === 0);
+  r.speedup = base ? round(r.fps / base.fps, 2) : null;
+  r.sameBytes = Boolean(base) && r.sha256.length === 1 && base.sha256.length === 1 && r.sha256[0] === base.sha256[0];
+}
+
 await browser.close();
 server.close();
 
 // ------------------------------------------------------------------------------ comparison
+
 
 /** PSNR of `encoder`'s rate-controlled points at `kbps`, interpolated linearly in log(kbps). */
 function psnrAt(size, encoder, kbps) {
@@ -230,6 +274,7 @@ const json = {
   webcodecs: support,
   rows,
   comparisons,
+  pool: { frames: POOL_FRAMES, cores, rows: poolRows },
   seconds: round((performance.now() - started) / 1000, 1),
 };
 
@@ -265,8 +310,22 @@ if (comparisons.length) {
     ),
   );
 }
+md.push(
+  '',
+  '## Worker pool: renderVideo with 0, 1, 2 encode workers',
+  '',
+  `${POOL_FRAMES} frames of \`${PATTERN}\` per render, qp 26, GOP ${GOP}, \`renderVideo({ scene: '${PATTERN}', workers })\` called in a module Web Worker; with N > 0 ` +
+    `mp4forge starts N module Web Workers that draw and encode whole GOPs (navigator.hardwareConcurrency here: ${json.pool.cores}). ` +
+    `fps: median of ${REPS} runs (wall time, setup and worker start included). CPU fps: frames per CPU second of all Chromium processes. ` +
+    'Same bytes: every run at that count wrote the SHA-256 of the 0-worker file.',
+  '',
+  mdTable(
+    ['size', 'workers', 'fps', 'speed-up ×', 'CPU fps', 'same bytes as 0 workers'],
+    poolRows.map((r) => [r.size, r.workers, r.fps, r.speedup ?? 'n/a', r.cpuFps, r.sameBytes ? 'yes' : 'NO']),
+  ),
+);
 md.push('', `Run took ${json.seconds} s.`);
 const files = writeResults(OUT, json, md.join('\n'));
 process.stderr.write(`wrote ${files.json} and ${files.md}\n`);
 const summaryRows = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'fpsPerRun' && k !== 'sizesPerRun')));
-console.log(JSON.stringify({ webcodecs: support, rows: summaryRows, comparisons }, null, 2));
+console.log(JSON.stringify({ webcodecs: support, rows: summaryRows, comparisons, pool: poolRows }, null, 2));

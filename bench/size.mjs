@@ -1,9 +1,11 @@
 // npm run size: what the browser entry costs a web app. Two tiny apps import `mp4forge` through
 // package.json `exports` (browser condition) and are bundled by Vite (production build, minified):
 //   - "writer": createMp4Writer + generated audio, i.e. the encoder is used;
-//   - "probe only": probeMp4 + parseMp3, no writer, so the encoder must not be bundled at all.
-// For each: the JS loaded at start (entry + static imports) and the lazily imported encoder chunk,
-// raw / gzip -9 / brotli. Also the encoder's WASM, which h264-mp4-encoder embeds as base64.
+//   - "probe only": probeMp4 + parseMp3, no writer, so the encoder is never loaded.
+// For each: the JS loaded at start (entry + static imports); the lazy chunks a write with the
+// default encoder fetches (mp4forge's WASM encoder, base64); and what the app's build holds but
+// that write never fetches (h264-mp4-encoder's web build, fetched only if that backend is chosen;
+// the worker pool's transport and encode worker, fetched only with `workers`). raw / gzip -9 / brotli.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -32,7 +34,7 @@ const ZERO = { raw: 0, gzip: 0, brotli: 0 };
 
 const results = {};
 for (const [name, code] of Object.entries(APPS)) {
-  const { warnings, chunks } = await bundleBrowserApp({ entries: { 'main.js': code }, minify: true });
+  const { warnings, chunks, assets } = await bundleBrowserApp({ entries: { 'main.js': code }, minify: true });
   if (warnings.length) throw new Error(`Vite warned while bundling the ${name} app:\n${warnings.join('\n')}`);
   const byName = new Map(chunks.map((c) => [c.fileName, c]));
   // Start-up JS: the entry and everything it imports statically.
@@ -43,21 +45,28 @@ for (const [name, code] of Object.entries(APPS)) {
     for (const i of byName.get(f).imports) visit(i);
   };
   visit(chunks.find((c) => c.isEntry).fileName);
-  const encoder = chunks.filter((c) => c.moduleIds.some((id) => id.includes('h264-mp4-encoder.web')));
-  const lazyOther = chunks.filter((c) => !initial.has(c.fileName) && !encoder.includes(c));
+  const hme = chunks.filter((c) => c.moduleIds.some((id) => id.includes('h264-mp4-encoder.web')));
+  const wasm = chunks.filter((c) => c.moduleIds.some((id) => /h264-wasm-\w+\.js$/.test(id)));
+  const pool = chunks.filter((c) => c.moduleIds.some((id) => id.includes('web-transport')));
+  const lazyOther = chunks.filter((c) => !initial.has(c.fileName) && ![...hme, ...wasm, ...pool].includes(c));
+  const sum = (list) => list.map((c) => sizes(c.code)).reduce(add, ZERO);
   results[name] = {
-    initial: [...initial].map((f) => sizes(byName.get(f).code)).reduce(add, ZERO),
-    encoder: encoder.map((c) => sizes(c.code)).reduce(add, ZERO),
-    otherLazy: lazyOther.map((c) => sizes(c.code)).reduce(add, ZERO),
-    encoderBundled: encoder.length > 0,
+    initial: sum([...initial].map((f) => byName.get(f))),
+    wasm: sum(wasm),
+    hme: sum(hme),
+    pool: add(sum(pool), (assets ?? []).map((a) => sizes(a.source)).reduce(add, ZERO)),
+    otherLazy: sum(lazyOther),
+    wasmBundled: wasm.length > 0,
   };
 }
 
-// The WASM inside the encoder: base64 in a data: URI in both of h264-mp4-encoder's builds.
+// The WASM inside h264-mp4-encoder: base64 in a data: URI in both of its builds.
 const web = readFileSync(join(ROOT, 'node_modules/h264-mp4-encoder/embuild/dist/h264-mp4-encoder.web.js'), 'utf8');
 const b64 = /data:application\/octet-stream;base64,([A-Za-z0-9+/=]{1000,})/.exec(web)[1];
 const wasm = Buffer.from(b64, 'base64');
+const own = readFileSync(join(ROOT, 'dist/h264.wasm'));
 const wasmInfo = {
+  own: sizes(own),
   wasm: sizes(wasm),
   base64Chars: b64.length,
   base64: sizes(b64),
@@ -75,23 +84,27 @@ Command: \`npm run size\` (= \`npm run build && node bench/size.mjs\`). ${enviro
 Each app imports \`mp4forge\` through package.json \`exports\` (browser condition → dist/index.browser.js) and is built by Vite
 ${JSON.parse(readFileSync(join(ROOT, 'node_modules/vite/package.json'), 'utf8')).version} (production, minified). "At start" is the entry chunk plus
 its static imports; the encoder is a separate chunk that is only fetched by the first \`createMp4Writer\`. gzip is level 9, brotli quality 11.
+The pool's encode worker is bundled by Vite's default \`worker.format\` ('iife', every lazy chunk inlined).
 
 ${mdTable(
   ['app / part', 'minified', 'gzip', 'brotli'],
   [
     row('writer app: JS at start (mp4forge core, mp4box, lamejs)', results.writer.initial),
-    row('writer app: encoder chunk (lazy, h264-mp4-encoder web build + WASM)', results.writer.encoder),
-    row('writer app: total', add(results.writer.initial, results.writer.encoder)),
+    row("writer app: mp4forge's H.264 encoder (lazy chunk: WASM as base64)", results.writer.wasm),
+    row('**writer app: total fetched to write a video** (default encoder)', add(results.writer.initial, results.writer.wasm)),
+    row("writer app, built but never fetched by default: h264-mp4-encoder's web build (only if chosen)", results.writer.hme),
+    row('writer app, built but fetched only with `workers`: pool transport + encode worker', results.writer.pool),
     row(
-      `probe-only app: JS at start (encoder bundled: ${results['probe only'].encoderBundled ? 'YES' : 'no'})`,
+      `probe-only app: JS at start (encoder chunk in its build: ${results['probe only'].wasmBundled ? 'yes, never fetched' : 'no'})`,
       add(results['probe only'].initial, results['probe only'].otherLazy),
     ),
   ],
 )}
 
-The encoder's WASM is ${fmtBytes(wasm.length)} (${wasm.length} bytes; gzip ${fmtBytes(wasmInfo.wasm.gzip)}), embedded by h264-mp4-encoder as a base64
-\`data:\` URI of ${b64.length} characters (gzip ${fmtBytes(wasmInfo.base64.gzip)}) inside its ${fmtBytes(wasmInfo.webBuildRaw)} web build; the rest of
-that build is Emscripten/embind glue plus webpack's Node shims (Buffer, crypto-browserify, …).
+mp4forge's encoder is ${fmtBytes(own.length)} of WASM (gzip ${fmtBytes(wasmInfo.own.gzip)}), shipped as dist/h264.wasm (the workerd build imports
+it) and as base64 in a lazily imported chunk (every other build). h264-mp4-encoder's WASM, for comparison, is ${fmtBytes(wasm.length)}
+(gzip ${fmtBytes(wasmInfo.wasm.gzip)}), embedded as a base64 \`data:\` URI inside its ${fmtBytes(wasmInfo.webBuildRaw)} web build with
+Emscripten/embind glue and webpack's Node shims.
 `;
 const files = writeResults('size', json, md);
 console.log(md);

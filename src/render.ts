@@ -21,9 +21,10 @@ export interface RenderVideoOptions extends Omit<Mp4WriterOptions, 'pixelFormat'
    */
   scene: SceneSpec | SceneDraw;
   /**
-   * Worker threads: a number or 'auto' (one per available core). Default 'auto' for a module or
-   * pattern scene (drawn and encoded in the workers; at least 1), 0 for a scene function (drawn
-   * and encoded on the calling thread; with workers, they only encode).
+   * Workers (Node worker threads, or module Web Workers in browsers): a number or 'auto' (one per
+   * available core). Default 'auto' for a module or pattern scene (drawn and encoded in the
+   * workers; at least 1), 0 for a scene function (drawn and encoded on the calling thread; with
+   * workers, they only encode).
    */
   workers?: number | 'auto';
 }
@@ -32,7 +33,8 @@ const RENDER_KEYS = WRITER_KEYS.filter((k) => k !== 'pixelFormat');
 
 /**
  * Renders `frames` frames of `scene` into an MP4. With a scene module or pattern, frames are drawn
- * and encoded in parallel worker threads (Node); the result is byte-identical for any number of
+ * and encoded in parallel workers (worker threads in Node, module Web Workers in browsers; a scene
+ * module must then be a URL the workers can import); the result is byte-identical for any number of
  * workers. A throw in the scene rejects with USER_CALLBACK_FAILED and `details.frameIndex`; a
  * crashed worker with WORKER_FAILED. On any failure or abort every worker is terminated and the
  * output is closed (a non-fragmented file is deleted).

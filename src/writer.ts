@@ -56,7 +56,8 @@ export interface Mp4WriterOptions {
   onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
   /**
-   * Encode in worker threads (Node): a number of workers, or 'auto' for one per available core.
+   * Encode in workers (Node worker threads; module Web Workers in browsers): a number of workers,
+   * or 'auto' for one per available core (`navigator.hardwareConcurrency` in browsers).
    * Default 0: encode on the calling thread. Frames are converted to I420 on the calling thread
    * and the buffer is transferred (not copied) to a worker; whole GOP-aligned chunks are encoded
    * in parallel and reassembled in order, so the file is byte-identical whatever the count.

@@ -11,6 +11,7 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 /** The modules of a backend, and what belongs to one alone (h264-mp4-encoder's tap, its WASM loader). */
 const BACKEND_MODULES = [
   'encode/h264-mp4-encoder.ts', 'encode/encoder-output-tap.ts', 'encode/wasm-module.ts', 'encode/wasm-import.ts', 'encode/wasm-import.browser.ts',
+  'encode/wasm-import.workerd.ts',
   'encode/webcodecs-encoder.ts',
 ];
 

@@ -243,6 +243,57 @@ describe.runIf(chromiumAvailable || requireBrowser)('examples/web in Chromium', 
     expect(pageErrors).toEqual([]);
   });
 
+  describe('served with a strict Content-Security-Policy header', () => {
+    const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:";
+    let strict: Awaited<ReturnType<typeof serveDir>>;
+
+    beforeAll(async () => {
+      strict = await serveDir(await buildWebExamples(), { 'Content-Security-Policy': CSP });
+    });
+    afterAll(async () => {
+      await strict?.close();
+    });
+
+    it('renders with 0 and 2 workers, plays each result to the end (served by its service worker, not a blob: URL), same bytes, no CSP violation', async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('pageerror', (e) => pageErrors.push(`csp: ${e.message}`));
+      // Violations are DOM events on the document: listen before any script runs.
+      await page.addInitScript(() => {
+        const w = window as unknown as { cspViolations: string[] };
+        w.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`));
+      });
+      const files: Uint8Array[] = [];
+      for (const workers of ['0', '2']) {
+        await page.goto(`${strict.url}/index.html?pattern=bars&res=640x360&fps=30&seconds=2&sound=melody&encoder=wasm&workers=${workers}`);
+        expect(await page.inputValue('#workers')).toBe(workers);
+        await page.click('#render');
+        await waitForRender(page);
+        expect(await page.textContent('#facts')).toContain(workers === '0' ? 'WASM (mp4forge)Render' : 'WASM (mp4forge), 2 workers');
+        const played = await page.evaluate(async () => {
+          const v = document.getElementById('result-video') as HTMLVideoElement;
+          if (v.readyState < 1) await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
+          const ended = new Promise((r) => v.addEventListener('ended', r, { once: true }));
+          await v.play();
+          await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error('the video did not end within 20 s')), 20_000))]);
+          return { src: v.currentSrc, ended: v.ended, frames: v.getVideoPlaybackQuality().totalVideoFrames };
+        });
+        expect(played.src).toMatch(new RegExp(`^${strict.url}/play/mp4forge-bars-640x360-30fps\\.mp4$`));
+        expect(played).toMatchObject({ ended: true, frames: 60 });
+        files.push(await downloadedBytes(page));
+      }
+      const violations = await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+      await page.close();
+      expect(violations).toEqual([]);
+      expect(Buffer.compare(files[0], files[1])).toBe(0);
+      const file = tmpFile('demo-csp.mp4');
+      writeFileSync(file, files[1]);
+      expect((await ffprobe(file, { count: true })).streams.find((s) => s.codec_type === 'video')?.nb_read_frames).toBe('60');
+      expect((await ffmpegDecodeCheck(file)).ok).toBe(true);
+      expect(pageErrors).toEqual([]);
+    });
+  });
+
   describe('README snippets', () => {
     let page: Page;
     let webcodecs: { present: boolean; supported: boolean };

@@ -160,7 +160,9 @@ describe('browser entry (exports "browser" condition)', () => {
   it('package.json maps browser → index.browser.js, import → index.js, require → index.cjs, all with types', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, Record<string, { types: string; default: string }>> };
     const root = pkg.exports['.'];
-    expect(Object.keys(root)[0]).toBe('browser'); // first, so bundlers targeting browsers stop there
+    // workerd / edge builds first (their bundlers also set 'browser'), then browser before import/require.
+    expect(Object.keys(root)).toEqual(['workerd', 'edge-light', 'worker', 'browser', 'import', 'require']);
+    for (const cond of ['workerd', 'edge-light', 'worker']) expect(root[cond]).toEqual({ types: './dist/index.d.ts', default: './dist/index.workerd.js' });
     for (const [cond, file] of [['browser', 'index.browser.js'], ['import', 'index.js'], ['require', 'index.cjs']] as const) {
       expect(root[cond].default).toBe(`./dist/${file}`);
       expect(existsSync(resolve(root[cond].default))).toBe(true);

@@ -1,6 +1,6 @@
 // Bench worker: draws the frames first (not timed), then times createMp4Writer → finish with the
 // requested backend and rate control, RGBA in, MP4 bytes out.
-import { createMp4Writer, drawPattern } from 'mp4forge';
+import { createMp4Writer, drawPattern, renderVideo } from 'mp4forge';
 
 let cache = { key: '', frames: [] };
 
@@ -40,6 +40,17 @@ self.onmessage = async (e) => {
   try {
     if (job.type === 'support') {
       self.postMessage(await support(job));
+      return;
+    }
+    if (job.type === 'pool') {
+      // renderVideo with a pattern scene: 0 draws and encodes here; N starts N encode workers.
+      const { pattern, width, height, fps, frames, gop, workers } = job;
+      const t0 = performance.now();
+      const result = await renderVideo({ width, height, fps, frames, scene: pattern, workers, video: { gop }, output: { buffer: true } });
+      const ms = performance.now() - t0;
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', result.data));
+      const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+      self.postMessage({ bytes: result.bytes, frames: result.frames, videoEncoder: result.videoEncoder, ms, sha256 });
       return;
     }
     const { pattern, width, height, fps, frames: count, encoder, kbps, qp, gop } = job;

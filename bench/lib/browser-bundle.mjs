@@ -16,11 +16,12 @@ import { ROOT } from './common.mjs';
 export const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /**
- * @param {{ entries: Record<string, string>, minify?: boolean }} opts  `entries` maps an entry file
- *   name (e.g. 'main.js', 'worker.js') to its source; each becomes an entry chunk named after it.
- * @returns {Promise<{ warnings: string[], chunks: BundleChunk[] }>}
+ * @param {{ entries: Record<string, string>, minify?: boolean, workerFormat?: 'es' | 'iife' }} opts  `entries` maps an entry
+ *   file name (e.g. 'main.js', 'worker.js') to its source; each becomes an entry chunk named after it.
+ *   `workerFormat` is Vite's `worker.format` (default: Vite's own, 'iife').
+ * @returns {Promise<{ warnings: string[], chunks: BundleChunk[], assets: { fileName: string, source: string | Uint8Array }[] }>}
  */
-export async function bundleBrowserApp({ entries, minify = false }) {
+export async function bundleBrowserApp({ entries, minify = false, workerFormat }) {
   const { build, createLogger } = await import('vite');
   // A throwaway project whose node_modules/mp4forge links to this checkout, so resolution goes
   // through package.json `exports` exactly as for an installed copy.
@@ -40,6 +41,7 @@ export async function bundleBrowserApp({ entries, minify = false }) {
       configFile: false,
       logLevel: 'warn',
       customLogger: logger,
+      ...(workerFormat ? { worker: { format: workerFormat } } : {}),
       build: {
         write: false,
         minify,
@@ -69,7 +71,9 @@ export async function bundleBrowserApp({ entries, minify = false }) {
         dynamicImports: c.dynamicImports,
         moduleIds: c.moduleIds ?? Object.keys(c.modules ?? {}),
       }));
-    return { warnings, chunks };
+    // Files bundled as assets: the browser pool's encode worker (Vite builds `new Worker(new URL(…))` apart).
+    const assets = outputs.filter((o) => o.type === 'asset').map((a) => ({ fileName: a.fileName, source: a.source }));
+    return { warnings, chunks, assets };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -48,8 +48,13 @@ function settings(): Omit<RenderRequest, 'sound'> & { sound: string } {
     seconds: Number(duration.value),
     qp: Number($<HTMLSelectElement>('quality').value),
     encoder: radio('encoder') as EncoderChoice,
+    workers: workersValue($<HTMLSelectElement>('workers').value),
     sound: radio('sound'),
   };
+}
+
+function workersValue(v: string): number | 'auto' {
+  return v === 'auto' ? 'auto' : Number(v);
 }
 
 function buildPatternTiles(): void {
@@ -70,7 +75,7 @@ function buildPatternTiles(): void {
   }
 }
 
-/** Settings from the query string (?pattern=bars&res=1280x720&fps=60&seconds=10&sound=none&encoder=wasm&quality=20). */
+/** Settings from the query string (?pattern=bars&res=1280x720&fps=60&seconds=10&sound=none&encoder=wasm&quality=20&workers=2). */
 function applyQuery(): void {
   const q = new URLSearchParams(location.search);
   const check = (name: string, value: string | null) => {
@@ -85,6 +90,8 @@ function applyQuery(): void {
   if (res && [...$<HTMLSelectElement>('resolution').options].some((o) => o.value === res)) $<HTMLSelectElement>('resolution').value = res;
   const quality = q.get('quality');
   if (quality && [...$<HTMLSelectElement>('quality').options].some((o) => o.value === quality)) $<HTMLSelectElement>('quality').value = quality;
+  const workers = q.get('workers');
+  if (workers && [...$<HTMLSelectElement>('workers').options].some((o) => o.value === workers)) $<HTMLSelectElement>('workers').value = workers;
   const secs = Number(q.get('seconds'));
   if (Number.isInteger(secs) && secs >= 1 && secs <= 30) duration.value = String(secs);
 }
@@ -178,6 +185,44 @@ let worker: Worker | null = null;
 let cancelTimer = 0;
 let objectUrl: string | null = null;
 
+// ---------------------------------------------------------------------------------- playback
+
+// The result plays from a same-origin URL that public/play-sw.js serves out of Cache Storage: a page
+// whose Content-Security-Policy allows media only from 'self' (no blob:) can play and download it.
+// Without a service worker (an insecure origin, a private window), a blob: URL it is.
+const PLAY_CACHE = 'mp4forge-demo';
+const player: Promise<boolean> = startPlayer();
+
+async function startPlayer(): Promise<boolean> {
+  if (!('serviceWorker' in navigator) || typeof caches === 'undefined') return false;
+  try {
+    await navigator.serviceWorker.register(new URL('./play-sw.js', location.href), { scope: './' });
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A URL the <video> element and the download link can use for `data`. */
+async function playableUrl(data: Uint8Array, name: string): Promise<string> {
+  if (objectUrl) URL.revokeObjectURL(objectUrl);
+  objectUrl = null;
+  const blob = new Blob([data as BlobPart], { type: 'video/mp4' });
+  if (await player) {
+    const cache = await caches.open(PLAY_CACHE);
+    for (const old of await cache.keys()) await cache.delete(old);
+    const url = new URL(`./play/${name}`, location.href).href;
+    await cache.put(url, new Response(blob, { headers: { 'content-type': 'video/mp4' } }));
+    return url;
+  }
+  objectUrl = URL.createObjectURL(blob);
+  return objectUrl;
+}
+
 function getWorker(): Worker {
   if (!worker) {
     worker = new Worker(new URL('./render-worker.ts', import.meta.url), { type: 'module', name: 'mp4forge-render' });
@@ -241,27 +286,27 @@ function updateProgress(frames: number, total: number, fps: number, bytes: numbe
 
 function onWorkerMessage(msg: FromWorker): void {
   if (msg.type === 'progress') updateProgress(msg.frames, msg.total, msg.fps, msg.bytes);
-  else if (msg.type === 'done') showResult(msg);
+  else if (msg.type === 'done') void showResult(msg);
   else {
     if (msg.code === 'ABORTED') document.body.dataset.cancelled = 'aborted';
     showError(msg.code, msg.message);
   }
 }
 
-function showResult(done: RenderDone): void {
+async function showResult(done: RenderDone): Promise<void> {
   clearTimeout(cancelTimer);
+  const s = settings();
+  const name = `mp4forge-${s.pattern}-${s.width}x${s.height}-${s.fps}fps.mp4`;
+  const url = await playableUrl(done.data, name);
   setBusy(false);
   progress.hidden = true;
-  if (objectUrl) URL.revokeObjectURL(objectUrl);
-  objectUrl = URL.createObjectURL(new Blob([done.data as BlobPart], { type: 'video/mp4' }));
-  const s = settings();
   preview.hidden = true;
   badge.hidden = true;
   video.hidden = false;
-  video.src = objectUrl;
+  video.src = url;
   const link = $<HTMLAnchorElement>('download');
-  link.href = objectUrl;
-  link.download = `mp4forge-${s.pattern}-${s.width}x${s.height}-${s.fps}fps.mp4`;
+  link.href = url;
+  link.download = name;
   const label = PATTERNS.find((p) => p.name === s.pattern)?.label ?? s.pattern;
   $('result-sub').textContent = `${label}, ${s.width}×${s.height} — ready to play and download.`;
   renderFacts(done);
@@ -280,7 +325,7 @@ function renderFacts(done: RenderDone): void {
     ['Duration', `${p.durationSeconds.toFixed(2)} s`],
     ['Video', v ? videoFact(v) : 'none'],
     ['Audio', a ? audioFact(a) : 'none'],
-    ['Encoder', done.encoder === 'webcodecs' ? 'WebCodecs (this browser)' : 'WASM (h264-mp4-encoder)'],
+    ['Encoder', ENCODER_LABELS[done.encoder] + workersFact(done.workers)],
     ['Render time', `${done.elapsedSeconds.toFixed(1)} s · ${(done.frames / done.elapsedSeconds).toFixed(1)} frames/s`],
   ];
   const dl = $('facts');
@@ -291,6 +336,16 @@ function renderFacts(done: RenderDone): void {
     dl.append(item);
   }
 }
+
+function workersFact(workers: number | 'auto'): string {
+  return workers === 0 ? '' : `, ${workers === 'auto' ? navigator.hardwareConcurrency : workers} workers`;
+}
+
+const ENCODER_LABELS: Record<RenderDone['encoder'], string> = {
+  wasm: 'WASM (mp4forge)',
+  webcodecs: 'WebCodecs (this browser)',
+  'h264-mp4-encoder': 'WASM (h264-mp4-encoder)',
+};
 
 function videoFact(t: Mp4ProbeTrack): string {
   const fps = t.frameRate ? `${Number.isInteger(t.frameRate.fps) ? t.frameRate.fps : t.frameRate.fps.toFixed(3)} fps` : '';

@@ -10,6 +10,8 @@ export interface RenderRequest {
   seconds: number;
   qp: number;
   encoder: EncoderChoice;
+  /** Encode workers started by mp4forge (0: encode in the render worker itself). */
+  workers: number | 'auto';
   sound: { kind: 'none' } | { kind: 'melody' } | { kind: 'mp3'; bytes: ArrayBuffer; loop: boolean };
 }
 
@@ -20,6 +22,7 @@ export interface RenderDone {
   data: Uint8Array;
   frames: number;
   encoder: EncoderId;
+  workers: number | 'auto';
   elapsedSeconds: number;
   probe: Mp4ProbeResult;
 }

@@ -19,7 +19,7 @@ interface ConverterExports {
 /** A converter for width x height frames: the WASM kernel when it can run here, else toI420. */
 export async function openFrameConverter(width: number, height: number): Promise<FrameConverter> {
   const js: FrameConverter = { toI420: (pixels, format, out) => toI420(pixels, format, width, height, out) };
-  if (!wasmSimdSupported()) return js;
+  if (!(await wasmSimdSupported())) return js;
   let x: ConverterExports;
   try {
     const instance = await WebAssembly.instantiate(await loadEncoderModule(), { env: { abort: () => undefined } });

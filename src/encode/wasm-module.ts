@@ -68,6 +68,7 @@ export function loadWasmModule(): Promise<HmeModule> {
  * compiles its WASM from bytes when it is imported. Say so instead of leaking a bare EvalError.
  */
 function encoderImportError(err: unknown): Mp4ForgeError {
+  if (err instanceof Mp4ForgeError) return err; // the workerd build's refusal
   const e = err as { name?: string; message?: string };
   const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
   if ((e?.name === 'EvalError' || e?.name === 'CompileError') && /disallowed|unsafe-eval|Content Security Policy/i.test(text)) {

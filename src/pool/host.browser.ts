@@ -1,16 +1,15 @@
-// The browser build has no worker pool yet (the transport interface is ready for a Web Worker
-// adapter); mp4forge itself runs inside a Web Worker instead (README "Browser").
-import { Mp4ForgeError } from '../errors.js';
+// Where workers come from in the browser build: module Web Workers (web-transport.ts, loaded only
+// when workers are asked for), as many as navigator.hardwareConcurrency for 'auto'.
 import type { WorkerSpawner } from './transport.js';
 
+/** Logical processors the browser reports (what `workers: 'auto'` means); 1 where it reports none. */
 export async function availableCores(): Promise<number> {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   return typeof n === 'number' && n > 0 ? n : 1;
 }
 
+/** Starts module Web Workers running src/pool/encode-worker.browser.ts. */
 export async function workerSpawner(): Promise<WorkerSpawner> {
-  throw new Mp4ForgeError(
-    'UNSUPPORTED_RUNTIME',
-    'workers (and renderVideo, which draws in workers) are Node-only for now; in a browser, run createMp4Writer inside a Web Worker with workers: 0',
-  );
+  const { spawnWebWorker } = await import('./web-transport.js');
+  return spawnWebWorker;
 }

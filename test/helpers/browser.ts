@@ -37,8 +37,8 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** Serves a directory on 127.0.0.1 with Range support (media elements seek with it). */
-export async function serveDir(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+/** Serves a directory on 127.0.0.1 with Range support (media elements seek with it), adding `headers` to every answer. */
+export async function serveDir(dir: string, headers: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = normalize(join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
     if (!path.startsWith(dir) || !existsSync(path)) {
@@ -52,6 +52,7 @@ export async function serveDir(dir: string): Promise<{ url: string; close(): Pro
       const start = range[1] ? Number(range[1]) : 0;
       const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
       res.writeHead(206, {
+        ...headers,
         'Content-Type': type,
         'Content-Range': `bytes ${start}-${end}/${body.length}`,
         'Accept-Ranges': 'bytes',
@@ -60,7 +61,7 @@ export async function serveDir(dir: string): Promise<{ url: string; close(): Pro
       res.end(body.subarray(start, end + 1));
       return;
     }
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Accept-Ranges': 'bytes' });
+    res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': body.length, 'Accept-Ranges': 'bytes' });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

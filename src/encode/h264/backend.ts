@@ -9,16 +9,16 @@ export const wasmBackend: EncoderBackend = {
   ...WASM_ENCODER,
   chunked: true,
 
-  supports(params: EncoderParams): Promise<Support> {
-    if (!wasmSimdSupported()) {
-      return Promise.resolve({
+  async supports(params: EncoderParams): Promise<Support> {
+    if (!(await wasmSimdSupported())) {
+      return {
         supported: false,
         code: 'UNSUPPORTED_RUNTIME',
         reason: "this runtime has no WebAssembly SIMD (v128), which mp4forge's encoder needs; encoder 'h264-mp4-encoder' runs without it",
-      });
+      };
     }
     const why = unsupportedParams(params);
-    return Promise.resolve(why === null ? { supported: true } : { supported: false, code: 'INVALID_OPTION', reason: why });
+    return why === null ? { supported: true } : { supported: false, code: 'INVALID_OPTION', reason: why };
   },
 
   create(params: EncoderParams): Promise<ChunkEncoder> {

@@ -3,24 +3,20 @@
 // build embeds (base64), or given precompiled where a runtime only accepts .wasm imports (workerd).
 import type { RgbLayout } from '../backend.js';
 import { Mp4ForgeError } from '../../errors.js';
-import { H264_WASM_BASE64 } from './generated/h264-wasm.js';
+import { encoderWasmBytes } from './wasm-bytes.js';
 
 /** The codes asm/convert.ts gives the packed RGB layouts. */
 export const RGB_CODES: Record<RgbLayout, number> = { rgba: 0, bgra: 1, rgb24: 2 };
 
 let compiled: Promise<WebAssembly.Module> | undefined;
-
-function wasmBytes(): Uint8Array<ArrayBuffer> {
-  const bin = atob(H264_WASM_BASE64);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
+/** A module the runtime compiled for us (a `.wasm` module import): SIMD is known to work. */
+let provided = false;
 
 /** Whether this runtime runs WebAssembly with v128 SIMD (the encoder needs it). */
-export function wasmSimdSupported(): boolean {
+export async function wasmSimdSupported(): Promise<boolean> {
+  if (provided) return true;
   try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes());
+    return typeof WebAssembly === 'object' && WebAssembly.validate(await encoderWasmBytes());
   } catch {
     return false;
   }
@@ -28,8 +24,11 @@ export function wasmSimdSupported(): boolean {
 
 /** Compiles the module once per realm; a precompiled module (workerd imports the .wasm) may be given instead. */
 export function loadEncoderModule(precompiled?: WebAssembly.Module): Promise<WebAssembly.Module> {
-  if (precompiled) compiled = Promise.resolve(precompiled);
-  compiled ??= WebAssembly.compile(wasmBytes());
+  if (precompiled) {
+    provided = true;
+    compiled = Promise.resolve(precompiled);
+  }
+  compiled ??= encoderWasmBytes().then((bytes) => WebAssembly.compile(bytes));
   compiled.catch(() => {
     compiled = undefined;
   });

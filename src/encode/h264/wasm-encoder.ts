@@ -5,7 +5,7 @@
 import { Mp4ForgeError } from '../../errors.js';
 import { NAL_PPS, NAL_SPS, type AvcConfig } from '../avc.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderParams } from '../backend.js';
-import { H264_WASM_VERSION } from './generated/h264-wasm.js';
+import { H264_WASM_VERSION } from './generated/h264-version.js';
 import { compileError, loadEncoderModule } from './module.js';
 import { h264Level } from '../level.js';
 
