@@ -224,15 +224,15 @@ describe('CLI', () => {
     const keys = Object.keys(runs[0]);
     expect(keys).toEqual([
       'command', 'output', 'layout', 'frames', 'range', 'durationSeconds', 'bytes', 'videoEncoder', 'elapsedSeconds', 'fps', 'audio', 'segment',
-      'segments',
+      'segments', 'droppedBytes',
     ]);
     for (const r of runs) expect(Object.keys(r)).toEqual(keys);
-    expect(runs.map((r) => [r.command, r.frames, r.durationSeconds, r.segment, r.segments])).toEqual([
-      ['render', 32, 3.2, null, null],
-      ['encode', 5, 0.5, null, null],
-      ['render', 16, 1.6, { k: 1, n: 2 }, null],
-      ['render', 16, 1.6, { k: 2, n: 2 }, null],
-      ['stitch', 32, 3.2, null, 2],
+    expect(runs.map((r) => [r.command, r.frames, r.durationSeconds, r.segment, r.segments, r.droppedBytes])).toEqual([
+      ['render', 32, 3.2, null, null, null],
+      ['encode', 5, 0.5, null, null, 0],
+      ['render', 16, 1.6, { k: 1, n: 2 }, null, null],
+      ['render', 16, 1.6, { k: 2, n: 2 }, null, null],
+      ['stitch', 32, 3.2, null, 2, null],
     ]);
     expect(runs.every((r) => r.videoEncoder === 'wasm' && (r.elapsedSeconds as number) >= 0)).toBe(true);
   });
