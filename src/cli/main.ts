@@ -13,7 +13,7 @@ import { renderCommand, renderSpec } from './commands/render.js';
 import { stitchCommand, stitchSpec } from './commands/stitch.js';
 import { Mp4ForgeError } from '../errors.js';
 import { removeTempFilesSync } from '../platform/file-output.js';
-import { closest } from '../validate.js';
+import { closest } from '../did-you-mean.js';
 import { describeFailure, oneLine, outputNote, UsageError } from './errors.js';
 
 // Our own output goes through process.stdout/stderr directly. Library code that prints with

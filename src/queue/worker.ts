@@ -59,7 +59,7 @@ export interface RenderWorker {
  * process.on('SIGTERM', () => worker.stop().then(() => process.exit(0)));
  */
 export async function startRenderWorker(options: RenderWorkerOptions): Promise<RenderWorker> {
-  const loc = resolveLocation(options);
+  const loc = resolveLocation(options, ['store', 'concurrency', 'lockMs', 'onEvent']);
   const store = options.store;
   if (!store || typeof store.create !== 'function') throw new Mp4ForgeError('INVALID_OPTION', 'startRenderWorker needs a store (e.g. directoryStore(dir))');
   const concurrency = options.concurrency ?? 1;
