@@ -2,10 +2,10 @@
 // with outputs checked by ffprobe/ffmpeg and the independent ISO-BMFF validator. `npm test` builds
 // dist/ first; run `npx tsup` before running this file alone.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { commandHelp, parseArgs, type CommandSpec } from '../src/cli/args.js';
 import { renderSpec } from '../src/cli/commands/render.js';
@@ -14,6 +14,8 @@ import { readFrames, type FramesRead } from '../src/cli/frame-reader.js';
 import { ForwardSource } from '../src/cli/stream-source.js';
 import { clock, formatProgress, ProgressBar } from '../src/cli/progress.js';
 import { toI420 } from '../src/encode/convert.js';
+import type { Mp4ForgeError } from '../src/errors.js';
+import { renderVideo } from '../src/index.js';
 import { readBarsCounter } from '../src/generate/bars.js';
 import { drawPattern } from '../src/generate/patterns.js';
 import { summarizeBoxes } from '../src/probe/mp4-describe.js';
@@ -373,6 +375,65 @@ describe('mp4forge encode', () => {
     const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--input', tmpFile('does-not-exist.raw'), '--out', tmpFile('x.mp4')]);
     expect(r.code).toBe(1);
     expect(expectOneErrorLine(r)).toMatch(/cannot read --input .*does-not-exist\.raw: ENOENT/);
+  });
+});
+
+describe('scene modules (--scene)', () => {
+  it('ES module syntax in a .js file of a CommonJS package: one line that says what to do, exit 1, before any worker starts; the fixes work', async () => {
+    const dir = tmpFile('cjs-project');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0' })); // what `npm init -y` writes: no "type"
+    writeFileSync(join(dir, 'scene.js'), 'export function draw(i, rgba) { rgba.fill(i % 256); }\n');
+    const out = join(dir, 'x.mp4');
+    for (const workers of ['auto', '0']) {
+      const r = await cli(['render', '--scene', join(dir, 'scene.js'), '--workers', workers, '--width', '64', '--height', '64', '--frames', '4', '--out', out]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(expectOneErrorLine(r)).toBe(
+        `mp4forge: [INVALID_OPTION] scene ${join(dir, 'scene.js')} is an ES module (export/import), but Node loads .js files there as CommonJS ` +
+          `(${join(dir, 'package.json')} has no "type": "module"): rename it to scene.mjs, or add "type": "module" to that package.json`,
+      );
+      expect(existsSync(out)).toBe(false);
+    }
+    // The library says the same, with the compile error as its cause.
+    const err = await renderVideo({ width: 64, height: 64, fps: 30, frames: 2, scene: pathToFileURL(join(dir, 'scene.js')), output: { buffer: true } }).then(
+      () => null,
+      (e: unknown) => e as Mp4ForgeError,
+    );
+    expect(err).toMatchObject({ code: 'INVALID_OPTION', details: { option: 'scene' } });
+    expect(err?.cause).toBeInstanceOf(SyntaxError);
+
+    // Either fix works, and so does a CommonJS scene in that package.
+    cpSync(join(dir, 'scene.js'), join(dir, 'scene.mjs'));
+    writeFileSync(join(dir, 'cjs-scene.js'), 'module.exports = { draw(i, rgba) { rgba.fill(i % 256); } };\n');
+    for (const scene of ['scene.mjs', 'cjs-scene.js']) {
+      const ok = await cli(['render', '--scene', join(dir, scene), '--width', '64', '--height', '64', '--frames', '4', '--out', out]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toMatch(/^mp4forge: wrote x\.mp4: 4 frames/);
+      expect(ok.stderr.split('\n').filter(Boolean)).toHaveLength(1); // no warning from Node, nor one per worker
+    }
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', type: 'module' }));
+    const typed = await cli(['render', '--scene', join(dir, 'scene.js'), '--width', '64', '--height', '64', '--frames', '4', '--out', out]);
+    expect(typed.code, typed.stderr).toBe(0);
+  });
+
+  it('a scene that cannot be imported (a syntax error, a throw at import) or found: one line, exit 1, whatever the workers', async () => {
+    const bad = tmpFile('bad-scene.mjs');
+    writeFileSync(bad, 'export function draw(i, rgba) {\n  rgba.fill(i) oops;\n}\n');
+    const throws = tmpFile('throws-scene.mjs');
+    writeFileSync(throws, 'throw new Error("no GPU here");\n');
+    const cases: [string, RegExp][] = [
+      [bad, /^mp4forge: \[INVALID_OPTION\] scene file:\/\/\S+bad-scene\.mjs could not be imported: Unexpected identifier 'oops'$/],
+      [throws, /^mp4forge: \[INVALID_OPTION\] scene file:\/\/\S+throws-scene\.mjs could not be imported: no GPU here$/],
+      [tmpFile('missing-scene.mjs'), /^mp4forge: cannot read --scene \S+missing-scene\.mjs: ENOENT/],
+    ];
+    for (const [scene, message] of cases) {
+      for (const workers of ['2', '0']) {
+        const size = ['--width', '64', '--height', '64', '--frames', '4'];
+        const r = await cli(['render', '--scene', scene, '--workers', workers, ...size, '--out', tmpFile('never.mp4')]);
+        expect(r.code, r.stderr).toBe(1);
+        expect(expectOneErrorLine(r)).toMatch(message);
+      }
+    }
   });
 });
 

@@ -45,10 +45,12 @@ const OPTION_CODES = new Set<Mp4ForgeErrorCode>(['INVALID_OPTION', 'INVALID_DIME
 
 /**
  * Turns a library error raised while validating options (before any frame) into a usage error,
- * keeping its code; other errors pass through.
+ * keeping its code; other errors pass through. An option refused because of what lies underneath
+ * it (a file that cannot be read, a scene module that cannot be imported: the error has a `cause`)
+ * is not a mistake on the command line: it stays a runtime error.
  */
 export function asUsageError(err: unknown, command: string): unknown {
-  if (err instanceof Mp4ForgeError && OPTION_CODES.has(err.code)) return new UsageError(inCliTerms(err.message), command, err.code);
+  if (err instanceof Mp4ForgeError && OPTION_CODES.has(err.code) && err.cause === undefined) return new UsageError(inCliTerms(err.message), command, err.code);
   return err;
 }
 

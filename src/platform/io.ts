@@ -39,6 +39,12 @@ export const openSpool: (() => Promise<Sink>) | undefined = async () => {
   return openTempFileSink();
 };
 
+/** Refuses a `.js` scene module with ES module syntax in a CommonJS package (see scene-check.ts), before any thread imports it. */
+export async function checkSceneModule(ref: string): Promise<void> {
+  const { checkSceneModule: check } = await import('./scene-check.js');
+  return check(ref);
+}
+
 /** Reads a file in 1 MiB chunks; read errors become INVALID_OPTION naming the path. */
 export async function* fileChunks(path: string, what: string): AsyncGenerator<Uint8Array> {
   const { createReadStream } = await import('node:fs');
