@@ -117,14 +117,14 @@ async function queueRun(workers, rep) {
   return {
     kind: 'queue', workers, rep, wallSeconds: round(wall, 3), fps: round(FRAMES / wall, 2), bytes, resultBytes: result.bytes,
     segments: segs.length,
-    segmentSeconds: segs.map((s) => s.seconds),
+    segmentSeconds: segs.map((s) => s.elapsedSeconds),
     segmentFrames: segs.map((s) => s.frames),
     partBytes: segs.reduce((n, s) => n + s.bytes, 0),
     submitToFirstStartMs: round(firstStart - t0, 1),
     pickupGapMs: round(median(gaps), 1),
     pickupGapsMs: gaps.map((g) => round(g, 1)),
-    stitchSeconds: stitch.seconds,
-    stitchMBps: round(stitch.bytes / 1e6 / stitch.seconds, 1),
+    stitchSeconds: stitch.elapsedSeconds,
+    stitchMBps: round(stitch.bytes / 1e6 / stitch.elapsedSeconds, 1),
     loadBefore, loadAfter,
   };
 }

@@ -53,7 +53,9 @@ export function isMp4ForgeError(e: unknown, code?: Mp4ForgeErrorCode): e is Mp4F
 }
 
 /** Stable codes of {@link Mp4ForgeWarning}s. New codes may be added; existing ones never change meaning. */
-export type Mp4ForgeWarningCode = 'MP3_FRAME_COUNT_MISMATCH'; // a cut (or joined) MP3: its LAME padding is not applied
+export type Mp4ForgeWarningCode =
+  | 'MP3_FRAME_COUNT_MISMATCH' // a cut (or joined) MP3: its LAME padding is not applied
+  | 'FRAMES_QUEUED'; // addFrame called again and again without awaiting: frames pile up in memory
 
 /**
  * Something mp4forge worked around without failing: the output was written, but the input was not

@@ -50,7 +50,8 @@ export async function resolveOutput(output: unknown): Promise<ResolvedOutput> {
     return { sink: memory, memory };
   }
   const spool = openSpool;
-  if (typeof output === 'string' && output.length > 0) return { sink: await openFileSink(output), memory: null };
+  // A file path is a seekable temporary file (no spool needed), or a device/FIFO written as a stream.
+  if (typeof output === 'string' && output.length > 0) return { sink: await openFileSink(output), memory: null, openSpool: spool };
   if (typeof WritableStream !== 'undefined' && output instanceof WritableStream) {
     return { sink: new WebStreamSink(output as WritableStream<Uint8Array>), memory: null, openSpool: spool };
   }
@@ -84,6 +85,6 @@ function guardSink(s: Sink): Sink {
     write: wrap((b: Uint8Array) => s.write(b)),
     ...(seekable ? { writeAt: wrap((b: Uint8Array, p: number) => s.writeAt(b, p)), readAt: wrap((b: Uint8Array, p: number) => s.readAt(b, p)) } : {}),
     close: wrap(() => s.close()),
-    abort: (reason, incomplete) => s.abort(reason, incomplete),
+    abort: (reason, incomplete, completeBytes) => s.abort(reason, incomplete, completeBytes),
   };
 }

@@ -173,6 +173,7 @@ export async function renderSegment(options: RenderSegmentOptions): Promise<Segm
       frameDuration: video.frameDuration,
       layout: 'fragmented',
       output: o.output,
+      ...(spec instanceof URL || (typeof spec === 'string' && spec.startsWith('file:')) ? { inputs: [{ what: 'scene module', path: spec }] } : {}),
       encoder: encoder.backend,
       segment: { startFrame: range.start, record: segmentInfoBox(info) },
     },
@@ -257,6 +258,7 @@ export async function stitchSegments(segments: readonly SegmentInput[], options:
       colour: first.colour ?? COLOUR,
       layout,
       output: o.output,
+      inputs: sources.flatMap((s) => (s.path !== undefined ? [{ what: `segment ${s.index + 1} of ${sources.length}`, path: s.path }] : [])),
       ...(o.audio !== undefined ? { audio: o.audio, audioLength, ...(audioEncoding ? { audioEncoding } : {}) } : {}),
       encoder: { id: info.encoder.id as EncoderId, version: info.encoder.version },
     },
@@ -370,6 +372,8 @@ function commonLayout(headers: readonly { info: SegmentInfo }[]): Layout | undef
 
 interface SegmentSource {
   name: string;
+  /** The file it is read from, if it is a file. */
+  path?: string;
   /** Position in the list, from 0. */
   index: number;
   /** True when open() may be called again for a fresh pass (paths, bytes). */
@@ -386,7 +390,7 @@ function segmentSource(input: SegmentInput, index: number, count: number): Segme
   }
   if (typeof input === 'string') {
     if (input.length === 0) throw invalid(`${label}: an empty file path`);
-    return { name: `${label} (${input})`, index, reopenable: true, open: () => fileReader(input, `${label} (${input})`) };
+    return { name: `${label} (${input})`, path: input, index, reopenable: true, open: () => fileReader(input, `${label} (${input})`) };
   }
   if (typeof ReadableStream !== 'undefined' && input instanceof ReadableStream) {
     let used = false;

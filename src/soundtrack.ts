@@ -66,7 +66,8 @@ function openSource(input: AudioInput, encode: AudioEncodeOptions): Source {
   }
   if (isPcm(input)) {
     const pcm = { inputSamples: null as number | null };
-    return { reopen: null, iterator: pcmChunks(input, encode, pcm), pcm };
+    const { sampleRate: _rate, ...mp3 } = encode; // the rate of a bare Float32Array[], used above
+    return { reopen: null, iterator: pcmChunks(input, mp3, pcm), pcm };
   }
   if (typeof ReadableStream !== 'undefined' && input instanceof ReadableStream) return { reopen: null, iterator: webStreamChunks(input), pcm: null };
   if (input && typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') {

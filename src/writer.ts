@@ -3,7 +3,7 @@
 // coded frames to its mux session (src/pipeline/mux-session.ts), reports progress, and runs the
 // failure state machine. renderVideo is a writer whose frames are drawn by a scene.
 import { bytesPerFrame, type PixelFormat } from './encode/convert.js';
-import { Mp4ForgeError } from './errors.js';
+import { Mp4ForgeError, type Mp4ForgeWarning } from './errors.js';
 import { drawPattern, patterns, type FrameCallback, type PatternName } from './generate/patterns.js';
 import type { Layout } from './mux/types.js';
 import {
@@ -54,6 +54,14 @@ export interface Mp4WriterOptions {
   audioEncoding?: AudioEncodeOptions;
   /** Called after each batch of frames written to the output. */
   onProgress?: (progress: Progress) => void;
+  /**
+   * Told about what mp4forge worked around without failing: `FRAMES_QUEUED` once, when more than
+   * {@link QUEUED_FRAMES_WARNING} frames wait in the writer because `addFrame` was not awaited
+   * (each holds a converted frame in memory), and at `finish()` the soundtrack's warnings (also in
+   * `result.audio.warnings`). Default: none (warnings are dropped). A warning never fails a file:
+   * a throw in `onWarning` is ignored.
+   */
+  onWarning?: (warning: Mp4ForgeWarning) => void;
   signal?: AbortSignal;
   /**
    * Encode in workers (Node worker threads; module Web Workers in browsers): a number of workers,
@@ -93,8 +101,14 @@ export interface Mp4Writer {
 
 /** The keys createMp4Writer takes; renderVideo takes the same but pixelFormat. @internal */
 export const WRITER_KEYS = ['width', 'height', 'fps', 'output', 'layout', 'video', 'pixelFormat'].concat(
-  ['audio', 'audioLength', 'audioEncoding', 'onProgress', 'signal', 'workers'],
+  ['audio', 'audioLength', 'audioEncoding', 'onProgress', 'onWarning', 'signal', 'workers'],
 );
+
+/**
+ * Frames waiting in a writer (added, not yet taken by the encoder) beyond which `onWarning` gets
+ * `FRAMES_QUEUED`, once. A caller that awaits each `addFrame` never has more than one waiting.
+ */
+export const QUEUED_FRAMES_WARNING = 32;
 
 /**
  * Creates a writer that encodes frames to H.264 and muxes them into an MP4.
@@ -119,6 +133,7 @@ export async function openWriter(options: unknown, fn: string, keys: readonly st
   const layout = resolveLayout(o.layout);
   const pixelFormat = resolvePixelFormat(o.pixelFormat);
   const onProgress = resolveCallback<(p: Progress) => void>(o.onProgress, 'onProgress');
+  const onWarning = resolveCallback<(w: Mp4ForgeWarning) => void>(o.onWarning, 'onWarning');
   const signal = resolveSignal(o.signal);
   const audioLength = resolveAudioLength(o.audioLength, o.audio !== undefined);
   const audioEncoding = resolveAudioEncoding(o.audioEncoding, o.audio);
@@ -135,12 +150,13 @@ export async function openWriter(options: unknown, fn: string, keys: readonly st
       frameDuration: video.frameDuration,
       layout,
       output: o.output,
+      ...(scene?.kind === 'module' && scene.ref.startsWith('file:') ? { inputs: [{ what: 'scene module', path: scene.ref }] } : {}),
       ...(o.audio !== undefined ? { audio: o.audio, audioLength, ...(audioEncoding ? { audioEncoding } : {}) } : {}),
       encoder: encoder.backend,
     },
     () => encoder.close(),
   );
-  return new WriterImpl(video, pixelFormat, encoder, session, new ProgressReporter(onProgress), signal);
+  return new WriterImpl(video, pixelFormat, encoder, session, new ProgressReporter(onProgress), signal, onWarning);
 }
 
 /** 'auto' → one worker per available core. */
@@ -153,6 +169,9 @@ export class WriterImpl implements Mp4Writer {
   private readonly frameBytes: number;
   /** Frames taken by addFrame/addFrames/renderScene (some may still be queued or in workers). */
   private added = 0;
+  /** Frames added by addFrame and not yet handed to the encoder (callers that do not await pile them up). */
+  private waiting = 0;
+  private warnedQueued = false;
   private state: 'open' | 'finishing' | 'closed' | 'failed' = 'open';
   private failure: Mp4ForgeError | null = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -172,6 +191,7 @@ export class WriterImpl implements Mp4Writer {
     private readonly session: MuxSession,
     private readonly progress: ProgressReporter,
     private readonly signal: AbortSignal | undefined,
+    private readonly onWarning: ((w: Mp4ForgeWarning) => void) | undefined = undefined,
   ) {
     this.frameBytes = bytesPerFrame(pixelFormat, video.width, video.height);
     this.onAbort = () => {
@@ -201,7 +221,20 @@ export class WriterImpl implements Mp4Writer {
     // holds one frame per call).
     const taken = this.encoder.takeFrame(pixels, this.pixelFormat);
     const index = this.added++;
-    return this.enqueue(() => this.encoder.encode(index, taken, this.deliver));
+    if (++this.waiting > QUEUED_FRAMES_WARNING && !this.warnedQueued) {
+      this.warnedQueued = true;
+      this.warn({
+        code: 'FRAMES_QUEUED',
+        message:
+          `${this.waiting} frames are waiting in the writer, ${(this.waiting * taken.data.length / 1e6).toFixed(1)} MB of pixels: addFrame was called ` +
+          'again without awaiting the previous call, so frames pile up in memory; await each addFrame (it resolves when the frame is taken)',
+        details: { frameIndex: index, queuedFrames: this.waiting },
+      });
+    }
+    return this.enqueue(() => {
+      this.waiting--;
+      return this.encoder.encode(index, taken, this.deliver);
+    });
   }
 
   async addFrames(count: number, draw: PatternName | FrameCallback): Promise<void> {
@@ -246,6 +279,7 @@ export class WriterImpl implements Mp4Writer {
       const result = await this.session.finish();
       await this.cleanup();
       this.state = 'closed';
+      for (const w of result.audio?.warnings ?? []) this.warn(w);
       return result;
     });
   }
@@ -253,6 +287,15 @@ export class WriterImpl implements Mp4Writer {
   async abort(reason?: unknown): Promise<void> {
     if (this.state === 'closed' || this.state === 'failed') return;
     await this.fail(new Mp4ForgeError('ABORTED', 'The writer was aborted', { cause: reason }));
+  }
+
+  /** Hands a warning to onWarning; a throw there is the caller's and is not allowed to break the writer. */
+  private warn(w: Mp4ForgeWarning): void {
+    try {
+      this.onWarning?.(w);
+    } catch {
+      // a warning is advice: a failing handler must not turn it into a failed file
+    }
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {

@@ -6,8 +6,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  createMp4Writer, drawPattern, readBarsCounter, renderSegment, renderVideo, segmentRange, stitchSegments, type Progress, type RenderSegmentOptions,
+  audio, createMp4Writer, drawPattern, encodePcmToMp3, readBarsCounter, renderSegment, renderVideo, segmentRange, stitchSegments, type Mp4ForgeError,
+  type Progress, type RenderSegmentOptions,
 } from '../src/index.js';
+import { directoryStore, getRenderStatus, startRenderWorker, submitRender } from '../src/queue/index.js';
 import { SEGMENT_UUID } from '../src/mux/segment-box.js';
 import { decodeRgbFrames } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
@@ -180,6 +182,71 @@ describe('options', () => {
     );
   });
 
+  it('…and in the audio generators, the MP3 encoder, PCM sources given as object literals, and mp4forge/queue', async () => {
+    const gens: [() => unknown, string][] = [
+      [() => audio.tone({ frequency: 440, seconds: 1, amplitdue: 1 } as never), 'audio.tone.amplitdue is not an option (did you mean audio.tone.amplitude?)'],
+      [() => audio.melody({ secnds: 3 } as never), 'audio.melody.secnds is not an option (did you mean audio.melody.seconds?)'],
+      [() => audio.chord({ frequncies: [440], seconds: 1 } as never), 'audio.chord.frequncies is not an option (did you mean audio.chord.frequencies?)'],
+      [() => audio.clicks({ seconds: 1, at: [], amp: 1 } as never), 'audio.clicks.amp is not an option'],
+      [() => audio.noiseBurst({ seconds: 1, sed: 3 } as never), 'audio.noiseBurst.sed is not an option (did you mean audio.noiseBurst.seed?)'],
+    ];
+    for (const [make, message] of gens) {
+      const e = (() => {
+        try {
+          make();
+        } catch (err) {
+          return err as Mp4ForgeError;
+        }
+        throw new Error(`accepted: ${message}`);
+      })();
+      expect(e.code).toBe('INVALID_OPTION');
+      expect(e.message.startsWith(message), e.message).toBe(true);
+    }
+    const drain = async (it: AsyncIterable<Uint8Array>) => {
+      for await (const _ of it) void _;
+    };
+    // encodePcmToMp3 checks its options when called (a throw), its source as it reads.
+    expect((await rejection((async () => drain(encodePcmToMp3(audio.melody({ seconds: 0.1 }), { kbs: 128 } as never)))())).message).toMatch(
+      /^kbs is not an option \(did you mean kbps\?\); expected one of kbps, channels$/,
+    );
+    const base = { width: W, height: H, fps: 30, output: { buffer: true } } as const;
+    const pull = { sampleRate: 44100, chanels: 1, pull: () => null };
+    expect((await rejection(createMp4Writer({ ...base, audio: pull } as never))).message).toBe(
+      'PCM pull source: chanels is not one of its keys (did you mean channels?); expected sampleRate, channels, pull',
+    );
+    const planes = { sampleRate: 44100, plane: [new Float32Array(8)], planes: [new Float32Array(8)] };
+    expect((await rejection((async () => drain(encodePcmToMp3(planes as never)))())).message).toMatch(/^PCM buffer source: plane is not one of its keys \(did you mean planes\?\)/);
+    // An object of the caller's own class may carry anything else: it is not an options literal.
+    class Source {
+      sampleRate = 44100;
+      channels = 1 as const;
+      served = 0;
+      pull(n: number) {
+        return this.served++ < 2 ? [new Float32Array(n)] : null;
+      }
+    }
+    await drain(encodePcmToMp3(new Source()));
+
+    // mp4forge/queue: refused before anything reaches for Redis (nothing listens on port 1).
+    const connection = 'redis://127.0.0.1:1';
+    const job = { width: W, height: H, fps: 30, frames: 32, pattern: 'bars' as const, output: '/tmp/x.mp4' };
+    const queueCases: [Promise<unknown>, RegExp][] = [
+      [submitRender({ ...job, widht: 3 } as never, { connection, segments: 1 }), /^widht is not an option \(did you mean width\?\)/],
+      [submitRender(job, { connection, segmnts: 1 } as never), /^segmnts is not an option \(did you mean segments\?\)/],
+      [startRenderWorker({ connection, store: directoryStore('/tmp/x'), concurency: 2 } as never), /^concurency is not an option \(did you mean concurrency\?\)/],
+      [getRenderStatus(`mp4f-${'0'.repeat(32)}`, { connection, prefx: 'x' } as never), /^prefx is not an option \(did you mean prefix\?\)/],
+      [
+        getRenderStatus(`mp4f-${'0'.repeat(32)}`, { connection: { host: '127.0.0.1', prot: 1 } } as never),
+        /^connection\.prot is not an option \(did you mean connection\.port\?\)/,
+      ],
+    ];
+    for (const [p, message] of queueCases) {
+      const e = await rejection(p);
+      expect(e.code, String(message)).toBe('INVALID_OPTION');
+      expect(e.message).toMatch(message);
+    }
+  });
+
   it('options that do nothing are refused: audioLength without audio, audioEncoding for an MP3', async () => {
     const base = { width: W, height: H, fps: 30, output: { buffer: true } } as const;
     const mp3 = new Uint8Array([0xff, 0xfb, 0x90, 0x64]);
@@ -224,15 +291,15 @@ describe('CLI', () => {
     const keys = Object.keys(runs[0]);
     expect(keys).toEqual([
       'command', 'output', 'layout', 'frames', 'range', 'durationSeconds', 'bytes', 'videoEncoder', 'elapsedSeconds', 'fps', 'audio', 'segment',
-      'segments',
+      'segments', 'droppedBytes',
     ]);
     for (const r of runs) expect(Object.keys(r)).toEqual(keys);
-    expect(runs.map((r) => [r.command, r.frames, r.durationSeconds, r.segment, r.segments])).toEqual([
-      ['render', 32, 3.2, null, null],
-      ['encode', 5, 0.5, null, null],
-      ['render', 16, 1.6, { k: 1, n: 2 }, null],
-      ['render', 16, 1.6, { k: 2, n: 2 }, null],
-      ['stitch', 32, 3.2, null, 2],
+    expect(runs.map((r) => [r.command, r.frames, r.durationSeconds, r.segment, r.segments, r.droppedBytes])).toEqual([
+      ['render', 32, 3.2, null, null, null],
+      ['encode', 5, 0.5, null, null, 0],
+      ['render', 16, 1.6, { k: 1, n: 2 }, null, null],
+      ['render', 16, 1.6, { k: 2, n: 2 }, null, null],
+      ['stitch', 32, 3.2, null, 2, null],
     ]);
     expect(runs.every((r) => r.videoEncoder === 'wasm' && (r.elapsedSeconds as number) >= 0)).toBe(true);
   });

@@ -1,16 +1,16 @@
 // Procedural audio sources: closed-form checks on the raw samples, then MP3-encoded and decoded by
 // ffmpeg (frequency, timing, level, tempo, key), plus determinism and option validation.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/temp.js';
 import { encodePcmToMp3, MP3_DECODER_DELAY, type Mp3EncodeSummary } from '../src/audio/mp3-encoder.js';
 import type { PcmPullSource } from '../src/audio/pcm-source.js';
 import { isMp4ForgeError } from '../src/errors.js';
 import { audio } from '../src/generate/audio.js';
 import { decodeAudioF32, ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mp4forge-gen-'));
+const dir = tempDir('mp4forge-gen-');
 let fileNo = 0;
 
 /** Pulls a source dry with a fixed or varying block size; returns one array per channel. */

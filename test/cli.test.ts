@@ -1,23 +1,27 @@
 // The `mp4forge` command line, run as a child process exactly as users run it (node dist/cli.js),
 // with outputs checked by ffprobe/ffmpeg and the independent ISO-BMFF validator. `npm test` builds
 // dist/ first; run `npx tsup` before running this file alone.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { commandHelp, parseArgs, type CommandSpec } from '../src/cli/args.js';
 import { renderSpec } from '../src/cli/commands/render.js';
-import { CliError, UsageError } from '../src/cli/errors.js';
-import { readFrames } from '../src/cli/frame-reader.js';
+import { UsageError } from '../src/cli/errors.js';
+import { readFrames, type FramesRead } from '../src/cli/frame-reader.js';
 import { ForwardSource } from '../src/cli/stream-source.js';
 import { clock, formatProgress, ProgressBar } from '../src/cli/progress.js';
 import { toI420 } from '../src/encode/convert.js';
+import type { Mp4ForgeError } from '../src/errors.js';
+import { renderVideo } from '../src/index.js';
 import { readBarsCounter } from '../src/generate/bars.js';
 import { drawPattern } from '../src/generate/patterns.js';
 import { summarizeBoxes } from '../src/probe/mp4-describe.js';
 import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
-import { decodeRgbFrames, ffmpegSync, ffprobe, ffprobePackets } from './helpers/oracles.js';
+import { decodeRgbFrames, ffmpegDecodeCheck, ffmpegSync, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -327,19 +331,39 @@ describe('mp4forge encode', () => {
     });
   });
 
-  it('rejects a trailing partial frame with exit 1, naming the byte count, and leaves no file', async () => {
-    const out = tmpFile('cli-truncated.mp4');
-    const frames = barsFrames(3);
-    const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--out', out], [...frames, new Uint8Array(1234)]);
-    expect(r.code).toBe(1);
-    expect(expectOneErrorLine(r)).toBe(
-      `mp4forge: input ended with 1234 bytes (after 3 whole frames), less than one ${W}×${H} rgba frame of ${W * H * 4} bytes`,
-    );
-    expect(existsSync(out)).toBe(false);
+  it('input cut inside a frame: keeps the whole frames, says so on stderr and in --json, exits 3 (every layout); less than one frame: exit 1, no file', async () => {
+    for (const layout of ['faststart', 'progressive', 'fragmented']) {
+      const out = tmpFile(`cli-truncated-${layout}.mp4`);
+      const frames = barsFrames(3);
+      const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--layout', layout, '--out', out], [...frames, new Uint8Array(1234)]);
+      expect(r.code, r.stderr).toBe(3);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^mp4forge: wrote cli-truncated-${layout}\\.mp4: 3 frames, .* \\(${layout}\\)`));
+      expect(lines[1]).toBe(
+        `mp4forge: the input ended inside a frame: after 3 whole ${W}×${H} rgba frames (${W * H * 4} bytes each) came 1234 more bytes; ` +
+          `kept the 3 whole frames in ${out} (${layout}) and dropped those 1234 bytes`,
+      );
+      expect(lines).toHaveLength(2);
+      // The file holds the 3 whole frames, in order (ffmpeg decodes them; the bars counter reads back).
+      const probe = await ffprobe(out, { count: true });
+      expect(probe.streams[0].nb_read_frames).toBe('3');
+      await expectBarsCounters(out, 3);
 
+      const json = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--layout', layout, '--out', out, '--json'], [...frames, new Uint8Array(5)]);
+      expect(json.code).toBe(3);
+      expect(JSON.parse(json.stdout.toString())).toMatchObject({ command: 'encode', output: out, layout, frames: 3, droppedBytes: 5 });
+      expect(json.stderr).toMatch(/^mp4forge: the input ended inside a frame: .* kept the 3 whole frames in .* and dropped those 5 bytes\n$/);
+    }
+    // A whole number of frames: droppedBytes 0, exit 0.
+    const whole = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--out', tmpFile('cli-whole.mp4'), '--json'], barsFrames(2));
+    expect(whole.code).toBe(0);
+    expect(JSON.parse(whole.stdout.toString())).toMatchObject({ frames: 2, droppedBytes: 0 });
+
+    const out = tmpFile('cli-truncated.mp4');
     const r2 = await cli(['encode', '--width', '640', '--height', '480', '--out', out], new Uint8Array(1234));
     expect(r2.code).toBe(1);
-    expect(expectOneErrorLine(r2)).toBe('mp4forge: input ended with 1234 bytes, less than one 640×480 rgba frame of 1228800 bytes');
+    expect(expectOneErrorLine(r2)).toBe('mp4forge: the input ended after 1234 bytes, less than one 640×480 rgba frame (1228800 bytes): nothing to encode');
+    expect(existsSync(out)).toBe(false);
 
     const empty = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--out', out], new Uint8Array(0));
     expect(empty.code).toBe(1);
@@ -354,26 +378,93 @@ describe('mp4forge encode', () => {
   });
 });
 
+describe('scene modules (--scene)', () => {
+  it('ES module syntax in a .js file of a CommonJS package: one line that says what to do, exit 1, before any worker starts; the fixes work', async () => {
+    const dir = tmpFile('cjs-project');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0' })); // what `npm init -y` writes: no "type"
+    writeFileSync(join(dir, 'scene.js'), 'export function draw(i, rgba) { rgba.fill(i % 256); }\n');
+    const out = join(dir, 'x.mp4');
+    for (const workers of ['auto', '0']) {
+      const r = await cli(['render', '--scene', join(dir, 'scene.js'), '--workers', workers, '--width', '64', '--height', '64', '--frames', '4', '--out', out]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(expectOneErrorLine(r)).toBe(
+        `mp4forge: [INVALID_OPTION] scene ${join(dir, 'scene.js')} is an ES module (export/import), but Node loads .js files there as CommonJS ` +
+          `(${join(dir, 'package.json')} has no "type": "module"): rename it to scene.mjs, or add "type": "module" to that package.json`,
+      );
+      expect(existsSync(out)).toBe(false);
+    }
+    // The library says the same, with the compile error as its cause.
+    const err = await renderVideo({ width: 64, height: 64, fps: 30, frames: 2, scene: pathToFileURL(join(dir, 'scene.js')), output: { buffer: true } }).then(
+      () => null,
+      (e: unknown) => e as Mp4ForgeError,
+    );
+    expect(err).toMatchObject({ code: 'INVALID_OPTION', details: { option: 'scene' } });
+    expect(err?.cause).toBeInstanceOf(SyntaxError);
+
+    // Either fix works, and so does a CommonJS scene in that package.
+    cpSync(join(dir, 'scene.js'), join(dir, 'scene.mjs'));
+    writeFileSync(join(dir, 'cjs-scene.js'), 'module.exports = { draw(i, rgba) { rgba.fill(i % 256); } };\n');
+    for (const scene of ['scene.mjs', 'cjs-scene.js']) {
+      const ok = await cli(['render', '--scene', join(dir, scene), '--width', '64', '--height', '64', '--frames', '4', '--out', out]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stderr).toMatch(/^mp4forge: wrote x\.mp4: 4 frames/);
+      expect(ok.stderr.split('\n').filter(Boolean)).toHaveLength(1); // no warning from Node, nor one per worker
+    }
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', type: 'module' }));
+    const typed = await cli(['render', '--scene', join(dir, 'scene.js'), '--width', '64', '--height', '64', '--frames', '4', '--out', out]);
+    expect(typed.code, typed.stderr).toBe(0);
+  });
+
+  it('a scene that cannot be imported (a syntax error, a throw at import) or found: one line, exit 1, whatever the workers', async () => {
+    const bad = tmpFile('bad-scene.mjs');
+    writeFileSync(bad, 'export function draw(i, rgba) {\n  rgba.fill(i) oops;\n}\n');
+    const throws = tmpFile('throws-scene.mjs');
+    writeFileSync(throws, 'throw new Error("no GPU here");\n');
+    const cases: [string, RegExp][] = [
+      [bad, /^mp4forge: \[INVALID_OPTION\] scene file:\/\/\S+bad-scene\.mjs could not be imported: Unexpected identifier 'oops'$/],
+      [throws, /^mp4forge: \[INVALID_OPTION\] scene file:\/\/\S+throws-scene\.mjs could not be imported: no GPU here$/],
+      [tmpFile('missing-scene.mjs'), /^mp4forge: cannot read --scene \S+missing-scene\.mjs: ENOENT/],
+    ];
+    for (const [scene, message] of cases) {
+      for (const workers of ['2', '0']) {
+        const size = ['--width', '64', '--height', '64', '--frames', '4'];
+        const r = await cli(['render', '--scene', scene, '--workers', workers, ...size, '--out', tmpFile('never.mp4')]);
+        expect(r.code, r.stderr).toBe(1);
+        expect(expectOneErrorLine(r)).toMatch(message);
+      }
+    }
+  });
+});
+
 describe('usage errors exit 2 with one line', () => {
   const cases: [string, string[], RegExp][] = [
     [
       'odd width (library validation)',
       ['render', '--width', '161', '--height', '96', '--out', 'x.mp4'],
-      /^mp4forge: \[INVALID_DIMENSIONS\] width must be even .*got 161/,
+      /^mp4forge: \[INVALID_DIMENSIONS\] --width must be even .*got 161; try 162$/,
     ],
-    ['qp out of range', ['render', '--qp', '52', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 0 to 51, got 52$/],
+    ['qp out of range', ['render', '--qp', '52', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] --qp must be an integer from 0 to 51, got 52$/],
     [
       'qp below what h264-mp4-encoder takes',
       ['render', '--qp', '5', '--encoder', 'h264-mp4-encoder', '--out', 'x.mp4'],
-      /^mp4forge: \[INVALID_OPTION\] video\.qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5$/,
+      /^mp4forge: \[INVALID_OPTION\] --qp must be an integer from 10 to 51 with h264-mp4-encoder, got 5$/,
     ],
-    ['bad fps', ['render', '--fps', '29.97', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] fps must be/],
+    [
+      'fps with a decimal point, in command-line terms',
+      ['render', '--fps', '29.97', '--out', 'x.mp4'],
+      /^mp4forge: \[INVALID_OPTION\] --fps must be a whole number like 30 or a fraction like 30000\/1001 \(29\.97 fps\), got "29\.97"$/,
+    ],
+    ['fps out of range', ['render', '--fps', '1000', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] --fps must be between 0\.1 and 240, got "1000\/1"$/],
+    ['speed out of range', ['render', '--speed', '11', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] --speed must be an integer from 0 to 10, got 11$/],
+    ['gop out of range', ['render', '--gop', '0', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] --gop must be an integer from 1 to 1000, got 0$/],
     [
       'unknown flag',
       ['render', '--widht', '160', '--out', 'x.mp4'],
       /^mp4forge: unknown option --widht for 'render' \(did you mean --width\?\); valid options: --width, --height, .*--out/,
     ],
-    ['unknown command', ['rendr'], /^mp4forge: unknown command 'rendr'; commands: render, encode, probe/],
+    ['unknown command', ['rendr'], /^mp4forge: unknown command 'rendr' \(did you mean render\?\); commands: render, encode, probe/],
+    ['unknown command, nothing close', ['bake'], /^mp4forge: unknown command 'bake'; commands: render, encode, probe/],
     ['missing value', ['render', '--out'], /^mp4forge: --out needs a value/],
     ['value that is an option', ['render', '--out', '--json'], /^mp4forge: --out needs a value/],
     ['non-numeric number', ['render', '--width', 'wide', '--out', 'x.mp4'], /^mp4forge: --width expects an integer, got 'wide'$/],
@@ -387,7 +478,7 @@ describe('usage errors exit 2 with one line', () => {
     ['stray argument', ['render', 'extra', '--out', 'x.mp4'], /^mp4forge: unexpected argument 'extra'/],
     ['seed without noise', ['render', '--seed', '3', '--out', 'x.mp4'], /^mp4forge: --seed only applies to --pattern noise/],
     ['json with stdout', ['render', '--out', '-', '--json'], /^mp4forge: --json cannot be used with --out -/],
-    ['qp with kbps', ['render', '--qp', '20', '--kbps', '500', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] video\.qp and video\.kbps are exclusive/],
+    ['qp with kbps', ['render', '--qp', '20', '--kbps', '500', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] --qp and --kbps are exclusive/],
     ['odd yuv420p size', ['encode', '--width', '15', '--height', '16', '--pix-fmt', 'yuv420p', '--out', 'x.mp4'], /^mp4forge: \[INVALID_DIMENSIONS\]/],
     ['probe without file', ['probe'], /^mp4forge: missing FILE/],
   ];
@@ -513,19 +604,100 @@ describe('interrupting', () => {
     }
   }
 
-  it('SIGINT during render exits 130 and removes the unfinished file', async () => {
-    const out = tmpFile('cli-sigint.mp4');
-    const child = spawn(process.execPath, [CLI, 'render', '--width', '64', '--height', '64', '--frames', '10000000', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  /** The temporary files mp4forge writes beside `out` (`.NAME.mp4forge-PID-RAND.tmp`). */
+  function temps(out: string): string[] {
+    const name = basename(out);
+    return readdirSync(dirname(out)).filter((f) => f.startsWith(`.${name}.mp4forge-`) && f.endsWith('.tmp'));
+  }
+
+  /**
+   * Starts a long CLI run; resolves once its temporary output file has data. `done` is the exit
+   * status as a shell sees it (128 + n when the process ended by signal n: a second signal that
+   * lands while Node is exiting, after the cleanup and the message, ends it by that signal).
+   */
+  async function startLong(args: string[], out: string): Promise<{ child: ChildProcess; done: Promise<number | null>; stderr: () => string }> {
+    const child = spawn(process.execPath, [CLI, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await waitFor(() => existsSync(out) && statSync(out).size > 0);
-    child.kill('SIGINT');
-    expect(await done).toBe(130);
-    expect(stderr).toBe('mp4forge: interrupted by SIGINT\n');
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number | null>((resolve) =>
+      child.on('close', (code, signal) => resolve(signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : code)),
+    );
+    await waitFor(() => temps(out).some((t) => statSync(join(dirname(out), t), { throwIfNoEntry: false })?.size));
+    return { child, done, stderr: () => stderr };
+  }
+
+  it('SIGINT during render exits 130, writes nothing and leaves no temporary file', async () => {
+    const out = tmpFile('cli-sigint.mp4');
+    const run = await startLong(['render', '--width', '64', '--height', '64', '--frames', '10000000'], out);
+    expect(existsSync(out)).toBe(false); // the MP4 is written beside it, under a temporary name
+    run.child.kill('SIGINT');
+    expect(await run.done).toBe(130);
+    expect(run.stderr()).toBe(`mp4forge: interrupted by SIGINT; nothing was written to ${out}\n`);
     expect(existsSync(out)).toBe(false);
+    expect(temps(out)).toEqual([]);
+  });
+
+  it('an existing file survives Ctrl-C in every layout, and a failed run; only a complete file replaces it', async () => {
+    const out = tmpFile('cli-precious.mp4');
+    writeFileSync(out, 'precious bytes');
+    for (const layout of ['faststart', 'progressive', 'fragmented']) {
+      const run = await startLong(['render', '--width', '160', '--height', '96', '--frames', '10000000', '--gop', '8', '--layout', layout], out);
+      // For fragmented, let whole fragments be written first: they still must not replace the file.
+      if (layout === 'fragmented') await new Promise((r) => setTimeout(r, 1500));
+      run.child.kill('SIGINT');
+      expect(await run.done, layout).toBe(130);
+      expect(run.stderr()).toBe(`mp4forge: interrupted by SIGINT; ${out} was left as it was\n`);
+      expect(readFileSync(out, 'utf8'), layout).toBe('precious bytes');
+      expect(temps(out)).toEqual([]);
+    }
+    // A run that fails (stdin ends before one whole frame) leaves it too.
+    const failed = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--out', out], new Uint8Array(100));
+    expect(failed.code).toBe(1);
+    expect(readFileSync(out, 'utf8')).toBe('precious bytes');
+    expect(temps(out)).toEqual([]);
+    // A run that succeeds replaces it with a complete file, keeping its permissions.
+    chmodSync(out, 0o640);
+    const ok = await cli(['render', '--width', `${W}`, '--height', `${H}`, '--frames', '3', '--out', out]);
+    expect(ok.code).toBe(0);
+    expect(topLevel(out)).toEqual(['ftyp', 'moov', 'mdat']);
+    expect(statSync(out).mode & 0o777).toBe(0o640);
+  });
+
+  it('fragmented, no file before: Ctrl-C keeps the complete fragments at the path, and says so', async () => {
+    const out = tmpFile('cli-sigint-fragments.mp4');
+    const run = await startLong(['render', '--width', '160', '--height', '96', '--frames', '10000000', '--gop', '8', '--layout', 'fragmented'], out);
+    await new Promise((r) => setTimeout(r, 1500));
+    run.child.kill('SIGINT');
+    expect(await run.done).toBe(130);
+    expect(run.stderr()).toMatch(new RegExp(`^mp4forge: interrupted by SIGINT; ${out.replace(/[.]/g, '\\.')} keeps the complete fragments written \\([\\d.]+ kB\\)\\n$`));
+    expect(temps(out)).toEqual([]);
+    const probe = await ffprobe(out, { count: true });
+    const frames = Number(probe.streams[0].nb_read_frames);
+    expect(frames).toBeGreaterThan(0);
+    expect(frames % 8).toBe(0); // whole GOPs: each fragment is one
+    expect(await ffmpegDecodeCheck(out)).toEqual({ ok: true, stderr: '' });
+  });
+
+  it('a second SIGINT while stopping exits 130 at once with a message, and still leaves no file (with workers and an existing file too)', async () => {
+    for (const existing of [false, true]) {
+      const out = tmpFile(`cli-dbl-${existing}.mp4`);
+      if (existing) writeFileSync(out, 'old');
+      const run = await startLong(['render', '--width', '640', '--height', '360', '--frames', '10000000', '--workers', '2'], out);
+      run.child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 15));
+      run.child.kill('SIGINT');
+      expect(await run.done).toBe(130);
+      const note = existing ? `${out} was left as it was` : `nothing was written to ${out}`;
+      // Whichever comes first: the normal cleanup, or the second signal's (the temporary file removed at once).
+      expect([
+        `mp4forge: interrupted by SIGINT; ${note}\n`,
+        'mp4forge: interrupted again by SIGINT: stopping at once; removed the unfinished output (1 temporary file)\n',
+        'mp4forge: interrupted again by SIGINT: stopping at once; nothing to remove\n',
+      ]).toContain(run.stderr());
+      expect(temps(out)).toEqual([]);
+      if (existing) expect(readFileSync(out, 'utf8')).toBe('old');
+      else expect(existsSync(out)).toBe(false);
+    }
   });
 
   it('SIGINT while encode waits for a silent producer exits 130 promptly', async () => {
@@ -535,15 +707,44 @@ describe('interrupting', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     child.stdin.write(Buffer.concat(barsFrames(2)));
-    await waitFor(() => existsSync(out));
+    await waitFor(() => temps(out).length > 0);
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     child.kill('SIGINT'); // stdin stays open: the CLI must not wait for it
     expect(await done).toBe(130);
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect(stderr).toBe('mp4forge: interrupted by SIGINT\n');
+    expect(stderr).toBe(`mp4forge: interrupted by SIGINT; nothing was written to ${out}\n`);
     expect(existsSync(out)).toBe(false);
+    expect(temps(out)).toEqual([]);
     child.stdin.destroy();
+  });
+
+  it('SIGKILL leaves at most one clearly named temporary file beside the target, and nothing in TMPDIR (faststart to a pipe spools there)', async () => {
+    const out = tmpFile('cli-sigkill.mp4');
+    writeFileSync(out, 'old');
+    const run = await startLong(['render', '--width', '160', '--height', '96', '--frames', '10000000'], out);
+    run.child.kill('SIGKILL');
+    await run.done;
+    expect(readFileSync(out, 'utf8')).toBe('old');
+    const left = temps(out);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(new RegExp(`^\\.cli-sigkill\\.mp4\\.mp4forge-${run.child.pid}-[0-9a-f]{8}\\.tmp$`));
+    rmSync(join(dirname(out), left[0]));
+
+    // `--out -` with faststart spools the media to TMPDIR: the spool has no name from the start.
+    const spoolDir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const child = spawn(process.execPath, [CLI, 'render', '--width', '160', '--height', '96', '--frames', '10000000', '--out', '-'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, TMPDIR: spoolDir },
+    });
+    const closed = new Promise((r) => child.on('close', r));
+    child.stdout.resume();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(readdirSync(spoolDir)).toEqual([]);
+    child.kill('SIGKILL');
+    await closed;
+    expect(readdirSync(spoolDir)).toEqual([]);
+    rmSync(spoolDir, { recursive: true });
   });
 });
 
@@ -563,24 +764,31 @@ describe('readFrames', () => {
       for (let o = 0, k = 0; o < data.length; o += sizes[k++]) chunks.push(data.subarray(o, o + sizes[k]));
       const got: number[][] = [];
       const views: boolean[] = [];
-      const gen = readFrames(from(chunks), size, 'test frame');
-      let r: IteratorResult<Uint8Array, { frames: number; bytes: number }>;
+      const gen = readFrames(from(chunks), size);
+      let r: IteratorResult<Uint8Array, FramesRead>;
       while (!(r = await gen.next()).done) {
         got.push([...r.value]);
         views.push(r.value.buffer === data.buffer);
       }
       expect(got, JSON.stringify(sizes)).toEqual(Array.from({ length: 6 }, (_, f) => Array.from({ length: size }, (_, i) => f * size + i)));
-      expect(r.value).toEqual({ frames: 6, bytes: 60 });
+      expect(r.value).toEqual({ frames: 6, bytes: 60, leftover: 0 });
       if (sizes.length === 1) expect(views.every(Boolean)).toBe(true); // zero-copy when nothing straddles
       if (sizes[0] === 25) expect(views).toEqual([true, true, false, true, true, true]);
     }
   });
 
-  it('throws a CliError naming the leftover bytes', async () => {
-    const gen = readFrames(from([new Uint8Array(25)]), 10, '2×2 test frame');
-    await expect(async () => {
-      for await (const _ of gen) void _;
-    }).rejects.toThrow(new CliError('input ended with 5 bytes (after 2 whole frames), less than one 2×2 test frame of 10 bytes'));
+  it('yields the whole frames of an input cut inside a frame and reports the bytes left over, for any chunking', async () => {
+    for (const sizes of [[25], [7, 7, 7, 4], [10, 10, 5], [1, 24]]) {
+      const data = Uint8Array.from({ length: 25 }, (_, i) => i);
+      const chunks: Uint8Array[] = [];
+      for (let o = 0, k = 0; o < data.length; o += sizes[k++]) chunks.push(data.subarray(o, o + sizes[k]));
+      const gen = readFrames(from(chunks), 10);
+      const got: number[][] = [];
+      let r: IteratorResult<Uint8Array, FramesRead>;
+      while (!(r = await gen.next()).done) got.push([...r.value]);
+      expect(got, JSON.stringify(sizes)).toEqual([[...data.subarray(0, 10)], [...data.subarray(10, 20)]]);
+      expect(r.value, JSON.stringify(sizes)).toEqual({ frames: 2, bytes: 25, leftover: 5 });
+    }
   });
 
   it('does not read ahead while the consumer is busy (backpressure)', async () => {
@@ -591,11 +799,11 @@ describe('readFrames', () => {
         yield new Uint8Array(10);
       }
     }
-    const gen = readFrames(source(), 10, 'f');
+    const gen = readFrames(source(), 10);
     await gen.next();
     await new Promise((r) => setTimeout(r, 20));
     expect(pulled).toBe(1);
-    await gen.return({ frames: 0, bytes: 0 });
+    await gen.return({ frames: 0, bytes: 0, leftover: 0 });
   });
 });
 

@@ -5,8 +5,9 @@
 // (complete fragments) or clearly no file - never a truncated file that looks whole.
 // (test/writer-errors.test.ts has the basic single cases; this file covers the combinations.)
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
@@ -456,15 +457,23 @@ describe.skipIf(!existsSync(DIST))('whole processes (dist/ build; `npm test` bui
   describe.skipIf(!existsSync(CLI))('CLI killed or starved mid-way', () => {
     const frame = new Uint8Array(W * H * 4);
 
+    /** The file the CLI is writing: mp4forge's temporary file beside `out` (renamed over it only when complete). */
+    function tempOf(out: string): string | undefined {
+      const name = readdirSync(dirname(out)).find((f) => f.startsWith(`.${basename(out)}.mp4forge-`) && f.endsWith('.tmp'));
+      return name === undefined ? undefined : join(dirname(out), name);
+    }
+
     async function startEncode(out: string, layout: Layout) {
       const p = node([CLI, 'encode', '--width', `${W}`, '--height', `${H}`, '--layout', layout, '--out', out], { stdin: 'pipe' });
       p.child.stdin!.on('error', () => {});
-      // Feed frames until the output file has real content on disk.
-      for (let i = 0; i < 400 && !(existsSync(out) && statSync(out).size > 20_000); i++) {
+      // Feed frames until the output has real content on disk.
+      const size = () => statSync(tempOf(out) ?? out, { throwIfNoEntry: false })?.size ?? 0;
+      for (let i = 0; i < 400 && size() <= 20_000; i++) {
         drawPattern('noise', frame, W, H, i);
         if (!p.child.stdin!.write(Buffer.from(frame))) await new Promise((r) => p.child.stdin!.once('drain', r));
       }
-      expect(statSync(out).size).toBeGreaterThan(20_000);
+      expect(size()).toBeGreaterThan(20_000);
+      expect(existsSync(out), 'the output appears only when complete').toBe(false);
       return p;
     }
 
@@ -474,13 +483,15 @@ describe.skipIf(!existsSync(DIST))('whole processes (dist/ build; `npm test` bui
       p.child.kill('SIGTERM');
       const r = await within(20_000, 'CLI exit after SIGTERM', p.done);
       expect(r.code).toBe(143);
-      expect(r.stderr).toBe('mp4forge: interrupted by SIGTERM\n');
+      expect(tempOf(out)).toBeUndefined();
       if (layout !== 'fragmented') {
+        expect(r.stderr).toBe(`mp4forge: interrupted by SIGTERM; nothing was written to ${out}\n`);
         expect(existsSync(out), 'a file without its index was left behind').toBe(false);
         return;
       }
       // A fragmented file keeps its complete fragments (the library's abort contract): it must
       // then be a valid file that decodes without error.
+      expect(r.stderr).toMatch(/^mp4forge: interrupted by SIGTERM; \S+ keeps the complete fragments written \([\d.]+ kB\)\n$/);
       expect(existsSync(out)).toBe(true);
       assertValidIsoBmff(readFileSync(out));
       const dec = await ffmpegDecodeCheck(out);
@@ -488,16 +499,20 @@ describe.skipIf(!existsSync(DIST))('whole processes (dist/ build; `npm test` bui
     });
 
     it.each(LAYOUTS)(
-      'SIGKILL while encoding %s: a killed faststart/progressive file is unreadable (no moov), a fragmented one reads up to its fragments',
+      'SIGKILL while encoding %s: no file at the path; the temporary one beside it is unreadable (no moov), or reads up to its fragments',
       async (layout) => {
         const out = tmpFile(`cli-kill-${layout}.mp4`);
         const p = await startEncode(out, layout);
         p.child.kill('SIGKILL');
         const r = await within(20_000, 'CLI exit after SIGKILL', p.done);
         expect(r.signal).toBe('SIGKILL');
-        // Nothing could clean up. A faststart/progressive file has no moov yet: every reader must
-        // refuse it. A fragmented file holds complete fragments and at most one cut one.
-        const probe = await run(FFPROBE, ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'json', out]);
+        // Nothing could clean up: the path holds nothing, and the one temporary file beside it
+        // cannot pass for a whole file. Faststart/progressive: no moov yet, every reader must
+        // refuse it. Fragmented: complete fragments and at most one cut one.
+        expect(existsSync(out)).toBe(false);
+        const temp = tempOf(out) as string;
+        expect(basename(temp)).toMatch(new RegExp(`^\\.cli-kill-${layout}\\.mp4\\.mp4forge-${p.child.pid}-[0-9a-f]{8}\\.tmp$`));
+        const probe = await run(FFPROBE, ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'json', temp]);
         if (layout === 'fragmented') {
           const frames = Number(JSON.parse(probe.stdout.toString()).streams?.[0]?.nb_read_frames ?? 0);
           expect(frames, probe.stderr).toBeGreaterThan(0);
@@ -505,17 +520,22 @@ describe.skipIf(!existsSync(DIST))('whole processes (dist/ build; `npm test` bui
           expect(probe.code, `ffprobe accepted a killed ${layout} file`).not.toBe(0);
           expect(probe.stderr).toMatch(/moov atom not found|Invalid data/);
         }
+        rmSync(temp);
       },
     );
 
-    it('stdin cut mid-frame while encoding: exit 1, one line naming the leftover bytes, no file', async () => {
+    it('stdin cut mid-frame while encoding: the whole frames are kept, exit 3, the bytes dropped named', async () => {
       const out = tmpFile('cli-cut.mp4');
       const p = await startEncode(out, 'faststart');
       p.child.stdin!.end(Buffer.from(frame.subarray(0, 1000)));
       const r = await within(30_000, 'CLI exit after stdin ended', p.done);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/^mp4forge: input ended with 1000 bytes \(after \d+ whole frames\), less than one 160×96 rgba frame of 61440 bytes\n$/);
-      expect(existsSync(out)).toBe(false);
+      expect(r.code).toBe(3);
+      const m = /^mp4forge: wrote cli-cut\.mp4: (\d+) frames, .*\nmp4forge: the input ended inside a frame: after (\d+) whole 160×96 rgba frames \(61440 bytes each\) came 1000 more bytes; kept the (\d+) whole frames in \S+ \(faststart\) and dropped those 1000 bytes\n$/.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      const n = Number(m?.[1]);
+      expect([Number(m?.[2]), Number(m?.[3])]).toEqual([n, n]);
+      expect(Number((await ffprobe(out, { count: true })).streams[0].nb_read_frames)).toBe(n);
+      expect(tempOf(out)).toBeUndefined();
     });
   });
 });

@@ -5,8 +5,7 @@
 //    map to (exactly that code when only one option is wrong), and no output file is left;
 //  - valid → a tiny file (1–3 frames) that ffprobe accepts with the right size, frame count and
 //    duration, that decodes without error and that passes the structural ISO-BMFF check.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
@@ -15,6 +14,7 @@ import { createMp4Writer, Mp4ForgeError, type Mp4WriterOptions, type Sink } from
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { FFMPEG, ffprobe, run } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
+import { tempDir } from './helpers/temp.js';
 
 /** An option value and the code it must be rejected with (null: valid). */
 interface Choice<T = unknown> {
@@ -183,8 +183,8 @@ function makeOutput(kind: OutputKind, file: string): { output: Mp4WriterOptions[
 
 let mp3Path = '';
 let mp3Bytes = new Uint8Array(0);
+const dir = tempDir('mp4forge-fuzz-opts-');
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mp4forge-fuzz-opts-'));
   mp3Path = join(dir, 'tone.mp3');
   const r = await run(FFMPEG, [
     '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=0.4:sample_rate=44100', '-c:a', 'libmp3lame', '-b:a', '96k',

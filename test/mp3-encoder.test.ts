@@ -1,12 +1,12 @@
 // PCM → MP3 through lamejs, checked against ffmpeg/ffprobe: stream parameters, the encoder delay
 // (against ffmpeg-libmp3lame's own LAME tag), click timing, exact length accounting, options.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/temp.js';
 import {
   encodePcmToMp3, LAMEJS_ENCODER_DELAY, MP3_DECODER_DELAY, MP3_SAMPLE_RATES, mp3BitratesFor, mp3UsableBitrates, PcmToMp3Encoder, floatToInt16,
   type Mp3EncodeOptions, type Mp3EncodeSummary,
@@ -16,7 +16,7 @@ import { isMp4ForgeError, type Mp4ForgeErrorCode } from '../src/errors.js';
 import { audio } from '../src/generate/audio.js';
 import { decodeAudioF32, FFMPEG, ffmpegDecodeCheck, ffprobe, run } from './helpers/oracles.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mp4forge-mp3-'));
+const dir = tempDir('mp4forge-mp3-');
 let fileNo = 0;
 function tmp(ext: string): string {
   return join(dir, `f${fileNo++}.${ext}`);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMp4Writer, Mp4ForgeError, parseMp3, type AudioLength, type OutputResult } from '../src/index.js';
+import { createMp4Writer, Mp4ForgeError, parseMp3, renderVideo, type AudioLength, type OutputResult } from '../src/index.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { probeAudio, probePacketPositions, type PacketPos } from './helpers/mp3-corpus.js';
 import { decodeAudioF32, FFMPEG, ffprobe, run } from './helpers/oracles.js';
@@ -133,6 +133,21 @@ describe('an MP3 cut short (its LAME tag written for the whole file)', () => {
     let worst = 0;
     for (let i = 0; i < expected; i++) worst = Math.max(worst, Math.abs(decoded[i] - reference[i]));
     expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('onWarning gets the same warning at finish(), for createMp4Writer and renderVideo', async () => {
+    const seen: string[] = [];
+    const w = await createMp4Writer({ width: W, height: H, fps: FPS, audio: cutBytes, output: { buffer: true }, onWarning: (x) => seen.push(x.code) });
+    // 4 s of video: the ~3 s of audio are read to their end, where the cut shows.
+    for (let i = 0; i < FRAMES; i++) await w.addFrame(new Uint8Array(W * H * 4));
+    const r = await w.finish();
+    expect(seen).toEqual(['MP3_FRAME_COUNT_MISMATCH']);
+    expect(r.audio?.warnings?.map((x) => x.code)).toEqual(seen);
+    const rendered: string[] = [];
+    const onWarning = (x: { message: string }) => rendered.push(x.message);
+    await renderVideo({ width: W, height: H, fps: FPS, frames: FRAMES, scene: 'bars', workers: 0, audio: cut, output: { buffer: true }, onWarning });
+    expect(rendered).toHaveLength(1);
+    expect(rendered[0]).toContain(`declares ${packets.length} audio frames`);
   });
 
   it('the CLI warns on stderr (and in --json) and still writes the file', async () => {

@@ -4,7 +4,8 @@
 // `npm test` builds dist/ first; run `npx tsup` before running this file alone.
 import { WASM_ENCODER } from '../src/encode/h264/wasm-encoder.js';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -550,14 +551,17 @@ describe('CLI: an interrupted segment', () => {
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Wait until fragments are on disk, so there is something that must be removed.
-    for (let i = 0; i < 300 && !(existsSync(out) && readFileSync(out).length > 10_000); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(existsSync(out)).toBe(true);
+    // Wait until fragments are on disk (in the temporary file beside the output), so there is something that must be removed.
+    const temp = () => readdirSync(dirname(out)).filter((f) => f.startsWith(`.${basename(out)}.mp4forge-`));
+    const size = () => (temp().length ? statSync(join(dirname(out), temp()[0]), { throwIfNoEntry: false })?.size ?? 0 : 0);
+    for (let i = 0; i < 300 && size() <= 10_000; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(size()).toBeGreaterThan(10_000);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
-    expect(stderr).toBe('mp4forge: interrupted by SIGINT\n');
+    expect(stderr).toBe(`mp4forge: interrupted by SIGINT; nothing was written to ${out}\n`);
     expect(existsSync(out)).toBe(false);
+    expect(temp()).toEqual([]);
   });
 });
 

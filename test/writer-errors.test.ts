@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createMp4Writer, Mp4ForgeError, type Mp4WriterOptions, type Sink } from '../src/index.js';
+import { createMp4Writer, Mp4ForgeError, type Mp4ForgeWarning, type Mp4WriterOptions, type Sink } from '../src/index.js';
+import { QUEUED_FRAMES_WARNING } from '../src/writer.js';
 import { drawPattern } from '../src/generate/patterns.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
@@ -90,6 +91,44 @@ describe('frame errors and lifecycle', () => {
     const { readBarsCounter } = await import('../src/generate/bars.js');
     const frames = await decodeRgbFrames(file, 160, 96);
     expect(frames.map((f) => readBarsCounter(f, 3, 160, 96))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('addFrame without await (item 9: warned once, through onWarning)', () => {
+  it(`more than ${QUEUED_FRAMES_WARNING} frames waiting: one FRAMES_QUEUED warning, and every frame is still encoded`, async () => {
+    const warnings: Mp4ForgeWarning[] = [];
+    const w = await createMp4Writer({ ...base, onWarning: (x) => warnings.push(x) });
+    const rgba = new Uint8Array(160 * 96 * 4);
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 100; i++) pending.push(w.addFrame(rgba));
+    expect(warnings).toHaveLength(1); // at once, from the addFrame that queued one too many
+    const [warning] = warnings;
+    expect(warning.code).toBe('FRAMES_QUEUED');
+    expect(warning.details).toEqual({ frameIndex: QUEUED_FRAMES_WARNING, queuedFrames: QUEUED_FRAMES_WARNING + 1 });
+    expect(warning.message).toMatch(new RegExp(`^${QUEUED_FRAMES_WARNING + 1} frames are waiting in the writer, [\\d.]+ MB of pixels: .*await each addFrame`));
+    await Promise.all(pending);
+    for (let i = 0; i < 100; i++) pending.push(w.addFrame(rgba)); // again: still one warning per writer
+    await Promise.all(pending);
+    expect((await w.finish()).frames).toBe(200);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('awaited frames (in-process or with workers) and small unawaited batches warn of nothing; a throwing onWarning does not fail the file', async () => {
+    for (const workers of [0, 2]) {
+      const warnings: Mp4ForgeWarning[] = [];
+      const w = await createMp4Writer({ ...base, workers, video: { gop: 8 }, onWarning: (x) => warnings.push(x) });
+      const rgba = new Uint8Array(160 * 96 * 4);
+      for (let i = 0; i < 80; i++) await w.addFrame(rgba);
+      await Promise.all(Array.from({ length: QUEUED_FRAMES_WARNING }, () => w.addFrame(rgba)));
+      expect((await w.finish()).frames).toBe(80 + QUEUED_FRAMES_WARNING);
+      expect(warnings, `workers ${workers}`).toEqual([]);
+    }
+    const w = await createMp4Writer({ ...base, onWarning: () => { throw new Error('handler bug'); } });
+    await Promise.all(Array.from({ length: 50 }, () => w.addFrame(new Uint8Array(160 * 96 * 4))));
+    expect((await w.finish()).frames).toBe(50);
+    expect((await rejection(createMp4Writer({ ...base, onWarning: 'print' as unknown as () => void }))).message).toBe(
+      'onWarning must be a function, got "print"',
+    );
   });
 });
 

@@ -18,6 +18,7 @@
 // (always ≥ 47) samples at the end.
 import * as lameNs from '@breezystack/lamejs';
 import { Mp4ForgeError } from '../errors.js';
+import { optionsObject } from '../validate.js';
 import { bitratesOf, decodeMp3Header, readHeaderWord, sampleRatesOf, type MpegVersion } from './mp3-header.js';
 import { toCheckedPullSource, type PcmSource } from './pcm-source.js';
 
@@ -163,6 +164,7 @@ function resolveOptions(sampleRate: number, inputChannels: number, opts: Mp3Enco
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
     throw new Mp4ForgeError('INVALID_OPTION', `MP3 options must be an object, got ${String(opts)}`);
   }
+  if (opts !== undefined) optionsObject(opts, '', ['kbps', 'channels']);
   const channels = opts?.channels ?? (inputChannels);
   if (channels !== 1 && channels !== 2) {
     throw new Mp4ForgeError('INVALID_OPTION', `MP3 channels must be 1 (mono) or 2 (stereo), got ${String(channels)}`);

@@ -1,6 +1,7 @@
 // PCM input for the MP3 encoder: a pull interface (streaming, bounded memory) and a whole-buffer
 // form, normalised to one pull interface that checks every block it hands on.
 import { Mp4ForgeError } from '../errors.js';
+import { closest } from '../validate.js';
 
 /**
  * A streaming source of planar float PCM.
@@ -51,6 +52,21 @@ function checkSampleRate(sampleRate: unknown, what: string): number {
 export function toCheckedPullSource(source: PcmSource): PcmPullSource {
   if (source === null || typeof source !== 'object') {
     throw new Mp4ForgeError('INVALID_OPTION', `PCM source must be an object with sampleRate and pull() or planes, got ${String(source)}`);
+  }
+  // An object literal is checked for misspelt keys, like every options object; an object of a
+  // class of the caller's (a pull source with state of its own) may carry anything else.
+  if (Object.getPrototypeOf(source) === Object.prototype) {
+    const pull = isPcmPullSource(source);
+    const allowed = pull ? ['sampleRate', 'channels', 'pull'] : ['sampleRate', 'planes'];
+    for (const key of Object.keys(source)) {
+      if (allowed.includes(key)) continue;
+      const guess = closest(key, allowed);
+      throw new Mp4ForgeError(
+        'INVALID_OPTION',
+        `PCM ${pull ? 'pull' : 'buffer'} source: ${key} is not one of its keys${guess ? ` (did you mean ${guess}?)` : ''}; expected ${allowed.join(', ')}`,
+        { details: { option: key } },
+      );
+    }
   }
   if (isPcmPullSource(source)) {
     const sampleRate = checkSampleRate(source.sampleRate, 'PCM pull source');

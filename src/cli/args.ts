@@ -1,6 +1,7 @@
 // A small, strict command-line parser: every option is declared once (name, kind, help), which
 // drives parsing, validation and the --help text alike. No framework: the CLI's surface is small
 // and its error messages are part of the product.
+import { closest } from '../did-you-mean.js';
 import { UsageError } from './errors.js';
 
 export type OptionKind =
@@ -158,34 +159,6 @@ function unknownOption(shown: string, spec: CommandSpec): string {
   const names = spec.options.map((o) => `--${o.name}`);
   const guess = closest(shown, names);
   return `unknown option ${shown} for '${spec.name}'${guess ? ` (did you mean ${guess}?)` : ''}; valid options: ${names.join(', ')}`;
-}
-
-/** The candidate within edit distance 2 of `word` (and under a third of its length), if any. */
-function closest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestD = Math.min(3, Math.ceil(word.length / 3));
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length];
 }
 
 /** Typed accessors over parsed values; the spec already guaranteed the types. */

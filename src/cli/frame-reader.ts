@@ -1,7 +1,5 @@
 // Cuts a byte stream into raw video frames of a fixed size, the way `ffmpeg -f rawvideo` reads
 // its input: chunks arrive in any size, frames are exact.
-import { CliError } from './errors.js';
-
 /**
  * Yields each whole frame of `frameSize` bytes from `chunks`, in order.
  *
@@ -10,14 +8,10 @@ import { CliError } from './errors.js';
  * consumer asks for the next one — which is also how backpressure works: the source is not read
  * further while the consumer awaits (Node streams stop reading at their highWaterMark).
  *
- * @param describeFrame - names a frame for the truncation error, e.g. "640×480 rgba frame".
- * @throws CliError when the input ends inside a frame, naming the leftover byte count.
+ * Returns what was read: whole frames, bytes, and `leftover`, the bytes at the end that did not
+ * make a whole frame (not yielded; the caller decides what an input cut inside a frame means).
  */
-export async function* readFrames(
-  chunks: AsyncIterable<Uint8Array>,
-  frameSize: number,
-  describeFrame: string,
-): AsyncGenerator<Uint8Array, { frames: number; bytes: number }, undefined> {
+export async function* readFrames(chunks: AsyncIterable<Uint8Array>, frameSize: number): AsyncGenerator<Uint8Array, FramesRead, undefined> {
   let partial: Uint8Array | null = null;
   let filled = 0;
   let frames = 0;
@@ -46,9 +40,15 @@ export async function* readFrames(
       filled = chunk.length - off;
     }
   }
-  if (filled > 0) {
-    const after = frames > 0 ? ` (after ${frames} whole frame${frames === 1 ? '' : 's'})` : '';
-    throw new CliError(`input ended with ${filled} bytes${after}, less than one ${describeFrame} of ${frameSize} bytes`);
-  }
-  return { frames, bytes };
+  return { frames, bytes, leftover: filled };
+}
+
+/** What readFrames read. */
+export interface FramesRead {
+  /** Whole frames yielded. */
+  frames: number;
+  /** Bytes read in all. */
+  bytes: number;
+  /** Bytes after the last whole frame: the input ended inside a frame when this is not 0. */
+  leftover: number;
 }

@@ -1,5 +1,6 @@
 // The `mp4forge` command: dispatch, help, and the one place that turns failures into a single
-// stderr line and an exit status (2 usage, 1 runtime, 130 after Ctrl-C).
+// stderr line and an exit status (src/cli/errors.ts: 2 usage, 1 runtime, 3 input ended mid-frame,
+// 130/143 after SIGINT/SIGTERM).
 import { inspect } from 'node:util';
 import { version } from '../../package.json';
 import { commandHelp, wantsHelp, type CommandSpec } from './args.js';
@@ -11,7 +12,9 @@ import type * as QueueCommands from './commands/queue.js';
 import { renderCommand, renderSpec } from './commands/render.js';
 import { stitchCommand, stitchSpec } from './commands/stitch.js';
 import { Mp4ForgeError } from '../errors.js';
-import { describeFailure, oneLine, UsageError } from './errors.js';
+import { removeTempFilesSync } from '../platform/file-output.js';
+import { closest } from '../did-you-mean.js';
+import { describeFailure, oneLine, outputNote, UsageError } from './errors.js';
 
 // Our own output goes through process.stdout/stderr directly. Library code that prints with
 // console.* — the Emscripten encoder prints to console.log/warn when an abandoned chunk is torn
@@ -87,7 +90,8 @@ function mainHelp(): string {
     '  mp4forge render --frames 600 --segment 1/2 --out p1.m4s  (and 2/2), then: mp4forge stitch p1.m4s p2.m4s --out out.mp4',
     '  mp4forge queue worker --redis redis://127.0.0.1:6379 --store /mnt/parts   (then: mp4forge queue submit … --wait)',
     '',
-    'Exit status: 0 success, 1 runtime error, 2 usage error, 130 interrupted.',
+    'Exit status: 0 success, 1 runtime error, 2 usage error, 3 input ended inside a frame (encode: the whole frames were kept),',
+    '130/143 interrupted by SIGINT/SIGTERM (an existing output file is left as it was).',
   ].join('\n');
 }
 
@@ -106,7 +110,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS[first];
   if (!command) {
-    const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command '${first}'`;
+    const guess = first.startsWith('-') ? null : closest(first, Object.keys(COMMANDS));
+    const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command '${first}'${guess ? ` (did you mean ${guess}?)` : ''}`;
     throw new UsageError(`${what}; commands: ${Object.keys(COMMANDS).join(', ')} (see mp4forge --help)`);
   }
   if (wantsHelp(rest)) {
@@ -117,26 +122,39 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const controller = new AbortController();
   let signalled = null as NodeJS.Signals | null; // set by the handler, read after awaits
+  let finished = false; // the outcome is known (and, after a signal, reported): the process is exiting
   const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); // second signal: leave now
+    if (finished) return;
+    if (signalled) {
+      // A second signal: leave now, but not before the part of the cleanup that matters, done
+      // synchronously: the unfinished output's temporary file goes (an existing file was never
+      // touched). Worker threads end with the process.
+      const removed = removeTempFilesSync();
+      const files = `${removed.length} temporary file${removed.length === 1 ? '' : 's'}`;
+      const what = removed.length > 0 ? `removed the unfinished output (${files})` : 'nothing to remove';
+      process.stderr.write(`mp4forge: interrupted again by ${sig}: stopping at once; ${what}\n`);
+      process.exit(signalled === 'SIGINT' ? 130 : 143);
+    }
     signalled = sig;
     controller.abort(new Error(`interrupted by ${sig}`));
   };
+  // Never removed: a signal that comes while the process is exiting must not fall back to the
+  // default action (killed by the signal, without a word). Node does not wait for signal handlers.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const outcome = await command.run(rest, controller.signal);
     if (signalled && outcome !== 'stopped') throw new Error('interrupted');
+    finished = true;
     return 0;
   } catch (err) {
+    finished = true;
     if (signalled) {
-      process.stderr.write(`mp4forge: interrupted by ${signalled}\n`);
+      const note = outputNote(err);
+      process.stderr.write(`mp4forge: interrupted by ${signalled}${note ? `; ${note}` : ''}\n`);
       return signalled === 'SIGINT' ? 130 : 143;
     }
     throw err;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 }
 

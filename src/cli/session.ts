@@ -1,5 +1,6 @@
 // What every command that writes a file shares: the encoder/layout options, the terminal guard
 // for `--out -`, the progress line, and the one summary (human line or --json) at the end.
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import { audio as generatedAudio } from '../generate/audio.js';
@@ -9,7 +10,7 @@ import type { AudioSummary, OutputResult, Progress } from '../results.js';
 import type { AudioInput } from '../soundtrack.js';
 import type { Mp4WriterOptions } from '../writer.js';
 import type { Args, OptionSpec } from './args.js';
-import { asUsageError, UsageError } from './errors.js';
+import { asUsageError, CliError, UsageError, withOutputNote } from './errors.js';
 import { ProgressBar } from './progress.js';
 
 /** Options of the output file and the H.264 encoder, common to render and encode. */
@@ -95,6 +96,11 @@ export interface RunSummary {
   segment: { k: number; n: number } | null;
   /** stitch: how many segments were joined, else null. */
   segments: number | null;
+  /**
+   * encode: bytes at the end of the input that did not make a whole frame and were dropped (0 when
+   * the input held whole frames only; the exit status is then 3); null for the other commands.
+   */
+  droppedBytes: number | null;
 }
 
 /** The terminal guard of every command that writes a file: `--out -` needs a pipe, and leaves no room for --json. */
@@ -108,7 +114,7 @@ export function checkOutputTarget(command: string, out: string, json: boolean, i
 export function summarize(
   command: string,
   output: string,
-  result: OutputResult & { range?: { start: number; end: number }; segments?: number },
+  result: OutputResult & { range?: { start: number; end: number }; segments?: number; droppedBytes?: number },
   started: number,
   segment: { k: number; n: number } | null = null,
 ): RunSummary {
@@ -127,6 +133,7 @@ export function summarize(
     audio: result.audio ?? null,
     segment,
     segments: result.segments ?? null,
+    droppedBytes: result.droppedBytes ?? null,
   };
 }
 
@@ -197,15 +204,17 @@ export async function runOutput(
   signal: AbortSignal,
   fps: Mp4WriterOptions['fps'],
   total: number | undefined,
-  make: (options: CommonWriterOptions) => Promise<OutputResult>,
-): Promise<void> {
+  make: (options: CommonWriterOptions) => Promise<OutputResult & { droppedBytes?: number }>,
+): Promise<RunSummary> {
   const out = args.string('out') as string;
   const json = args.flag('json');
   checkOutputTarget(command, out, json, io);
   const audio = soundtrackOption(command, args, fps, total);
+  if (typeof audio === 'string') await checkInputFile(audio, '--audio');
   const workers = workersOption(command, args);
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, total) : null;
   const started = performance.now();
+  const outcome = await watchOutput(out);
   let result: OutputResult;
   try {
     result = await make({
@@ -224,11 +233,38 @@ export async function runOutput(
       ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
     });
   } catch (err) {
-    throw asUsageError(err, command);
+    throw withOutputNote(asUsageError(err, command), await outcome());
   } finally {
     bar?.clear();
   }
-  printSummary(summarize(command, out, result, started), json, io);
+  const summary = summarize(command, out, result, started);
+  printSummary(summary, json, io);
+  return summary;
+}
+
+/** A file the command reads (--audio, --scene): one that is missing or unreadable is a runtime error (status 1), named before any work. */
+export async function checkInputFile(path: string, flag: string): Promise<void> {
+  const st = await stat(path).catch((err: Error) => {
+    throw new CliError(`cannot read ${flag} ${path}: ${err.message}`, { cause: err });
+  });
+  if (!st.isFile()) throw new CliError(`cannot read ${flag} ${path}: not a file`);
+}
+
+/**
+ * Notes the output file before a run; the function returned says, after a failure or interrupt,
+ * what became of it: left as it was (an existing file is only ever replaced by a complete one),
+ * nothing written, or a new file that keeps the complete fragments of a fragmented layout.
+ */
+export async function watchOutput(out: string): Promise<() => Promise<string | null>> {
+  if (out === '-') return async () => null;
+  const before = await stat(out).catch(() => null);
+  if (before && !before.isFile()) return async () => null;
+  return async () => {
+    const after = await stat(out).catch(() => null);
+    if (!after) return before ? null : `nothing was written to ${out}`;
+    if (before && after.dev === before.dev && after.ino === before.ino && after.mtimeMs === before.mtimeMs) return `${out} was left as it was`;
+    return `${out} keeps the complete fragments written (${formatBytes(after.size)})`;
+  };
 }
 
 /** Warnings go to stderr, one line each, whatever else is printed (stdout may carry JSON or the MP4). */

@@ -3,6 +3,7 @@
 // accumulators carried across pulls and noise is a hash of (seed, sample index).
 import { Mp4ForgeError } from '../errors.js';
 import type { PcmPullSource } from '../audio/pcm-source.js';
+import { optionsObject } from '../validate.js';
 
 /** Options shared by every generator. */
 export interface AudioCommonOptions {
@@ -81,15 +82,25 @@ function checkNumber(
   return v;
 }
 
-function common(fn: string, o: AudioCommonOptions | undefined): { sampleRate: number; channels: 1 | 2 } {
+/** What each generator takes: a misspelt key is refused with a did-you-mean, like every option. */
+const KEYS = {
+  tone: ['frequency', 'seconds', 'amplitude'],
+  chord: ['frequencies', 'seconds', 'amplitude'],
+  noiseBurst: ['seconds', 'burstSeconds', 'intervalSeconds', 'amplitude', 'seed'],
+  clicks: ['seconds', 'at', 'amplitude'],
+  melody: ['seconds', 'bpm'],
+} as const;
+
+function common(fn: keyof typeof KEYS, o: AudioCommonOptions | undefined): { sampleRate: number; channels: 1 | 2 } {
   if (o === null || typeof o !== 'object') throw bad(`audio.${fn}: options must be an object`);
+  optionsObject(o, `audio.${fn}`, ['sampleRate', 'channels', ...KEYS[fn]]);
   const sampleRate = checkNumber(`audio.${fn}: sampleRate`, o.sampleRate ?? 44100, 1000, 384000, { integer: true });
   const channels = o.channels ?? 2;
   if (channels !== 1 && channels !== 2) throw bad(`audio.${fn}: channels must be 1 or 2, got ${String(channels)}`);
   return { sampleRate, channels };
 }
 
-function checkSeconds(fn: string, v: unknown): number {
+function checkSeconds(fn: keyof typeof KEYS, v: unknown): number {
   return checkNumber(`audio.${fn}: seconds`, v, 0, 24 * 3600);
 }
 

@@ -1,6 +1,7 @@
 // Scenes: frame sources that live in a module of their own, so a worker (or another process) can
 // import them by URL and draw frames itself instead of receiving pixels over a channel.
 import { Mp4ForgeError } from '../errors.js';
+import { checkSceneModule } from '../platform/io.js';
 import { drawPattern, patterns, type PatternName } from './patterns.js';
 
 /**
@@ -55,11 +56,15 @@ export async function loadScene(spec: SceneSpec): Promise<SceneDraw> {
       `scene must be a module URL or a pattern name (${Object.keys(patterns).join(', ')}), got ${JSON.stringify(spec)}`,
     );
   }
+  await checkSceneModule(where);
   let mod: unknown;
   try {
     mod = await import(/* @vite-ignore */ where);
   } catch (err) {
-    throw new Mp4ForgeError('INVALID_OPTION', `scene ${where} could not be imported: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Mp4ForgeError('INVALID_OPTION', `scene ${where} could not be imported: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+      details: { option: 'scene' },
+    });
   }
   return sceneDrawFrom(mod, where);
 }

@@ -33,6 +33,8 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
   /** End decode times (video ticks) of complete GOPs not yet written. */
   private readonly gopEnds: number[] = [];
   private sequence = 1;
+  /** Bytes written up to the end of the last complete fragment; 0 until one is complete. */
+  private completeBytes = 0;
   private initWritten = false;
   private done = false;
 
@@ -73,8 +75,9 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
   async abort(reason: unknown): Promise<void> {
     if (this.done) return;
     this.done = true;
-    // Complete fragments already written stay playable; with none written there is nothing to keep.
-    await this.sink.abort(reason, this.sequence === 1).catch(() => {});
+    // Complete fragments already written stay playable (a fragment being written when the abort
+    // came is cut off); with none complete there is nothing to keep.
+    await this.sink.abort(reason, this.completeBytes === 0, this.completeBytes).catch(() => {});
   }
 
   private seconds(track: number, ticks: number): number {
@@ -147,6 +150,7 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
         table.duration += s.duration;
       }
     }
+    if (!this.done) this.completeBytes = this.written;
   }
 
   private async writeInit(): Promise<void> {

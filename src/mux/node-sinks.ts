@@ -5,16 +5,20 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { sinkFailed, type Sink } from './sink.js';
 
-/** A file opened for writing; seekable, so faststart moves data in place instead of spooling. */
+/**
+ * A file opened for writing, at its own path; seekable, so faststart moves data in place instead
+ * of spooling. File outputs use it for their temporary file (src/platform/file-output.ts).
+ */
 export class FileSink implements Sink {
   private constructor(
     private readonly fh: FileHandle,
     readonly path: string,
   ) {}
 
-  static async open(path: string): Promise<FileSink> {
+  /** `flags`: 'w+' (create or truncate) or 'wx+' (create; fails when the file exists). */
+  static async open(path: string, flags: 'w+' | 'wx+' = 'w+'): Promise<FileSink> {
     try {
-      return new FileSink(await open(path, 'w+'), path);
+      return new FileSink(await open(path, flags), path);
     } catch (err) {
       throw sinkFailed(err);
     }
@@ -27,7 +31,19 @@ export class FileSink implements Sink {
     this.position += bytes.length;
   }
 
-  async writeAt(bytes: Uint8Array, position: number): Promise<void> {
+  /** The last write, settled or not: an abort waits for it, so nothing lands after the file is cut or closed. */
+  private lastWrite: Promise<unknown> = Promise.resolve();
+
+  private aborted = false;
+
+  writeAt(bytes: Uint8Array, position: number): Promise<void> {
+    if (this.aborted) return Promise.reject(sinkFailed(new Error('the output was aborted')));
+    const op = this.put(bytes, position);
+    this.lastWrite = op.catch(() => undefined);
+    return op;
+  }
+
+  private async put(bytes: Uint8Array, position: number): Promise<void> {
     try {
       let done = 0;
       while (done < bytes.length) {
@@ -53,6 +69,15 @@ export class FileSink implements Sink {
     }
   }
 
+  /** Flushes the file's data to the disk (fsync). */
+  async sync(): Promise<void> {
+    try {
+      await this.fh.sync();
+    } catch (err) {
+      throw sinkFailed(err);
+    }
+  }
+
   async close(): Promise<void> {
     try {
       await this.fh.close();
@@ -61,7 +86,11 @@ export class FileSink implements Sink {
     }
   }
 
-  async abort(_reason: unknown, incomplete: boolean): Promise<void> {
+  /** Closes; deletes the file when `incomplete`, else cuts it to `completeBytes` when given. */
+  async abort(_reason: unknown, incomplete: boolean, completeBytes?: number): Promise<void> {
+    this.aborted = true;
+    await this.lastWrite;
+    if (!incomplete && completeBytes !== undefined) await this.fh.truncate(completeBytes).catch(() => {});
     await this.fh.close().catch(() => {});
     if (incomplete) await unlink(this.path).catch(() => {});
   }
@@ -119,8 +148,16 @@ export class NodeWritableSink implements Sink {
   }
 }
 
-/** A temporary file used to hold media data until the moov can be written in front of it. */
+/**
+ * A temporary file that holds media data until the moov can be written in front of it (faststart
+ * on a stream). Its name is removed as soon as it is open, where the system allows it (POSIX): the
+ * open file lives on until it is closed, and nothing is left behind even after a SIGKILL. Where
+ * the name cannot be removed while open (some Windows file systems), it goes when the spool is aborted.
+ */
 export async function openTempFileSink(): Promise<FileSink> {
   const path = join(tmpdir(), `mp4forge-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.spool`);
-  return FileSink.open(path);
+  const sink = await FileSink.open(path, 'wx+');
+  // The spool is only ever aborted (never closed), and abort() removes the name if it is still there.
+  await unlink(path).catch(() => undefined);
+  return sink;
 }

@@ -16,9 +16,11 @@ export interface Sink {
   close(): Promise<void>;
   /**
    * Stops after a failure or abort. `incomplete` is true when what was written is not a playable
-   * file (a faststart/progressive file without its moov): a file sink deletes it.
+   * file (a faststart/progressive file without its moov): a file sink deletes it. Otherwise
+   * `completeBytes`, when given, is the length of the playable part (the complete fragments of a
+   * fragmented file): a seekable sink may cut off what follows it (a fragment the abort cut short).
    */
-  abort(reason: unknown, incomplete: boolean): Promise<void>;
+  abort(reason: unknown, incomplete: boolean, completeBytes?: number): Promise<void>;
 }
 
 export function isSeekable(s: Sink): s is Sink & Required<Pick<Sink, 'writeAt' | 'readAt'>> {

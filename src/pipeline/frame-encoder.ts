@@ -42,7 +42,7 @@ export type SceneSource = { kind: 'module'; ref: string } | { kind: 'function'; 
 
 /**
  * Opens the strategy: `workers` 0 → this thread, else a pool of that many workers. A module scene
- * is imported here (workers: 0) or by each worker; a function scene is always drawn here.
+ * is imported here (and, with workers, by each worker too); a function scene is always drawn here.
  */
 export async function openFrameEncoder(video: ResolvedVideo, workers: number, scene: SceneSource): Promise<FrameEncoder> {
   const inWorkers = workers > 0;
@@ -57,6 +57,9 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
     const encoder = await createEncoder(video.encoder, video.params, { inWorkers, chunks: false });
     return new InProcessEncoder(new FrameLoop(encoder, video.chunkFrames, video.width, video.height, converter), draw, converter);
   }
+  // Imported here once first, so that a module that cannot be imported (a syntax error, a throw,
+  // ES module syntax in a CommonJS package) is one error with its cause, before any worker starts.
+  if (scene?.kind === 'module') await loadScene(scene.ref);
   const backend = await resolveBackend(video.encoder, video.params, { inWorkers, chunks: false });
   const pool = await ChunkPool.start({
     spawn: await workerSpawner(),

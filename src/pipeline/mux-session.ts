@@ -11,6 +11,7 @@ import type { Muxer } from '../mux/muxer.js';
 import type { Sink } from '../mux/sink.js';
 import type { ColourInfo, Layout, VideoTrackInfo } from '../mux/types.js';
 import { resolveOutput } from '../output.js';
+import { refuseOutputOverInputs, type RunInput } from '../platform/io.js';
 import type { AudioSummary, OutputResult } from '../results.js';
 import { Soundtrack, type AudioEncodeOptions, type AudioInput, type AudioLength } from '../soundtrack.js';
 
@@ -43,6 +44,8 @@ export interface MuxSessionOptions {
   layout: Layout;
   /** The `output` option as given (validated by resolveOutput). */
   output: unknown;
+  /** Files the run reads besides an `audio` path (segments, a scene module): a file output must be none of them. */
+  inputs?: readonly RunInput[];
   audio?: AudioInput;
   audioLength?: AudioLength;
   audioEncoding?: AudioEncodeOptions;
@@ -72,6 +75,10 @@ export class MuxSession {
     let soundtrack: Soundtrack | null = null;
     let out;
     try {
+      if (typeof o.output === 'string') {
+        const audio = typeof o.audio === 'string' ? [{ what: 'audio', path: o.audio }] : [];
+        await refuseOutputOverInputs(o.output, [...audio, ...(o.inputs ?? [])]);
+      }
       if (o.audio !== undefined) soundtrack = await Soundtrack.open(o.audio, o.audioLength ?? 'trim', o.audioEncoding);
       out = await resolveOutput(o.output);
     } catch (err) {
@@ -182,6 +189,6 @@ function bindSink(s: Sink): Sink {
     write: (b) => s.write(b),
     ...(s.writeAt && s.readAt ? { writeAt: s.writeAt.bind(s), readAt: s.readAt.bind(s) } : {}),
     close: () => s.close(),
-    abort: (r, incomplete) => s.abort(r, incomplete),
+    abort: (r, incomplete, completeBytes) => s.abort(r, incomplete, completeBytes),
   };
 }

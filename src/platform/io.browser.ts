@@ -22,6 +22,18 @@ export async function nodeWritableSink(_stream: unknown): Promise<Sink> {
   );
 }
 
+/** An input of a run that the output must not overwrite (see io.ts). */
+export interface RunInput {
+  what: string;
+  path: string | URL;
+}
+
+/** No files here: a file output is refused by openFileSink, so there is nothing to compare. */
+export async function refuseOutputOverInputs(_output: string, _inputs: readonly RunInput[]): Promise<void> {}
+
+/** No files here: a scene is a URL the browser imports itself. */
+export async function checkSceneModule(_ref: string): Promise<void> {}
+
 /** Undefined: no spool here, so faststart on a stream is refused by the muxer with a clear message. */
 export const openSpool: (() => Promise<Sink>) | undefined = undefined;
 

@@ -5,10 +5,26 @@ import type { Writable } from 'node:stream';
 import { Mp4ForgeError } from '../errors.js';
 import type { Sink } from '../mux/sink.js';
 
-/** Opens a file for writing as a seekable Sink. */
+/**
+ * Opens a file output: written to a temporary file beside `path` and renamed over it when
+ * complete (src/platform/file-output.ts); a device or FIFO is written directly, as a stream.
+ */
 export async function openFileSink(path: string): Promise<Sink> {
-  const { FileSink } = await import('../mux/node-sinks.js');
-  return FileSink.open(path);
+  const { openFileOutput } = await import('./file-output.js');
+  return openFileOutput(path);
+}
+
+/** An input of a run that the output must not overwrite: what it is (for the message) and its path or file: URL. */
+export interface RunInput {
+  what: string;
+  path: string | URL;
+}
+
+/** Refuses (INVALID_OPTION) an output path that is the same file as one of `inputs` (links count). */
+export async function refuseOutputOverInputs(output: string, inputs: readonly RunInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const { refuseOutputOverInputs: refuse } = await import('./file-output.js');
+  return refuse(output, inputs);
 }
 
 /** Adapts a Node stream.Writable (already duck-typed by the caller). */
@@ -22,6 +38,12 @@ export const openSpool: (() => Promise<Sink>) | undefined = async () => {
   const { openTempFileSink } = await import('../mux/node-sinks.js');
   return openTempFileSink();
 };
+
+/** Refuses a `.js` scene module with ES module syntax in a CommonJS package (see scene-check.ts), before any thread imports it. */
+export async function checkSceneModule(ref: string): Promise<void> {
+  const { checkSceneModule: check } = await import('./scene-check.js');
+  return check(ref);
+}
 
 /** Reads a file in 1 MiB chunks; read errors become INVALID_OPTION naming the path. */
 export async function* fileChunks(path: string, what: string): AsyncGenerator<Uint8Array> {

@@ -3,6 +3,7 @@
 // and the names of the few keys mp4forge keeps beside BullMQ's.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { closest } from '../did-you-mean.js';
 import { Mp4ForgeError } from './core.js';
 
 /** Redis: a `redis://[user:password@]host[:port][/db]` URL (`rediss://` for TLS), or its parts. */
@@ -38,9 +39,28 @@ export interface ResolvedLocation {
   where: string;
 }
 
-/** Validates a {@link QueueLocation} and fills in the defaults. */
-export function resolveLocation(loc: QueueLocation): ResolvedLocation {
+const LOCATION_KEYS = ['connection', 'queue', 'prefix', 'connectTimeoutMs'];
+
+/**
+ * Refuses a key of `o` that is not in `allowed`, in the core's words: `<name> is not an option
+ * (did you mean …?); expected one of …`, so that a typo never silently changes nothing.
+ */
+export function refuseUnknownKeys(o: object, prefix: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(o)) {
+    if (allowed.includes(key)) continue;
+    const guess = closest(key, allowed);
+    throw new Mp4ForgeError(
+      'INVALID_OPTION',
+      `${prefix}${key} is not an option${guess ? ` (did you mean ${prefix}${guess}?)` : ''}; expected one of ${allowed.join(', ')}`,
+      { details: { option: `${prefix}${key}` } },
+    );
+  }
+}
+
+/** Validates a {@link QueueLocation} (with the `more` keys of the options it is part of) and fills in the defaults. */
+export function resolveLocation(loc: QueueLocation, more: readonly string[] = []): ResolvedLocation {
   if (!loc || typeof loc !== 'object') throw invalid('the queue needs options with at least connection (a redis:// URL or { host, port })');
+  refuseUnknownKeys(loc, '', [...LOCATION_KEYS, ...more]);
   const options = redisOptions(loc.connection);
   const queue = loc.queue ?? 'render';
   const prefix = loc.prefix ?? 'mp4forge';
@@ -76,6 +96,7 @@ function redisOptions(c: RedisConnection): ResolvedLocation['options'] {
     };
   }
   if (!c || typeof c !== 'object') throw invalid(`connection must be a redis:// URL or { host, port, … }, got ${JSON.stringify(c)}`);
+  refuseUnknownKeys(c, 'connection.', ['host', 'port', 'username', 'password', 'db', 'tls']);
   const port = c.port ?? 6379;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid(`connection port must be 1–65535, got ${JSON.stringify(c.port)}`);
   return {

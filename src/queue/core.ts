@@ -4,11 +4,13 @@
 // The build (tsup.config.ts) turns the import below into an import of the package itself
 // ('mp4forge'), so `mp4forge/queue` shares the core — and its Mp4ForgeError class — with the main
 // entry instead of bundling a second copy.
-import { loadScene, Mp4ForgeError, renderSegment, stitchSegments, type NodeWritableLike, type RenderSegmentOptions, type SceneDraw } from '../index.node.js';
+import {
+  loadScene, Mp4ForgeError, renderSegment, stitchSegments, type AudioSummary, type NodeWritableLike, type RenderSegmentOptions, type SceneDraw,
+} from '../index.node.js';
 import type { RenderJob } from './job.js';
 
 export { Mp4ForgeError, isMp4ForgeError } from '../index.node.js';
-export type { AudioLength, FrameRate, Layout, Mp4ForgeErrorCode, NodeWritableLike, PatternName, VideoOptions } from '../index.node.js';
+export type { AudioLength, AudioSummary, FrameRate, Layout, Mp4ForgeErrorCode, NodeWritableLike, PatternName, VideoOptions } from '../index.node.js';
 
 /** What a segment job produced. */
 export interface PartSummary {
@@ -25,7 +27,8 @@ export interface StitchSummary {
   durationSeconds: number;
   bytes: number;
   layout: 'faststart' | 'progressive' | 'fragmented';
-  audio?: { durationSeconds: number; sampleRate: number; channels: number; frames: number };
+  /** As the core's AudioSummary: `warnings` when the MP3 was not what it claimed to be (e.g. a cut file). */
+  audio?: AudioSummary;
 }
 
 const ALREADY_ABORTED = AbortSignal.abort(new Error('validation only'));

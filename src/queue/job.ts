@@ -3,6 +3,7 @@
 // of that JSON, which makes submitting the same job twice the same job.
 import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
+import { refuseUnknownKeys } from './connection.js';
 import { Mp4ForgeError, type AudioLength, type Layout, type PatternName, type VideoOptions } from './core.js';
 
 /**
@@ -45,9 +46,7 @@ const KEYS: readonly (keyof RenderJob)[] = ['width', 'height', 'fps', 'frames', 
 export function normalizeJob(input: unknown): RenderJob {
   if (!input || typeof input !== 'object') throw invalid(`a render job must be an object, got ${JSON.stringify(input)}`);
   const raw = input as Record<string, unknown>;
-  for (const key of Object.keys(raw)) {
-    if (!(KEYS as readonly string[]).includes(key)) throw invalid(`unknown render job option '${key}'; known: ${KEYS.join(', ')}`);
-  }
+  refuseUnknownKeys(raw, '', KEYS);
   const job: Record<string, unknown> = {};
   for (const key of KEYS) if (raw[key] !== undefined) job[key] = raw[key];
   if (job.scene instanceof URL) job.scene = job.scene.href;

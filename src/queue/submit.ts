@@ -68,7 +68,7 @@ export interface RenderHandle {
  * const { output, bytes } = await render.result();
  */
 export async function submitRender(job: RenderJob, options: SubmitRenderOptions): Promise<RenderHandle> {
-  const loc = resolveLocation(options);
+  const loc = resolveLocation(options, ['segments', 'store', 'attempts', 'backoffMs', 'keepSeconds', 'watch', 'onProgress']);
   const spec = normalizeJob(job);
   const n = options.segments;
   if (!Number.isSafeInteger(n) || n < 1) throw new Mp4ForgeError('INVALID_OPTION', `segments must be a positive integer, got ${JSON.stringify(n)}`);

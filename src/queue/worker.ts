@@ -3,9 +3,7 @@
 // renders; a worker that dies stops renewing, and after `lockMs` another worker's stalled-job check
 // puts its job back on the queue.
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import { randomBytes } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { Mp4ForgeError, renderPart, stitchParts } from './core.js';
 import { bullConnection, connectRedis, keys, resolveLocation, type QueueLocation } from './connection.js';
 import { SEGMENT, STITCH, type SegmentJobData, type SegmentProgress, type StitchJobData } from './flow.js';
@@ -34,7 +32,7 @@ export interface RenderWorkerOptions extends QueueLocation {
 export type WorkerEvent =
   | { event: 'ready'; queue: string; redis: string; concurrency: number; store: string }
   | { event: 'start'; kind: 'segment' | 'stitch'; id: string; k?: number; n: number; attempt: number }
-  | { event: 'done'; kind: 'segment' | 'stitch'; id: string; k?: number; n: number; frames: number; bytes: number; seconds: number }
+  | { event: 'done'; kind: 'segment' | 'stitch'; id: string; k?: number; n: number; frames: number; bytes: number; elapsedSeconds: number }
   | { event: 'skipped'; kind: 'segment' | 'stitch'; id: string; k?: number; n: number; reason: string }
   | { event: 'failed'; kind: 'segment' | 'stitch'; id: string; k?: number; n: number; attempt: number; code: string; message: string }
   | { event: 'handed-back'; kind: 'segment'; id: string; k: number; n: number }
@@ -61,7 +59,7 @@ export interface RenderWorker {
  * process.on('SIGTERM', () => worker.stop().then(() => process.exit(0)));
  */
 export async function startRenderWorker(options: RenderWorkerOptions): Promise<RenderWorker> {
-  const loc = resolveLocation(options);
+  const loc = resolveLocation(options, ['store', 'concurrency', 'lockMs', 'onEvent']);
   const store = options.store;
   if (!store || typeof store.create !== 'function') throw new Mp4ForgeError('INVALID_OPTION', 'startRenderWorker needs a store (e.g. directoryStore(dir))');
   const concurrency = options.concurrency ?? 1;
@@ -124,7 +122,7 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
       });
       await writer.commit();
       if (await parentGone(id)) await store.remove(id); // the render failed meanwhile: leave nothing behind
-      emit({ ...base, event: 'done', frames: summary.frames, bytes: summary.bytes, seconds: round3((performance.now() - started) / 1000) });
+      emit({ ...base, event: 'done', frames: summary.frames, bytes: summary.bytes, elapsedSeconds: round3((performance.now() - started) / 1000) });
       completed++;
       return { k: part, frames: summary.frames, bytes: summary.bytes };
     } catch (err) {
@@ -183,20 +181,19 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
     }
     emit({ ...base, event: 'start', attempt: job.attemptsStarted || job.attemptsMade + 1 });
     const started = performance.now();
-    const temp = join(dirname(spec.output), `.${basename(spec.output)}.${randomBytes(4).toString('hex')}.partial`);
     try {
       const parts = [];
       for (let p = 1; p <= n; p++) parts.push(await store.open(id, p, n));
-      const summary = await stitchParts(parts, spec, temp, new AbortController().signal);
-      await rename(temp, spec.output);
+      // The core writes a temporary file beside the output and renames it when complete: a reader
+      // never sees half a file, and a failed stitch leaves an older file as it was.
+      const summary = await stitchParts(parts, spec, spec.output, new AbortController().signal);
       const result: RenderResult = { id, output: spec.output, ...summary };
       await writeRecord(redis, k.result(id), { state: 'completed', id, finishedAt: Date.now(), result }, keepSeconds);
       await store.remove(id);
-      emit({ ...base, event: 'done', frames: summary.frames, bytes: summary.bytes, seconds: round3((performance.now() - started) / 1000) });
+      emit({ ...base, event: 'done', frames: summary.frames, bytes: summary.bytes, elapsedSeconds: round3((performance.now() - started) / 1000) });
       completed++;
       return result;
     } catch (err) {
-      await rm(temp, { force: true });
       const reason = encodeFailure(err);
       const { code, message } = decodeFailure(reason);
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) return fail(code, message);

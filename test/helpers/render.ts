@@ -1,12 +1,12 @@
 // Renders test clips through the public API.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMp4Writer, type Mp4WriterOptions, type Mp4WriterResult } from '../../src/index.js';
 import { drawPattern, type PatternName } from '../../src/generate/patterns.js';
 import { assertValidIsoBmff } from './iso-validate.js';
+import { tempDir } from './temp.js';
 
-export const workDir = mkdtempSync(join(tmpdir(), 'mp4forge-test-'));
+/** This test file's directory for outputs: removed after its last test. */
+export const workDir = tempDir('mp4forge-test-');
 
 export function tmpFile(name: string): string {
   return join(workDir, name);

@@ -5,9 +5,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { bytesPerFrame, type PixelFormat } from '../../encode/convert.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
-import { asUsageError, CliError, UsageError } from '../errors.js';
-import { readFrames } from '../frame-reader.js';
+import { asUsageError, CliError, InputEndedMidFrame, UsageError } from '../errors.js';
+import { readFrames, type FramesRead } from '../frame-reader.js';
 import { createMp4Writer } from '../../index.js';
+import { refuseOutputOverInputs } from '../../platform/io.js';
 import { OUTPUT_OPTIONS, runOutput, type SessionIo } from '../session.js';
 
 const PIXEL_FORMATS: readonly PixelFormat[] = ['rgba', 'bgra', 'rgb24', 'yuv420p'];
@@ -26,7 +27,8 @@ export const encodeSpec: CommandSpec = {
   ],
   epilog: [
     'Frames are back to back, no headers: rgba/bgra 4 bytes per pixel, rgb24 3, yuv420p planar',
-    'I420 (W×H luma, then W/2×H/2 U and V). The input must hold a whole number of frames.', '', 'Example:',
+    'I420 (W×H luma, then W/2×H/2 U and V). An input that ends inside a frame still gives a file of',
+    'the whole frames; the bytes dropped are reported, and the exit status is 3.', '', 'Example:',
     '  python gen.py | mp4forge encode --width 640 --height 480 --pix-fmt rgb24 --fps 30 --out out.mp4',
   ].join('\n'),
 };
@@ -52,6 +54,14 @@ export async function encodeCommand(argv: readonly string[], io: SessionIo & { s
   }
   let handle: FileHandle | null = null;
   let total: number | undefined;
+  const out = args.string('out') as string;
+  if (inputPath !== '-' && out !== '-') {
+    try {
+      await refuseOutputOverInputs(out, [{ what: 'input', path: inputPath }]);
+    } catch (err) {
+      throw asUsageError(err, 'encode');
+    }
+  }
   if (inputPath === '-') {
     if (io.stdin.isTTY) {
       throw new UsageError('no input: stdin is a terminal; pipe raw frames in (python gen.py | mp4forge encode ...) or give --input FILE', 'encode');
@@ -67,18 +77,25 @@ export async function encodeCommand(argv: readonly string[], io: SessionIo & { s
     }
   }
 
+  const frameName = `${width}×${height} ${pixelFormat} frame`;
   try {
-    await runOutput('encode', args, io, signal, args.string('fps', '30'), total, async (common) => {
+    const summary = await runOutput('encode', args, io, signal, args.string('fps', '30'), total, async (common) => {
       const writer = await createMp4Writer({ ...common, width, height, fps: args.string('fps', '30'), pixelFormat });
       const input: Readable = handle ? handle.createReadStream({ highWaterMark: fileChunkSize(frameSize), autoClose: false }) : io.stdin;
       // Interrupting must also stop a read that is waiting for a producer that went quiet.
       addAbortSignal(signal, input);
-      const frames = readFrames(input as AsyncIterable<Uint8Array>, frameSize, `${width}×${height} ${pixelFormat} frame`);
-      let result: IteratorResult<Uint8Array, { frames: number; bytes: number }>;
+      const frames = readFrames(input as AsyncIterable<Uint8Array>, frameSize);
+      let result: IteratorResult<Uint8Array, FramesRead>;
+      let read: FramesRead = { frames: 0, bytes: 0, leftover: 0 };
       try {
         while (!(result = await frames.next()).done) await writer.addFrame(result.value);
-        if (result.value.frames === 0) {
-          throw new CliError(`the input was empty: no ${width}×${height} ${pixelFormat} frame (${frameSize} bytes) was read`);
+        read = result.value;
+        if (read.frames === 0) {
+          throw new CliError(
+            read.leftover > 0
+              ? `the input ended after ${read.leftover} bytes, less than one ${frameName} (${frameSize} bytes): nothing to encode`
+              : `the input was empty: no ${frameName} (${frameSize} bytes) was read`,
+          );
         }
       } catch (err) {
         // After Ctrl-C the writer saw the signal too: finish() reports ABORTED.
@@ -88,10 +105,20 @@ export async function encodeCommand(argv: readonly string[], io: SessionIo & { s
         }
       } finally {
         // On an early exit this destroys the input stream, so an open stdin cannot keep the process alive.
-        await frames.return({ frames: 0, bytes: 0 }).catch(() => {});
+        await frames.return({ frames: 0, bytes: 0, leftover: 0 }).catch(() => {});
       }
-      return writer.finish();
+      // An input cut inside a frame (a producer that died) still gives a file of its whole frames.
+      return { ...(await writer.finish()), droppedBytes: read.leftover };
     });
+    if (summary.droppedBytes) {
+      const where = out === '-' ? 'the MP4 written to stdout' : `${out} (${summary.layout})`;
+      const n = summary.frames;
+      const whole = `${n} whole ${frameName}${n === 1 ? '' : 's'} (${frameSize} bytes each)`;
+      throw new InputEndedMidFrame(
+        `the input ended inside a frame: after ${whole} came ${summary.droppedBytes} more bytes; ` +
+          `kept the ${n} whole frame${n === 1 ? '' : 's'} in ${where} and dropped those ${summary.droppedBytes} bytes`,
+      );
+    }
   } finally {
     await handle?.close().catch(() => {});
   }

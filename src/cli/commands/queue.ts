@@ -11,7 +11,7 @@ import type { AudioLength } from '../../soundtrack.js';
 import type { PatternName } from '../../generate/patterns.js';
 import { Args, parseArgs } from '../args.js';
 import { asUsageError, UsageError } from '../errors.js';
-import { formatBytes, videoOptions, type SessionIo } from '../session.js';
+import { formatBytes, printWarnings, videoOptions, type SessionIo } from '../session.js';
 import { queueStatusSpec, queueSubmitSpec, queueWorkerSpec } from './queue-spec.js';
 
 /** What a queue command tells main.ts: 'stopped' when a signal ended it the normal way (exit 0). */
@@ -66,7 +66,7 @@ function describeEvent(e: WorkerEvent | { event: 'stopped'; signal: string; hand
     case 'start':
       return `${what}: started (attempt ${e.attempt})`;
     case 'done':
-      return `${what}: done, ${e.frames} frames, ${formatBytes(e.bytes)} in ${e.seconds.toFixed(2)} s`;
+      return `${what}: done, ${e.frames} frames, ${formatBytes(e.bytes)} in ${e.elapsedSeconds.toFixed(2)} s`;
     case 'skipped':
       return `${what}: skipped (${e.reason})`;
     case 'failed':
@@ -147,15 +147,16 @@ async function submitCommand(argv: readonly string[], io: SessionIo, signal: Abo
     signal.removeEventListener('abort', onAbort);
   }
   if (bar) io.stderr.write('\r\x1b[K');
-  const seconds = Math.round(performance.now() - started) / 1000;
+  const elapsedSeconds = Math.round(performance.now() - started) / 1000;
+  printWarnings(result.audio?.warnings, io);
   if (json) {
-    io.stdout.write(`${JSON.stringify({ status: handle.status === 'done' ? 'done' : 'completed', ...result, seconds })}\n`);
+    io.stdout.write(`${JSON.stringify({ status: handle.status === 'done' ? 'done' : 'completed', ...result, elapsedSeconds })}\n`);
     return undefined;
   }
   io.stdout.write(`${handle.id}\n`);
   const audio = result.audio ? ` + ${result.audio.durationSeconds.toFixed(3)} s of MP3 audio` : '';
   io.stderr.write(
-    `mp4forge: ${handle.status === 'done' ? 'already rendered' : 'rendered'} ${result.output}: ${result.frames} frames in ${result.segments} segments, ${result.durationSeconds.toFixed(3)} s of video${audio}, ${formatBytes(result.bytes)} (${result.layout}) in ${seconds.toFixed(2)} s\n`,
+    `mp4forge: ${handle.status === 'done' ? 'already rendered' : 'rendered'} ${result.output}: ${result.frames} frames in ${result.segments} segments, ${result.durationSeconds.toFixed(3)} s of video${audio}, ${formatBytes(result.bytes)} (${result.layout}) in ${elapsedSeconds.toFixed(2)} s\n`,
   );
   return undefined;
 }

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SceneDraw, SceneSpec } from '../../generate/scene.js';
 import { renderVideo } from '../../index.js';
-import { OUTPUT_OPTIONS, runOutput, workersOption, type SessionIo } from '../session.js';
+import { checkInputFile, OUTPUT_OPTIONS, runOutput, workersOption, type SessionIo } from '../session.js';
 import { renderSegmentCommand } from './segment.js';
 
 const PATTERNS: readonly PatternName[] = ['bars', 'noise', 'gradient', 'plasma', 'solid'];
@@ -53,6 +53,7 @@ export async function renderCommand(argv: readonly string[], io: SessionIo, sign
   const sceneFile = args.string('scene');
   if (sceneFile !== undefined && (args.has('pattern') || args.has('seed')))
     throw new UsageError('--scene replaces --pattern/--seed: give one of them', 'render');
+  if (sceneFile !== undefined) await checkInputFile(sceneFile, '--scene');
   const sceneUrl = sceneFile !== undefined ? pathToFileURL(resolve(sceneFile)).href : undefined;
   if (args.has('segment')) {
     if (args.has('workers'))

@@ -5,9 +5,9 @@ import type { SceneDraw } from '../../generate/scene.js';
 import { renderSegment, segmentRange, type Layout, type Progress } from '../../index.js';
 import { resolveVideo } from '../../options.js';
 import type { Args } from '../args.js';
-import { asUsageError, UsageError } from '../errors.js';
+import { asUsageError, UsageError, withOutputNote } from '../errors.js';
 import { ProgressBar } from '../progress.js';
-import { checkOutputTarget, printSummary, summarize, videoOptions, type SessionIo } from '../session.js';
+import { checkOutputTarget, printSummary, summarize, videoOptions, watchOutput, type SessionIo } from '../session.js';
 
 /** Parses `K/N` (K counted from 1). */
 export function parseSegmentSpec(text: string, command: string): { k: number; n: number } {
@@ -51,6 +51,7 @@ export async function renderSegmentCommand(
         : (i, rgba, w, h) => drawPattern(p.pattern, rgba, w, h, i);
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, range.end - range.start) : null;
   const started = performance.now();
+  const outcome = await watchOutput(out);
   let result;
   try {
     result = await renderSegment({
@@ -67,7 +68,7 @@ export async function renderSegmentCommand(
       ...(bar ? { onProgress: (pr: Progress) => bar.update(pr) } : {}),
     });
   } catch (err) {
-    throw asUsageError(err, command);
+    throw withOutputNote(asUsageError(err, command), await outcome());
   } finally {
     bar?.clear();
   }

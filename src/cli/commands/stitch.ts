@@ -3,9 +3,9 @@
 import { stat } from 'node:fs/promises';
 import { stitchSegments, type AudioLength, type Layout, type Progress } from '../../index.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
-import { asUsageError, CliError, UsageError } from '../errors.js';
+import { asUsageError, CliError, UsageError, withOutputNote } from '../errors.js';
 import { ProgressBar } from '../progress.js';
-import { checkOutputTarget, OUTPUT_OPTIONS, printSummary, summarize, type SessionIo } from '../session.js';
+import { checkInputFile, checkOutputTarget, OUTPUT_OPTIONS, printSummary, summarize, watchOutput, type SessionIo } from '../session.js';
 
 const SHARED = new Set(['out', 'layout', 'audio', 'audio-length', 'json']);
 
@@ -38,8 +38,10 @@ export async function stitchCommand(argv: readonly string[], io: SessionIo, sign
     });
     if (!st.isFile()) throw new CliError(`segment ${i + 1} of ${parts.length} (${part}) is not a file`);
   }
+  if (args.has('audio')) await checkInputFile(args.string('audio') as string, '--audio');
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, undefined) : null;
   const started = performance.now();
+  const outcome = await watchOutput(out);
   let result;
   try {
     result = await stitchSegments(parts, {
@@ -50,7 +52,7 @@ export async function stitchCommand(argv: readonly string[], io: SessionIo, sign
       ...(bar ? { onProgress: (p: Progress) => bar.update(p) } : {}),
     });
   } catch (err) {
-    throw asUsageError(err, 'stitch');
+    throw withOutputNote(asUsageError(err, 'stitch'), await outcome());
   } finally {
     bar?.clear();
   }
