@@ -7,9 +7,7 @@
 //
 // Layout: faststart (moov in front, the default and what a file for players/HTTP wants); the time
 // finish() spends moving the media data to make room for the moov is reported separately.
-// Encoder speed: the npm script passes --speed 10 (the fastest preset, about 1.9× speed 6 on noise
-// and 4–15% larger, see bench:sweep): 10,000 noise frames at 1080p are hours of CPU at speed 6 on a
-// shared 2-core machine. Omit --speed for the library default.
+// Encoder speed: the library default (what a user gets); --speed N measures another preset.
 // Runs outside CI. Options: --frames --width --height --fps --workers --layout --speed
 // --dir (where the output goes; default os.tmpdir()) --keep --out seed
 import { spawnSync } from 'node:child_process';
@@ -29,7 +27,7 @@ const FPS = Number(args.fps ?? 30);
 const WORKERS = String(args.workers ?? 'auto');
 const LAYOUT = String(args.layout ?? 'faststart');
 const DIR = String(args.dir ?? os.tmpdir());
-// Encoder speed 0..10 (library default 6). `npm run bench:seed` uses 10: see the header comment.
+// Encoder speed 0..10; null: the library default.
 const SPEED = args.speed === undefined ? null : Number(args.speed);
 const log = (s) => process.stderr.write(`[seed ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
@@ -80,7 +78,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
         '',
         environmentMd(env),
         '',
-        `Interrupted after ${last.frames} of ${FRAMES} frames (${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT}, speed ${SPEED ?? 6}); the render had run ${partial.secondsSinceRenderStart} s. 1-minute load averages during the run: ${partialLoads.map((x) => round(x, 1)).join(', ')}.`,
+        `Interrupted after ${last.frames} of ${FRAMES} frames (${WIDTH}×${HEIGHT} noise, workers ${WORKERS}, ${LAYOUT}, speed ${SPEED ?? 'default'}); the render had run ${partial.secondsSinceRenderStart} s. 1-minute load averages during the run: ${partialLoads.map((x) => round(x, 1)).join(', ')}.`,
         '',
         mdTable(
           ['frames muxed', 'at (s)', 'average fps so far', 'process RSS (MiB)'],
@@ -232,7 +230,7 @@ try {
       workers: WORKERS,
       resolvedWorkers: render.resolvedWorkers,
       layout: LAYOUT,
-      video: `qp 26 (default), speed ${SPEED ?? '6 (default)'}, GOP 60 (default)`,
+      video: `qp 26 (default), speed ${SPEED ?? 'default'}, GOP 60 (default)`,
     },
     render: {
       wallSeconds: round(render.wallSeconds, 1),
