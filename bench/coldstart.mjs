@@ -1,6 +1,6 @@
 // npm run bench:coldstart: the serverless cold-start cost. Each run is a fresh process
-// (bench/coldstart-child.mjs) that imports the built package, creates a writer (WASM encoder loaded,
-// instantiated and probed) and encodes the first frame. Node through `import` (dist/index.js) and
+// (bench/coldstart-child.mjs) that imports the built package, creates a writer (WASM encoder compiled and
+// instantiated) and encodes the first frame. Node through `import` (dist/index.js) and
 // `require` (dist/index.cjs), Bun and Deno; runs are interleaved and sequential (one at a time), and
 // the medians of --reps runs (default 7) are reported with the machine load.
 //
@@ -71,8 +71,8 @@ const md = `# mp4forge cold start
 Command: \`npm run bench:coldstart\` (= \`npm run build && node bench/coldstart.mjs\`). ${environmentMd(env)}
 
 Each run is a fresh process: \`import\`/\`require\` of the built package →
-\`createMp4Writer({ width: ${WIDTH}, height: ${HEIGHT}, fps: 30, output: { buffer: true } })\` resolved (the WASM encoder loaded, instantiated and
-probed) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved). Medians of ${REPS} runs per runtime, runs interleaved one at a time;
+\`createMp4Writer({ width: ${WIDTH}, height: ${HEIGHT}, fps: 30, output: { buffer: true } })\` resolved (the WASM encoder compiled and
+instantiated) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved; the frame is drawn before the clock starts). Medians of ${REPS} runs per runtime, runs interleaved one at a time;
 "process" is spawn to exit as seen by the parent (runtime start-up included).
 
 ${mdTable(

@@ -1,7 +1,7 @@
 // Nothing lost (issue 14): an output is never one of the run's inputs, an existing file is only
 // ever replaced by a complete one (a temporary file beside it, renamed when finish() succeeds),
 // a failed or aborted run leaves no temporary file, and two live writers never share a file.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
@@ -272,15 +272,32 @@ describe('an existing file is replaced only by a complete one (item 2)', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('a device (/dev/null) is written as a stream, never replaced: faststart goes through the spool', async () => {
-    const before = statSync('/dev/null');
-    const w = await createMp4Writer({ ...base, output: '/dev/null' });
+  // A FIFO stands for every non-regular file (devices too: resolveTarget asks only isFile()). Not
+  // /dev/null itself: a regression here would replace the machine's /dev/null with a regular file.
+  it('a FIFO is written as a stream, never replaced: faststart goes through the spool, the reader gets a whole MP4', async () => {
+    const fifo = tmpFile('out.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const before = statSync(fifo);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    reader.stdout.on('data', (d: Buffer) => chunks.push(d));
+    const closed = new Promise<number | null>((res) => reader.on('close', res));
+    const w = await createMp4Writer({ ...base, output: fifo });
     await frames(w, 5);
     const r = await w.finish();
-    expect(r.bytes).toBeGreaterThan(0);
-    const after = statSync('/dev/null');
-    expect(after.isCharacterDevice()).toBe(true);
+    const after = statSync(fifo);
+    if (!after.isFIFO()) reader.kill(); // replaced: the reader would wait for a writer forever
+    expect(after.isFIFO()).toBe(true);
     expect(after.ino).toBe(before.ino);
+    expect(await closed).toBe(0);
+    const got = Buffer.concat(chunks);
+    expect(got.length).toBe(r.bytes);
+    const copy = tmpFile('from-fifo.mp4');
+    writeFileSync(copy, got);
+    const probe = await ffprobe(copy, { count: true });
+    expect(probe.streams[0]?.nb_read_packets).toBe('5');
+    expect((await ffmpegDecodeCheck(copy)).ok).toBe(true);
+    expect(readdirSync(dirname(fifo)).filter((f) => f.includes('.mp4forge'))).toEqual([]);
   });
 
   it('the faststart spool of a stream output has no name on disk: nothing in TMPDIR while writing or after', async () => {

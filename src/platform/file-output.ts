@@ -22,20 +22,20 @@ export function tempNameFor(name: string): string {
   return `.${name}.mp4forge-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
 }
 
-let exitHook = false;
+const onExit = (): void => void removeTempFilesSync();
 
 /**
  * Registers a temporary file for removeTempFilesSync; returns the function that forgets it. A
  * process that exits with a writer still open (never finished nor aborted, or `process.exit()`
- * mid-run) removes its temporary files on the way out.
+ * mid-run) removes its temporary files on the way out. The exit listener lives only while some
+ * temporary file does, so a long-lived process that writes many files keeps none behind.
  */
 export function trackTemp(path: string): () => void {
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => removeTempFilesSync());
-  }
+  if (liveTemps.size === 0) process.on('exit', onExit);
   liveTemps.add(path);
-  return () => liveTemps.delete(path);
+  return () => {
+    if (liveTemps.delete(path) && liveTemps.size === 0) process.off('exit', onExit);
+  };
 }
 
 /**
@@ -53,6 +53,7 @@ export function removeTempFilesSync(): string[] {
     }
   }
   liveTemps.clear();
+  process.off('exit', onExit);
   return removed;
 }
 
