@@ -8,7 +8,11 @@ import { AsmH264Encoder } from '../src/encode/h264/wasm-encoder.js';
 import { h264Level } from '../src/encode/level.js';
 import { toI420 } from '../src/encode/convert.js';
 import { drawPattern, type PatternName } from '../src/generate/patterns.js';
-import { FFMPEG, FFPROBE, run } from './helpers/oracles.js';
+import { decodeRgbFrames, FFMPEG, FFPROBE, ffprobe, run } from './helpers/oracles.js';
+import { tmpFile } from './helpers/render.js';
+import { writeFileSync } from 'node:fs';
+import { createMp4Writer } from '../src/index.js';
+import { readBarsCounter } from '../src/generate/bars.js';
 
 type FrameSource = (index: number) => Uint8Array;
 
@@ -219,11 +223,6 @@ function dropAlpha(rgba: Uint8Array): Uint8Array {
 
 describe('own H.264 encoder: no stale content', () => {
   it('every frame counter of a changing bars picture reads back, at speeds 0, 6 and 10 (no changed cell coded as skipped)', async () => {
-    const { readBarsCounter } = await import('../src/generate/bars.js');
-    const { createMp4Writer } = await import('../src/index.js');
-    const { decodeRgbFrames } = await import('./helpers/oracles.js');
-    const { tmpFile } = await import('./helpers/render.js');
-    const { writeFileSync } = await import('node:fs');
     const w = 128;
     const h = 96;
     for (const speed of [0, 6, 10]) {
@@ -239,10 +238,6 @@ describe('own H.264 encoder: no stale content', () => {
 
 describe('own H.264 encoder: rate control', () => {
   it('kbps steers a 10 s clip to its target (ffprobe bit_rate within 10%), in chunks that restart the model', async () => {
-    const { createMp4Writer } = await import('../src/index.js');
-    const { ffprobe } = await import('./helpers/oracles.js');
-    const { tmpFile } = await import('./helpers/render.js');
-    const { writeFileSync } = await import('node:fs');
     for (const [pattern, kbps] of [['plasma', 300], ['plasma', 1200], ['noise', 2500], ['noise', 8000]] as const) {
       const writer = await createMp4Writer({ width: 320, height: 240, fps: 30, output: { buffer: true }, video: { kbps } });
       await writer.addFrames(300, pattern);

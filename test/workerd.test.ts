@@ -20,12 +20,21 @@ async function startWorker(entry: string, dir: string): Promise<Miniflare> {
   const outDir = join(workDir, dir);
   const { script, wasmModules } = (await bundleWorker({ entry, outDir })) as { script: string; wasmModules: string[] };
   const { Miniflare } = await import('miniflare');
-  // The modules as wrangler uploads them: the bundle, and each .wasm it imports as a CompiledWasm module.
-  return new Miniflare({
-    modules: [{ type: 'ESModule', path: script }, ...wasmModules.map((path) => ({ type: 'CompiledWasm' as const, path }))],
-    modulesRoot: outDir,
-    compatibilityDate: compatibilityDate(join(EXAMPLE, 'wrangler.toml')) as string,
-  });
+  // Miniflare keeps a directory in os.tmpdir() and removes it in dispose(); made inside this file's
+  // work directory, it goes with that directory even if a dispose under load does not finish.
+  const tmp = process.env.TMPDIR;
+  process.env.TMPDIR = workDir;
+  try {
+    // The modules as wrangler uploads them: the bundle, and each .wasm it imports as a CompiledWasm module.
+    return new Miniflare({
+      modules: [{ type: 'ESModule', path: script }, ...wasmModules.map((path) => ({ type: 'CompiledWasm' as const, path }))],
+      modulesRoot: outDir,
+      compatibilityDate: compatibilityDate(join(EXAMPLE, 'wrangler.toml')) as string,
+    });
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+  }
 }
 
 /** The same clip as the example renders, written by Node from the sources. */
@@ -58,7 +67,7 @@ describe('Cloudflare workerd (miniflare 4): examples/cloudflare-worker', () => {
   });
   afterAll(async () => {
     await mf?.dispose();
-  });
+  }, 60_000);
 
   it('streams a fragmented clip while it encodes: the moov arrives first, then one fragment per GOP; ffprobe/ffmpeg read it; same bytes as Node', async () => {
     const t0 = performance.now();
@@ -128,7 +137,7 @@ describe('Cloudflare workerd (miniflare 4): what the platform refuses, and the w
   });
   afterAll(async () => {
     await mf?.dispose();
-  });
+  }, 60_000);
 
   it('refuses to compile WASM from bytes and to run new Function (why the encoder comes in as a .wasm module)', async () => {
     const res = (await (await mf.dispatchFetch('http://worker/platform')).json()) as Record<string, Attempt>;
