@@ -72,7 +72,8 @@ Command: \`npm run bench:coldstart\` (= \`npm run build && node bench/coldstart.
 
 Each run is a fresh process: \`import\`/\`require\` of the built package →
 \`createMp4Writer({ width: ${WIDTH}, height: ${HEIGHT}, fps: 30, output: { buffer: true } })\` resolved (the WASM encoder compiled and
-instantiated) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved; the frame is drawn before the clock starts). Medians of ${REPS} runs per runtime, runs interleaved one at a time;
+instantiated) → the first ${WIDTH}×${HEIGHT} frame encoded (\`addFrame\` resolved; the frame is drawn
+before the clock starts). Medians of ${REPS} runs per runtime, runs interleaved one at a time;
 "process" is spawn to exit as seen by the parent (runtime start-up included).
 
 ${mdTable(
