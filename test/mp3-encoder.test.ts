@@ -203,7 +203,7 @@ describe('lamejs timing: encoder delay and padding', () => {
     for (const sampleRate of [44100, 22050]) {
       const spf = sampleRate >= 32000 ? 1152 : 576;
       for (const total of [0, 1, 46, 47, 48, 575, 576, 577, 1151, 1152, 1153, 1727, 1728, 2304, 12345, 44100]) {
-        const enc = new PcmToMp3Encoder(sampleRate, 1);
+        const enc = await PcmToMp3Encoder.create(sampleRate, 1);
         const plane = new Float32Array(total);
         for (let i = 0; i < total; i++) plane[i] = 0.3 * Math.sin(i * 0.07);
         const bytes = Buffer.concat([enc.encode([plane]), enc.flush()]);
@@ -232,7 +232,7 @@ describe('PCM → MP3 conversion', () => {
     const fromBuffer = await encodeAll({ sampleRate, planes });
     const fromGenerator = await encodeAll(audio.melody({ seconds: 5, sampleRate }));
     const fromIrregular = await encodeAll(irregular(planes, sampleRate));
-    const enc = new PcmToMp3Encoder(sampleRate, 2);
+    const enc = await PcmToMp3Encoder.create(sampleRate, 2);
     const direct: Uint8Array[] = [];
     for (let o = 0, k = 0; o < planes[0].length; o += 1000 + 777 * (k++ % 7)) {
       const e = Math.min(planes[0].length, o + 1000 + 777 * (k % 7));
@@ -338,11 +338,11 @@ describe('PCM → MP3 conversion', () => {
         for (const kbps of all) {
           const ok = usable.includes(kbps);
           if (!ok) {
-            await expectCode(() => new PcmToMp3Encoder(sampleRate, ch, { kbps }), 'INVALID_OPTION', /would resample/);
+            await expectCode(() => PcmToMp3Encoder.create(sampleRate, ch, { kbps }), 'INVALID_OPTION', /would resample/);
             continue;
           }
           accepted++;
-          const enc = new PcmToMp3Encoder(sampleRate, ch, { kbps });
+          const enc = await PcmToMp3Encoder.create(sampleRate, ch, { kbps });
           const plane = Float32Array.from({ length: 2000 }, (_, i) => 0.2 * Math.sin(i * 0.1));
           const bytes = Buffer.concat([enc.encode(ch === 2 ? [plane, plane] : [plane]), enc.flush()]);
           expect(sr(bytes)).toBe(sampleRate);
@@ -351,7 +351,7 @@ describe('PCM → MP3 conversion', () => {
         // the highest refused one really makes lamejs (called directly) resample
         const lowest = usable[0];
         const refused = all.filter((k) => k < lowest).at(-1);
-        const enc = new PcmToMp3Encoder(sampleRate, ch, { kbps: lowest });
+        const enc = await PcmToMp3Encoder.create(sampleRate, ch, { kbps: lowest });
         // ≥ 12 frames: ffmpeg's mp3 probe does not trust a file of only a few frames
         const plane = new Float32Array(14000).map((_, i) => 0.2 * Math.sin(i * 0.05));
         const f1 = tmp('mp3');
@@ -376,15 +376,15 @@ describe('PCM → MP3 conversion', () => {
 
   it('rejects bad options, sources and blocks with stable codes', async () => {
     const planes = [new Float32Array(100)];
-    await expectCode(() => new PcmToMp3Encoder(44000, 2), 'INVALID_OPTION', /44000 Hz is not supported; expected one of 8000/);
-    await expectCode(() => new PcmToMp3Encoder(96000, 2), 'INVALID_OPTION');
-    await expectCode(() => new PcmToMp3Encoder(44100, 3 as 2), 'INVALID_OPTION', /channels must be 1 or 2/);
-    await expectCode(() => new PcmToMp3Encoder(44100, 2, { kbps: 100 }), 'INVALID_OPTION', /100 kbps is not a Layer III bitrate at 44100 Hz/);
-    await expectCode(() => new PcmToMp3Encoder(44100, 2, { kbps: 144 }), 'INVALID_OPTION');
-    await expectCode(() => new PcmToMp3Encoder(22050, 2, { kbps: 320 }), 'INVALID_OPTION', /expected one of 8, 16/);
-    await expectCode(() => new PcmToMp3Encoder(44100, 2, { kbps: 96 }), 'INVALID_OPTION', /resample to 32000 Hz; use one of 112, 128/);
-    await expectCode(() => new PcmToMp3Encoder(44100, 2, { channels: 0 as 1 }), 'INVALID_OPTION');
-    await expectCode(() => new PcmToMp3Encoder(44100, 2, { kbps: '128' as unknown as number }), 'INVALID_OPTION');
+    await expectCode(() => PcmToMp3Encoder.create(44000, 2), 'INVALID_OPTION', /44000 Hz is not supported; expected one of 8000/);
+    await expectCode(() => PcmToMp3Encoder.create(96000, 2), 'INVALID_OPTION');
+    await expectCode(() => PcmToMp3Encoder.create(44100, 3 as 2), 'INVALID_OPTION', /channels must be 1 or 2/);
+    await expectCode(() => PcmToMp3Encoder.create(44100, 2, { kbps: 100 }), 'INVALID_OPTION', /100 kbps is not a Layer III bitrate at 44100 Hz/);
+    await expectCode(() => PcmToMp3Encoder.create(44100, 2, { kbps: 144 }), 'INVALID_OPTION');
+    await expectCode(() => PcmToMp3Encoder.create(22050, 2, { kbps: 320 }), 'INVALID_OPTION', /expected one of 8, 16/);
+    await expectCode(() => PcmToMp3Encoder.create(44100, 2, { kbps: 96 }), 'INVALID_OPTION', /resample to 32000 Hz; use one of 112, 128/);
+    await expectCode(() => PcmToMp3Encoder.create(44100, 2, { channels: 0 as 1 }), 'INVALID_OPTION');
+    await expectCode(() => PcmToMp3Encoder.create(44100, 2, { kbps: '128' as unknown as number }), 'INVALID_OPTION');
     await expectCode(() => encodePcmToMp3({ sampleRate: 44100, planes: [new Float32Array(10), new Float32Array(11)] }), 'INVALID_OPTION', /differ in length/);
     await expectCode(() => encodePcmToMp3({ sampleRate: 44100, planes: [new Int16Array(10) as unknown as Float32Array] }), 'INVALID_OPTION');
     await expectCode(() => encodePcmToMp3({ sampleRate: 44100, planes: [] }), 'INVALID_OPTION');
@@ -400,7 +400,7 @@ describe('PCM → MP3 conversion', () => {
     await expectCode(encodeAll(src(() => { throw new Error('boom'); })), 'USER_CALLBACK_FAILED', /boom/);
     await expectCode(() => encodePcmToMp3({ sampleRate: 44100, channels: 3 as 1, pull: () => null }), 'INVALID_OPTION');
 
-    const enc = new PcmToMp3Encoder(44100, 2);
+    const enc = await PcmToMp3Encoder.create(44100, 2);
     await expectCode(() => enc.encode([new Float32Array(4)]), 'INVALID_FRAME');
     await expectCode(() => enc.encode([new Float32Array(4), new Float32Array(3)]), 'INVALID_FRAME');
     enc.flush();

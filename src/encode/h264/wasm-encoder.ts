@@ -12,8 +12,13 @@ import { h264Level } from '../level.js';
 /** The backend as results and segment records name it: mp4forge's own encoder, and which build of it. */
 export const WASM_ENCODER: BackendInfo = { id: 'wasm', version: H264_WASM_VERSION };
 
-/** `speed` when the caller does not set one (see config.ts for what each level does). */
-export const DEFAULT_SPEED = 6;
+/**
+ * `speed` when the caller does not set one (see config.ts for what each level does): the most
+ * efficient speed (frames per CPU second per byte at equal quality) among those that compress at
+ * least as well as h264-mp4-encoder on every content of `npm run bench:sweep`
+ * (bench/results/speed-sweep.md).
+ */
+export const DEFAULT_SPEED = 8;
 
 interface Exports {
   memory: WebAssembly.Memory;
