@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createMp4Writer, Mp4ForgeError, type Mp4ForgeWarning, type Mp4WriterOptions, type Sink } from '../src/index.js';
 import { QUEUED_FRAMES_WARNING } from '../src/writer.js';
 import { drawPattern } from '../src/generate/patterns.js';
+import { bytesPerFrame } from '../src/encode/convert.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
@@ -59,6 +60,25 @@ describe('frame errors and lifecycle', () => {
     await w.addFrame(new Uint8Array(160 * 96 * 4));
     const r = await w.finish();
     expect(r.frames).toBe(1);
+  });
+
+  // Issue 14 item 16: a frame a few bytes short or long must never pass with stale or ignored bytes.
+  it('every pixelFormat: frameBytes ± 1 and ± 4 is a rejected promise (never a synchronous throw) with INVALID_FRAME and the frame index', async () => {
+    for (const pixelFormat of ['rgba', 'bgra', 'rgb24', 'yuv420p'] as const) {
+      const w = await createMp4Writer({ ...base, pixelFormat });
+      const exact = bytesPerFrame(pixelFormat, base.width, base.height);
+      await w.addFrame(new Uint8Array(exact)); // frame 0 is good
+      for (const delta of [-4, -1, 1, 4]) {
+        let pending: Promise<void> | undefined;
+        expect(() => (pending = w.addFrame(new Uint8Array(exact + delta))), `${pixelFormat} ${delta}`).not.toThrow();
+        const err = await rejection(pending!);
+        expect(err.code, `${pixelFormat} ${delta}`).toBe('INVALID_FRAME');
+        expect(err.message).toContain(`needs exactly ${exact}`);
+        expect(err.details.frameIndex).toBe(1);
+      }
+      await w.addFrame(new Uint8Array(exact));
+      expect((await w.finish()).frames).toBe(2);
+    }
   });
 
   it('addFrame after finish and finish twice reject with WRITER_CLOSED', async () => {
