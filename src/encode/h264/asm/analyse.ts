@@ -6,7 +6,7 @@ import { satd16x16, satd8x8, satd4x4, sad16x16 } from './pixel';
 import { predict16x16, predictChroma, loadEdge4x4, predict4x4, mode4x4Available, I16_PLANE, C_DC, C_PLANE } from './intra';
 import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, zeroResidualSad, interLumaNoResidual } from './macroblock';
 import { mcLuma16x16, mcChroma8x8 } from './mc';
-import { searchStart, searchRefine, startSatd, bestX, bestY, bestCost } from './me';
+import { searchStart, searchRefine, startSatd, bestX, bestY, bestCost, vectorInside } from './me';
 import { predictMotion, predX, predY as predMvY, skipX, skipY } from './mvpred';
 import { seBits } from './bitstream';
 import { CW, YS, CS, BW, MBW, srcU, srcV, curU, curV, i4Mode, MB_P_SKIP, MB_P16x16, MB_I16, MB_I4 } from './state';
@@ -203,7 +203,7 @@ export function analyseInter(): u8 {
   const lam = lambdaOf(qp);
   predictMotion(mbX, mbY);
   // 1. P_Skip when its prediction leaves nothing to code
-  if (earlySkip) {
+  if (earlySkip && vectorInside(px, py, skipX, skipY)) {
     mcLuma16x16(px, py, skipX, skipY, predY);
     const sad = sad16x16(src, CW, predY, 16);
     if (sad < lam * 16 + 64) {

@@ -47,9 +47,15 @@ function intCost(mx: i32, my: i32): i32 {
   return sad16x16(src, CW, refY + usize((py + my) * YS + px + mx), YS) + lambda * mvBits(mx << 2, my << 2);
 }
 
+/** Whether the quarter-sample vector (mx, my) stays inside the bounds set by setBounds(). */
+// @ts-ignore: decorator
+@inline function subInside(mx: i32, my: i32): bool {
+  return (mx >> 2) >= minX - 1 && (mx >> 2) <= maxX && (my >> 2) >= minY - 1 && (my >> 2) <= maxY;
+}
+
 /** Distortion + rate of the quarter-sample vector (mx, my). */
 function subCost(mx: i32, my: i32): i32 {
-  if ((mx >> 2) < minX - 1 || (mx >> 2) > maxX || (my >> 2) < minY - 1 || (my >> 2) > maxY) return BIG;
+  if (!subInside(mx, my)) return BIG;
   mcLuma16x16(px, py, mx, my, tmp);
   const d = subpelSatd ? satd16x16(src, CW, tmp, 16) : sad16x16(src, CW, tmp, 16);
   return d + lambda * mvBits(mx, my);
@@ -77,6 +83,26 @@ function tryCandidate(packed: u32): void {
   tryInt(mx, my);
 }
 
+/** The vectors a block at (x, y) may use: it reaches at most OUT samples past the picture (the
+ * reference planes are padded for that, and no further) and stays in the level's vertical range. */
+function setBounds(x: i32, y: i32): void {
+  minX = max<i32>(-OUT - x, -2040);
+  maxX = min<i32>(CW - 16 + OUT - x, 2040);
+  minY = max<i32>(-OUT - y, -maxVmv + 1);
+  maxY = min<i32>(CH - 16 + OUT - y, maxVmv - 1);
+}
+
+/**
+ * Whether the quarter-sample vector (mvx, mvy) is one the search could choose for the block at
+ * (x, y). A P_Skip vector is inferred from the neighbours and may point anywhere; one outside
+ * these bounds would make motion compensation read past the reference's padding (samples the
+ * decoder takes from the picture's edge instead), so such a macroblock is not skipped.
+ */
+export function vectorInside(x: i32, y: i32, mvx: i32, mvy: i32): bool {
+  setBounds(x, y);
+  return subInside(mvx, mvy);
+}
+
 /**
  * Starts the search for the 16x16 block at (x, y) (its source at `s`, stride CW) with predicted
  * vector (mvpX, mvpY): evaluates the start candidates. Returns the best one's SAD + rate.
@@ -90,10 +116,7 @@ export function searchStart(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam:
   pmy = mvpY;
   lambda = lam;
   tmp = scratch;
-  minX = max<i32>(-OUT - x, -2040);
-  maxX = min<i32>(CW - 16 + OUT - x, 2040);
-  minY = max<i32>(-OUT - y, -maxVmv + 1);
-  maxY = min<i32>(CH - 16 + OUT - y, maxVmv - 1);
+  setBounds(x, y);
   // start points
   icost = BIG;
   ix = 0;
