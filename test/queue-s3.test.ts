@@ -84,10 +84,10 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
       code: 'SEGMENT_GAP',
       message: `part 1 of 2 of job job-1 is missing from the store (s3://${s3.bucket}/contract/job-1/part-1-of-2.m4s)`,
     });
-    expect(await s3.keys()).toEqual([]);
+    expect(await s3.keys('contract/job-1/')).toEqual([]);
 
     await w.commit();
-    expect(await s3.keys()).toEqual(['contract/job-1/part-1-of-2.m4s']);
+    expect(await s3.keys('contract/job-1/')).toEqual(['contract/job-1/part-1-of-2.m4s']);
     expect(await store.has('job-1', 1, 2)).toBe(true);
     expect(await store.has('job-1', 2, 2)).toBe(false);
     const back = await read(await store.open('job-1', 1, 2));
@@ -99,7 +99,7 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     await expect(w.commit()).rejects.toThrow(/already committed or discarded/);
     expect(readdirSync(spoolDir)).toEqual([]);
     await store.remove('job-1');
-    expect(await s3.keys()).toEqual([]);
+    expect(await s3.keys('contract/job-1/')).toEqual([]);
   });
 
   it('discard, and a commit before the output is ended, leave nothing', async () => {
@@ -117,14 +117,17 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     });
     await b.discard();
     expect(await store.has('job-2', 1, 1)).toBe(false);
-    expect(await s3.keys()).toEqual([]);
+    expect(await s3.keys('contract/job-2/')).toEqual([]);
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 
   it('a worker SIGKILLed while writing a part leaves nothing: not in the bucket, not on its disk', async () => {
-    // The built entry, as a worker loads it; the child writes 200 kB of a part and waits to be killed.
+    // The same sources as the other tests (TypeScript, through the test's module hooks); the child
+    // writes 200 kB of a part and waits to be killed.
     const script = [
-      `const q = await import(${JSON.stringify(pathToFileURL(resolve('dist/queue.js')).href)});`,
+      "const { register } = await import('node:module');",
+      'register(process.env.MP4FORGE_WORKER_HOOKS);',
+      `const q = await import(${JSON.stringify(pathToFileURL(resolve('src/queue/s3-store.ts')).href)});`,
       "const { S3Client } = await import('@aws-sdk/client-s3');",
       `const client = new S3Client(${JSON.stringify(s3.config)});`,
       `const store = q.s3Store({ client, bucket: '${s3.bucket}', prefix: 'killed', tempDir: ${JSON.stringify(spoolDir)} });`,
@@ -147,7 +150,7 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     const store = smallStore('killed');
     expect(await store.has('job-3', 1, 1)).toBe(false);
     await expect(store.open('job-3', 1, 1)).rejects.toMatchObject({ code: 'SEGMENT_GAP' });
-    expect(await s3.keys()).toEqual([]);
+    expect(await s3.keys('killed/')).toEqual([]);
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 
@@ -168,7 +171,7 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     calls.clear();
 
     await store.remove('job-4');
-    expect(await s3.keys()).toEqual(others);
+    expect([...(await s3.keys('other/')), ...(await s3.keys('rm/'))]).toEqual(others);
     // 6 objects, 2 a page: three pages listed, each deleted in one request (the last listing says it is the end).
     expect(Object.fromEntries(calls)).toEqual({ ListObjectsV2Command: 3, DeleteObjectsCommand: 3 });
     await store.remove('job-4'); // nothing left: one empty page, no delete
@@ -177,7 +180,7 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     // With no prefix, a job id is a top-level folder: this clears the neighbours.
     await smallStore('').remove('rm');
     await smallStore('').remove('other');
-    expect(await s3.keys()).toEqual([]);
+    expect([...(await s3.keys('other/')), ...(await s3.keys('rm/'))]).toEqual([]);
     client.destroy();
   });
 
@@ -191,7 +194,7 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
       }
       await expect(dirStore.has(id, 1, 1)).rejects.toMatchObject({ code: 'INVALID_OPTION', message });
     }
-    expect(await s3.keys()).toEqual([]);
+    expect(await s3.keys('ids/')).toEqual([]);
   });
 
   it('options are checked: client, bucket, prefix, tempDir, and no unknown key', () => {
@@ -291,7 +294,7 @@ describe.runIf(redisAvailable || requireRedis)('renders through Redis with the p
     expect(r.stdout).toMatch(/^worker: done segment 3$/m);
     expect(r.stdout).toContain(`wrote ${out} 150 frames`);
     expect(readFileSync(out).equals(reference)).toBe(true);
-    expect(await s3.keys()).toEqual([]);
+    expect(await s3.keys('render-parts/')).toEqual([]);
   });
 
   it('mp4forge queue worker|submit --store s3://BUCKET/PREFIX (the SDK configured by AWS_* variables): the same bytes, the bucket empty after', async () => {
@@ -309,11 +312,16 @@ describe.runIf(redisAvailable || requireRedis)('renders through Redis with the p
       expect(JSON.parse(submit.stdout)).toMatchObject({ status: 'completed', output: out, frames: 150, segments: 3 });
       expect(worker.events('done').filter((e) => e.kind === 'segment')).toHaveLength(3);
       expect(readFileSync(out).equals(reference)).toBe(true);
-      expect(await s3.keys()).toEqual([]);
+      expect(await s3.keys('cli-parts/')).toEqual([]);
     } finally {
       worker.child.kill('SIGTERM');
     }
     expect(await worker.exited).toBe(0);
     expect(worker.stderr).toBe('');
   });
+});
+
+// Each test checks the keys under its own prefix (a failure stays with its test); this checks the whole bucket.
+it('no test left anything in the bucket', async () => {
+  expect(await s3.keys()).toEqual([]);
 });
