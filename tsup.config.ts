@@ -91,7 +91,8 @@ function hmeWebBuild(build: Parameters<Plugin['setup']>[0]): void {
  * mp4forge/queue: src/queue/core.ts reaches the core through `../index.node.js`; in the build that
  * import becomes the package itself ('mp4forge', resolved through `exports` like a user's import),
  * so the queue entry shares the main entry's code and its Mp4ForgeError class instead of bundling a
- * second copy. bullmq and ioredis stay external (optional peer dependencies).
+ * second copy. bullmq, ioredis and @aws-sdk/client-s3 stay external (optional peer dependencies;
+ * the SDK is imported with import() when an s3Store is first used).
  */
 const queueUsesPackage: Plugin = {
   name: 'mp4forge-queue-core',
@@ -122,7 +123,7 @@ export default defineConfig([
     sourcemap,
     target: 'node18',
     platform: 'node',
-    external: ['mp4forge', 'bullmq', 'ioredis'],
+    external: ['mp4forge', 'bullmq', 'ioredis', '@aws-sdk/client-s3'],
     esbuildPlugins: [queueUsesPackage],
   },
   {

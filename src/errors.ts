@@ -19,7 +19,7 @@ export type Mp4ForgeErrorCode =
   | 'WORKER_FAILED' // a worker thread crashed, exited or broke the protocol (a throw in a scene is USER_CALLBACK_FAILED)
   | 'USER_CALLBACK_FAILED' // a user frame callback threw
   | 'UNSUPPORTED_RUNTIME' // a feature that needs something this runtime lacks
-  | 'QUEUE_UNAVAILABLE'; // mp4forge/queue: Redis cannot be reached, or bullmq/ioredis are not installed
+  | 'QUEUE_UNAVAILABLE'; // mp4forge/queue: Redis or the S3 store cannot be used, or bullmq/ioredis/@aws-sdk/client-s3 are not installed
 
 /** Extra structured context attached to an error, e.g. the frame index. */
 export interface Mp4ForgeErrorDetails {

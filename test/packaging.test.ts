@@ -65,8 +65,8 @@ function specifiers(code: string): string[] {
   return out;
 }
 
-/** What only mp4forge/queue may load: the job engine and its Redis client (optional peer dependencies). */
-const QUEUE_ONLY = new Set(['bullmq', 'ioredis']);
+/** What only mp4forge/queue may load: the job engine, its Redis client and the S3 client of s3Store (optional peer dependencies). */
+const QUEUE_ONLY = new Set(['bullmq', 'ioredis', '@aws-sdk/client-s3']);
 
 /** Every built file `entry` can load (static and dynamic imports, relative ones followed), with its bare imports. */
 function reachable(entry: string): Map<string, string[]> {
@@ -82,7 +82,7 @@ function reachable(entry: string): Map<string, string[]> {
 }
 
 describe('mp4forge/queue entry (Node only)', () => {
-  it('the core entries (Node ESM, CommonJS, browser) and every chunk they can load never import bullmq or ioredis', () => {
+  it('the core entries (Node ESM, CommonJS, browser) and every chunk they can load never import bullmq, ioredis or @aws-sdk/client-s3', () => {
     for (const entry of ['index.js', 'index.cjs', 'index.browser.js']) {
       const files = reachable(join(DIST, entry));
       expect(files.size).toBeGreaterThan(0);
@@ -92,7 +92,7 @@ describe('mp4forge/queue entry (Node only)', () => {
     expect(specifiers(readFileSync(join(DIST, 'cli.js'), 'utf8')).filter((s) => QUEUE_ONLY.has(s))).toEqual([]);
   });
 
-  it('is exported for import and require with types, imports the core from the package itself, and bullmq/ioredis are optional peers', () => {
+  it('is exported for import and require with types, imports the core from the package itself, and bullmq/ioredis/@aws-sdk/client-s3 are optional peers', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
       exports: Record<string, Record<string, { types: string; default: string }>>;
       peerDependencies: Record<string, string>;
@@ -122,11 +122,11 @@ describe('mp4forge/queue entry (Node only)', () => {
     const esmScript = [
       "const q = await import('mp4forge/queue')",
       "const m = await import('mp4forge')",
-      'console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender, typeof q.startRenderWorker, typeof q.directoryStore)',
+      'console.log(q.Mp4ForgeError === m.Mp4ForgeError, typeof q.submitRender, typeof q.startRenderWorker, typeof q.directoryStore, typeof q.s3Store)',
     ].join('; ');
     const esm = spawnSync(process.execPath, ['--input-type=module', '-e', esmScript], { encoding: 'utf8' });
     expect(esm.stderr).toBe('');
-    expect(esm.stdout.trim()).toBe('true function function function');
+    expect(esm.stdout.trim()).toBe('true function function function function');
     const cjsScript = [
       "const q = require('mp4forge/queue')",
       "const m = require('mp4forge')",

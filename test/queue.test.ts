@@ -2,7 +2,7 @@
 // the CLI (`node dist/cli.js queue worker`), renders submitted through the CLI and the library.
 // The results are checked against a single-process `mp4forge render` (byte identity), ffprobe and
 // ffmpeg; the store directory and Redis are checked for leftovers.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,99 +13,11 @@ import { audio, encodePcmToMp3 } from '../src/index.js';
 import type * as Core from '../src/index.js';
 import type * as Queue from '../src/queue/index.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
+import { cli, CLI, sleep, until, WorkerProcess, type CliRun } from './helpers/queue-cli.js';
 import { freePort, redisAvailable, requireRedis, startRedis, type RedisServer } from './helpers/redis.js';
 
-const CLI = resolve('dist/cli.js');
 const SCENE = resolve('test/fixtures/scenes/queue-bars.mjs');
 const SIZE = ['--width', '320', '--height', '240'];
-
-interface Line {
-  at: number;
-  e: Record<string, unknown> & { event: string };
-}
-
-/** A `mp4forge queue worker --json` process and the events it printed. */
-class WorkerProcess {
-  readonly child: ChildProcess;
-  readonly lines: Line[] = [];
-  stderr = '';
-  readonly exited: Promise<number | null>;
-
-  constructor(redisUrl: string, store: string) {
-    const argv = [CLI, 'queue', 'worker', '--redis', redisUrl, '--store', store, '--lock-ms', '2000', '--json'];
-    this.child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buf = '';
-    this.child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        this.lines.push({ at: performance.now(), e: JSON.parse(buf.slice(0, nl)) });
-        buf = buf.slice(nl + 1);
-      }
-    });
-    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
-  }
-
-  get pid(): number {
-    return this.child.pid as number;
-  }
-
-  events(name: string): Line['e'][] {
-    return this.lines.filter((l) => l.e.event === name).map((l) => l.e);
-  }
-
-  /** Resolves with the first event (from `from` on) that `match` accepts; rejects after `ms`. */
-  async waitFor(match: (e: Line['e']) => boolean, ms: number, from = 0): Promise<Line['e']> {
-    const deadline = performance.now() + ms;
-    for (;;) {
-      const hit = this.lines.slice(from).find((l) => match(l.e));
-      if (hit) return hit.e;
-      if (performance.now() > deadline) {
-        throw new Error(`worker ${this.pid}: no matching event within ${ms} ms; got ${JSON.stringify(this.lines.map((l) => l.e))}; stderr: ${this.stderr}`);
-      }
-      if (this.child.exitCode !== null) throw new Error(`worker ${this.pid} exited (${this.child.exitCode}) while waiting; stderr: ${this.stderr}`);
-      await sleep(25);
-    }
-  }
-}
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the CLI to completion (killed after `timeoutMs`, so a hang fails the test instead of stalling it). */
-function cli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`mp4forge ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ and Redis (mp4forge/queue)', () => {
   let redis: RedisServer;

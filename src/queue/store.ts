@@ -1,6 +1,6 @@
 // Segment stores: where segment jobs leave their parts for the stitch. The interface is small so
-// that an object store fits it (see the README: an S3 store on @aws-sdk/client-s3); the directory
-// store (a shared disk, NFS) is built in.
+// that an object store fits it; the directory store (a shared disk, NFS) is here, the S3 store
+// (@aws-sdk/client-s3, an optional peer) in s3-store.ts. Both name parts with the helpers below.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -34,6 +34,23 @@ export interface SegmentStore {
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
+ * Returns `id` if it is a safe job id (letters, digits, '.', '_', '-', not starting with '.', '_' or
+ * '-'), else throws INVALID_OPTION. Safe in a file name and an S3 key: no separator, never `.` or
+ * `..`, and no id is another one followed by '/', so no job's parts sit under another job's prefix.
+ */
+export function checkJobId(id: string): string {
+  if (typeof id !== 'string' || !SAFE_ID.test(id)) {
+    throw new Mp4ForgeError('INVALID_OPTION', `a job id must be letters, digits, '.', '_' or '-', got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/** The name of part `k` of `n` inside its job's directory or prefix. */
+export function partName(k: number, n: number): string {
+  return `part-${k}-of-${n}.m4s`;
+}
+
+/**
  * A segment store in a directory every worker can reach (a shared disk or NFS mount): part `k` of
  * `n` of job `id` is `DIR/id/part-k-of-n.m4s`. A part is written under a temporary name and renamed
  * when complete, so a worker killed mid-part leaves only a temporary file, which `remove` deletes
@@ -45,11 +62,8 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export function directoryStore(dir: string): SegmentStore {
   if (typeof dir !== 'string' || dir === '') throw new Mp4ForgeError('INVALID_OPTION', `directoryStore needs a directory path, got ${JSON.stringify(dir)}`);
   const root = resolve(dir);
-  const jobDir = (id: string) => {
-    if (!SAFE_ID.test(id)) throw new Mp4ForgeError('INVALID_OPTION', `a job id must be letters, digits, '.', '_' or '-', got ${JSON.stringify(id)}`);
-    return join(root, id);
-  };
-  const partPath = (id: string, k: number, n: number) => join(jobDir(id), `part-${k}-of-${n}.m4s`);
+  const jobDir = (id: string) => join(root, checkJobId(id));
+  const partPath = (id: string, k: number, n: number) => join(jobDir(id), partName(k, n));
   return {
     description: `directory ${root}`,
     async create(id, k, n) {
@@ -71,8 +85,9 @@ export function directoryStore(dir: string): SegmentStore {
       }
       return path;
     },
-    has: (id, k, n) => isFile(partPath(id, k, n)),
-    remove: (id) => rm(jobDir(id), { recursive: true, force: true }),
+    // async: a refused id is a rejection, as from every other method.
+    has: async (id, k, n) => isFile(partPath(id, k, n)),
+    remove: async (id) => rm(jobDir(id), { recursive: true, force: true }),
   };
 }
 

@@ -18,8 +18,10 @@ const TIMEOUT: OptionSpec = {
 };
 const JSON_OPT: OptionSpec = { name: 'json', kind: { type: 'flag' }, help: 'Machine-readable output on stdout (one JSON object per line).' };
 const STORE: OptionSpec = {
-  name: 'store', kind: { type: 'string' }, metavar: 'DIR', required: true,
-  help: 'The segment store: a directory every worker can reach (shared disk, NFS).',
+  name: 'store', kind: { type: 'string' }, metavar: 'DIR|s3://BUCKET/PREFIX', required: true,
+  help:
+    'The segment store: a directory every worker can reach (shared disk, NFS), or an S3 bucket (needs @aws-sdk/client-s3, ' +
+    'configured as the AWS SDK is: AWS_REGION, credentials, AWS_ENDPOINT_URL for an S3-compatible server).',
 };
 
 const ENCODER = new Set(['qp', 'kbps', 'speed', 'gop', 'layout', 'audio', 'audio-length']);
@@ -27,7 +29,7 @@ const ENCODER = new Set(['qp', 'kbps', 'speed', 'gop', 'layout', 'audio', 'audio
 export const queueWorkerSpec: CommandSpec = {
   name: 'queue worker',
   summary: 'Render segments and stitch renders from the queue until SIGTERM/SIGINT; then hand back the segment in progress (or finish a stitch) and exit 0.',
-  usage: '--redis URL --store DIR [--concurrency N] [options]',
+  usage: '--redis URL --store DIR|s3://BUCKET/PREFIX [--concurrency N] [options]',
   options: [
     REDIS,
     STORE,
@@ -43,7 +45,9 @@ export const queueWorkerSpec: CommandSpec = {
     TIMEOUT,
     JSON_OPT,
   ],
-  epilog: 'Example:\n  mp4forge queue worker --redis redis://127.0.0.1:6379 --store /mnt/parts',
+  epilog:
+    'Examples:\n  mp4forge queue worker --redis redis://127.0.0.1:6379 --store /mnt/parts\n' +
+    '  AWS_REGION=eu-west-1 mp4forge queue worker --redis redis://127.0.0.1:6379 --store s3://my-bucket/render-parts',
 };
 
 export const queueSubmitSpec: CommandSpec = {
@@ -75,8 +79,8 @@ export const queueSubmitSpec: CommandSpec = {
       help: 'How long Redis remembers the outcome (status; no second render).',
     },
     {
-      name: 'store', kind: { type: 'string' }, metavar: 'DIR',
-      help: "The workers' segment store: parts an earlier failed run of the same job left there are removed first.",
+      name: 'store', kind: { type: 'string' }, metavar: 'DIR|s3://BUCKET/PREFIX',
+      help: "The workers' segment store (as for queue worker): parts an earlier failed run of the same job left there are removed first.",
     },
     QUEUE,
     TIMEOUT,

@@ -3,9 +3,11 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  directoryStore, getRenderStatus, startRenderWorker, submitRender, type RenderJob, type RenderProgress, type RenderResult, type WorkerEvent,
+  directoryStore, getRenderStatus, startRenderWorker, submitRender, type RenderJob, type RenderProgress, type RenderResult, type SegmentStore,
+  type WorkerEvent,
 } from '../../queue/index.js';
 import type { QueueLocation } from '../../queue/connection.js';
+import { s3StoreFromUrl } from '../../queue/s3-store.js';
 import type { Layout } from '../../mux/types.js';
 import type { AudioLength } from '../../soundtrack.js';
 import type { PatternName } from '../../generate/patterns.js';
@@ -32,6 +34,12 @@ function location(args: Args): QueueLocation {
   };
 }
 
+/** --store: a directory, or s3://BUCKET[/PREFIX] with the AWS SDK's default configuration (its environment variables, ~/.aws). */
+async function openStore(value: string): Promise<{ store: SegmentStore; close(): void }> {
+  if (value.startsWith('s3://')) return s3StoreFromUrl(value, process.env);
+  return { store: directoryStore(resolve(value)), close: () => undefined };
+}
+
 async function workerCommand(argv: readonly string[], io: SessionIo, signal: AbortSignal): Promise<QueueOutcome> {
   const args = new Args(parseArgs(queueWorkerSpec, argv));
   const json = args.flag('json');
@@ -40,19 +48,23 @@ async function workerCommand(argv: readonly string[], io: SessionIo, signal: Abo
     else io.stderr.write(`mp4forge queue worker ${process.pid}: ${describeEvent(e)}\n`);
   };
   let worker;
+  let store;
   try {
+    store = await openStore(args.string('store') as string);
     worker = await startRenderWorker({
       ...location(args),
-      store: directoryStore(resolve(args.string('store') as string)),
+      store: store.store,
       concurrency: args.int('concurrency', 1),
       lockMs: args.int('lock-ms', 30_000),
       onEvent: print,
     });
   } catch (err) {
+    store?.close();
     throw asUsageError(err, 'queue worker');
   }
   if (!signal.aborted) await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
   const { handedBack, completed } = await worker.stop();
+  store.close();
   const reason = signal.reason instanceof Error ? signal.reason.message.replace(/^interrupted by /, '') : 'signal';
   print({ event: 'stopped', signal: reason, handedBack, completed });
   return 'stopped';
@@ -107,11 +119,13 @@ async function submitCommand(argv: readonly string[], io: SessionIo, signal: Abo
   const started = performance.now();
   const bar = wait && !json && io.stderr.isTTY ? (p: RenderProgress) => io.stderr.write(`\r${progressLine(p)}\x1b[K`) : undefined;
   let handle;
+  let store;
   try {
+    store = args.has('store') ? await openStore(args.string('store') as string) : undefined;
     handle = await submitRender(job, {
       ...location(args),
       segments: args.int('segments') as number,
-      ...(args.has('store') ? { store: directoryStore(resolve(args.string('store') as string)) } : {}),
+      ...(store ? { store: store.store } : {}),
       ...(args.has('attempts') ? { attempts: args.int('attempts') } : {}),
       ...(args.has('keep') ? { keepSeconds: args.int('keep') } : {}),
       watch: wait,
@@ -119,6 +133,9 @@ async function submitCommand(argv: readonly string[], io: SessionIo, signal: Abo
     });
   } catch (err) {
     throw asUsageError(err, 'queue submit');
+  } finally {
+    // submitRender uses the store only to clear what an earlier failed run of the job left.
+    store?.close();
   }
   if (!wait) {
     if (json) io.stdout.write(`${JSON.stringify({ id: handle.id, status: handle.status })}\n`);
