@@ -1,15 +1,16 @@
-// npm run bench: encoding throughput of mp4forge against its peers, measured in one run.
+// npm run bench: what mp4forge's pipeline costs around one encoder, h264-mp4-encoder (the backend
+// mp4forge shipped first; `npm run bench:peers` compares the encoders themselves), in one run.
 //
 //   (a) raw     h264-mp4-encoder addFrameYuv on I420 frames converted before the clock starts:
 //               the WASM encoder's own limit, the ceiling for (b) on one thread.
-//   (b) mp4forge createMp4Writer → addFrame(RGBA) → finish, faststart MP4 written to a file in
+//   (b) mp4forge createMp4Writer({ video: { encoder: 'h264-mp4-encoder' } }) → addFrame(RGBA) → finish, faststart MP4 written to a file in
 //               os.tmpdir(): RGBA→I420, per-GOP encoder instances, output tap, muxing, file I/O.
 //   (c) naive   h264-mp4-encoder as its README shows: addFrameRgba per frame, finalize(),
 //               FS.readFile(outputFilename) — the whole MP4 sits in the WASM heap until then.
 //   (d) x264    the npm ffmpeg (2018 static build, libx264) -preset ultrafast -threads 1, fed the
 //               same RGBA frames through a pipe; wall time from spawn to exit.
 //
-// (a), (b), (c) use identical encoder settings (mp4forge's defaults: qp 26, speed 6, GOP 2 s).
+// (a), (b), (c) use identical encoder settings (h264-mp4-encoder's defaults in mp4forge: qp 26, speed 6, GOP 2 s).
 // The same pre-generated frames feed all four. Repetitions rotate the order of the variants, and
 // every figure is the median of the repetitions; ratios compare medians from the same run.
 //
@@ -38,7 +39,7 @@ const OUT = String(args.out ?? 'bench');
 const BREAKDOWN = Boolean(args.breakdown);
 if (!(FRAMES > 0) || !(REPS >= 1)) throw new Error('--frames and --reps must be positive');
 
-// mp4forge's defaults (src/options.ts: DEFAULT_QP, DEFAULT_SPEED, gop = round(2 s × fps)), passed
+// h264-mp4-encoder's settings as mp4forge's defaults give them (qp 26, its speed 6, gop = round(2 s × fps)), passed
 // explicitly so the three WASM variants stay identical even if a default changes.
 const FPS = 30;
 const SETTINGS = { fps: FPS, qp: 26, speed: 6, gop: 2 * FPS };
@@ -106,7 +107,7 @@ async function runMp4forge(ctx, n, keep, pixelFormat = 'rgba') {
   const t0 = performance.now();
   const w = await lib.createMp4Writer({
     width: ctx.width, height: ctx.height, fps: FPS, output: out, layout: 'faststart',
-    video: { qp: ctx.qp, speed: ctx.speed, gop: ctx.gop }, pixelFormat,
+    video: { encoder: 'h264-mp4-encoder', qp: ctx.qp, speed: ctx.speed, gop: ctx.gop }, pixelFormat,
   });
   const frames = pixelFormat === 'yuv420p' ? ctx.i420 : ctx.rgba;
   for (let i = 0; i < n; i++) await w.addFrame(frames[i]);
@@ -345,7 +346,7 @@ md.push(`Command: \`npm run bench\` (= \`npm run build && ${result.command}\`).`
 md.push(environmentMd(env), '');
 md.push(
   `Content: ${FRAMES} frames of \`${PATTERN}\` per run (${patterns.source}), generated once per size and fed to every variant. ` +
-    `Encoder settings for (a), (b), (c)${BREAKDOWN ? ", (b')" : ''}: qp ${SETTINGS.qp}, speed ${SETTINGS.speed}, GOP ${SETTINGS.gop} (2 s at ${FPS} fps) — mp4forge's defaults. ` +
+    `Encoder settings for (a), (b), (c)${BREAKDOWN ? ", (b')" : ''}: qp ${SETTINGS.qp}, speed ${SETTINGS.speed}, GOP ${SETTINGS.gop} (2 s at ${FPS} fps) — h264-mp4-encoder's defaults in mp4forge. ` +
     `${REPS} repetitions per size after a warm-up, variant order rotated each repetition; figures are medians. Single thread for all (mp4forge used without workers).`,
   '',
 );
