@@ -3,23 +3,14 @@
 // replaying a spool in order. Every sample here has its own bytes; after the move each one must be
 // found, byte for byte, at the offset the moov gives it (read with the independent ISO-BMFF reader).
 import { describe, expect, it } from 'vitest';
-import { buildAvcC } from '../src/encode/avc.js';
 import { Mp4Muxer } from '../src/mux/mp4-muxer.js';
 import { MemorySink, type Sink } from '../src/mux/sink.js';
 import type { TrackInfo } from '../src/mux/types.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
+import { MP3_TRACK, VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
 import { prng } from './helpers/mp3-corpus.js';
 
-const SPS = Uint8Array.from([0x67, 0x42, 0x00, 0x1e, 0xa6, 0x80, 0x78, 0x02, 0x27, 0xe5, 0x40]);
-const PPS = Uint8Array.from([0x68, 0xce, 0x09, 0xc8]);
-const TRACKS: TrackInfo[] = [
-  {
-    kind: 'video', width: 640, height: 480, timescale: 30000,
-    avcC: buildAvcC({ sps: [SPS], pps: [PPS], profile: 0x42, compatibility: 0, level: 0x1e }),
-    colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: false },
-  },
-  { kind: 'audio', codec: 'mp3', sampleRate: 44100, channels: 2, objectTypeIndication: 0x6b, timescale: 44100 },
-];
+const TRACKS: TrackInfo[] = [VGA_VIDEO_TRACK, MP3_TRACK];
 
 /** Sample `i` of `track`: its own pseudo-random bytes, a length-prefixed NAL unit for video. */
 function sampleBytes(track: number, i: number, size: number): Uint8Array {

@@ -11,13 +11,13 @@ import { describe, expect, it } from 'vitest';
 import {
   createMp4Writer, encodePcmToMp3, audio as generated, renderSegment, renderVideo, stitchSegments, type Layout,
 } from '../src/index.js';
-import { buildAvcC } from '../src/encode/avc.js';
 import { drawPattern } from '../src/generate/patterns.js';
 import { FragmentedMuxer } from '../src/mux/fragmented-muxer.js';
 import { MemorySink, type Sink } from '../src/mux/sink.js';
 import type { TrackInfo } from '../src/mux/types.js';
 import { openFileSink } from '../src/platform/io.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
+import { VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { rejection } from './helpers/rejection.js';
 import { tmpFile, workDir } from './helpers/render.js';
@@ -194,15 +194,7 @@ describe('an existing file is replaced only by a complete one (item 2)', () => {
   });
 
   it('an abort that comes in the middle of a fragment cuts the file back to the last complete fragment', async () => {
-    const SPS = Uint8Array.from([0x67, 0x42, 0x00, 0x1e, 0xa6, 0x80, 0x78, 0x02, 0x27, 0xe5, 0x40]);
-    const PPS = Uint8Array.from([0x68, 0xce, 0x09, 0xc8]);
-    const tracks: TrackInfo[] = [
-      {
-        kind: 'video', width: 640, height: 480, timescale: 30000,
-        avcC: buildAvcC({ sps: [SPS], pps: [PPS], profile: 0x42, compatibility: 0, level: 0x1e }),
-        colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: false },
-      },
-    ];
+    const tracks: TrackInfo[] = [VGA_VIDEO_TRACK];
     const sample = (i: number) => {
       const b = new Uint8Array(300 + i).fill(i);
       new DataView(b.buffer).setUint32(0, b.length - 4);

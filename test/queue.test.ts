@@ -2,7 +2,6 @@
 // the CLI (`node dist/cli.js queue worker`), renders submitted through the CLI and the library.
 // The results are checked against a single-process `mp4forge render` (byte identity), ffprobe and
 // ffmpeg; the store directory and Redis are checked for leftovers.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { audio, encodePcmToMp3 } from '../src/index.js';
 import type * as Core from '../src/index.js';
 import type * as Queue from '../src/queue/index.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
-import { cli, CLI, sleep, until, WorkerProcess, type CliRun } from './helpers/queue-cli.js';
+import { cli, CLI, runProcess, sleep, until, WorkerProcess } from './helpers/queue-cli.js';
 import { freePort, redisAvailable, requireRedis, startRedis, type RedisServer } from './helpers/redis.js';
 
 const SCENE = resolve('test/fixtures/scenes/queue-bars.mjs');
@@ -224,26 +223,12 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
     mkdirSync(bin);
     writeFileSync(join(bin, 'mp4forge'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, { mode: 0o755 });
     const port = await freePort();
-    const r = await new Promise<CliRun>((done, fail) => {
-      const started = performance.now();
-      const child = spawn('bash', [resolve('examples/queue/demo.sh')], {
-        cwd: dir,
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PORT: String(port), DIR: demo, SIZE: '--width 160 --height 120' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        fail(new Error(`demo.sh did not finish within 90 s: ${stdout}\n${stderr}`));
-      }, 90_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        done({ code, stdout, stderr, ms: performance.now() - started });
-      });
-    });
+    const r = await runProcess(
+      'bash',
+      [resolve('examples/queue/demo.sh')],
+      { cwd: dir, env: { PATH: `${bin}:${process.env.PATH}`, PORT: String(port), DIR: demo, SIZE: '--width 160 --height 120' } },
+      90_000,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^killed .*worker\d: mp4forge queue worker \d+: segment \d\/6 of mp4f-[0-9a-f]{32}: started \(attempt 1\)$/m);
     expect(r.stdout).toMatch(/^mp4f-[0-9a-f]{32} completed: .*out\.mp4, 600 frames/m);
@@ -265,22 +250,7 @@ describe.runIf(redisAvailable || requireRedis)('distributed rendering on BullMQ 
   it('the README library example (examples/queue/library.mjs) runs as printed: startRenderWorker + submitRender with progress', async () => {
     const shared = join(dir, 'shared');
     mkdirSync(shared);
-    const r = await new Promise<CliRun>((done) => {
-      const started = performance.now();
-      const child = spawn(process.execPath, [resolve('examples/queue/library.mjs')], {
-        env: { ...process.env, REDIS_URL: redis.url, SHARED_DIR: shared },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        done({ code, stdout, stderr, ms: performance.now() - started });
-      });
-    });
+    const r = await runProcess(process.execPath, [resolve('examples/queue/library.mjs')], { env: { REDIS_URL: redis.url, SHARED_DIR: shared } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^job mp4f-[0-9a-f]{32} queued$/m);
     expect(r.stdout).toMatch(/^150\/150 frames, 3\/3 segments$/m);

@@ -7,6 +7,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from '
 import { basename, join, resolve } from 'node:path';
 import { ROOT } from './common.mjs';
 
+/** Makes `dir` an app folder in which `mp4forge` resolves to this checkout, as if installed. */
+function installAsApp(dir) {
+  mkdirSync(join(dir, 'node_modules'), { recursive: true });
+  if (!existsSync(join(dir, 'node_modules/mp4forge'))) symlinkSync(ROOT, join(dir, 'node_modules/mp4forge'), 'dir');
+}
+
 /**
  * @param {{ entry: string, outDir: string, conditions?: string[] }} opts  `entry` is the worker's
  *   source; `mp4forge` resolves to this checkout through an app folder's node_modules, as installed.
@@ -14,8 +20,7 @@ import { ROOT } from './common.mjs';
  */
 export async function bundleWorker({ entry, outDir, conditions = ['workerd', 'worker', 'browser'] }) {
   const esbuild = await import('esbuild');
-  mkdirSync(join(outDir, 'node_modules'), { recursive: true });
-  if (!existsSync(join(outDir, 'node_modules/mp4forge'))) symlinkSync(ROOT, join(outDir, 'node_modules/mp4forge'), 'dir');
+  installAsApp(outDir);
   const wasmModules = [];
   const wasmRule = {
     name: 'compiled-wasm-modules',
@@ -66,8 +71,7 @@ export function compatibilityDate(wranglerToml) {
  */
 export async function bundleEdgeFunction({ entry, outDir }) {
   const esbuild = await import('esbuild');
-  mkdirSync(join(outDir, 'node_modules'), { recursive: true });
-  if (!existsSync(join(outDir, 'node_modules/mp4forge'))) symlinkSync(ROOT, join(outDir, 'node_modules/mp4forge'), 'dir');
+  installAsApp(outDir);
   const wasmBindings = [];
   const bindings = {
     name: 'edge-wasm-bindings',

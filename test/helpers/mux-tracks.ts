@@ -1,0 +1,18 @@
+// Track descriptions for tests that drive the muxers directly with made-up samples: a VGA
+// Constrained Baseline video track (a real SPS/PPS pair, so ffprobe and the ISO-BMFF validator
+// accept the avcC) and an MP3 track.
+import { buildAvcC } from '../../src/encode/avc.js';
+import type { TrackInfo } from '../../src/mux/types.js';
+
+const SPS = Uint8Array.from([0x67, 0x42, 0x00, 0x1e, 0xa6, 0x80, 0x78, 0x02, 0x27, 0xe5, 0x40]);
+const PPS = Uint8Array.from([0x68, 0xce, 0x09, 0xc8]);
+
+/** 640×480 H.264 at timescale 30000, BT.709 limited range. */
+export const VGA_VIDEO_TRACK: TrackInfo = {
+  kind: 'video', width: 640, height: 480, timescale: 30000,
+  avcC: buildAvcC({ sps: [SPS], pps: [PPS], profile: 0x42, compatibility: 0, level: 0x1e }),
+  colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: false },
+};
+
+/** MPEG-1 Layer III, 44.1 kHz stereo. */
+export const MP3_TRACK: TrackInfo = { kind: 'audio', codec: 'mp3', sampleRate: 44100, channels: 2, objectTypeIndication: 0x6b, timescale: 44100 };
