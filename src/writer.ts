@@ -175,6 +175,8 @@ export class WriterImpl implements Mp4Writer {
   private state: 'open' | 'finishing' | 'closed' | 'failed' = 'open';
   private failure: Mp4ForgeError | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Operations enqueued and not yet settled: 0 means the next one enqueued is the next to reach the encoder. */
+  private queued = 0;
   /** Settles when a failure's cleanup (encoder closed, output aborted) is complete. */
   private teardown: Promise<void> | null = null;
   private readonly onAbort: () => void;
@@ -218,8 +220,9 @@ export class WriterImpl implements Mp4Writer {
     }
     // Taking the frame now, synchronously (a copy, or the I420 conversion), means the caller may
     // reuse its buffer as soon as addFrame returns, even when it does not await (the queue then
-    // holds one frame per call).
-    const taken = this.encoder.takeFrame(pixels, this.pixelFormat);
+    // holds one frame per call). When nothing is queued ahead of it, the frame goes straight into
+    // the encoder's own input buffer.
+    const taken = this.encoder.takeFrame(pixels, this.pixelFormat, this.queued === 0);
     const index = this.added++;
     if (++this.waiting > QUEUED_FRAMES_WARNING && !this.warnedQueued) {
       this.warnedQueued = true;
@@ -299,12 +302,17 @@ export class WriterImpl implements Mp4Writer {
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
+    this.queued++;
     const run = this.queue.then(async () => {
-      if (this.failure) throw this.failure;
       try {
-        return await op();
-      } catch (err) {
-        throw await this.fail(err);
+        if (this.failure) throw this.failure;
+        try {
+          return await op();
+        } catch (err) {
+          throw await this.fail(err);
+        }
+      } finally {
+        this.queued--;
       }
     });
     this.queue = run.then(

@@ -63,6 +63,35 @@ describe('frame inputs', () => {
     expect(Number((await ffprobe(file, { count: true })).streams[0].nb_read_frames)).toBe(N);
   });
 
+  it('frames added in bursts without awaiting, from one buffer overwritten at once, give the file of awaited calls', async () => {
+    // A frame with nothing queued ahead of it is copied straight into the encoder's input buffer;
+    // one added while others wait must not be, or it would overwrite a frame not yet encoded.
+    // Each burst also reuses the caller's buffer as soon as addFrame returns.
+    const frames = sourceFrames();
+    for (const format of ['rgba', 'bgra', 'rgb24'] as const) {
+      const awaited = await createMp4Writer({ ...base, pixelFormat: format });
+      for (const f of frames) await awaited.addFrame(asFormat(f, format));
+      const want = (await awaited.finish()).data as Uint8Array;
+
+      const w = await createMp4Writer({ ...base, pixelFormat: format });
+      const buffer = new Uint8Array(asFormat(frames[0], format).length);
+      const bursts = [1, 3, 1, 4, 2, 1];
+      let i = 0;
+      for (const size of bursts) {
+        const pending: Promise<void>[] = [];
+        for (let k = 0; k < size; k++, i++) {
+          buffer.set(asFormat(frames[i], format));
+          pending.push(w.addFrame(buffer));
+          buffer.fill(0x55);
+        }
+        await Promise.all(pending);
+      }
+      expect(i).toBe(N);
+      const got = (await w.finish()).data as Uint8Array;
+      expect(Buffer.from(got).equals(Buffer.from(want)), format).toBe(true);
+    }
+  });
+
   it('a throw in a frame callback rejects with USER_CALLBACK_FAILED and the frame index, and closes the output', async () => {
     const file = tmpFile('callback-throws.mp4');
     const w = await createMp4Writer({ ...base, output: file });

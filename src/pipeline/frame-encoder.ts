@@ -22,9 +22,10 @@ export interface FrameEncoder {
   /**
    * Takes the caller's frame now — copied (packed RGB for an encoder that converts itself) or
    * converted to I420 — so the caller may reuse its buffer as soon as this returns; encode() then
-   * consumes what it returns.
+   * consumes what it returns. `next`: nothing else will reach the encoder before this frame's
+   * encode(), so the frame may be copied straight into the encoder's own input buffer.
    */
-  takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat): Frame;
+  takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat, next: boolean): Frame;
   /** Encodes frame `index` (the next one), delivering coded frames as they are ready. */
   encode(index: number, frame: Frame, deliver: Deliver): Promise<void>;
   /** Draws and encodes frames [start, start + count) with the scene it was opened with. */
@@ -94,8 +95,15 @@ class InProcessEncoder implements FrameEncoder {
     return this.free.get(bytes)?.pop() ?? new Uint8Array(bytes);
   }
 
-  takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat): Frame {
-    if (format === 'yuv420p' || takesRgb(this.loop.encoder, format)) {
+  takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat, next: boolean): Frame {
+    const e = this.loop.encoder;
+    if (next && e.rgbView && takesRgb(e, format)) {
+      // One copy, into the encoder's memory, instead of one into a buffer here and one from it.
+      const view = e.rgbView(format);
+      view.set(pixels);
+      return { format, data: view, inEncoder: true };
+    }
+    if (format === 'yuv420p' || takesRgb(e, format)) {
       const data = this.buffer(pixels.length);
       data.set(pixels);
       return { format, data };
@@ -107,6 +115,7 @@ class InProcessEncoder implements FrameEncoder {
 
   async encode(index: number, frame: Frame, deliver: Deliver): Promise<void> {
     const coded = await this.loop.encode(index, frame);
+    if (frame.inEncoder) return deliver(coded);
     const list = this.free.get(frame.data.length);
     if (list) list.push(frame.data);
     else this.free.set(frame.data.length, [frame.data]);

@@ -12,6 +12,11 @@ import { userCallbackError } from './progress.js';
 export interface Frame {
   format: PixelFormat;
   data: Uint8Array;
+  /**
+   * `data` is the encoder's own input buffer (its rgbView), already holding the frame: encoded
+   * without another copy. Valid only while nothing else calls the encoder before this frame.
+   */
+  inEncoder?: boolean;
 }
 
 /** Paints frame `frameIndex` into `rgba`; may be async (it is awaited before the frame is encoded). */
@@ -83,7 +88,7 @@ export class FrameLoop {
   async encode(index: number, frame: Frame): Promise<CodedFrame[]> {
     const out = await this.enter(index);
     const coded = takesRgb(this.encoder, frame.format)
-      ? await (this.encoder.encodeRgb as NonNullable<ChunkEncoder['encodeRgb']>)(frame.format, frame.data)
+      ? await (this.encoder.encodeRgb as NonNullable<ChunkEncoder['encodeRgb']>)(frame.format, frame.inEncoder ? undefined : frame.data)
       : await this.encoder.encode(frame.data);
     return out.length === 0 ? coded : out.concat(coded);
   }
