@@ -6,6 +6,7 @@
 //          N RGBA frames arrive on stdin (as they do for ffmpeg/libx264) and go through the public
 //          API (createMp4Writer with video.encoder E) into a faststart file.
 //   encode --variant inproc --input rgba|yuv420p --encoder E --ring R --frames N ... [--qp Q]
+//          [--workers N]
 //          R RGBA frames arrive on stdin first; then N frames (the ring cycled) are encoded,
 //          timed by this process: I420 into memory (the raw encoder) or RGBA into a file.
 //   mux    --impl mp4forge|mediabunny --layout faststart|fragmented --packets DIR [--out FILE]
@@ -97,6 +98,7 @@ async function encode() {
     const w = await lib.createMp4Writer({
       width: W, height: H, fps: 30, video, pixelFormat: input,
       ...(input === 'yuv420p' ? { output: MEMORY_OUTPUT } : { output: out, layout: 'faststart' }),
+      ...(args.workers ? { workers: Number(args.workers) } : {}),
     });
     for (let i = 0; i < N; i++) await w.addFrame(ring[i % ring.length]);
     const r = await w.finish();

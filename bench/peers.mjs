@@ -45,14 +45,21 @@
 //   minutes each at 1080p (--sweep-contents testsrc2,plasma,noise adds it; luma PSNR is then the
 //   figure to read).
 // - the raw / end-to-end pair: 120 frames, 3 repetitions, timed inside the process.
+// - the workers' scaling pair: the end-to-end path (RGBA frames in memory → file) on one thread and
+//   with 2 workers, timed inside the process, over 8 chunks of smooth content (480 frames) or 4 of
+//   noise (240), so each worker gets as many whole chunks. The pool is parallel across chunks
+//   (GOPs): 120 frames are 2 chunks, the second of which cannot start before the first 60 frames
+//   have arrived, and the pipe that feeds the speed row costs as much CPU per 720p frame as
+//   testsrc2's encode on the 2 cores the workers need. The speed row still reports its own
+//   2-worker ratio (120 frames through the pipe).
 // Workers keep one thread's bytes (checked by hash), so the sweep has one row per encoder.
 //
 // Options: --quick (development: 640×360, 60/30 frames, sweep on 30 frames, 1 rep; about 4 minutes)
 //          --reps R (3)  --noise-reps R (1)  --frames N (120)  --noise-frames N (60)
-//          --raw-frames N (120)  --sweep-frames N (60)  --qps 22,26,30,34,38  --qp 26
+//          --raw-frames N (120)  --scale-frames N (480)  --scale-noise-frames N (240)  --sweep-frames N (60)  --qps 22,26,30,34,38  --qp 26
 //          --sizes 1280x720,1920x1080  --contents testsrc2,plasma,noise
 //          --sweep-contents testsrc2,plasma (or none)  --sweep-sizes (= --sizes)  --workers 2
-//          --encoders own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,mp4forgeMp3,x264Mp3
+//          --encoders own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,scaleOne,scaleWorkers,mp4forgeMp3,x264Mp3
 //          --own-anyway  --only encode,mux,parse,cold  --mux-seconds S (300)  --parse-minutes M (60)
 //          --out peers  --render FILE.json (re-render only)  --readme (copy the summary into README.md)
 import { spawn, spawnSync } from 'node:child_process';
@@ -95,6 +102,8 @@ const NOISE_REPS = Number(args['noise-reps'] ?? 1);
 const FRAMES = Number(args.frames ?? (QUICK ? 60 : 120));
 const NOISE_FRAMES = Number(args['noise-frames'] ?? (QUICK ? 30 : 60));
 const RAW_FRAMES = Number(args['raw-frames'] ?? (QUICK ? 60 : 120));
+const SCALE_FRAMES = Number(args['scale-frames'] ?? (QUICK ? 120 : 480));
+const SCALE_NOISE_FRAMES = Number(args['scale-noise-frames'] ?? (QUICK ? 60 : 240));
 const SWEEP_FRAMES = Number(args['sweep-frames'] ?? (QUICK ? 30 : 60));
 const SWEEP_QPS = list(args.qps, '22,26,30,34,38').map(Number);
 const QP = Number(args.qp ?? 26);
@@ -103,7 +112,7 @@ const CONTENTS = list(args.contents, 'testsrc2,plasma,noise');
 const SWEEP_CONTENTS = list(args['sweep-contents'], 'testsrc2,plasma');
 const SWEEP_SIZES = args['sweep-sizes'] ? sizes(args['sweep-sizes']) : SIZES;
 const WORKERS_N = Number(args.workers ?? 2);
-const ALL_ENCODERS = 'own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,mp4forgeMp3,x264Mp3';
+const ALL_ENCODERS = 'own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,scaleOne,scaleWorkers,mp4forgeMp3,x264Mp3';
 const ONLY_ENCODERS = list(args.encoders, ALL_ENCODERS);
 const SECTIONS = list(args.only, 'encode,mux,parse,cold');
 const MUX_SECONDS = Number(args['mux-seconds'] ?? (QUICK ? 30 : 300));
@@ -123,6 +132,8 @@ for (const [k, v] of Object.entries({
   frames: FRAMES,
   'noise-frames': NOISE_FRAMES,
   'raw-frames': RAW_FRAMES,
+  'scale-frames': SCALE_FRAMES,
+  'scale-noise-frames': SCALE_NOISE_FRAMES,
   'sweep-frames': SWEEP_FRAMES,
   workers: WORKERS_N,
 })) {
@@ -298,6 +309,14 @@ const VARIANTS = {
     input: 'rgba',
     label: 'the own encoder end to end, timed the same way: RGBA frames in memory → createMp4Writer → faststart file',
   },
+  scaleOne: {
+    kind: 'inproc',
+    own: true,
+    input: 'rgba',
+    scale: true,
+    label: `the end-to-end path again over whole chunks (${SCALE_FRAMES} frames of smooth content, ${SCALE_NOISE_FRAMES} of noise), one thread`,
+  },
+  scaleWorkers: { kind: 'inproc', own: true, input: 'rgba', scale: true, workers: WORKERS_N, label: `the same with \`workers: ${WORKERS_N}\`` },
   mp4forgeMp3: { kind: 'mp4forge', own: true, audio: true, label: 'the own encoder, one thread, + the MP3 track' },
   x264Mp3: { kind: 'x264', threads: 1, audio: true, label: 'native libx264 -threads 1 + the same MP3 with -c:a copy' },
 };
@@ -331,7 +350,9 @@ async function runVariant(v, ctx, out, { frames, qp }) {
     if (r.json.videoEncoder !== want) throw new Error(`${v}: the writer reported videoEncoder '${r.json.videoEncoder}', expected '${want}'`);
     inner = { encodeSeconds: r.json.encodeSeconds, encodeCpu: r.json.encodeCpu };
   } else if (spec.kind === 'inproc') {
-    r = await run(...node('encode', { variant: 'inproc', input: spec.input, encoder: own.request, ring: ring.length, ...common }), {
+    const inproc = { variant: 'inproc', input: spec.input, encoder: own.request, ring: ring.length, ...common };
+    if (spec.workers) inproc.workers = spec.workers;
+    r = await run(...node('encode', inproc), {
       ring,
       frames: ring.length,
     });
@@ -428,9 +449,12 @@ async function speedRow(ctx, withMp3) {
     for (const v of order.map((_, k) => order[(k + r) % order.length])) {
       const out = join(work, `${width}x${height}-${content}-${v}-${r}.mp4`);
       const spec = VARIANTS[v];
-      const res = await runVariant(v, ctx, out, { frames: spec.kind === 'inproc' ? RAW_FRAMES : frames, qp: QP });
+      const inprocFrames = spec.scale ? (noise ? SCALE_NOISE_FRAMES : SCALE_FRAMES) : RAW_FRAMES;
+      const res = await runVariant(v, ctx, out, { frames: spec.kind === 'inproc' ? inprocFrames : frames, qp: QP });
       if (r === 0 && v === 'own' && VARIANTS.ownWorkers) kept.ownHash = hashFile(out);
       if (r === 0 && v === 'ownWorkers') kept.ownWorkersHash = hashFile(out);
+      if (r === 0 && v === 'scaleOne') kept.scaleOneHash = hashFile(out);
+      if (r === 0 && v === 'scaleWorkers') kept.scaleWorkersHash = hashFile(out);
       if (r === 0 && spec.psnr && psnrHere) kept[v] = out;
       else rmSync(out, { force: true });
       runs[v].push(res);
@@ -444,6 +468,7 @@ async function speedRow(ctx, withMp3) {
   }
   if (variants.raw && !variants.raw.unavailable) variants.raw.ceilingFps = round(variants.raw.fps * CORES, 2);
   if (kept.ownHash && kept.ownWorkersHash) variants.ownWorkers.identicalToOneThread = kept.ownHash === kept.ownWorkersHash;
+  if (kept.scaleOneHash && kept.scaleWorkersHash) variants.scaleWorkers.identicalToOneThread = kept.scaleOneHash === kept.scaleWorkersHash;
   // The workers' file is the one-thread file (checked above): its PSNR is the same.
   const sameFile = variants.ownWorkers?.identicalToOneThread;
   log(' PSNR');
@@ -572,6 +597,8 @@ async function encodeSection() {
           // Workers against one thread by the encode's wall time (renderVideo from call to result,
           // the pool's start-up included); Node's own start-up is the same in both and no part of it.
           workersVsOneThread: ratio(s.ownWorkers?.encodeFps ?? s.ownWorkers?.fps, s.own?.encodeFps ?? s.own?.fps),
+          // The scaling pair: whole chunks per worker, frames from memory (see the header).
+          workersVsOneThreadChunks: ratio(s.scaleWorkers?.fps, s.scaleOne?.fps),
           workersVsX264All: ratio(s.ownWorkers?.fps, s.x264all?.fps),
           workersVsCeiling: ratio(s.ownWorkers?.fps, s.raw?.ceilingFps),
           // In-process clocks: RGBA in → file out against I420 in → memory.
@@ -689,7 +716,13 @@ function acceptance(configs) {
     configs.map((c) => ({ at: at(c), value: c.ratios.ownVsX264Cpu })),
   );
   row(
-    `fps (wall, encode from call to result) ${WORKERS_N} workers / one thread`,
+    `fps (wall, RGBA in memory → file) ${WORKERS_N} workers / one thread, ${SCALE_FRAMES} frames (${SCALE_NOISE_FRAMES} of noise)`,
+    1.8,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.workersVsOneThreadChunks })),
+  );
+  row(
+    `fps (wall, encode from call to result) ${WORKERS_N} workers / one thread, ${FRAMES} frames (${NOISE_FRAMES} of noise) through the pipe`,
     1.8,
     '≥',
     configs.map((c) => ({ at: at(c), value: c.ratios.workersVsOneThread })),
@@ -1107,6 +1140,8 @@ result = {
     frames: FRAMES,
     noiseFrames: NOISE_FRAMES,
     rawFrames: RAW_FRAMES,
+    scaleFrames: SCALE_FRAMES,
+    scaleNoiseFrames: SCALE_NOISE_FRAMES,
     qp: QP,
     sweepFrames: SWEEP_FRAMES,
     sweepQps: SWEEP_QPS,

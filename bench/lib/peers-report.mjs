@@ -16,6 +16,8 @@ export const VSHORT = {
   x264all: 'x264 ultrafast, all threads',
   raw: 'own: raw (I420 → memory)',
   e2e: 'own: end to end (RGBA → file)',
+  scaleOne: 'own: end to end over whole chunks, 1 thread',
+  scaleWorkers: 'own: end to end over whole chunks, workers',
   mp4forgeMp3: 'own + MP3',
   x264Mp3: 'x264 1 thread + MP3 copy',
 };
@@ -66,6 +68,9 @@ export function renderMarkdown(r) {
         "fps = frames / wall time from spawning the process to its exit (Node start, imports and WASM compilation included, like ffmpeg's start); CPU fps = frames per CPU second of that process (user + system, all its threads, from `/usr/bin/time -v`, as is peak RSS); the bench process writing the pipe is not counted for anyone. " +
         "Encode-only CPU fps: the same frames over the CPU time of the encode alone, as each process reports it (mp4forge: createMp4Writer … finish; ffmpeg.wasm: `exec`, the core already loaded and the input in MEMFS; native ffmpeg: `-benchmark`'s transcode time). " +
         `The raw / end-to-end pair runs ${st.rawFrames} frames and is timed inside its process (its ceiling: raw fps × ${env.cores} cores, computed, not measured). ` +
+        (st.scaleFrames
+          ? `The workers' scaling pair is timed the same way over ${st.scaleFrames} frames of smooth content and ${st.scaleNoiseFrames} of noise: whole chunks (GOPs), as many for each worker. `
+          : '') +
         "ffmpeg.wasm's peak RSS includes its whole input ring in MEMFS. RGB PSNR: the first repetition's file decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix) against the RGBA source, mean of per-frame PSNRs (worst frame); noise at the first size only (4:2:0 caps it near 12-13 dB for everyone, and 1080p noise takes minutes to decode).",
       '',
     );
@@ -147,7 +152,7 @@ export function renderMarkdown(r) {
           'own / ffmpeg.wasm ultrafast (encode CPU)',
           'own / ffmpeg.wasm veryfast (encode CPU)',
           'own / x264 1 thread (encode CPU)',
-          'workers / one thread (wall)',
+          'workers / one thread (wall: whole chunks in memory; 120 frames through the pipe)',
           'workers / x264 all threads (wall)',
           'workers / ceiling',
           'end to end / raw (wall; CPU)',
@@ -161,7 +166,7 @@ export function renderMarkdown(r) {
             x(q.ownVsFfwasmUltrafastCpu),
             x(q.ownVsFfwasmVeryfastCpu),
             x(q.ownVsX264Cpu),
-            x(q.workersVsOneThread),
+            `${x(q.workersVsOneThreadChunks)}; ${x(q.workersVsOneThread)}`,
             x(q.workersVsX264All),
             x(q.workersVsCeiling),
             `${x(q.e2eVsRaw)}; ${x(q.e2eVsRawCpu)}`,
@@ -293,7 +298,8 @@ export function headlineBars(r) {
       bars.push({ group: g, label: 'own encoder vs h264-mp4-encoder', value: c.ratios.ownVsHmeCpu });
       bars.push({ group: g, label: 'own encoder vs ffmpeg.wasm ultrafast', value: c.ratios.ownVsFfwasmUltrafastCpu });
       bars.push({ group: g, label: 'own encoder vs native x264 ultrafast, 1 thread', value: c.ratios.ownVsX264Cpu });
-      bars.push({ group: g, label: `${r.encode.workers} workers vs one thread (wall)`, value: c.ratios.workersVsOneThread });
+      const workers = c.ratios.workersVsOneThreadChunks ?? c.ratios.workersVsOneThread;
+      bars.push({ group: g, label: `${r.encode.workers} workers vs one thread (wall, whole chunks)`, value: workers });
     }
   }
   if (r.mux) for (const row of r.mux.rows) bars.push({ group: 'Muxing (MB/s ratio)', label: `vs Mediabunny, ${row.layout}`, value: row.ratio });
