@@ -15,7 +15,10 @@ export type FrameRate = number | { num: number; den: number };
 
 /** Video encoder settings. Use either `qp` (constant quality) or `kbps` (target bitrate). */
 export interface VideoOptions {
-  /** Constant quantiser 0 (best) .. 51 (smallest); h264-mp4-encoder takes 10 .. 51. Default 26. */
+  /**
+   * Constant quantiser 0 (best) .. 51 (smallest); h264-mp4-encoder takes 10 .. 51. Default 26.
+   * The 'wasm' encoder codes IDR pictures at qp − 3 (not below 0), as x264 does by default.
+   */
   qp?: number;
   /** Target bitrate in kbit/s; enables the encoder's rate control instead of constant qp. */
   kbps?: number;

