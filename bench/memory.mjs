@@ -96,7 +96,7 @@ const result = {
     fps: 30,
     pattern: PATTERN,
     content: runs[0]?.content,
-    video: 'library defaults (qp 26, speed 8, GOP 60)',
+    video: 'library defaults (qp 26, speed 9, GOP 60)',
     output: 'file in os.tmpdir()',
     limit: `long/short peak RSS ≤ ${LIMIT}`,
     peakRssSource: TIME ? 'process.resourceUsage().maxRSS in the child, and /usr/bin/time -v' : 'process.resourceUsage().maxRSS in the child',

@@ -25,7 +25,7 @@ export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'qp', kind: { type: 'int' }, metavar: 'N', help: 'Constant quantiser, 0 (best) to 51 (smallest); h264-mp4-encoder: 10 to 51.', defaultText: '26' },
   { name: 'kbps', kind: { type: 'number' }, metavar: 'N', help: 'Target bitrate in kbit/s instead of constant --qp.' },
-  { name: 'speed', kind: { type: 'int' }, metavar: 'N', help: 'Encoder speed, 0 (best compression) to 10 (fastest).', defaultText: '8' },
+  { name: 'speed', kind: { type: 'int' }, metavar: 'N', help: 'Encoder speed, 0 (best compression) to 10 (fastest).', defaultText: '9' },
   { name: 'gop', kind: { type: 'int' }, metavar: 'N', help: 'Keyframe interval in frames.', defaultText: '2 s of frames' },
   { name: 'audio', short: 'a', kind: { type: 'string' }, metavar: 'FILE', help: 'MP3 soundtrack, muxed as is (no re-encoding).' },
   {

@@ -1,5 +1,5 @@
 // What each `speed` level does: the tool set of the encoder. Every level drops one tool from the
-// one below it (README, "How the encoder works"; the default, 8 (wasm-encoder.ts DEFAULT_SPEED),
+// one below it (README, "How the encoder works"; the default, 9 (wasm-encoder.ts DEFAULT_SPEED),
 // comes from `npm run bench:sweep`).
 //
 //  speed  integer search          sub-sample refinement            intra 4x4            intra in P   early P_Skip
