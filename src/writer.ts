@@ -11,7 +11,7 @@ import {
   resolveWorkers, type FrameRate, type ResolvedVideo, type VideoOptions,
 } from './options.js';
 import type { Mp4Output } from './output.js';
-import { drawFrame } from './pipeline/frame-loop.js';
+import { drawFrame, type Frame } from './pipeline/frame-loop.js';
 import { openFrameEncoder, type Deliver, type FrameEncoder, type SceneSource } from './pipeline/frame-encoder.js';
 import { MuxSession } from './pipeline/mux-session.js';
 import { ProgressReporter } from './pipeline/progress.js';
@@ -212,17 +212,17 @@ export class WriterImpl implements Mp4Writer {
 
   addFrame(frame: FrameInput): Promise<void> {
     if (this.state !== 'open') return this.rejectClosed('addFrame');
-    let pixels: Uint8Array | Uint8ClampedArray;
+    let taken: Frame;
     try {
-      pixels = this.checkFrame(frame);
+      const pixels = this.checkFrame(frame);
+      // Taking the frame now, synchronously (a copy, or the I420 conversion), means the caller may
+      // reuse its buffer as soon as addFrame returns, even when it does not await (the queue then
+      // holds one frame per call). When nothing is queued ahead of it, the frame goes straight into
+      // the encoder's own input buffer. A throw here is a rejection, like every other failure.
+      taken = this.encoder.takeFrame(pixels, this.pixelFormat, this.queued === 0);
     } catch (err) {
       return Promise.reject(err);
     }
-    // Taking the frame now, synchronously (a copy, or the I420 conversion), means the caller may
-    // reuse its buffer as soon as addFrame returns, even when it does not await (the queue then
-    // holds one frame per call). When nothing is queued ahead of it, the frame goes straight into
-    // the encoder's own input buffer.
-    const taken = this.encoder.takeFrame(pixels, this.pixelFormat, this.queued === 0);
     const index = this.added++;
     if (++this.waiting > QUEUED_FRAMES_WARNING && !this.warnedQueued) {
       this.warnedQueued = true;

@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core: the real-browser oracle for playback.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import type { Browser } from 'playwright-core';
 
@@ -15,15 +16,29 @@ if (!chromiumAvailable) {
   console.warn(`\n[mp4forge] ${msg}\n`);
 }
 
+/**
+ * Starts Chromium with a temporary and runtime directory of its own, removed when the browser
+ * disconnects: its audio client (libpulse) makes a `pulse-*` directory there when no
+ * XDG_RUNTIME_DIR is set, and the run's temporary directory must end empty (tmp-guard).
+ */
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-quic', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'chromium-'));
+  try {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--disable-quic', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
+      ],
+      env: { ...process.env, TMPDIR: dir, XDG_RUNTIME_DIR: dir },
+    });
+    browser.on('disconnected', () => rmSync(dir, { recursive: true, force: true }));
+    return browser;
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 const TYPES: Record<string, string> = {
