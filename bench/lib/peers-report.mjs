@@ -117,7 +117,7 @@ export function renderMarkdown(r) {
     if (sw.length) {
       md.push('### b) qp sweep: rate–distortion', '');
       md.push(
-        `qp ${st.sweepQps.join(', ')} on ${st.sweepFrames} frames, one run per point (the output is deterministic). Rate = bytes; quality = RGB PSNR as above, and luma PSNR: the decoded Y plane against the source's exact BT.601 luma (no chroma, no conversion filter: the encoders alone). BD-rate (Bjøntegaard, bench/lib/bd-rate.mjs): log-rate fitted as a cubic in PSNR per encoder, both fits integrated over the PSNR range the two curves share; the mean difference as a rate ratio (negative = fewer bytes at equal quality). ` +
+        `qp ${st.sweepQps.join(', ')} on ${st.sweepFrames} frames, one run per point (the output is deterministic). Rate = bytes; quality = RGB PSNR as above, and luma PSNR: the decoded Y plane against the source's exact BT.601 luma (no chroma; the conversion's chroma filter still moves it, through the bits chroma takes). BD-rate (Bjøntegaard, bench/lib/bd-rate.mjs): log-rate fitted as a cubic in PSNR per encoder, both fits integrated over the PSNR range the two curves share; the mean difference as a rate ratio (negative = fewer bytes at equal quality). ` +
           `Speed at equal quality: each encoder's encode-only frames per CPU second at its sweep points, interpolated linearly in PSNR, at the RGB PSNR h264-mp4-encoder reaches at qp ${e.qp}, moved into the range all sweeps cover when it lies outside one (n/a where they share none).`,
         '',
       );
@@ -406,7 +406,7 @@ export function summaryMarkdown(r) {
       );
       out.push(
         '',
-        `BD-rate < 0: fewer bytes than the reference at equal PSNR (Bjøntegaard, cubic fit, over the PSNR range both curves cover). RGB PSNR is what a viewer gets from RGBA in; luma PSNR leaves out chroma subsampling and each tool's RGB → YUV filter, so it compares the encoders alone. Frames per CPU second at equal quality: encode-only, interpolated along each sweep to the RGB PSNR h264-mp4-encoder reaches at qp ${e.qp}: speed at equal quality, not at equal qp.`,
+        `BD-rate < 0: fewer bytes than the reference at equal PSNR (Bjøntegaard, cubic fit, over the PSNR range both curves cover). RGB PSNR is what a viewer gets from RGBA in; luma PSNR leaves out chroma subsampling, but not each tool's RGB → YUV filter: a smoother chroma filter leaves more of the bits to luma (on testsrc2 that is most of a luma gap; \`npm run bench:same-input\` feeds x264 the same I420). Frames per CPU second at equal quality: encode-only, interpolated along each sweep to the RGB PSNR h264-mp4-encoder reaches at qp ${e.qp}: speed at equal quality, not at equal qp.`,
         '',
       );
     }
