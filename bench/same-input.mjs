@@ -14,7 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { bdRateDetailed } from './lib/bd-rate.mjs';
-import { environment, environmentMd, FFMPEG, fileLumaPsnr, filePsnr, loadLibrary, mdTable, parseArgs, round, writeResults } from './lib/common.mjs';
+import {
+  environment, environmentMd, FFMPEG, fileLumaPsnr, filePsnr, fmtPct as pct, loadLibrary, mdTable, parseArgs, round, writeResults,
+} from './lib/common.mjs';
 import { loadPatterns, testsrc2Frames } from './lib/content.mjs';
 import os from 'node:os';
 
@@ -91,7 +93,6 @@ const result = {
   points,
   bdRate,
 };
-const pct = (v) => `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)}%`;
 const md = [
   '# mp4forge against x264 on the same input',
   '',

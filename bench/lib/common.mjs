@@ -117,6 +117,11 @@ export function mdTable(header, rows) {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** A signed percentage with one decimal and a true minus sign (BD-rates); 'n/a' when not finite. */
+export function fmtPct(v) {
+  return Number.isFinite(v) ? `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)}%` : 'n/a';
+}
+
 export function fmtBytes(n) {
   if (!Number.isFinite(n)) return String(n);
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;

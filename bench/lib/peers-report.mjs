@@ -1,9 +1,8 @@
 // Markdown and chart data for bench/peers.mjs, from its JSON result.
-import { environmentMd, fmtBytes, mdTable } from './common.mjs';
+import { environmentMd, fmtBytes, fmtPct as pct, mdTable } from './common.mjs';
 
 const MiB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const x = (r) => (Number.isFinite(r) ? `${r.toFixed(r < 10 ? 2 : 1)}×` : 'n/a');
-const pct = (v) => (Number.isFinite(v) ? `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)}%` : 'n/a');
 const num = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '—');
 /** Column order and short names of the encode variants. */
 export const VSHORT = {
