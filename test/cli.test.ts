@@ -673,10 +673,11 @@ describe('interrupting', () => {
       run.stderr(),
     );
     expect(said, run.stderr()).not.toBeNull();
+    const [, size, unitName] = said as RegExpExecArray;
     // the size it names is the file's (to its rounding), in whatever unit it has reached
-    const unit = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[(said as RegExpExecArray)[2] as 'B' | 'kB' | 'MB' | 'GB'];
+    const unit = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[unitName as 'B' | 'kB' | 'MB' | 'GB'];
     const rounding = unit === 1 ? 0 : unit === 1e3 ? 0.05 * unit : 0.005 * unit; // one decimal in kB, two above
-    expect(Math.abs(Number((said as RegExpExecArray)[1]) * unit - statSync(out).size)).toBeLessThanOrEqual(rounding + 1e-6 * unit);
+    expect(Math.abs(Number(size) * unit - statSync(out).size)).toBeLessThanOrEqual(rounding + 1e-6 * unit);
     expect(temps(out)).toEqual([]);
     const probe = await ffprobe(out, { count: true });
     const frames = Number(probe.streams[0].nb_read_frames);

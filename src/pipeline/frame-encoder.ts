@@ -97,13 +97,14 @@ class InProcessEncoder implements FrameEncoder {
 
   takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat, next: boolean): Frame {
     const e = this.loop.encoder;
-    if (next && e.rgbView && takesRgb(e, format)) {
+    const rgb = takesRgb(e, format);
+    if (next && rgb && e.rgbView) {
       // One copy, into the encoder's memory, instead of one into a buffer here and one from it.
       const view = e.rgbView(format);
       view.set(pixels);
       return { format, data: view, inEncoder: true };
     }
-    if (format === 'yuv420p' || takesRgb(e, format)) {
+    if (format === 'yuv420p' || rgb) {
       const data = this.buffer(pixels.length);
       data.set(pixels);
       return { format, data };
