@@ -37,7 +37,16 @@ interface Command {
   sub?: Record<string, CommandSpec>;
 }
 
-const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+// stdin is opened only when a command reads it as a stream: `encode` reads a piped stdin through its
+// own handle on fd 0 (cli/pipe-frames.ts), and two libuv handles must not share one descriptor.
+const io = {
+  get stdin() {
+    return process.stdin;
+  },
+  stdinFd: 0,
+  stdout: process.stdout,
+  stderr: process.stderr,
+};
 
 const COMMANDS: Record<string, Command> = {
   render: { spec: renderSpec, run: (argv, signal) => renderCommand(argv, io, signal) },

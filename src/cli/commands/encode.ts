@@ -7,6 +7,7 @@ import { bytesPerFrame, type PixelFormat } from '../../encode/convert.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
 import { asUsageError, CliError, InputEndedMidFrame, UsageError } from '../errors.js';
 import { readFrames, type FramesRead } from '../frame-reader.js';
+import { isPipe, readPipeFrames } from '../pipe-frames.js';
 import { createMp4Writer } from '../../index.js';
 import { refuseOutputOverInputs } from '../../platform/io.js';
 import { OUTPUT_OPTIONS, runOutput, type SessionIo } from '../session.js';
@@ -39,7 +40,10 @@ function fileChunkSize(frameSize: number): number {
   return frameSize >= target ? frameSize : frameSize * Math.floor(target / frameSize);
 }
 
-export async function encodeCommand(argv: readonly string[], io: SessionIo & { stdin: Readable & { isTTY?: boolean } }, signal: AbortSignal): Promise<void> {
+/** What encode reads besides its arguments: stdin as a stream, and its descriptor when it is the process's own. */
+export type EncodeIo = SessionIo & { readonly stdin: Readable & { isTTY?: boolean }; stdinFd?: number };
+
+export async function encodeCommand(argv: readonly string[], io: EncodeIo, signal: AbortSignal): Promise<void> {
   const args = new Args(parseArgs(encodeSpec, argv));
   const width = args.int('width') as number;
   const height = args.int('height') as number;
@@ -62,8 +66,11 @@ export async function encodeCommand(argv: readonly string[], io: SessionIo & { s
       throw asUsageError(err, 'encode');
     }
   }
+  // A piped stdin is read into frame buffers directly; a file redirected to stdin, or an injected
+  // stream, goes through the stream path.
+  const pipeFd = inputPath === '-' && io.stdinFd !== undefined && isPipe(io.stdinFd) ? io.stdinFd : undefined;
   if (inputPath === '-') {
-    if (io.stdin.isTTY) {
+    if (pipeFd === undefined && io.stdin.isTTY) {
       throw new UsageError('no input: stdin is a terminal; pipe raw frames in (python gen.py | mp4forge encode ...) or give --input FILE', 'encode');
     }
   } else {
@@ -78,13 +85,16 @@ export async function encodeCommand(argv: readonly string[], io: SessionIo & { s
   }
 
   const frameName = `${width}×${height} ${pixelFormat} frame`;
+  const inputStream = (): AsyncIterable<Uint8Array> => {
+    const input: Readable = handle ? handle.createReadStream({ highWaterMark: fileChunkSize(frameSize), autoClose: false }) : io.stdin;
+    // Interrupting must also stop a read that is waiting for a producer that went quiet.
+    addAbortSignal(signal, input);
+    return input as AsyncIterable<Uint8Array>;
+  };
   try {
     const summary = await runOutput('encode', args, io, signal, args.string('fps', '30'), total, async (common) => {
       const writer = await createMp4Writer({ ...common, width, height, fps: args.string('fps', '30'), pixelFormat });
-      const input: Readable = handle ? handle.createReadStream({ highWaterMark: fileChunkSize(frameSize), autoClose: false }) : io.stdin;
-      // Interrupting must also stop a read that is waiting for a producer that went quiet.
-      addAbortSignal(signal, input);
-      const frames = readFrames(input as AsyncIterable<Uint8Array>, frameSize);
+      const frames = pipeFd !== undefined ? readPipeFrames(pipeFd, frameSize, signal) : readFrames(inputStream(), frameSize);
       let result: IteratorResult<Uint8Array, FramesRead>;
       let read: FramesRead = { frames: 0, bytes: 0, leftover: 0 };
       try {
