@@ -880,21 +880,26 @@ describe('readPipeFrames', () => {
     expect(isPipe(fd)).toBe(true);
     // The producer runs ahead: it writes while the consumer holds a frame, so a reader that reused
     // that frame's buffer would change it under the consumer.
+    const gen = readPipeFrames(fd, size);
+    const firstFrame = gen.next(); // starts the reader thread
     const produce = (async () => {
+      // First pieces that end one byte short of a frame and one byte into the next (each read on
+      // its own after a pause, once the reader thread is up), then random ones.
+      await pause(300);
+      const pieces = [size - 1, 1, 2 * size - 1, 2];
       let rnd = 12345;
-      for (let o = 0; o < data.length; ) {
+      for (let o = 0, i = 0; o < data.length; i++) {
         rnd = (rnd * 1103515245 + 12345) & 0x7fffffff;
-        const k = Math.min(data.length - o, 1 + (rnd % (2.5 * size)));
+        const k = Math.min(data.length - o, pieces[i] ?? 1 + (rnd % (2.5 * size)));
         await writer.write(data.subarray(o, o + k));
         o += k;
-        if (rnd % 3 === 0) await pause(2);
+        if (i < pieces.length || rnd % 3 === 0) await pause(5);
       }
       await writer.close();
     })();
-    const gen = readPipeFrames(fd, size);
     let r: IteratorResult<Uint8Array, FramesRead>;
     let f = 0;
-    while (!(r = await gen.next()).done) {
+    for (let next = firstFrame; !(r = await next).done; next = gen.next()) {
       const copy = r.value.slice();
       await pause(15);
       expect([...r.value], `frame ${f}`).toEqual([...data.subarray(f * size, (f + 1) * size)]);

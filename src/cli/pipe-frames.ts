@@ -1,12 +1,68 @@
-// Raw frames from a pipe or socket file descriptor (the CLI's stdin), read by libuv straight into
-// frame buffers: net.Socket's `onread` hands each read(2) the unfilled rest of the current frame,
-// so no chunk is allocated and no byte is copied in JavaScript. Through a stream, every 64 KiB
-// pipe read became a Buffer pushed through the stream machinery and then copied into a frame;
-// for a 1280×720 RGBA frame (57 reads) that cost about 1.3 ms more CPU (DEVELOPERS.md, "The CLI's
-// stdin").
+// Raw frames from a pipe or socket (the CLI's stdin), read on a thread of its own into a ring of
+// two frames in shared memory, so that reading the next frame overlaps encoding this one.
+//
+// Why a thread: a pipe holds 64 KiB, so a 1280×720 RGBA frame is 57 reads, each waiting for the
+// producer to refill the pipe. Read between frames on the encoding thread, that wait added to every
+// frame, and each wake-up of an idle core cost more CPU than the copy it served (DEVELOPERS.md,
+// "The CLI's stdin": 720p testsrc2 through `cat` went from 80 to about 180 frames per second).
+//
+// Why not a blocking read(2) on that thread: a thread blocked in a system call cannot be stopped,
+// and Node waits for its threads when the process exits, so Ctrl-C would hang on a quiet producer.
+// The thread reads with libuv (net.Socket's `onread`, straight into the ring: no chunk is
+// allocated, no byte copied in JavaScript), and terminating it interrupts its event loop.
 import { fstatSync } from 'node:fs';
-import { Socket, type SocketConstructorOpts } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import type { FramesRead } from './frame-reader.js';
+
+/** Frames in the ring: the one the consumer holds and the one being read. More measured no faster. */
+const SLOTS = 2;
+
+/**
+ * The reader thread. It imports nothing of mp4forge, so it runs from this string (`eval`) and needs
+ * no file of its own beside the bundle (nor TypeScript hooks under the tests).
+ *
+ * Messages: the thread posts the count of whole frames read after each one, then `{ end: bytes
+ * of an unfinished frame }` or `{ error: { message, code } }`; the main thread posts the count of
+ * frames it has released. The thread reads into slot `produced % SLOTS` only while fewer than SLOTS
+ * frames are unreleased, so it never writes into the frame the consumer holds.
+ */
+const READER = `
+const { Socket } = require('node:net');
+const { parentPort, workerData } = require('node:worker_threads');
+const { fd, ring, frameSize, slots } = workerData;
+let produced = 0, released = 0, fill = 0, paused = false;
+let slot = new Uint8Array(ring, 0, frameSize);
+const socket = new Socket({
+  fd, readable: true, writable: false, allowHalfOpen: true,
+  onread: {
+    buffer: () => slot.subarray(fill),
+    callback: (n) => {
+      fill += n;
+      if (fill < frameSize) return true;
+      fill = 0;
+      produced++;
+      parentPort.postMessage(produced);
+      slot = new Uint8Array(ring, (produced % slots) * frameSize, frameSize);
+      if (produced - released < slots) return true;
+      paused = true;
+      return false;
+    },
+  },
+});
+parentPort.on('message', (n) => {
+  released = n;
+  if (paused && produced - released < slots) {
+    paused = false;
+    socket.resume();
+  }
+});
+socket.on('end', () => {
+  parentPort.postMessage({ end: fill });
+  socket.destroy();
+});
+socket.on('error', (err) => parentPort.postMessage({ error: { message: err.message, code: err.code } }));
+socket.resume();
+`;
 
 /** True when `fd` is a pipe or a socket: what readPipeFrames reads (a file or a terminal is not). */
 export function isPipe(fd: number): boolean {
@@ -18,90 +74,64 @@ export function isPipe(fd: number): boolean {
   }
 }
 
+type FromReader = number | { end: number } | { error: { message: string; code?: string } };
+
 /**
- * Yields each whole frame of `frameSize` bytes read from the pipe `fd`, in order, like
- * readFrames (frame-reader.ts): a yielded frame is valid until the consumer asks for the next one,
- * and nothing more is read meanwhile beyond the following frame. Returns what was read; `leftover`
- * counts the bytes of a frame the input ended inside of.
+ * Yields each whole frame of `frameSize` bytes read from the pipe `fd`, in order, like readFrames
+ * (frame-reader.ts): a yielded frame is valid until the consumer asks for the next one, and at most
+ * one more frame is read meanwhile. Returns what was read; `leftover` counts the bytes of a frame
+ * the input ended inside of.
  *
- * Two buffers take turns: while the consumer holds one, the pipe is read into the other, and reading
- * stops when that one is full. `signal` aborting destroys the socket: the pending next() rejects.
- * Returning early (or throwing) destroys it too, which closes `fd`.
+ * `signal` aborting rejects a pending next() with its reason. Returning early, throwing or aborting
+ * stops the reader thread; its socket closes `fd`.
  */
 export async function* readPipeFrames(fd: number, frameSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array, FramesRead, undefined> {
-  const buffers = [new Uint8Array(frameSize), new Uint8Array(frameSize)];
-  let filling = 0; // the buffer being read into
-  let fill = 0; // its bytes so far
-  let full = -1; // a buffer holding a whole frame not yet yielded, or -1
-  // Set by the socket's events; an object, so that the loop below sees the callbacks' writes.
-  const input: { ended: boolean; failure: Error | null } = { ended: false, failure: null };
+  const ring = new SharedArrayBuffer(frameSize * SLOTS);
+  // Read by the loop below, written by the handlers: an object, so that the loop sees the writes.
+  const input: { produced: number; leftover: number | null; failure: Error | null } = { produced: 0, leftover: null, failure: null };
   let wake: (() => void) | null = null;
   const notify = () => {
     const w = wake;
     wake = null;
     w?.();
   };
-  let bytes = 0;
-  const options: SocketConstructorOpts & { onread: OnRead } = {
-    fd,
-    readable: true,
-    writable: false,
-    allowHalfOpen: true,
-    onread: {
-      // The rest of the frame being filled; never empty: a full frame switches buffers first.
-      buffer: () => buffers[filling].subarray(fill),
-      callback: (n: number) => {
-        fill += n;
-        bytes += n;
-        if (fill < frameSize) return true;
-        full = filling;
-        filling ^= 1;
-        fill = 0;
-        notify();
-        return false; // stop reading until the consumer takes this frame
-      },
-    },
-  };
-  const socket = new Socket(options);
-  const onEnd = () => {
-    input.ended = true;
+  let stopping = false;
+  const worker = new Worker(READER, { eval: true, workerData: { fd, ring, frameSize, slots: SLOTS } });
+  worker.on('message', (m: FromReader) => {
+    if (typeof m === 'number') input.produced = m;
+    else if ('end' in m) input.leftover = m.end;
+    else input.failure ??= Object.assign(new Error(`reading the input failed: ${m.error.message}`), { code: m.error.code });
     notify();
-  };
-  const onError = (err: Error) => {
+  });
+  worker.on('error', (err) => {
     input.failure ??= err;
     notify();
+  });
+  worker.on('exit', (code) => {
+    if (!stopping && input.leftover === null) input.failure ??= new Error(`the input's reader thread exited unexpectedly (code ${code})`);
+    notify();
+  });
+  const onAbort = () => {
+    input.failure ??= signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+    notify();
   };
-  socket.on('end', onEnd);
-  socket.on('close', onEnd);
-  socket.on('error', onError);
-  const onAbort = () => socket.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
-  let frames = 0;
+  let released = 0;
   try {
-    socket.resume();
     for (;;) {
-      while (full < 0 && !input.ended && !input.failure) await new Promise<void>((resolve) => (wake = resolve));
+      while (input.produced === released && input.leftover === null && !input.failure) await new Promise<void>((resolve) => (wake = resolve));
       if (input.failure) throw input.failure;
-      if (full < 0) break; // ended, and no whole frame is waiting
-      const frame = buffers[full];
-      full = -1;
-      // Read on into the other buffer while the consumer holds this one.
-      if (!input.ended) socket.resume();
-      frames++;
-      yield frame;
+      if (input.produced === released) break; // the input ended, and every whole frame was yielded
+      yield new Uint8Array(ring, (released % SLOTS) * frameSize, frameSize);
+      released++;
+      worker.postMessage(released);
     }
-    return { frames, bytes, leftover: fill };
+    const leftover = input.leftover ?? 0;
+    return { frames: released, bytes: released * frameSize + leftover, leftover };
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    socket.off('end', onEnd);
-    socket.off('close', onEnd);
-    socket.destroy();
+    stopping = true;
+    await worker.terminate();
   }
-}
-
-/** net.Socket's `onread` option (Node ≥ 12.1), which this @types/node does not declare. */
-interface OnRead {
-  buffer: () => Uint8Array;
-  callback: (bytesRead: number, buffer: Uint8Array) => boolean;
 }
