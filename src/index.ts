@@ -26,6 +26,8 @@ export type { FrameRange } from './segment-range.js';
 
 // Frames
 export { toI420, bytesPerFrame } from './encode/convert.js';
+export { readRawFrames } from './raw-frames.js';
+export type { RawFramesInput, RawFramesRead, ReadRawFramesOptions } from './raw-frames.js';
 export type { PixelFormat, RgbPixelFormat } from './encode/convert.js';
 export { patterns, drawPattern } from './generate/patterns.js';
 export type { PatternName, FrameCallback } from './generate/patterns.js';

@@ -2,24 +2,7 @@
 // with outputs checked by ffprobe/ffmpeg and the independent ISO-BMFF validator. `npm test` builds
 // dist/ first; run `npx tsup` before running this file alone.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  closeSync,
-  constants,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,8 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { commandHelp, parseArgs, type CommandSpec } from '../src/cli/args.js';
 import { renderSpec } from '../src/cli/commands/render.js';
 import { UsageError } from '../src/cli/errors.js';
-import { readFrames, type FramesRead } from '../src/cli/frame-reader.js';
-import { isPipe, readPipeFrames } from '../src/cli/pipe-frames.js';
 import { ForwardSource } from '../src/cli/stream-source.js';
 import { clock, formatProgress, ProgressBar } from '../src/cli/progress.js';
 import { toI420 } from '../src/encode/convert.js';
@@ -41,7 +22,6 @@ import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { decodeRgbFrames, ffmpegDecodeCheck, ffmpegSync, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
-import { tempDir } from './helpers/temp.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const PKG = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -782,191 +762,6 @@ describe('interrupting', () => {
 });
 
 // In-process unit tests of the pieces the CLI is made of.
-
-describe('readFrames', () => {
-  async function* from(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
-    for (const c of chunks) yield c;
-  }
-
-  it('yields exact frames across any chunking, as views when a frame lies inside a chunk', async () => {
-    const size = 10;
-    const data = Uint8Array.from({ length: 57 + 3 }, (_, i) => i);
-    const cases = [[60], [1, 59], [9, 11, 10, 30], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], [25, 35]];
-    for (const sizes of cases) {
-      const chunks: Uint8Array[] = [];
-      for (let o = 0, k = 0; o < data.length; o += sizes[k++]) chunks.push(data.subarray(o, o + sizes[k]));
-      const got: number[][] = [];
-      const views: boolean[] = [];
-      const gen = readFrames(from(chunks), size);
-      let r: IteratorResult<Uint8Array, FramesRead>;
-      while (!(r = await gen.next()).done) {
-        got.push([...r.value]);
-        views.push(r.value.buffer === data.buffer);
-      }
-      expect(got, JSON.stringify(sizes)).toEqual(Array.from({ length: 6 }, (_, f) => Array.from({ length: size }, (_, i) => f * size + i)));
-      expect(r.value).toEqual({ frames: 6, bytes: 60, leftover: 0 });
-      if (sizes.length === 1) expect(views.every(Boolean)).toBe(true); // zero-copy when nothing straddles
-      if (sizes[0] === 25) expect(views).toEqual([true, true, false, true, true, true]);
-    }
-  });
-
-  it('yields the whole frames of an input cut inside a frame and reports the bytes left over, for any chunking', async () => {
-    for (const sizes of [[25], [7, 7, 7, 4], [10, 10, 5], [1, 24]]) {
-      const data = Uint8Array.from({ length: 25 }, (_, i) => i);
-      const chunks: Uint8Array[] = [];
-      for (let o = 0, k = 0; o < data.length; o += sizes[k++]) chunks.push(data.subarray(o, o + sizes[k]));
-      const gen = readFrames(from(chunks), 10);
-      const got: number[][] = [];
-      let r: IteratorResult<Uint8Array, FramesRead>;
-      while (!(r = await gen.next()).done) got.push([...r.value]);
-      expect(got, JSON.stringify(sizes)).toEqual([[...data.subarray(0, 10)], [...data.subarray(10, 20)]]);
-      expect(r.value, JSON.stringify(sizes)).toEqual({ frames: 2, bytes: 25, leftover: 5 });
-    }
-  });
-
-  it('does not read ahead while the consumer is busy (backpressure)', async () => {
-    let pulled = 0;
-    async function* source(): AsyncGenerator<Uint8Array> {
-      for (let i = 0; i < 100; i++) {
-        pulled++;
-        yield new Uint8Array(10);
-      }
-    }
-    const gen = readFrames(source(), 10);
-    await gen.next();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(pulled).toBe(1);
-    await gen.return({ frames: 0, bytes: 0, leftover: 0 });
-  });
-});
-
-describe('readPipeFrames', () => {
-  const dir = tempDir('pipe-frames-');
-  let n = 0;
-  /** A FIFO's read end (non-blocking, for libuv) and its write end, as a producer holds it. */
-  async function fifo() {
-    const path = join(dir, `fifo-${n++}`);
-    expect(spawnSync('mkfifo', [path]).status).toBe(0);
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); // first: opening the write end waits for a reader
-    const writer = await openFile(path, 'w');
-    return { fd, writer };
-  }
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  it('isPipe: a FIFO and a socket (what spawn gives a child as stdin) are pipes; a file, a bad descriptor are not', async () => {
-    const { fd, writer } = await fifo();
-    expect(isPipe(fd)).toBe(true);
-    closeSync(fd);
-    await writer.close();
-    const server = createServer();
-    const path = join(dir, 'sock');
-    await new Promise<void>((r) => server.listen(path, r));
-    const client = connect(path);
-    await new Promise((r) => client.once('connect', r));
-    expect(isPipe((client as unknown as { _handle: { fd: number } })._handle.fd)).toBe(true);
-    client.destroy();
-    await new Promise((r) => server.close(r));
-    const file = openSync(tmpFile('not-a-pipe.raw'), 'w');
-    expect(isPipe(file)).toBe(false);
-    closeSync(file);
-    expect(isPipe(file)).toBe(false); // closed: fstat fails
-  });
-
-  it('yields exact frames from writes of any size, each intact while the consumer holds it', async () => {
-    const size = 1000;
-    const frames = 7;
-    const data = Uint8Array.from({ length: frames * size + 123 }, (_, i) => (i * 7 + (i >> 8)) & 255);
-    const { fd, writer } = await fifo();
-    expect(isPipe(fd)).toBe(true);
-    // The producer runs ahead: it writes while the consumer holds a frame, so a reader that reused
-    // that frame's buffer would change it under the consumer.
-    const gen = readPipeFrames(fd, size);
-    const firstFrame = gen.next(); // starts the reader thread
-    const produce = (async () => {
-      // First pieces that end one byte short of a frame and one byte into the next (each read on
-      // its own after a pause, once the reader thread is up), then random ones.
-      await pause(300);
-      const pieces = [size - 1, 1, 2 * size - 1, 2];
-      let rnd = 12345;
-      for (let o = 0, i = 0; o < data.length; i++) {
-        rnd = (rnd * 1103515245 + 12345) & 0x7fffffff;
-        const k = Math.min(data.length - o, pieces[i] ?? 1 + (rnd % (2.5 * size)));
-        await writer.write(data.subarray(o, o + k));
-        o += k;
-        if (i < pieces.length || rnd % 3 === 0) await pause(5);
-      }
-      await writer.close();
-    })();
-    let r: IteratorResult<Uint8Array, FramesRead>;
-    let f = 0;
-    for (let next = firstFrame; !(r = await next).done; next = gen.next()) {
-      const copy = r.value.slice();
-      await pause(15);
-      expect([...r.value], `frame ${f}`).toEqual([...data.subarray(f * size, (f + 1) * size)]);
-      expect(r.value).toEqual(copy);
-      f++;
-    }
-    await produce;
-    expect(f).toBe(frames);
-    expect(r.value).toEqual({ frames, bytes: data.length, leftover: 123 });
-  });
-
-  it('ends with no frame on an empty input, and reads no more than one frame ahead', async () => {
-    const empty = await fifo();
-    await empty.writer.close();
-    const gen = readPipeFrames(empty.fd, 10);
-    expect(await gen.next()).toEqual({ done: true, value: { frames: 0, bytes: 0, leftover: 0 } });
-
-    // A consumer holding frame 0: the reader fills frame 1 and stops, so the pipe (64 KiB) fills
-    // up and non-blocking writes fail with EAGAIN long before the producer's 400 blocks are out.
-    const size = 32 * 1024;
-    const { fd, writer } = await fifo();
-    const held = readPipeFrames(fd, size);
-    const w = openSync(join(dir, `fifo-${n - 1}`), constants.O_WRONLY | constants.O_NONBLOCK);
-    const first = held.next();
-    const block = new Uint8Array(4096);
-    let written = 0;
-    let refused = 0;
-    for (let i = 0; i < 400 && refused < 5; i++) {
-      try {
-        written += writeSync(w, block);
-      } catch (err) {
-        expect((err as NodeJS.ErrnoException).code).toBe('EAGAIN');
-        refused++;
-        await pause(20); // the reader gets its turns: it must not drain the pipe beyond frame 1
-      }
-    }
-    expect((await first).done).toBe(false);
-    expect(refused).toBe(5);
-    // Two frames in the reader's buffers, at most 64 KiB in the pipe.
-    expect(written).toBeLessThanOrEqual(2 * size + 64 * 1024);
-    closeSync(w);
-    await writer.close();
-    await held.return({ frames: 0, bytes: 0, leftover: 0 });
-  });
-
-  it('an abort rejects a read that waits for a quiet producer; returning early closes the pipe', async () => {
-    const { fd, writer } = await fifo();
-    const ac = new AbortController();
-    const gen = readPipeFrames(fd, 100, ac.signal);
-    await writer.write(new Uint8Array(150));
-    expect((await gen.next()).done).toBe(false);
-    const next = gen.next(); // 50 bytes of frame 1 are there; the producer goes quiet
-    setTimeout(() => ac.abort(new Error('stop now')), 20);
-    await expect(next).rejects.toThrow('stop now');
-    // The reader's end is closed: the producer's next write fails (EPIPE) instead of blocking.
-    await expect(writer.write(new Uint8Array(1 << 20))).rejects.toMatchObject({ code: 'EPIPE' });
-    await writer.close();
-
-    const second = await fifo();
-    const early = readPipeFrames(second.fd, 10);
-    await second.writer.write(new Uint8Array(30));
-    expect((await early.next()).done).toBe(false);
-    await early.return({ frames: 0, bytes: 0, leftover: 0 });
-    await expect(second.writer.write(new Uint8Array(1 << 20))).rejects.toMatchObject({ code: 'EPIPE' });
-    await second.writer.close();
-  });
-});
 
 describe('ForwardSource', () => {
   it('reads forwards across chunks, skips without holding, and hands over the rest', async () => {

@@ -30,7 +30,7 @@ const DIST = resolve('dist');
 const RENDER_JS = readFileSync('examples/browser/render.js', 'utf8');
 const WORKER_JS = readFileSync('examples/browser/worker.js', 'utf8');
 const MAIN_JS = `
-import { createMp4Writer, isMp4ForgeError } from 'mp4forge';
+import { createMp4Writer, isMp4ForgeError, readRawFrames } from 'mp4forge';
 import { render } from './render.js';
 const OPTS = { width: 320, height: 240, fps: 15, seconds: 1 };
 window.renderInPage = async () => Array.from(await render(OPTS));
@@ -47,6 +47,20 @@ window.renderError = async () => {
   } catch (e) {
     return { name: e.name, code: e.code, message: e.message, cause: String(e.cause) };
   }
+};
+window.rawFrames = async () => {
+  const stream = new ReadableStream({ start(c) { c.enqueue(new Uint8Array([1, 2, 3, 4, 5])); c.enqueue(new Uint8Array([6, 7])); c.close(); } });
+  const frames = [];
+  const gen = readRawFrames(stream, 3);
+  let r;
+  while (!(r = await gen.next()).done) frames.push(Array.from(r.value));
+  let fd = 'no error';
+  try {
+    await readRawFrames(0, 3).next();
+  } catch (e) {
+    fd = isMp4ForgeError(e) ? e.code : String(e);
+  }
+  return { frames, read: r.value, fd };
 };
 window.filePathError = async () => {
   try {
@@ -273,7 +287,7 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       expect(await ffmpegDecodeCheck(file)).toEqual({ ok: true, stderr: '' });
     }
 
-    it('renders an MP4 with audio in a page (ImageData from a 2D canvas) and refuses file paths with UNSUPPORTED_RUNTIME', async () => {
+    it('renders an MP4 with audio in a page (ImageData from a 2D canvas), reads raw frames from a ReadableStream, and refuses file paths and descriptors with UNSUPPORTED_RUNTIME', async () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
@@ -281,6 +295,15 @@ export async function run(canvas: OffscreenCanvas): Promise<Mp4WriterResult> {
       await page.waitForFunction('typeof window.renderInPage === "function"');
       const bytes = await page.evaluate<number[]>('window.renderInPage()');
       expect(await page.evaluate('window.filePathError()')).toBe('UNSUPPORTED_RUNTIME');
+      // readRawFrames: a ReadableStream is cut into frames; a file descriptor is refused.
+      expect(await page.evaluate('window.rawFrames()')).toEqual({
+        frames: [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        read: { frames: 2, bytes: 7, leftover: 1 },
+        fd: 'UNSUPPORTED_RUNTIME',
+      });
       await page.close();
       expect(errors).toEqual([]);
       await check(bytes, 'browser-page.mp4');

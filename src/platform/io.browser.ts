@@ -2,6 +2,7 @@
 // with a clear error instead of pulling `fs` into the bundle.
 import { Mp4ForgeError } from '../errors.js';
 import type { Sink } from '../mux/sink.js';
+import type { RawFramesRead } from '../cut-frames.js';
 
 function noFiles(what: string, path: string): Mp4ForgeError {
   return new Mp4ForgeError(
@@ -40,4 +41,13 @@ export const openSpool: (() => Promise<Sink>) | undefined = undefined;
 // eslint-disable-next-line require-yield
 export async function* fileChunks(path: string, what: string): AsyncGenerator<Uint8Array> {
   throw noFiles(what, path);
+}
+
+/** Refused: a browser has no file descriptors; readRawFrames takes a ReadableStream here. */
+// eslint-disable-next-line require-yield
+export async function* fdFrames(fd: number, _frameSize: number, _signal?: AbortSignal): AsyncGenerator<Uint8Array, RawFramesRead, undefined> {
+  throw new Mp4ForgeError(
+    'UNSUPPORTED_RUNTIME',
+    `readRawFrames: file descriptor ${fd} given, but this runtime has no file descriptors; pass a ReadableStream or an async iterable of Uint8Array chunks`,
+  );
 }

@@ -4,6 +4,7 @@
 import type { Writable } from 'node:stream';
 import { Mp4ForgeError } from '../errors.js';
 import type { Sink } from '../mux/sink.js';
+import { cutFrames, wholeFramesChunk, type RawFramesRead } from '../cut-frames.js';
 
 /**
  * Opens a file output: written to a temporary file beside `path` and renamed over it when
@@ -55,5 +56,36 @@ export async function* fileChunks(path: string, what: string): AsyncGenerator<Ui
     throw new Mp4ForgeError('INVALID_OPTION', `${what}: cannot read '${path}': ${(err as Error).message}`, { cause: err });
   } finally {
     stream.destroy();
+  }
+}
+
+/**
+ * Raw frames from the file descriptor `fd` (readRawFrames): a pipe or socket is read on a thread of
+ * its own (pipe-frames.ts), which closes `fd` when done; anything else (a file) is read in chunks
+ * of whole frames and left open.
+ */
+export async function* fdFrames(fd: number, frameSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array, RawFramesRead, undefined> {
+  const { isPipe, readPipeFrames } = await import('./pipe-frames.js');
+  if (isPipe(fd)) return yield* readPipeFrames(fd, frameSize, signal);
+  try {
+    return yield* cutFrames(fdChunks(fd, wholeFramesChunk(frameSize)), frameSize, signal);
+  } catch (err) {
+    if (signal?.aborted && err === signal.reason) throw err;
+    throw new Mp4ForgeError('INVALID_OPTION', `cannot read raw frames from file descriptor ${fd}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * `fd`'s bytes in chunks of up to `size`, read into one buffer: cutFrames asks for a chunk only
+ * once the frames of the one before were let go. (Not an fs.ReadStream: destroying one closes
+ * the descriptor, which belongs to the caller.)
+ */
+async function* fdChunks(fd: number, size: number): AsyncGenerator<Uint8Array, void, undefined> {
+  const { read } = await import('node:fs');
+  const buffer = new Uint8Array(size);
+  for (;;) {
+    const n = await new Promise<number>((resolve, reject) => read(fd, buffer, 0, size, null, (err, k) => (err ? reject(err) : resolve(k))));
+    if (n === 0) return;
+    yield buffer.subarray(0, n);
   }
 }

@@ -2,12 +2,13 @@
 // `ffmpeg -f rawvideo -pix_fmt F -s WxH -i -` does, so any program that can write bytes
 // (`python gen.py | mp4forge encode ...`) can make a video.
 import { open, type FileHandle } from 'node:fs/promises';
-import { addAbortSignal, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { isatty } from 'node:tty';
 import { bytesPerFrame, type PixelFormat } from '../../encode/convert.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
 import { asUsageError, CliError, InputEndedMidFrame, UsageError } from '../errors.js';
-import { readFrames, type FramesRead } from '../frame-reader.js';
-import { isPipe, readPipeFrames } from '../pipe-frames.js';
+import { wholeFramesChunk } from '../../cut-frames.js';
+import { readRawFrames, type RawFramesRead } from '../../raw-frames.js';
 import { createMp4Writer } from '../../index.js';
 import { refuseOutputOverInputs } from '../../platform/io.js';
 import { OUTPUT_OPTIONS, runOutput, type SessionIo } from '../session.js';
@@ -34,13 +35,7 @@ export const encodeSpec: CommandSpec = {
   ].join('\n'),
 };
 
-/** Input chunk size for files: a whole number of frames, so nearly every frame is a zero-copy view. */
-function fileChunkSize(frameSize: number): number {
-  const target = 4 * 1024 * 1024;
-  return frameSize >= target ? frameSize : frameSize * Math.floor(target / frameSize);
-}
-
-/** What encode reads besides its arguments: stdin as a stream, and its descriptor when it is the process's own. */
+/** What encode reads besides its arguments: stdin as a stream, or its descriptor when it is the process's own (read as a pipe when it is one). */
 export type EncodeIo = SessionIo & { readonly stdin: Readable & { isTTY?: boolean }; stdinFd?: number };
 
 export async function encodeCommand(argv: readonly string[], io: EncodeIo, signal: AbortSignal): Promise<void> {
@@ -66,11 +61,8 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
       throw asUsageError(err, 'encode');
     }
   }
-  // A piped stdin is read into frame buffers directly; a file redirected to stdin, or an injected
-  // stream, goes through the stream path.
-  const pipeFd = inputPath === '-' && io.stdinFd !== undefined && isPipe(io.stdinFd) ? io.stdinFd : undefined;
   if (inputPath === '-') {
-    if (pipeFd === undefined && io.stdin.isTTY) {
+    if (io.stdinFd !== undefined ? isatty(io.stdinFd) : io.stdin.isTTY) {
       throw new UsageError('no input: stdin is a terminal; pipe raw frames in (python gen.py | mp4forge encode ...) or give --input FILE', 'encode');
     }
   } else {
@@ -85,18 +77,16 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
   }
 
   const frameName = `${width}×${height} ${pixelFormat} frame`;
-  const inputStream = (): AsyncIterable<Uint8Array> => {
-    const input: Readable = handle ? handle.createReadStream({ highWaterMark: fileChunkSize(frameSize), autoClose: false }) : io.stdin;
-    // Interrupting must also stop a read that is waiting for a producer that went quiet.
-    addAbortSignal(signal, input);
-    return input as AsyncIterable<Uint8Array>;
-  };
   try {
     const summary = await runOutput('encode', args, io, signal, args.string('fps', '30'), total, async (common) => {
       const writer = await createMp4Writer({ ...common, width, height, fps: args.string('fps', '30'), pixelFormat });
-      const frames = pipeFd !== undefined ? readPipeFrames(pipeFd, frameSize, signal) : readFrames(inputStream(), frameSize);
-      let result: IteratorResult<Uint8Array, FramesRead>;
-      let read: FramesRead = { frames: 0, bytes: 0, leftover: 0 };
+      // stdin: a pipe is read on a thread of its own, a redirected file as a stream (readRawFrames).
+      // --input: as a stream from our handle, whatever the file is (a pipe reader would close the
+      // handle's descriptor under it). Interrupting also stops a read waiting for a quiet producer.
+      const source = handle ? handle.createReadStream({ highWaterMark: wholeFramesChunk(frameSize), autoClose: false }) : (io.stdinFd ?? io.stdin);
+      const frames = readRawFrames(source, frameSize, { signal });
+      let result: IteratorResult<Uint8Array, RawFramesRead>;
+      let read: RawFramesRead = { frames: 0, bytes: 0, leftover: 0 };
       try {
         while (!(result = await frames.next()).done) await writer.addFrame(result.value);
         read = result.value;
@@ -114,7 +104,7 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
           throw err;
         }
       } finally {
-        // On an early exit this destroys the input stream, so an open stdin cannot keep the process alive.
+        // On an early exit this stops the input (its stream, or the pipe's thread), so an open stdin cannot keep the process alive.
         await frames.return({ frames: 0, bytes: 0, leftover: 0 }).catch(() => {});
       }
       // An input cut inside a frame (a producer that died) still gives a file of its whole frames.

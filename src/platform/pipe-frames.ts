@@ -1,10 +1,11 @@
-// Raw frames from a pipe or socket (the CLI's stdin), read on a thread of its own into a ring of
-// two frames in shared memory, so that reading the next frame overlaps encoding this one.
+// Raw frames from a pipe or socket (readRawFrames given a descriptor, as the CLI gives it stdin),
+// read on a thread of its own into a ring of two frames in shared memory, so that reading the next
+// frame overlaps encoding this one.
 //
 // Why a thread: a pipe holds 64 KiB, so a 1280×720 RGBA frame is 57 reads, each waiting for the
 // producer to refill the pipe. Read between frames on the encoding thread, that wait added to every
 // frame, and each wake-up of an idle core cost more CPU than the copy it served (DEVELOPERS.md,
-// "The CLI's stdin": 720p testsrc2 through `cat` went from 80 to about 180 frames per second).
+// "Raw frames from a pipe": 720p testsrc2 through `cat` went from 80 to about 190 frames per second).
 //
 // Why not a blocking read(2) on that thread: a thread blocked in a system call cannot be stopped,
 // and Node waits for its threads when the process exits, so Ctrl-C would hang on a quiet producer.
@@ -12,7 +13,7 @@
 // allocated, no byte copied in JavaScript), and terminating it interrupts its event loop.
 import { fstatSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { FramesRead } from './frame-reader.js';
+import type { RawFramesRead } from '../cut-frames.js';
 
 /** Frames in the ring: the one the consumer holds and the one being read. More measured no faster. */
 const SLOTS = 2;
@@ -23,8 +24,9 @@ const SLOTS = 2;
  *
  * Messages: the thread posts the count of whole frames read after each one, then `{ end: bytes
  * of an unfinished frame }` or `{ error: { message, code } }`; the main thread posts the count of
- * frames it has released. The thread reads into slot `produced % SLOTS` only while fewer than SLOTS
- * frames are unreleased, so it never writes into the frame the consumer holds.
+ * frames it has released. The thread reads into slot `produced % SLOTS` only while fewer than
+ * SLOTS frames are unreleased, so it never writes into the frame the consumer holds. Terminating
+ * the thread closes its socket, and with it `fd`, before terminate() resolves.
  */
 const READER = `
 const { Socket } = require('node:net');
@@ -77,15 +79,15 @@ export function isPipe(fd: number): boolean {
 type FromReader = number | { end: number } | { error: { message: string; code?: string } };
 
 /**
- * Yields each whole frame of `frameSize` bytes read from the pipe `fd`, in order, like readFrames
- * (frame-reader.ts): a yielded frame is valid until the consumer asks for the next one, and at most
+ * Yields each whole frame of `frameSize` bytes read from the pipe `fd`, in order, like cutFrames
+ * (cut-frames.ts): a yielded frame is valid until the consumer asks for the next one, and at most
  * one more frame is read meanwhile. Returns what was read; `leftover` counts the bytes of a frame
  * the input ended inside of.
  *
  * `signal` aborting rejects a pending next() with its reason. Returning early, throwing or aborting
  * stops the reader thread; its socket closes `fd`.
  */
-export async function* readPipeFrames(fd: number, frameSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array, FramesRead, undefined> {
+export async function* readPipeFrames(fd: number, frameSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array, RawFramesRead, undefined> {
   const ring = new SharedArrayBuffer(frameSize * SLOTS);
   // Read by the loop below, written by the handlers: an object, so that the loop sees the writes.
   const input: { produced: number; leftover: number | null; failure: Error | null } = { produced: 0, leftover: null, failure: null };
