@@ -3,8 +3,9 @@
 //
 //   encode --variant mp4forge --encoder E --width W --height H --frames N --out FILE [--qp Q]
 //          [--workers N] [--audio MP3]
-//          N RGBA frames arrive on stdin (as they do for ffmpeg/libx264) and go through the public
-//          API (createMp4Writer with video.encoder E) into a faststart file.
+//          N RGBA frames arrive on stdin (as they do for ffmpeg/libx264), are read with the public
+//          readRawFrames and go through the public API (createMp4Writer with video.encoder E) into
+//          a faststart file.
 //   encode --variant inproc --input rgba|yuv420p --encoder E --ring R --frames N ... [--qp Q]
 //          [--workers N]
 //          R RGBA frames arrive on stdin first; then N frames (the ring cycled) are encoded,
@@ -29,8 +30,20 @@ const cpuSeconds = () => {
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 const done = (r) => process.stdout.write(`${JSON.stringify({ ...r, maxRssMiB: Math.round(maxRssMiB() * 10) / 10 })}\n`);
 
-/** Yields RGBA frames of `size` bytes read from stdin, in one reused buffer. */
-async function* stdinFrames(size) {
+/**
+ * Yields RGBA frames of `size` bytes read from stdin (each valid until the next is asked for), the
+ * way a program that takes frames from a pipe reads them with the library: `readRawFrames(0, size)`,
+ * which reads a pipe on a thread of its own, so that reading overlaps encoding. A build without it
+ * (an older mp4forge) gets them cut from process.stdin's chunks, in one reused buffer.
+ */
+async function* stdinFrames(lib, size) {
+  if (typeof lib.readRawFrames === 'function') {
+    const frames = lib.readRawFrames(0, size);
+    let r;
+    while (!(r = await frames.next()).done) yield r.value;
+    if (r.value.leftover) throw new Error('stdin ended mid-frame');
+    return;
+  }
   const frames = frameSplitter(size);
   for await (const chunk of process.stdin) yield* frames.split(chunk);
   if (frames.partial) throw new Error('stdin ended mid-frame');
@@ -68,7 +81,7 @@ async function encode() {
       ...(args.workers ? { workers: Number(args.workers) } : {}),
     });
     let n = 0;
-    for await (const f of stdinFrames(W * H * 4)) {
+    for await (const f of stdinFrames(lib, W * H * 4)) {
       await w.addFrame(f);
       n++;
     }
@@ -85,7 +98,7 @@ async function encode() {
     const ringSize = Number(args.ring);
     const input = String(args.input);
     const ring = [];
-    for await (const f of stdinFrames(W * H * 4)) {
+    for await (const f of stdinFrames(lib, W * H * 4)) {
       if (input === 'yuv420p') {
         const yuv = new Uint8Array((W * H * 3) / 2);
         lib.toI420(f, 'rgba', W, H, yuv);

@@ -271,7 +271,7 @@ const VARIANTS = {
     own: true,
     sweep: true,
     psnr: true,
-    label: `${ownName}, default speed, one thread: createMp4Writer → addFrame(RGBA from the pipe) → finish, faststart file`,
+    label: `${ownName}, default speed, one thread: readRawFrames(stdin) → createMp4Writer → addFrame → finish, faststart file (the pipe is read on a thread of its own)`,
   },
   ownWorkers: { kind: 'mp4forge', own: true, workers: WORKERS_N, label: `the same with \`workers: ${WORKERS_N}\`` },
   hme: {
