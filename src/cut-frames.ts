@@ -12,11 +12,6 @@ export interface RawFramesRead {
   leftover: number;
 }
 
-/** A read size for files: whole frames, about 4 MiB, so nearly every frame is a view of a chunk, not a copy. */
-export function wholeFramesChunk(frameSize: number): number {
-  return Math.max(1, Math.floor((4 << 20) / frameSize)) * frameSize;
-}
-
 /**
  * Yields each whole frame of `frameSize` bytes from `chunks`, in order.
  *

@@ -23,11 +23,11 @@ export interface ReadRawFramesOptions {
  * it) before going on. At most one more frame is read meanwhile, so memory stays bounded whatever
  * the producer does.
  *
- * - A **file descriptor** of a pipe or socket (fd 0 when another program pipes frames in, or a child
- *   process's stdout) is read on a thread of its own, straight into a ring of two frames, so that
- *   reading overlaps encoding; the descriptor is closed when reading ends. Any other descriptor (a
- *   file) is read as a stream and left open. Browsers and edge runtimes have no descriptors:
- *   `UNSUPPORTED_RUNTIME`.
+ * - A **file descriptor** of a pipe or socket (fd 0 when another program pipes frames in) is read,
+ *   in Node, on a thread of its own, straight into a ring of two frames, so that reading overlaps
+ *   encoding; the descriptor is closed when reading ends. Any other descriptor (a file), and any
+ *   descriptor in Bun and Deno, is read in chunks of whole frames and left open. Browsers and edge
+ *   runtimes have no descriptors: `UNSUPPORTED_RUNTIME`.
  * - A **ReadableStream** or **async iterable** is read chunk by chunk; a frame inside one chunk is
  *   yielded as a view of it. Stopping early cancels the stream.
  *

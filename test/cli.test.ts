@@ -315,6 +315,18 @@ describe('mp4forge encode', () => {
     }
   });
 
+  it('readRawFrames reads a pipe into a program started with --input-type=module (its reader thread inherits the flag)', async () => {
+    const code = [
+      `const { readRawFrames } = await import(${JSON.stringify(pathToFileURL(join(dirname(CLI), 'index.js')).href)});`,
+      'const frames = readRawFrames(0, 10); const got = []; let r;',
+      'while (!(r = await frames.next()).done) got.push(Buffer.from(r.value).toString());',
+      'console.log(JSON.stringify({ got, read: r.value }));',
+    ].join('\n');
+    const r = await shell(`printf 'abcdefghijklmnopqrstuvwxyz0123456' | node --input-type=module -e "$CODE"`, { CODE: code });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toEqual({ got: ['abcdefghij', 'klmnopqrst', 'uvwxyz0123'], read: { frames: 3, bytes: 33, leftover: 3 } });
+  });
+
   it.skipIf(!hasPython)('python3 gen.py | mp4forge encode', async () => {
     // Frame i is flat grey (20 + 9i); the decoded frames must come back in that order.
     const gen = ['import sys', `w, h = ${W}, ${H}`, 'for i in range(25):', '    sys.stdout.buffer.write(bytes([20 + 9 * i]) * (w * h * 3))'].join('\n');

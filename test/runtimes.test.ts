@@ -69,7 +69,7 @@ describe('runtimes (built package, fresh processes)', () => {
     mkdirSync(join(app, 'node_modules'), { recursive: true });
     if (!existsSync(join(app, 'node_modules/mp4forge'))) symlinkSync(ROOT, join(app, 'node_modules/mp4forge'), 'dir');
     writeFileSync(join(app, 'package.json'), '{"name":"runtime-app","private":true}\n');
-    for (const f of ['render.mjs', 'render.cjs']) copyFileSync(join(ROOT, 'test/fixtures/runtimes', f), join(app, f));
+    for (const f of ['render.mjs', 'render.cjs', 'read-frames.mjs']) copyFileSync(join(ROOT, 'test/fixtures/runtimes', f), join(app, f));
     copyFileSync(join(ROOT, 'examples/serverless/handler.mjs'), join(app, 'handler.mjs'));
   });
 
@@ -109,6 +109,23 @@ describe('runtimes (built package, fresh processes)', () => {
     const { file } = await render('deno', DENO, ['run', '-A', 'render.mjs']);
     expect(readFileSync(file).equals(reference)).toBe(true);
   });
+
+  // Node reads a pipe on a thread of its own; Bun and Deno read it on their event loop.
+  const runtimesReading = [
+    ['Node', { ok: true as const, version: process.version }, `"${process.execPath}" read-frames.mjs`],
+    ['Bun', bun, `"${BUN}" read-frames.mjs`],
+    ['Deno', deno, `"${DENO}" run -A read-frames.mjs`],
+  ] as const;
+  for (const [name, probe, command] of runtimesReading) {
+    it.skipIf(!probe.ok)(`${name}: readRawFrames(0, 10) cuts a piped stdin into frames`, async () => {
+      const r = await runIn(app, 'sh', ['-c', `printf 'abcdefghijklmnopqrstuvwxyz0123456' | ${command}`]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split('\n').pop() as string)).toEqual({
+        got: ['abcdefghij', 'klmnopqrst', 'uvwxyz0123'],
+        read: { frames: 3, bytes: 33, leftover: 3 },
+      });
+    });
+  }
 
   it('serverless: examples/serverless/handler.mjs invoked Lambda-style returns a base64 MP4', async () => {
     const r = await runIn(app, process.execPath, [join(ROOT, 'test/helpers/lambda-invoke.mjs'), 'handler.mjs', 'seconds=1.5&pattern=bars']);

@@ -31,14 +31,19 @@ export const FFPROBE = binary('@ffprobe-installer/ffprobe');
 export const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 /**
- * Parses `/usr/bin/time -v` output: peak RSS in MiB and CPU seconds (user + system), null when
- * absent (no /usr/bin/time).
+ * Parses `/usr/bin/time -v` output: peak RSS in MiB, CPU seconds (user + system) and wall seconds,
+ * null when absent (no /usr/bin/time).
  */
 export function parseTimeV(stderr) {
   const rss = /Maximum resident set size \(kbytes\):\s*(\d+)/.exec(stderr);
   const user = /User time \(seconds\):\s*([\d.]+)/.exec(stderr);
   const sys = /System time \(seconds\):\s*([\d.]+)/.exec(stderr);
-  return { peakRssMiB: rss ? Number(rss[1]) / 1024 : null, cpu: user && sys ? Number(user[1]) + Number(sys[1]) : null };
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\):\s*(?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
+  return {
+    peakRssMiB: rss ? Number(rss[1]) / 1024 : null,
+    cpu: user && sys ? Number(user[1]) + Number(sys[1]) : null,
+    wall: wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : null,
+  };
 }
 
 /**

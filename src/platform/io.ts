@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import { Mp4ForgeError } from '../errors.js';
 import type { Sink } from '../mux/sink.js';
-import { cutFrames, wholeFramesChunk, type RawFramesRead } from '../cut-frames.js';
+import { cutFrames, type RawFramesRead } from '../cut-frames.js';
 
 /**
  * Opens a file output: written to a temporary file beside `path` and renamed over it when
@@ -60,19 +60,25 @@ export async function* fileChunks(path: string, what: string): AsyncGenerator<Ui
 }
 
 /**
- * Raw frames from the file descriptor `fd` (readRawFrames): a pipe or socket is read on a thread of
- * its own (pipe-frames.ts), which closes `fd` when done; anything else (a file) is read in chunks
- * of whole frames and left open.
+ * Raw frames from the file descriptor `fd` (readRawFrames): in Node a pipe or socket is read on a
+ * thread of its own (pipe-frames.ts), which closes `fd` when done; anything else (a file; any
+ * descriptor in Bun and Deno, whose worker threads and sockets do not do what that reader needs:
+ * Bun's never returned a frame) is read in chunks of whole frames and left open.
  */
 export async function* fdFrames(fd: number, frameSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array, RawFramesRead, undefined> {
   const { isPipe, readPipeFrames } = await import('./pipe-frames.js');
-  if (isPipe(fd)) return yield* readPipeFrames(fd, frameSize, signal);
+  if (isNode() && isPipe(fd)) return yield* readPipeFrames(fd, frameSize, signal);
   try {
     return yield* cutFrames(fdChunks(fd, wholeFramesChunk(frameSize)), frameSize, signal);
   } catch (err) {
     if (signal?.aborted && err === signal.reason) throw err;
     throw new Mp4ForgeError('INVALID_OPTION', `cannot read raw frames from file descriptor ${fd}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/** A read size for files: whole frames, about 4 MiB, so nearly every frame is a view of a chunk, not a copy. */
+function wholeFramesChunk(frameSize: number): number {
+  return Math.max(1, Math.floor((4 << 20) / frameSize)) * frameSize;
 }
 
 /**
@@ -88,4 +94,9 @@ async function* fdChunks(fd: number, size: number): AsyncGenerator<Uint8Array, v
     if (n === 0) return;
     yield buffer.subarray(0, n);
   }
+}
+
+/** Node itself, not Bun or Deno (which also run the Node build). */
+function isNode(): boolean {
+  return process.versions.bun === undefined && !('Deno' in globalThis);
 }

@@ -20,7 +20,9 @@ const SLOTS = 2;
 
 /**
  * The reader thread. It imports nothing of mp4forge, so it runs from this string (`eval`) and needs
- * no file of its own beside the bundle (nor TypeScript hooks under the tests).
+ * no file of its own beside the bundle (nor TypeScript hooks under the tests). It imports with
+ * `import()`, which works whether the string runs as a script or as a module: a worker inherits
+ * the process's flags, and under `--input-type=module` an eval'd worker is a module.
  *
  * Messages: the thread posts the count of whole frames read after each one, then `{ end: bytes
  * of an unfinished frame }` or `{ error: { message, code } }`; the main thread posts the count of
@@ -29,8 +31,7 @@ const SLOTS = 2;
  * the thread closes its socket, and with it `fd`, before terminate() resolves.
  */
 const READER = `
-const { Socket } = require('node:net');
-const { parentPort, workerData } = require('node:worker_threads');
+Promise.all([import('node:net'), import('node:worker_threads')]).then(([{ Socket }, { parentPort, workerData }]) => {
 const { fd, ring, frameSize, slots } = workerData;
 let produced = 0, released = 0, fill = 0, paused = false;
 let slot = new Uint8Array(ring, 0, frameSize);
@@ -64,6 +65,7 @@ socket.on('end', () => {
 });
 socket.on('error', (err) => parentPort.postMessage({ error: { message: err.message, code: err.code } }));
 socket.resume();
+});
 `;
 
 /** True when `fd` is a pipe or a socket: what readPipeFrames reads (a file or a terminal is not). */

@@ -7,7 +7,6 @@ import { isatty } from 'node:tty';
 import { bytesPerFrame, type PixelFormat } from '../../encode/convert.js';
 import { Args, parseArgs, type CommandSpec } from '../args.js';
 import { asUsageError, CliError, InputEndedMidFrame, UsageError } from '../errors.js';
-import { wholeFramesChunk } from '../../cut-frames.js';
 import { readRawFrames, type RawFramesRead } from '../../raw-frames.js';
 import { createMp4Writer } from '../../index.js';
 import { refuseOutputOverInputs } from '../../platform/io.js';
@@ -53,6 +52,7 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
   }
   let handle: FileHandle | null = null;
   let total: number | undefined;
+  let regularFile = false;
   const out = args.string('out') as string;
   if (inputPath !== '-' && out !== '-') {
     try {
@@ -69,7 +69,10 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
     try {
       handle = await open(inputPath, 'r');
       const st = await handle.stat();
-      if (st.isFile()) total = Math.floor(st.size / frameSize);
+      if (st.isFile()) {
+        total = Math.floor(st.size / frameSize);
+        regularFile = true;
+      }
     } catch (err) {
       await handle?.close().catch(() => {});
       throw new CliError(`cannot read --input ${inputPath}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -80,10 +83,11 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
   try {
     const summary = await runOutput('encode', args, io, signal, args.string('fps', '30'), total, async (common) => {
       const writer = await createMp4Writer({ ...common, width, height, fps: args.string('fps', '30'), pixelFormat });
-      // stdin: a pipe is read on a thread of its own, a redirected file as a stream (readRawFrames).
-      // --input: as a stream from our handle, whatever the file is (a pipe reader would close the
-      // handle's descriptor under it). Interrupting also stops a read waiting for a quiet producer.
-      const source = handle ? handle.createReadStream({ highWaterMark: wholeFramesChunk(frameSize), autoClose: false }) : (io.stdinFd ?? io.stdin);
+      // stdin's descriptor: a pipe is read on a thread of its own, a redirected file in chunks.
+      // --input: a regular file by its descriptor (left open for our handle to close); anything
+      // else as a stream from our handle (a pipe reader would close the descriptor under it).
+      // Interrupting also stops a read that waits for a quiet producer.
+      const source = handle ? (regularFile ? handle.fd : handle.createReadStream({ autoClose: false })) : (io.stdinFd ?? io.stdin);
       const frames = readRawFrames(source, frameSize, { signal });
       let result: IteratorResult<Uint8Array, RawFramesRead>;
       let read: RawFramesRead = { frames: 0, bytes: 0, leftover: 0 };
