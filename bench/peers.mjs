@@ -49,9 +49,9 @@
 //   with 2 workers, timed inside the process, over 8 chunks of smooth content (480 frames) or 4 of
 //   noise (240), so each worker gets as many whole chunks. The pool is parallel across chunks
 //   (GOPs): 120 frames are 2 chunks, the second of which cannot start before the first 60 frames
-//   have arrived, and the pipe that feeds the speed row costs nearly as much CPU per 720p frame as
-//   testsrc2's encode on the 2 cores the workers need. The speed row still reports its own
-//   2-worker ratio (120 frames through the pipe).
+//   have arrived, and the pipe that feeds the speed row has a reader thread of its own, a fourth
+//   thread on the 2 cores the workers need. The speed row still reports its own 2-worker ratio
+//   (120 frames through the pipe).
 // Workers keep one thread's bytes (checked by hash), so the sweep has one row per encoder.
 //
 // Options: --quick (development: 640×360, 60/30 frames, sweep on 30 frames, 1 rep; about 4 minutes)
