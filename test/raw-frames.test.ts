@@ -298,4 +298,12 @@ describe('readRawFrames', () => {
       expect(err.message).toMatch(message);
     }
   });
+
+  it('a descriptor that cannot be read rejects with INVALID_OPTION naming it', async () => {
+    const fd = openSync(dir, 'r'); // a directory: read(2) fails with EISDIR
+    const err = await rejection(readRawFrames(fd, 12).next());
+    closeSync(fd);
+    expect(err.code).toBe('INVALID_OPTION');
+    expect(err.message).toMatch(new RegExp(`^readRawFrames: cannot read file descriptor ${fd}: EISDIR`));
+  });
 });

@@ -37,8 +37,9 @@ interface Command {
   sub?: Record<string, CommandSpec>;
 }
 
-// stdin is opened only when a command reads it as a stream: `encode` reads a piped stdin through its
-// own handle on fd 0 (cli/pipe-frames.ts), and two libuv handles must not share one descriptor.
+// process.stdin is created only when a command reads stdin as a stream: `encode` gives readRawFrames
+// fd 0, which reads a pipe through a handle of its own (platform/pipe-frames.ts), and two libuv
+// handles must not share one descriptor.
 const io = {
   get stdin() {
     return process.stdin;

@@ -67,12 +67,12 @@ export async function* fileChunks(path: string, what: string): AsyncGenerator<Ui
  */
 export async function* fdFrames(fd: number, frameSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array, RawFramesRead, undefined> {
   const { isPipe, readPipeFrames } = await import('./pipe-frames.js');
-  if (isNode() && isPipe(fd)) return yield* readPipeFrames(fd, frameSize, signal);
   try {
+    if (isNode() && isPipe(fd)) return yield* readPipeFrames(fd, frameSize, signal);
     return yield* cutFrames(fdChunks(fd, wholeFramesChunk(frameSize)), frameSize, signal);
   } catch (err) {
     if (signal?.aborted && err === signal.reason) throw err;
-    throw new Mp4ForgeError('INVALID_OPTION', `cannot read raw frames from file descriptor ${fd}: ${(err as Error).message}`, { cause: err });
+    throw new Mp4ForgeError('INVALID_OPTION', `readRawFrames: cannot read file descriptor ${fd}: ${(err as Error).message}`, { cause: err });
   }
 }
 
