@@ -284,6 +284,22 @@ describe('readRawFrames', () => {
     expect(quiet.destroyed).toBe(true);
   });
 
+  it("an abort rejects with the signal's reason, whatever it is, from a pipe as from a stream", async () => {
+    const p = await fifo();
+    await p.writer.write(new Uint8Array(5)); // half a frame, then the producer goes quiet
+    const ac = new AbortController();
+    const fromPipe = readRawFrames(p.fd, 10, { signal: ac.signal }).next();
+    setTimeout(() => ac.abort('halt'), 20);
+    await expect(fromPipe).rejects.toBe('halt');
+    await p.writer.close().catch(() => {});
+
+    const quiet = new Readable({ read() {} });
+    const ac2 = new AbortController();
+    const fromStream = readRawFrames(quiet, 10, { signal: ac2.signal }).next();
+    setTimeout(() => ac2.abort('halt'), 20);
+    await expect(fromStream).rejects.toBe('halt');
+  });
+
   it('refuses a bad frame size or input before reading, with INVALID_OPTION', async () => {
     const bad: [unknown, unknown, RegExp][] = [
       [0, 0, /frameSize must be a positive whole number of bytes \(see bytesPerFrame\), got 0/],

@@ -115,8 +115,9 @@ export async function* readPipeFrames(fd: number, frameSize: number, signal?: Ab
     if (!stopping && input.leftover === null) input.failure ??= new Error(`the input's reader thread exited unexpectedly (code ${code})`);
     notify();
   });
+  let aborted = false;
   const onAbort = () => {
-    input.failure ??= signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+    aborted = true;
     notify();
   };
   if (signal?.aborted) onAbort();
@@ -124,7 +125,8 @@ export async function* readPipeFrames(fd: number, frameSize: number, signal?: Ab
   let released = 0;
   try {
     for (;;) {
-      while (input.produced === released && input.leftover === null && !input.failure) await new Promise<void>((resolve) => (wake = resolve));
+      while (input.produced === released && input.leftover === null && !input.failure && !aborted) await new Promise<void>((resolve) => (wake = resolve));
+      if (aborted) throw signal?.reason; // as the stream path does: the signal's reason, whatever it is
       if (input.failure) throw input.failure;
       if (input.produced === released) break; // the input ended, and every whole frame was yielded
       yield new Uint8Array(ring, (released % SLOTS) * frameSize, frameSize);
