@@ -327,6 +327,29 @@ describe('mp4forge encode', () => {
     expect(JSON.parse(r.stdout.toString())).toEqual({ got: ['abcdefghij', 'klmnopqrst', 'uvwxyz0123'], read: { frames: 3, bytes: 33, leftover: 3 } });
   });
 
+  it('a program that stops asking readRawFrames for frames still exits while the producer keeps the pipe open', async () => {
+    const code = [
+      `const { readRawFrames } = await import(${JSON.stringify(pathToFileURL(join(dirname(CLI), 'index.js')).href)});`,
+      'const frames = readRawFrames(0, 10);',
+      "console.log(Buffer.from((await frames.next()).value).toString()); // then never asks again",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.write('abcdefghijklmno'); // a frame and a half; stdin stays open
+    const exited = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), 5000);
+      child.on('close', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    child.kill();
+    child.stdin.destroy();
+    expect(exited).toBe(0);
+    expect(out).toBe('abcdefghij\n');
+  });
+
   it.skipIf(!hasPython)('python3 gen.py | mp4forge encode', async () => {
     // Frame i is flat grey (20 + 9i); the decoded frames must come back in that order.
     const gen = ['import sys', `w, h = ${W}, ${H}`, 'for i in range(25):', '    sys.stdout.buffer.write(bytes([20 + 9 * i]) * (w * h * 3))'].join('\n');

@@ -125,7 +125,11 @@ export async function* readPipeFrames(fd: number, frameSize: number, signal?: Ab
   let released = 0;
   try {
     for (;;) {
+      // The thread keeps the process alive only while a read is awaited, as a stream being read
+      // does: a consumer that holds a frame and never asks again must not stop the process exiting.
+      worker.ref();
       while (input.produced === released && input.leftover === null && !input.failure && !aborted) await new Promise<void>((resolve) => (wake = resolve));
+      worker.unref();
       if (aborted) throw signal?.reason; // as the stream path does: the signal's reason, whatever it is
       if (input.failure) throw input.failure;
       if (input.produced === released) break; // the input ended, and every whole frame was yielded
