@@ -23,19 +23,40 @@ import { join } from 'node:path';
 import { environment, environmentMd, fmtBytes, loadLibrary, mdTable, parseArgs, round, writeResults } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 
-// The WASM encoder's linear memory is outside V8's heap; capture each Memory h264-mp4-encoder
-// creates so the total can be reported (instances freed by the writer drop out when collected).
+// The WASM encoders' linear memory is outside V8's heap; capture each Memory so the total can be
+// reported (instances freed by the writer drop out when collected): the ones h264-mp4-encoder
+// creates with `new WebAssembly.Memory`, and the one mp4forge's own encoder defines in its module
+// and exports, taken from each instance.
 const wasmMemories = new Set();
-const NativeMemory = WebAssembly.Memory;
+const seen = new WeakSet();
 const registry = new FinalizationRegistry((ref) => wasmMemories.delete(ref));
-WebAssembly.Memory = function Memory(descriptor) {
-  const m = new NativeMemory(descriptor);
+function track(m) {
+  if (!(m instanceof NativeMemory) || seen.has(m)) return;
+  seen.add(m);
   const ref = new WeakRef(m);
   wasmMemories.add(ref);
   registry.register(m, ref);
+}
+const NativeMemory = WebAssembly.Memory;
+WebAssembly.Memory = function Memory(descriptor) {
+  const m = new NativeMemory(descriptor);
+  track(m);
   return m;
 };
 WebAssembly.Memory.prototype = NativeMemory.prototype;
+const NativeInstance = WebAssembly.Instance;
+WebAssembly.Instance = function Instance(module, imports) {
+  const instance = new NativeInstance(module, imports);
+  track(instance.exports.memory);
+  return instance;
+};
+WebAssembly.Instance.prototype = NativeInstance.prototype;
+const nativeInstantiate = WebAssembly.instantiate;
+WebAssembly.instantiate = async function instantiate(source, imports) {
+  const r = await nativeInstantiate.call(WebAssembly, source, imports);
+  track((r.instance ?? r).exports?.memory);
+  return r;
+};
 
 const args = parseArgs();
 const MINUTES = Number(args.minutes ?? 30);
