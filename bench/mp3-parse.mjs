@@ -1,15 +1,15 @@
 // MP3 frame-parser throughput: a ~60-minute 128 kbit/s stereo MP3 (made once by the npm ffmpeg and
-// cached in the OS temp dir) parsed 5 times in 1 MiB chunks. Prints JSON and a line of text.
+// cached in bench/.cache) parsed 5 times in 1 MiB chunks. Prints JSON and a line of text.
 //
 //   npm run build && node bench/mp3-parse.mjs
 //   MP4FORGE_MODULE=/tmp/mp3p.mjs node bench/mp3-parse.mjs      # against a temp bundle
 //   MP3_BENCH_MINUTES=10 node bench/mp3-parse.mjs               # shorter source
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CACHE_DIR } from './lib/common.mjs';
 
 const require = createRequire(import.meta.url);
 const modulePath = process.env.MP4FORGE_MODULE ?? '../dist/index.js';
@@ -19,7 +19,9 @@ const { Mp3FrameParser } = await import(moduleUrl);
 const minutes = Number(process.env.MP3_BENCH_MINUTES ?? 60);
 const runs = 5;
 const chunkSize = 1 << 20;
-const file = join(tmpdir(), `mp4forge-bench-${minutes}min-128k-stereo.mp3`);
+// Cached beside the other benches' inputs (bench/.cache), not left in the system's temporary directory.
+mkdirSync(CACHE_DIR, { recursive: true });
+const file = join(CACHE_DIR, `mp3-parse-${minutes}min-128k-stereo.mp3`);
 
 if (!existsSync(file)) {
   const ffmpeg = require('@ffmpeg-installer/ffmpeg').path;
