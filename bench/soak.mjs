@@ -27,6 +27,7 @@ import { loadPatterns } from './lib/content.mjs';
 // reported (instances freed by the writer drop out when collected): the ones h264-mp4-encoder
 // creates with `new WebAssembly.Memory`, and the one mp4forge's own encoder defines in its module
 // and exports, taken from each instance.
+const NativeMemory = WebAssembly.Memory;
 const wasmMemories = new Set();
 const seen = new WeakSet();
 const registry = new FinalizationRegistry((ref) => wasmMemories.delete(ref));
@@ -37,7 +38,6 @@ function track(m) {
   wasmMemories.add(ref);
   registry.register(m, ref);
 }
-const NativeMemory = WebAssembly.Memory;
 WebAssembly.Memory = function Memory(descriptor) {
   const m = new NativeMemory(descriptor);
   track(m);

@@ -48,10 +48,10 @@ export async function* cutFrames(
     for (;;) {
       const next = it.next();
       pending = next;
-      next.then(
-        () => (pending = pending === next ? null : pending),
-        () => (pending = pending === next ? null : pending),
-      );
+      const settled = () => {
+        if (pending === next) pending = null;
+      };
+      next.then(settled, settled); // also keeps a rejection left behind by an abort from going unhandled
       const r = await (aborted ? Promise.race([next, aborted]) : next);
       if (r.done) break;
       const chunk = r.value;

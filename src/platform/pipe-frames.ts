@@ -91,8 +91,14 @@ type FromReader = number | { end: number } | { error: { message: string; code?: 
  */
 export async function* readPipeFrames(fd: number, frameSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array, RawFramesRead, undefined> {
   const ring = new SharedArrayBuffer(frameSize * SLOTS);
-  // Read by the loop below, written by the handlers: an object, so that the loop sees the writes.
-  const input: { produced: number; leftover: number | null; failure: Error | null } = { produced: 0, leftover: null, failure: null };
+  // Written by the handlers, read by the loop below: fields of an object, which TypeScript does not
+  // narrow across the loop's awaits as it would a local variable.
+  const input: { produced: number; leftover: number | null; failure: Error | null; aborted: boolean } = {
+    produced: 0,
+    leftover: null,
+    failure: null,
+    aborted: false,
+  };
   let wake: (() => void) | null = null;
   const notify = () => {
     const w = wake;
@@ -115,9 +121,8 @@ export async function* readPipeFrames(fd: number, frameSize: number, signal?: Ab
     if (!stopping && input.leftover === null) input.failure ??= new Error(`the input's reader thread exited unexpectedly (code ${code})`);
     notify();
   });
-  let aborted = false;
   const onAbort = () => {
-    aborted = true;
+    input.aborted = true;
     notify();
   };
   if (signal?.aborted) onAbort();
@@ -128,9 +133,9 @@ export async function* readPipeFrames(fd: number, frameSize: number, signal?: Ab
       // The thread keeps the process alive only while a read is awaited, as a stream being read
       // does: a consumer that holds a frame and never asks again must not stop the process exiting.
       worker.ref();
-      while (input.produced === released && input.leftover === null && !input.failure && !aborted) await new Promise<void>((resolve) => (wake = resolve));
+      while (input.produced === released && input.leftover === null && !input.failure && !input.aborted) await new Promise<void>((resolve) => (wake = resolve));
       worker.unref();
-      if (aborted) throw signal?.reason; // as the stream path does: the signal's reason, whatever it is
+      if (input.aborted) throw signal?.reason; // as the stream path does: the signal's reason, whatever it is
       if (input.failure) throw input.failure;
       if (input.produced === released) break; // the input ended, and every whole frame was yielded
       yield new Uint8Array(ring, (released % SLOTS) * frameSize, frameSize);

@@ -51,8 +51,7 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
     throw asUsageError(err, 'encode');
   }
   let handle: FileHandle | null = null;
-  let total: number | undefined;
-  let regularFile = false;
+  let total: number | undefined; // set for a regular file only
   const out = args.string('out') as string;
   if (inputPath !== '-' && out !== '-') {
     try {
@@ -69,10 +68,7 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
     try {
       handle = await open(inputPath, 'r');
       const st = await handle.stat();
-      if (st.isFile()) {
-        total = Math.floor(st.size / frameSize);
-        regularFile = true;
-      }
+      if (st.isFile()) total = Math.floor(st.size / frameSize);
     } catch (err) {
       await handle?.close().catch(() => {});
       throw new CliError(`cannot read --input ${inputPath}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -87,7 +83,7 @@ export async function encodeCommand(argv: readonly string[], io: EncodeIo, signa
       // --input: a regular file by its descriptor (left open for our handle to close); anything
       // else as a stream from our handle (a pipe reader would close the descriptor under it).
       // Interrupting also stops a read that waits for a quiet producer.
-      const source = handle ? (regularFile ? handle.fd : handle.createReadStream({ autoClose: false })) : (io.stdinFd ?? io.stdin);
+      const source = handle ? (total !== undefined ? handle.fd : handle.createReadStream({ autoClose: false })) : (io.stdinFd ?? io.stdin);
       const frames = readRawFrames(source, frameSize, { signal });
       let result: IteratorResult<Uint8Array, RawFramesRead>;
       let read: RawFramesRead = { frames: 0, bytes: 0, leftover: 0 };
