@@ -10,11 +10,12 @@
 //          [--workers N]
 //          R RGBA frames arrive on stdin first; then N frames (the ring cycled) are encoded,
 //          timed by this process: I420 into memory (the raw encoder) or RGBA into a file.
+//          [--go FILE]: runs started together wait for FILE before the clock starts.
 //   mux    --impl mp4forge|mediabunny --layout faststart|fragmented --packets DIR [--out FILE]
 //          muxes the packets bench/peers.mjs wrote to DIR (H.264 + MP3) into memory.
 //   cold   --impl mp4forge|hme|mediabunny [--packets DIR] [--memory-output JSON]
 //          import → first frame encoded (Mediabunny: first packet muxed), timed from the import.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { frameSplitter, libraryEntry, parseArgs } from './lib/common.mjs';
@@ -47,6 +48,15 @@ async function* stdinFrames(lib, size) {
   const frames = frameSplitter(size);
   for await (const chunk of process.stdin) yield* frames.split(chunk);
   if (frames.partial) throw new Error('stdin ended mid-frame');
+}
+
+/**
+ * For runs started together: says it is ready (`GO.ready-<pid>`, once the ring is loaded), then
+ * waits for bench/peers.mjs to create GO, so that every run's clock starts at the same moment.
+ */
+async function startTogether(go) {
+  writeFileSync(`${go}.ready-${process.pid}`, '');
+  while (!existsSync(go)) await new Promise((r) => setTimeout(r, 1));
 }
 
 /** The packets written by bench/peers.mjs (packetsFor): avcC, one GOP of H.264 samples, an MP3. */
@@ -106,6 +116,7 @@ async function encode() {
       } else ring.push(new Uint8Array(f));
     }
     if (ring.length !== ringSize) throw new Error(`stdin had ${ring.length} frames, expected ${ringSize}`);
+    if (args.go) await startTogether(String(args.go));
     const t0 = performance.now();
     const c0 = cpuSeconds();
     const w = await lib.createMp4Writer({
@@ -118,7 +129,11 @@ async function encode() {
     const encodeSeconds = (performance.now() - t0) / 1000;
     const encodeCpu = cpuSeconds() - c0;
     if (r.frames !== N) throw new Error(`mp4forge wrote ${r.frames} frames, expected ${N}`);
-    return done({ variant, input, encodeSeconds, encodeCpu, bytes: r.bytes, frames: N, videoEncoder: r.videoEncoder });
+    // Epoch milliseconds of the clock's start and end: runs started together (--go) are measured
+    // by the span from the first start to the last end.
+    const startedAt = performance.timeOrigin + t0;
+    const endedAt = startedAt + encodeSeconds * 1000;
+    return done({ variant, input, encodeSeconds, encodeCpu, bytes: r.bytes, frames: N, videoEncoder: r.videoEncoder, startedAt, endedAt });
   }
   throw new Error(`unknown variant ${variant}`);
 }

@@ -17,6 +17,7 @@ export const VSHORT = {
   e2e: 'own: end to end (RGBA → file)',
   scaleOne: 'own: end to end over whole chunks, 1 thread',
   scaleWorkers: 'own: end to end over whole chunks, workers',
+  scaleTwo: 'own: one-thread runs at once, one per process (the ceiling for workers)',
   mp4forgeMp3: 'own + MP3',
   x264Mp3: 'x264 1 thread + MP3 copy',
 };
@@ -68,7 +69,10 @@ export function renderMarkdown(r) {
         "Encode-only CPU fps: the same frames over the CPU time of the encode alone, as each process reports it (mp4forge: createMp4Writer … finish; ffmpeg.wasm: `exec`, the core already loaded and the input in MEMFS; native ffmpeg: `-benchmark`'s transcode time). " +
         `The raw / end-to-end pair runs ${st.rawFrames} frames and is timed inside its process (its ceiling: raw fps × ${env.cores} cores, computed, not measured). ` +
         (st.scaleFrames
-          ? `The workers' scaling pair is timed the same way over ${st.scaleFrames} frames of smooth content and ${st.scaleNoiseFrames} of noise: whole chunks (GOPs), as many for each worker. `
+          ? `The workers' scaling runs are timed the same way over ${st.scaleFrames} frames of smooth content and ${st.scaleNoiseFrames} of noise: whole chunks (GOPs), as many for each worker. `
+          : '') +
+        (st.pairs
+          ? `These in-process runs come in ${st.pairs} rounds, each round's runs back to back, forwards and backwards in turn (ABBA); their rows are medians over the rounds, and their ratios (section c) the medians of each round's ratio, so that the machine's drift over minutes stays out of them. `
           : '') +
         "ffmpeg.wasm's peak RSS includes its whole input ring in MEMFS. RGB PSNR: the first repetition's file decoded by the npm ffmpeg to full-range RGB24 (BT.601 matrix) against the RGBA source, mean of per-frame PSNRs (worst frame); noise at the first size only (4:2:0 caps it near 12-13 dB for everyone, and 1080p noise takes minutes to decode).",
       '',
@@ -152,6 +156,7 @@ export function renderMarkdown(r) {
           'own / ffmpeg.wasm veryfast (encode CPU)',
           'own / x264 1 thread (encode CPU)',
           'workers / one thread (wall: whole chunks in memory; 120 frames through the pipe)',
+          'one-thread runs at once / one (wall: what the machine gives); workers / them',
           'workers / x264 all threads (wall)',
           'workers / ceiling',
           'end to end / raw (wall; CPU)',
@@ -166,6 +171,7 @@ export function renderMarkdown(r) {
             x(q.ownVsFfwasmVeryfastCpu),
             x(q.ownVsX264Cpu),
             `${x(q.workersVsOneThreadChunks)}; ${x(q.workersVsOneThread)}`,
+            `${x(q.independentTwoVsOne)}; ${x(q.workersVsIndependentTwo)}`,
             x(q.workersVsX264All),
             x(q.workersVsCeiling),
             `${x(q.e2eVsRaw)}; ${x(q.e2eVsRawCpu)}`,
@@ -175,6 +181,20 @@ export function renderMarkdown(r) {
       ),
       '',
     );
+    const rounds = e.configs.filter((c) => c.pairs?.perRound && Object.keys(c.pairs.perRound).length);
+    if (rounds.length) {
+      md.push(`Each round's ratio (wall fps; CPU fps), in the order the rounds ran:`, '');
+      md.push(
+        mdTable(
+          ['case', ...Object.keys(rounds[0].pairs.perRound).map((v) => `${VSHORT[v]} / ${VSHORT[rounds[0].pairs.perRound[v].against]}`)],
+          rounds.map((c) => [
+            caseName(c),
+            ...Object.values(c.pairs.perRound).map((q) => q.fps.map((f, i) => `${f.toFixed(2)} (${q.cpuFps[i].toFixed(2)})`).join(', ')),
+          ]),
+        ),
+        '',
+      );
+    }
     const mp3 = e.configs.find((c) => c.ratios.withMp3VsX264Mp3 !== undefined);
     if (mp3)
       md.push(
