@@ -188,16 +188,15 @@ describe('own H.264 encoder: reconstruction equals ffmpeg decode', () => {
 });
 
 describe('own H.264 encoder: RGB input converted inside the encoder', () => {
-  it('encodeRgb gives the same bytes as JS conversion + encode, for rgba, bgra and rgb24, copied or drawn in place', async () => {
+  it('encodeRgb gives the same bytes as JS conversion + encode, for rgba, bgra and rgb24, copied, taken in strips or drawn in place', async () => {
     const w = 98;
-    const h = 66;
+    const h = 66; // strips of 16 rows: the last one has 2
     const p = base(w, h, 24);
     const viaJs = await AsmH264Encoder.create(p);
     const viaWasm = await AsmH264Encoder.create(p);
     const inPlace = await AsmH264Encoder.create(p);
-    viaJs.beginChunk(0);
-    viaWasm.beginChunk(0);
-    inPlace.beginChunk(0);
+    const loaded = await AsmH264Encoder.create(p);
+    for (const e of [viaJs, viaWasm, inPlace, loaded]) e.beginChunk(0);
     const rgba = new Uint8Array(w * h * 4);
     for (let i = 0; i < 6; i++) {
       drawPattern(i % 2 ? 'plasma' : 'noise', rgba, w, h, i);
@@ -209,9 +208,26 @@ describe('own H.264 encoder: RGB input converted inside the encoder', () => {
       const b = viaWasm.encodeRgb(layout, packed)[0].data;
       inPlace.rgbView(layout).set(packed);
       const c = inPlace.encodeRgb(layout)[0].data;
+      // loadRgb takes the frame at once: the caller's buffer may change before the encode.
+      const copy = packed.slice();
+      loaded.loadRgb(layout, copy);
+      copy.fill(0);
+      const d = loaded.encodeRgb(layout)[0].data;
       expect(Buffer.compare(a, b), `frame ${i} ${layout}`).toBe(0);
       expect(Buffer.compare(a, c), `frame ${i} ${layout} in place`).toBe(0);
+      expect(Buffer.compare(a, d), `frame ${i} ${layout} taken`).toBe(0);
+      // A taken frame is encoded once; with nothing drawn into rgbView, a second encode has no frame.
+      expect(() => loaded.encodeRgb(layout)).toThrow(expect.objectContaining({ code: 'INVALID_FRAME' }));
     }
+    // A frame drawn into rgbView after loadRgb is the one encoded.
+    const [both, drawn] = [await AsmH264Encoder.create(p), await AsmH264Encoder.create(p)];
+    both.beginChunk(0);
+    drawn.beginChunk(0);
+    drawPattern('noise', rgba, w, h, 9);
+    both.loadRgb('rgba', rgba);
+    both.rgbView('rgba').set(rgba.map((v) => 255 - v));
+    drawn.rgbView('rgba').set(rgba.map((v) => 255 - v));
+    expect(Buffer.compare(both.encodeRgb('rgba')[0].data, drawn.encodeRgb('rgba')[0].data)).toBe(0);
   });
 });
 

@@ -81,9 +81,15 @@ export interface ChunkEncoder {
   rgbView?(layout: RgbLayout): Uint8Array;
   /**
    * Optional: encodes a packed RGB frame, converted to I420 inside the encoder with the same
-   * arithmetic as toI420 (src/encode/convert.ts), from `pixels` or from what was drawn into rgbView().
+   * arithmetic as toI420 (src/encode/convert.ts), from `pixels`, or from what loadRgb() took or was drawn into rgbView().
    */
   encodeRgb?(layout: RgbLayout, pixels?: Uint8Array | Uint8ClampedArray): MaybePromise<CodedFrame[]>;
+  /**
+   * Optional, with encodeRgb: takes a packed RGB frame into the encoder now (`pixels` may be reused
+   * at once); the next encodeRgb(layout) without pixels encodes it. Nothing else may call the
+   * encoder in between.
+   */
+  loadRgb?(layout: RgbLayout, pixels: Uint8Array | Uint8ClampedArray): void;
   /** Frees the encoder. Safe to call more than once. */
   close(): MaybePromise<void>;
 }

@@ -73,6 +73,9 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
   return new PoolEncoder(pool, backend, video, scene?.kind === 'function' ? scene.draw : null, converter);
 }
 
+/** The data of a frame the encoder took already (loadRgb): nothing to hold here. */
+const TAKEN = new Uint8Array(0);
+
 class InProcessEncoder implements FrameEncoder {
   /** Frame buffers free for reuse, by byte length; more than one only when callers do not await addFrame. */
   private readonly free = new Map<number, Uint8Array[]>();
@@ -98,11 +101,10 @@ class InProcessEncoder implements FrameEncoder {
   takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat, next: boolean): Frame {
     const e = this.loop.encoder;
     const rgb = takesRgb(e, format);
-    if (next && rgb && e.rgbView) {
+    if (next && rgb && e.loadRgb) {
       // One copy, into the encoder's memory, instead of one into a buffer here and one from it.
-      const view = e.rgbView(format);
-      view.set(pixels);
-      return { format, data: view, inEncoder: true };
+      e.loadRgb(format, pixels);
+      return { format, data: TAKEN, inEncoder: true };
     }
     if (format === 'yuv420p' || rgb) {
       const data = this.buffer(pixels.length);

@@ -13,8 +13,8 @@ export interface Frame {
   format: PixelFormat;
   data: Uint8Array;
   /**
-   * `data` is the encoder's own input buffer (its rgbView), already holding the frame: encoded
-   * without another copy. Valid only while nothing else calls the encoder before this frame.
+   * The encoder took the frame already (its loadRgb; `data` is empty): encoded without another
+   * copy. Valid only while nothing else calls the encoder before this frame.
    */
   inEncoder?: boolean;
 }

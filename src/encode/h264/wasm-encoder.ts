@@ -36,6 +36,9 @@ interface Exports {
   reconstruction(): void;
   rgbInput(format: number): number;
   encodeRgbFrame(): number;
+  rgbStrip(): number;
+  stripRows(): number;
+  convertRgbStrip(format: number, firstRow: number, rows: number): void;
 }
 
 import type { RgbLayout } from '../backend.js';
@@ -49,6 +52,8 @@ export class AsmH264Encoder implements ChunkEncoder {
   readonly config: AvcConfig;
   private closed = false;
   private rgbLayout: RgbLayout | null = null;
+  /** The layout of a frame loadRgb() put into the input picture and no encode has used yet. */
+  private loadedLayout: RgbLayout | null = null;
   private broken: Mp4ForgeError | null = null;
   private readonly frameBytes: number;
 
@@ -113,6 +118,7 @@ export class AsmH264Encoder implements ChunkEncoder {
     mem.set(i420.subarray(0, ySize), this.x.inputY());
     mem.set(i420.subarray(ySize, ySize + cSize), this.x.inputU());
     mem.set(i420.subarray(ySize + cSize), this.x.inputV());
+    this.loadedLayout = null;
     const n = guard(() => this.x.encodeFrame(), this);
     return [this.takeOutput(n)];
   }
@@ -128,27 +134,55 @@ export class AsmH264Encoder implements ChunkEncoder {
     const bytes = w * h * (layout === 'rgb24' ? 3 : 4);
     const p = guard(() => this.x.rgbInput(RGB_CODES[layout]), this);
     this.rgbLayout = layout;
+    this.loadedLayout = null;
     return new Uint8Array(this.x.memory.buffer, p, bytes);
+  }
+
+  /**
+   * Takes a packed RGB frame now: copied into the encoder's memory a strip of rows at a time, each
+   * strip converted into the input picture while it is still in cache (the same bytes as converting
+   * the whole frame: the rows of a strip are whole chroma rows). encodeRgb(layout) without pixels
+   * then encodes it; `pixels` may be reused as soon as this returns.
+   */
+  loadRgb(layout: RgbLayout, pixels: Uint8Array | Uint8ClampedArray): void {
+    this.check();
+    const { width: w, height: h } = this.params;
+    const rowBytes = w * (layout === 'rgb24' ? 3 : 4);
+    if (pixels.length !== rowBytes * h) {
+      throw new Mp4ForgeError('INVALID_FRAME', `a ${layout} frame of ${w}x${h} is ${rowBytes * h} bytes, got ${pixels.length}`);
+    }
+    const strip = guard(() => this.x.rgbStrip(), this);
+    const rows = this.x.stripRows();
+    const mem = new Uint8Array(this.x.memory.buffer);
+    const code = RGB_CODES[layout];
+    for (let y = 0; y < h; y += rows) {
+      const n = Math.min(rows, h - y);
+      mem.set(pixels.subarray(y * rowBytes, (y + n) * rowBytes), strip);
+      this.x.convertRgbStrip(code, y, n);
+    }
+    this.loadedLayout = layout;
   }
 
   /**
    * Encodes a packed RGB frame: `pixels` is copied into the encoder's memory and converted there
    * (BT.601 limited range, chroma the rounded mean of each 2x2 block: the same bytes as
-   * convert.ts), or, without `pixels`, the frame written into rgbView(layout) is used.
+   * convert.ts), or, without `pixels`, the frame loadRgb(layout) took or, failing that, the frame
+   * written into rgbView(layout) is used.
    */
   encodeRgb(layout: RgbLayout, pixels?: Uint8Array | Uint8ClampedArray): CodedFrame[] {
-    if (pixels) {
-      const view = this.rgbView(layout);
-      if (pixels.length !== view.length) {
-        const { width, height } = this.params;
-        throw new Mp4ForgeError('INVALID_FRAME', `a ${layout} frame of ${width}x${height} is ${view.length} bytes, got ${pixels.length}`);
-      }
-      view.set(pixels);
-    } else if (this.rgbLayout !== layout) {
-      throw new Mp4ForgeError('INVALID_FRAME', `encodeRgb('${layout}') without pixels needs a frame drawn into rgbView('${layout}') first`);
-    }
+    if (pixels) this.loadRgb(layout, pixels);
     this.check();
-    const n = guard(() => this.x.encodeRgbFrame(), this);
+    let n: number;
+    if (this.loadedLayout === layout) {
+      // Taken once: encoding may leave other pixels in the input picture (reconstruction()).
+      this.loadedLayout = null;
+      n = guard(() => this.x.encodeFrame(), this);
+    } else if (this.rgbLayout === layout) {
+      n = guard(() => this.x.encodeRgbFrame(), this);
+    } else {
+      const need = `a frame taken by loadRgb('${layout}') or drawn into rgbView('${layout}') first`;
+      throw new Mp4ForgeError('INVALID_FRAME', `encodeRgb('${layout}') without pixels needs ${need}`);
+    }
     return [this.takeOutput(n)];
   }
 

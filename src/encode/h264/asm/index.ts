@@ -54,6 +54,30 @@ export function rgbInput(format: i32): usize {
   return rgbBuf;
 }
 
+/**
+ * Rows of packed RGB a strip holds (even, so that every strip covers whole chroma rows). A frame
+ * copied in strips and converted strip by strip is read by the conversion from cache, not from
+ * memory: 16 rows of 1920-wide RGBA are 120 KiB.
+ */
+const STRIP_ROWS: i32 = 16;
+let stripBuf: usize = 0;
+
+/** Where the caller writes up to stripRows() rows of a packed RGB frame for convertRgbStrip(); allocated on first use. */
+export function rgbStrip(): usize {
+  if (stripBuf == 0) stripBuf = allocLate(W * 4 * STRIP_ROWS);
+  return stripBuf;
+}
+
+export function stripRows(): i32 {
+  return STRIP_ROWS;
+}
+
+/** Converts `rows` rows (even) of `format` at rgbStrip() into the input picture, from row `firstRow` (even). */
+export function convertRgbStrip(format: i32, firstRow: i32, rows: i32): void {
+  const cOffset = usize((firstRow >> 1) * (W >> 1));
+  rgbToI420(stripBuf, format, W, rows, inY + usize(firstRow * W), inU + cOffset, inV + cOffset);
+}
+
 /** Converts the frame at rgbInput() to I420 (into inputY/U/V) and encodes it. */
 export function encodeRgbFrame(): i32 {
   rgbToI420(rgbBuf, rgbFormat, W, H, inY, inU, inV);
