@@ -32,8 +32,10 @@
 // measured. --own-anyway measures 'wasm' in the own encoder's rows regardless, labelled as forced
 // (to exercise the bench; not for quoting).
 //
-// Frame counts and repetitions (the full run is about 45-50 minutes on an idle 2-core machine; most
-// of it is ffmpeg.wasm and the 1080p sweep — `--sweep-sizes 1280x720` saves about a third):
+// Frame counts and repetitions (the full run was about 45-50 minutes on an idle 2-core machine; most
+// of it is ffmpeg.wasm and the 1080p sweep — `--sweep-sizes 1280x720` saves about a third; the
+// rounds below came later, and one run with them and `--sweep-sizes 1280x720` took 54 minutes on
+// a slow spell of the machine):
 // - speed row: 120 frames (2 GOPs of 2 s) of smooth content, 3 repetitions; start-up (Node and
 //   the WASM compile; ffmpeg.wasm's 32 MB core) is then a few percent of a run, and every run also
 //   reports its encode-only time. Noise: 60 frames (one GOP), 1 repetition: it costs 3-10× as

@@ -195,7 +195,8 @@ export function renderMarkdown(r) {
         '',
       );
     }
-    const mp3 = e.configs.find((c) => c.ratios.withMp3VsX264Mp3 !== undefined);
+    // The MP3 pair, where this run measured it (--encoders may leave it out).
+    const mp3 = e.configs.find((c) => c.ratios.withMp3VsX264Mp3 !== undefined && (c.variants.mp4forgeMp3 || c.variants.x264Mp3));
     if (mp3)
       md.push(
         `With the ${st.frames / 30} s MP3 (${caseName(mp3)}): own encoder + MP3 ${usable(mp3.variants.mp4forgeMp3) ? `${num(mp3.variants.mp4forgeMp3.fps)} fps (${num(mp3.variants.mp4forgeMp3.cpuFps)} per CPU s)` : 'unavailable'} against x264 1 thread + \`-c:a copy\` ${usable(mp3.variants.x264Mp3) ? `${num(mp3.variants.x264Mp3.fps)} (${num(mp3.variants.x264Mp3.cpuFps)})` : 'n/a'}: ${x(mp3.ratios.withMp3VsX264Mp3)} (${x(mp3.ratios.withMp3VsX264Mp3Cpu)}).`,
