@@ -6,17 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLibrary, parseArgs } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
+import { trackWasmMemories } from './lib/wasm-memory.mjs';
 
-// The WASM encoder's linear memory is outside V8's heap and ArrayBuffer accounting; capture the
-// Memory object when h264-mp4-encoder creates it so its size can be reported (it only grows).
-const wasmMemories = [];
-const NativeMemory = WebAssembly.Memory;
-WebAssembly.Memory = function Memory(descriptor) {
-  const m = new NativeMemory(descriptor);
-  wasmMemories.push(m);
-  return m;
-};
-WebAssembly.Memory.prototype = NativeMemory.prototype;
+// The WASM encoder's linear memory is outside V8's heap and ArrayBuffer accounting: captured (both
+// encoders') so that its size can be reported.
+const wasmBytes = trackWasmMemories();
 
 const args = parseArgs();
 const frames = Number(args.frames ?? 120);
@@ -71,7 +65,7 @@ try {
       fps: round(frames / seconds),
       // resourceUsage().maxRSS is in KiB on Linux (getrusage ru_maxrss).
       maxRssMiB: round(process.resourceUsage().maxRSS / 1024),
-      wasmMemoryMiB: round(wasmMemories.reduce((n, m) => n + m.buffer.byteLength, 0) / 2 ** 20),
+      wasmMemoryMiB: round(wasmBytes() / 2 ** 20),
       sampledPeaksMiB: Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, round(v / 2 ** 20)])),
       atEnd: {
         rssMiB: round(mu.rss / 2 ** 20),

@@ -22,41 +22,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environment, environmentMd, fmtBytes, loadLibrary, mdTable, parseArgs, round, writeResults } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
+import { trackWasmMemories } from './lib/wasm-memory.mjs';
 
-// The WASM encoders' linear memory is outside V8's heap; capture each Memory so the total can be
-// reported (instances freed by the writer drop out when collected): the ones h264-mp4-encoder
-// creates with `new WebAssembly.Memory`, and the one mp4forge's own encoder defines in its module
-// and exports, taken from each instance.
-const NativeMemory = WebAssembly.Memory;
-const wasmMemories = new Set();
-const seen = new WeakSet();
-const registry = new FinalizationRegistry((ref) => wasmMemories.delete(ref));
-function track(m) {
-  if (!(m instanceof NativeMemory) || seen.has(m)) return;
-  seen.add(m);
-  const ref = new WeakRef(m);
-  wasmMemories.add(ref);
-  registry.register(m, ref);
-}
-WebAssembly.Memory = function Memory(descriptor) {
-  const m = new NativeMemory(descriptor);
-  track(m);
-  return m;
-};
-WebAssembly.Memory.prototype = NativeMemory.prototype;
-const NativeInstance = WebAssembly.Instance;
-WebAssembly.Instance = function Instance(module, imports) {
-  const instance = new NativeInstance(module, imports);
-  track(instance.exports.memory);
-  return instance;
-};
-WebAssembly.Instance.prototype = NativeInstance.prototype;
-const nativeInstantiate = WebAssembly.instantiate;
-WebAssembly.instantiate = async function instantiate(source, imports) {
-  const r = await nativeInstantiate.call(WebAssembly, source, imports);
-  track((r.instance ?? r).exports?.memory);
-  return r;
-};
+// The WASM encoders' linear memories, outside V8's heap: captured so that their total is reported.
+const wasmBytes = trackWasmMemories();
 
 const args = parseArgs();
 const MINUTES = Number(args.minutes ?? 30);
@@ -77,11 +46,6 @@ const endAt = performance.now() + MINUTES * 60_000;
 const t0 = performance.now();
 
 const samples = [];
-function wasmBytes() {
-  let n = 0;
-  for (const ref of wasmMemories) n += ref.deref()?.buffer.byteLength ?? 0;
-  return n;
-}
 function sample() {
   lastSample = performance.now();
   const m = process.memoryUsage();
