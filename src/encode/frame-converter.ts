@@ -3,19 +3,17 @@
 // encoder module's own kernel, same bytes as toI420 (convert.ts), several times faster — else in JS.
 import type { RgbPixelFormat } from './convert.js';
 import { toI420 } from './convert.js';
-import { RGB_CODES, loadEncoderModule, wasmSimdSupported } from './h264/module.js';
+import { RGB_CODES, convertByStrips, loadEncoderModule, wasmSimdSupported } from './h264/module.js';
 
 export interface FrameConverter {
   /** Converts one frame of this converter's size; checks lengths like toI420. */
   toI420(pixels: Uint8Array | Uint8ClampedArray, format: RgbPixelFormat, out: Uint8Array): void;
 }
 
-/** Rows converted at a time (even: whole chroma rows). */
-const STRIP_ROWS = 16;
-
 interface ConverterExports {
   memory: WebAssembly.Memory;
   scratch(bytes: number): number;
+  stripRows(): number;
   convertRgb(src: number, format: number, width: number, height: number, y: number, u: number, v: number): void;
 }
 
@@ -30,9 +28,11 @@ export async function openFrameConverter(width: number, height: number): Promise
   } catch {
     return js; // a runtime that refuses compiling from bytes: the JS conversion gives the same bytes
   }
-  // The frame goes in by strips of STRIP_ROWS rows, each converted while it is still in cache (see
-  // the encoder's loadRgb): the same bytes as converting it whole, ~15% faster, and no frame-sized copy.
-  const src = x.scratch(width * 4 * STRIP_ROWS + 64);
+  // The frame goes in by strips of the module's stripRows() rows, each converted while it is still
+  // in cache (convertByStrips): the same bytes as converting it whole, ~15% faster, and no
+  // frame-sized copy.
+  const rows = x.stripRows();
+  const src = x.scratch(width * 4 * rows + 64);
   const ySize = width * height;
   const dst = x.scratch((ySize * 3) / 2 + 64);
   return {
@@ -43,15 +43,13 @@ export async function openFrameConverter(width: number, height: number): Promise
         toI420(pixels, format, width, height, out);
         return;
       }
-      const mem = new Uint8Array(x.memory.buffer);
+      const code = RGB_CODES[format];
       const u = dst + ySize;
       const v = u + ySize / 4;
-      for (let y = 0; y < height; y += STRIP_ROWS) {
-        const n = Math.min(STRIP_ROWS, height - y);
-        mem.set(pixels.subarray(y * rowBytes, (y + n) * rowBytes), src);
+      convertByStrips(x.memory, src, rows, pixels, rowBytes, height, (y, n) => {
         const c = (y / 2) * (width / 2);
-        x.convertRgb(src, RGB_CODES[format], width, n, dst + y * width, u + c, v + c);
-      }
+        x.convertRgb(src, code, width, n, dst + y * width, u + c, v + c);
+      });
       out.set(new Uint8Array(x.memory.buffer, dst, (ySize * 3) / 2));
     },
   };

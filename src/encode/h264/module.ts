@@ -68,3 +68,26 @@ export function compileError(err: unknown): Mp4ForgeError {
     { cause: err },
   );
 }
+
+/**
+ * Puts a packed RGB frame into a module instance by strips: copies `rows` rows of `pixels` at a
+ * time to `strip` in `memory` and calls `convert(firstRow, count)` on each before the next, so the
+ * conversion reads the strip from cache (the encoder's loadRgb and the pool's converter). `rows`
+ * is even, so every strip holds whole chroma rows and the bytes equal a whole-frame conversion.
+ */
+export function convertByStrips(
+  memory: WebAssembly.Memory,
+  strip: number,
+  rows: number,
+  pixels: Uint8Array | Uint8ClampedArray,
+  rowBytes: number,
+  height: number,
+  convert: (firstRow: number, count: number) => void,
+): void {
+  const mem = new Uint8Array(memory.buffer); // the conversion allocates nothing, so this view stays valid
+  for (let y = 0; y < height; y += rows) {
+    const n = Math.min(rows, height - y);
+    mem.set(pixels.subarray(y * rowBytes, (y + n) * rowBytes), strip);
+    convert(y, n);
+  }
+}

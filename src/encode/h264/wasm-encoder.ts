@@ -42,7 +42,7 @@ interface Exports {
 }
 
 import type { RgbLayout } from '../backend.js';
-import { RGB_CODES } from './module.js';
+import { RGB_CODES, convertByStrips } from './module.js';
 
 /** Colour description written into the VUI (the same as the `colr` box mp4forge writes). */
 export const VUI_COLOUR = { primaries: 1, transfer: 13, matrix: 6, fullRange: false };
@@ -152,14 +152,8 @@ export class AsmH264Encoder implements ChunkEncoder {
       throw new Mp4ForgeError('INVALID_FRAME', `a ${layout} frame of ${w}x${h} is ${rowBytes * h} bytes, got ${pixels.length}`);
     }
     const strip = guard(() => this.x.rgbStrip(), this);
-    const rows = this.x.stripRows();
-    const mem = new Uint8Array(this.x.memory.buffer);
     const code = RGB_CODES[layout];
-    for (let y = 0; y < h; y += rows) {
-      const n = Math.min(rows, h - y);
-      mem.set(pixels.subarray(y * rowBytes, (y + n) * rowBytes), strip);
-      this.x.convertRgbStrip(code, y, n);
-    }
+    convertByStrips(this.x.memory, strip, this.x.stripRows(), pixels, rowBytes, h, (y, n) => this.x.convertRgbStrip(code, y, n));
     this.loadedLayout = layout;
   }
 

@@ -68,6 +68,7 @@ export function rgbStrip(): usize {
   return stripBuf;
 }
 
+/** STRIP_ROWS, for the JS side (convertByStrips in ../module.ts), which asks rather than keeping its own copy. */
 export function stripRows(): i32 {
   return STRIP_ROWS;
 }
