@@ -7,7 +7,11 @@
 // peak is within MAIN_BUDGET + 160 MiB × workers. Runs with 1 worker too (short length), so the
 // per-worker cost can be read off: peak(2 workers) − peak(1 worker).
 //
-// Options: --frames 300,3000 --workers 2 --reps 1 --pattern noise --width 1920 --height 1080 --speed N --out memory-workers
+// --api writer measures createMp4Writer({ workers }) instead: frames drawn on the main thread and
+// handed over one at a time (frame mode), whose window of frames in flight adds to the peak.
+//
+// Options: --frames 300,3000 --workers 2 --reps 1 --pattern noise --width 1920 --height 1080 --speed N
+//          --api render|writer --out memory-workers
 import { rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +25,8 @@ const WIDTH = Number(args.width ?? 1920);
 const HEIGHT = Number(args.height ?? 1080);
 const PATTERN = String(args.pattern ?? 'noise');
 const SPEED = args.speed === undefined ? null : Number(args.speed);
+const API = String(args.api ?? 'render');
+if (API !== 'render' && API !== 'writer') throw new Error(`--api ${API}: expected render or writer`);
 const RATIO_LIMIT = 1.1;
 const PER_WORKER_MIB = 160;
 /** The fixed main-process budget we state: Node + V8 + the muxer/sink, without any encoder. */
@@ -47,6 +53,8 @@ async function child(frames, workers) {
     'faststart',
     '--out',
     out,
+    '--api',
+    API,
     ...(SPEED === null ? [] : ['--speed', String(SPEED)]),
   ];
   const loads = [];
@@ -113,9 +121,10 @@ const result = {
     fps: 30,
     pattern: PATTERN,
     workers: WORKERS,
+    api: API,
     reps: REPS,
     layout: 'faststart, file in os.tmpdir()',
-    video: `qp 26, speed ${SPEED ?? 6}, GOP 60 → 60-frame chunks`,
+    video: `qp 26, speed ${SPEED ?? 9}, GOP 60 → 60-frame chunks`,
     audio: 'none',
   },
   runs,
@@ -129,7 +138,13 @@ const md = [
   '',
   environmentMd(env),
   '',
-  `Each row is a fresh Node process running \`renderVideo\` on ${WIDTH}×${HEIGHT} \`${PATTERN}\` at 30 fps (the scene is drawn inside the workers), video ${result.settings.video}, ` +
+  `Each row is a fresh Node process running ${
+    API === 'writer'
+      ? '`createMp4Writer({ workers })`'
+      : '`renderVideo`'
+  } on ${WIDTH}×${HEIGHT} \`${PATTERN}\` at 30 fps (${
+    API === 'writer' ? 'drawn on the main thread and handed over frame by frame' : 'the scene is drawn inside the workers'
+  }), video ${result.settings.video}, ` +
     'faststart to a file. Peak RSS is the whole process (main thread and every worker thread share it): `process.resourceUsage().maxRSS` after the render' +
     (TIME ? ', and `/usr/bin/time -v`.' : '.') +
     ` ${REPS > 1 ? `Medians of ${REPS} runs.` : 'One run each (noise at 1080p encodes at a few frames per second on this shared machine).'}`,

@@ -1,7 +1,10 @@
 // The render of bench/seed.mjs, alone in a fresh process so its peak RSS (main thread + every
 // worker thread: they share the process) is the job's and nothing else's. Prints one JSON line.
 // Usage: node bench/seed-child.mjs --out FILE --audio MP3 [--frames 10000 --width 1920 --height 1080
-//        --fps 30 --workers auto --layout faststart --scene noise --speed N]
+//        --fps 30 --workers auto --layout faststart --scene noise --speed N --api render|writer]
+// --api writer: the frames are drawn on the main thread and handed to createMp4Writer({ workers })
+// one at a time (frame mode: converted here, encoded in the workers) instead of renderVideo's
+// workers drawing them.
 import { loadLibrary, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
@@ -26,9 +29,9 @@ const sample = () => {
   return rss;
 };
 const timer = setInterval(sample, 250);
-const result = await lib.renderVideo({
-  width, height, fps, frames, workers, layout, video,
-  scene: String(args.scene ?? 'noise'),
+const api = String(args.api ?? 'render');
+const common = {
+  width, height, fps, workers, layout, video,
   audio: args.audio ? String(args.audio) : undefined,
   output: String(args.out),
   onProgress: (p) => {
@@ -39,12 +42,22 @@ const result = await lib.renderVideo({
     }
     if (p.frames === frames) lastFrameAt = performance.now();
   },
-});
+};
+let result;
+if (api === 'writer') {
+  const writer = await lib.createMp4Writer(common);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < frames; i++) {
+    lib.drawPattern(String(args.scene ?? 'noise'), rgba, width, height, i);
+    await writer.addFrame(rgba);
+  }
+  result = await writer.finish();
+} else result = await lib.renderVideo({ ...common, frames, scene: String(args.scene ?? 'noise') });
 const t1 = performance.now();
 clearInterval(timer);
 console.log(JSON.stringify({
   frames: result.frames, bytes: result.bytes, durationSeconds: result.durationSeconds, audio: result.audio ?? null,
-  width, height, fps, layout, workers, resolvedWorkers: workers === 'auto' ? (await import('node:os')).availableParallelism() : workers,
+  api, width, height, fps, layout, workers, resolvedWorkers: workers === 'auto' ? (await import('node:os')).availableParallelism() : workers,
   wallSeconds: (t1 - t0) / 1000,
   // From the start until the last frame was muxed; the rest is finish(): the faststart move.
   framesSeconds: (lastFrameAt - t0) / 1000,

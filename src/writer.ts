@@ -69,8 +69,8 @@ export interface Mp4WriterOptions {
    * Default 0: encode on the calling thread. Frames are converted to I420 on the calling thread
    * and the buffer is transferred (not copied) to a worker; whole GOP-aligned chunks are encoded
    * in parallel and reassembled in order, so the file is byte-identical whatever the count.
-   * `addFrame` resolves once its frame is inside a bounded window of `workers × chunk` frames
-   * (a chunk is the GOP, at least 16 frames); that window is the memory cost of parallelism.
+   * `addFrame` resolves once its frame is inside a bounded window of `(workers − 1) × chunk + 4`
+   * frames (a chunk is the GOP, at least 16 frames); that window is the memory cost of parallelism.
    */
   workers?: number | 'auto';
 }

@@ -65,7 +65,93 @@ async function drain(pool: ChunkPool): Promise<number[]> {
   }
 }
 
+/**
+ * A fake worker in frame mode: "encodes" each I420 frame it is sent (whose first 4 bytes hold the
+ * frame's index) after a random delay, returning the buffer with the coded frame. `busy` counts
+ * the fakes that hold frames not yet coded, and its peak.
+ */
+class FrameFake implements WorkerTransport {
+  private handler: (m: FromWorker) => void = () => {};
+  private chain = Promise.resolve();
+  private queued = 0;
+  private sent = 0;
+  constructor(
+    private readonly delay: () => number,
+    private readonly busy: { now: number; peak: number },
+  ) {}
+  post(m: ToWorker): void {
+    if (m.type === 'frame' && this.queued++ === 0) this.busy.peak = Math.max(this.busy.peak, ++this.busy.now);
+    this.chain = this.chain.then(() => this.handle(m));
+  }
+  private async handle(m: ToWorker): Promise<void> {
+    if (m.type === 'init') return this.handler({ type: 'ready', config });
+    if (m.type === 'begin') this.sent = 0;
+    if (m.type === 'end') return this.handler({ type: 'done', chunk: m.chunk, frames: this.sent });
+    if (m.type !== 'frame') return;
+    await new Promise((r) => setTimeout(r, this.delay()));
+    const data = m.yuv.slice(0, 4);
+    if (--this.queued === 0) this.busy.now--;
+    this.sent++;
+    this.handler({ type: 'coded', chunk: m.chunk, frames: [{ data, keyframe: false }], yuv: m.yuv });
+  }
+  onMessage(h: (m: FromWorker) => void): void {
+    this.handler = h;
+  }
+  onFailure(): void {}
+  async terminate(): Promise<void> {}
+}
+
 describe('ChunkPool', () => {
+  it('frame mode: frames out in order, every worker busy at once, at most (workers − 1) chunks + 4 frames held', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        async (workers, frames, seed) => {
+          let s = seed;
+          const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % 3;
+          const busy = { now: 0, peak: 0 };
+          const chunkFrames = 16; // chunkFramesFor's least
+          const pool = await ChunkPool.start({ spawn: () => new FrameFake(rand, busy), workers, params, backend, chunkFrames, scene: null });
+          const got: number[] = [];
+          const buffers = new Set<Uint8Array>();
+          let held = 0;
+          const collect = () => {
+            for (const f of pool.take()) got.push(new DataView(f.data.buffer).getUint32(0));
+          };
+          // The writer's loop (PoolEncoder): wait for room, then hand over one frame.
+          for (let i = 0; i < frames; i++) {
+            while (!pool.hasRoom()) {
+              await pool.wait();
+              collect();
+            }
+            const yuv = pool.yuvBuffer();
+            buffers.add(yuv);
+            new DataView(yuv.buffer).setUint32(0, i);
+            pool.submit(yuv);
+            held = Math.max(held, pool.pending);
+            collect();
+          }
+          pool.endInput();
+          for (;;) {
+            collect();
+            if (pool.idle) break;
+            await pool.wait();
+          }
+          expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
+          const window = (workers - 1) * chunkFrames + 4;
+          expect(held).toBeLessThanOrEqual(window);
+          expect(buffers.size).toBeLessThanOrEqual(window);
+          // Each chunk after the first can start as soon as the one before it has been sent.
+          expect(busy.peak).toBe(Math.min(workers, Math.ceil(frames / chunkFrames)));
+          await pool.close();
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
   it('hands out frames in order whatever order workers finish in, within a window of `workers` chunks', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -4,8 +4,8 @@
 // therefore the same byte for byte whatever the number of workers or the order they finish in.
 //
 // Memory is bounded by two windows: in frame mode (frames produced on the main thread) at most
-// `window` frames are between submit() and take(); in render mode (workers draw the frames) at
-// most `workers` chunks are in flight counting from the oldest one not yet taken.
+// `window` frames are between submit() and take() (frameWindow); in render mode (workers draw the
+// frames) at most `workers` chunks are in flight counting from the oldest one not yet taken.
 import { sameAvcConfig, type AvcConfig } from '../encode/avc.js';
 import type { BackendInfo, CodedFrame, EncoderParams } from '../encode/backend.js';
 import { Mp4ForgeError, type Mp4ForgeErrorCode } from '../errors.js';
@@ -22,7 +22,7 @@ export interface ChunkPoolOptions {
   chunkFrames: number;
   /** Render mode: a scene module URL or pattern name each worker loads; null for frame mode. */
   scene: string | null;
-  /** Frame mode: frames allowed between submit() and take(). Default `workers × chunkFrames`. */
+  /** Frame mode: frames allowed between submit() and take(). Default frameWindow(workers, chunkFrames). */
   window?: number;
 }
 
@@ -66,7 +66,7 @@ export class ChunkPool {
     config: AvcConfig,
   ) {
     this.config = config;
-    this.window = opts.window ?? opts.workers * opts.chunkFrames;
+    this.window = opts.window ?? frameWindow(opts.workers, opts.chunkFrames);
     for (const slot of slots) {
       slot.transport.onMessage((m) => this.onMessage(slot, m));
       slot.transport.onFailure((err) => this.setFailure(workerCrashed(err)));
@@ -257,6 +257,27 @@ export class ChunkPool {
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
+}
+
+/** Frame mode: how many frames the worker that follows the head may hold beyond the head's. */
+export const FOLLOW_FRAMES = 4;
+
+/**
+ * Frame mode's window: frames between submit() and take(), each holding an I420 buffer.
+ *
+ * Frames arrive in order and a chunk goes whole to one worker, so a worker can start chunk k+1
+ * only once chunk k's frames have all been sent. From then on the worker on the oldest chunk (the
+ * head) hands its frames out as it codes them, and each frame taken from it lets one more frame go
+ * to the worker filling the newest chunk, which so keeps pace with the head a few frames ahead;
+ * the workers between hold whole chunks. Every worker stays busy with `workers − 1` chunks plus
+ * those few frames in flight (one worker: just the few). When the head's chunk ends, the next
+ * worker's coded frames go out at once and the window reopens for the next chunk. A whole chunk
+ * more (`workers × chunkFrames`, the window before) bought no speed, in a simulation of this
+ * schedule or on the test machine, and held one more chunk of frames (60 frames of 1080p I420 are
+ * 187 MB).
+ */
+export function frameWindow(workers: number, chunkFrames: number): number {
+  return (workers - 1) * chunkFrames + FOLLOW_FRAMES;
 }
 
 function initWorker(t: WorkerTransport, opts: ChunkPoolOptions): Promise<AvcConfig> {
