@@ -166,13 +166,3 @@ export function width(): i32 {
 export function height(): i32 {
   return H;
 }
-
-// DEBUG (temporary)
-import { mvXY as _mv, mbType as _mt, BW as _bw } from './state';
-export function debugMb(addr: i32, mbw: i32): i32 {
-  const x = addr % mbw, y = addr / mbw;
-  return load<i32>(_mv + usize(((y * 4) * _bw + x * 4) * 4));
-}
-export function debugType(addr: i32): i32 {
-  return load<u8>(_mt + usize(addr));
-}
