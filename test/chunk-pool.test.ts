@@ -1,6 +1,7 @@
 // ChunkPool scheduling with an in-memory transport (the interface a Web Worker adapter implements):
-// workers that finish chunks out of order, at random speeds, still give frames in frame order,
-// never more than `workers` chunks from the head are in flight, and a failing worker fails the pool.
+// workers that finish chunks out of order, at random speeds, still give frames in frame order;
+// in render mode never more than `workers` chunks from the head are in flight, in frame mode never
+// more than (workers − 1) chunks + 4 frames, with every worker busy; a failing worker fails the pool.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AvcConfig } from '../src/encode/avc.js';

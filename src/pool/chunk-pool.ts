@@ -260,7 +260,7 @@ export class ChunkPool {
 }
 
 /** Frame mode: how many frames the worker that follows the head may hold beyond the head's. */
-export const FOLLOW_FRAMES = 4;
+const FOLLOW_FRAMES = 4;
 
 /**
  * Frame mode's window: frames between submit() and take(), each holding an I420 buffer.
