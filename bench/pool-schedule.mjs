@@ -24,7 +24,7 @@ const ENCODE = Number(args.encode ?? 7);
 const JITTER = Number(args.jitter ?? 0.3);
 
 /** The pool's time for `frames` frames, in ms. */
-export function simulate({ workers, chunk, window, frames, main, encode, jitter }) {
+function simulate({ workers, chunk, window, frames, main, encode, jitter }) {
   let seed = 1;
   const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const coded = new Array(frames).fill(Infinity);

@@ -30,6 +30,7 @@ const sample = () => {
 };
 const timer = setInterval(sample, 250);
 const api = String(args.api ?? 'render');
+const scene = String(args.scene ?? 'noise');
 const common = {
   width, height, fps, workers, layout, video,
   audio: args.audio ? String(args.audio) : undefined,
@@ -48,11 +49,11 @@ if (api === 'writer') {
   const writer = await lib.createMp4Writer(common);
   const rgba = new Uint8Array(width * height * 4);
   for (let i = 0; i < frames; i++) {
-    lib.drawPattern(String(args.scene ?? 'noise'), rgba, width, height, i);
+    lib.drawPattern(scene, rgba, width, height, i);
     await writer.addFrame(rgba);
   }
   result = await writer.finish();
-} else result = await lib.renderVideo({ ...common, frames, scene: String(args.scene ?? 'noise') });
+} else result = await lib.renderVideo({ ...common, frames, scene });
 const t1 = performance.now();
 clearInterval(timer);
 console.log(JSON.stringify({

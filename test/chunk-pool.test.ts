@@ -102,6 +102,12 @@ class FrameFake implements WorkerTransport {
   async terminate(): Promise<void> {}
 }
 
+/** Fake workers' delays: 0, 1 or 2 ms, a repeatable sequence from `seed`. */
+function delays(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % 3;
+}
+
 describe('ChunkPool', () => {
   it('frame mode: frames out in order, every worker busy at once, at most (workers − 1) chunks + 4 frames held', async () => {
     await fc.assert(
@@ -110,8 +116,7 @@ describe('ChunkPool', () => {
         fc.integer({ min: 1, max: 90 }),
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         async (workers, frames, seed) => {
-          let s = seed;
-          const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % 3;
+          const rand = delays(seed);
           const busy = { now: 0, peak: 0 };
           const chunkFrames = 16; // chunkFramesFor's least
           const pool = await ChunkPool.start({ spawn: () => new FrameFake(rand, busy), workers, params, backend, chunkFrames, scene: null });
@@ -160,8 +165,7 @@ describe('ChunkPool', () => {
         fc.integer({ min: 1, max: 60 }),
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         async (workers, frames, seed) => {
-          let s = seed;
-          const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % 3;
+          const rand = delays(seed);
           let pool: ChunkPool | null = null;
           const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
           const fakes: FakeWorker[] = [];

@@ -276,7 +276,7 @@ const FOLLOW_FRAMES = 4;
  * schedule or on the test machine, and held one more chunk of frames (60 frames of 1080p I420 are
  * 187 MB).
  */
-export function frameWindow(workers: number, chunkFrames: number): number {
+function frameWindow(workers: number, chunkFrames: number): number {
   return (workers - 1) * chunkFrames + FOLLOW_FRAMES;
 }
 
