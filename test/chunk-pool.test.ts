@@ -76,16 +76,24 @@ class FrameFake implements WorkerTransport {
   private chain = Promise.resolve();
   private queued = 0;
   private sent = 0;
+  /** 'ready' messages sent. */
+  readied = 0;
   constructor(
     private readonly delay: () => number,
     private readonly busy: { now: number; peak: number },
+    /** What the fake answers to init, once `started` settles (a worker still starting holds every later message). */
+    private readonly start: { started: Promise<void>; reply: FromWorker } = { started: Promise.resolve(), reply: { type: 'ready', config } },
   ) {}
   post(m: ToWorker): void {
     if (m.type === 'frame' && this.queued++ === 0) this.busy.peak = Math.max(this.busy.peak, ++this.busy.now);
     this.chain = this.chain.then(() => this.handle(m));
   }
   private async handle(m: ToWorker): Promise<void> {
-    if (m.type === 'init') return this.handler({ type: 'ready', config });
+    if (m.type === 'init') {
+      await this.start.started;
+      if (this.start.reply.type === 'ready') this.readied++;
+      return this.handler(this.start.reply);
+    }
     if (m.type === 'begin') this.sent = 0;
     if (m.type === 'end') return this.handler({ type: 'done', chunk: m.chunk, frames: this.sent });
     if (m.type !== 'frame') return;
@@ -157,6 +165,78 @@ describe('ChunkPool', () => {
       { numRuns: 25 },
     );
   });
+
+  it('frame mode with the configuration known: start() returns before any worker is ready, and frames sent meanwhile come out in order', async () => {
+    let release = () => {};
+    const started = new Promise<void>((r) => (release = r));
+    const fakes: FrameFake[] = [];
+    const busy = { now: 0, peak: 0 };
+    const spawn = () => (fakes.push(new FrameFake(() => 1, busy, { started, reply: { type: 'ready', config } })), fakes.at(-1) as FrameFake);
+    const pool = await ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null, config });
+    expect(fakes.map((f) => f.readied)).toEqual([0, 0]);
+    // A window's worth goes in while the workers are still starting; then they start.
+    const sent = pool.window;
+    for (let i = 0; i < sent; i++) {
+      expect(pool.hasRoom()).toBe(true);
+      const yuv = pool.yuvBuffer();
+      new DataView(yuv.buffer).setUint32(0, i);
+      pool.submit(yuv);
+    }
+    expect(pool.hasRoom()).toBe(false);
+    release();
+    const got: number[] = [];
+    for (let i = sent; ; ) {
+      for (const f of pool.take()) got.push(new DataView(f.data.buffer).getUint32(0));
+      if (i < 40 && pool.hasRoom()) {
+        const yuv = pool.yuvBuffer();
+        new DataView(yuv.buffer).setUint32(0, i++);
+        pool.submit(yuv);
+        continue;
+      }
+      if (i === 40) {
+        pool.endInput();
+        i++;
+      }
+      if (pool.idle) break;
+      await pool.wait();
+    }
+    expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(fakes.map((f) => f.readied)).toEqual([1, 1]);
+    await pool.close();
+  }, 10_000);
+
+  it('with the configuration known, a worker that reports another one, or fails to start, fails the pool', async () => {
+    const other: AvcConfig = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
+    const replies: [FromWorker, object][] = [
+      [{ type: 'ready', config: other }, { code: 'ENCODER_FAILED', message: /different SPS\/PPS/ }],
+      [{ type: 'error', error: { code: 'WORKER_FAILED', message: 'no encoder here', user: false } }, { code: 'WORKER_FAILED', message: 'no encoder here' }],
+    ];
+    for (const [reply, expected] of replies) {
+      let n = 0;
+      // The second worker is the odd one out: a pool that trusted only the first would not notice.
+      const spawn = () => new FrameFake(() => 1, { now: 0, peak: 0 }, { started: Promise.resolve(), reply: n++ === 1 ? reply : { type: 'ready', config } });
+      const pool = await ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null, config });
+      const seen: string[] = [];
+      pool.onFailure = (e) => seen.push(e.code);
+      await expect(pool.wait()).rejects.toMatchObject(expected);
+      let thrown: unknown = null;
+      try {
+        pool.submit(pool.yuvBuffer());
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toMatchObject(expected);
+      expect(seen).toEqual([(expected as { code: string }).code]);
+      await pool.close();
+    }
+  }, 10_000);
+
+  it('without it, start() waits for the workers and refuses two that disagree', async () => {
+    let n = 0;
+    const other: AvcConfig = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
+    const spawn = () => new FrameFake(() => 1, { now: 0, peak: 0 }, { started: Promise.resolve(), reply: { type: 'ready', config: n++ === 0 ? config : other } });
+    await expect(ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null })).rejects.toMatchObject({ code: 'ENCODER_FAILED' });
+  }, 10_000);
 
   it('hands out frames in order whatever order workers finish in, within a window of `workers` chunks', async () => {
     await fc.assert(

@@ -115,6 +115,13 @@ export interface EncoderBackend extends BackendInfo {
   supports(params: EncoderParams, context: EncoderContext): Promise<Support>;
   /** Opens an encoder; call after {@link supports} said yes. */
   create(params: EncoderParams): Promise<ChunkEncoder>;
+  /**
+   * Optional: the SPS/PPS that `create(params)` would give, known without an encoder kept open.
+   * With it the worker pool starts taking frames while its workers are still starting (each
+   * worker's own configuration is checked against it when the worker is ready); without it, the
+   * pool waits for the workers first.
+   */
+  configFor?(params: EncoderParams): Promise<AvcConfig>;
 }
 
 /**

@@ -69,6 +69,8 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
     backend: { id: backend.id, version: backend.version },
     chunkFrames: video.chunkFrames,
     scene: scene?.kind === 'module' ? scene.ref : null,
+    // Known here, the pool need not wait for its workers to start: frames are converted meanwhile.
+    ...(backend.configFor ? { config: await backend.configFor(video.params) } : {}),
   });
   return new PoolEncoder(pool, backend, video, scene?.kind === 'function' ? scene.draw : null, converter);
 }

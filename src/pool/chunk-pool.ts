@@ -9,7 +9,7 @@
 import { sameAvcConfig, type AvcConfig } from '../encode/avc.js';
 import type { BackendInfo, CodedFrame, EncoderParams } from '../encode/backend.js';
 import { Mp4ForgeError, type Mp4ForgeErrorCode } from '../errors.js';
-import type { FromWorker, WireError } from './protocol.js';
+import type { FromWorker, ToWorker, WireError } from './protocol.js';
 import type { WorkerSpawner, WorkerTransport } from './transport.js';
 
 export interface ChunkPoolOptions {
@@ -24,6 +24,13 @@ export interface ChunkPoolOptions {
   scene: string | null;
   /** Frame mode: frames allowed between submit() and take(). Default frameWindow(workers, chunkFrames). */
   window?: number;
+  /**
+   * The SPS/PPS every worker will report (the backend's configFor). Given, start() returns as soon
+   * as the workers are spawned: frames queue for them while they start (they are posted, and the
+   * window bounds them as ever), and a worker that then fails to start or reports another
+   * configuration fails the pool. Not given, start() waits for every worker's configuration.
+   */
+  config?: AvcConfig;
 }
 
 interface Slot {
@@ -73,14 +80,23 @@ export class ChunkPool {
     }
   }
 
-  /** Starts the workers and waits until each has loaded the encoder (and the scene). */
+  /**
+   * Starts the workers; waits until each has loaded the encoder (and the scene) unless
+   * `opts.config` says what they will report.
+   */
   static async start(opts: ChunkPoolOptions): Promise<ChunkPool> {
     const slots: Slot[] = [];
     try {
       for (let i = 0; i < opts.workers; i++) slots.push({ transport: opts.spawn(), inFlight: 0, busy: -1 });
+      if (opts.config) {
+        // Handlers first (the constructor), then init: a worker's 'ready' or 'error' reaches onMessage.
+        const pool = new ChunkPool(slots, opts, opts.config);
+        for (const s of slots) s.transport.post(initMessage(opts));
+        return pool;
+      }
       const configs = await Promise.all(slots.map((s) => initWorker(s.transport, opts)));
       for (const c of configs) {
-        if (!sameAvcConfig(c, configs[0])) throw new Mp4ForgeError('ENCODER_FAILED', 'Two encode workers produced different SPS/PPS for the same parameters');
+        if (!sameAvcConfig(c, configs[0])) throw differentConfig();
       }
       return new ChunkPool(slots, opts, configs[0]);
     } catch (err) {
@@ -232,6 +248,8 @@ export class ChunkPool {
       case 'error':
         return this.setFailure(fromWire(m.error));
       case 'ready':
+        // Known already (opts.config) or checked in start(): here a worker must agree with it.
+        if (!sameAvcConfig(m.config, this.config)) return this.setFailure(differentConfig());
         return;
     }
     this.wake();
@@ -287,8 +305,16 @@ function initWorker(t: WorkerTransport, opts: ChunkPoolOptions): Promise<AvcConf
       else if (m.type === 'error') reject(fromWire(m.error));
     });
     t.onFailure((err) => reject(workerCrashed(err)));
-    t.post({ type: 'init', backend: opts.backend, params: opts.params, chunkFrames: opts.chunkFrames, scene: opts.scene });
+    t.post(initMessage(opts));
   });
+}
+
+function initMessage(opts: ChunkPoolOptions): ToWorker {
+  return { type: 'init', backend: opts.backend, params: opts.params, chunkFrames: opts.chunkFrames, scene: opts.scene };
+}
+
+function differentConfig(): Mp4ForgeError {
+  return new Mp4ForgeError('ENCODER_FAILED', 'Two encode workers produced different SPS/PPS for the same parameters');
 }
 
 function workerCrashed(err: Error): Mp4ForgeError {

@@ -1,7 +1,7 @@
 // The 'wasm' backend: mp4forge's own H.264 encoder (this folder). Chunks are independent and
 // deterministic — every chunk starts with an IDR and fresh rate-control state, and the module's
 // integer arithmetic gives the same bytes in every runtime — so workers and segments may use it.
-import type { ChunkEncoder, EncoderBackend, EncoderParams, Support } from '../backend.js';
+import type { AvcConfig, ChunkEncoder, EncoderBackend, EncoderParams, Support } from '../backend.js';
 import { wasmSimdSupported } from './module.js';
 import { AsmH264Encoder, unsupportedParams, WASM_ENCODER } from './wasm-encoder.js';
 
@@ -23,5 +23,12 @@ export const wasmBackend: EncoderBackend = {
 
   create(params: EncoderParams): Promise<ChunkEncoder> {
     return AsmH264Encoder.create(params);
+  },
+
+  // The parameter sets come from the parameters alone (configure() writes them; no frame is coded).
+  async configFor(params: EncoderParams): Promise<AvcConfig> {
+    const encoder = await AsmH264Encoder.create(params);
+    encoder.close();
+    return encoder.config;
   },
 };
