@@ -234,7 +234,8 @@ describe('ChunkPool', () => {
   it('without it, start() waits for the workers and refuses two that disagree', async () => {
     let n = 0;
     const other: AvcConfig = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
-    const spawn = () => new FrameFake(() => 1, { now: 0, peak: 0 }, { started: Promise.resolve(), reply: { type: 'ready', config: n++ === 0 ? config : other } });
+    const reply = (): FromWorker => ({ type: 'ready', config: n++ === 0 ? config : other });
+    const spawn = () => new FrameFake(() => 1, { now: 0, peak: 0 }, { started: Promise.resolve(), reply: reply() });
     await expect(ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null })).rejects.toMatchObject({ code: 'ENCODER_FAILED' });
   }, 10_000);
 
