@@ -11,6 +11,10 @@
 //          R RGBA frames arrive on stdin first; then N frames (the ring cycled) are encoded,
 //          timed by this process: I420 into memory (the raw encoder) or RGBA into a file.
 //          [--go FILE]: runs started together wait for FILE before the clock starts.
+//   encode --variant lockstep --encoder E --ring R --frames N --block B --out FILE ... [--qp Q]
+//          the raw encoder (I420 → memory) and the end-to-end path (RGBA → FILE, faststart), both
+//          open at once in this process and fed in turns of B frames (which goes first alternates),
+//          each writer's calls timed on their own: the two share every drift of the machine.
 //   mux    --impl mp4forge|mediabunny --layout faststart|fragmented --packets DIR [--out FILE]
 //          muxes the packets bench/peers.mjs wrote to DIR (H.264 + MP3) into memory.
 //   cold   --impl mp4forge|hme|mediabunny [--packets DIR] [--memory-output JSON]
@@ -134,6 +138,60 @@ async function encode() {
     const startedAt = performance.timeOrigin + t0;
     const endedAt = startedAt + encodeSeconds * 1000;
     return done({ variant, input, encodeSeconds, encodeCpu, bytes: r.bytes, frames: N, videoEncoder: r.videoEncoder, startedAt, endedAt });
+  }
+  if (variant === 'lockstep') {
+    // Raw and end to end timed in turns of `block` frames inside one process (see the header): the
+    // VM's speed drifts over seconds, which process-level pairs see as a spread of 0.7-1.0 in
+    // their ratio; turns of a fraction of a second share the drift.
+    const ringSize = Number(args.ring);
+    const block = Number(args.block ?? 10);
+    const rgba = [];
+    const yuv = [];
+    for await (const f of stdinFrames(lib, W * H * 4)) {
+      const y = new Uint8Array((W * H * 3) / 2);
+      lib.toI420(f, 'rgba', W, H, y);
+      yuv.push(y);
+      rgba.push(new Uint8Array(f));
+    }
+    if (rgba.length !== ringSize) throw new Error(`stdin had ${rgba.length} frames, expected ${ringSize}`);
+    const ms = { raw: 0, e2e: 0 };
+    const cpu = { raw: 0, e2e: 0 };
+    const timed = async (k, f) => {
+      const t0 = performance.now();
+      const c0 = cpuSeconds();
+      const r = await f();
+      ms[k] += performance.now() - t0;
+      cpu[k] += cpuSeconds() - c0;
+      return r;
+    };
+    const common = { width: W, height: H, fps: 30, video };
+    const writers = {
+      raw: await timed('raw', () => lib.createMp4Writer({ ...common, pixelFormat: 'yuv420p', output: MEMORY_OUTPUT })),
+      e2e: await timed('e2e', () => lib.createMp4Writer({ ...common, output: out, layout: 'faststart' })),
+    };
+    const rings = { raw: yuv, e2e: rgba };
+    for (let start = 0, turn = 0; start < N; start += block, turn++) {
+      for (const k of turn % 2 ? ['e2e', 'raw'] : ['raw', 'e2e']) {
+        await timed(k, async () => {
+          for (let i = start; i < Math.min(N, start + block); i++) await writers[k].addFrame(rings[k][i % rings[k].length]);
+        });
+      }
+    }
+    const r = { raw: await timed('raw', () => writers.raw.finish()), e2e: await timed('e2e', () => writers.e2e.finish()) };
+    for (const k of ['raw', 'e2e']) if (r[k].frames !== N) throw new Error(`lockstep ${k} wrote ${r[k].frames} frames, expected ${N}`);
+    // Same frames, same encoder: the same bytes, unless the in-encoder conversion differed from toI420.
+    if (r.raw.bytes !== r.e2e.bytes) throw new Error(`lockstep: raw wrote ${r.raw.bytes} bytes, end to end ${r.e2e.bytes}`);
+    return done({
+      variant,
+      rawSeconds: ms.raw / 1000,
+      e2eSeconds: ms.e2e / 1000,
+      rawCpu: cpu.raw,
+      e2eCpu: cpu.e2e,
+      bytes: r.e2e.bytes,
+      frames: N,
+      block,
+      videoEncoder: r.e2e.videoEncoder,
+    });
   }
   throw new Error(`unknown variant ${variant}`);
 }

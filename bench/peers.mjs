@@ -52,7 +52,11 @@
 //   drifts by up to 1.6× over seconds (another tenant's load: the same encode ran at 6 and at
 //   10 ms a frame minutes apart); a ratio of medians taken minutes apart mixed that drift into
 //   the ratio, where runs seconds apart share it.
-// - the raw / end-to-end pair: 120 frames, timed inside the process.
+// - the raw / end-to-end pair: 120 frames, timed inside the process. And the same pair in
+//   lockstep (e2eLockstep): both writers open in one process, fed in turns of 10 frames (about
+//   0.1 s at 720p; which goes first alternates), each writer's calls timed on their own, 5 runs.
+//   Process-level pairs saw their ratio spread from 0.66 to 1.02 on one build; turns a tenth of a
+//   second long share the drift, and the ratio of the same build held within a few percent.
 // - the workers' scaling trio: the end-to-end path (RGBA frames in memory → file) on one thread,
 //   with 2 workers, and two one-thread runs at once in two processes (what this machine gives two
 //   independent jobs: the ceiling for 2 workers, measured, as the hardware's drift decides it),
@@ -66,10 +70,12 @@
 //
 // Options: --quick (development: 640×360, 60/30 frames, sweep on 30 frames, 1 rep; about 4 minutes)
 //          --reps R (3)  --noise-reps R (1)  --frames N (120)  --noise-frames N (60)
-//          --pairs P (5)  --raw-frames N (120)  --scale-frames N (480)  --scale-noise-frames N (240)  --sweep-frames N (60)  --qps 22,26,30,34,38  --qp 26
+//          --pairs P (5)  --raw-frames N (120)  --lockstep-block B (10)  --scale-frames N (480)  --scale-noise-frames N (240)
+//          --sweep-frames N (60)  --qps 22,26,30,34,38  --qp 26
 //          --sizes 1280x720,1920x1080  --contents testsrc2,plasma,noise
 //          --sweep-contents testsrc2,plasma (or none)  --sweep-sizes (= --sizes)  --workers 2
-//          --encoders own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,scaleOne,scaleWorkers,scaleTwo,mp4forgeMp3,x264Mp3
+//          --encoders own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,e2eLockstep,
+//                     scaleOne,scaleWorkers,scaleTwo,mp4forgeMp3,x264Mp3
 //          --own-anyway  --only encode,mux,parse,cold  --mux-seconds S (300)  --parse-minutes M (60)
 //          --out peers  --render FILE.json (re-render only)  --readme (copy the summary into README.md)
 import { spawn, spawnSync } from 'node:child_process';
@@ -116,6 +122,8 @@ const SCALE_FRAMES = Number(args['scale-frames'] ?? (QUICK ? 120 : 480));
 const SCALE_NOISE_FRAMES = Number(args['scale-noise-frames'] ?? (QUICK ? 60 : 240));
 const SWEEP_FRAMES = Number(args['sweep-frames'] ?? (QUICK ? 30 : 60));
 const PAIRS = Number(args.pairs ?? (QUICK ? 2 : 5));
+/** Frames per turn in the lockstep pair (about a tenth of a second at 720p). */
+const LOCKSTEP_BLOCK = Number(args['lockstep-block'] ?? 10);
 const SWEEP_QPS = list(args.qps, '22,26,30,34,38').map(Number);
 const QP = Number(args.qp ?? 26);
 const SIZES = sizes(args.sizes ?? (QUICK ? '640x360' : '1280x720,1920x1080'));
@@ -123,14 +131,15 @@ const CONTENTS = list(args.contents, 'testsrc2,plasma,noise');
 const SWEEP_CONTENTS = list(args['sweep-contents'], 'testsrc2,plasma');
 const SWEEP_SIZES = args['sweep-sizes'] ? sizes(args['sweep-sizes']) : SIZES;
 const WORKERS_N = Number(args.workers ?? 2);
-const ALL_ENCODERS = 'own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,scaleOne,scaleWorkers,scaleTwo,mp4forgeMp3,x264Mp3';
+const ALL_ENCODERS = 'own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,e2eLockstep,scaleOne,scaleWorkers,scaleTwo,mp4forgeMp3,x264Mp3';
 const ONLY_ENCODERS = list(args.encoders, ALL_ENCODERS);
 const SECTIONS = list(args.only, 'encode,mux,parse,cold');
 const MUX_SECONDS = Number(args['mux-seconds'] ?? (QUICK ? 30 : 300));
 const PARSE_MINUTES = Number(args['parse-minutes'] ?? (QUICK ? 5 : 60));
 const MUX_REPS = Math.max(REPS, QUICK ? 1 : 5);
 const COLD_REPS = QUICK ? 3 : 7;
-const OUT = String(args.out ?? 'peers');
+// --render FILE.json re-renders next to it, under its own name, unless --out says otherwise.
+const OUT = String(args.out ?? (args.render ? basename(String(args.render), '.json') : 'peers'));
 const CORES = os.cpus().length;
 const FPS = 30;
 const RING = 60; // distinct source frames, cycled: one GOP, so the repeat falls on a keyframe
@@ -147,6 +156,7 @@ for (const [k, v] of Object.entries({
   'scale-noise-frames': SCALE_NOISE_FRAMES,
   'sweep-frames': SWEEP_FRAMES,
   pairs: PAIRS,
+  'lockstep-block': LOCKSTEP_BLOCK,
   workers: WORKERS_N,
 })) {
   if (!(Number.isInteger(v) && v > 0)) throw new Error(`--${k} must be a positive integer, got ${v}`);
@@ -321,6 +331,11 @@ const VARIANTS = {
     input: 'rgba',
     label: 'the own encoder end to end, timed the same way: RGBA frames in memory → createMp4Writer → faststart file',
   },
+  e2eLockstep: {
+    kind: 'lockstep',
+    own: true,
+    label: `raw and end to end again, both writers open in one process and fed in turns of ${LOCKSTEP_BLOCK} frames (which goes first alternates), each timed on its own: the same ratio without the machine's drift between two processes`,
+  },
   scaleOne: {
     kind: 'inproc',
     own: true,
@@ -343,7 +358,7 @@ const VARIANTS = {
 for (const k of Object.keys(VARIANTS)) if (!ONLY_ENCODERS.includes(k)) delete VARIANTS[k];
 const available = (v) => !VARIANTS[v].own || own.available;
 /** The variants measured in pairs (pairRow), not in the rotated speed row. */
-const PAIRED = ['raw', 'e2e', 'scaleOne', 'scaleWorkers', 'scaleTwo'];
+const PAIRED = ['raw', 'e2e', 'e2eLockstep', 'scaleOne', 'scaleWorkers', 'scaleTwo'];
 
 /** `bench: utime=… stime=… rtime=…`: ffmpeg -benchmark's CPU and wall time of the transcode alone. */
 function ffmpegBench(stderr) {
@@ -390,6 +405,14 @@ async function runVariant(v, ctx, out, { frames, qp }) {
       bytes: r.json.bytes,
       peakRssMiB: r.peakRssMiB,
     };
+  } else if (spec.kind === 'lockstep') {
+    r = await run(...node('encode', { variant: 'lockstep', encoder: own.request, ring: ring.length, block: LOCKSTEP_BLOCK, ...common }), {
+      ring,
+      frames: ring.length,
+    });
+    if (r.json.videoEncoder !== own.videoEncoder) throw new Error(`${v}: videoEncoder '${r.json.videoEncoder}', expected '${own.videoEncoder}'`);
+    const j = r.json;
+    return { frames, seconds: j.e2eSeconds, cpu: j.e2eCpu, rawSeconds: j.rawSeconds, rawCpu: j.rawCpu, bytes: j.bytes, peakRssMiB: r.peakRssMiB };
   } else if (spec.kind === 'ffwasm') {
     r = await run(
       process.execPath,
@@ -577,6 +600,24 @@ async function pairRow(ctx) {
     }
     log('\n');
   }
+  if (VARIANTS.e2eLockstep && available('e2eLockstep')) {
+    log(`  raw / e2e in lockstep (turns of ${LOCKSTEP_BLOCK} frames), ${RAW_FRAMES} frames, ${PAIRS} runs: `);
+    const runs = [];
+    for (let r = 0; r < PAIRS; r++) {
+      const out = join(work, `${width}x${height}-${content}-lockstep${r}.mp4`);
+      runs.push(await runVariant('e2eLockstep', ctx, out, { frames: RAW_FRAMES, qp: QP }));
+      rmSync(out, { force: true });
+      log('.');
+    }
+    log('\n');
+    variants.e2eLockstep = summarise(runs);
+    // Each run's ratio: end-to-end fps / raw fps = raw time / end-to-end time, wall and CPU.
+    rounds.e2eLockstep = {
+      against: 'raw', // its own raw writer, in the same process
+      fps: runs.map((x) => round(x.rawSeconds / x.seconds, 3)),
+      cpuFps: runs.map((x) => round(x.rawCpu / x.cpu, 3)),
+    };
+  }
   if (hashes.scaleOne && hashes.scaleWorkers) variants.scaleWorkers.identicalToOneThread = hashes.scaleOne === hashes.scaleWorkers;
   if (usable(variants.raw)) variants.raw.ceilingFps = round(variants.raw.fps * CORES, 2);
   const med = (v, key = 'fps') => (rounds[v] ? round(median(rounds[v][key]), 3) : null);
@@ -590,6 +631,8 @@ async function pairRow(ctx) {
     ratios: {
       e2eVsRaw: med('e2e'),
       e2eVsRawCpu: med('e2e', 'cpuFps'),
+      e2eVsRawLockstep: med('e2eLockstep'),
+      e2eVsRawLockstepCpu: med('e2eLockstep', 'cpuFps'),
       workersVsOneThreadChunks: med('scaleWorkers'),
       independentTwoVsOne: med('scaleTwo'),
       workersVsIndependentTwo: vsTwo,
@@ -722,6 +765,9 @@ async function encodeSection() {
           // In-process clocks: RGBA in → file out against I420 in → memory.
           e2eVsRaw: paired.ratios.e2eVsRaw,
           e2eVsRawCpu: paired.ratios.e2eVsRawCpu,
+          // The same, both writers in one process fed in turns (bench/peers-child.mjs lockstep).
+          e2eVsRawLockstep: paired.ratios.e2eVsRawLockstep,
+          e2eVsRawLockstepCpu: paired.ratios.e2eVsRawLockstepCpu,
           ...(withMp3 ? { withMp3VsX264Mp3: ratio(s.mp4forgeMp3?.fps, s.x264Mp3?.fps), withMp3VsX264Mp3Cpu: cpu('mp4forgeMp3', 'x264Mp3') } : {}),
           ...(sweep?.equalQuality
             ? {
@@ -850,6 +896,12 @@ function acceptance(configs) {
     0.9,
     '≥',
     configs.map((c) => ({ at: at(c), value: c.ratios.e2eVsRaw })),
+  );
+  row(
+    `fps end to end / raw encoder, both in one process fed in turns of ${LOCKSTEP_BLOCK} frames, median of ${PAIRS} runs`,
+    0.9,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.e2eVsRawLockstep })),
   );
   return rows;
 }

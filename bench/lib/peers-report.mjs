@@ -15,6 +15,7 @@ export const VSHORT = {
   x264all: 'x264 ultrafast, all threads',
   raw: 'own: raw (I420 → memory)',
   e2e: 'own: end to end (RGBA → file)',
+  e2eLockstep: 'own: end to end, in turns with raw in one process',
   scaleOne: 'own: end to end over whole chunks, 1 thread',
   scaleWorkers: 'own: end to end over whole chunks, workers',
   scaleTwo: 'own: one-thread runs at once, one per process (the ceiling for workers)',
@@ -159,7 +160,7 @@ export function renderMarkdown(r) {
           'one-thread runs at once / one (wall: what the machine gives); workers / them',
           'workers / x264 all threads (wall)',
           'workers / ceiling',
-          'end to end / raw (wall; CPU)',
+          'end to end / raw (wall; CPU; in turns in one process, wall)',
           'at equal PSNR: own / h264-mp4-encoder, / ffmpeg.wasm ultrafast (CPU)',
         ],
         e.configs.map((c) => {
@@ -174,7 +175,7 @@ export function renderMarkdown(r) {
             `${x(q.independentTwoVsOne)}; ${x(q.workersVsIndependentTwo)}`,
             x(q.workersVsX264All),
             x(q.workersVsCeiling),
-            `${x(q.e2eVsRaw)}; ${x(q.e2eVsRawCpu)}`,
+            `${x(q.e2eVsRaw)}; ${x(q.e2eVsRawCpu)}; ${x(q.e2eVsRawLockstep)}`,
             q.ownVsHmeAtEqualPsnrCpu !== undefined ? `${x(q.ownVsHmeAtEqualPsnrCpu)}, ${x(q.ownVsFfwasmUltrafastAtEqualPsnrCpu)}` : '—',
           ];
         }),
