@@ -208,7 +208,7 @@ describe('ChunkPool', () => {
   it('with the configuration known, a worker that reports another one, or fails to start, fails the pool', async () => {
     const other: AvcConfig = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
     const replies: [FromWorker, object][] = [
-      [{ type: 'ready', config: other }, { code: 'ENCODER_FAILED', message: /different SPS\/PPS/ }],
+      [{ type: 'ready', config: other }, { code: 'ENCODER_FAILED', message: /SPS\/PPS that differ from the SPS\/PPS the main thread derived/ }],
       [{ type: 'error', error: { code: 'WORKER_FAILED', message: 'no encoder here', user: false } }, { code: 'WORKER_FAILED', message: 'no encoder here' }],
     ];
     for (const [reply, expected] of replies) {
@@ -236,7 +236,10 @@ describe('ChunkPool', () => {
     const other: AvcConfig = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
     const reply = (): FromWorker => ({ type: 'ready', config: n++ === 0 ? config : other });
     const spawn = () => new FrameFake(() => 1, { now: 0, peak: 0 }, { started: Promise.resolve(), reply: reply() });
-    await expect(ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null })).rejects.toMatchObject({ code: 'ENCODER_FAILED' });
+    await expect(ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null })).rejects.toMatchObject({
+      code: 'ENCODER_FAILED',
+      message: /differ from another worker's/,
+    });
   }, 10_000);
 
   it('hands out frames in order whatever order workers finish in, within a window of `workers` chunks', async () => {

@@ -96,7 +96,7 @@ export class ChunkPool {
       }
       const configs = await Promise.all(slots.map((s) => initWorker(s.transport, opts)));
       for (const c of configs) {
-        if (!sameAvcConfig(c, configs[0])) throw differentConfig();
+        if (!sameAvcConfig(c, configs[0])) throw differentConfig("another worker's");
       }
       return new ChunkPool(slots, opts, configs[0]);
     } catch (err) {
@@ -249,7 +249,7 @@ export class ChunkPool {
         return this.setFailure(fromWire(m.error));
       case 'ready':
         // Known already (opts.config) or checked in start(): here a worker must agree with it.
-        if (!sameAvcConfig(m.config, this.config)) return this.setFailure(differentConfig());
+        if (!sameAvcConfig(m.config, this.config)) return this.setFailure(differentConfig('the SPS/PPS the main thread derived from them'));
         return;
     }
     this.wake();
@@ -313,8 +313,9 @@ function initMessage(opts: ChunkPoolOptions): ToWorker {
   return { type: 'init', backend: opts.backend, params: opts.params, chunkFrames: opts.chunkFrames, scene: opts.scene };
 }
 
-function differentConfig(): Mp4ForgeError {
-  return new Mp4ForgeError('ENCODER_FAILED', 'Two encode workers produced different SPS/PPS for the same parameters');
+/** A worker's SPS/PPS differ from `other` for the same parameters: the encoder is not deterministic, or two builds met. */
+function differentConfig(other: string): Mp4ForgeError {
+  return new Mp4ForgeError('ENCODER_FAILED', `An encode worker produced SPS/PPS that differ from ${other} for the same parameters; they must be equal`);
 }
 
 function workerCrashed(err: Error): Mp4ForgeError {
