@@ -71,6 +71,9 @@ export interface Mp4WriterOptions {
    * in parallel and reassembled in order, so the file is byte-identical whatever the count.
    * `addFrame` resolves once its frame is inside a bounded window of `(workers − 1) × chunk + 4`
    * frames (a chunk is the GOP, at least 16 frames); that window is the memory cost of parallelism.
+   * With the default encoder the writer does not wait for its workers to start: frames are taken
+   * meanwhile, and a worker that fails to start makes the next `addFrame` or `finish` reject
+   * (`WORKER_FAILED` when its thread died).
    */
   workers?: number | 'auto';
 }
