@@ -141,7 +141,7 @@ async function encode() {
   }
   if (variant === 'lockstep') {
     // Raw and end to end timed in turns of `block` frames inside one process (see the header): the
-    // VM's speed drifts over seconds, which process-level pairs see as a spread of 0.7-1.0 in
+    // VM's speed drifts over seconds, which process-level pairs see as a spread of 0.6-1.45 in
     // their ratio; turns of a fraction of a second share the drift.
     const ringSize = Number(args.ring);
     const block = Number(args.block ?? 10);

@@ -55,8 +55,8 @@
 // - the raw / end-to-end pair: 120 frames, timed inside the process. And the same pair in
 //   lockstep (e2eLockstep): both writers open in one process, fed in turns of 10 frames (about
 //   0.1 s at 720p; which goes first alternates), each writer's calls timed on their own, 5 runs.
-//   Process-level pairs saw their ratio spread from 0.66 to 1.02 on one build; turns a tenth of a
-//   second long share the drift, and the ratio of the same build held within a few percent.
+//   Process-level pairs saw their ratio spread from 0.71 to 1.45 in one run (720p, 2026-12-03);
+//   turns a tenth of a second long share the drift: the lockstep runs of that run read 0.89-1.01.
 // - the workers' scaling trio: the end-to-end path (RGBA frames in memory → file) on one thread,
 //   with 2 workers, and two one-thread runs at once in two processes (what this machine gives two
 //   independent jobs: the ceiling for 2 workers, measured, as the hardware's drift decides it),
