@@ -2,6 +2,8 @@
 // workers that finish chunks out of order, at random speeds, still give frames in frame order;
 // in render mode never more than `workers` chunks from the head are in flight, in frame mode never
 // more than (workers − 1) chunks + 4 frames, with every worker busy; a failing worker fails the pool.
+// Given the SPS/PPS up front, start() does not wait for the workers, and a worker that disagrees
+// with them or fails to start fails the pool; without them, start() refuses two that disagree.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AvcConfig } from '../src/encode/avc.js';
