@@ -363,10 +363,10 @@ export function acceptanceMarkdown(e) {
       const f = (v) => (v === null || v === undefined ? 'n/a' : isPct ? pct(v) : x(v));
       return [
         a.what,
-        isPct ? `${a.target}%` : `${a.target}×`,
+        a.target === null ? '—' : isPct ? `${a.target}%` : `${a.target}×`,
         a.values.map((v) => `${v.at}: ${f(v.value)}`).join('; ') || '—',
-        f(a.worst),
-        a.met === null ? 'n/a' : a.met ? 'yes' : '**no**',
+        a.target === null ? '—' : f(a.worst),
+        a.target === null ? '—' : a.met === null ? 'n/a' : a.met ? 'yes' : '**no**',
       ];
     }),
   );
