@@ -76,6 +76,26 @@ export function readPackets(dir) {
   return { meta, avcC: new Uint8Array(readFileSync(join(dir, 'avcC.bin'))), gop, mp3: new Uint8Array(readFileSync(join(dir, 'audio.mp3'))) };
 }
 
+/**
+ * The ring of `ringSize` RGBA frames of width x height that comes first on stdin, kept as RGBA
+ * copies (`rgba`) and/or converted to I420 (`yuv`), before any clock starts.
+ */
+async function readRing(lib, width, height, ringSize, { rgba = false, yuv = false }) {
+  const ring = { rgba: [], yuv: [] };
+  let n = 0;
+  for await (const f of stdinFrames(lib, width * height * 4)) {
+    n++;
+    if (yuv) {
+      const y = new Uint8Array((width * height * 3) / 2);
+      lib.toI420(f, 'rgba', width, height, y);
+      ring.yuv.push(y);
+    }
+    if (rgba) ring.rgba.push(new Uint8Array(f));
+  }
+  if (n !== ringSize) throw new Error(`stdin had ${n} frames, expected ${ringSize}`);
+  return ring;
+}
+
 async function encode() {
   const W = Number(args.width);
   const H = Number(args.height);
@@ -109,17 +129,9 @@ async function encode() {
     // clock from createMp4Writer to finish: --input yuv420p gets frames converted before the clock
     // and writes into memory (the raw encoder, plus a negligible in-memory mux); --input rgba gets
     // the RGBA frames and writes a faststart file (end to end). The ring arrives on stdin first.
-    const ringSize = Number(args.ring);
     const input = String(args.input);
-    const ring = [];
-    for await (const f of stdinFrames(lib, W * H * 4)) {
-      if (input === 'yuv420p') {
-        const yuv = new Uint8Array((W * H * 3) / 2);
-        lib.toI420(f, 'rgba', W, H, yuv);
-        ring.push(yuv);
-      } else ring.push(new Uint8Array(f));
-    }
-    if (ring.length !== ringSize) throw new Error(`stdin had ${ring.length} frames, expected ${ringSize}`);
+    const rings = await readRing(lib, W, H, Number(args.ring), input === 'yuv420p' ? { yuv: true } : { rgba: true });
+    const ring = input === 'yuv420p' ? rings.yuv : rings.rgba;
     if (args.go) await startTogether(String(args.go));
     const t0 = performance.now();
     const c0 = cpuSeconds();
@@ -143,17 +155,8 @@ async function encode() {
     // Raw and end to end timed in turns of `block` frames inside one process (see the header): the
     // VM's speed drifts over seconds, which process-level pairs see as a spread of 0.6-1.45 in
     // their ratio; turns of a fraction of a second share the drift.
-    const ringSize = Number(args.ring);
     const block = Number(args.block ?? 10);
-    const rgba = [];
-    const yuv = [];
-    for await (const f of stdinFrames(lib, W * H * 4)) {
-      const y = new Uint8Array((W * H * 3) / 2);
-      lib.toI420(f, 'rgba', W, H, y);
-      yuv.push(y);
-      rgba.push(new Uint8Array(f));
-    }
-    if (rgba.length !== ringSize) throw new Error(`stdin had ${rgba.length} frames, expected ${ringSize}`);
+    const { rgba, yuv } = await readRing(lib, W, H, Number(args.ring), { rgba: true, yuv: true });
     const ms = { raw: 0, e2e: 0 };
     const cpu = { raw: 0, e2e: 0 };
     const timed = async (k, f) => {
