@@ -2,7 +2,8 @@
 // the library from an app that Vite bundled (its `new Worker(new URL(…))` picked up like any app's).
 // In Debian's Chromium, renderVideo and createMp4Writer with 0, 1, 2 and 'auto' workers must give
 // the same bytes, and the same bytes as Node for the same frames and options; a scene module is
-// imported by URL inside the workers; a scene that throws rejects with USER_CALLBACK_FAILED.
+// imported by URL inside the workers; a scene that throws rejects with USER_CALLBACK_FAILED, and a
+// worker script that cannot load with WORKER_FAILED.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,9 +27,16 @@ import { audio, createMp4Writer, renderVideo } from 'mp4forge';
 const OPTS = ${JSON.stringify(OPTS)};
 const FRAMES = ${FRAMES};
 let spawned = 0;
+// Set: each encode worker reports an error at once, before the pool can have listened for it.
+let failAtOnce = false;
 const NativeWorker = window.Worker;
 window.Worker = class extends NativeWorker {
-  constructor(url, options) { super(url, options); if (options?.name === 'mp4forge-encode') spawned++; }
+  constructor(url, options) {
+    super(url, options);
+    if (options?.name !== 'mp4forge-encode') return;
+    spawned++;
+    if (failAtOnce) queueMicrotask(() => this.dispatchEvent(new ErrorEvent('error', { message: 'failed at once (simulated)' })));
+  }
 };
 const b64 = (bytes) => {
   let s = '';
@@ -52,6 +60,19 @@ window.pool = {
   async fail(workers) {
     try { await renderVideo({ ...OPTS, frames: FRAMES, scene: scene('throws-at-37.mjs'), workers }); return 'no error'; }
     catch (e) { return { name: e.name, code: e.code, frameIndex: e.details?.frameIndex, message: e.message }; }
+  },
+  async writeFails(workers, atOnce) {
+    failAtOnce = atOnce;
+    const write = async () => {
+      const w = await createMp4Writer({ ...OPTS, workers });
+      await w.addFrames(FRAMES, 'plasma');
+      await w.finish();
+      return 'no error';
+    };
+    try {
+      return await Promise.race([write(), new Promise((r) => setTimeout(() => r('no answer within 10 s'), 10000))]);
+    } catch (e) { return { name: e.name, code: e.code, message: e.message }; }
+    finally { failAtOnce = false; }
   },
 };
 `;
@@ -148,6 +169,23 @@ describe.runIf(chromiumAvailable || requireBrowser)('worker pool in Chromium (mo
     expect(r).toMatchObject({ name: 'Mp4ForgeError', code: 'USER_CALLBACK_FAILED', frameIndex: 37 });
     expect(pageErrors).toEqual([]);
   });
+
+  it('a worker that fails to start rejects with WORKER_FAILED, whether it fails before the pool listens or after', async () => {
+    // The pool spawns its workers before it has their SPS/PPS and listens once it has them; a worker
+    // that failed in between must still be heard (the transport keeps the failure).
+    const early = await page.evaluate(() => window.pool.writeFails(2, true));
+    expect(early).toMatchObject({ name: 'Mp4ForgeError', code: 'WORKER_FAILED', message: /failed at once \(simulated\)/ });
+    // A script that cannot load: its error comes after a request, when the pool is listening.
+    const script = /encode-worker\.browser-[\w-]+\.js$/;
+    await page.route(script, (route) => route.fulfill({ status: 404, body: 'not here' }));
+    try {
+      const late = await page.evaluate(() => window.pool.writeFails(2, false));
+      expect(late).toMatchObject({ name: 'Mp4ForgeError', code: 'WORKER_FAILED', message: /could not start/ });
+    } finally {
+      await page.unroute(script);
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });
 
 declare global {
@@ -156,6 +194,7 @@ declare global {
       render(workers: number | 'auto', scene: string): Promise<Run>;
       write(workers: number): Promise<Run>;
       fail(workers: number): Promise<{ name: string; code: string; frameIndex?: number; message: string } | string>;
+      writeFails(workers: number, atOnce: boolean): Promise<{ name: string; code: string; message: string } | string>;
     };
   }
 }

@@ -3,7 +3,8 @@
 // in render mode never more than `workers` chunks from the head are in flight, in frame mode never
 // more than (workers − 1) chunks + 4 frames, with every worker busy; a failing worker fails the pool.
 // Given the SPS/PPS up front, start() does not wait for the workers, and a worker that disagrees
-// with them or fails to start fails the pool; without them, start() refuses two that disagree.
+// with them or fails to start fails the pool; given as a promise, the workers are spawned before
+// it settles; without them, start() refuses two that disagree.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AvcConfig } from '../src/encode/avc.js';
@@ -231,6 +232,27 @@ describe('ChunkPool', () => {
       expect(seen).toEqual([(expected as { code: string }).code]);
       await pool.close();
     }
+  }, 10_000);
+
+  it('given the configuration as a promise, start() spawns the workers first; one that died meanwhile fails the pool', async () => {
+    let release: (c: AvcConfig) => void = () => {};
+    const later = new Promise<AvcConfig>((resolve) => (release = resolve));
+    let spawned = 0;
+    // The first fake died before anyone listened: it tells the handler it is given (WorkerTransport.onFailure).
+    const spawn = () => {
+      const fake = new FrameFake(() => 1, { now: 0, peak: 0 });
+      if (spawned++ === 0) fake.onFailure = (h: (e: Error) => void) => h(new Error('gone before init'));
+      return fake;
+    };
+    const starting = ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null, config: later });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(spawned).toBe(2); // while the configuration is still being worked out
+    release(config);
+    const pool = await starting;
+    expect(pool.config).toBe(config);
+    await expect(pool.wait()).rejects.toMatchObject({ code: 'WORKER_FAILED', message: /gone before init/ });
+    expect(() => pool.submit(pool.yuvBuffer())).toThrow(/gone before init/);
+    await pool.close();
   }, 10_000);
 
   it('without it, start() waits for the workers and refuses two that disagree', async () => {

@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audio, createMp4Writer, renderVideo } from '../src/index.js';
-import { liveWorkerCount } from '../src/pool/node-transport.js';
+import { backendById } from '../src/encode/registry.js';
+import { liveWorkerCount, spawnNodeWorker } from '../src/pool/node-transport.js';
 import { ffmpegDecodeCheck, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { rejection } from './helpers/rejection.js';
@@ -96,6 +97,20 @@ describe('failures inside workers', () => {
     expect(e.message).toMatch(/exited unexpectedly with code 7/);
     expect(existsSync(out)).toBe(false);
     expectNoLiveWorkers();
+  });
+
+  it('a worker thread that died before anyone listened tells the failure handler it is given later', async () => {
+    // The pool spawns its workers before it has their configuration, and listens only once it has.
+    const t = spawnNodeWorker();
+    const wasm = backendById('wasm');
+    const params = { width: 32, height: 32, fpsNum: 30, fpsDen: 1, qp: 26, kbps: 0, gop: 10 };
+    t.post({ type: 'init', backend: { id: wasm.id, version: wasm.version }, params, chunkFrames: 30, scene: scene('exits-at-20.mjs').href });
+    t.post({ type: 'render', chunk: 0, start: 0, count: 30 });
+    for (let i = 0; liveWorkerCount() > 0 && i < 1000; i++) await new Promise((r) => setTimeout(r, 10));
+    expectNoLiveWorkers(); // the thread is gone (process.exit(7) at frame 20) before a handler was given
+    const told = await Promise.race([new Promise<Error>((resolve) => t.onFailure(resolve)), new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+    expect(told?.message).toMatch(/exited unexpectedly with code 7/);
+    await t.terminate();
   });
 
   it('an uncaught error inside a worker rejects with WORKER_FAILED', async () => {

@@ -47,8 +47,8 @@ export type SceneSource = { kind: 'module'; ref: string } | { kind: 'function'; 
  */
 export async function openFrameEncoder(video: ResolvedVideo, workers: number, scene: SceneSource): Promise<FrameEncoder> {
   const inWorkers = workers > 0;
-  const converter = await openFrameConverter(video.width, video.height);
   if (!inWorkers) {
+    const converter = await openFrameConverter(video.width, video.height);
     let draw: DrawFrame | null = null;
     if (scene?.kind === 'function') draw = scene.draw;
     else if (scene?.kind === 'module') {
@@ -62,7 +62,9 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
   // ES module syntax in a CommonJS package) is one error with its cause, before any worker starts.
   if (scene?.kind === 'module') await loadScene(scene.ref);
   const backend = await resolveBackend(video.encoder, video.params, { inWorkers, chunks: false });
-  const pool = await ChunkPool.start({
+  // The workers are spawned first: a Node worker takes 100–200 ms to start, and this thread's own
+  // setup (the converter's module, the SPS/PPS) runs meanwhile instead of before.
+  const pool = ChunkPool.start({
     spawn: await workerSpawner(),
     workers,
     params: video.params,
@@ -70,9 +72,15 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
     chunkFrames: video.chunkFrames,
     scene: scene?.kind === 'module' ? scene.ref : null,
     // Known here, the pool need not wait for its workers to start: frames are converted meanwhile.
-    ...(backend.configFor ? { config: await backend.configFor(video.params) } : {}),
+    ...(backend.configFor ? { config: backend.configFor(video.params) } : {}),
   });
-  return new PoolEncoder(pool, backend, video, scene?.kind === 'function' ? scene.draw : null, converter);
+  const [started, converter] = await Promise.allSettled([pool, openFrameConverter(video.width, video.height)]);
+  if (started.status === 'rejected') throw started.reason;
+  if (converter.status === 'rejected') {
+    await started.value.close();
+    throw converter.reason;
+  }
+  return new PoolEncoder(started.value, backend, video, scene?.kind === 'function' ? scene.draw : null, converter.value);
 }
 
 /** The data of a frame the encoder took already (loadRgb): nothing to hold here. */

@@ -25,12 +25,13 @@ export interface ChunkPoolOptions {
   /** Frame mode: frames allowed between submit() and take(). Default frameWindow(workers, chunkFrames). */
   window?: number;
   /**
-   * The SPS/PPS every worker will report (the backend's configFor). Given, start() returns as soon
-   * as the workers are spawned: frames queue for them while they start (they are posted, and the
-   * window bounds them as ever), and a worker that then fails to start or reports another
-   * configuration fails the pool. Not given, start() waits for every worker's configuration.
+   * The SPS/PPS every worker will report (the backend's configFor), or its promise: the workers are
+   * spawned first, so they start while it is computed. Given, start() returns as soon as it is
+   * known: frames queue for the workers while they start (they are posted, and the window bounds
+   * them as ever), and a worker that then fails to start or reports another configuration fails
+   * the pool. Not given, start() waits for every worker's configuration.
    */
-  config?: AvcConfig;
+  config?: AvcConfig | Promise<AvcConfig>;
 }
 
 interface Slot {
@@ -90,7 +91,8 @@ export class ChunkPool {
       for (let i = 0; i < opts.workers; i++) slots.push({ transport: opts.spawn(), inFlight: 0, busy: -1 });
       if (opts.config) {
         // Handlers first (the constructor), then init: a worker's 'ready' or 'error' reaches onMessage.
-        const pool = new ChunkPool(slots, opts, opts.config);
+        // A worker that dies before then is reported when the constructor asks (WorkerTransport.onFailure).
+        const pool = new ChunkPool(slots, opts, await opts.config);
         for (const s of slots) s.transport.post(initMessage(opts));
         return pool;
       }

@@ -29,7 +29,8 @@ function workerSource(): { url: URL; ts: boolean } {
 class NodeWorkerTransport implements WorkerTransport {
   private readonly worker: Worker;
   private failureHandler: ((error: Error) => void) | null = null;
-  private failed = false;
+  /** Set when the worker died on its own (kept for a handler given later). */
+  private failure: Error | null = null;
   private terminating = false;
   private readonly exited: Promise<void>;
 
@@ -58,7 +59,7 @@ class NodeWorkerTransport implements WorkerTransport {
   }
 
   post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    if (this.failed || this.terminating) return;
+    if (this.failure || this.terminating) return;
     this.worker.postMessage(message, transfer);
   }
 
@@ -68,6 +69,7 @@ class NodeWorkerTransport implements WorkerTransport {
 
   onFailure(handler: (error: Error) => void): void {
     this.failureHandler = handler;
+    if (this.failure) handler(this.failure);
   }
 
   async terminate(): Promise<void> {
@@ -77,8 +79,8 @@ class NodeWorkerTransport implements WorkerTransport {
   }
 
   private fail(err: Error): void {
-    if (this.failed || this.terminating) return;
-    this.failed = true;
+    if (this.failure || this.terminating) return;
+    this.failure = err;
     this.failureHandler?.(err);
   }
 }

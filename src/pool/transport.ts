@@ -8,7 +8,8 @@ export interface WorkerTransport {
   onMessage(handler: (message: FromWorker) => void): void;
   /**
    * Called once if the worker dies on its own: an uncaught error, `process.exit()` inside it, or
-   * any exit the pool did not ask for.
+   * any exit the pool did not ask for. A worker that died before the handler was given reports it
+   * to the handler at once.
    */
   onFailure(handler: (error: Error) => void): void;
   /** Stops the worker; resolves when it is gone. Safe to call more than once. */

@@ -8,7 +8,8 @@ import type { WorkerSpawner, WorkerTransport } from './transport.js';
 class WebWorkerTransport implements WorkerTransport {
   private readonly worker: Worker;
   private failureHandler: ((error: Error) => void) | null = null;
-  private failed = false;
+  /** Set when the worker died on its own (kept for a handler given later). */
+  private failure: Error | null = null;
   private terminated = false;
 
   constructor() {
@@ -23,7 +24,7 @@ class WebWorkerTransport implements WorkerTransport {
   }
 
   post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    if (this.failed || this.terminated) return;
+    if (this.failure || this.terminated) return;
     this.worker.postMessage(message, transfer);
   }
 
@@ -33,6 +34,7 @@ class WebWorkerTransport implements WorkerTransport {
 
   onFailure(handler: (error: Error) => void): void {
     this.failureHandler = handler;
+    if (this.failure) handler(this.failure);
   }
 
   /** Web Workers stop at once and report no exit, so there is nothing to wait for. */
@@ -42,8 +44,8 @@ class WebWorkerTransport implements WorkerTransport {
   }
 
   private fail(err: Error): void {
-    if (this.failed || this.terminated) return;
-    this.failed = true;
+    if (this.failure || this.terminated) return;
+    this.failure = err;
     this.failureHandler?.(err);
   }
 }
