@@ -109,7 +109,7 @@ class FrameFake implements WorkerTransport {
   onMessage(h: (m: FromWorker) => void): void {
     this.handler = h;
   }
-  onFailure(): void {}
+  onFailure(_handler: (e: Error) => void): void {}
   async terminate(): Promise<void> {}
 }
 
@@ -239,11 +239,12 @@ describe('ChunkPool', () => {
     const later = new Promise<AvcConfig>((resolve) => (release = resolve));
     let spawned = 0;
     // The first fake died before anyone listened: it tells the handler it is given (WorkerTransport.onFailure).
-    const spawn = () => {
-      const fake = new FrameFake(() => 1, { now: 0, peak: 0 });
-      if (spawned++ === 0) fake.onFailure = (h: (e: Error) => void) => h(new Error('gone before init'));
-      return fake;
-    };
+    class DiedFake extends FrameFake {
+      override onFailure(h: (e: Error) => void): void {
+        h(new Error('gone before init'));
+      }
+    }
+    const spawn = () => (spawned++ === 0 ? new DiedFake(() => 1, { now: 0, peak: 0 }) : new FrameFake(() => 1, { now: 0, peak: 0 }));
     const starting = ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null, config: later });
     await new Promise((r) => setTimeout(r, 5));
     expect(spawned).toBe(2); // while the configuration is still being worked out
