@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesPerFrame, toI420 } from '../src/encode/convert.js';
+import { openFrameConverter } from '../src/encode/frame-converter.js';
 import { Mp4ForgeError } from '../src/errors.js';
 import { patterns } from '../src/generate/patterns.js';
 import { FFMPEG, decodeRgbFrames, rgbPsnr, run } from './helpers/oracles.js';
@@ -208,6 +209,25 @@ describe('toI420 layouts and validation', () => {
       shifted.set(rgba, 1);
       toI420(shifted.subarray(1), 'rgba', w, h, out);
       expect(Buffer.compare(out, ref)).toBe(0);
+    }
+  });
+
+  it('the WASM frame converter (the worker pool\'s, by strips) gives the bytes of toI420 in every layout', async () => {
+    // 66 rows: strips of 16 and a last one of 2; 1280×720: 45 strips, chroma rows far into the frame.
+    for (const [w, h] of [
+      [2, 2],
+      [322, 66],
+      [1280, 720],
+    ]) {
+      const rgba = new Uint8Array(w * h * 4);
+      patterns.noise(rgba, w, h, 3, 11);
+      const ref = convert(rgba, w, h);
+      const converter = await openFrameConverter(w, h);
+      for (const f of ['rgba', 'bgra', 'rgb24'] as const) {
+        const out = new Uint8Array(ref.length).fill(0xa5); // every byte must be written
+        converter.toI420(f === 'rgba' ? rgba : repack(rgba, f), f, out);
+        expect(Buffer.compare(out, ref), `${f} ${w}×${h}`).toBe(0);
+      }
     }
   });
 
