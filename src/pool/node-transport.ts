@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, ToWorker } from './protocol.js';
-import type { WorkerSpawner, WorkerTransport } from './transport.js';
+import { FailureSignal, type WorkerSpawner, type WorkerTransport } from './transport.js';
 
 let live = 0;
 
@@ -28,9 +28,7 @@ function workerSource(): { url: URL; ts: boolean } {
 
 class NodeWorkerTransport implements WorkerTransport {
   private readonly worker: Worker;
-  private failureHandler: ((error: Error) => void) | null = null;
-  /** Set when the worker died on its own (kept for a handler given later). */
-  private failure: Error | null = null;
+  private readonly failure = new FailureSignal();
   private terminating = false;
   private readonly exited: Promise<void>;
 
@@ -59,7 +57,7 @@ class NodeWorkerTransport implements WorkerTransport {
   }
 
   post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    if (this.failure || this.terminating) return;
+    if (this.failure.error || this.terminating) return;
     this.worker.postMessage(message, transfer);
   }
 
@@ -68,8 +66,7 @@ class NodeWorkerTransport implements WorkerTransport {
   }
 
   onFailure(handler: (error: Error) => void): void {
-    this.failureHandler = handler;
-    if (this.failure) handler(this.failure);
+    this.failure.listen(handler);
   }
 
   async terminate(): Promise<void> {
@@ -79,9 +76,7 @@ class NodeWorkerTransport implements WorkerTransport {
   }
 
   private fail(err: Error): void {
-    if (this.failure || this.terminating) return;
-    this.failure = err;
-    this.failureHandler?.(err);
+    if (!this.terminating) this.failure.fail(err);
   }
 }
 

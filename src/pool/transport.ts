@@ -18,3 +18,25 @@ export interface WorkerTransport {
 
 /** Starts one worker running the mp4forge encode-worker entry. */
 export type WorkerSpawner = () => WorkerTransport;
+
+/**
+ * A worker's death on its own, for a transport's onFailure: the first failure is kept and told
+ * once, to the handler given before it or, when it came first, to the handler as it is given.
+ */
+export class FailureSignal {
+  private handler: ((error: Error) => void) | null = null;
+  /** The first failure, or null. */
+  error: Error | null = null;
+
+  /** Records `err` unless a failure is recorded already, and tells the handler if there is one. */
+  fail(err: Error): void {
+    if (this.error) return;
+    this.error = err;
+    this.handler?.(err);
+  }
+
+  listen(handler: (error: Error) => void): void {
+    this.handler = handler;
+    if (this.error) handler(this.error);
+  }
+}

@@ -3,13 +3,11 @@
 // as `new Worker(new URL('./encode-worker.browser.js', import.meta.url), { type: 'module' })`, the
 // form Vite, webpack and Parcel recognise: they bundle the worker with the application.
 import type { FromWorker, ToWorker } from './protocol.js';
-import type { WorkerSpawner, WorkerTransport } from './transport.js';
+import { FailureSignal, type WorkerSpawner, type WorkerTransport } from './transport.js';
 
 class WebWorkerTransport implements WorkerTransport {
   private readonly worker: Worker;
-  private failureHandler: ((error: Error) => void) | null = null;
-  /** Set when the worker died on its own (kept for a handler given later). */
-  private failure: Error | null = null;
+  private readonly failure = new FailureSignal();
   private terminated = false;
 
   constructor() {
@@ -24,7 +22,7 @@ class WebWorkerTransport implements WorkerTransport {
   }
 
   post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    if (this.failure || this.terminated) return;
+    if (this.failure.error || this.terminated) return;
     this.worker.postMessage(message, transfer);
   }
 
@@ -33,8 +31,7 @@ class WebWorkerTransport implements WorkerTransport {
   }
 
   onFailure(handler: (error: Error) => void): void {
-    this.failureHandler = handler;
-    if (this.failure) handler(this.failure);
+    this.failure.listen(handler);
   }
 
   /** Web Workers stop at once and report no exit, so there is nothing to wait for. */
@@ -44,9 +41,7 @@ class WebWorkerTransport implements WorkerTransport {
   }
 
   private fail(err: Error): void {
-    if (this.failure || this.terminated) return;
-    this.failure = err;
-    this.failureHandler?.(err);
+    if (!this.terminated) this.failure.fail(err);
   }
 }
 
