@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { libraryEntry, parseArgs } from './lib/common.mjs';
+import { cpuSeconds, libraryEntry, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
 if (!args.b) throw new Error('--b is required: the dist/index.js of the build to compare with');
@@ -40,10 +40,9 @@ for (let i = 0; i < Math.min(frames, 60); i++) {
 
 const opts = { width: W, height: H, fps: 30, output: { buffer: true }, pixelFormat: 'yuv420p', video };
 async function timed(writer, frame) {
-  const c0 = process.cpuUsage();
+  const c0 = cpuSeconds();
   await writer.addFrame(frame);
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
+  return (cpuSeconds() - c0) * 1000;
 }
 
 // Warm-up, untimed: V8 compiles WebAssembly in tiers, and the hot functions of each build's module

@@ -9,17 +9,13 @@
 // Prints one JSON line: the core's load time, the encode (exec) time and CPU, the output bytes.
 import { writeFileSync } from 'node:fs';
 import { x264Args, loadFfmpegCore } from './lib/ffmpeg-wasm.mjs';
-import { parseArgs } from './lib/common.mjs';
+import { cpuSeconds, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
 const W = Number(args.width);
 const H = Number(args.height);
 const RING = Number(args.ring);
 const N = Number(args.frames);
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 // The ring, read into one buffer that MEMFS then owns (no second copy).
 const ring = new Uint8Array(W * H * 4 * RING);
@@ -32,10 +28,10 @@ for await (const chunk of process.stdin) {
 if (fill !== ring.length) throw new Error(`stdin ended after ${fill} of ${ring.length} bytes`);
 
 const l0 = performance.now();
-const lc0 = cpuNow();
+const lc0 = cpuSeconds();
 const core = await loadFfmpegCore();
 const loadSeconds = (performance.now() - l0) / 1000;
-const loadCpu = cpuNow() - lc0;
+const loadCpu = cpuSeconds() - lc0;
 const log = [];
 core.setLogger(({ message }) => {
   log.push(message);
@@ -56,10 +52,10 @@ const argv = x264Args({
   output: '/out.mp4',
 });
 const t0 = performance.now();
-const c0 = cpuNow();
+const c0 = cpuSeconds();
 const ret = core.exec(...argv);
 const encodeSeconds = (performance.now() - t0) / 1000;
-const encodeCpu = cpuNow() - c0;
+const encodeCpu = cpuSeconds() - c0;
 if (ret !== 0) throw new Error(`ffmpeg.wasm exited with ${ret}:\n${log.join('\n')}`);
 const out = core.FS.readFile('/out.mp4');
 writeFileSync(String(args.out), out);

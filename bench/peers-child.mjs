@@ -22,16 +22,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { frameSplitter, libraryEntry, parseArgs } from './lib/common.mjs';
+import { cpuSeconds, frameSplitter, libraryEntry, parseArgs } from './lib/common.mjs';
 
 const args = parseArgs();
 const MODE = String(args.mode);
 /** The build's in-memory `output` value ({ buffer: true }, or 'buffer' in mp4forge 0.1), found by bench/peers.mjs. */
 const MEMORY_OUTPUT = JSON.parse(String(args['memory-output'] ?? '"buffer"'));
-const cpuSeconds = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 const done = (r) => process.stdout.write(`${JSON.stringify({ ...r, maxRssMiB: Math.round(maxRssMiB() * 10) / 10 })}\n`);
 

@@ -23,7 +23,8 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BENCH_DIR, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round, TIME, writeResults,
+  BENCH_DIR, cpuSeconds, FFMPEG, environment, environmentMd, filePsnr, fmtBytes, libraryEntry, loadLibrary, mdTable, median, parseArgs, round,
+  TIME, writeResults,
 } from './lib/common.mjs';
 import { loadPatterns } from './lib/content.mjs';
 import { configure, loadHme } from './lib/hme.mjs';
@@ -76,15 +77,10 @@ const HME = await loadHme();
 const patterns = await loadPatterns();
 const tmp = (name) => join(tmpdir(), `mp4forge-bench-${process.pid}-${name}`);
 
-// CPU seconds (user + system, all threads) beside wall time: on a shared 2-core machine other
-// work stretches wall time, while the CPU time a single-threaded encode needs barely moves.
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+// CPU seconds (cpuSeconds) beside wall time: other work on the machine stretches the latter.
 
 async function runRaw(ctx, n, keep) {
-  const c0 = cpuNow();
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   const e = await HME.createH264MP4Encoder();
   configure(e, ctx);
@@ -93,7 +89,7 @@ async function runRaw(ctx, n, keep) {
   for (let i = 0; i < n; i++) e.addFrameYuv(ctx.i420[i]);
   e.finalize();
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuNow() - c0;
+  const cpu = cpuSeconds() - c0;
   const data = e.FS.readFile(e.outputFilename);
   e.FS.unlink(e.outputFilename);
   e.delete();
@@ -103,7 +99,7 @@ async function runRaw(ctx, n, keep) {
 
 async function runMp4forge(ctx, n, keep, pixelFormat = 'rgba') {
   const out = keep ?? tmp('b.mp4');
-  const c0 = cpuNow();
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   const w = await lib.createMp4Writer({
     width: ctx.width, height: ctx.height, fps: FPS, output: out, layout: 'faststart',
@@ -113,7 +109,7 @@ async function runMp4forge(ctx, n, keep, pixelFormat = 'rgba') {
   for (let i = 0; i < n; i++) await w.addFrame(frames[i]);
   const r = await w.finish();
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuNow() - c0;
+  const cpu = cpuSeconds() - c0;
   const bytes = statSync(out).size;
   if (bytes !== r.bytes) throw new Error(`mp4forge reported ${r.bytes} bytes, the file has ${bytes}`);
   if (r.frames !== n) throw new Error(`mp4forge wrote ${r.frames} frames, expected ${n}`);
@@ -122,7 +118,7 @@ async function runMp4forge(ctx, n, keep, pixelFormat = 'rgba') {
 }
 
 async function runNaive(ctx, n, keep) {
-  const c0 = cpuNow();
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   const e = await HME.createH264MP4Encoder();
   configure(e, ctx);
@@ -131,7 +127,7 @@ async function runNaive(ctx, n, keep) {
   e.finalize();
   const data = e.FS.readFile(e.outputFilename);
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuNow() - c0;
+  const cpu = cpuSeconds() - c0;
   // The README stops here; unlinking (untimed) keeps repeated runs from piling files into MEMFS.
   e.FS.unlink(e.outputFilename);
   e.delete();
@@ -145,7 +141,7 @@ async function runX264(ctx, n, keep) {
   const [cmd, argv] = TIME
     ? [TIME, ['-f', 'MP4FORGE_CPU %U %S', FFMPEG, ...X264_ARGS(ctx.width, ctx.height, out)]]
     : [FFMPEG, X264_ARGS(ctx.width, ctx.height, out)];
-  const c0 = cpuNow();
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   const child = spawn(cmd, argv, { stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';
@@ -159,7 +155,7 @@ async function runX264(ctx, n, keep) {
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`ffmpeg/libx264 failed (${code}): ${err}`);
   const m = /MP4FORGE_CPU ([\d.]+) ([\d.]+)/.exec(err);
-  const cpu = m ? cpuNow() - c0 + Number(m[1]) + Number(m[2]) : NaN;
+  const cpu = m ? cpuSeconds() - c0 + Number(m[1]) + Number(m[2]) : NaN;
   const bytes = statSync(out).size;
   if (!keep) rmSync(out);
   return { seconds, cpu, bytes };

@@ -34,7 +34,7 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bdRate } from './lib/bd-rate.mjs';
-import { environment, environmentMd, fileLumaPsnr, filePsnr, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
+import { cpuSeconds, environment, environmentMd, fileLumaPsnr, filePsnr, loadLibrary, mdTable, median, parseArgs, round, writeResults } from './lib/common.mjs';
 import { loadPatterns, testsrc2Frames } from './lib/content.mjs';
 
 const args = parseArgs();
@@ -67,20 +67,16 @@ const patterns = await loadPatterns();
 const out = join(tmpdir(), `mp4forge-sweep-${process.pid}.mp4`);
 process.on('exit', () => rmSync(out, { force: true }));
 
-const cpuNow = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 const sha = () => createHash('sha256').update(readFileSync(out)).digest('hex');
 
 async function encode(frames, video) {
-  const c0 = cpuNow();
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   const w = await lib.createMp4Writer({ width: WIDTH, height: HEIGHT, fps: FPS, output: out, video: { encoder: ENCODER, gop: GOP, ...video } });
   for (const f of frames) await w.addFrame(f);
   const r = await w.finish();
   const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuNow() - c0;
+  const cpu = cpuSeconds() - c0;
   if (r.frames !== frames.length || statSync(out).size !== r.bytes) throw new Error('writer result does not match the file');
   return { fps: frames.length / seconds, cpuFps: frames.length / cpu, bytes: r.bytes, videoEncoder: r.videoEncoder };
 }

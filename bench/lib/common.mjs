@@ -103,6 +103,16 @@ export function parseArgs(argv = process.argv.slice(2)) {
   return out;
 }
 
+/**
+ * CPU seconds this process has used so far (user + system, every thread): on a shared 2-core
+ * machine other work stretches wall time, while the CPU time a single-threaded encode needs barely
+ * moves. Differences of two readings time a span.
+ */
+export function cpuSeconds() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
