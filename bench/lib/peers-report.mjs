@@ -361,13 +361,10 @@ export function acceptanceMarkdown(e) {
     e.acceptance.map((a) => {
       const isPct = a.what.includes('%');
       const f = (v) => (v === null || v === undefined ? 'n/a' : isPct ? pct(v) : x(v));
-      return [
-        a.what,
-        a.target === null ? '—' : isPct ? `${a.target}%` : `${a.target}×`,
-        a.values.map((v) => `${v.at}: ${f(v.value)}`).join('; ') || '—',
-        a.target === null ? '—' : f(a.worst),
-        a.target === null ? '—' : a.met === null ? 'n/a' : a.met ? 'yes' : '**no**',
-      ];
+      const measured = a.values.map((v) => `${v.at}: ${f(v.value)}`).join('; ') || '—';
+      // A row without a target only reports (the native x264 ratio): no worst case, nothing met.
+      if (a.target === null) return [a.what, '—', measured, '—', '—'];
+      return [a.what, isPct ? `${a.target}%` : `${a.target}×`, measured, f(a.worst), a.met === null ? 'n/a' : a.met ? 'yes' : '**no**'];
     }),
   );
 }
