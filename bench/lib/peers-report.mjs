@@ -156,7 +156,7 @@ export function renderMarkdown(r) {
           'own / ffmpeg.wasm ultrafast (encode CPU)',
           'own / ffmpeg.wasm veryfast (encode CPU)',
           'own / x264 1 thread (encode CPU)',
-          'workers / one thread (wall: whole chunks in memory; 120 frames through the pipe)',
+          `workers / one thread (wall: whole chunks in memory; ${st.frames} frames through the pipe)`,
           'one-thread runs at once / one (wall: what the machine gives); workers / them',
           'workers / x264 all threads (wall)',
           'workers / ceiling',
