@@ -4,7 +4,10 @@
 // more than (workers − 1) chunks + 4 frames, with every worker busy; a failing worker fails the pool.
 // Given the SPS/PPS up front, start() does not wait for the workers, and a worker that disagrees
 // with them or fails to start fails the pool; given as a promise, the workers are spawned before
-// it settles; without them, start() refuses two that disagree.
+// it settles; without them, start() refuses two that disagree, and a failed start stops the workers.
+// A new chunk goes to the worker with the fewest frames to code; at most `window` buffers are kept
+// for reuse; wait() keeps an event that came while nobody waited; a worker that breaks the
+// protocol (frames for a chunk not in flight, a wrong frame count) fails the pool.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AvcConfig } from '../src/encode/avc.js';
@@ -24,8 +27,10 @@ class FakeWorker implements WorkerTransport {
   terminated = false;
   constructor(
     private readonly delay: () => number,
-    private readonly inFlight: { chunks: Set<number>; maxAhead: number; head: () => number },
+    private readonly inFlight: { chunks: Set<number>; maxAhead: number; peak?: number; head: () => number },
     private readonly crashAt = -1,
+    /** A chunk whose 'done' claims one frame more than the fake sent. */
+    private readonly overcount = -1,
   ) {}
   post(m: ToWorker): void {
     this.chain = this.chain.then(() => this.handle(m));
@@ -35,6 +40,7 @@ class FakeWorker implements WorkerTransport {
     if (m.type === 'init') return this.handler({ type: 'ready', config });
     if (m.type !== 'render') return;
     this.inFlight.chunks.add(m.chunk);
+    this.inFlight.peak = Math.max(this.inFlight.peak ?? 0, this.inFlight.chunks.size);
     this.inFlight.maxAhead = Math.max(this.inFlight.maxAhead, m.chunk - this.inFlight.head());
     for (let i = m.start; i < m.start + m.count; i++) {
       await new Promise((r) => setTimeout(r, this.delay()));
@@ -47,7 +53,7 @@ class FakeWorker implements WorkerTransport {
     // 'done' may come after the main thread took every frame (a stall the pool once had).
     await new Promise((r) => setTimeout(r, this.delay()));
     this.inFlight.chunks.delete(m.chunk);
-    this.handler({ type: 'done', chunk: m.chunk, frames: m.count });
+    this.handler({ type: 'done', chunk: m.chunk, frames: m.count + (m.chunk === this.overcount ? 1 : 0) });
   }
   onMessage(h: (m: FromWorker) => void): void {
     this.handler = h;
@@ -60,12 +66,25 @@ class FakeWorker implements WorkerTransport {
   }
 }
 
+const waits = new WeakMap<ChunkPool, number>();
+
+/**
+ * pool.wait(), for the tests' loops. A wait() that returned without an event would spin such a
+ * loop on microtasks and starve every timer (vitest's timeout too): a bound turns that into a failure.
+ */
+async function next(pool: ChunkPool): Promise<void> {
+  const n = (waits.get(pool) ?? 0) + 1;
+  waits.set(pool, n);
+  if (n > 100_000) throw new Error('pool.wait() returned 100,000 times: it must wait for an event');
+  await pool.wait();
+}
+
 async function drain(pool: ChunkPool): Promise<number[]> {
   const got: number[] = [];
   for (;;) {
     for (const f of pool.take()) got.push(new DataView(f.data.buffer).getUint32(0));
     if (pool.idle) return got;
-    await pool.wait();
+    await next(pool);
   }
 }
 
@@ -81,6 +100,9 @@ class FrameFake implements WorkerTransport {
   private sent = 0;
   /** 'ready' messages sent. */
   readied = 0;
+  /** The chunks this fake was given, in order. */
+  readonly begun: number[] = [];
+  terminated = false;
   constructor(
     private readonly delay: () => number,
     private readonly busy: { now: number; peak: number },
@@ -89,6 +111,7 @@ class FrameFake implements WorkerTransport {
   ) {}
   post(m: ToWorker): void {
     if (m.type === 'frame' && this.queued++ === 0) this.busy.peak = Math.max(this.busy.peak, ++this.busy.now);
+    if (m.type === 'begin') this.begun.push(m.chunk);
     this.chain = this.chain.then(() => this.handle(m));
   }
   private async handle(m: ToWorker): Promise<void> {
@@ -110,7 +133,35 @@ class FrameFake implements WorkerTransport {
     this.handler = h;
   }
   onFailure(_handler: (e: Error) => void): void {}
+  async terminate(): Promise<void> {
+    this.terminated = true;
+  }
+}
+
+/** A worker the test speaks for: it records what the pool posts, and `emit` answers as the worker. */
+class PushFake implements WorkerTransport {
+  private handler: (m: FromWorker) => void = () => {};
+  readonly posted: ToWorker[] = [];
+  post(m: ToWorker): void {
+    this.posted.push(m);
+  }
+  emit(m: FromWorker): void {
+    this.handler(m);
+  }
+  onMessage(h: (m: FromWorker) => void): void {
+    this.handler = h;
+  }
+  onFailure(_handler: (e: Error) => void): void {}
   async terminate(): Promise<void> {}
+}
+
+/** Whether `p` settles within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  const result = await Promise.race([p.then(() => true, () => true), late]);
+  clearTimeout(timer);
+  return result;
 }
 
 /** Fake workers' delays: 0, 1 or 2 ms, a repeatable sequence from `seed`. */
@@ -140,7 +191,7 @@ describe('ChunkPool', () => {
           // The writer's loop (PoolEncoder): wait for room, then hand over one frame.
           for (let i = 0; i < frames; i++) {
             while (!pool.hasRoom()) {
-              await pool.wait();
+              await next(pool);
               collect();
             }
             const yuv = pool.yuvBuffer();
@@ -154,7 +205,7 @@ describe('ChunkPool', () => {
           for (;;) {
             collect();
             if (pool.idle) break;
-            await pool.wait();
+            await next(pool);
           }
           expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
           const window = (workers - 1) * chunkFrames + 4;
@@ -201,7 +252,7 @@ describe('ChunkPool', () => {
         i++;
       }
       if (pool.idle) break;
-      await pool.wait();
+      await next(pool);
     }
     expect(got).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(fakes.map((f) => f.readied)).toEqual([1, 1]);
@@ -256,16 +307,103 @@ describe('ChunkPool', () => {
     await pool.close();
   }, 10_000);
 
-  it('without it, start() waits for the workers and refuses two that disagree', async () => {
+  it('without it, start() waits for the workers and refuses two that disagree; a failed start stops the workers it spawned', async () => {
     let n = 0;
     const other: AvcConfig = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
     const reply = (): FromWorker => ({ type: 'ready', config: n++ === 0 ? config : other });
-    const spawn = () => new FrameFake(() => 1, { now: 0, peak: 0 }, { started: Promise.resolve(), reply: reply() });
+    const fakes: FrameFake[] = [];
+    const spawn = () => (fakes.push(new FrameFake(() => 1, { now: 0, peak: 0 }, { started: Promise.resolve(), reply: reply() })), fakes.at(-1) as FrameFake);
     await expect(ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null })).rejects.toMatchObject({
       code: 'ENCODER_FAILED',
       message: /differ from another worker's/,
     });
+    expect(fakes.map((f) => f.terminated)).toEqual([true, true]);
+    // The configuration promise rejects (the backend's configFor failed) after the workers were spawned.
+    fakes.length = 0;
+    const noConfig = Promise.reject(new Error('no configuration for these parameters'));
+    await expect(ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 16, scene: null, config: noConfig })).rejects.toThrow(/no configuration/);
+    expect(fakes.map((f) => f.terminated)).toEqual([true, true]);
   }, 10_000);
+
+  it('a new chunk goes to the worker with the fewest frames still to code, not in turn', async () => {
+    const slowBusy = { now: 0, peak: 0 };
+    const fastBusy = { now: 0, peak: 0 };
+    const fakes = [new FrameFake(() => 20, slowBusy), new FrameFake(() => 0, fastBusy)];
+    let k = 0;
+    const pool = await ChunkPool.start({ spawn: () => fakes[k++], workers: 2, params, backend, chunkFrames: 16, scene: null, config, window: 64 });
+    let i = 0;
+    const send = (n: number) => {
+      for (const end = i + n; i < end; i++) {
+        const yuv = pool.yuvBuffer();
+        new DataView(yuv.buffer).setUint32(0, i);
+        pool.submit(yuv);
+      }
+    };
+    send(32); // chunk 0 to the slow worker, chunk 1 to the fast one
+    for (let t = 0; fastBusy.now > 0 || fakes[1].begun.length === 0; t++) {
+      expect(t).toBeLessThan(2000);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(slowBusy.now).toBe(1); // the slow worker still codes chunk 0 (20 ms a frame)
+    send(16);
+    pool.endInput();
+    expect(fakes.map((f) => f.begun)).toEqual([[0], [1, 2]]);
+    const got = [];
+    for (;;) {
+      for (const f of pool.take()) got.push(new DataView(f.data.buffer).getUint32(0));
+      if (pool.idle) break;
+      await next(pool);
+    }
+    expect(got).toEqual(Array.from({ length: 48 }, (_, j) => j));
+    await pool.close();
+  }, 10_000);
+
+  it('keeps at most `window` returned buffers for reuse', async () => {
+    const spawn = () => new FrameFake(() => 0, { now: 0, peak: 0 });
+    const pool = await ChunkPool.start({ spawn, workers: 1, params, backend, chunkFrames: 16, scene: null, config });
+    // The caller's own buffers (not yuvBuffer()'s), so that more come back than the window.
+    const mine = new Set<Uint8Array>();
+    for (let i = 0; i < 12; i++) {
+      while (!pool.hasRoom()) {
+        await next(pool);
+        pool.take();
+      }
+      const yuv = new Uint8Array((16 * 16 * 3) / 2);
+      mine.add(yuv);
+      pool.submit(yuv);
+    }
+    pool.endInput();
+    while (!pool.idle) {
+      await next(pool);
+      pool.take();
+    }
+    const reused = Array.from({ length: pool.window + 1 }, () => pool.yuvBuffer()).filter((b) => mine.has(b));
+    expect(reused.length).toBe(pool.window);
+    await pool.close();
+  }, 10_000);
+
+  it("wait() returns at once for an event that came while nobody waited, once, then waits for the next", async () => {
+    const worker = new PushFake();
+    const pool = await ChunkPool.start({ spawn: () => worker, workers: 1, params, backend, chunkFrames: 16, scene: null, config });
+    pool.submit(pool.yuvBuffer());
+    const yuv = (worker.posted.find((m) => m.type === 'frame') as { yuv: Uint8Array }).yuv;
+    worker.emit({ type: 'coded', chunk: 0, frames: [{ data: new Uint8Array(4), keyframe: true }], yuv });
+    expect(await settlesWithin(pool.wait(), 50)).toBe(true);
+    const next = pool.wait();
+    expect(await settlesWithin(next, 50)).toBe(false);
+    worker.emit({ type: 'done', chunk: 0, frames: 1 });
+    expect(await settlesWithin(next, 50)).toBe(true);
+    await pool.close();
+  }, 10_000);
+
+  it('coded frames for a chunk not in flight fail the pool', async () => {
+    const worker = new PushFake();
+    const pool = await ChunkPool.start({ spawn: () => worker, workers: 1, params, backend, chunkFrames: 16, scene: null, config });
+    pool.submit(pool.yuvBuffer());
+    worker.emit({ type: 'coded', chunk: 5, frames: [{ data: new Uint8Array(4), keyframe: true }] });
+    await expect(pool.wait()).rejects.toMatchObject({ code: 'WORKER_FAILED', message: /chunk 5, which is not in flight/ });
+    await pool.close();
+  });
 
   it('hands out frames in order whatever order workers finish in, within a window of `workers` chunks', async () => {
     await fc.assert(
@@ -276,7 +414,7 @@ describe('ChunkPool', () => {
         async (workers, frames, seed) => {
           const rand = delays(seed);
           let pool: ChunkPool | null = null;
-          const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
+          const inFlight = { chunks: new Set<number>(), maxAhead: 0, peak: 0, head: () => (pool ? (pool as unknown as { head: number }).head : 0) };
           const fakes: FakeWorker[] = [];
           pool = await ChunkPool.start({
             spawn: () => (fakes.push(new FakeWorker(rand, inFlight)), fakes.at(-1) as FakeWorker),
@@ -290,12 +428,24 @@ describe('ChunkPool', () => {
           const got = await drain(pool);
           expect(got).toEqual(Array.from({ length: frames }, (_, i) => i));
           expect(inFlight.maxAhead).toBeLessThan(workers);
+          // Every worker renders a chunk at once (while there are chunks for each).
+          expect(inFlight.peak).toBe(Math.min(workers, Math.ceil(frames / 4)));
           await pool.close();
           expect(fakes.every((f) => f.terminated)).toBe(true);
         },
       ),
       { numRuns: 25 },
     );
+  });
+
+  it("a worker whose 'done' counts other frames than it sent fails the pool, even after its frames were taken", async () => {
+    const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => 0 };
+    // Chunk 2 of 3 (frames 8-11) claims 5 frames; its 'done' comes after the last frame was taken.
+    const spawn = () => new FakeWorker(() => 1, inFlight, -1, 2);
+    const pool = await ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 4, scene: 'bars' });
+    pool.render(0, 12);
+    await expect(drain(pool)).rejects.toMatchObject({ code: 'WORKER_FAILED', message: 'chunk 2 ended with 4 frames received, but the worker sent 5' });
+    await pool.close();
   });
 
   it('a worker failure rejects wait() with WORKER_FAILED and tells onFailure once', async () => {
