@@ -1,6 +1,7 @@
 // The worker pool: GOP-aligned chunks encoded in worker threads and reassembled in order.
 // Determinism (1 vs N workers, and vs no workers), failures inside workers (a throw in the scene,
-// a thread that exits or dies of an uncaught error), aborts, and real decoders on the output.
+// a thread that exits or dies of an uncaught error; the transports' FailureSignal), aborts, and real
+// decoders on the output.
 import { existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audio, createMp4Writer, renderVideo } from '../src/index.js';
 import { backendById } from '../src/encode/registry.js';
 import { liveWorkerCount, spawnNodeWorker } from '../src/pool/node-transport.js';
+import { FailureSignal } from '../src/pool/transport.js';
 import { ffmpegDecodeCheck, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { rejection } from './helpers/rejection.js';
@@ -137,6 +139,27 @@ describe('failures inside workers', () => {
     expect(Buffer.from(inProcess.data as Uint8Array).equals(Buffer.from(pooled.data as Uint8Array))).toBe(true);
     expect((await rejection(createMp4Writer({ width: W, height: H, fps: 30, output: { buffer: true }, workers: -1 }))).code).toBe('INVALID_OPTION');
     expectNoLiveWorkers();
+  });
+});
+
+describe('FailureSignal (both transports report a worker death through it)', () => {
+  it('keeps the first failure and tells it once, to a handler given before or after it', () => {
+    const a = new Error('first');
+    const b = new Error('second');
+    const before = new FailureSignal();
+    const seenBefore: Error[] = [];
+    before.listen((e) => seenBefore.push(e));
+    before.fail(a);
+    before.fail(b);
+    expect(seenBefore).toEqual([a]);
+    expect(before.error).toBe(a);
+    const after = new FailureSignal();
+    after.fail(a);
+    after.fail(b);
+    const seenAfter: Error[] = [];
+    after.listen((e) => seenAfter.push(e));
+    expect(seenAfter).toEqual([a]);
+    expect(after.error).toBe(a);
   });
 });
 
