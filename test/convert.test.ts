@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesPerFrame, toI420 } from '../src/encode/convert.js';
 import { openFrameConverter } from '../src/encode/frame-converter.js';
 import { Mp4ForgeError } from '../src/errors.js';
@@ -231,6 +231,29 @@ describe('toI420 layouts and validation', () => {
     }
   });
 
+  it('the WASM frame converter refuses what toI420 refuses, with the same codes and messages', async () => {
+    const [w, h] = [64, 32];
+    const converter = await openFrameConverter(w, h);
+    const rgba = new Uint8Array(w * h * 4);
+    const right = new Uint8Array(bytesPerFrame('yuv420p', w, h));
+    const cases: [Uint8Array, string, Uint8Array][] = [
+      [rgba, 'rgba', new Uint8Array(right.length + 2)], // an output buffer of the wrong size
+      [rgba, 'argb', right], // a layout it does not know
+      [rgba.subarray(4), 'rgba', right], // a frame of the wrong size
+    ];
+    for (const [pixels, format, out] of cases) {
+      let expected: unknown = null;
+      try {
+        toI420(pixels, format as never, w, h, out);
+      } catch (e) {
+        expected = e;
+      }
+      expect(expected, `toI420 refuses ${format}, ${pixels.length} → ${out.length}`).toBeInstanceOf(Mp4ForgeError);
+      const { code, message } = expected as Mp4ForgeError;
+      expect(() => converter.toI420(pixels, format as never, out)).toThrow(expect.objectContaining({ code, message }));
+    }
+  });
+
   it('rejects wrong buffers and sizes with stable codes', () => {
     const out = new Uint8Array(6);
     const expectCode = (f: () => void, code: string) => {
@@ -300,7 +323,12 @@ describe('toI420 vs the encoder’s own conversion', () => {
   });
 
   describe('end to end: encode with h264-mp4-encoder, decode with ffmpeg', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mp4forge-convert-'));
+    // Made in beforeAll, not while the suite is collected: a run that filters these tests out (-t)
+    // skips the suite's hooks, and would leave the directory behind.
+    let dir = '';
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'mp4forge-convert-'));
+    });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     async function meanPsnr(mp4: Uint8Array, name: string, src: Uint8Array[], w: number, h: number): Promise<number> {

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toI420 } from '../src/encode/convert.js';
 import { Mp4ForgeError } from '../src/errors.js';
 import { BARS_COUNTER_MODULUS, readBarsCounter } from '../src/generate/bars.js';
@@ -283,7 +283,11 @@ describe('bars counter', () => {
   });
 
   describe('after real lossy coding (h264-mp4-encoder → ffmpeg)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mp4forge-bars-'));
+    // Made in beforeAll: a run that filters these tests out (-t) skips the suite's hooks.
+    let dir = '';
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'mp4forge-bars-'));
+    });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     async function encodeDecode(
