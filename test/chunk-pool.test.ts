@@ -155,6 +155,14 @@ class PushFake implements WorkerTransport {
   async terminate(): Promise<void> {}
 }
 
+/** A one-worker pool on a PushFake, with frame 0 (chunk 0) sent to it. */
+async function oneFramePushed(): Promise<{ worker: PushFake; pool: ChunkPool }> {
+  const worker = new PushFake();
+  const pool = await ChunkPool.start({ spawn: () => worker, workers: 1, params, backend, chunkFrames: 16, scene: null, config });
+  pool.submit(pool.yuvBuffer());
+  return { worker, pool };
+}
+
 /** Whether `p` settles within `ms`. */
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -383,23 +391,19 @@ describe('ChunkPool', () => {
   }, 10_000);
 
   it("wait() returns at once for an event that came while nobody waited, once, then waits for the next", async () => {
-    const worker = new PushFake();
-    const pool = await ChunkPool.start({ spawn: () => worker, workers: 1, params, backend, chunkFrames: 16, scene: null, config });
-    pool.submit(pool.yuvBuffer());
+    const { worker, pool } = await oneFramePushed();
     const yuv = (worker.posted.find((m) => m.type === 'frame') as { yuv: Uint8Array }).yuv;
     worker.emit({ type: 'coded', chunk: 0, frames: [{ data: new Uint8Array(4), keyframe: true }], yuv });
     expect(await settlesWithin(pool.wait(), 50)).toBe(true);
-    const next = pool.wait();
-    expect(await settlesWithin(next, 50)).toBe(false);
+    const later = pool.wait();
+    expect(await settlesWithin(later, 50)).toBe(false);
     worker.emit({ type: 'done', chunk: 0, frames: 1 });
-    expect(await settlesWithin(next, 50)).toBe(true);
+    expect(await settlesWithin(later, 50)).toBe(true);
     await pool.close();
   }, 10_000);
 
   it('coded frames for a chunk not in flight fail the pool', async () => {
-    const worker = new PushFake();
-    const pool = await ChunkPool.start({ spawn: () => worker, workers: 1, params, backend, chunkFrames: 16, scene: null, config });
-    pool.submit(pool.yuvBuffer());
+    const { worker, pool } = await oneFramePushed();
     worker.emit({ type: 'coded', chunk: 5, frames: [{ data: new Uint8Array(4), keyframe: true }] });
     await expect(pool.wait()).rejects.toMatchObject({ code: 'WORKER_FAILED', message: /chunk 5, which is not in flight/ });
     await pool.close();
