@@ -64,6 +64,15 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      // vitest's toMatchObject does not match a RegExp value against a string: { message: /x/ }
+      // passes whatever the message says (measured with vitest 4.1). expect.stringMatching does.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Property[value.regex]',
+          message: 'toMatchObject does not check a RegExp property value (any string passes): use expect.stringMatching(/…/).',
+        },
+      ],
     },
   },
   {

@@ -170,17 +170,26 @@ describe.runIf(chromiumAvailable || requireBrowser)('worker pool in Chromium (mo
     expect(pageErrors).toEqual([]);
   });
 
-  it('a worker that fails to start rejects with WORKER_FAILED, whether it fails before the pool listens or after', async () => {
+  it('a worker that fails to start, or throws, rejects with WORKER_FAILED, whether it fails before the pool listens or after', async () => {
     // The pool spawns its workers before it has their SPS/PPS and listens once it has them; a worker
     // that failed in between must still be heard (the transport keeps the failure).
     const early = await page.evaluate(() => window.pool.writeFails(2, true));
-    expect(early).toMatchObject({ name: 'Mp4ForgeError', code: 'WORKER_FAILED', message: /failed at once \(simulated\)/ });
+    expect(early).toMatchObject({ name: 'Mp4ForgeError', code: 'WORKER_FAILED', message: expect.stringMatching(/failed at once \(simulated\)/) });
     // A script that cannot load: its error comes after a request, when the pool is listening.
     const script = /encode-worker\.browser-[\w-]+\.js$/;
     await page.route(script, (route) => route.fulfill({ status: 404, body: 'not here' }));
     try {
       const late = await page.evaluate(() => window.pool.writeFails(2, false));
-      expect(late).toMatchObject({ name: 'Mp4ForgeError', code: 'WORKER_FAILED', message: /could not start/ });
+      expect(late).toMatchObject({ name: 'Mp4ForgeError', code: 'WORKER_FAILED', message: expect.stringMatching(/could not start/) });
+    } finally {
+      await page.unroute(script);
+    }
+    // A script that throws as it runs: an uncaught error inside the worker, whose message the
+    // failure carries.
+    await page.route(script, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: "throw new Error('the worker script threw');" }));
+    try {
+      const threw = await page.evaluate(() => window.pool.writeFails(2, false));
+      expect(threw).toMatchObject({ name: 'Mp4ForgeError', code: 'WORKER_FAILED', message: expect.stringMatching(/the worker script threw/) });
     } finally {
       await page.unroute(script);
     }
