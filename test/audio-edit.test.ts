@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMp4Writer, type AudioInput, type Layout } from '../src/index.js';
+import { editAndDuration, rescale, type TrackState } from '../src/mux/muxer.js';
+import { SampleTable } from '../src/mux/sample-table.js';
 import { assertValidIsoBmff, type TrackTables } from './helpers/iso-validate.js';
 import { probeAudio } from './helpers/mp3-corpus.js';
 import { decodeAudioF32, FFMPEG, ffprobe, run } from './helpers/oracles.js';
@@ -167,5 +169,33 @@ describe("the edit's end at 7 fps (movie timescale 1001), MP3 without a LAME tag
       const a = (await ffprobe(file)).streams.find((s) => s.codec_type === 'audio');
       expect(Number(a?.duration)).toBeLessThanOrEqual(media / sound.timescale);
     }
+  });
+});
+
+describe('edit arithmetic (movie ticks from media ticks)', () => {
+  it('rescale rounds to the nearest tick, up as well as down', () => {
+    // 44100 → 1001 ticks: fractions below and above one half.
+    for (const ticks of [44123, 44144, 1105, 132300, 1]) expect(rescale(ticks, 44100, 1001), `${ticks}`).toBe(Math.round((ticks * 1001) / 44100));
+    expect(rescale(44144, 44100, 1001) - Math.floor((44144 * 1001) / 44100)).toBe(1); // this one rounds up
+    expect(rescale(777, 30, 30)).toBe(777);
+  });
+
+  it('an edit never runs past the media it plays (ISO/IEC 14496-12 8.6.6), even where rounding to the nearest tick would', () => {
+    // An MP3 track (44.1 kHz) under a 7 fps video: movie timescale 1001 (MuxerBase). Every length
+    // of play in one second's worth: the segment, back in media ticks, stays within the media after
+    // media_time, and within one movie tick of the play asked for.
+    const mediaTime = 1105;
+    let roundedDown = 0;
+    for (let play = 44100; play < 44300; play++) {
+      const t = { info: { timescale: 44100 }, table: new SampleTable(), edit: { mediaTime, duration: play } } as unknown as TrackState;
+      const { edit, movieDuration } = editAndDuration(t, 1001, mediaTime + play);
+      const segment = edit?.segmentDuration ?? NaN;
+      expect(edit?.mediaTime).toBe(mediaTime);
+      expect(movieDuration).toBe(segment);
+      expect(rescale(segment, 1001, 44100), `play ${play}`).toBeLessThanOrEqual(play);
+      expect(Math.abs((segment * 44100) / 1001 - play), `play ${play}`).toBeLessThan(44100 / 1001);
+      if (segment < Math.round((play * 1001) / 44100)) roundedDown++;
+    }
+    expect(roundedDown).toBeGreaterThan(0); // the cases where the nearest tick would run past the media
   });
 });

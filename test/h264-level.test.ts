@@ -2,10 +2,11 @@
 // size (MaxFS, and each side at most sqrt(8 × MaxFS) macroblocks), the macroblock rate (MaxMBPS)
 // and the bitrate when it is known (MaxBR) — ITU-T H.264 Table A-1. Checked on the pure function
 // against the cases the issue lists, and in written files (avcC and SPS, read by ffprobe) for both
-// backends that write files here.
+// backends that write files here; avcC's profile, compatibility and level bytes equal the SPS's.
 import { describe, expect, it } from 'vitest';
 import { h264Level } from '../src/encode/level.js';
 import { createMp4Writer, type EncoderId } from '../src/index.js';
+import { readSampleTables } from './helpers/iso-validate.js';
 import { ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { writeFileSync } from 'node:fs';
@@ -41,6 +42,9 @@ describe('H.264 level from frame size, frame rate and bitrate', () => {
         const probe = await ffprobe(file);
         expect(probe.streams[0].profile).toBe(encoder === 'wasm' ? 'Constrained Baseline' : 'Baseline');
         expect((probe.streams[0] as { level?: number }).level, `${w}x${h}@${num}/${den}`).toBe(level);
+        // avcC's profile, compatibility and level bytes are the SPS's (ISO/IEC 14496-15 5.3.3.1.2).
+        const avc = readSampleTables(data as Uint8Array)[0].avc;
+        expect([avc?.profile, avc?.compatibility, avc?.level]).toEqual([...(avc?.sps[0] ?? new Uint8Array(0)).subarray(1, 4)]);
       }
     });
   }
