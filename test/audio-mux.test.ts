@@ -50,6 +50,7 @@ describe('MP3 corpus in MP4', () => {
       const audioTrack = report.tracks.find((t) => t.handler === 'soun');
       expect(audioTrack?.audio?.objectTypeIndication).toBe(f.sampleRate >= 32000 ? 0x6b : 0x69);
       expect(audioTrack?.audio?.streamTypeByte).toBe(0x15);
+      expect(report.tracks.map((t) => [t.handler, t.volume])).toEqual([['vide', 0], ['soun', 0x0100]]); // full volume: 1.0 in 8.8
 
       const probe = await ffprobe(file);
       const a = probe.streams.find((s) => s.codec_type === 'audio');

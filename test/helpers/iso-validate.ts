@@ -71,6 +71,8 @@ export interface TrackTables {
   mdhdDuration: number;
   /** In mvhd timescale. */
   tkhdDuration: number;
+  /** tkhd volume, 8.8 fixed point: 0x0100 for a sound track, 0 for video (ISO/IEC 14496-12 8.3.2). */
+  volume: number;
   /** All samples: moov tables followed by fragment samples. */
   sampleCount: number;
   /** How many of `sampleCount` come from movie fragments (trun). */
@@ -705,7 +707,7 @@ function sourceOf(s: TrackState, sampleIndex: number): string {
 
 function emptyTables(): TrackTables {
   return {
-    trackId: 0, handler: '', sampleEntry: '', timescale: 0, mdhdDuration: 0, tkhdDuration: 0,
+    trackId: 0, handler: '', sampleEntry: '', timescale: 0, mdhdDuration: 0, tkhdDuration: 0, volume: 0,
     sampleCount: 0, fragmentSampleCount: 0, sizes: [], syncSamples: null, decodeDeltas: [], compositionOffsets: null,
     chunkOffsets: [], samplesPerChunk: [], sampleOffsets: [], edits: null, avc: null, audio: null, btrt: null,
   };
@@ -726,6 +728,7 @@ function analyseTrak(ctx: Ctx, trak: BoxNode, drefCountOf: (minf: BoxNode | unde
   if (tkhd) {
     t.trackId = tkhd.trackId;
     t.tkhdDuration = tkhd.duration;
+    t.volume = tkhd.volume;
   }
   const mdia = child(trak, 'mdia');
   if (!mdia) {
