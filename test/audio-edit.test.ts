@@ -4,7 +4,9 @@
 //    encoder delay is read from the MP3's LAME tag by a reader written here, and ffprobe's start
 //    time of the MP3 says the same; the decoded MP4 must match the source PCM at lag 0, not ±1.
 //  - Its length: at 7 fps (movie timescale 1001) an MP3 without a LAME tag that ends before the
-//    video gives an edit that, rounded to the nearest movie tick, would run past the last sample.
+//    video gives an edit that, rounded to the nearest movie tick, would run past the last sample;
+//    so does a LAME tag whose padding is under 529 (not LAME's own), unless the edit is capped by
+//    the samples there are. The rounding itself (editAndDuration, rescale) over 200 lengths.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,13 +58,19 @@ function sourcePcm(seconds: number, rate = RATE): Float32Array {
  * frame, its optional fields by flag, then the LAME extension whose bytes 21–23 hold delay and padding.
  */
 function lameTagDelay(mp3: Uint8Array): number {
+  const lameAt = lameTagAt(mp3);
+  return (mp3[lameAt + 21] << 4) | (mp3[lameAt + 22] >> 4);
+}
+
+/** Where the LAME extension starts: after the Xing/Info header in the first frame and its optional fields by flag. */
+function lameTagAt(mp3: Uint8Array): number {
   const text = Buffer.from(mp3.buffer, mp3.byteOffset, Math.min(mp3.length, 4096)).toString('latin1');
   const at = Math.max(text.indexOf('Info'), text.indexOf('Xing'));
   expect(at, 'a Xing/Info header').toBeGreaterThan(0);
   const flags = new DataView(mp3.buffer, mp3.byteOffset + at + 4, 4).getUint32(0);
   const lameAt = at + 8 + (flags & 1 ? 4 : 0) + (flags & 2 ? 4 : 0) + (flags & 4 ? 100 : 0) + (flags & 8 ? 4 : 0);
   expect(text.slice(lameAt, lameAt + 4)).toMatch(/^(LAME|Lavc|Lavf)/);
-  return (mp3[lameAt + 21] << 4) | (mp3[lameAt + 22] >> 4);
+  return lameAt;
 }
 
 interface Muxed {
@@ -197,5 +205,24 @@ describe('edit arithmetic (movie ticks from media ticks)', () => {
       if (segment < Math.round((play * 1001) / 44100)) roundedDown++;
     }
     expect(roundedDown).toBeGreaterThan(0); // the cases where the nearest tick would run past the media
+  });
+});
+
+describe('a LAME tag whose padding is under 529 (a tag not written by LAME)', () => {
+  it('trimmed to the video, the edit still ends inside the media the track has', async () => {
+    // ffmpeg's tag (encoder "Lavc…", so no CRC to mend) with its padding rewritten to 100: the
+    // decoder's 529-sample delay is then more than the padding, and the playable length the tag
+    // implies runs past the samples there are. 1 s of audio under 2 s of 7 fps video.
+    const mp3 = (await lame('pad100', sourcePcm(1), RATE)).bytes.slice();
+    const lameAt = lameTagAt(mp3);
+    mp3[lameAt + 22] = (mp3[lameAt + 22] & 0xf0) | (100 >> 8);
+    mp3[lameAt + 23] = 100 & 0xff;
+    for (const layout of ['progressive', 'faststart'] as const) {
+      const { sound, movieTimescale } = await mux(`pad100-${layout}`, mp3, { fps: 7, frames: 14, layout, audioLength: 'trim' });
+      const edit = sound.edits![0];
+      expect(edit.mediaTime, layout).toBe(lameTagDelay(mp3) + 529);
+      // ISO/IEC 14496-12 8.6.6: the edit maps movie time onto media time that exists.
+      expect(edit.mediaTime + (edit.segmentDuration * RATE) / movieTimescale, layout).toBeLessThanOrEqual(sound.mdhdDuration);
+    }
   });
 });
