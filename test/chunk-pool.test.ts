@@ -356,13 +356,7 @@ describe('ChunkPool', () => {
     send(16);
     pool.endInput();
     expect(fakes.map((f) => f.begun)).toEqual([[0], [1, 2]]);
-    const got = [];
-    for (;;) {
-      for (const f of pool.take()) got.push(new DataView(f.data.buffer).getUint32(0));
-      if (pool.idle) break;
-      await next(pool);
-    }
-    expect(got).toEqual(Array.from({ length: 48 }, (_, j) => j));
+    expect(await drain(pool)).toEqual(Array.from({ length: 48 }, (_, j) => j));
     await pool.close();
   }, 10_000);
 
@@ -381,10 +375,7 @@ describe('ChunkPool', () => {
       pool.submit(yuv);
     }
     pool.endInput();
-    while (!pool.idle) {
-      await next(pool);
-      pool.take();
-    }
+    await drain(pool);
     const reused = Array.from({ length: pool.window + 1 }, () => pool.yuvBuffer()).filter((b) => mine.has(b));
     expect(reused.length).toBe(pool.window);
     await pool.close();

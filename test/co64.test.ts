@@ -97,26 +97,9 @@ describe('64-bit offsets', () => {
 
   it('a progressive file with > 4 GiB of samples uses co64 with offsets past 2^32', async () => {
     const sink = new CountingSink();
-    const sps = Uint8Array.from([0x67, 0x42, 0x00, 0x28, 0xa6, 0x80, 0x78, 0x02, 0x27, 0xe5, 0x40]);
-    const pps = Uint8Array.from([0x68, 0xce, 0x09, 0xc8]);
-    const mux = new Mp4Muxer({
-      layout: 'progressive',
-      sink,
-      tracks: [
-        {
-          kind: 'video',
-          avcC: buildAvcC({ sps: [sps], pps: [pps], profile: 0x42, compatibility: 0, level: 0x28 }),
-          width: 1920,
-          height: 1080,
-          timescale: 90000,
-          colour: { primaries: 1, transfer: 13, matrix: 6, fullRange: false },
-        },
-      ],
-    });
+    const mux = new Mp4Muxer({ layout: 'progressive', sink, tracks: [VIDEO_TRACK] });
     // 8 MiB samples, reused: 520 of them = 4.06 GiB.
-    const sample = new Uint8Array(8 << 20);
-    new DataView(sample.buffer).setUint32(0, sample.length - 4);
-    sample[4] = 0x65;
+    const sample = nal(8 << 20);
     const count = 520;
     for (let i = 0; i < count; i++) await mux.addSample(0, { data: sample, duration: 3000, sync: i % 30 === 0 });
     await mux.endTrack(0);
