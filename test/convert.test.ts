@@ -1,15 +1,18 @@
 // toI420 against independent oracles: the BT.601 formulas in floating point, ffmpeg's swscale, and
 // the real encoder + decoder, with h264-mp4-encoder's own conversion as the baseline to beat.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesPerFrame, toI420 } from '../src/encode/convert.js';
 import { openFrameConverter } from '../src/encode/frame-converter.js';
 import { Mp4ForgeError } from '../src/errors.js';
 import { patterns } from '../src/generate/patterns.js';
 import { FFMPEG, decodeRgbFrames, rgbPsnr, run } from './helpers/oracles.js';
 import { encodeWithHme, i420ToRgb, mdatPayload, naiveI420 } from './helpers/yuv.js';
+import { tempDir } from './helpers/temp.js';
+
+/** The end-to-end cases' encoded and decoded files (removed after the file's last test). */
+const dir = tempDir('mp4forge-convert-');
 
 // BT.601 limited range straight from the standard's published form (Rec. 601 §2.5.x with the
 // 219/224 scaling): independent of the fixed-point constants in src/encode/convert.ts.
@@ -323,13 +326,6 @@ describe('toI420 vs the encoder’s own conversion', () => {
   });
 
   describe('end to end: encode with h264-mp4-encoder, decode with ffmpeg', () => {
-    // Made in beforeAll, not while the suite is collected: a run that filters these tests out (-t)
-    // skips the suite's hooks, and would leave the directory behind.
-    let dir = '';
-    beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), 'mp4forge-convert-'));
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     async function meanPsnr(mp4: Uint8Array, name: string, src: Uint8Array[], w: number, h: number): Promise<number> {
       const file = join(dir, name);

@@ -1,15 +1,18 @@
 // Pattern generators: determinism, statistics, validation, and the bars frame counter — read back
 // from the raw frames and after real lossy coding (h264-mp4-encoder → ffmpeg decode).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toI420 } from '../src/encode/convert.js';
 import { Mp4ForgeError } from '../src/errors.js';
 import { BARS_COUNTER_MODULUS, readBarsCounter } from '../src/generate/bars.js';
 import { drawPattern, patterns, type PatternName } from '../src/generate/patterns.js';
 import { decodeRgbFrames } from './helpers/oracles.js';
 import { encodeWithHme } from './helpers/yuv.js';
+import { tempDir } from './helpers/temp.js';
+
+/** The lossy-coding cases' files (removed after the file's last test). */
+const dir = tempDir('mp4forge-bars-');
 
 const NAMES: PatternName[] = ['noise', 'gradient', 'plasma', 'bars', 'solid'];
 
@@ -283,12 +286,6 @@ describe('bars counter', () => {
   });
 
   describe('after real lossy coding (h264-mp4-encoder → ffmpeg)', () => {
-    // Made in beforeAll: a run that filters these tests out (-t) skips the suite's hooks.
-    let dir = '';
-    beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), 'mp4forge-bars-'));
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     async function encodeDecode(
       w: number,

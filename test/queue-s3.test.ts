@@ -23,10 +23,10 @@ import { tempDir } from './helpers/temp.js';
 const dir = tempDir('mp4forge-s3-');
 /** Where the stores under test spool their parts: checked to be empty at every step. */
 const spoolDir = join(dir, 'spool');
-mkdirSync(spoolDir);
 let s3: S3Server;
 
 beforeAll(async () => {
+  mkdirSync(spoolDir); // tempDir makes `dir` in a beforeAll registered before this one
   s3 = await startS3(join(dir, 's3rver'));
 });
 afterAll(async () => {
