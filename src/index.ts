@@ -11,6 +11,8 @@ export type { Mp4Writer, Mp4WriterOptions, Mp4WriterResult, FrameInput, ImageDat
 export type { OutputResult, AudioSummary, Progress } from './results.js';
 export { renderVideo } from './render.js';
 export type { RenderVideoOptions } from './render.js';
+export { createWorkerPool } from './pool/worker-pool.js';
+export type { WorkerPool, WorkerPoolOptions } from './pool/worker-pool.js';
 export type { FrameRate, VideoOptions } from './options.js';
 export type { EncoderChoice, EncoderId } from './encode/backend.js';
 export type { Mp4Output, BufferOutput, NodeWritableLike } from './output.js';

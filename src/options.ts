@@ -7,6 +7,7 @@ import { ENCODER_CHOICES } from './encode/registry.js';
 import type { PixelFormat } from './encode/convert.js';
 import { Mp4ForgeError } from './errors.js';
 import type { Layout } from './mux/types.js';
+import { WorkerPool } from './pool/worker-pool.js';
 import type { AudioEncodeOptions, AudioLength } from './soundtrack.js';
 import { conflict, optionsObject, refuse, show } from './validate.js';
 
@@ -211,11 +212,16 @@ export function resolvePixelFormat(v: unknown): PixelFormat {
   throw refuse('pixelFormat', oneOf(PIXEL_FORMATS), v);
 }
 
-/** `workers`: 0 = in-process; 'auto' = one per available core (resolved later, where cores are known). */
-export function resolveWorkers(v: unknown, fallback: number | 'auto'): number | 'auto' {
+/**
+ * `workers`: 0 = in-process; 'auto' = one per available core (resolved later, where cores are
+ * known); a WorkerPool = its threads, lent for this writer.
+ */
+export function resolveWorkers(v: unknown, fallback: number | 'auto'): number | 'auto' | WorkerPool {
   if (v === undefined) return fallback;
-  if (v === 'auto') return v;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 256) throw refuse('workers', "'auto' or an integer from 0 (no workers) to 256", v);
+  if (v === 'auto' || v instanceof WorkerPool) return v;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 256) {
+    throw refuse('workers', "'auto', an integer from 0 (no workers) to 256, or a WorkerPool from createWorkerPool()", v);
+  }
   return v;
 }
 

@@ -9,6 +9,7 @@ import { resolveFrameCount } from './options.js';
 import type { SceneSource } from './pipeline/frame-encoder.js';
 import { openWriter, WRITER_KEYS, type Mp4WriterOptions, type Mp4WriterResult } from './writer.js';
 import { refuse } from './validate.js';
+import type { WorkerPool } from './pool/worker-pool.js';
 
 export interface RenderVideoOptions extends Omit<Mp4WriterOptions, 'pixelFormat' | 'workers'> {
   /** Number of frames to render, counted from 0. */
@@ -24,9 +25,9 @@ export interface RenderVideoOptions extends Omit<Mp4WriterOptions, 'pixelFormat'
    * Workers (Node worker threads, or module Web Workers in browsers): a number or 'auto' (one per
    * available core). Default 'auto' for a module or pattern scene (drawn and encoded in the
    * workers; at least 1), 0 for a scene function (drawn and encoded on the calling thread; with
-   * workers, they only encode).
+   * workers, they only encode). A {@link WorkerPool} lends its threads for this render.
    */
-  workers?: number | 'auto';
+  workers?: number | 'auto' | WorkerPool;
 }
 
 const RENDER_KEYS = WRITER_KEYS.filter((k) => k !== 'pixelFormat');

@@ -16,6 +16,7 @@ import { openFrameEncoder, type Deliver, type FrameEncoder, type SceneSource } f
 import { MuxSession } from './pipeline/mux-session.js';
 import { ProgressReporter } from './pipeline/progress.js';
 import { availableCores } from './pool/host.js';
+import type { WorkerPool } from './pool/worker-pool.js';
 import type { OutputResult, Progress } from './results.js';
 import type { AudioEncodeOptions, AudioInput, AudioLength } from './soundtrack.js';
 import { optionsObject, refuse } from './validate.js';
@@ -73,9 +74,10 @@ export interface Mp4WriterOptions {
    * frames (a chunk is the GOP, at least 16 frames); that window is the memory cost of parallelism.
    * With the default encoder the writer does not wait for its workers to start: frames are taken
    * meanwhile, and a worker that fails to start makes the next `addFrame` or `finish` reject
-   * (`WORKER_FAILED` when its thread died).
+   * (`WORKER_FAILED` when its thread died). A {@link WorkerPool} (from {@link createWorkerPool})
+   * lends its already started threads to this writer instead, and gets them back when it ends.
    */
-  workers?: number | 'auto';
+  workers?: number | 'auto' | WorkerPool;
 }
 
 /** What a finished writer reports (the fields every result shares). */
@@ -163,7 +165,7 @@ export async function openWriter(options: unknown, fn: string, keys: readonly st
 }
 
 /** 'auto' → one worker per available core. */
-async function workerCount(workers: number | 'auto'): Promise<number> {
+async function workerCount(workers: number | 'auto' | WorkerPool): Promise<number | WorkerPool> {
   return workers === 'auto' ? availableCores() : workers;
 }
 

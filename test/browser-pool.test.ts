@@ -2,8 +2,9 @@
 // the library from an app that Vite bundled (its `new Worker(new URL(…))` picked up like any app's).
 // In Debian's Chromium, renderVideo and createMp4Writer with 0, 1, 2 and 'auto' workers must give
 // the same bytes, and the same bytes as Node for the same frames and options; a scene module is
-// imported by URL inside the workers; a scene that throws rejects with USER_CALLBACK_FAILED, and a
-// worker script that cannot load with WORKER_FAILED.
+// imported by URL inside the workers; a WorkerPool's workers serve a render and then a writer; a
+// scene that throws rejects with USER_CALLBACK_FAILED, and a worker script that cannot load with
+// WORKER_FAILED.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +24,7 @@ const FRAMES = 72;
 
 // The page: the library's workers are counted by wrapping the Worker constructor.
 const MAIN_JS = `
-import { audio, createMp4Writer, renderVideo } from 'mp4forge';
+import { audio, createMp4Writer, createWorkerPool, renderVideo } from 'mp4forge';
 const OPTS = ${JSON.stringify(OPTS)};
 const FRAMES = ${FRAMES};
 let spawned = 0;
@@ -56,6 +57,19 @@ window.pool = {
     await w.addFrames(FRAMES, 'plasma');
     const r = await w.finish();
     return { mp4: b64(r.data), spawned, cores: navigator.hardwareConcurrency };
+  },
+  async reuse() {
+    // A WorkerPool: its two workers serve a render and then a writer.
+    spawned = 0;
+    const workers = await createWorkerPool({ workers: 2 });
+    const melody = () => audio.melody({ seconds: FRAMES / OPTS.fps });
+    const rendered = await renderVideo({ ...OPTS, frames: FRAMES, scene: 'plasma', workers, audio: melody() });
+    const w = await createMp4Writer({ ...OPTS, workers, audio: melody() });
+    await w.addFrames(FRAMES, 'plasma');
+    const written = await w.finish();
+    const threadsStarted = workers.threadsStarted;
+    await workers.close();
+    return { render: b64(rendered.data), write: b64(written.data), spawned, threadsStarted };
   },
   async fail(workers) {
     try { await renderVideo({ ...OPTS, frames: FRAMES, scene: scene('throws-at-37.mjs'), workers }); return 'no error'; }
@@ -164,6 +178,13 @@ describe.runIf(chromiumAvailable || requireBrowser)('worker pool in Chromium (mo
     await check(node, 'browser-pool-write.mp4');
   });
 
+  it('a WorkerPool: a render and then a writer on the same two workers, the same bytes as Node', async () => {
+    const r = await page.evaluate(() => window.pool.reuse());
+    expect([r.spawned, r.threadsStarted]).toEqual([2, 2]);
+    expect(Buffer.compare(fromBase64(r.render), await nodeBytes('plasma', 'render')), 'render').toBe(0);
+    expect(Buffer.compare(fromBase64(r.write), await nodeBytes('plasma', 'write')), 'writer').toBe(0);
+  });
+
   it('a scene that throws in a worker rejects with USER_CALLBACK_FAILED and the frame index', async () => {
     const r = await page.evaluate(() => window.pool.fail(2));
     expect(r).toMatchObject({ name: 'Mp4ForgeError', code: 'USER_CALLBACK_FAILED', frameIndex: 37 });
@@ -202,6 +223,7 @@ declare global {
     pool: {
       render(workers: number | 'auto', scene: string): Promise<Run>;
       write(workers: number): Promise<Run>;
+      reuse(): Promise<{ render: string; write: string; spawned: number; threadsStarted: number }>;
       fail(workers: number): Promise<{ name: string; code: string; frameIndex?: number; message: string } | string>;
       writeFails(workers: number, atOnce: boolean): Promise<{ name: string; code: string; message: string } | string>;
     };

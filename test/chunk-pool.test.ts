@@ -443,6 +443,69 @@ describe('ChunkPool', () => {
     await pool.close();
   });
 
+  it('close() gives workers back (release) only after a clean end with every worker ready; otherwise it terminates them', async () => {
+    /** A FrameFake a WorkerPool lent: release() gives it back. */
+    class LentFake extends FrameFake {
+      released = false;
+      async release(): Promise<void> {
+        this.released = true;
+      }
+    }
+    const fates = (fakes: LentFake[]) => fakes.map((f) => (f.released ? 'released' : '') + (f.terminated ? 'terminated' : ''));
+    const run = async (opts: { frames: number; finish: boolean; held?: Promise<void> }) => {
+      const fakes: LentFake[] = [];
+      const busy = { now: 0, peak: 0 };
+      // The second worker answers init only once `held` settles (still starting).
+      const spawn = () => {
+        const started = fakes.length === 1 && opts.held ? opts.held : Promise.resolve();
+        fakes.push(new LentFake(() => 1, busy, { started, reply: { type: 'ready', config } }));
+        return fakes.at(-1) as LentFake;
+      };
+      const pool = await ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 4, scene: null, config });
+      let taken = 0;
+      for (let i = 0; i < opts.frames; i++) {
+        while (!pool.hasRoom()) {
+          taken += pool.take().length;
+          await next(pool);
+        }
+        const yuv = pool.yuvBuffer();
+        new DataView(yuv.buffer).setUint32(0, i);
+        pool.submit(yuv);
+      }
+      if (opts.finish) {
+        pool.endInput();
+        expect(taken + (await drain(pool)).length).toBe(opts.frames);
+      }
+      await pool.close();
+      return fates(fakes);
+    };
+    // Both workers coded chunks and everything was taken.
+    expect(await run({ frames: 12, finish: true })).toEqual(['released', 'released']);
+    // One chunk: the second worker never had one, but answered its init.
+    expect(await run({ frames: 3, finish: true })).toEqual(['released', 'released']);
+    // The second worker had not answered its init: its 'ready' would reach the next writer.
+    expect(await run({ frames: 3, finish: true, held: new Promise(() => {}) })).toEqual(['released', 'terminated']);
+    // Closed with frames still in the workers (an abort).
+    expect(await run({ frames: 12, finish: false })).toEqual(['terminated', 'terminated']);
+  });
+
+  it('a failed pool terminates workers that could be released', async () => {
+    class LentFake extends FakeWorker {
+      released = false;
+      async release(): Promise<void> {
+        this.released = true;
+      }
+    }
+    const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => 0 };
+    const fakes: LentFake[] = [];
+    const spawn = () => (fakes.push(new LentFake(() => 1, inFlight, 9)), fakes.at(-1) as LentFake);
+    const pool = await ChunkPool.start({ spawn, workers: 2, params, backend, chunkFrames: 4, scene: 'bars' });
+    pool.render(0, 20);
+    await expect(drain(pool)).rejects.toMatchObject({ code: 'WORKER_FAILED' });
+    await pool.close();
+    expect(fakes.map((f) => [f.released, f.terminated])).toEqual([[false, true], [false, true]]);
+  });
+
   it('a worker failure rejects wait() with WORKER_FAILED and tells onFailure once', async () => {
     const inFlight = { chunks: new Set<number>(), maxAhead: 0, head: () => 0 };
     const pool = await ChunkPool.start({ spawn: () => new FakeWorker(() => 1, inFlight, 9), workers: 2, params, backend, chunkFrames: 4, scene: 'bars' });

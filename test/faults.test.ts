@@ -454,6 +454,28 @@ describe.skipIf(!existsSync(DIST))('whole processes (dist/ build; `npm test` bui
     expect(JSON.parse(r.stdout.trim())).toEqual({ sink: 'SINK_FAILED/EPIPE', writable: 'SINK_FAILED/EPIPE', webstream: 'SINK_FAILED/EPIPE' });
   });
 
+  it('a WorkerPool left open does not keep the process alive, and its threads keep it alive while they encode', async () => {
+    // No close(), no process.exit: the child ends only if the idle threads are unref'd. The second
+    // file is written after a 300 ms pause with nothing else pending: lent threads must be ref'd.
+    const script = `
+      import { createMp4Writer, createWorkerPool } from ${JSON.stringify(DIST)};
+      const pool = await createWorkerPool({ workers: 2 });
+      const sizes = [];
+      for (let k = 0; k < 2; k++) {
+        const w = await createMp4Writer({ width: 160, height: 96, fps: 30, output: { buffer: true }, video: { gop: 5 }, workers: pool });
+        await w.addFrames(40, 'bars');
+        sizes.push((await w.finish()).frames);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      console.log(JSON.stringify({ sizes, threadsStarted: pool.threadsStarted }));
+    `;
+    const p = node(['--input-type=module', '-e', script]);
+    const r = await within(60_000, 'child process exit', p.done);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toEqual({ sizes: [40, 40], threadsStarted: 2 });
+  });
+
   describe.skipIf(!existsSync(CLI))('CLI killed or starved mid-way', () => {
     const frame = new Uint8Array(W * H * 4);
 

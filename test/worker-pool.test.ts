@@ -6,10 +6,12 @@ import { existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audio, createMp4Writer, renderVideo } from '../src/index.js';
+import { audio, createMp4Writer, createWorkerPool, renderVideo } from '../src/index.js';
 import { backendById } from '../src/encode/registry.js';
 import { liveWorkerCount, spawnNodeWorker } from '../src/pool/node-transport.js';
-import { FailureSignal } from '../src/pool/transport.js';
+import type { FromWorker, ToWorker } from '../src/pool/protocol.js';
+import { FailureSignal, type WorkerTransport } from '../src/pool/transport.js';
+import { WorkerPool } from '../src/pool/worker-pool.js';
 import { ffmpegDecodeCheck, ffprobe, ffprobePackets } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { rejection } from './helpers/rejection.js';
@@ -207,3 +209,204 @@ describe('abort', () => {
     expect((await rejection(w.finish())).code).toBe('ABORTED');
   });
 });
+
+/** A thread as a WorkerPool sees it: records what it is told, and dies on request. */
+class PooledFake implements WorkerTransport {
+  readonly posted: ToWorker[] = [];
+  /** Last keepAlive(): whether the thread would keep the process alive. */
+  alive: boolean | null = null;
+  terminated = false;
+  handler: (m: FromWorker) => void = () => {};
+  private readonly failure = new FailureSignal();
+  post(m: ToWorker): void {
+    this.posted.push(m);
+  }
+  onMessage(h: (m: FromWorker) => void): void {
+    this.handler = h;
+  }
+  onFailure(h: (e: Error) => void): void {
+    this.failure.listen(h);
+  }
+  keepAlive(on: boolean): void {
+    this.alive = on;
+  }
+  async terminate(): Promise<void> {
+    this.terminated = true;
+  }
+  die(): void {
+    this.failure.fail(new Error('thread died'));
+  }
+}
+
+function fakePool(workers: number) {
+  const fakes: PooledFake[] = [];
+  const pool = new WorkerPool(workers, () => (fakes.push(new PooledFake()), fakes.at(-1) as PooledFake));
+  return { pool, fakes };
+}
+
+const END: ToWorker = { type: 'end', chunk: 0 };
+
+/** Gives a lent thread back (a WorkerPool's transports can be released). */
+function release(t: WorkerTransport): Promise<void> {
+  if (!t.release) throw new Error('a WorkerPool transport must have release()');
+  return t.release();
+}
+
+describe('WorkerPool (threads kept between writers)', () => {
+  it('lends the threads it started to one writer at a time; idle, they do not keep the process alive', async () => {
+    const { pool, fakes } = fakePool(2);
+    expect(fakes.map((f) => f.alive)).toEqual([false, false]);
+    const first = pool.lend();
+    const lent = [first.spawn(), first.spawn()];
+    expect(pool.busy).toBe(true);
+    expect(fakes.map((f) => f.alive)).toEqual([true, true]);
+    lent[1].post(END);
+    expect(fakes.map((f) => f.posted.length)).toEqual([0, 1]);
+    const heard: string[] = [];
+    lent[0].onMessage((m) => heard.push(`first:${m.type}`));
+    fakes[0].handler({ type: 'ready', config: { sps: [], pps: [], profile: 66, compatibility: 0, level: 30 } });
+    expect(heard).toEqual(['first:ready']);
+    expect(rejectionSync(() => pool.lend())).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/one writer at a time/) });
+
+    await Promise.all(lent.map(release));
+    first.end();
+    expect(pool.busy).toBe(false);
+    expect(fakes.map((f) => [f.alive, f.terminated])).toEqual([[false, false], [false, false]]);
+    // The next writer gets the same threads, and the last writer hears nothing more.
+    const second = pool.lend();
+    const again = [second.spawn(), second.spawn()];
+    again[0].onMessage((m) => heard.push(`second:${m.type}`));
+    fakes[0].handler({ type: 'done', chunk: 0, frames: 0 });
+    expect(heard).toEqual(['first:ready', 'second:done']);
+    expect(fakes).toHaveLength(2);
+    expect(pool.threadsStarted).toBe(2);
+    // An earlier writer's end() does not free the pool from the writer that holds it now.
+    first.end();
+    expect(pool.busy).toBe(true);
+    await Promise.all(again.map(release));
+    second.end();
+    await pool.close();
+    expect(fakes.map((f) => f.terminated)).toEqual([true, true]);
+  });
+
+  it('a thread that died while idle is replaced at the next lend; one that dies lent tells its writer and is not given back', async () => {
+    const { pool, fakes } = fakePool(2);
+    fakes[0].die();
+    const a = pool.lend();
+    const lent = [a.spawn(), a.spawn()];
+    expect(fakes).toHaveLength(3);
+    expect(fakes[0].terminated).toBe(true);
+    lent[0].post(END);
+    expect(fakes.map((f) => f.posted.length)).toEqual([0, 1, 0]); // the live idle thread first, then a new one
+    expect(pool.threadsStarted).toBe(3);
+    const told: string[] = [];
+    lent[1].onFailure((e) => told.push(e.message));
+    fakes[2].die();
+    expect(told).toEqual(['thread died']);
+    await Promise.all(lent.map(release));
+    a.end();
+    expect(fakes[2].terminated).toBe(true);
+    expect(fakes[1].terminated).toBe(false);
+    const b = pool.lend();
+    b.spawn();
+    b.spawn();
+    expect(pool.threadsStarted).toBe(4);
+    await pool.close();
+  });
+
+  it('terminate() stops a lent thread for good (a failed or aborted writer); the pool starts another one next time', async () => {
+    const { pool, fakes } = fakePool(1);
+    const a = pool.lend();
+    const t = a.spawn();
+    await t.terminate();
+    t.post(END); // after terminate: dropped
+    expect(fakes[0].posted).toEqual([]);
+    expect(fakes[0].terminated).toBe(true);
+    a.end();
+    const b = pool.lend();
+    b.spawn().post(END);
+    expect(fakes).toHaveLength(2);
+    expect(fakes[1].posted).toEqual([END]);
+    await pool.close();
+  });
+
+  it('close() stops idle threads at once and lent ones when they come back; a closed pool lends nothing', async () => {
+    const { pool, fakes } = fakePool(2);
+    const a = pool.lend();
+    const t = a.spawn(); // one lent, one idle
+    await pool.close();
+    expect(fakes.map((f) => f.terminated)).toEqual([false, true]);
+    await release(t);
+    a.end();
+    expect(fakes[0].terminated).toBe(true);
+    expect(rejectionSync(() => pool.lend())).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/was closed/) });
+  });
+
+  it('createWorkerPool refuses a size that is not 1-256 or auto', async () => {
+    for (const workers of [0, -1, 1.5, 257, '2', null]) {
+      const e = await rejection(createWorkerPool({ workers: workers as number }));
+      expect(e.code).toBe('INVALID_OPTION');
+    }
+    expectNoLiveWorkers();
+  });
+
+  it('writers one after another on the same threads write the files they write with workers: 0', async () => {
+    const pool = await createWorkerPool({ workers: 2 });
+    try {
+      expect(liveWorkerCount()).toBe(2);
+      const frames = async (workers: number | WorkerPool, width: number, height: number, qp: number) => {
+        const w = await createMp4Writer({ width, height, fps: 30, video: { ...video, qp }, output: { buffer: true }, workers });
+        await w.addFrames(50, 'bars');
+        return (await w.finish()).data as Uint8Array;
+      };
+      const render = (workers: number | WorkerPool) =>
+        renderVideo({ width: 160, height: 96, fps: 25, frames: 45, scene: 'plasma', video, output: { buffer: true }, workers }).then(
+          (r) => r.data as Uint8Array,
+        );
+      // Frames from this thread, a render drawn in the workers (other size and rate), frames again at another qp.
+      const got = [await frames(pool, W, H, 26), await render(pool), await frames(pool, W, H, 34)];
+      const want = [await frames(0, W, H, 26), await render(0), await frames(0, W, H, 34)];
+      for (let i = 0; i < 3; i++) expect(Buffer.compare(got[i], want[i]), `file ${i}`).toBe(0);
+      expect(pool.threadsStarted).toBe(2);
+      expect(liveWorkerCount()).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    expectNoLiveWorkers();
+  });
+
+  it('a second writer while one holds the pool is refused; a failed render gives up its threads and the next writer gets new ones', async () => {
+    const pool = await createWorkerPool({ workers: 2 });
+    try {
+      const held = await createMp4Writer({ width: W, height: H, fps: 30, video, output: { buffer: true }, workers: pool });
+      const busy = await rejection(createMp4Writer({ width: W, height: H, fps: 30, output: { buffer: true }, workers: pool }));
+      expect(busy).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/one writer at a time/) });
+      await held.addFrames(30, 'bars');
+      expect((await held.finish()).frames).toBe(30);
+
+      const out = tmpFile('pool-reuse-throw.mp4');
+      const e = await rejection(renderVideo({ width: W, height: H, fps: 30, frames: 60, scene: scene('throws-at-37.mjs'), workers: pool, video, output: out }));
+      expect(e.code).toBe('USER_CALLBACK_FAILED');
+      expect(existsSync(out)).toBe(false);
+      expectNoLiveWorkers(); // both threads stopped: something of that render could still be queued in them
+      const opts = { width: W, height: H, fps: 30, frames: 50, scene: 'bars', video, output: { buffer: true } as const };
+      const after = await renderVideo({ ...opts, workers: pool });
+      expect(pool.threadsStarted).toBe(4);
+      const direct = await renderVideo({ ...opts, workers: 0 });
+      expect(Buffer.compare(after.data as Uint8Array, direct.data as Uint8Array)).toBe(0);
+    } finally {
+      await pool.close();
+    }
+    expectNoLiveWorkers();
+  });
+});
+
+/** Calls `f`, which must throw, and returns what it threw. */
+function rejectionSync(f: () => unknown): unknown {
+  try {
+    f();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}

@@ -150,12 +150,13 @@ describe('Cloudflare workerd (miniflare 4): what the platform refuses, and the w
     expect(res.newFunction).toMatchObject({ ok: false, name: 'EvalError', message: 'Code generation from strings disallowed for this context' });
   });
 
-  it("encodes with 'wasm' and 'auto' (the module import), and refuses 'h264-mp4-encoder' with UNSUPPORTED_RUNTIME", async () => {
+  it("encodes with 'wasm' and 'auto' (the module import), and refuses 'h264-mp4-encoder' and a WorkerPool with UNSUPPORTED_RUNTIME", async () => {
     const res = (await (await mf.dispatchFetch('http://worker/encoders')).json()) as Record<string, Attempt>;
     expect(res.wasm).toMatchObject({ ok: true, value: { videoEncoder: 'wasm' } });
     expect(res.auto).toMatchObject({ ok: true, value: { videoEncoder: 'wasm' } });
     expect(res.hme).toMatchObject({ ok: false, name: 'Mp4ForgeError', code: 'UNSUPPORTED_RUNTIME' });
     expect((res.hme as { message: string }).message).toMatch(/new Function/);
+    expect(res.workerPool).toMatchObject({ ok: false, name: 'Mp4ForgeError', code: 'UNSUPPORTED_RUNTIME', message: expect.stringMatching(/one thread/) });
   });
 
   it('generates audio, encodes it to MP3 and parses it back: ffprobe reads 1 s of MP3 with the same frame count', async () => {

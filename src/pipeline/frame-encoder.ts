@@ -9,6 +9,7 @@ import { createEncoder, resolveBackend } from '../encode/registry.js';
 import type { Mp4ForgeError } from '../errors.js';
 import type { ResolvedVideo } from '../options.js';
 import { ChunkPool } from '../pool/chunk-pool.js';
+import type { WorkerPool } from '../pool/worker-pool.js';
 import { workerSpawner } from '../pool/host.js';
 import { loadScene } from '../generate/scene.js';
 import { FrameLoop, FramePainter, takesRgb, type DrawFrame, type Frame } from './frame-loop.js';
@@ -45,8 +46,8 @@ export type SceneSource = { kind: 'module'; ref: string } | { kind: 'function'; 
  * Opens the strategy: `workers` 0 → this thread, else a pool of that many workers. A module scene
  * is imported here (and, with workers, by each worker too); a function scene is always drawn here.
  */
-export async function openFrameEncoder(video: ResolvedVideo, workers: number, scene: SceneSource): Promise<FrameEncoder> {
-  const inWorkers = workers > 0;
+export async function openFrameEncoder(video: ResolvedVideo, workers: number | WorkerPool, scene: SceneSource): Promise<FrameEncoder> {
+  const inWorkers = typeof workers !== 'number' || workers > 0;
   if (!inWorkers) {
     const converter = await openFrameConverter(video.width, video.height);
     let draw: DrawFrame | null = null;
@@ -62,11 +63,13 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
   // ES module syntax in a CommonJS package) is one error with its cause, before any worker starts.
   if (scene?.kind === 'module') await loadScene(scene.ref);
   const backend = await resolveBackend(video.encoder, video.params, { inWorkers, chunks: false });
+  // A WorkerPool's threads are started already; it lends them until this encoder closes.
+  const lease = typeof workers === 'number' ? { spawn: await workerSpawner(), workers, end: () => undefined } : { ...workers.lend(), workers: workers.workers };
   // The workers are spawned first: a Node worker takes 100–200 ms to start, and this thread's own
   // setup (the converter's module, the SPS/PPS) runs meanwhile instead of before.
   const pool = ChunkPool.start({
-    spawn: await workerSpawner(),
-    workers,
+    spawn: lease.spawn,
+    workers: lease.workers,
     params: video.params,
     backend: { id: backend.id, version: backend.version },
     chunkFrames: video.chunkFrames,
@@ -75,12 +78,16 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number, sc
     ...(backend.configFor ? { config: backend.configFor(video.params) } : {}),
   });
   const [started, converter] = await Promise.allSettled([pool, openFrameConverter(video.width, video.height)]);
-  if (started.status === 'rejected') throw started.reason;
+  if (started.status === 'rejected') {
+    lease.end(); // start() terminated what it spawned
+    throw started.reason;
+  }
   if (converter.status === 'rejected') {
     await started.value.close();
+    lease.end();
     throw converter.reason;
   }
-  return new PoolEncoder(started.value, backend, video, scene?.kind === 'function' ? scene.draw : null, converter.value);
+  return new PoolEncoder(started.value, backend, video, scene?.kind === 'function' ? scene.draw : null, converter.value, lease.end);
 }
 
 /** The data of a frame the encoder took already (loadRgb): nothing to hold here. */
@@ -164,6 +171,8 @@ class PoolEncoder implements FrameEncoder {
     /** A function scene: drawn here, the workers only encode. */
     private readonly draw: DrawFrame | null,
     private readonly converter: FrameConverter,
+    /** Gives a WorkerPool back its workers (they are released or terminated by then); a no-op for workers of its own. */
+    private readonly endLease: () => void,
   ) {
     this.backend = { id: backend.id, version: backend.version };
   }
@@ -214,7 +223,7 @@ class PoolEncoder implements FrameEncoder {
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    return this.pool.close().finally(this.endLease);
   }
 
   /** Delivers what the pool has ready until it has nothing left in flight. */

@@ -36,6 +36,8 @@ export interface ChunkPoolOptions {
 
 interface Slot {
   transport: WorkerTransport;
+  /** The worker answered its init (so no answer of it is still on its way). */
+  ready: boolean;
   /** Frame mode: frames sent and not yet returned. */
   inFlight: number;
   /** Render mode: the chunk being rendered, or -1. */
@@ -88,7 +90,7 @@ export class ChunkPool {
   static async start(opts: ChunkPoolOptions): Promise<ChunkPool> {
     const slots: Slot[] = [];
     try {
-      for (let i = 0; i < opts.workers; i++) slots.push({ transport: opts.spawn(), inFlight: 0, busy: -1 });
+      for (let i = 0; i < opts.workers; i++) slots.push({ transport: opts.spawn(), ready: false, inFlight: 0, busy: -1 });
       if (opts.config) {
         // Handlers first (the constructor), then init: a worker's 'ready' or 'error' reaches onMessage.
         // A worker that dies before then is reported when the constructor asks (WorkerTransport.onFailure).
@@ -100,6 +102,7 @@ export class ChunkPool {
       for (const c of configs) {
         if (!sameAvcConfig(c, configs[0])) throw differentConfig("another worker's");
       }
+      for (const s of slots) s.ready = true;
       return new ChunkPool(slots, opts, configs[0]);
     } catch (err) {
       await Promise.all(slots.map((s) => s.transport.terminate().catch(() => undefined)));
@@ -196,12 +199,19 @@ export class ChunkPool {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Terminates every worker. Safe to call more than once; resolves when all threads are gone. */
+  /**
+   * Lets go of every worker. After a clean end (no failure, everything taken) a worker that
+   * answered its init has nothing of this pool left to send, and a transport that can be released
+   * is (a WorkerPool's thread goes back to it); any other worker is terminated. Safe to call more
+   * than once; resolves when every thread is gone or back.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const clean = this.failure === null && this.idle;
       this.failure ??= new Mp4ForgeError('WRITER_CLOSED', 'The worker pool was closed');
       this.wake();
-      await Promise.all(this.slots.map((s) => s.transport.terminate().catch(() => undefined)));
+      const letGo = (s: Slot) => (clean && s.ready && s.transport.release ? s.transport.release() : s.transport.terminate());
+      await Promise.all(this.slots.map((s) => letGo(s).catch(() => undefined)));
     })();
     return this.closing;
   }
@@ -252,6 +262,7 @@ export class ChunkPool {
       case 'ready':
         // Known already (opts.config) or checked in start(): here a worker must agree with it.
         if (!sameAvcConfig(m.config, this.config)) return this.setFailure(differentConfig('the SPS/PPS the main thread derived from them'));
+        slot.ready = true;
         return;
     }
     this.wake();

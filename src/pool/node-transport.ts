@@ -26,6 +26,20 @@ function workerSource(): { url: URL; ts: boolean } {
   return { url: js, ts: false }; // let Worker report the missing file
 }
 
+/**
+ * The process's Node flags for a worker, but `--input-type`: a worker inherits them, and Node
+ * refuses to start one under `node --input-type=module -e …` (the flag is only for the eval string).
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i++; // and its value
+    else if (!argv[i].startsWith('--input-type=')) out.push(argv[i]);
+  }
+  return out;
+}
+
 class NodeWorkerTransport implements WorkerTransport {
   private readonly worker: Worker;
   private readonly failure = new FailureSignal();
@@ -41,9 +55,9 @@ class NodeWorkerTransport implements WorkerTransport {
           `${src.url.href} is TypeScript: set MP4FORGE_WORKER_HOOKS to module hooks that can load it (test/helpers/ts-worker-hooks.mjs), or use the built dist/`,
         );
       const code = `import('node:module').then((m) => m.register(${JSON.stringify(hooks)})).then(() => import(${JSON.stringify(src.url.href)}))`;
-      this.worker = new Worker(code, { eval: true });
+      this.worker = new Worker(code, { eval: true, execArgv: workerExecArgv() });
     } else {
-      this.worker = new Worker(src.url);
+      this.worker = new Worker(src.url, { execArgv: workerExecArgv() });
     }
     live++;
     this.exited = new Promise((resolve) => {
@@ -67,6 +81,11 @@ class NodeWorkerTransport implements WorkerTransport {
 
   onFailure(handler: (error: Error) => void): void {
     this.failure.listen(handler);
+  }
+
+  keepAlive(on: boolean): void {
+    if (on) this.worker.ref();
+    else this.worker.unref();
   }
 
   async terminate(): Promise<void> {

@@ -14,6 +14,13 @@ export interface WorkerTransport {
   onFailure(handler: (error: Error) => void): void;
   /** Stops the worker; resolves when it is gone. Safe to call more than once. */
   terminate(): Promise<void>;
+  /**
+   * The owner is done with the worker and it is quiet (no work queued, nothing on its way back):
+   * a pooled worker goes back to its WorkerPool. Transports without it are terminated instead.
+   */
+  release?(): Promise<void>;
+  /** Node: whether the thread keeps the process alive (a pool's idle threads do not). */
+  keepAlive?(on: boolean): void;
 }
 
 /** Starts one worker running the mp4forge encode-worker entry. */

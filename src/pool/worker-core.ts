@@ -49,11 +49,16 @@ export function runEncodeWorker(port: WorkerPort): void {
           );
         }
         chunkFrames = m.chunkFrames;
+        draw = null;
         if (m.scene !== null) {
           const scene = await loadScene(m.scene);
           draw = (i, rgba) => scene(i, rgba, m.params.width, m.params.height);
         }
         const { width, height } = m.params;
+        // A pooled thread serves one writer after another: the last one's encoder goes first.
+        const previous = loop;
+        loop = null;
+        await previous?.close();
         loop = new FrameLoop(await backend.create(m.params), chunkFrames, width, height, await openFrameConverter(width, height));
         port.post({ type: 'ready', config: loop.encoder.config });
         return;
