@@ -11,6 +11,9 @@
 //          R RGBA frames arrive on stdin first; then N frames (the ring cycled) are encoded,
 //          timed by this process: I420 into memory (the raw encoder) or RGBA into a file.
 //          [--go FILE]: runs started together wait for FILE before the clock starts.
+//          [--warm]: a first file of the same kind is written before the clock (off it), through a
+//          WorkerPool of N workers when --workers N: the clock then times a second file, as in a
+//          program that keeps its workers (or, with one thread, its loaded encoder) between files.
 //   encode --variant lockstep --encoder E --ring R --frames N --block B --out FILE ... [--qp Q]
 //          the raw encoder (I420 → memory) and the end-to-end path (RGBA → FILE, faststart), both
 //          open at once in this process and fed in turns of B frames (which goes first alternates),
@@ -128,19 +131,30 @@ async function encode() {
     const input = String(args.input);
     const rings = await readRing(lib, W, H, Number(args.ring), input === 'yuv420p' ? { yuv: true } : { rgba: true });
     const ring = input === 'yuv420p' ? rings.yuv : rings.rgba;
+    const pool = args.warm && args.workers ? await lib.createWorkerPool({ workers: Number(args.workers) }) : null;
+    const workers = pool ?? (args.workers ? Number(args.workers) : 0);
+    const open = (output) => lib.createMp4Writer({ width: W, height: H, fps: 30, video, pixelFormat: input, ...output, ...(workers ? { workers } : {}) });
+    if (args.warm) {
+      // One frame into the second chunk (the default GOP at 30 fps is 60 frames): every worker has
+      // opened its encoder and coded, so each answered its init and goes back to the pool.
+      const first = await open({ output: MEMORY_OUTPUT });
+      for (let i = 0; i < 61; i++) await first.addFrame(ring[i % ring.length]);
+      await first.finish();
+    }
     if (args.go) await startTogether(String(args.go));
     const t0 = performance.now();
     const c0 = cpuSeconds();
-    const w = await lib.createMp4Writer({
-      width: W, height: H, fps: 30, video, pixelFormat: input,
-      ...(input === 'yuv420p' ? { output: MEMORY_OUTPUT } : { output: out, layout: 'faststart' }),
-      ...(args.workers ? { workers: Number(args.workers) } : {}),
-    });
+    const w = await open(input === 'yuv420p' ? { output: MEMORY_OUTPUT } : { output: out, layout: 'faststart' });
     for (let i = 0; i < N; i++) await w.addFrame(ring[i % ring.length]);
     const r = await w.finish();
     const encodeSeconds = (performance.now() - t0) / 1000;
     const encodeCpu = cpuSeconds() - c0;
     if (r.frames !== N) throw new Error(`mp4forge wrote ${r.frames} frames, expected ${N}`);
+    if (pool) {
+      // The timed file ran on the threads the first one left: none was replaced.
+      if (pool.threadsStarted !== pool.workers) throw new Error(`the pool started ${pool.threadsStarted} threads for ${pool.workers} workers`);
+      await pool.close();
+    }
     // Epoch milliseconds of the clock's start and end: runs started together (--go) are measured
     // by the span from the first start to the last end.
     const startedAt = performance.timeOrigin + t0;

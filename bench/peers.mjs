@@ -66,6 +66,9 @@
 //   have arrived, and the pipe that feeds the speed row has a reader thread of its own, a fourth
 //   thread on the 2 cores the workers need. The speed row still reports its own 2-worker ratio
 //   (120 frames through the pipe).
+// - the same pair as the second file of its process (scaleOneWarm / scaleWorkersWarm, rounds of
+//   their own): a first file of 61 frames is written off the clock, with 2 workers through a
+//   WorkerPool, so no worker thread starts on the clock (starting one costs 100-300 ms here).
 // Workers keep one thread's bytes (checked by hash), so the sweep has one row per encoder.
 //
 // Options: --quick (development: 640×360, 60/30 frames, sweep on 30 frames, 1 rep; about 4 minutes)
@@ -75,7 +78,7 @@
 //          --sizes 1280x720,1920x1080  --contents testsrc2,plasma,noise
 //          --sweep-contents testsrc2,plasma (or none)  --sweep-sizes (= --sizes)  --workers 2
 //          --encoders own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,e2eLockstep,
-//                     scaleOne,scaleWorkers,scaleTwo,mp4forgeMp3,x264Mp3
+//                     scaleOne,scaleWorkers,scaleTwo,scaleOneWarm,scaleWorkersWarm,mp4forgeMp3,x264Mp3
 //          --own-anyway  --only encode,mux,parse,cold  --mux-seconds S (300)  --parse-minutes M (60)
 //          --out peers  --render FILE.json (re-render only)  --readme (copy the summary into README.md)
 import { spawn, spawnSync } from 'node:child_process';
@@ -131,7 +134,8 @@ const CONTENTS = list(args.contents, 'testsrc2,plasma,noise');
 const SWEEP_CONTENTS = list(args['sweep-contents'], 'testsrc2,plasma');
 const SWEEP_SIZES = args['sweep-sizes'] ? sizes(args['sweep-sizes']) : SIZES;
 const WORKERS_N = Number(args.workers ?? 2);
-const ALL_ENCODERS = 'own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,e2eLockstep,scaleOne,scaleWorkers,scaleTwo,mp4forgeMp3,x264Mp3';
+const ALL_ENCODERS =
+  'own,ownWorkers,hme,ffwasmUltrafast,ffwasmVeryfast,x264,x264all,raw,e2e,e2eLockstep,scaleOne,scaleWorkers,scaleTwo,scaleOneWarm,scaleWorkersWarm,mp4forgeMp3,x264Mp3';
 const ONLY_ENCODERS = list(args.encoders, ALL_ENCODERS);
 const SECTIONS = list(args.only, 'encode,mux,parse,cold');
 const MUX_SECONDS = Number(args['mux-seconds'] ?? (QUICK ? 30 : 300));
@@ -352,13 +356,30 @@ const VARIANTS = {
     together: WORKERS_N,
     label: `${WORKERS_N} one-thread runs of the same at once, in ${WORKERS_N} processes whose clocks start together: what this machine gives ${WORKERS_N} independent jobs (fps = all their frames / first start to last end), the measured ceiling of \`workers: ${WORKERS_N}\``,
   },
+  scaleOneWarm: {
+    kind: 'inproc',
+    own: true,
+    input: 'rgba',
+    scale: true,
+    warm: true,
+    label: 'the end-to-end path over whole chunks, one thread, as the second file of its process (the first, 61 frames, off the clock)',
+  },
+  scaleWorkersWarm: {
+    kind: 'inproc',
+    own: true,
+    input: 'rgba',
+    scale: true,
+    warm: true,
+    workers: WORKERS_N,
+    label: `the same with a WorkerPool of ${WORKERS_N} (\`createWorkerPool\`) whose threads wrote the first file: no thread starts on the clock`,
+  },
   mp4forgeMp3: { kind: 'mp4forge', own: true, audio: true, label: 'the own encoder, one thread, + the MP3 track' },
   x264Mp3: { kind: 'x264', threads: 1, audio: true, label: 'native libx264 -threads 1 + the same MP3 with -c:a copy' },
 };
 for (const k of Object.keys(VARIANTS)) if (!ONLY_ENCODERS.includes(k)) delete VARIANTS[k];
 const available = (v) => !VARIANTS[v].own || own.available;
 /** The variants measured in pairs (pairRow), not in the rotated speed row. */
-const PAIRED = ['raw', 'e2e', 'e2eLockstep', 'scaleOne', 'scaleWorkers', 'scaleTwo'];
+const PAIRED = ['raw', 'e2e', 'e2eLockstep', 'scaleOne', 'scaleWorkers', 'scaleTwo', 'scaleOneWarm', 'scaleWorkersWarm'];
 
 /** `bench: utime=… stime=… rtime=…`: ffmpeg -benchmark's CPU and wall time of the transcode alone. */
 function ffmpegBench(stderr) {
@@ -389,6 +410,7 @@ async function runVariant(v, ctx, out, { frames, qp }) {
   } else if (spec.kind === 'inproc') {
     const inproc = { variant: 'inproc', input: spec.input, encoder: own.request, ring: ring.length, ...common };
     if (spec.workers) inproc.workers = spec.workers;
+    if (spec.warm) inproc.warm = true;
     if (spec.together) return runTogether(v, spec.together, inproc, ring, frames);
     r = await run(...node('encode', inproc), {
       ring,
@@ -568,6 +590,7 @@ async function pairRow(ctx) {
   const groups = [
     { names: ['raw', 'e2e'], frames: RAW_FRAMES },
     { names: ['scaleOne', 'scaleWorkers', 'scaleTwo'], frames: noise ? SCALE_NOISE_FRAMES : SCALE_FRAMES },
+    { names: ['scaleOneWarm', 'scaleWorkersWarm'], frames: noise ? SCALE_NOISE_FRAMES : SCALE_FRAMES },
   ].map((g) => ({ ...g, names: g.names.filter((v) => VARIANTS[v] && available(v)) }));
   const variants = {};
   for (const v of PAIRED) if (VARIANTS[v] && !available(v)) variants[v] = { unavailable: own.reason };
@@ -581,7 +604,7 @@ async function pairRow(ctx) {
       for (const v of r % 2 ? [...g.names].reverse() : g.names) {
         const out = join(work, `${width}x${height}-${content}-${v}-pair${r}.mp4`);
         runs[v].push(await runVariant(v, ctx, out, { frames: g.frames, qp: QP }));
-        if (r === 0 && (v === 'scaleOne' || v === 'scaleWorkers')) hashes[v] = hashFile(out);
+        if (r === 0 && ['scaleOne', 'scaleWorkers', 'scaleWorkersWarm'].includes(v)) hashes[v] = hashFile(out);
         rmSync(out, { force: true });
         log('.');
       }
@@ -618,7 +641,7 @@ async function pairRow(ctx) {
       cpuFps: runs.map((x) => round(x.rawCpu / x.cpu, 3)),
     };
   }
-  if (hashes.scaleOne && hashes.scaleWorkers) variants.scaleWorkers.identicalToOneThread = hashes.scaleOne === hashes.scaleWorkers;
+  for (const v of ['scaleWorkers', 'scaleWorkersWarm']) if (hashes.scaleOne && hashes[v]) variants[v].identicalToOneThread = hashes.scaleOne === hashes[v];
   if (usable(variants.raw)) variants.raw.ceilingFps = round(variants.raw.fps * CORES, 2);
   const med = (v, key = 'fps') => (rounds[v] ? round(median(rounds[v][key]), 3) : null);
   // Workers against the independent runs at once, round by round: the pool's share of what the machine gave.
@@ -636,6 +659,7 @@ async function pairRow(ctx) {
       workersVsOneThreadChunks: med('scaleWorkers'),
       independentTwoVsOne: med('scaleTwo'),
       workersVsIndependentTwo: vsTwo,
+      warmWorkersVsOneThread: med('scaleWorkersWarm'),
     },
   };
 }
@@ -760,6 +784,8 @@ async function encodeSection() {
           workersVsOneThreadChunks: paired.ratios.workersVsOneThreadChunks,
           independentTwoVsOne: paired.ratios.independentTwoVsOne,
           workersVsIndependentTwo: paired.ratios.workersVsIndependentTwo,
+          // The second file of a process that keeps its workers (a WorkerPool) against one thread's second file.
+          warmWorkersVsOneThread: paired.ratios.warmWorkersVsOneThread,
           workersVsX264All: ratio(s.ownWorkers?.fps, s.x264all?.fps),
           workersVsCeiling: ratio(s.ownWorkers?.fps, s.raw?.ceilingFps),
           // In-process clocks: RGBA in → file out against I420 in → memory.
@@ -929,6 +955,12 @@ function acceptance(configs, s) {
     null,
     '≥',
     configs.map((c) => ({ at: at(c), value: c.ratios.workersVsIndependentTwo })),
+  );
+  row(
+    `context: the same as the second file of its process: ${s.workers} workers of a WorkerPool that wrote the first / one thread that wrote the first, same rounds (no thread starts on the clock)`,
+    null,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.warmWorkersVsOneThread })),
   );
   row(
     `context: fps (wall, encode from call to result) ${s.workers} workers / one thread, ${s.frames} frames (${s.noiseFrames} of noise) through the pipe: ` +
