@@ -443,7 +443,7 @@ describe('ChunkPool', () => {
     await pool.close();
   });
 
-  it('close() gives workers back (release) only after a clean end with every worker ready; otherwise it terminates them', async () => {
+  it('close() gives workers back (release) only after a clean end, every chunk done and taken; otherwise it terminates them', async () => {
     /** A FrameFake a WorkerPool lent: release() gives it back. */
     class LentFake extends FrameFake {
       released = false;
@@ -483,10 +483,25 @@ describe('ChunkPool', () => {
     expect(await run({ frames: 12, finish: true })).toEqual(['released', 'released']);
     // One chunk: the second worker never had one, but answered its init.
     expect(await run({ frames: 3, finish: true })).toEqual(['released', 'released']);
-    // The second worker had not answered its init: its 'ready' would reach the next writer.
-    expect(await run({ frames: 3, finish: true, held: new Promise(() => {}) })).toEqual(['released', 'terminated']);
+    // The second worker has not answered its init yet: it has no chunk, and a WorkerPool expects its 'ready'.
+    expect(await run({ frames: 3, finish: true, held: new Promise(() => {}) })).toEqual(['released', 'released']);
     // Closed with frames still in the workers (an abort).
     expect(await run({ frames: 12, finish: false })).toEqual(['terminated', 'terminated']);
+
+    // Everything was taken, then a worker failed (its late answer disagrees with the SPS/PPS).
+    let start = () => {};
+    const started = new Promise<void>((r) => (start = r));
+    const other = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
+    const fakes = [new LentFake(() => 1, { now: 0, peak: 0 }), new LentFake(() => 1, { now: 0, peak: 0 }, { started, reply: { type: 'ready', config: other } })];
+    let spawned = 0;
+    const pool = await ChunkPool.start({ spawn: () => fakes[spawned++], workers: 2, params, backend, chunkFrames: 4, scene: null, config });
+    pool.submit(pool.yuvBuffer());
+    pool.endInput();
+    expect(await drain(pool)).toHaveLength(1);
+    start();
+    await expect(next(pool)).rejects.toMatchObject({ code: 'ENCODER_FAILED' });
+    await pool.close();
+    expect(fates(fakes)).toEqual(['terminated', 'terminated']);
   });
 
   it('a failed pool terminates workers that could be released', async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audio, createMp4Writer, createWorkerPool, renderVideo } from '../src/index.js';
 import { backendById } from '../src/encode/registry.js';
 import { liveWorkerCount, spawnNodeWorker } from '../src/pool/node-transport.js';
+import type { EncoderParams } from '../src/encode/backend.js';
 import type { FromWorker, ToWorker } from '../src/pool/protocol.js';
 import { FailureSignal, type WorkerTransport } from '../src/pool/transport.js';
 import { WorkerPool } from '../src/pool/worker-pool.js';
@@ -314,6 +315,52 @@ describe('WorkerPool (threads kept between writers)', () => {
     await pool.close();
   });
 
+  it("a thread given back before it answered its init: that answer goes to nobody, and the next writer hears only its own", async () => {
+    const config = (level: number) => ({ sps: [], pps: [], profile: 66, compatibility: 0, level });
+    const init: ToWorker = { type: 'init', backend: { id: 'wasm', version: '1' }, params: {} as EncoderParams, chunkFrames: 16, scene: null };
+    const { pool, fakes } = fakePool(1);
+    // A short file: its writer ended before the thread answered.
+    const a = pool.lend();
+    const first = a.spawn();
+    const heardA: FromWorker[] = [];
+    first.onMessage((m) => heardA.push(m));
+    first.post(init);
+    await release(first);
+    a.end();
+    const b = pool.lend();
+    const second = b.spawn();
+    const heardB: FromWorker[] = [];
+    const failedB: string[] = [];
+    second.onMessage((m) => heardB.push(m));
+    second.onFailure((e) => failedB.push(e.message));
+    second.post(init);
+    expect(fakes).toHaveLength(1);
+    fakes[0].handler({ type: 'ready', config: config(30) }); // the first writer's init
+    fakes[0].handler({ type: 'ready', config: config(31) }); // the second's
+    fakes[0].handler({ type: 'done', chunk: 0, frames: 0 });
+    expect(heardA).toEqual([]);
+    expect(heardB).toEqual([{ type: 'ready', config: config(31) }, { type: 'done', chunk: 0, frames: 0 }]);
+    expect(failedB).toEqual([]);
+
+    // The earlier init failed instead: the worker ignores everything after, so the holder is told.
+    await release(second);
+    b.end();
+    const c = pool.lend();
+    const third = c.spawn();
+    const heardC: FromWorker[] = [];
+    const failedC: string[] = [];
+    third.onMessage((m) => heardC.push(m));
+    third.onFailure((e) => failedC.push(e.message));
+    third.post(init);
+    third.post(init); // as if a writer before had left an init unanswered too
+    fakes[0].handler({ type: 'error', error: { code: 'ENCODER_FAILED', message: 'no memory', user: false } });
+    expect(heardC).toEqual([]);
+    expect(failedC).toEqual([expect.stringMatching(/failed to open a writer before this one: no memory/)]);
+    await third.terminate();
+    c.end();
+    await pool.close();
+  });
+
   it('terminate() stops a lent thread for good (a failed or aborted writer); the pool starts another one next time', async () => {
     const { pool, fakes } = fakePool(1);
     const a = pool.lend();
@@ -363,10 +410,17 @@ describe('WorkerPool (threads kept between writers)', () => {
         renderVideo({ width: 160, height: 96, fps: 25, frames: 45, scene: 'plasma', video, output: { buffer: true }, workers }).then(
           (r) => r.data as Uint8Array,
         );
-      // Frames from this thread, a render drawn in the workers (other size and rate), frames again at another qp.
-      const got = [await frames(pool, W, H, 26), await render(pool), await frames(pool, W, H, 34)];
-      const want = [await frames(0, W, H, 26), await render(0), await frames(0, W, H, 34)];
-      for (let i = 0; i < 3; i++) expect(Buffer.compare(got[i], want[i]), `file ${i}`).toBe(0);
+      const short = async (workers: number | WorkerPool) => {
+        const w = await createMp4Writer({ width: 64, height: 64, fps: 30, output: { buffer: true }, workers });
+        await w.addFrames(4, 'bars');
+        return (await w.finish()).data as Uint8Array;
+      };
+      // A file of one chunk at once (the second worker may still be starting: its 'ready' can come
+      // after the file ended), frames from this thread, a render drawn in the workers (other size
+      // and rate), frames again at another qp.
+      const got = [await short(pool), await frames(pool, W, H, 26), await render(pool), await frames(pool, W, H, 34)];
+      const want = [await short(0), await frames(0, W, H, 26), await render(0), await frames(0, W, H, 34)];
+      for (let i = 0; i < want.length; i++) expect(Buffer.compare(got[i], want[i]), `file ${i}`).toBe(0);
       expect(pool.threadsStarted).toBe(2);
       expect(liveWorkerCount()).toBe(2);
     } finally {

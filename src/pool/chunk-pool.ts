@@ -36,8 +36,6 @@ export interface ChunkPoolOptions {
 
 interface Slot {
   transport: WorkerTransport;
-  /** The worker answered its init (so no answer of it is still on its way). */
-  ready: boolean;
   /** Frame mode: frames sent and not yet returned. */
   inFlight: number;
   /** Render mode: the chunk being rendered, or -1. */
@@ -90,7 +88,7 @@ export class ChunkPool {
   static async start(opts: ChunkPoolOptions): Promise<ChunkPool> {
     const slots: Slot[] = [];
     try {
-      for (let i = 0; i < opts.workers; i++) slots.push({ transport: opts.spawn(), ready: false, inFlight: 0, busy: -1 });
+      for (let i = 0; i < opts.workers; i++) slots.push({ transport: opts.spawn(), inFlight: 0, busy: -1 });
       if (opts.config) {
         // Handlers first (the constructor), then init: a worker's 'ready' or 'error' reaches onMessage.
         // A worker that dies before then is reported when the constructor asks (WorkerTransport.onFailure).
@@ -102,7 +100,6 @@ export class ChunkPool {
       for (const c of configs) {
         if (!sameAvcConfig(c, configs[0])) throw differentConfig("another worker's");
       }
-      for (const s of slots) s.ready = true;
       return new ChunkPool(slots, opts, configs[0]);
     } catch (err) {
       await Promise.all(slots.map((s) => s.transport.terminate().catch(() => undefined)));
@@ -200,18 +197,19 @@ export class ChunkPool {
   }
 
   /**
-   * Lets go of every worker. After a clean end (no failure, everything taken) a worker that
-   * answered its init has nothing of this pool left to send, and a transport that can be released
-   * is (a WorkerPool's thread goes back to it); any other worker is terminated. Safe to call more
-   * than once; resolves when every thread is gone or back.
+   * Lets go of every worker. After a clean end (no failure, every chunk done and taken) no worker
+   * has work of this pool queued, and a transport that can be released is (a WorkerPool's thread
+   * goes back to it; at most the answer to its init is still to come, which the WorkerPool
+   * expects). Otherwise, or for other transports, the worker is terminated. Safe to call more than
+   * once; resolves when every thread is gone or back.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
       const clean = this.failure === null && this.idle;
       this.failure ??= new Mp4ForgeError('WRITER_CLOSED', 'The worker pool was closed');
       this.wake();
-      const letGo = (s: Slot) => (clean && s.ready && s.transport.release ? s.transport.release() : s.transport.terminate());
-      await Promise.all(this.slots.map((s) => letGo(s).catch(() => undefined)));
+      const letGo = (t: WorkerTransport) => (clean && t.release ? t.release() : t.terminate());
+      await Promise.all(this.slots.map((s) => letGo(s.transport).catch(() => undefined)));
     })();
     return this.closing;
   }
@@ -262,7 +260,6 @@ export class ChunkPool {
       case 'ready':
         // Known already (opts.config) or checked in start(): here a worker must agree with it.
         if (!sameAvcConfig(m.config, this.config)) return this.setFailure(differentConfig('the SPS/PPS the main thread derived from them'));
-        slot.ready = true;
         return;
     }
     this.wake();

@@ -15,8 +15,9 @@ export interface WorkerTransport {
   /** Stops the worker; resolves when it is gone. Safe to call more than once. */
   terminate(): Promise<void>;
   /**
-   * The owner is done with the worker and it is quiet (no work queued, nothing on its way back):
-   * a pooled worker goes back to its WorkerPool. Transports without it are terminated instead.
+   * The owner is done with the worker after a clean end: no chunk is queued in it or on its way
+   * back (the answer to its `init` may be). A pooled worker goes back to its WorkerPool;
+   * transports without it are terminated instead.
    */
   release?(): Promise<void>;
   /** Node: whether the thread keeps the process alive (a pool's idle threads do not). */

@@ -5,11 +5,13 @@
 // gets them through `lend()` as it would spawn fresh ones, sends each its `init` (the worker opens
 // a new encoder for the new parameters), and gives them back when it ends.
 //
-// A thread comes back to the pool only when the writer ended cleanly (every chunk done and taken)
-// and the thread had answered its init: then nothing of that writer is still queued in it or on
-// its way back (ChunkPool.close decides). Anything else (a failure, an abort, a close mid-stream,
-// a thread still starting) is terminated; the pool starts a new thread at the next lend, and
-// counts it in `threadsStarted`.
+// A thread comes back to the pool only when the writer ended cleanly (every chunk done and taken;
+// ChunkPool.close decides): then no work of that writer is queued in it or on its way back, but
+// the answer to its init may be, when the file ended before that thread had started (a short
+// file: one chunk, and the second worker still booting). The pool counts each thread's
+// unanswered inits and drops such stale answers, so the next writer hears only the answer to its
+// own. Anything else (a failure, an abort, a close mid-stream) is terminated; the pool starts a
+// new thread at the next lend, and counts it in `threadsStarted`.
 import { Mp4ForgeError } from '../errors.js';
 import { refuse } from '../validate.js';
 import { availableCores, workerSpawner } from './host.js';
@@ -72,7 +74,7 @@ export class WorkerPool {
     for (let i = 0; i < workers; i++) this.idle.push(this.startThread());
   }
 
-  /** Threads started over the pool's life: `workers` at first, more only when a writer failed or was aborted and its threads were replaced. */
+  /** Threads started over the pool's life: `workers` at first, more only where threads were replaced (after a writer that failed or was aborted, or a thread that died). */
   get threadsStarted(): number {
     return this.started;
   }
@@ -125,13 +127,20 @@ export class WorkerPool {
   private startThread(): PooledThread {
     const transport = this.spawn();
     this.started++;
-    const thread: PooledThread = { transport, dead: false, onMessage: null, onFailure: null };
+    const thread: PooledThread = { transport, dead: false, unanswered: 0, onMessage: null, onFailure: null };
     // One listener each for the thread's life; the writer holding it now gets what they hear.
-    transport.onMessage((m) => thread.onMessage?.(m));
-    transport.onFailure((err) => {
-      thread.dead = true;
-      thread.onFailure?.(err);
+    transport.onMessage((m) => {
+      if ((m.type === 'ready' || m.type === 'error') && thread.unanswered > 0) {
+        // The worker answers inits in order: while an earlier one is unanswered, this is its answer.
+        if (--thread.unanswered > 0) {
+          // That init failed: the worker ignores everything after a failure, the next init too.
+          if (m.type === 'error') failThread(thread, new Error(`the worker failed to open a writer before this one: ${m.error.message}`));
+          return;
+        }
+      }
+      thread.onMessage?.(m);
     });
+    transport.onFailure((err) => failThread(thread, err));
     transport.keepAlive?.(false);
     return thread;
   }
@@ -149,10 +158,18 @@ export class WorkerPool {
   }
 }
 
+/** A pooled thread is of no more use: idle, it is replaced at the next lend; lent, its writer is told. */
+function failThread(thread: PooledThread, err: Error): void {
+  thread.dead = true;
+  thread.onFailure?.(err);
+}
+
 interface PooledThread {
   transport: WorkerTransport;
-  /** Died on its own (while idle, or lent and then reported to the writer). */
+  /** Died on its own, or failed (while idle, or lent and then reported to the writer). */
   dead: boolean;
+  /** Inits posted to the worker and not answered yet ('ready' or 'error'). */
+  unanswered: number;
   onMessage: ((message: FromWorker) => void) | null;
   onFailure: ((error: Error) => void) | null;
 }
@@ -173,7 +190,9 @@ class LentTransport implements WorkerTransport {
   }
 
   post(message: ToWorker, transfer?: ArrayBuffer[]): void {
-    if (!this.gone) this.thread.transport.post(message, transfer);
+    if (this.gone) return;
+    if (message.type === 'init') this.thread.unanswered++;
+    this.thread.transport.post(message, transfer);
   }
 
   onMessage(handler: (message: FromWorker) => void): void {
@@ -191,7 +210,6 @@ class LentTransport implements WorkerTransport {
   async terminate(): Promise<void> {
     if (this.gone) return;
     this.gone = true;
-    this.thread.dead = true;
     this.thread.onMessage = null;
     this.thread.onFailure = null;
     await this.thread.transport.terminate();
