@@ -492,7 +492,8 @@ describe('ChunkPool', () => {
     let start = () => {};
     const started = new Promise<void>((r) => (start = r));
     const other = { ...config, sps: [new Uint8Array([0x67, 0x42, 0, 0x1f])] };
-    const fakes = [new LentFake(() => 1, { now: 0, peak: 0 }), new LentFake(() => 1, { now: 0, peak: 0 }, { started, reply: { type: 'ready', config: other } })];
+    const late = { started, reply: { type: 'ready', config: other } } as const;
+    const fakes = [new LentFake(() => 1, { now: 0, peak: 0 }), new LentFake(() => 1, { now: 0, peak: 0 }, late)];
     let spawned = 0;
     const pool = await ChunkPool.start({ spawn: () => fakes[spawned++], workers: 2, params, backend, chunkFrames: 4, scene: null, config });
     pool.submit(pool.yuvBuffer());

@@ -74,7 +74,10 @@ export class WorkerPool {
     for (let i = 0; i < workers; i++) this.idle.push(this.startThread());
   }
 
-  /** Threads started over the pool's life: `workers` at first, more only where threads were replaced (after a writer that failed or was aborted, or a thread that died). */
+  /**
+   * Threads started over the pool's life: `workers` at first, more only where threads were
+   * replaced (after a writer that failed or was aborted, or a thread that died).
+   */
   get threadsStarted(): number {
     return this.started;
   }
