@@ -319,44 +319,39 @@ describe('WorkerPool (threads kept between writers)', () => {
     const config = (level: number) => ({ sps: [], pps: [], profile: 66, compatibility: 0, level });
     const init: ToWorker = { type: 'init', backend: { id: 'wasm', version: '1' }, params: {} as EncoderParams, chunkFrames: 16, scene: null };
     const { pool, fakes } = fakePool(1);
+    /** A writer's hold on the pool's one thread: what it hears, and its init posted. */
+    const holder = () => {
+      const lease = pool.lend();
+      const t = lease.spawn();
+      const heard: FromWorker[] = [];
+      const failed: string[] = [];
+      t.onMessage((m) => heard.push(m));
+      t.onFailure((e) => failed.push(e.message));
+      t.post(init);
+      return { t, heard, failed, end: lease.end };
+    };
     // A short file: its writer ended before the thread answered.
-    const a = pool.lend();
-    const first = a.spawn();
-    const heardA: FromWorker[] = [];
-    first.onMessage((m) => heardA.push(m));
-    first.post(init);
-    await release(first);
+    const a = holder();
+    await release(a.t);
     a.end();
-    const b = pool.lend();
-    const second = b.spawn();
-    const heardB: FromWorker[] = [];
-    const failedB: string[] = [];
-    second.onMessage((m) => heardB.push(m));
-    second.onFailure((e) => failedB.push(e.message));
-    second.post(init);
+    const b = holder();
     expect(fakes).toHaveLength(1);
     fakes[0].handler({ type: 'ready', config: config(30) }); // the first writer's init
     fakes[0].handler({ type: 'ready', config: config(31) }); // the second's
     fakes[0].handler({ type: 'done', chunk: 0, frames: 0 });
-    expect(heardA).toEqual([]);
-    expect(heardB).toEqual([{ type: 'ready', config: config(31) }, { type: 'done', chunk: 0, frames: 0 }]);
-    expect(failedB).toEqual([]);
+    expect(a.heard).toEqual([]);
+    expect(b.heard).toEqual([{ type: 'ready', config: config(31) }, { type: 'done', chunk: 0, frames: 0 }]);
+    expect(b.failed).toEqual([]);
 
     // The earlier init failed instead: the worker ignores everything after, so the holder is told.
-    await release(second);
+    await release(b.t);
     b.end();
-    const c = pool.lend();
-    const third = c.spawn();
-    const heardC: FromWorker[] = [];
-    const failedC: string[] = [];
-    third.onMessage((m) => heardC.push(m));
-    third.onFailure((e) => failedC.push(e.message));
-    third.post(init);
-    third.post(init); // as if a writer before had left an init unanswered too
+    const c = holder();
+    c.t.post(init); // as if a writer before had left an init unanswered too
     fakes[0].handler({ type: 'error', error: { code: 'ENCODER_FAILED', message: 'no memory', user: false } });
-    expect(heardC).toEqual([]);
-    expect(failedC).toEqual([expect.stringMatching(/failed to open a writer before this one: no memory/)]);
-    await third.terminate();
+    expect(c.heard).toEqual([]);
+    expect(c.failed).toEqual([expect.stringMatching(/failed to open a writer before this one: no memory/)]);
+    await c.t.terminate();
     c.end();
     await pool.close();
   });
