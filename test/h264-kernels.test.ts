@@ -272,4 +272,33 @@ describe('deblocking edge filters equal their scalar references', () => {
     }
     expect(filtered, 'cases where the filter changed samples').toBeGreaterThan(100);
   });
+
+  it('each lane takes its own segment\'s bS: random bS per segment across small steps on smooth content, qp 30..51', () => {
+    const S = 64;
+    const area = S * 40;
+    const pa = x.scratch(area + 64);
+    const pb = x.scratch(area + 64);
+    let filtered = 0;
+    for (let t = 0; t < 400; t++) {
+      const qp = 30 + (rnd() % 22);
+      // bS 0..3 for each 4-sample segment, or 4 on all of them (a macroblock edge with an intra side)
+      const bs = rnd() % 8 === 0 ? 0x04040404 : [0, 1, 2, 3].reduce((v, k) => v | ((rnd() % 4) << (8 * k)), 0);
+      const vertical = (t & 1) === 0;
+      const chroma = (t & 2) === 0;
+      // the q side: columns from 16 (vertical edges), rows 8..19 and from 28 (horizontal: the U edge
+      // at row 8, the V edge 20 rows further); a step of 2..5 there, which alpha and beta let through
+      const qSide = (row: number, col: number) => (vertical ? col >= 16 : (row >= 8 && row < 20) || row >= 28);
+      const step = (2 + (rnd() % 4)) * (rnd() & 1 ? 1 : -1);
+      const base = 60 + (rnd() % 128);
+      const m = new Uint8Array(x.memory.buffer);
+      for (let i = 0; i < area; i++) m[pa + i] = base + (rnd() % 3) - 1 + (qSide(Math.floor(i / S), i % S) ? step : 0);
+      m.copyWithin(pb, pa, pa + area);
+      const q0off = vertical ? 2 * S + 16 : 8 * S + 4;
+      const before = Buffer.from(m.subarray(pa, pa + area));
+      const diff = x.checkDeblock(pa, pb, area, q0off, S, Number(vertical), Number(chroma), 20 * S, qp, bs);
+      expect(diff, `#${t} qp ${qp} bS ${bs.toString(16)} vertical ${vertical} chroma ${chroma}`).toBe(0);
+      if (Buffer.compare(before, Buffer.from(new Uint8Array(x.memory.buffer, pa, area))) !== 0) filtered++;
+    }
+    expect(filtered, 'cases where the filter changed samples').toBeGreaterThan(300);
+  });
 });
