@@ -303,3 +303,49 @@ describe('own H.264 encoder: rate control', () => {
     }
   });
 });
+
+describe('own H.264 encoder: every qp, every speed', () => {
+  it('qp 0..51, each at another speed (qp mod 11), in one stream of 52 IDR-led parts decoded at once: no drift', async () => {
+    // Each part: plasma, plasma moved on, noise (a scene cut inside a P picture), plasma again.
+    // P pictures at every qp: the qp-indexed tables (chroma qp, alpha/beta/tC0, dequantisation) are read at every index.
+    const w = 64;
+    const h = 48;
+    const plasma = patternSource('plasma', w, h);
+    const noise = patternSource('noise', w, h);
+    const parts: Uint8Array[] = [];
+    const recon: Uint8Array[] = [];
+    for (let qp = 0; qp <= 51; qp++) {
+      const e = await encode(base(w, h, qp, qp % 11), 4, (i) => (i === 2 ? noise(i) : plasma(i)));
+      parts.push(e.stream);
+      recon.push(...e.recon);
+    }
+    expectNoDrift(await decode(Buffer.concat(parts), w, h), recon, w, h);
+  });
+
+  it("alpha′ at every indexA from 16 to 48 (Table 8-16): flat tiles with steps straddling it across every macroblock edge, one IDR per qp", async () => {
+    // alpha′ for indexA 16..48, transcribed from ITU-T H.264 Table 8-16. A flat edge (|p1 − p0| =
+    // |q1 − q0| = 0) is filtered exactly when its step is below alpha′, so steps of alpha′ ± 4 probe
+    // the entry itself; up to IDR qp 25 the tiles reconstruct exactly, above it near enough.
+    const ALPHA = [4, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 17, 20, 22, 25, 28, 32, 36, 40, 45, 50, 56, 63, 71, 80, 90, 101, 113, 127, 144, 162, 182, 203];
+    const w = 160;
+    const h = 160;
+    let seed = 11;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+    const parts: Uint8Array[] = [];
+    const recon: Uint8Array[] = [];
+    for (let idrQp = 16; idrQp <= 48; idrQp++) {
+      // a checkerboard of 16x16 tiles: 16 and, on the other colour, 16 + alpha′ + (−4..4)
+      const f = new Uint8Array((w * h * 3) / 2).fill(128);
+      for (let ty = 0; ty < h / 16; ty++) {
+        for (let tx = 0; tx < w / 16; tx++) {
+          const v = (tx + ty) % 2 === 0 ? 16 : 16 + ALPHA[idrQp - 16] + (rnd() % 9) - 4;
+          for (let y = 0; y < 16; y++) f.fill(v, (ty * 16 + y) * w + tx * 16, (ty * 16 + y) * w + tx * 16 + 16);
+        }
+      }
+      const e = await encode(base(w, h, idrQp + 3, 9, 1), 1, () => f);
+      parts.push(e.stream);
+      recon.push(...e.recon);
+    }
+    expectNoDrift(await decode(Buffer.concat(parts), w, h), recon, w, h);
+  });
+});
