@@ -41,6 +41,8 @@ interface Encoded {
   stream: Uint8Array;
   recon: Uint8Array[];
   keyframes: boolean[];
+  /** Bytes of each coded frame. */
+  sizes: number[];
 }
 
 async function encode(p: EncoderParams, frames: number, source: FrameSource, chunkStarts: number[] = [0]): Promise<Encoded> {
@@ -56,7 +58,7 @@ async function encode(p: EncoderParams, frames: number, source: FrameSource, chu
     recon.push(enc.reconstruction());
   }
   enc.close();
-  return { stream: annexB(enc.config.sps[0], enc.config.pps[0], coded), recon, keyframes };
+  return { stream: annexB(enc.config.sps[0], enc.config.pps[0], coded), recon, keyframes, sizes: coded.map((c) => c.length) };
 }
 
 async function decode(stream: Uint8Array, width: number, height: number): Promise<Uint8Array[]> {
@@ -347,5 +349,122 @@ describe('own H.264 encoder: every qp, every speed', () => {
       recon.push(...e.recon);
     }
     expectNoDrift(await decode(Buffer.concat(parts), w, h), recon, w, h);
+  });
+});
+
+/**
+ * Macroblock types as ffmpeg's decoder reads them (-debug mb_type), one string per frame in raster
+ * order: 'P' I_PCM, 'I' Intra16x16, 'i' Intra4x4, 'S' P_Skip, '>' an inter macroblock.
+ */
+async function mbTypes(stream: Uint8Array, width: number, frames: number): Promise<string[]> {
+  // repeat+: identical rows printed, not collapsed into 'Last message repeated'; one thread: rows in order
+  const args = ['-hide_banner', '-v', 'repeat+debug', '-threads', '1', '-debug', 'mb_type'];
+  const r = await run(FFMPEG, [...args, '-f', 'h264', '-i', 'pipe:0', '-f', 'null', '-'], stream);
+  expect(r.code).toBe(0);
+  const cols = Math.ceil(width / 16);
+  const out: string[] = [];
+  for (const line of r.stderr.split('\n')) {
+    if (line.includes('New frame, type:')) out.push('');
+    // a row of macroblocks: three characters each (type, partitioning, interlacing)
+    const row = /^\[h264 @ [^\]]+\] (.*)$/.exec(line)?.[1];
+    if (out.length === 0 || row?.length !== 3 * cols || !/^(?:[A-Za-z<>^|+\-=? ]{3})+$/.test(row)) continue;
+    out[out.length - 1] += Array.from({ length: cols }, (_, i) => row[3 * i]).join('');
+  }
+  // the probe decodes the first frames before the decode proper: the stream's are the last ones
+  expect(out.length).toBeGreaterThanOrEqual(frames);
+  return out.slice(-frames);
+}
+
+const count = (s: string, c: string): number => s.split(c).length - 1;
+
+describe('own H.264 encoder: macroblock decisions, as the decoder reads them', () => {
+  it('a flat 16x16 picture of any level (Intra16x16 DC path only): exact at IDR qp 12, within 2/3 of the DC step (+½) at IDR qp 48', async () => {
+    // One macroblock without neighbours: predicted as 128, its flat residual r reaches only the
+    // Intra16x16 DC level, r / (Qstep / 16) rounded with the intra dead zone (1/3 of a step, so an
+    // error of at most 2/3 of one), then ½ more from rounding to samples. Qstep = 0.625 × 2^(qp / 6).
+    for (const [qp, idrQp] of [[15, 12], [51, 48]]) {
+      const levels = Array.from({ length: 256 }, (_, v) => v);
+      const frame = (v: number) => new Uint8Array((16 * 16 * 3) / 2).fill(128).fill(v, 0, 256);
+      const e = await encode(base(16, 16, qp, 9, 1), levels.length, (i) => frame(levels[i]));
+      const decoded = await decode(e.stream, 16, 16);
+      expectNoDrift(decoded, e.recon, 16, 16);
+      const bound = (2 / 3) * ((0.625 * 2 ** (idrQp / 6)) / 16) + 0.5;
+      for (const v of levels) {
+        const y = decoded[v].subarray(0, 256);
+        const worst = Math.max(...Array.from(y, (s) => Math.abs(s - v)));
+        expect(worst, `level ${v} at IDR qp ${idrQp}`).toBeLessThanOrEqual(bound);
+        expect(Buffer.compare(decoded[v].subarray(256), frame(v).subarray(256)), 'flat chroma 128 is exact').toBe(0);
+      }
+    }
+  });
+
+  it('I_PCM macroblocks (noise that costs more bits than PCM) beside coded ones, deblocked with their qP of 0', async () => {
+    // Column 0: binary noise but for its last two sample columns, flat 124 (the p side of the edge to
+    // its right); the rest flat 127. At qp 20 (IDR 17) the noise codes as I_PCM; across that edge
+    // the filter's qP is (0 + 17 + 1) / 2, which filters nothing; at 17 it would.
+    const w = 64;
+    const h = 64;
+    const f = new Uint8Array((w * h * 3) / 2);
+    let seed = 5;
+    const bit = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 31) * 255;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) f[y * w + x] = x < 14 ? bit() : x < 16 ? 124 : 127;
+    for (let i = w * h; i < f.length; i++) f[i] = (i - w * h) % (w / 2) < 8 ? bit() : 128;
+    const e = await check(base(w, h, 20, 9), 2, () => f);
+    const types = await mbTypes(e.stream, w, 2);
+    expect(types[0]).toBe('PIII'.repeat(4));
+  });
+
+  it('Intra4x4 where Intra16x16 predicts poorly: used at speeds 5 and 8 on plasma and bars, and the IDR is smaller for it; never at 9 and 10', async () => {
+    const w = 128;
+    const h = 96;
+    for (const pattern of ['plasma', 'bars'] as const) {
+      const source = patternSource(pattern, w, h);
+      const at = async (speed: number) => {
+        const e = await check(base(w, h, 26, speed), 1, source);
+        return { bytes: e.sizes[0], i4: count((await mbTypes(e.stream, w, 1))[0], 'i') };
+      };
+      const without = await at(9);
+      expect((await at(10)).i4, `${pattern} speed 10`).toBe(0);
+      expect(without.i4, `${pattern} speed 9`).toBe(0);
+      for (const speed of [5, 8]) {
+        const withI4 = await at(speed);
+        expect(withI4.i4, `${pattern} speed ${speed}`).toBeGreaterThan(0);
+        expect(withI4.bytes, `${pattern} speed ${speed} against 9`).toBeLessThan(without.bytes);
+      }
+    }
+  });
+
+  it('a static picture: every macroblock is P_Skip from the second P picture on, at speeds 0, 6 and 10', async () => {
+    // (the first P picture may still refine the IDR's reconstruction with a residual)
+    const still = patternSource('bars', 176, 144)(0);
+    for (const speed of [0, 6, 10]) {
+      const e = await encode(base(176, 144, 26, speed), 5, () => still);
+      const types = await mbTypes(e.stream, 176, 5);
+      expect(types.map((t) => t.length)).toEqual(Array.from({ length: 5 }, () => 99));
+      expect(types.slice(2), `speed ${speed}`).toEqual(Array.from({ length: 3 }, () => 'S'.repeat(99)));
+    }
+  });
+
+  it('a picture panning by a quarter sample a frame: P pictures take fewer bits with quarter-sample vectors (speed 8) than with half samples (9), and fewer with those than with whole samples (10)', async () => {
+    const w = 128;
+    const h = 96;
+    // smooth content (no aliasing), so that the interpolated reference predicts the moved picture
+    const pan = (t: number): Uint8Array => {
+      const f = new Uint8Array((w * h * 3) / 2).fill(128);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const u = x + t / 4;
+          f[y * w + x] = Math.round(128 + 50 * Math.sin(u / 3.1) + 40 * Math.sin((u + 2 * y) / 4.3) + 20 * Math.cos(y / 2.7));
+        }
+      }
+      return f;
+    };
+    const pBytes: number[] = [];
+    for (const speed of [8, 9, 10]) {
+      const e = await check(base(w, h, 22, speed), 8, pan);
+      pBytes.push(e.sizes.slice(1).reduce((a, b) => a + b, 0));
+    }
+    expect(pBytes[0], `P bytes at speeds 8, 9, 10: ${pBytes.join(', ')}`).toBeLessThan(pBytes[1]);
+    expect(pBytes[1], `P bytes at speeds 8, 9, 10: ${pBytes.join(', ')}`).toBeLessThan(pBytes[2]);
   });
 });
