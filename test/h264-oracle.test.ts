@@ -8,7 +8,7 @@ import { AsmH264Encoder } from '../src/encode/h264/wasm-encoder.js';
 import { h264Level } from '../src/encode/level.js';
 import { toI420 } from '../src/encode/convert.js';
 import { drawPattern, type PatternName } from '../src/generate/patterns.js';
-import { decodeRgbFrames, FFMPEG, FFPROBE, ffprobe, run } from './helpers/oracles.js';
+import { decodeRgbFrames, FFMPEG, FFPROBE, ffprobe, ffprobePackets, run } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { writeFileSync } from 'node:fs';
 import { createMp4Writer } from '../src/index.js';
@@ -302,6 +302,21 @@ describe('own H.264 encoder: rate control', () => {
       const got = Number(v.bit_rate) / 1000;
       console.log(`rate control: ${pattern} at ${kbps} kbit/s → ${got.toFixed(0)} kbit/s`);
       expect(Math.abs(got / kbps - 1), `${pattern} at ${kbps} kbit/s gave ${got.toFixed(0)} kbit/s`).toBeLessThan(0.1);
+    }
+  });
+
+  it('with gop 30 every second is a chunk that starts from a guess: noise at 1000 kbit/s meets the target in each second (within 10%)', async () => {
+    // The first picture of a chunk is coded at a qp guessed from the bits per pixel, far off on
+    // noise; it is coded again when it misses its share by far, or the whole second overshoots.
+    const writer = await createMp4Writer({ width: 320, height: 240, fps: 30, output: { buffer: true }, video: { kbps: 1000, gop: 30 } });
+    await writer.addFrames(60, 'noise');
+    const file = tmpFile('own-kbps-chunks.mp4');
+    writeFileSync(file, (await writer.finish()).data as Uint8Array);
+    const sizes = (await ffprobePackets(file)).map((p) => Number(p.size));
+    expect(sizes).toHaveLength(60);
+    for (const second of [0, 1]) {
+      const kbits = (sizes.slice(second * 30, second * 30 + 30).reduce((a, b) => a + b, 0) * 8) / 1000;
+      expect(Math.abs(kbits / 1000 - 1), `second ${second}: ${kbits.toFixed(0)} kbit`).toBeLessThan(0.1);
     }
   });
 });
