@@ -413,6 +413,29 @@ describe('own H.264 encoder: macroblock decisions, as the decoder reads them', (
     }
   });
 
+  it('at the lowest qps a DC level too large for CAVLC sends its macroblock as I_PCM: flat pictures of any level stay within a step (speeds 9 and 10 have no Intra4x4 to fall back on)', async () => {
+    // Luma v and chroma 255 − v, all IDR (gop 1) or with P pictures (gop 30) that change by a
+    // flat step. An Intra16x16 DC sums sixteen blocks' DCs and a chroma DC four: at qp ≤ 5 they
+    // can pass the largest level CAVLC codes (2063), and a clamped level reconstructed level 16
+    // as 47 at qp 3. Bound: a whole quantiser step at the P pictures' qp, + ½ for rounding.
+    const levels = Array.from({ length: 52 }, (_, i) => i * 5);
+    const frame = (v: number) => new Uint8Array((16 * 16 * 3) / 2).fill(255 - v).fill(v, 0, 256);
+    for (const speed of [9, 10]) {
+      for (const qp of [3, 5, 8]) {
+        for (const gop of [1, 30]) {
+          const e = await encode(base(16, 16, qp, speed, gop), levels.length, (i) => frame(levels[i]));
+          const decoded = await decode(e.stream, 16, 16);
+          expectNoDrift(decoded, e.recon, 16, 16);
+          const bound = 0.625 * 2 ** (qp / 6) + 0.5;
+          levels.forEach((v, i) => {
+            const worst = Math.max(...Array.from(decoded[i], (s, j) => Math.abs(s - (j < 256 ? v : 255 - v))));
+            expect(worst, `level ${v}, speed ${speed}, qp ${qp}, gop ${gop}`).toBeLessThanOrEqual(bound);
+          });
+        }
+      }
+    }
+  });
+
   it('I_PCM macroblocks (noise that costs more bits than PCM) beside coded ones, deblocked with their qP of 0', async () => {
     // Column 0: binary noise but for its last two sample columns, flat 124 (the p side of the edge to
     // its right); the rest flat 127. At qp 20 (IDR 17) the noise codes as I_PCM; across that edge

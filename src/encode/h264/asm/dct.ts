@@ -38,6 +38,25 @@ const ROUND_INTER: i32 = 20;
 /** Largest |level| that CAVLC can code in every context (level_prefix <= 15 in Baseline). */
 export const MAX_LEVEL: i32 = 2063;
 
+// A DC level clamped to MAX_LEVEL: the reconstruction then differs from what the residual asked
+// for, by up to 31 levels of luma at qp 3 (a flat residual of more than ~80). Only the DC levels
+// can get there, at the lowest qps: an Intra16x16 DC sums sixteen blocks (up to 6,528 at qp 0),
+// a chroma DC four (3,264), while a 4x4 block's level stays under 1,632 for 8-bit samples. The
+// frame loop sends such a macroblock as I_PCM (exact) instead.
+let lumaDcClamped = false;
+let chromaDcClamped = false;
+
+/** True when the last Intra16x16 DC or chroma DC quantisation since they were cleared clamped a level. */
+export function dcLevelClamped(): bool {
+  return lumaDcClamped || chromaDcClamped;
+}
+
+/** Clears the clamp flags: the luma one (before a macroblock's Intra16x16 luma) and/or the chroma one (before its chroma). */
+export function clearDcClamp(luma: bool, chroma: bool): void {
+  if (luma) lumaDcClamped = false;
+  if (chroma) chromaDcClamped = false;
+}
+
 /** Residual (src - pred) of a 4x4 block and its forward core transform into `out`. */
 export function subFdct4x4(src: usize, ss: i32, pred: usize, ps: i32, out: usize): void {
   for (let y = 0; y < 4; y++) {
@@ -161,7 +180,10 @@ export function quantLumaDc(dc: usize, lev: usize, qp: i32): i32 {
   for (let i = 0; i < 16; i++) {
     const c = load<i32>(t + usize(i * 4)) >> 1;
     let l = (abs<i32>(c) * mf + bias) >> qbits;
-    if (l > MAX_LEVEL) l = MAX_LEVEL;
+    if (l > MAX_LEVEL) {
+      l = MAX_LEVEL;
+      lumaDcClamped = true;
+    }
     if (l != 0) nz++;
     store<i16>(lev + usize(i * 2), i16(c < 0 ? -l : l));
   }
@@ -221,7 +243,10 @@ export function quantChromaDc(dc: usize, lev: usize, qp: i32, intra: bool): i32 
 // @ts-ignore: decorator
 @inline function quantOne(p: usize, c: i32, mf: i32, bias: i32, qbits: i32): i32 {
   let l = (abs<i32>(c) * mf + bias) >> qbits;
-  if (l > MAX_LEVEL) l = MAX_LEVEL;
+  if (l > MAX_LEVEL) {
+    l = MAX_LEVEL;
+    chromaDcClamped = true;
+  }
   store<i16>(p, i16(c < 0 ? -l : l));
   return l != 0 ? 1 : 0;
 }

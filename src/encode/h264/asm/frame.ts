@@ -1,13 +1,14 @@
 // The picture loop: one slice per picture, macroblocks in raster order, each decided and coded
 // (analyse.ts), written (cavlc.ts), and re-coded as I_PCM if it would exceed the 3200-bit limit
-// of a macroblock (A.3.1: 128 + RawMbBits). Then the loop filter, edge padding for motion
-// compensation, and the NAL unit.
+// of a macroblock (A.3.1: 128 + RawMbBits) or if a DC level had to be clamped (dct.ts: lowest qps
+// only). Then the loop filter, edge padding for motion compensation, and the NAL unit.
 import { bitsBegin, bitsEnd, bitCount, bitsSave, bitsRestore, putUe, putTrailingBits, writeNal } from './bitstream';
 import { writeSliceHeader } from './headers';
 import { analyseIntra, analyseInter } from './analyse';
 import { encodePcm } from './macroblock';
 import { putMacroblock } from './cavlc';
 import { deblockPicture } from './deblock';
+import { clearDcClamp, dcLevelClamped } from './dct';
 import { resetHalfPlanes } from './mc';
 import { deblock, subpel } from './config';
 import {
@@ -70,6 +71,7 @@ export function encodePicture(idr: bool, frameNum: i32, idrPicId: i32, qp: i32):
   for (let mby = 0; mby < MBH; mby++) {
     for (let mbx = 0; mbx < MBW; mbx++) {
       setPosition(mbx, mby, addr);
+      clearDcClamp(true, true);
       if (idr) analyseIntra();
       else analyseInter();
       let t = type;
@@ -83,7 +85,7 @@ export function encodePicture(idr: bool, frameNum: i32, idrPicId: i32, qp: i32):
         bitsSave();
         const before = bitCount();
         putMacroblock(!idr);
-        if (bitCount() - before > MAX_MB_BITS) {
+        if (bitCount() - before > MAX_MB_BITS || dcLevelClamped()) {
           bitsRestore();
           encodePcm();
           setType(MB_PCM);

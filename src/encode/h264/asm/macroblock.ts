@@ -2,7 +2,7 @@
 // reconstruction a decoder will make from those levels (written into the current picture).
 // Decisions (which mode, which vector) are taken in analyse.ts; these functions apply them.
 import {
-  fdct4x4, dequant4x4, quantLumaDc, dequantLumaDc, quantChromaDc, dequantChromaDc, fdct16x16, fdct8x8,
+  fdct4x4, dequant4x4, quantLumaDc, dequantLumaDc, quantChromaDc, dequantChromaDc, fdct16x16, fdct8x8, clearDcClamp,
   quantBlocks, idct8x4Add,
 } from './dct';
 import { CHROMA_QP, ZIGZAG, QUANT_MF } from './tables';
@@ -53,6 +53,7 @@ function reconLuma(coef: usize, dst: usize, withDc: bool): void {
 
 /** Intra16x16 luma from the prediction in predY: DC transform, AC levels, reconstruction. */
 export function encodeI16Luma(): void {
+  clearDcClamp(true, false);
   const src = srcLuma();
   const dst = recLuma();
   fdct16x16(src, CW, predY, 16, coefTmp);
@@ -193,6 +194,7 @@ export function encodeInterLuma(decimate: bool): i32 {
 
 /** Chroma (both planes) from the predictions in predU/predV. Sets cbpChroma; reconstructs. */
 export function encodeChroma(intra: bool, decimate: bool): void {
+  clearDcClamp(false, true); // a P_Skip trial's chroma is not the macroblock's
   const qpc = i32(load<u8>(CHROMA_QP + usize(qp)));
   const cs = CW >> 1;
   let anyDc = 0;
