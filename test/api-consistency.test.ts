@@ -10,10 +10,10 @@ import {
   type Progress, type RenderSegmentOptions,
 } from '../src/index.js';
 import { directoryStore, getRenderStatus, startRenderWorker, submitRender } from '../src/queue/index.js';
-import { SEGMENT_UUID } from '../src/mux/segment-box.js';
 import { decodeRgbFrames } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { rejection } from './helpers/rejection.js';
+import { rewriteRecord } from './helpers/segment-record.js';
 
 const W = 64; // the bars counter reads back after H.264 from 64×64 up
 const H = 64;
@@ -304,27 +304,3 @@ describe('CLI', () => {
     expect(runs.every((r) => r.videoEncoder === 'wasm' && (r.elapsedSeconds as number) >= 0)).toBe(true);
   });
 });
-
-/** A copy of `segment` whose record JSON is rewritten (and its version byte set), box sizes fixed up. */
-function rewriteRecord(segment: Uint8Array, edit: (json: string) => string, version?: number): Uint8Array {
-  const dv = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
-  const type = (o: number) => String.fromCharCode(...segment.subarray(o + 4, o + 8));
-  let moov = 0;
-  while (type(moov) !== 'moov') moov += dv.getUint32(moov);
-  const moovEnd = moov + dv.getUint32(moov);
-  let uuid = moov + 8;
-  while (!(type(uuid) === 'uuid' && SEGMENT_UUID.every((b, i) => segment[uuid + 8 + i] === b))) uuid += dv.getUint32(uuid);
-  const uuidEnd = uuid + dv.getUint32(uuid);
-  const json = new TextEncoder().encode(edit(new TextDecoder().decode(segment.subarray(uuid + 25, uuidEnd))));
-  const box = new Uint8Array(25 + json.length);
-  box.set(segment.subarray(uuid, uuid + 25));
-  box.set(json, 25);
-  new DataView(box.buffer).setUint32(0, box.length);
-  if (version !== undefined) box[24] = version;
-  const out = new Uint8Array(segment.length - (uuidEnd - uuid) + box.length);
-  out.set(segment.subarray(0, uuid));
-  out.set(box, uuid);
-  out.set(segment.subarray(uuidEnd), uuid + box.length);
-  new DataView(out.buffer).setUint32(moov, moovEnd - moov - (uuidEnd - uuid) + box.length);
-  return out;
-}
