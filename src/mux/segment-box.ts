@@ -6,7 +6,7 @@
 // leaves out `speed`/`temporalDenoise` when they were not set; version 1 records (mp4forge 0.1)
 // are still read: h264-mp4-encoder 1.0.12 was the only encoder that wrote them. Players ignore `uuid` boxes they do not know, so a segment
 // stays an ordinary fragmented MP4; mp4forge's stitcher refuses any file without this box.
-import { Mp4ForgeError } from '../errors.js';
+import { Mp4ForgeError, type Mp4ForgeErrorDetails } from '../errors.js';
 
 /** 899effac-ad74-400c-a44b-9c34366613c7: mp4forge's segment record. */
 export const SEGMENT_UUID = Uint8Array.from([0x89, 0x9e, 0xff, 0xac, 0xad, 0x74, 0x40, 0x0c, 0xa4, 0x4b, 0x9c, 0x34, 0x36, 0x66, 0x13, 0xc7]);
@@ -69,9 +69,12 @@ export function isSegmentInfoPayload(payload: Uint8Array): boolean {
   return true;
 }
 
-/** Reads the record from a `uuid` box payload (usertype included). `where` names the segment in errors. */
-export function parseSegmentInfo(payload: Uint8Array, where: string): SegmentInfo {
-  const bad = (why: string) => new Mp4ForgeError('INVALID_MP4', `${where}: unreadable mp4forge segment record: ${why}`);
+/**
+ * Reads the record from a `uuid` box payload (usertype included). `where` names the segment in
+ * errors; `details` (the stitcher's segment position and source) go into them too.
+ */
+export function parseSegmentInfo(payload: Uint8Array, where: string, details?: Mp4ForgeErrorDetails): SegmentInfo {
+  const bad = (why: string) => new Mp4ForgeError('INVALID_MP4', `${where}: unreadable mp4forge segment record: ${why}`, details ? { details } : {});
   if (!isSegmentInfoPayload(payload)) throw bad('wrong uuid');
   const version = payload[16];
   if (version !== SEGMENT_INFO_VERSION && version !== 1) throw bad(`version ${version}; this mp4forge reads versions 1 and ${SEGMENT_INFO_VERSION}`);

@@ -180,8 +180,9 @@ export class SegmentReader {
     let fragmented = false;
     for (const b of boxes(moov, 0, moov.length)) {
       if (b.type === 'trak') traks.push(moov.subarray(b.start, b.end));
-      else if (b.type === 'uuid' && isSegmentInfoPayload(moov.subarray(b.start, b.end))) info = parseSegmentInfo(moov.subarray(b.start, b.end), this.where);
-      else if (b.type === 'mvex') {
+      else if (b.type === 'uuid' && isSegmentInfoPayload(moov.subarray(b.start, b.end))) {
+        info = parseSegmentInfo(moov.subarray(b.start, b.end), this.where, { segment: this.index + 1, source: this.where });
+      } else if (b.type === 'mvex') {
         fragmented = true;
         for (const t of boxes(moov, b.start, b.end)) {
           if (t.type !== 'trex' || t.end - t.start < 24) continue;
