@@ -16,10 +16,11 @@ import {
 } from '../src/index.js';
 import { bytesReader, openSegment } from '../src/mux/segment-reader.js';
 import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
-import { assertValidIsoBmff, readSampleTables } from './helpers/iso-validate.js';
+import { assertValidIsoBmff, readSampleTables, validateIsoBmff } from './helpers/iso-validate.js';
 import { decodeRgbFrames, ffmpegDecodeCheck, ffmpegSync, ffprobe } from './helpers/oracles.js';
 import { tmpFile } from './helpers/render.js';
 import { rejection } from './helpers/rejection.js';
+import { readRecord, rewriteRecord } from './helpers/segment-record.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsup\` (npm test builds it) before this test file`);
@@ -56,6 +57,27 @@ function save(name: string, bytes: Uint8Array): string {
   const file = tmpFile(name);
   writeFileSync(file, bytes);
   return file;
+}
+
+/** A copy of `seg` whose record has `patch` merged into its JSON. */
+function alter(seg: Uint8Array, patch: (record: Record<string, unknown>) => Record<string, unknown>): Uint8Array {
+  return rewriteRecord(seg, (json) => JSON.stringify(patch(JSON.parse(json) as Record<string, unknown>)));
+}
+
+/** A copy of `seg` whose first sample (in its first trun) is flagged as a non-sync sample. */
+function firstSampleNotSync(seg: Uint8Array): Uint8Array {
+  const out = seg.slice();
+  const dv = new DataView(out.buffer);
+  const box = Buffer.from(out).indexOf('trun') - 4;
+  const flags = dv.getUint32(box + 8) & 0xffffff;
+  // version/flags, sample_count, then data_offset and first_sample_flags when present (14496-12 §8.8.8)
+  let at = box + 16 + (flags & 0x01 ? 4 : 0);
+  if (!(flags & 0x04)) {
+    expect(flags & 0x400).not.toBe(0); // per-sample flags, after the duration and size when present
+    at += (flags & 0x100 ? 4 : 0) + (flags & 0x200 ? 4 : 0);
+  }
+  dv.setUint32(at, 0x01010000); // sample_depends_on = 1, sample_is_non_sync_sample
+  return out;
 }
 
 describe('segmentRange', () => {
@@ -97,6 +119,9 @@ describe('segmentRange', () => {
     expect(() => segmentRange(100, 5, 4, 8)).toThrow(/segment 5\/4: k must be between 1 and 4/);
     expect(() => segmentRange(40, 1, 4, 8)).toThrow(/40 frames make 3 chunks of 16 frames \(GOP 8\), too few for 4 segments; use at most 3 segments/);
     expect(() => segmentRange(1.5, 1, 1, 8)).toThrow(Mp4ForgeError);
+    // Each argument is checked itself, not only where a bad value happens to break the arithmetic.
+    expect(() => segmentRange(100, 1, 1, 0)).toThrow(/gop must be an integer ≥ 1, got 0/);
+    expect(() => segmentRange(100, 1, 1.5, 8)).toThrow(/n must be an integer ≥ 1, got 1\.5/);
   });
 });
 
@@ -167,6 +192,40 @@ describe('renderSegment + stitchSegments in one process', () => {
     expect(frags.reduce((n, f) => n + f.samples.length, 0)).toBe(28);
   });
 
+  it("its record is README's format: mp4forge's usertype, version byte 2, then the JSON probeMp4 reads", async () => {
+    const bytes = await segment({ start: 16, end: 40 }, { frames: 64 });
+    const { version, json } = readRecord(bytes);
+    expect(version).toBe(2);
+    const record = JSON.parse(json) as unknown;
+    expect(record).toEqual((await probeMp4(bytesSource(bytes))).segment);
+    expect(record).toMatchObject({ start: 16, end: 40, total: 64, width: W, height: H });
+  });
+
+  it('the stitched layout is the one every record asks for; faststart when they differ; the option overrides both', async () => {
+    const top = (b: Uint8Array) => assertValidIsoBmff(b).boxes.map((x) => x.type).filter((t) => ['moov', 'mdat', 'moof'].includes(t));
+    const progressive = [
+      await segment({ start: 0, end: 16 }, { stitchLayout: 'progressive' }),
+      await segment({ start: 16, end: 32 }, { stitchLayout: 'progressive' }),
+    ];
+    const mixed = [progressive[0], await segment({ start: 16, end: 32 }, { stitchLayout: 'fragmented' })];
+    const asked = await stitchSegments(progressive, { output: { buffer: true } });
+    expect(asked.layout).toBe('progressive');
+    const last = top(asked.data as Uint8Array); // the index after all the media
+    expect(last.indexOf('moov')).toBe(last.length - 1);
+    expect(last).not.toContain('moof');
+    const differ = await stitchSegments(mixed, { output: { buffer: true } });
+    expect(differ.layout).toBe('faststart');
+    const front = top(differ.data as Uint8Array);
+    expect(front[0]).toBe('moov');
+    expect(front.slice(1)).toEqual(front.slice(1).map(() => 'mdat'));
+    const told = await stitchSegments(mixed, { output: { buffer: true }, layout: 'fragmented' });
+    expect(told.layout).toBe('fragmented');
+    const fragments = top(told.data as Uint8Array);
+    expect(fragments[0]).toBe('moov');
+    expect(fragments.slice(1)).toEqual(fragments.slice(1).map((_, i) => (i % 2 ? 'mdat' : 'moof')));
+    expect(fragments.length).toBeGreaterThan(2);
+  });
+
   it('a scene module (URL) draws the same frames as the same function given directly, with absolute indices', async () => {
     const scene = tmpFile('seg-scene.mjs');
     // Frame i is a flat grey of level (i * 37) % 256 with a white square at x = i % 100.
@@ -205,6 +264,23 @@ describe('renderSegment + stitchSegments in one process', () => {
     const r = await stitchSegments(segs, { output: { buffer: true } });
     expect(r.range).toEqual({ start: 48, end: 90 });
     expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(await singleRender(42, 'faststart', { start: 48 })))).toBe(true);
+  });
+
+  it('decode times past 2^32 ticks (64-bit tfdt, past 13 h at 30 fps) are read back and stitched right', async () => {
+    // Chunk-aligned frames just before decode time 2^32 at 90 kHz, so that tfdt turns 64-bit inside the first segment.
+    const unit = chunkFramesFor(GOP);
+    const start = Math.floor(2 ** 32 / (90000 / 30) / unit) * unit;
+    const segs = [await segment({ start, end: start + unit }), await segment({ start: start + unit, end: start + 2 * unit })];
+    const tfdtVersions = (b: Uint8Array) => {
+      const versions: number[] = [];
+      for (let at = Buffer.from(b).indexOf('tfdt'); at >= 0; at = Buffer.from(b).indexOf('tfdt', at + 4)) versions.push(b[at + 4]);
+      return versions;
+    };
+    expect(tfdtVersions(segs[0])).toEqual([0, 1]);
+    expect(Number((await ffprobe(save('seg-late.m4s', segs[1]))).streams[0].start_time)).toBeCloseTo((start + unit) / 30, 3);
+    const r = await stitchSegments(segs, { output: { buffer: true } });
+    expect(r.range).toEqual({ start, end: start + 2 * unit });
+    expect(Buffer.from(r.data as Uint8Array).equals(Buffer.from(await singleRender(2 * unit, 'faststart', { start })))).toBe(true);
   });
 
   it('reads segments from files, ReadableStreams and AsyncIterables in small pieces, with the same result', async () => {
@@ -343,6 +419,36 @@ describe('segments that do not fit are rejected', () => {
       /segment 2 of 3 holds frames 0–15, which come before frames 16–31 of segment 1 of 3: pass the segments in frame order/,
     ],
     ['duplicate', async () => [segs[0], segs[1], segs[1], segs[2]], 'SEGMENT_GAP', /segment 3 of 4 repeats frames 16–31 of segment 2 of 4/],
+    [
+      'different total',
+      async () => [await segment(ranges[0], { frames: 100 }), await segment(ranges[1], { frames: 200 })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: total frames is 200, expected 100/,
+    ],
+    [
+      'speed set in the second only',
+      async () => [segs[0], await segment(ranges[1], { video: { gop: GOP, speed: 3 } })],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: encoder speed is 3, expected undefined/,
+    ],
+    [
+      // Same timescale, another frame duration: only a record can say so (fps is checked first otherwise).
+      'different frame duration',
+      async () => [segs[0], alter(segs[1], (r) => ({ ...r, frameDuration: (r.frameDuration as number) * 2 }))],
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: timescale is (\d+)\/(\d+), expected (?!\1\/)\d+\/\2/,
+    ],
+    [
+      // Same record, another avcC (its level byte changed): the stream would not decode as one.
+      'different avcC',
+      async () => {
+        const other = segs[1].slice();
+        other[Buffer.from(other).indexOf('avcC') + 4 + 3] ^= 1; // AVCLevelIndication
+        return [segs[0], other];
+      },
+      'SEGMENT_MISMATCH',
+      /segment 2 of 2 does not match segment 1 of 2: SPS\/PPS \(avcC\) is [0-9a-f]+… \(\d+ bytes\), expected [0-9a-f]+/,
+    ],
   ];
   for (const [name, make, code, message] of cases) {
     it(name, async () => {
@@ -373,6 +479,33 @@ describe('segments that do not fit are rejected', () => {
     }
     const missing = await rejection(stitchSegments([segs[0], tmpFile('no-such.m4s')], { output: { buffer: true } }));
     expect(missing.message).toMatch(/cannot read segment 2 of 2 \(.*no-such\.m4s\): ENOENT/);
+  });
+
+  it('a record that disagrees with its own media, or with itself, is refused before anything is written', async () => {
+    const firstNotKey = firstSampleNotSync(segs[0]);
+    // The patched flags mean what they should: the validator sees an IDR that is not marked sync.
+    expect(validateIsoBmff(segs[0]).errors).toEqual([]);
+    expect(validateIsoBmff(firstNotKey).errors.join('\n')).toMatch(/sample 1 has an IDR NAL unit but is not marked sync/);
+    const withTotal = await segment(ranges[2], { frames: 64 });
+    const cases: [string, SegmentInput[], string, RegExp][] = [
+      // segs[2]'s fragments start at frame 32; its record claiming 16–31 makes the ranges fit, not the media.
+      ['moved range', [segs[0], alter(segs[2], (r) => ({ ...r, start: 16, end: 32 }))], 'INVALID_MP4', /segment 2 of 2 is not a valid segment: a fragment starts at decode time/],
+      ['a frame more than it holds', [alter(segs[0], (r) => ({ ...r, end: (r.end as number) + 1 }))], 'INVALID_MP4', /record says frames 0–17 \(17\) but it holds 16 \(truncated\?\)/],
+      ['a frame fewer than it holds', [alter(segs[0], (r) => ({ ...r, end: (r.end as number) - 1 }))], 'INVALID_MP4', /it holds more frames than its range 0–15 says/],
+      ['frame duration', [alter(segs[0], (r) => ({ ...r, frameDuration: (r.frameDuration as number) / 2 }))], 'INVALID_MP4', /frame 0 lasts (\d+) ticks, expected (?!\1\b)\d+/],
+      ['timescale', [alter(segs[0], (r) => ({ ...r, timescale: (r.timescale as number) / 2 }))], 'INVALID_MP4', /its timescale is (\d+) but its record says (?!\1\b)\d+/],
+      ['height', [alter(segs[0], (r) => ({ ...r, height: H - 16 }))], 'INVALID_MP4', new RegExp(`entry is ${W}×${H} but its record says ${W}×${H - 16}`)],
+      ['first frame not a keyframe', [firstNotKey], 'INVALID_MP4', /its first frame is not a keyframe \(IDR\)/],
+      ['empty range', [alter(segs[2], (r) => ({ ...r, start: r.end }))], 'INVALID_MP4', /unreadable mp4forge segment record: missing or invalid fields/],
+      ['total before its end', [alter(withTotal, (r) => ({ ...r, total: (r.end as number) - 1 }))], 'INVALID_MP4', /unreadable mp4forge segment record: missing or invalid fields/],
+    ];
+    for (const [name, input, code, message] of cases) {
+      const out = tmpFile(`seg-lying-${name.replace(/ /g, '-')}.mp4`);
+      const e = await rejection(stitchSegments(input, { output: out }));
+      expect({ name, code: e.code, segment: e.details.segment }).toEqual({ name, code, segment: input.length });
+      expect(e.message, name).toMatch(message);
+      expect(existsSync(out), name).toBe(false);
+    }
   });
 
   it('a truncated segment fails mid-stitch and leaves no output file behind', async () => {
