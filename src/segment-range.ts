@@ -22,7 +22,7 @@ export interface FrameRange {
  *   there are fewer chunks than segments (some segment would be empty).
  *
  * @example
- * segmentRange(300, 2, 4, 60); // { start: 60, end: 180 } — chunks of 60 frames: 1, 2, 1, 1
+ * segmentRange(300, 2, 4, 60); // { start: 60, end: 120 } — chunks of 60 frames: 1, 1, 1, 2
  */
 export function segmentRange(total: number, k: number, n: number, gop: number): FrameRange {
   const int = (name: string, v: number, min: number) => {
