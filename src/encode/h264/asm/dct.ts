@@ -51,7 +51,10 @@ export function dcLevelClamped(): bool {
   return lumaDcClamped || chromaDcClamped;
 }
 
-/** Clears the clamp flags: the luma one (before a macroblock's Intra16x16 luma) and/or the chroma one (before its chroma). */
+/**
+ * Clears the clamp flags: both at each macroblock's start (frame.ts; its Intra16x16 luma is coded
+ * at most once), the chroma one again before each chroma coding (a P_Skip trial codes chroma too).
+ */
 export function clearDcClamp(luma: bool, chroma: bool): void {
   if (luma) lumaDcClamped = false;
   if (chroma) chromaDcClamped = false;

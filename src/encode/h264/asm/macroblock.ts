@@ -53,7 +53,6 @@ function reconLuma(coef: usize, dst: usize, withDc: bool): void {
 
 /** Intra16x16 luma from the prediction in predY: DC transform, AC levels, reconstruction. */
 export function encodeI16Luma(): void {
-  clearDcClamp(true, false);
   const src = srcLuma();
   const dst = recLuma();
   fdct16x16(src, CW, predY, 16, coefTmp);
