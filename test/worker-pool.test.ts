@@ -267,7 +267,7 @@ describe('WorkerPool (threads kept between writers)', () => {
     lent[0].onMessage((m) => heard.push(`first:${m.type}`));
     fakes[0].handler({ type: 'ready', config: { sps: [], pps: [], profile: 66, compatibility: 0, level: 30 } });
     expect(heard).toEqual(['first:ready']);
-    expect(rejectionSync(() => pool.lend())).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/one writer at a time/) });
+    expect(await rejection((async () => pool.lend())())).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/one writer at a time/) });
 
     await Promise.all(lent.map(release));
     first.end();
@@ -381,7 +381,7 @@ describe('WorkerPool (threads kept between writers)', () => {
     await release(t);
     a.end();
     expect(fakes[0].terminated).toBe(true);
-    expect(rejectionSync(() => pool.lend())).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/was closed/) });
+    expect(await rejection((async () => pool.lend())())).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/was closed/) });
   });
 
   it('createWorkerPool refuses a size that is not 1-256 or auto', async () => {
@@ -449,13 +449,3 @@ describe('WorkerPool (threads kept between writers)', () => {
     expectNoLiveWorkers();
   });
 });
-
-/** Calls `f`, which must throw, and returns what it threw. */
-function rejectionSync(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
