@@ -25,7 +25,7 @@ export interface VideoOptions {
   kbps?: number;
   /**
    * 0 (best compression, slowest) .. 10 (fastest): how much searching the encoder does (README,
-   * "How the encoder works", lists the tools of each level). Default 6 for 'wasm' (chosen with
+   * "How the encoder works", lists the tools of each level). Default 9 for 'wasm' (chosen with
    * `npm run bench:sweep`), 6 for 'h264-mp4-encoder'. WASM encoders only (refused with 'webcodecs').
    */
   speed?: number;
@@ -38,7 +38,8 @@ export interface VideoOptions {
    * bytes in every runtime), 'h264-mp4-encoder' (minih264: the reference mp4forge is measured
    * against, and the fallback where WebAssembly SIMD is missing), 'webcodecs' (the platform's
    * `VideoEncoder`; `UNSUPPORTED_RUNTIME` where it cannot encode H.264) or 'auto' (WebCodecs when it
-   * can, else 'wasm', else 'h264-mp4-encoder'). With WebCodecs, `kbps` is its bitrate and `qp` its
+   * can, else 'wasm', else 'h264-mp4-encoder': the first that takes these options, so
+   * `temporalDenoise: true` picks 'h264-mp4-encoder'). With WebCodecs, `kbps` is its bitrate and `qp` its
    * per-frame quantiser, or a bitrate derived from qp where it has no quantiser mode (Chromium).
    * Results name the backend that ran (`videoEncoder`).
    */

@@ -27,6 +27,7 @@ const bad = <T>(value: T, code: string, label = JSON.stringify(value)): Choice<T
 
 const DIM = 'INVALID_DIMENSIONS';
 const OPT = 'INVALID_OPTION';
+const RUNTIME = 'UNSUPPORTED_RUNTIME';
 
 // --- sizes -----------------------------------------------------------------------------------------
 
@@ -94,8 +95,8 @@ const videoArb: fc.Arbitrary<Choice> = fc
   .record(
     {
       qp: fc.oneof(
-        fc.integer({ min: 10, max: 51 }).map((v) => ok(v)),
-        fc.constantFrom<unknown>(9, 52, 20.5, '20', -1).map((v) => bad(v, OPT)),
+        fc.integer({ min: 0, max: 51 }).map((v) => ok(v)),
+        fc.constantFrom<unknown>(52, 20.5, '20', -1).map((v) => bad(v, OPT)),
       ),
       kbps: fc.oneof(
         fc.integer({ min: 240, max: 20_000 }).map((v) => ok(v)),
@@ -113,6 +114,11 @@ const videoArb: fc.Arbitrary<Choice> = fc
         fc.boolean().map((v) => ok(v)),
         fc.constantFrom<unknown>(1, 'yes').map((v) => bad(v, OPT)),
       ),
+      encoder: fc.oneof(
+        fc.constantFrom('wasm', 'h264-mp4-encoder', 'auto').map((v) => ok(v)),
+        fc.constant(bad('webcodecs', RUNTIME)), // Node has no VideoEncoder
+        fc.constantFrom<unknown>('x264', '', 7).map((v) => bad(v, OPT)),
+      ),
       bitrate: fc.constant(bad(3000, OPT)), // not an option: a typo must not be ignored
     },
     { requiredKeys: [] },
@@ -125,7 +131,17 @@ const videoArb: fc.Arbitrary<Choice> = fc
       if ((p as Choice).code) codes.push((p as Choice).code as string);
     }
     if ('qp' in fields && 'kbps' in fields) codes.push(OPT); // exclusive
-    return { value, code: codes[0] ?? null, label: JSON.stringify(value) };
+    // Backend rules (README "Encoder backend", src/options.ts TSDoc): h264-mp4-encoder takes qp
+    // 10–51 and is the only one with a temporal denoiser, so the default 'wasm' refuses
+    // temporalDenoise and 'auto' (here in Node, without WebCodecs) picks h264-mp4-encoder for it;
+    // WebCodecs has neither speed nor temporalDenoise.
+    const encoder = value.encoder;
+    const lowQp = typeof value.qp === 'number' && value.qp < 10;
+    if (value.temporalDenoise === true && (encoder === undefined || encoder === 'wasm')) codes.push(OPT);
+    if (lowQp && (encoder === 'h264-mp4-encoder' || (encoder === 'auto' && value.temporalDenoise === true))) codes.push(OPT);
+    if (encoder === 'webcodecs' && (value.speed !== undefined || value.temporalDenoise !== undefined)) codes.push(OPT);
+    // The options are all checked before a backend is resolved, so a bad option wins over a backend this runtime lacks.
+    return { value, code: codes.find((c) => c !== RUNTIME) ?? codes[0] ?? null, label: JSON.stringify(value) };
   });
 const videoOrNot: fc.Arbitrary<Choice> = fc.oneof(
   fc.constant(ok(undefined, 'default')),
@@ -255,7 +271,7 @@ const audioLengthArb: fc.Arbitrary<Choice> = fc.oneof(
 // --- the property ----------------------------------------------------------------------------------
 
 /** Every code an option can be rejected with, whatever the mix: the stable set users program against. */
-const OPTION_CODES = new Set([DIM, OPT, 'INVALID_MP3']);
+const OPTION_CODES = new Set([DIM, OPT, RUNTIME, 'INVALID_MP3']);
 
 /**
  * ffmpegDecodeCheck with a larger muxing queue: a 10 s frame (fps 1/10) over looped audio makes
@@ -347,6 +363,9 @@ describe('createMp4Writer option fuzz', () => {
           }
           const r = await w.finish();
           expect(r.frames).toBe(frames);
+          const v0 = (video.value ?? {}) as { encoder?: string; temporalDenoise?: boolean };
+          const backend = v0.encoder === 'h264-mp4-encoder' || (v0.encoder === 'auto' && v0.temporalDenoise === true) ? 'h264-mp4-encoder' : 'wasm';
+          expect(r.videoEncoder, label).toBe(backend);
           const bytes = r.data ?? out.bytes();
           expect(bytes.length, label).toBe(r.bytes);
           if (output.value !== 'file') writeFileSync(file, bytes);
