@@ -384,7 +384,8 @@ describe('createMp4Writer option fuzz', () => {
           expect(dec.ok, `${label}: ${dec.stderr}`).toBe(true);
         },
       ),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 45) },
+      // FUZZ_SEED (and FUZZ_PATH) replay the case a failure printed: `{ seed: …, path: "…" }`.
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 45), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED), path: process.env.FUZZ_PATH } : {}) },
     );
     console.log(`fuzz-writer-options: ${tally.valid} valid, ${tally.invalid} invalid ${JSON.stringify(tally.codes)}`);
     expect(tally.valid).toBeGreaterThan(0);
