@@ -134,6 +134,13 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
         emit({ event: 'handed-back', kind: 'segment', id, k: part, n });
         throw new WaitingError();
       }
+      if (await parentGone(id).catch(() => false)) {
+        // The render failed meanwhile, and its stitch removed what the store held of it (a
+        // directory store's job directory, with this part's temporary file): not this job's failure.
+        await store.remove(id);
+        emit({ ...base, event: 'skipped', reason: 'the render has failed or was removed' });
+        return { skipped: true };
+      }
       const reason = encodeFailure(err);
       emit({ ...base, event: 'failed', attempt: job.attemptsMade + 1, ...decodeFailure(reason) });
       // BullMQ records the message as the job's failedReason; the cause is for a debugger.

@@ -1,7 +1,10 @@
 // The queue tests' CLI side: `mp4forge queue worker --json` processes and the events they print,
-// CLI runs with a deadline, and small waits. Shared by test/queue.test.ts and test/queue-s3.test.ts.
+// CLI runs with a deadline, small waits, and a render that fails while a segment still renders.
+// Shared by test/queue.test.ts, test/queue-s3.test.ts and test/queue-lifecycle.test.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { submitRender } from '../../src/queue/index.js';
 
 export const CLI = resolve('dist/cli.js');
 
@@ -101,5 +104,36 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(50);
+  }
+}
+
+/**
+ * A render of 64 frames in 2 segments whose segment 1 fails for good (2 attempts) at its first
+ * frame while segment 2 (32 frames × 40 ms) is still rendering, on two `queue worker` processes
+ * (Node's loader keeps the scene URL's query, `?throwAt`, `?delay`; vitest's drops it). Resolves
+ * once segment 2 has ended, with the render's error and the workers' events in the order they came.
+ */
+export async function failWhileRendering(
+  redisUrl: string,
+  store: string,
+  output: string,
+  env: Record<string, string> = {},
+): Promise<{ error: unknown; events: Line['e'][] }> {
+  const workers = [new WorkerProcess(redisUrl, store, env), new WorkerProcess(redisUrl, store, env)];
+  try {
+    await Promise.all(workers.map((w) => w.waitFor((e) => e.event === 'ready', 20_000)));
+    const scene = `${pathToFileURL(resolve('test/fixtures/scenes/queue-bars.mjs')).href}?throwAt=0&delay=40`;
+    const job = { width: 160, height: 120, fps: 30, frames: 64, video: { gop: 16 }, scene, output };
+    const render = await submitRender(job, { connection: redisUrl, segments: 2, attempts: 2, backoffMs: 0 });
+    const error = await render.result().then(
+      () => new Error('the render completed'),
+      (err: unknown) => err,
+    );
+    const events = () => workers.flatMap((w) => w.lines).sort((a, b) => a.at - b.at).map((l) => l.e);
+    await until('segment 2 to end', () => events().some((e) => e.kind === 'segment' && e.k === 2 && e.event !== 'start'), 20_000);
+    return { error, events: events() };
+  } finally {
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
   }
 }
