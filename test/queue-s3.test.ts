@@ -5,8 +5,8 @@
 // examples/queue/s3.mjs, and `mp4forge queue worker|submit --store s3://…`), byte-identical to
 // renderVideo with nothing left in the bucket.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderVideo } from '../src/index.js';
 import { createS3Store, s3Store } from '../src/queue/s3-store.js';
 import { directoryStore, type PartWriter, type SegmentStore } from '../src/queue/store.js';
-import { cli, runProcess as run, WorkerProcess } from './helpers/queue-cli.js';
+import { cli, failWhileRendering, runProcess as run, WorkerProcess } from './helpers/queue-cli.js';
 import { redisAvailable, requireRedis, startRedis, type RedisServer } from './helpers/redis.js';
 import { QUIET_SDK, startS3, type S3Server } from './helpers/s3.js';
 import { tempDir } from './helpers/temp.js';
@@ -54,23 +54,39 @@ async function read(source: string | AsyncIterable<Uint8Array>): Promise<{ bytes
   return { bytes: Buffer.concat(chunks), chunks: chunks.map((c) => c.length) };
 }
 
-/** A client of its own for `s3`, counting the requests it sends by command name. */
-function countingClient(): { client: S3Client; calls: Map<string, number> } {
+/** A client of its own for `s3`, counting the requests it sends by command name, and keeping what each PutObject said of its body. */
+function countingClient(): { client: S3Client; calls: Map<string, number>; puts: { Key?: string; ChecksumSHA256?: string }[] } {
   const client = new S3Client(s3.config);
   const calls = new Map<string, number>();
+  const puts: { Key?: string; ChecksumSHA256?: string }[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
       calls.set(context.commandName as string, (calls.get(context.commandName as string) ?? 0) + 1);
+      const input = args.input as { Key?: string; ChecksumSHA256?: string };
+      if (context.commandName === 'PutObjectCommand') puts.push({ Key: input.Key, ChecksumSHA256: input.ChecksumSHA256 });
       return next(args);
     },
     { step: 'initialize' },
   );
-  return { client, calls };
+  return { client, calls, puts };
+}
+
+/** Files in the spool directory this process still holds open: a spool file has no name, but /proc/self/fd shows where it was. */
+function openSpools(): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.startsWith(`${spoolDir}/`) ? [target] : [];
+    } catch {
+      return []; // the descriptor readdir itself used, closed since
+    }
+  });
 }
 
 describe('s3Store: the SegmentStore contract on s3rver', () => {
   it('create → output → commit: invisible until committed, then whole; read back byte for byte in ranges', async () => {
-    const store = smallStore('contract');
+    const { client, puts } = countingClient();
+    const store = smallStore('contract', client);
     expect(store.description).toBe(`s3://${s3.bucket}/contract/`);
     const bytes = randomBytes(50_000);
     const w = await store.create('job-1', 1, 2);
@@ -88,6 +104,8 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
 
     await w.commit();
     expect(await s3.keys('contract/job-1/')).toEqual(['contract/job-1/part-1-of-2.m4s']);
+    // The upload carries the SHA-256 of the bytes (S3 checks it; s3rver does not).
+    expect(puts).toEqual([{ Key: 'contract/job-1/part-1-of-2.m4s', ChecksumSHA256: createHash('sha256').update(bytes).digest('base64') }]);
     expect(await store.has('job-1', 1, 2)).toBe(true);
     expect(await store.has('job-1', 2, 2)).toBe(false);
     const back = await read(await store.open('job-1', 1, 2));
@@ -98,8 +116,10 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     expect(await store.has('job-1', 1, 2)).toBe(true);
     await expect(w.commit()).rejects.toThrow(/already committed or discarded/);
     expect(readdirSync(spoolDir)).toEqual([]);
+    expect(openSpools()).toEqual([]);
     await store.remove('job-1');
     expect(await s3.keys('contract/job-1/')).toEqual([]);
+    client.destroy();
   });
 
   it('discard, and a commit before the output is ended, leave nothing', async () => {
@@ -110,6 +130,7 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     await expect(a.commit()).rejects.toThrow(/already committed or discarded/);
 
     const b = await store.create('job-2', 1, 1);
+    expect(openSpools()).toHaveLength(1);
     (b.output as Writable).write(randomBytes(5000));
     await expect(b.commit()).rejects.toMatchObject({
       code: 'INVALID_OPTION',
@@ -119,6 +140,8 @@ describe('s3Store: the SegmentStore contract on s3rver', () => {
     expect(await store.has('job-2', 1, 1)).toBe(false);
     expect(await s3.keys('contract/job-2/')).toEqual([]);
     expect(readdirSync(spoolDir)).toEqual([]);
+    // Discarded, the spool files are closed too: nothing is held open (and so nothing takes disk space).
+    expect(openSpools()).toEqual([]);
   });
 
   it('a worker SIGKILLed while writing a part leaves nothing: not in the bucket, not on its disk', async () => {
@@ -299,7 +322,10 @@ describe.runIf(redisAvailable || requireRedis)('renders through Redis with the p
 
   it('mp4forge queue worker|submit --store s3://BUCKET/PREFIX (the SDK configured by AWS_* variables): the same bytes, the bucket empty after', async () => {
     const store = `s3://${s3.bucket}/cli-parts`;
-    const worker = new WorkerProcess(redis.url, store, s3.env);
+    // The worker gets the endpoint as AWS_ENDPOINT_URL_S3, by a host name: addressed as BUCKET.localhost
+    // (virtual-hosted style, the SDK's default for a name), the bucket would not be found.
+    const { AWS_ENDPOINT_URL, ...env } = s3.env;
+    const worker = new WorkerProcess(redis.url, store, { ...env, AWS_ENDPOINT_URL_S3: AWS_ENDPOINT_URL.replace('127.0.0.1', 'localhost') });
     try {
       const ready = await worker.waitFor((e) => e.event === 'ready', 20_000);
       expect(ready.store).toBe(`s3://${s3.bucket}/cli-parts/`);
@@ -318,6 +344,14 @@ describe.runIf(redisAvailable || requireRedis)('renders through Redis with the p
     }
     expect(await worker.exited).toBe(0);
     expect(worker.stderr).toBe('');
+  });
+
+  it('a segment still rendering when its render fails uploads its part after the failure, then removes it: the bucket empty after', async () => {
+    const { error, events } = await failWhileRendering(redis.url, `s3://${s3.bucket}/late-parts`, join(dir, 'late.mp4'), s3.env);
+    expect(error).toMatchObject({ code: 'USER_CALLBACK_FAILED' });
+    // Rendered into a local spool, segment 2 commits (uploads) after the stitch emptied the job's prefix.
+    expect(events.filter((e) => e.kind === 'segment' && e.k === 2).map((e) => e.event)).toEqual(['start', 'done']);
+    expect(await s3.keys('late-parts/')).toEqual([]);
   });
 });
 
