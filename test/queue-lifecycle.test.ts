@@ -6,14 +6,15 @@
 // in this process (src/queue), the CLI from dist. Checked against renderVideo's bytes, Redis as
 // BullMQ reads it, and the store's directory.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audio, encodePcmToMp3, renderVideo } from '../src/index.js';
 import { directoryStore, getRenderStatus, startRenderWorker, submitRender, type RenderWorker, type WorkerEvent } from '../src/queue/index.js';
 import { acquireOutputLock } from '../src/queue/records.js';
 import { rejection } from './helpers/rejection.js';
-import { cli, CLI, failWhileRendering, runProcess, sleep } from './helpers/queue-cli.js';
+import { cli, CLI, failWhileRendering, runProcess, sleep, WorkerProcess } from './helpers/queue-cli.js';
 import { redisAvailable, requireRedis, startRedis, type RedisServer } from './helpers/redis.js';
 import { tempDir } from './helpers/temp.js';
 
@@ -67,21 +68,22 @@ describe.runIf(redisAvailable || requireRedis)('the queue around its renders (mp
     await redis?.stop();
   });
 
-  /** BullMQ's own view of queue `name`: the jobs as it stored them. */
-  const bull = (name: string) => new Queue(name, { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'mp4forge' });
+  /** BullMQ's own view of queue `name` (in database `db`): the jobs as it stored them. */
+  const bull = (name: string, db = 0) => new Queue(name, { connection: { host: '127.0.0.1', port: redis.port, db }, prefix: 'mp4forge' });
 
   it('with no worker listening: the id covers the split and not the key order, the defaults reach BullMQ, a second submit follows the first, status counts segments', async () => {
     const idle = { connection: redis.url, queue: 'idle' }; // no worker takes jobs from this queue
     const output = join(dir, 'idle.mp4');
-    const a = await submitRender({ ...JOB, output }, { ...idle, segments: 2, watch: false });
+    const job = { ...JOB, video: { gop: 16, qp: 30 }, output };
+    const a = await submitRender(job, { ...idle, segments: 2, watch: false });
     expect(a.status).toBe('queued');
-    const reordered = { output, video: { gop: 16 }, pattern: 'bars', frames: 64, fps: 30, height: 120, width: 160 } as const;
+    const reordered = { output, video: { qp: 30, gop: 16 }, pattern: 'bars', frames: 64, fps: 30, height: 120, width: 160 } as const;
     expect(await submitRender(reordered, { ...idle, segments: 2, watch: false })).toMatchObject({ id: a.id, status: 'running' });
-    const four = await submitRender({ ...JOB, output }, { ...idle, segments: 4, watch: false });
+    const four = await submitRender(job, { ...idle, segments: 4, watch: false });
     expect(four.status).toBe('queued');
     expect(four.id).not.toBe(a.id);
     // More segments than encoder chunks: refused before anything is queued.
-    const tooMany = await rejection(submitRender({ ...JOB, output }, { ...idle, segments: 5, watch: false }));
+    const tooMany = await rejection(submitRender(job, { ...idle, segments: 5, watch: false }));
     expect(tooMany.code).toBe('INVALID_OPTION');
     expect(tooMany.message).toMatch(/64 frames make 4 chunks of 16 frames .*too few for 5 segments/);
 
@@ -93,6 +95,15 @@ describe.runIf(redisAvailable || requireRedis)('the queue around its renders (mp
       // attempts = 3 and backoff = 1000 ms doubling, as documented, on every job of the render.
       for (const id of [a.id, `${a.id}-s1of2`, `${a.id}-s2of2`]) {
         expect((await queue.getJob(id))?.opts, id).toMatchObject({ attempts: 3, backoff: { type: 'exponential', delay: 1000 } });
+      }
+      // A database in the URL: the render goes there, not into database 0.
+      const db5 = bull('idle', 5);
+      try {
+        const inDb5 = await submitRender({ ...JOB, output: join(dir, 'db5.mp4') }, { connection: `${redis.url}/5`, queue: 'idle', segments: 1, watch: false });
+        expect(await db5.getJobState(inDb5.id)).toBe('waiting-children');
+        expect(await queue.getJobState(inDb5.id)).toBe('unknown');
+      } finally {
+        await db5.close();
       }
     } finally {
       await queue.close();
@@ -204,6 +215,34 @@ describe.runIf(redisAvailable || requireRedis)('the queue around its renders (mp
       ['skipped', 'the render has failed or was removed'],
     ]);
     expect(readdirSync(store)).toEqual([]);
+  });
+
+  it('a worker stopped while it renders a segment hands it back to the queue at once, not counted as an attempt', async () => {
+    const store = join(dir, 'handed-parts');
+    mkdirSync(store);
+    const worker = new WorkerProcess(redis.url, store);
+    try {
+      await worker.waitFor((e) => e.event === 'ready', 20_000);
+      // 32 frames × 40 ms: time to stop it mid-segment (the query needs a worker process; vitest's loader drops it).
+      const scene = `${pathToFileURL(resolve('test/fixtures/scenes/queue-bars.mjs')).href}?delay=40`;
+      const render = await submitRender({ ...VIDEO, scene, output: join(dir, 'handed.mp4') }, { connection: redis.url, segments: 2, watch: false });
+      const held = await worker.waitFor((e) => e.event === 'start', 20_000);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(worker.events('handed-back')).toEqual([expect.objectContaining({ id: render.id, k: held.k })]);
+      // Back in the queue now (no worker is left to take it): not held until its lock expires, like a crashed worker's job.
+      const queue = bull('render');
+      try {
+        const job = await queue.getJob(`${render.id}-s${held.k as number}of2`);
+        expect(await job?.getState()).toBe('waiting');
+        expect(job?.attemptsMade).toBe(0);
+      } finally {
+        await queue.obliterate({ force: true });
+        await queue.close();
+      }
+    } finally {
+      if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+    }
   });
 
   it('the output lock: one holder at a time, renewed while held, released only by its holder', async () => {
