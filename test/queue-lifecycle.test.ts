@@ -247,10 +247,12 @@ describe.runIf(redisAvailable || requireRedis)('the queue around its renders (mp
 
   it('the output lock: one holder at a time, renewed while held, released only by its holder', async () => {
     const key = 'mp4forge:test:output-lock';
-    const a = await acquireOutputLock(redis.client, key, 'a', 300);
+    // A lifetime of 1 s, renewed every third of it: a loaded CI machine may stall this process for
+    // a few hundred milliseconds without the lock lapsing.
+    const a = await acquireOutputLock(redis.client, key, 'a', 1000);
     expect(a).not.toBeNull();
-    expect(await acquireOutputLock(redis.client, key, 'b', 300)).toBeNull();
-    await sleep(1000); // over three lifetimes of the lock: only its renewal keeps it
+    expect(await acquireOutputLock(redis.client, key, 'b', 1000)).toBeNull();
+    await sleep(2500); // over two lifetimes of the lock: only its renewal keeps it
     expect(await redis.client.get(key)).toMatch(/^a:/);
     await a?.release();
     expect(await redis.client.exists(key)).toBe(0);
