@@ -2,7 +2,7 @@
 // ever replaced by a complete one (a temporary file beside it, renamed when finish() succeeds),
 // a failed or aborted run leaves no temporary file, and two live writers never share a file.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -247,6 +247,22 @@ describe('an existing file is replaced only by a complete one (item 2)', () => {
       expect(code).toBe(how === 'exit' ? 3 : 0);
       expect(readFileSync(out, 'utf8')).toBe('old');
       expect(temps(out)).toEqual([]);
+    }
+  });
+
+  it('a name as long as the file system takes (255 bytes) is written: its temporary name is shortened to fit', async () => {
+    const dir = tmpFile('long-names');
+    mkdirSync(dir);
+    for (const name of [`${'a'.repeat(251)}.mp4`, `${'é'.repeat(125)}a.mp4`, `${'a'.repeat(200)}.mp4`]) {
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
+      const out = join(dir, name);
+      const w = await createMp4Writer({ ...base, output: out });
+      expect(readdirSync(dir).filter((f) => f.includes('.mp4forge-'))).toHaveLength(1);
+      await frames(w, 3);
+      await w.finish();
+      expect(Number((await ffprobe(out, { count: true })).streams[0].nb_read_frames)).toBe(3);
+      expect(readdirSync(dir)).toEqual([name]);
+      rmSync(out);
     }
   });
 

@@ -17,9 +17,30 @@ const liveTemps = new Set<string>();
 /** Real paths of the files being written in this process: one writer per file. */
 const liveTargets = new Set<string>();
 
-/** The temporary name of `name` in its directory: hidden, and named after mp4forge and the process. */
+/** The longest file name (in bytes of UTF-8) most file systems take: ext4, XFS, Btrfs, tmpfs, APFS, NTFS (in UTF-16 units). */
+const NAME_MAX = 255;
+
+/**
+ * The temporary name of `name` in its directory: hidden, and named after mp4forge and the process.
+ * A target name too long to take the additions is shortened in it, so that any name the file system
+ * takes can be written.
+ */
 export function tempNameFor(name: string): string {
-  return `.${name}.mp4forge-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const suffix = `.mp4forge-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  return `.${truncateUtf8(name, NAME_MAX - 1 - suffix.length)}${suffix}`;
+}
+
+/** `text` cut to at most `max` bytes of UTF-8, between characters. */
+function truncateUtf8(text: string, max: number): string {
+  if (Buffer.byteLength(text) <= max) return text;
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > max) break;
+    out += ch;
+  }
+  return out;
 }
 
 const onExit = (): void => void removeTempFilesSync();
