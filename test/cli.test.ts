@@ -521,6 +521,11 @@ describe('usage errors exit 2 with one line', () => {
     ['qp with kbps', ['render', '--qp', '20', '--kbps', '500', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] --qp and --kbps are exclusive/],
     ['odd yuv420p size', ['encode', '--width', '15', '--height', '16', '--pix-fmt', 'yuv420p', '--out', 'x.mp4'], /^mp4forge: \[INVALID_DIMENSIONS\]/],
     ['probe without file', ['probe'], /^mp4forge: missing FILE/],
+    [
+      '--audio-length with generated audio',
+      ['encode', '--width', '16', '--height', '16', '--melody', '--audio-length', 'full', '--out', 'x.mp4'],
+      /^mp4forge: --audio-length applies to an --audio MP3; generated audio \(--melody, --tone\) lasts as long as the video$/,
+    ],
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {

@@ -32,7 +32,7 @@ export const OUTPUT_OPTIONS: readonly OptionSpec[] = [
     name: 'audio-length',
     kind: { type: 'choice', choices: ['trim', 'full', 'loop'] },
     metavar: 'MODE',
-    help: 'When the MP3 and the video differ in length: cut the audio at the video end, keep all of it, or loop it.',
+    help: 'When the --audio MP3 and the video differ in length: cut the audio at the video end, keep all of it, or loop it.',
     defaultText: 'trim',
   },
   { name: 'melody', kind: { type: 'flag' }, help: 'Generated soundtrack: the built-in melody, encoded to MP3 with lamejs.' },
@@ -171,6 +171,10 @@ function soundtrackOption(command: string, args: Args, fps: Mp4WriterOptions['fp
     return undefined;
   }
   if (args.has('audio-kbps') && file !== undefined) throw new UsageError('--audio-kbps applies to generated audio; an --audio MP3 is muxed as is', command);
+  // Generated audio is made as long as the video (an hour when the frame count is unknown, cut at
+  // the end), so no mode has anything to decide: 'full' would keep the whole hour.
+  if (args.has('audio-length') && file === undefined)
+    throw new UsageError('--audio-length applies to an --audio MP3; generated audio (--melody, --tone) lasts as long as the video', command);
   if (file !== undefined) return file;
   let seconds = 3600;
   if (frames !== undefined) {
