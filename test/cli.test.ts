@@ -2,12 +2,13 @@
 // with outputs checked by ffprobe/ffmpeg and the independent ISO-BMFF validator. `npm test` builds
 // dist/ first; run `npx tsup` before running this file alone.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { commandHelp, parseArgs, type CommandSpec } from '../src/cli/args.js';
+import { commandHelp, parseArgs, wantsHelp, type CommandSpec } from '../src/cli/args.js';
+import { encodeSpec } from '../src/cli/commands/encode.js';
 import { renderSpec } from '../src/cli/commands/render.js';
 import { UsageError } from '../src/cli/errors.js';
 import { ForwardSource } from '../src/cli/stream-source.js';
@@ -16,7 +17,7 @@ import { toI420 } from '../src/encode/convert.js';
 import type { Mp4ForgeError } from '../src/errors.js';
 import { renderVideo } from '../src/index.js';
 import { readBarsCounter } from '../src/generate/bars.js';
-import { drawPattern } from '../src/generate/patterns.js';
+import { drawPattern, patterns } from '../src/generate/patterns.js';
 import { summarizeBoxes } from '../src/probe/mp4-describe.js';
 import { bytesSource, probeMp4 } from '../src/probe/mp4-probe.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
@@ -69,6 +70,16 @@ function shell(script: string, env: NodeJS.ProcessEnv): Promise<CliRun> {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
   });
+}
+
+/**
+ * Runs the built CLI with stdin, stdout and stderr on a pseudo-terminal (util-linux `script`, which
+ * gives the child a terminal of its own); `stdout` is what the terminal showed, in order, with its
+ * `\r\n` line ends.
+ */
+function onTerminal(args: string[]): Promise<CliRun> {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  return shell('script -qfec "$CMD" /dev/null', { CMD: [process.execPath, CLI, ...args].map(quote).join(' '), MP4FORGE_DEBUG: '' });
 }
 
 /** stderr must be exactly one `mp4forge: ...` line with no stack trace. */
@@ -240,9 +251,48 @@ describe('mp4forge render', () => {
       output: out,
       layout: 'faststart',
       videoEncoder: 'wasm',
+      range: { start: 0, end: 12 },
     });
     expect(s.elapsedSeconds as number).toBeGreaterThan(0);
     expect(s.fps as number).toBeGreaterThan(0);
+  });
+
+  it('--seed draws the noise renderVideo draws with that seed; without --frames, 300 frames are rendered', async () => {
+    const out = tmpFile('cli-seed.mp4');
+    const size = ['--width', '64', '--height', '64', '--pattern', 'noise'];
+    const r = await cli(['render', ...size, '--frames', '8', '--seed', '7', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const seven = (i: number, rgba: Uint8Array, w: number, h: number) => patterns.noise(rgba, w, h, i, 7);
+    const api = await renderVideo({ width: 64, height: 64, fps: 30, frames: 8, scene: seven, output: { buffer: true } });
+    expect(readFileSync(out).equals(api.data as Uint8Array)).toBe(true);
+    const unseeded = tmpFile('cli-seed-0.mp4');
+    expect((await cli(['render', ...size, '--frames', '8', '--out', unseeded])).code).toBe(0);
+    expect(readFileSync(unseeded).equals(readFileSync(out))).toBe(false);
+
+    const all = tmpFile('cli-default-frames.mp4');
+    const d = await cli(['render', '--width', '64', '--height', '64', '--speed', '10', '--out', all, '--json']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout.toString())).toMatchObject({ frames: 300, durationSeconds: 10 });
+    expect((await ffprobe(all, { count: true })).streams[0].nb_read_frames).toBe('300');
+  });
+
+  it('generated audio lasts as long as the video; an MP3 longer than the video is cut at its end unless --audio-length says otherwise', async () => {
+    const audioSeconds = async (file: string) => Number((await ffprobe(file)).streams.find((x) => x.codec_type === 'audio')?.duration);
+    // Generated audio is made as long as the video: here 2 frames at 1/2 fps, 4 s. (One MP3 frame is 1152 samples: 26 ms at 44.1 kHz.)
+    const toned = tmpFile('cli-tone-length.mp4');
+    const t = await cli(['render', '--width', '64', '--height', '64', '--fps', '1/2', '--frames', '2', '--tone', '440', '--out', toned, '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    expect((JSON.parse(t.stdout.toString()) as { audio: { durationSeconds: number } }).audio.durationSeconds).toBeCloseTo(4, 3);
+    expect(Math.abs((await audioSeconds(toned)) - 4)).toBeLessThan(0.03);
+
+    // A 1 s MP3 under 15 frames at 30000/1001 (0.5005 s): cut at the video's end, or kept whole.
+    const size = ['--width', '64', '--height', '64', '--fps', '30000/1001', '--frames', '15'];
+    const cut = tmpFile('cli-mp3-cut.mp4');
+    expect((await cli(['render', ...size, '--audio', tone(), '--out', cut])).code).toBe(0);
+    expect(Math.abs((await audioSeconds(cut)) - 0.5005)).toBeLessThan(0.03);
+    const full = tmpFile('cli-mp3-full.mp4');
+    expect((await cli(['render', ...size, '--audio', tone(), '--audio-length', 'full', '--out', full])).code).toBe(0);
+    expect(Math.abs((await audioSeconds(full)) - 1)).toBeLessThan(0.03);
   });
 
   it('--out - streams a file ffprobe accepts (faststart through a spool, and fragmented)', async () => {
@@ -416,6 +466,81 @@ describe('mp4forge encode', () => {
     expect(r.code).toBe(1);
     expect(expectOneErrorLine(r)).toMatch(/cannot read --input .*does-not-exist\.raw: ENOENT/);
   });
+
+  it('refuses an --out that is the --input (or a link to it) before reading, and leaves the input as it was', async () => {
+    const input = tmpFile('cli-same.raw');
+    const bytes = Buffer.concat(barsFrames(2));
+    writeFileSync(input, bytes);
+    const link = tmpFile('cli-same-link.raw');
+    symlinkSync(input, link);
+    for (const out of [input, link]) {
+      const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--input', input, '--out', out]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(expectOneErrorLine(r)).toBe(
+        `mp4forge: [INVALID_OPTION] --out ${out} is the same file as the input (${input}): writing it would destroy the input; choose another output path`,
+      );
+      expect(readFileSync(input).equals(bytes)).toBe(true);
+    }
+  });
+
+  it('with --workers, input that ends before one whole frame still exits 1 at once, writing nothing', async () => {
+    const out = tmpFile('cli-workers-short.mp4');
+    const r = await cli(['encode', '--width', `${W}`, '--height', `${H}`, '--workers', '2', '--out', out], new Uint8Array(100));
+    expect(r.code, r.stderr).toBe(1);
+    expect(expectOneErrorLine(r)).toMatch(/the input ended after 100 bytes, less than one/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dirname(out)).filter((f) => f.startsWith('.cli-workers-short.mp4.'))).toEqual([]);
+  });
+});
+
+describe('on a terminal', () => {
+  const ERASE = '\r\x1b[K';
+
+  /** The progress lines drawn on the terminal (each begins by erasing the one before) and what came after the last erase. */
+  function progress(tty: string): { lines: string[]; after: string } {
+    const parts = tty.split(ERASE);
+    expect(parts[0]).toBe(''); // the first thing written is a progress line
+    return { lines: parts.slice(1, -1), after: parts.at(-1) as string };
+  }
+
+  it('draws a progress line counting to the total, erased before the summary (render, and encode --input ending inside a frame)', async () => {
+    const r = await onTerminal(['render', '--width', '64', '--height', '64', '--frames', '40', '--out', tmpFile('tty-render.mp4')]);
+    expect(r.code, r.stdout.toString()).toBe(0);
+    const drawn = progress(r.stdout.toString());
+    expect(drawn.lines.length).toBeGreaterThan(0);
+    for (const line of drawn.lines) expect(line).toMatch(/^\[[#·]+\] +\d+\/40 +\d+% /);
+    expect(drawn.lines.at(-1)).toMatch(/^\[#+\] {2}40\/40 {2}100% /);
+    expect(drawn.after).toMatch(/^mp4forge: wrote tty-render\.mp4: 40 frames, [^\r\n]*\r\n$/);
+
+    // A regular file's size gives the total: its whole frames (here 3, and 1234 bytes that end it).
+    const input = tmpFile('tty-input.raw');
+    writeFileSync(input, Buffer.concat([...barsFrames(3, 64, 64), new Uint8Array(1234)]));
+    const e = await onTerminal(['encode', '--width', '64', '--height', '64', '--input', input, '--out', tmpFile('tty-encode.mp4')]);
+    expect(e.code, e.stdout.toString()).toBe(3);
+    const fromFile = progress(e.stdout.toString());
+    for (const line of fromFile.lines) expect(line).toMatch(/^\[[#·]+\] +\d\/3 +\d+% /);
+    expect(fromFile.lines.at(-1)).toMatch(/^\[#+\] {2}3\/3 {2}100% /);
+    expect(fromFile.after).toMatch(/^mp4forge: wrote tty-encode\.mp4: 3 frames, [^\r\n]*\r\nmp4forge: the input ended inside a frame: [^\r\n]* dropped those 1234 bytes\r\n$/);
+  });
+
+  it('refuses to write an MP4 or a segment to the terminal, and to read frames or a file from it', async () => {
+    const redirect = 'redirect stdout (--out - > file) or give --out FILE';
+    const cases: [string[], string][] = [
+      [['render', '--width', '64', '--height', '64', '--frames', '3', '--out', '-'], `refusing to write an MP4 to a terminal; ${redirect}`],
+      [['render', '--frames', '32', '--gop', '8', '--segment', '1/2', '--out', '-'], `refusing to write the segment to a terminal; ${redirect}`],
+      [
+        ['encode', '--width', '64', '--height', '64', '--out', tmpFile('tty-stdin.mp4')],
+        'no input: stdin is a terminal; pipe raw frames in (python gen.py | mp4forge encode ...) or give --input FILE',
+      ],
+      [['probe', '-'], 'probe - reads stdin, which is a terminal; pipe a file in (… --out - | mp4forge probe -)'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await onTerminal(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout.toString()).toBe(`mp4forge: ${message}\r\n`);
+    }
+    expect(existsSync(tmpFile('tty-stdin.mp4'))).toBe(false);
+  });
 });
 
 describe('scene modules (--scene)', () => {
@@ -521,6 +646,8 @@ describe('usage errors exit 2 with one line', () => {
     ['qp with kbps', ['render', '--qp', '20', '--kbps', '500', '--out', 'x.mp4'], /^mp4forge: \[INVALID_OPTION\] --qp and --kbps are exclusive/],
     ['odd yuv420p size', ['encode', '--width', '15', '--height', '16', '--pix-fmt', 'yuv420p', '--out', 'x.mp4'], /^mp4forge: \[INVALID_DIMENSIONS\]/],
     ['probe without file', ['probe'], /^mp4forge: missing FILE/],
+    ['empty value', ['render', '--out=', '--frames', '3'], /^mp4forge: --out needs a non-empty value$/],
+    ['--audio-kbps with an MP3', ['render', '--audio', 'song.mp3', '--audio-kbps', '64', '--out', 'x.mp4'], /^mp4forge: --audio-kbps applies to generated audio/],
     [
       '--audio-length with generated audio',
       ['encode', '--width', '16', '--height', '16', '--melody', '--audio-length', 'full', '--out', 'x.mp4'],
@@ -567,6 +694,9 @@ describe('help and version', () => {
     for (const o of ['--width', '--height', '--pix-fmt', '--fps', '--input', '--out', '--layout', '--qp', '--kbps', '--speed', '--gop', '--json']) {
       expect(enc.stdout.toString()).toContain(o);
     }
+    const topic = await cli(['help', 'encode']);
+    expect(topic.code).toBe(0);
+    expect(topic.stdout.toString()).toBe(`${commandHelp(encodeSpec)}\n`);
     // --help wins over otherwise invalid arguments
     expect((await cli(['render', '--bogus', '--help'])).code).toBe(0);
     const bare = await cli([]);
@@ -622,6 +752,14 @@ describe('mp4forge probe', () => {
     const mp3 = await shell('cat "$MP3" | node "$CLI" probe -', { CLI, MP3: tone() });
     expect(mp3.code, mp3.stderr).toBe(0);
     expect(mp3.stdout.toString()).toMatch(/^stdin: MPEG-1 Layer III, 44100 Hz, stereo/);
+  });
+
+  it('probe FIFO reads a named pipe as it reads stdin', async () => {
+    const fifo = tmpFile('cli-probe.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const r = await shell('cat "$MP4" > "$FIFO" & node "$CLI" probe "$FIFO" --json', { CLI, MP4: await rendered('progressive'), FIFO: fifo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toMatchObject({ layout: 'progressive', tracks: [{ samples: 30, keyframes: 3 }] });
   });
 
   it('fails with one line on a truncated MP4 and on a file that is neither MP4 nor MP3', async () => {
@@ -753,6 +891,22 @@ describe('interrupting', () => {
     }
   });
 
+  it('SIGTERM and SIGINT at once: the exit status is that of the signal handled first, on either path', async () => {
+    const out = tmpFile('cli-two-signals.mp4');
+    const run = await startLong(['render', '--width', '64', '--height', '64', '--frames', '10000000'], out);
+    run.child.kill('SIGTERM');
+    run.child.kill('SIGINT'); // delivered in either order; the second usually lands before the first is handled
+    const code = await run.done;
+    const stderr = run.stderr();
+    const again = /^mp4forge: interrupted again by (SIGINT|SIGTERM): stopping at once; (removed the unfinished output \(1 temporary file\)|nothing to remove)\n$/.exec(stderr);
+    const once = new RegExp(`^mp4forge: interrupted by (SIGINT|SIGTERM); nothing was written to ${out.replace(/[.]/g, '\\.')}\n$`).exec(stderr);
+    const first = again ? (again[1] === 'SIGINT' ? 'SIGTERM' : 'SIGINT') : once?.[1];
+    expect(first, stderr).toBeDefined();
+    expect(code, stderr).toBe(first === 'SIGINT' ? 130 : 143);
+    expect(existsSync(out)).toBe(false);
+    expect(temps(out)).toEqual([]);
+  });
+
   it('SIGINT while encode waits for a silent producer exits 130 promptly', async () => {
     const out = tmpFile('cli-sigint-encode.mp4');
     const child = spawn(process.execPath, [CLI, 'encode', '--width', `${W}`, '--height', `${H}`, '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -852,6 +1006,17 @@ describe('parseArgs', () => {
     expect(() => parseArgs(spec, ['--x', 'abc'])).toThrow(/--x expects a number, got 'abc'/);
     expect(() => parseArgs(spec, ['--v=1'])).toThrow(/--v is a flag and takes no value/);
     expect(() => parseArgs(spec, ['-q'])).toThrow(/unknown option -q for 't'; valid options: --n, --x, --out, --v/);
+    expect(() => parseArgs(spec, ['--x', ''])).toThrow(/^--x expects a number, got ''$/);
+    expect(() => parseArgs(spec, ['--x= '])).toThrow(/^--x expects a number, got ' '$/);
+    expect(() => parseArgs(spec, ['--out='])).toThrow(/^--out needs a non-empty value$/);
+  });
+
+  it('takes the bounds themselves; after --, a --help is an argument, not a request for help', () => {
+    expect(parseArgs(spec, ['--n', '1']).values.get('n')).toBe(1);
+    expect(parseArgs(spec, ['--x', '0']).values.get('x')).toBe(0);
+    expect(wantsHelp(['--n', '2', '--help'])).toBe(true);
+    expect(wantsHelp(['--', '--help'])).toBe(false);
+    expect(wantsHelp(['--', '-h'])).toBe(false);
   });
 
   it('generates help from the spec', () => {
@@ -871,6 +1036,8 @@ describe('progress line', () => {
     expect(formatProgress(p(120), 300, 30).length).toBeLessThanOrEqual(29);
     expect(formatProgress(p(7), undefined, 80)).toBe('7 frames  0.23 s  50.0 fps  0.07 MB');
     expect(clock(3725)).toBe('1:02:05');
+    // More frames than the total (an --input file that grew while it was read): a full bar, no error.
+    expect(formatProgress(p(400), 300, 80)).toMatch(/^\[#+\] {2}400\/300 {2}100% {2}50\.0 fps {2}4\.00 MB {2}ETA 0:00$/);
   });
 
   it('redraws at most every 100 ms, always draws the last frame, and clears the line', () => {
