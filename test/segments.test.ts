@@ -631,6 +631,32 @@ describe('CLI: render --segment in 4 child processes, then stitch', () => {
     expect(readFileSync(stitched).equals(readFileSync(single))).toBe(true);
   });
 
+  it('--seed and --layout carry through the segments: stitched, the bytes of one render; stitch --layout and the MP3 cut at the video end', async () => {
+    const common = ['--width', `${W}`, '--height', `${H}`, '--frames', '32', '--gop', `${GOP}`, '--pattern', 'noise', '--seed', '5', '--layout', 'progressive'];
+    const parts = [1, 2].map((k) => tmpFile(`cli-seed-part${k}.m4s`));
+    for (const [i, out] of parts.entries()) expect((await node([CLI, 'render', ...common, '--segment', `${i + 1}/2`, '--out', out])).code).toBe(0);
+    const single = tmpFile('cli-seed-single.mp4');
+    expect((await node([CLI, 'render', ...common, '--out', single])).code).toBe(0);
+    // No --layout at stitch time: the layout the segments recorded.
+    const stitched = tmpFile('cli-seed-stitched.mp4');
+    expect((await node([CLI, 'stitch', ...parts, '--out', stitched])).code).toBe(0);
+    expect(readFileSync(stitched).equals(readFileSync(single))).toBe(true);
+    const boxes = assertValidIsoBmff(readFileSync(stitched)).boxes.map((b) => b.type);
+    expect(boxes.indexOf('moov')).toBeGreaterThan(boxes.indexOf('mdat'));
+
+    const song = tmpFile('cli-seed-song.mp3'); // 3 s, the video 32 frames at 30 fps
+    ffmpegSync(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3:sample_rate=44100', '-c:a', 'libmp3lame', '-f', 'mp3', song]);
+    const fragmented = tmpFile('cli-seed-fragmented.mp4');
+    const st = await node([CLI, 'stitch', ...parts, '--layout', 'fragmented', '--audio', song, '--out', fragmented, '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ layout: 'fragmented', frames: 32, audio: { durationSeconds: expect.closeTo(32 / 30, 3) } });
+    expect(assertValidIsoBmff(readFileSync(fragmented)).boxes.map((b) => b.type)).toContain('moof');
+    const probe = await ffprobe(fragmented, { count: true });
+    expect(probe.streams.find((x) => x.codec_type === 'video')?.nb_read_frames).toBe('32');
+    // An MP3 frame is 1152 samples: the audio ends within one of them (and the decoder delay) of the video.
+    expect(Number(probe.streams.find((x) => x.codec_type === 'audio')?.nb_read_packets)).toBeLessThan(((32 / 30) * 44100 + 1152 + 529) / 1152 + 1);
+  });
+
   it('exit codes: mismatches and gaps are runtime errors (1), bad --segment is a usage error (2)', async () => {
     const p = (k: number) => tmpFile(`cli-part${k}.m4s`);
     const gap = await node([CLI, 'stitch', p(1), p(3), '--out', tmpFile('cli-gap.mp4')]);
