@@ -266,6 +266,41 @@ describe('an existing file is replaced only by a complete one (item 2)', () => {
     }
   });
 
+  it('a rename that fails at finish() (a directory put at the path meanwhile) is SINK_FAILED and leaves no temporary file', async () => {
+    // A directory of its own (as the next test has): a temporary file left here must not fail the FIFO test, which checks workDir.
+    mkdirSync(tmpFile('rename-fails'));
+    const out = join(tmpFile('rename-fails'), 'became-a-directory.mp4');
+    const w = await createMp4Writer({ ...base, output: out });
+    await frames(w, 3);
+    mkdirSync(out);
+    writeFileSync(join(out, 'inside'), 'x');
+    expect((await rejection(w.finish())).code).toBe('SINK_FAILED');
+    expect(temps(out)).toEqual([]);
+    expect(readdirSync(out)).toEqual(['inside']);
+  });
+
+  it('a temporary file that cannot be created is SINK_FAILED each time, not a second writer', async () => {
+    // procfs takes no new files, whoever asks (root included).
+    for (let i = 0; i < 2; i++) {
+      const err = await rejection(createMp4Writer({ ...base, output: '/proc/mp4forge-test.mp4' }));
+      expect(err.code).toBe('SINK_FAILED');
+      expect(err.message).toMatch(/^Writing the output failed: cannot write \/proc\/mp4forge-test\.mp4: ENOENT/);
+    }
+  });
+
+  it('a process that writes file after file keeps no exit listener behind', async () => {
+    const before = process.listenerCount('exit');
+    mkdirSync(tmpFile('listeners'));
+    for (let i = 0; i < 3; i++) {
+      const w = await createMp4Writer({ ...base, output: join(tmpFile('listeners'), `${i}.mp4`) });
+      expect(process.listenerCount('exit')).toBe(before + 1); // its temporary file is removed if the process exits meanwhile
+      await frames(w, 2);
+      if (i === 1) await w.abort();
+      else await w.finish();
+    }
+    expect(process.listenerCount('exit')).toBe(before);
+  });
+
   it('a missing directory or a directory as output is SINK_FAILED naming it, and creates nothing', async () => {
     const missing = join(workDir, 'no-such-dir', 'x.mp4');
     const err = await rejection(createMp4Writer({ ...base, output: missing }));
