@@ -129,8 +129,13 @@ export class SegmentReader {
     return this.input.close();
   }
 
+  /** What every error about this segment carries: its position (from 1) and its source. */
+  private get details(): { segment: number; source: string } {
+    return { segment: this.index + 1, source: this.where };
+  }
+
   private invalid(why: string): Mp4ForgeError {
-    return new Mp4ForgeError('INVALID_MP4', `${this.where} is not a readable segment: ${why}`, { details: { segment: this.index + 1, source: this.where } });
+    return new Mp4ForgeError('INVALID_MP4', `${this.where} is not a readable segment: ${why}`, { details: this.details });
   }
 
   private async nextBox(): Promise<{ type: string; offset: number; size: number; headerSize: number } | null> {
@@ -181,7 +186,7 @@ export class SegmentReader {
     for (const b of boxes(moov, 0, moov.length)) {
       if (b.type === 'trak') traks.push(moov.subarray(b.start, b.end));
       else if (b.type === 'uuid' && isSegmentInfoPayload(moov.subarray(b.start, b.end))) {
-        info = parseSegmentInfo(moov.subarray(b.start, b.end), this.where, { segment: this.index + 1, source: this.where });
+        info = parseSegmentInfo(moov.subarray(b.start, b.end), this.where, this.details);
       } else if (b.type === 'mvex') {
         fragmented = true;
         for (const t of boxes(moov, b.start, b.end)) {
