@@ -17,6 +17,9 @@ import { tempDir } from './helpers/temp.js';
 const dir = tempDir('mp4forge-probe-');
 const frag = join(dir, 'vfr-frag.mp4');
 const bframes = join(dir, 'bframes.mp4');
+const monoFaststart = join(dir, 'mono-faststart.mp4');
+const monoProgressive = join(dir, 'mono-progressive.mp4');
+const twoMp3 = join(dir, 'two-mp3.mp4');
 
 beforeAll(() => {
   // 10 frames at 25 fps, then 15 at 50 fps (variable frame rate); 0.3 s of mono MP3 at 22.05 kHz; fragments at each keyframe.
@@ -29,14 +32,36 @@ beforeAll(() => {
   ffmpegSync([
     '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25', '-t', '1', '-c:v', 'libx264', '-bf', '2', '-g', '25', '-movflags', '+faststart', bframes,
   ]);
+  // Mono MP3 beside a video, index first and index last.
+  for (const [out, flags] of [[monoFaststart, ['-movflags', '+faststart']], [monoProgressive, []]] as const) {
+    ffmpegSync([
+      '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25', '-f', 'lavfi', '-i', 'sine=duration=1:sample_rate=22050', '-t', '1',
+      '-c:v', 'libx264', '-c:a', 'libmp3lame', '-ac', '1', ...flags, out,
+    ]);
+  }
+  // Two MP3 tracks: stereo (track 2) starting at 0.5 s, mono (track 3) at 0, so the mono track's
+  // first frame comes first in the file.
+  ffmpegSync([
+    '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=25', '-itsoffset', '0.5', '-f', 'lavfi', '-i', 'sine=duration=1:sample_rate=44100',
+    '-f', 'lavfi', '-i', 'sine=duration=1:sample_rate=22050', '-t', '1.5', '-map', '0:v', '-map', '1:a', '-map', '2:a',
+    '-c:v', 'libx264', '-c:a', 'libmp3lame', '-ac:a:0', '2', '-ac:a:1', '1', '-movflags', '+faststart', twoMp3,
+  ]);
 });
 
 const bytesOf = (file: string) => new Uint8Array(readFileSync(file));
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** A forward-only source (size unknown), as a pipe is. */
+/** A forward-only source (size unknown), as a pipe is: a read that starts before the previous one's start fails. */
 function streamSource(bytes: Uint8Array): RandomAccessSource {
-  return { size: undefined, read: async (position, length) => bytes.subarray(position, Math.min(bytes.length, position + length)) };
+  let last = 0;
+  return {
+    size: undefined,
+    read: async (position, length) => {
+      if (position < last) throw new Error(`read at ${position} after a read at ${last}: a pipe cannot go back`);
+      last = position;
+      return bytes.subarray(position, Math.min(bytes.length, position + length));
+    },
+  };
 }
 
 describe('probeMp4 against ffprobe on an ffmpeg-made fragmented file', () => {
@@ -160,7 +185,46 @@ describe('probeMp4 on an edit list', () => {
 });
 
 describe('probeMp4 on an audio track', () => {
-  it("reports the sample entry's channel count: 1 is mono", async () => {
+  // ffmpeg writes the ISO template's channelcount 2 into the sample entry of mono MP3: the first
+  // frame's header says mono, and ffprobe (which decodes it) agrees with the header. (22.05 kHz is
+  // MPEG-2 audio: object type 0x69.)
+  it.each([
+    ['fragmented', 'file', () => frag, 1],
+    ['fragmented', 'pipe', () => frag, 1],
+    ['faststart', 'file', () => monoFaststart, 1],
+    ['faststart', 'pipe', () => monoFaststart, 1],
+    ['progressive', 'file', () => monoProgressive, 1],
+    // From a pipe the media has gone by when the index says where the first frame was.
+    ['progressive', 'pipe', () => monoProgressive, 2],
+  ] as const)("takes an MP3 track's channels from its first frame header (%s, read as a %s)", async (layout, read, path, channels) => {
+    const bytes = bytesOf(path());
+    // (ffmpeg's tkhd durations include the encoder delay its edit list skips: the validator's one complaint.)
+    const entry = validateIsoBmff(bytes).tracks.find((t) => t.audio)?.audio;
+    expect(entry?.channelCount).toBe(2);
+    const { streams } = await ffprobe(path());
+    expect(Number(streams.find((s) => s.codec_type === 'audio')?.channels)).toBe(1);
+    const info = await probeMp4(read === 'file' ? bytesSource(bytes) : streamSource(bytes));
+    expect(info.layout).toBe(layout);
+    const audio = info.tracks.find((t) => t.type === 'audio');
+    expect(audio).toMatchObject({ codec: expect.stringMatching(/^mp4a\.69$/i), channels });
+    expect(describeMp4(info)).toMatch(channels === 1 ? /22050 Hz, mono\n/ : /22050 Hz, stereo\n/);
+  });
+
+  it('reads the first frames of two MP3 tracks from a pipe in file order, whatever the track order', async () => {
+    const bytes = bytesOf(twoMp3);
+    const packets = await ffprobePackets(twoMp3, 'a');
+    const firstAt = (stream: number) => Number(packets.find((p) => p.stream_index === stream)?.pos);
+    expect(firstAt(2)).toBeLessThan(firstAt(1));
+    const { streams } = await ffprobe(twoMp3);
+    const expected = streams.filter((s) => s.codec_type === 'audio').map((s) => Number(s.channels));
+    expect(expected).toEqual([2, 1]);
+    for (const source of [bytesSource(bytes), streamSource(bytes)]) {
+      const info = await probeMp4(source);
+      expect(info.tracks.filter((t) => t.type === 'audio').map((t) => t.channels)).toEqual(expected);
+    }
+  });
+
+  it("reports the sample entry's channel count when the first sample is not an MPEG audio header", async () => {
     const sink = new MemorySink();
     const track = { ...MP3_TRACK, sampleRate: 22050, timescale: 22050, channels: 1 };
     const mux = new Mp4Muxer({ layout: 'progressive', sink, tracks: [track] });

@@ -5,6 +5,7 @@
 // first mdat) without trusting a parser flag, and lets us hand mp4box every box except mdat
 // payloads, so memory stays bounded by the index, never by the media data.
 import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie, type Track } from 'mp4box';
+import { decodeMp3Header, readHeaderWord } from '../audio/mp3-header.js';
 import { Mp4ForgeError } from '../errors.js';
 import { BoxHeaderError, childBoxes, fourcc, parseBoxHeader, u32, type BoxHeader } from '../mux/box-reader.js';
 import { isSegmentInfoPayload, parseSegmentInfo, type SegmentInfo } from '../mux/segment-box.js';
@@ -43,6 +44,12 @@ export interface Mp4ProbeTrack {
   width?: number;
   height?: number;
   sampleRate?: number;
+  /**
+   * Audio channels. For MP3 this is what the first frame's header says, when the probe could read
+   * it (any file or buffer; from a pipe, when the moov comes before the media); otherwise, and for
+   * other codecs, the sample entry's channel count. Muxers often write the ISO template value 2
+   * there for mono MP3 (ffmpeg does), so the header is the better witness.
+   */
   channels?: number;
   /** Media timescale (ticks per second). */
   timescale: number;
@@ -129,6 +136,8 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
   const known = source.size;
   let pos = 0;
   let segment: SegmentInfo | undefined;
+  // MP3 tracks' first frame header word, by track id: read from an mdat as the walk passes it.
+  const mp3Heads = new Map<number, number>();
   for (;;) {
     if (known !== undefined && pos >= known) break;
     const head = await source.read(pos, known === undefined ? 32 : Math.min(32, known - pos));
@@ -152,6 +161,7 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
     if (type === 'mdat') {
       // Only the header: mp4box records the box and seeks past it to the next buffer we append.
       append(file, copyOut(head.subarray(0, headerSize)), pos, parserErrors);
+      await readMp3Heads(file, source, pos + headerSize, pos + size, mp3Heads);
       if (known === undefined && size > head.length) {
         // Forward-only: skip to the mdat's last byte, which must exist.
         const last = await source.read(pos + size - 1, 1);
@@ -186,7 +196,9 @@ export async function probeMp4(source: RandomAccessSource): Promise<Mp4ProbeResu
   } catch (err) {
     throw invalid(`the moov box is incomplete (${err instanceof Error ? err.message : String(err)})`);
   }
-  const tracks = info.tracks.map((t) => describeTrack(file, t));
+  // A file read at random (progressive: the index after the media) gets its first frames read now.
+  if (known !== undefined) await readMp3Heads(file, source, 0, pos, mp3Heads);
+  const tracks = info.tracks.map((t) => describeTrack(file, t, mp3Heads.get(t.id)));
   const mehd = file.getBox('mehd');
   let durationSeconds = info.timescale > 0 ? info.duration / info.timescale : 0;
   if (durationSeconds === 0 && mehd && info.timescale > 0) durationSeconds = mehd.fragment_duration / info.timescale;
@@ -217,7 +229,32 @@ function findSegmentInfo(moovPayload: Uint8Array): SegmentInfo | undefined {
   return undefined;
 }
 
-function describeTrack(file: ISOFile, t: Track): Mp4ProbeTrack {
+/** Codec strings of MPEG-1/2 audio in MP4 (object type 0x6B, 0x69) and QuickTime's '.mp3' entry. */
+const MP3_CODEC = /^(mp4a\.(6b|69)|\.mp3)$/i;
+
+/**
+ * Reads the header word of each MP3 track's first sample that lies in [from, to) and is not read
+ * yet, in file order (a forward-only source allows nothing else). Tracks the parser knows no
+ * samples of yet (no moov or moof so far) are left for a later call.
+ */
+async function readMp3Heads(file: ISOFile, source: RandomAccessSource, from: number, to: number, heads: Map<number, number>): Promise<void> {
+  const wanted: { id: number; offset: number }[] = [];
+  for (const trak of file.moov?.traks ?? []) {
+    const id = trak.tkhd.track_id;
+    const first = trak.samples?.[0];
+    const entry = trak.mdia.minf.stbl.stsd.entries[0] as { type?: string; getCodec?: () => string } | undefined;
+    const codec = entry?.getCodec?.() ?? entry?.type ?? '';
+    if (heads.has(id) || !first || !MP3_CODEC.test(codec)) continue;
+    if (first.offset >= from && first.offset + 4 <= to) wanted.push({ id, offset: first.offset });
+  }
+  wanted.sort((a, b) => a.offset - b.offset);
+  for (const { id, offset } of wanted) {
+    const bytes = await source.read(offset, 4);
+    if (bytes.length === 4) heads.set(id, readHeaderWord(bytes, 0));
+  }
+}
+
+function describeTrack(file: ISOFile, t: Track, mp3Head: number | undefined): Mp4ProbeTrack {
   const trak = file.getTrackById(t.id);
   const samples = trak.samples ?? [];
   let keyframes = 0;
@@ -271,7 +308,8 @@ function describeTrack(file: ISOFile, t: Track): Mp4ProbeTrack {
   }
   if (t.audio) {
     track.sampleRate = t.audio.sample_rate;
-    track.channels = t.audio.channel_count;
+    const header = mp3Head === undefined ? null : decodeMp3Header(mp3Head);
+    track.channels = header?.channels ?? t.audio.channel_count;
   }
   return track;
 }

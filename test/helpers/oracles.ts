@@ -125,13 +125,16 @@ export interface ProbePacket {
   duration_time?: string;
   size: string;
   flags: string;
+  /** Byte offset of the packet in the file. */
+  pos?: string;
+  stream_index: number;
 }
 
 /** Per-packet listing for one stream selector ('v:0', 'a:0'). */
 export async function ffprobePackets(file: string, select = 'v:0'): Promise<ProbePacket[]> {
   checkMp4Structure(file);
   const r = await run(FFPROBE, [
-    '-v', 'error', '-select_streams', select, '-show_packets', '-show_entries', 'packet=pts_time,dts_time,duration_time,size,flags', '-print_format',
+    '-v', 'error', '-select_streams', select, '-show_packets', '-show_entries', 'packet=pts_time,dts_time,duration_time,size,flags,pos,stream_index', '-print_format',
     'json', file,
   ]);
   if (r.code !== 0) throw new Error(`ffprobe packets failed on ${file}: ${r.stderr}`);
