@@ -21,6 +21,8 @@ interface Choice<T = unknown> {
   value: T;
   code: string | null;
   label: string;
+  /** The video options' choice: the backend that encodes when they are valid (absent: the default, 'wasm'). */
+  backend?: string;
 }
 const ok = <T>(value: T, label = JSON.stringify(value)): Choice<T> => ({ value, code: null, label });
 const bad = <T>(value: T, code: string, label = JSON.stringify(value)): Choice<T> => ({ value, code, label });
@@ -134,14 +136,17 @@ const videoArb: fc.Arbitrary<Choice> = fc
     // Backend rules (README "Encoder backend", src/options.ts TSDoc): h264-mp4-encoder takes qp
     // 10–51 and is the only one with a temporal denoiser, so the default 'wasm' refuses
     // temporalDenoise and 'auto' (here in Node, without WebCodecs) picks h264-mp4-encoder for it;
-    // WebCodecs has neither speed nor temporalDenoise.
+    // WebCodecs has neither speed nor temporalDenoise. `backend` is the one that runs, decided
+    // here once: the rules and the valid case's check of result.videoEncoder both read it.
     const encoder = value.encoder;
+    const hme = encoder === 'h264-mp4-encoder' || (encoder === 'auto' && value.temporalDenoise === true);
+    const backend = hme ? 'h264-mp4-encoder' : encoder === 'webcodecs' ? 'webcodecs' : 'wasm';
     const lowQp = typeof value.qp === 'number' && value.qp < 10;
-    if (value.temporalDenoise === true && (encoder === undefined || encoder === 'wasm')) codes.push(OPT);
-    if (lowQp && (encoder === 'h264-mp4-encoder' || (encoder === 'auto' && value.temporalDenoise === true))) codes.push(OPT);
-    if (encoder === 'webcodecs' && (value.speed !== undefined || value.temporalDenoise !== undefined)) codes.push(OPT);
+    if (value.temporalDenoise === true && backend === 'wasm') codes.push(OPT);
+    if (lowQp && backend === 'h264-mp4-encoder') codes.push(OPT);
+    if (backend === 'webcodecs' && (value.speed !== undefined || value.temporalDenoise !== undefined)) codes.push(OPT);
     // The options are all checked before a backend is resolved, so a bad option wins over a backend this runtime lacks.
-    return { value, code: codes.find((c) => c !== RUNTIME) ?? codes[0] ?? null, label: JSON.stringify(value) };
+    return { value, code: codes.find((c) => c !== RUNTIME) ?? codes[0] ?? null, label: JSON.stringify(value), backend };
   });
 const videoOrNot: fc.Arbitrary<Choice> = fc.oneof(
   fc.constant(ok(undefined, 'default')),
@@ -363,9 +368,7 @@ describe('createMp4Writer option fuzz', () => {
           }
           const r = await w.finish();
           expect(r.frames).toBe(frames);
-          const v0 = (video.value ?? {}) as { encoder?: string; temporalDenoise?: boolean };
-          const backend = v0.encoder === 'h264-mp4-encoder' || (v0.encoder === 'auto' && v0.temporalDenoise === true) ? 'h264-mp4-encoder' : 'wasm';
-          expect(r.videoEncoder, label).toBe(backend);
+          expect(r.videoEncoder, label).toBe(video.backend ?? 'wasm');
           const bytes = r.data ?? out.bytes();
           expect(bytes.length, label).toBe(r.bytes);
           if (output.value !== 'file') writeFileSync(file, bytes);
