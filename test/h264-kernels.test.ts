@@ -40,6 +40,8 @@ describe('SIMD kernels equal their scalar references', () => {
     ['satd8x8', (o, p) => [x.satd8x8(a + o, STRIDE_A, b + p, STRIDE_B), x.satdRef(a + o, STRIDE_A, b + p, STRIDE_B, 8, 8)]],
     ['satd4x4', (o, p) => [x.satd4x4(a + o, STRIDE_A, b + p, STRIDE_B), x.satd4x4Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
     ['ssd16x16', (o, p) => [x.ssd16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.ssdRef(a + o, STRIDE_A, b + p, STRIDE_B, 16, 16)]],
+    ['maxSad4x4', (o, p) => [x.maxSad4x4(a + o, STRIDE_A, b + p, STRIDE_B), x.maxSad4x4Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
+    ['sadBlocks8x8', (o, p) => [x.sadBlocks8x8(a + o, STRIDE_A, b + p, STRIDE_B), x.sadBlocks8x8Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
   ];
   for (const [name, run] of cases) {
     it(name, () => {
@@ -217,6 +219,123 @@ describe('transform, quantisation and interpolation kernels equal their scalar r
       const m = mem();
       expect(Array.from(m.subarray(out, out + 64)), `fx ${fx} fy ${fy}`).toEqual(Array.from(m.subarray(out + 64, out + 128)));
     }
+  });
+});
+
+// encodeInterLuma and encodeChroma skip the transform when SADs say every level is zero (dct.ts
+// zeroSadInter, zeroSadChromaDc). Each bound must hold for every residual under it, and be tight:
+// one more and the worst-shaped residual (its SAD in the four corners of a block, signed as the
+// (1,1) basis function, which reaches 4 x SAD) leaves a level.
+describe('the inter transform skip: every residual under the bounds quantises to nothing', () => {
+  const size = 16 * 16;
+  const setup = () => {
+    x.init();
+    const src = x.scratch(size);
+    const pred = x.scratch(size);
+    const work = x.scratch(512 + 512 + 64 + 64);
+    const mem = () => new Uint8Array(x.memory.buffer);
+    const flat = () => {
+      mem().fill(128, src, src + size);
+      mem().fill(128, pred, pred + size);
+    };
+    /** Adds `v` to the source sample (bx * 4 + dx, by * 4 + dy) of a plane of stride `s`. */
+    const add = (s: number, bx: number, by: number, dx: number, dy: number, v: number) => {
+      mem()[src + (by * 4 + dy) * s + bx * 4 + dx] += v;
+    };
+    /** Puts a residual of SAD `sad` (at most 4 x 127) in the corners of block (bx, by): + - - +. */
+    const corners = (s: number, bx: number, by: number, sad: number) => {
+      const part = [0, 1, 2, 3].map((i) => Math.floor(sad / 4) + (i < sad % 4 ? 1 : 0));
+      add(s, bx, by, 0, 0, part[0]);
+      add(s, bx, by, 3, 0, -part[1]);
+      add(s, bx, by, 0, 3, -part[2]);
+      add(s, bx, by, 3, 3, part[3]);
+    };
+    /** A random residual of SAD at most `sad` in block (bx, by) (samples within ±127). */
+    const randomBlock = (s: number, bx: number, by: number, sad: number) => {
+      let left = sad;
+      for (let k = 0; k < 16 && left > 0; k++) {
+        const v = Math.min(left, 127, rnd() % (Math.ceil(sad / 4) + 1));
+        add(s, bx, by, rnd() & 3, rnd() & 3, 0); // keeps the generator's sequence independent of v
+        add(s, bx, by, k & 3, k >> 2, rnd() & 1 ? v : -v);
+        left -= v;
+      }
+    };
+    return { src, pred, work, flat, add, corners, randomBlock };
+  };
+
+  it('luma: the worst shape at the bound codes nothing and one more codes a level; random shapes under it code nothing', () => {
+    const { src, pred, work, flat, corners, randomBlock } = setup();
+    const levels = () => x.interLumaLevels(src, 16, pred, 16, qp, work, work + 512, work + 1024);
+    let qp = 0;
+    for (qp = 0; qp <= 51; qp++) {
+      const t = x.zeroSadLuma(qp);
+      expect(t, `qp ${qp}`).toBeGreaterThan(0);
+      const bx = rnd() & 3;
+      const by = rnd() & 3;
+      flat();
+      corners(16, bx, by, t);
+      expect(x.maxSad4x4(src, 16, pred, 16)).toBe(t);
+      expect(levels(), `qp ${qp}: SAD ${t}`).toBe(0);
+      flat();
+      corners(16, bx, by, t + 1);
+      expect(levels(), `qp ${qp}: SAD ${t + 1}`).toBeGreaterThan(0);
+      for (let r = 0; r < 20; r++) {
+        flat();
+        for (let k = 0; k < 16; k++) randomBlock(16, k & 3, k >> 2, t);
+        expect(x.maxSad4x4(src, 16, pred, 16)).toBeLessThanOrEqual(t);
+        expect(levels(), `qp ${qp}: random #${r}`).toBe(0);
+      }
+    }
+  });
+
+  it('chroma: the DC bound on the sum of the four blocks and the AC bound on each, both tight', () => {
+    const { src, pred, work, flat, add, corners, randomBlock } = setup();
+    const levels = () => x.interChromaLevels(src, 8, pred, 8, qp, work, work + 512, work + 1024);
+    const packed = () => x.sadBlocks8x8(src, 8, pred, 8);
+    let qp = 0;
+    let dcTight = 0;
+    for (qp = 0; qp <= 51; qp++) {
+      const ac = x.zeroSadLuma(qp);
+      const dc = x.zeroSadDc(qp);
+      // DC: a flat positive residual, the sum spread over the blocks, each within the AC bound
+      const flatDc = (sum: number) => {
+        flat();
+        for (let k = 0; k < 4; k++) {
+          let part = Math.floor(sum / 4) + (k < sum % 4 ? 1 : 0);
+          for (let i = 0; part > 0; i++) {
+            const v = Math.min(part, 127);
+            add(8, k & 1, k >> 1, i & 3, i >> 2, v);
+            part -= v;
+          }
+        }
+      };
+      const sum = Math.min(dc, 4 * ac);
+      flatDc(sum);
+      expect(packed() >>> 16).toBe(sum);
+      expect(packed() & 0xffff).toBeLessThanOrEqual(ac);
+      expect(levels(), `qp ${qp}: DC sum ${sum}`).toBe(0);
+      if (Math.ceil((dc + 1) / 4) <= ac) {
+        flatDc(dc + 1);
+        expect(levels(), `qp ${qp}: DC sum ${dc + 1}`).toBeGreaterThan(0);
+        dcTight++;
+      }
+      // AC: the corner shape (no DC) in one block
+      const k = rnd() & 3;
+      flat();
+      corners(8, k & 1, k >> 1, ac);
+      expect(levels(), `qp ${qp}: AC SAD ${ac}`).toBe(0);
+      flat();
+      corners(8, k & 1, k >> 1, ac + 1);
+      expect(levels(), `qp ${qp}: AC SAD ${ac + 1}`).toBeGreaterThan(0);
+      for (let r = 0; r < 20; r++) {
+        flat();
+        for (let b = 0; b < 4; b++) randomBlock(8, b & 1, b >> 1, Math.min(ac, Math.floor(dc / 4)));
+        const p = packed();
+        expect((p & 0xffff) <= ac && p >>> 16 <= dc).toBe(true);
+        expect(levels(), `qp ${qp}: random #${r}`).toBe(0);
+      }
+    }
+    expect(dcTight).toBeGreaterThan(40);
   });
 });
 

@@ -4,7 +4,8 @@
 // reconstruction when the next macroblock looks at its neighbours.
 import { satd16x16, satd8x8, satd4x4, sad16x16 } from './pixel';
 import { predict16x16, predictChroma, loadEdge4x4, predict4x4, mode4x4Available, I16_PLANE, C_DC, C_PLANE } from './intra';
-import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, zeroResidualSad, interLumaNoResidual } from './macroblock';
+import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, interLumaNoResidual } from './macroblock';
+import { zeroSadInter } from './dct';
 import { mcLuma16x16, mcChroma8x8 } from './mc';
 import { searchStart, searchRefine, startSatd, bestX, bestY, bestCost, vectorInside } from './me';
 import { predictMotion, predX, predY as predMvY, skipX, skipY } from './mvpred';
@@ -208,8 +209,9 @@ export function analyseInter(): u8 {
     const sad = sad16x16(src, CW, predY, 16);
     if (sad < lam * 16 + 64) {
       setMv(skipX, skipY, predX, predMvY);
-      // a residual too small for any coefficient to survive quantisation needs no transform
-      const lumaCbp = sad < zeroResidualSad(qp) ? noResidual() : encodeInterLuma(decimate);
+      // a residual too small for any coefficient to survive quantisation needs no transform (the
+      // whole macroblock's SAD bounds each block's; encodeInterLuma checks the blocks themselves)
+      const lumaCbp = sad <= zeroSadInter(qp) ? noResidual() : encodeInterLuma(decimate);
       if (lumaCbp == 0) {
         mcChroma8x8(px, py, skipX, skipY, predU, predV);
         setCbp(0, 0);

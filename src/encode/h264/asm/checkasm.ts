@@ -2,7 +2,7 @@
 // reference, so test/h264-kernels.test.ts can run both on the same random input ("checkasm").
 import { alloc } from './state';
 
-export { sad16x16, sad16x16Ref, satd4x4, satd4x4Ref, satd8x8, satd16x16, satdRef, ssd16x16, ssdRef } from './pixel';
+export { sad16x16, sad16x16Ref, satd4x4, satd4x4Ref, satd8x8, satd16x16, satdRef, ssd16x16, ssdRef, maxSad4x4, maxSad4x4Ref, sadBlocks8x8, sadBlocks8x8Ref } from './pixel';
 export { chromaBlockRef } from './mc';
 
 /** A scratch area of `bytes` for the test to fill. */
@@ -22,11 +22,42 @@ export function predict4x4Both(rec: usize, rs: i32, m: i32, left: bool, top: boo
 }
 export { rgbToI420 } from './convert';
 
-import { subFdct4x4, fdct16x16, quant4x4, quantBlocks, dequant4x4, dequant4x4Ref, idct4x4Add, idct8x4Add, initQuantTables } from './dct';
+import {
+  subFdct4x4, fdct16x16, fdct8x8, quant4x4, quantBlocks, quantChromaDc, dequant4x4, dequant4x4Ref, idct4x4Add, idct8x4Add, initQuantTables,
+  zeroSadInter, zeroSadChromaDc,
+} from './dct';
 import { chromaBlockSimd } from './mc';
 
 export function init(): void {
   initQuantTables();
+}
+
+/** The bounds under which the encoder skips the inter transform (dct.ts). */
+export function zeroSadLuma(qp: i32): i32 {
+  return zeroSadInter(qp);
+}
+export function zeroSadDc(qp: i32): i32 {
+  return zeroSadChromaDc(qp);
+}
+
+/** Non-zero levels of an inter 16x16 luma residual, transformed and quantised as encodeInterLuma does. */
+export function interLumaLevels(src: usize, ss: i32, pred: usize, ps: i32, qp: i32, coef: usize, lev: usize, nz: usize): i32 {
+  fdct16x16(src, ss, pred, ps, coef);
+  quantBlocks(coef, lev, 16, qp, false, 0, nz);
+  let n = 0;
+  for (let b = 0; b < 16; b++) n += i32(load<u8>(nz + usize(b)));
+  return n;
+}
+
+/** Non-zero levels (DC and AC) of an inter 8x8 chroma residual, as encodeChroma codes one plane. */
+export function interChromaLevels(src: usize, ss: i32, pred: usize, ps: i32, qp: i32, coef: usize, lev: usize, nz: usize): i32 {
+  fdct8x8(src, ss, pred, ps, coef);
+  const dc = lev + 256;
+  for (let k = 0; k < 4; k++) store<i16>(dc + usize(k * 2), load<i16>(coef + usize(k * 32)));
+  let n = quantChromaDc(dc, dc + 8, qp, false);
+  quantBlocks(coef, lev, 4, qp, false, 1, nz);
+  for (let k = 0; k < 4; k++) n += i32(load<u8>(nz + usize(k)));
+  return n;
 }
 
 /** fdct16x16 vs 16 x subFdct4x4: returns the index of the first differing coefficient, or -1. */

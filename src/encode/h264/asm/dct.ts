@@ -6,18 +6,54 @@ import { QUANT_MF, DEQUANT_V, POS_CLASS } from './tables';
 /** Per qp (0..51): MF per raster position (i32 x 16) and the dequantisation scale V << (qp / 6). */
 let quantMf: usize = 0;
 let dequantScale: usize = 0;
+/** Per qp: zeroSadInter's and zeroSadChromaDc's bounds (i32 each). */
+let zeroSad: usize = 0;
+let zeroSadDc: usize = 0;
 
 export function initQuantTables(): void {
   quantMf = memory.data(52 * 64);
   dequantScale = memory.data(52 * 64);
+  zeroSad = memory.data(52 * 4);
+  zeroSadDc = memory.data(52 * 4);
   for (let qp = 0; qp < 52; qp++) {
     const m = qp % 6;
+    // The 4x4 transform's basis rows are (1 1 1 1), (2 1 -1 -2), (1 -1 -1 1), (1 -2 2 -1): a
+    // coefficient at row u, column v is at most wu * wv * SAD, with w 1 for even and 2 for odd.
+    let reach = 0;
     for (let i = 0; i < 16; i++) {
       const c = i32(load<u8>(POS_CLASS + usize(i)));
-      store<i32>(quantMf + usize(qp * 64 + i * 4), load<i32>(QUANT_MF + usize((m * 3 + c) * 4)));
+      const mf = load<i32>(QUANT_MF + usize((m * 3 + c) * 4));
+      store<i32>(quantMf + usize(qp * 64 + i * 4), mf);
       store<i32>(dequantScale + usize(qp * 64 + i * 4), load<i32>(DEQUANT_V + usize((m * 3 + c) * 4)) << (qp / 6));
+      reach = max<i32>(reach, mf * (((i >> 2) & 1) + 1) * ((i & 1) + 1));
     }
+    // A level is zero when |coef| * MF + bias < 2^qbits (quant4x4's dead zone, inter bias 1/6).
+    const qbits = 15 + qp / 6;
+    store<i32>(zeroSad + usize(qp * 4), ((1 << qbits) - (1 << qbits) / 6 - 1) / reach);
+    // Chroma DC (quantChromaDc, inter): each Hadamard output is at most the sum of the four blocks'
+    // DC coefficients, each at most its block's SAD.
+    const dcBits = qbits + 1;
+    store<i32>(zeroSadDc + usize(qp * 4), ((1 << dcBits) - (2 << (dcBits - 1)) / 6 - 1) / load<i32>(quantMf + usize(qp * 64)));
   }
+}
+
+/**
+ * The largest SAD of a 4x4 inter residual whose 16 levels are all zero whatever its shape: every
+ * coefficient is then below the dead zone (a residual of this SAD in one corner sample reaches it
+ * within a step of the SAD, so the bound is tight). Lets encodeInterLuma skip the transform.
+ */
+// @ts-ignore: decorator
+@inline export function zeroSadInter(qp: i32): i32 {
+  return load<i32>(zeroSad + usize(qp * 4));
+}
+
+/**
+ * The largest SAD of an 8x8 inter chroma residual (the sum over its four 4x4 blocks) whose DC
+ * levels are all zero; with each block within zeroSadInter, its AC levels are zero too.
+ */
+// @ts-ignore: decorator
+@inline export function zeroSadChromaDc(qp: i32): i32 {
+  return load<i32>(zeroSadDc + usize(qp * 4));
 }
 
 /**

@@ -30,6 +30,78 @@ export function sad16x16Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
   return s;
 }
 
+/**
+ * The largest SAD among the sixteen 4x4 blocks of a 16x16 pair: what decides whether every block
+ * of an inter residual quantises to zero (dct.ts `zeroSadInter`).
+ */
+export function maxSad4x4(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let most = i32x4.splat(0);
+  for (let by = 0; by < 4; by++) {
+    // four rows of pair sums (u16, at most 4 x 2 x 255), then each lane pair is one block's row of 4
+    let acc = i16x8.splat(0);
+    for (let y = 0; y < 4; y++) {
+      const va = v128.load(a);
+      const vb = v128.load(b);
+      acc = i16x8.add(acc, i16x8.extadd_pairwise_i8x16_u(v128.or(i8x16.sub_sat_u(va, vb), i8x16.sub_sat_u(vb, va))));
+      a += usize(as);
+      b += usize(bs);
+    }
+    most = i32x4.max_s(most, i32x4.extadd_pairwise_i16x8_u(acc));
+  }
+  return max<i32>(max<i32>(i32x4.extract_lane(most, 0), i32x4.extract_lane(most, 1)), max<i32>(i32x4.extract_lane(most, 2), i32x4.extract_lane(most, 3)));
+}
+
+export function maxSad4x4Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let most = 0;
+  for (let k = 0; k < 16; k++) {
+    const x0 = (k & 3) * 4, y0 = (k >> 2) * 4;
+    let s = 0;
+    for (let y = y0; y < y0 + 4; y++) {
+      for (let x = x0; x < x0 + 4; x++) s += abs<i32>(i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
+    }
+    most = max<i32>(most, s);
+  }
+  return most;
+}
+
+/**
+ * The SADs of the four 4x4 blocks of an 8x8 pair (chroma), packed as (sum << 16) | largest: the
+ * sum bounds the chroma DC, the largest the AC (dct.ts `zeroSadChromaDc`, `zeroSadInter`).
+ */
+export function sadBlocks8x8(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let sums = i32x4.splat(0);
+  for (let half = 0; half < 2; half++) {
+    let acc = i16x8.splat(0); // lanes 0-1: the left block's pairs, 2-3: the right block's
+    for (let y = 0; y < 4; y++) {
+      const va = v128.load64_zero(a);
+      const vb = v128.load64_zero(b);
+      acc = i16x8.add(acc, i16x8.extadd_pairwise_i8x16_u(v128.or(i8x16.sub_sat_u(va, vb), i8x16.sub_sat_u(vb, va))));
+      a += usize(as);
+      b += usize(bs);
+    }
+    // lanes 0-1 of the pair sums: this half's left and right block
+    const s = i32x4.extadd_pairwise_i16x8_u(acc);
+    sums = half == 0 ? s : v128.shuffle<i32>(sums, s, 0, 1, 4, 5);
+  }
+  const s0 = i32x4.extract_lane(sums, 0), s1 = i32x4.extract_lane(sums, 1), s2 = i32x4.extract_lane(sums, 2), s3 = i32x4.extract_lane(sums, 3);
+  return ((s0 + s1 + s2 + s3) << 16) | max<i32>(max<i32>(s0, s1), max<i32>(s2, s3));
+}
+
+export function sadBlocks8x8Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
+  let sum = 0;
+  let most = 0;
+  for (let k = 0; k < 4; k++) {
+    const x0 = (k & 1) * 4, y0 = (k >> 1) * 4;
+    let s = 0;
+    for (let y = y0; y < y0 + 4; y++) {
+      for (let x = x0; x < x0 + 4; x++) s += abs<i32>(i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
+    }
+    sum += s;
+    most = max<i32>(most, s);
+  }
+  return (sum << 16) | most;
+}
+
 /** Sum of the eight u16 lanes. */
 // @ts-ignore: decorator
 @inline export function hsumU16(v: v128): i32 {
