@@ -77,9 +77,22 @@ let icost: i32 = 0;
   return false;
 }
 
+/** The full-sample start points tried so far for this block (packed x | y << 16), and how many. */
+const TRIED = memory.data(6 * 4);
+let tried: i32 = 0;
+
+/**
+ * Tries a start candidate (a quarter-sample vector, rounded to full samples) unless an earlier one
+ * rounded to the same point: on smooth motion the neighbours mostly agree, and a point tried again
+ * cannot win (its cost is not below the best).
+ */
 function tryCandidate(packed: u32): void {
   const mx = (i32(i16(packed & 0xffff)) + 2) >> 2;
   const my = (i32(i16(packed >> 16)) + 2) >> 2;
+  const key = u32(mx & 0xffff) | (u32(my) << 16);
+  for (let k = 0; k < tried; k++) if (load<u32>(TRIED + usize(k * 4)) == key) return;
+  store<u32>(TRIED + usize(tried * 4), key);
+  tried++;
   tryInt(mx, my);
 }
 
@@ -121,8 +134,9 @@ export function searchStart(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam:
   icost = BIG;
   ix = 0;
   iy = 0;
+  tried = 0;
   tryCandidate(u32(mvpX & 0xffff) | (u32(mvpY) << 16));
-  tryInt(0, 0);
+  tryCandidate(0);
   tryCandidate(load<u32>(NEIGHBOUR_MVS));
   tryCandidate(load<u32>(NEIGHBOUR_MVS, 4));
   tryCandidate(load<u32>(NEIGHBOUR_MVS, 8));
@@ -152,7 +166,8 @@ export function searchRefine(): void {
   // sub-sample refinement
   let bx = ix << 2;
   let by = iy << 2;
-  let bc = subpel > 0 ? subCost(bx, by) : icost;
+  // compared by SAD, the full-sample point's cost is the integer search's (its interpolation is a copy)
+  let bc = subpel > 0 && subpelSatd ? subCost(bx, by) : icost;
   if (subpel >= 1) {
     for (let step = 2; step >= (subpel >= 2 ? 1 : 2); step >>= 1) {
       const ox = bx, oy = by;
@@ -205,13 +220,17 @@ function hexagon(cx: i32, cy: i32): void {
 
 function diamond(cx: i32, cy: i32): void {
   const range = searchRange;
+  // the neighbour the last step came from (0 left, 1 right, 2 up, 3 down; -1 none) lost to the
+  // new centre already: it is not tried again
+  let back = -1;
   for (let it = 0; it < range; it++) {
     const ox = ix, oy = iy;
-    tryInt(ox - 1, oy);
-    tryInt(ox + 1, oy);
-    tryInt(ox, oy - 1);
-    tryInt(ox, oy + 1);
+    if (back != 0) tryInt(ox - 1, oy);
+    if (back != 1) tryInt(ox + 1, oy);
+    if (back != 2) tryInt(ox, oy - 1);
+    if (back != 3) tryInt(ox, oy + 1);
     if (ix == ox && iy == oy) break;
     if (abs<i32>(ix - cx) > range || abs<i32>(iy - cy) > range) break;
+    back = ix < ox ? 1 : ix > ox ? 0 : iy < oy ? 3 : 2;
   }
 }
