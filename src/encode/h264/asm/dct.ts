@@ -39,8 +39,9 @@ export function initQuantTables(): void {
 
 /**
  * The largest SAD of a 4x4 inter residual whose 16 levels are all zero whatever its shape: every
- * coefficient is then below the dead zone (a residual of this SAD in one corner sample reaches it
- * within a step of the SAD, so the bound is tight). Lets encodeInterLuma skip the transform.
+ * coefficient is then below the dead zone. The bound is tight: one more, all in a corner sample,
+ * puts 4 x the SAD into coefficient (1,1) and leaves a level there (test/h264-kernels). Lets
+ * encodeInterLuma and encodeChroma skip the transform.
  */
 // @ts-ignore: decorator
 @inline export function zeroSadInter(qp: i32): i32 {
