@@ -40,7 +40,6 @@ describe('SIMD kernels equal their scalar references', () => {
     ['satd8x8', (o, p) => [x.satd8x8(a + o, STRIDE_A, b + p, STRIDE_B), x.satdRef(a + o, STRIDE_A, b + p, STRIDE_B, 8, 8)]],
     ['satd4x4', (o, p) => [x.satd4x4(a + o, STRIDE_A, b + p, STRIDE_B), x.satd4x4Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
     ['ssd16x16', (o, p) => [x.ssd16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.ssdRef(a + o, STRIDE_A, b + p, STRIDE_B, 16, 16)]],
-    ['maxSad4x4', (o, p) => [x.maxSad4x4(a + o, STRIDE_A, b + p, STRIDE_B), x.maxSad4x4Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
     ['sadBlocks8x8', (o, p) => [x.sadBlocks8x8(a + o, STRIDE_A, b + p, STRIDE_B), x.sadBlocks8x8Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
   ];
   for (const [name, run] of cases) {
@@ -56,6 +55,34 @@ describe('SIMD kernels equal their scalar references', () => {
       }
     });
   }
+});
+
+describe('sad4x4Within equals its scalar reference and the SADs of the blocks', () => {
+  it('at the largest block SAD, one under it and a random limit', () => {
+    for (const mode of ['random', 'extreme', 'close'] as const) {
+      for (let t = 0; t < 50; t++) {
+        fill(mode);
+        const o = rnd() % 17;
+        const p = rnd() % 33;
+        const m = new Uint8Array(x.memory.buffer);
+        let most = 0;
+        for (let k = 0; k < 16; k++) {
+          let sad = 0;
+          for (let i = 0; i < 16; i++) {
+            const row = (k >> 2) * 4 + (i >> 2);
+            const col = (k & 3) * 4 + (i & 3);
+            sad += Math.abs(m[a + o + row * STRIDE_A + col] - m[b + p + row * STRIDE_B + col]);
+          }
+          most = Math.max(most, sad);
+        }
+        for (const limit of [most, most - 1, rnd() * 16]) {
+          const want = most <= limit ? 1 : 0;
+          expect(x.sad4x4Within(a + o, STRIDE_A, b + p, STRIDE_B, limit), `${mode} #${t} limit ${limit} (largest ${most})`).toBe(want);
+          expect(x.sad4x4WithinRef(a + o, STRIDE_A, b + p, STRIDE_B, limit)).toBe(want);
+        }
+      }
+    }
+  });
 });
 
 describe('intra 4x4 prediction equals the formulas of 8.3.1.2', () => {
@@ -274,7 +301,7 @@ describe('the inter transform skip: every residual under the bounds quantises to
       const by = rnd() & 3;
       flat();
       corners(16, bx, by, t);
-      expect(x.maxSad4x4(src, 16, pred, 16)).toBe(t);
+      expect([x.sad4x4Within(src, 16, pred, 16, t), x.sad4x4Within(src, 16, pred, 16, t - 1)]).toEqual([1, 0]);
       expect(levels(), `qp ${qp}: SAD ${t}`).toBe(0);
       flat();
       corners(16, bx, by, t + 1);
@@ -282,7 +309,7 @@ describe('the inter transform skip: every residual under the bounds quantises to
       for (let r = 0; r < 20; r++) {
         flat();
         for (let k = 0; k < 16; k++) randomBlock(16, k & 3, k >> 2, t);
-        expect(x.maxSad4x4(src, 16, pred, 16)).toBeLessThanOrEqual(t);
+        expect(x.sad4x4Within(src, 16, pred, 16, t)).toBe(1);
         expect(levels(), `qp ${qp}: random #${r}`).toBe(0);
       }
     }

@@ -5,7 +5,7 @@ import {
   fdct4x4, dequant4x4, quantLumaDc, dequantLumaDc, quantChromaDc, dequantChromaDc, fdct16x16, fdct8x8, clearDcClamp,
   quantBlocks, idct8x4Add, zeroSadInter, zeroSadChromaDc,
 } from './dct';
-import { maxSad4x4, sadBlocks8x8 } from './pixel';
+import { sad4x4Within, sadBlocks8x8 } from './pixel';
 import { CHROMA_QP, ZIGZAG } from './tables';
 import { CW, YS, CS, BW, CBW, srcY, srcU, srcV, curY, curU, curV, nzY, nzU, nzV } from './state';
 import { mbX, mbY, qp, predY, predU, predV, levY, levYDc, levC, levCDc, coefTmp, dqTmp, dcTmp, setCbp, cbpLuma, cbpChroma } from './mb';
@@ -136,7 +136,7 @@ export function interLumaNoResidual(): void {
 export function encodeInterLuma(decimate: bool): i32 {
   const src = srcLuma();
   const dst = recLuma();
-  if (maxSad4x4(src, CW, predY, 16) <= zeroSadInter(qp)) {
+  if (sad4x4Within(src, CW, predY, 16, zeroSadInter(qp))) {
     // Every level would be zero (on smooth content, ~60% of the inter macroblocks at qp 26).
     interLumaNoResidual();
     return 0;

@@ -31,11 +31,12 @@ export function sad16x16Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
 }
 
 /**
- * The largest SAD among the sixteen 4x4 blocks of a 16x16 pair: what decides whether every block
- * of an inter residual quantises to zero (dct.ts `zeroSadInter`).
+ * Whether each of the sixteen 4x4 blocks of a 16x16 pair has a SAD of at most `limit`: what
+ * decides whether every block of an inter residual quantises to zero (dct.ts `zeroSadInter`).
+ * Stops at the first row of blocks over it (on noise, the first).
  */
-export function maxSad4x4(a: usize, as: i32, b: usize, bs: i32): i32 {
-  let most = i32x4.splat(0);
+export function sad4x4Within(a: usize, as: i32, b: usize, bs: i32, limit: i32): bool {
+  const lim = i32x4.splat(limit);
   for (let by = 0; by < 4; by++) {
     // four rows of pair sums (u16, at most 4 x 2 x 255), then each lane pair is one block's row of 4
     let acc = i16x8.splat(0);
@@ -46,22 +47,21 @@ export function maxSad4x4(a: usize, as: i32, b: usize, bs: i32): i32 {
       a += usize(as);
       b += usize(bs);
     }
-    most = i32x4.max_s(most, i32x4.extadd_pairwise_i16x8_u(acc));
+    if (v128.any_true(i32x4.gt_s(i32x4.extadd_pairwise_i16x8_u(acc), lim))) return false;
   }
-  return max<i32>(max<i32>(i32x4.extract_lane(most, 0), i32x4.extract_lane(most, 1)), max<i32>(i32x4.extract_lane(most, 2), i32x4.extract_lane(most, 3)));
+  return true;
 }
 
-export function maxSad4x4Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
-  let most = 0;
+export function sad4x4WithinRef(a: usize, as: i32, b: usize, bs: i32, limit: i32): bool {
   for (let k = 0; k < 16; k++) {
     const x0 = (k & 3) * 4, y0 = (k >> 2) * 4;
     let s = 0;
     for (let y = y0; y < y0 + 4; y++) {
       for (let x = x0; x < x0 + 4; x++) s += abs<i32>(i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
     }
-    most = max<i32>(most, s);
+    if (s > limit) return false;
   }
-  return most;
+  return true;
 }
 
 /**
