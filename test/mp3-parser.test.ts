@@ -515,6 +515,36 @@ describe('rejections', () => {
     }
   });
 
+  it('names MP4 (ftyp at byte 4) and WAV carrying MPEG audio (format tag 0x55) made by ffmpeg; DEL bytes are not text', async () => {
+    const dir = corpus.dir;
+    const { readFileSync } = await import('node:fs');
+    const make = async (args: string[], out: string): Promise<Uint8Array> => {
+      const input = ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.5'];
+      const r = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-y', ...input, ...args, `${dir}/${out}`]);
+      if (r.code !== 0) throw new Error(r.stderr);
+      return new Uint8Array(readFileSync(`${dir}/${out}`));
+    };
+    const m4a = await make(['-c:a', 'aac'], 'sniff.m4a');
+    const mp3wav = await make(['-c:a', 'libmp3lame', '-f', 'wav'], 'sniff-mp3.wav');
+    expect(new DataView(mp3wav.buffer, mp3wav.byteOffset).getUint16(20, true)).toBe(0x55); // what ffmpeg wrote: WAVE_FORMAT_MPEGLAYER3
+    const e1 = errorOf(() => parseMp3(m4a));
+    expect(e1.code).toBe('INVALID_MP3');
+    expect(e1.message).toMatch(/looks like an MP4\/QuickTime \(ISO-BMFF\) file/);
+    const e2 = errorOf(() => parseMp3(mp3wav));
+    expect(e2.code).toBe('INVALID_MP3');
+    expect(e2.message).toMatch(/a WAV \(RIFF\) file carrying MPEG audio; extract the bare MP3 stream first/);
+    // Printable text except for DEL (0x7f) bytes: a control character, so not text.
+    const e3 = errorOf(() => parseMp3(ascii('words\x7f'.repeat(40))));
+    expect(e3.code).toBe('INVALID_MP3');
+    expect(e3.message).not.toMatch(/text/);
+    expect(e3.message).toMatch(/no MPEG audio frames/);
+    // An MPEG audio header (layer bits 01, not ADTS's 00) with no frame behind it is not called AAC.
+    const e4 = errorOf(() => parseMp3(concat(new Uint8Array([0xff, 0xfb, 0x90, 0x64]), new Uint8Array(100))));
+    expect(e4.code).toBe('INVALID_MP3');
+    expect(e4.message).not.toMatch(/ADTS/);
+    expect(e4.message).toMatch(/no valid frame header followed by a matching one/);
+  });
+
   it('rejects a mid-stream sample-rate change (44.1 kHz then 48 kHz) with MP3_STREAM_CHANGED', () => {
     const a = corpus.byName('cbr128-44k-stereo');
     const b = corpus.byName('cbr192-48k-stereo');
@@ -660,4 +690,5 @@ describe('describeMp3', () => {
     expect(text).toMatch(/id3v2 v2\.4 at 0 .*; id3v1 at /);
     expect(text.split('\n').length).toBeGreaterThanOrEqual(6);
   });
+
 });
