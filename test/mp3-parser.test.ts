@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeFrameLength, decodeMp3Header, encodeMp3Header, frameLengthOf } from '../src/audio/mp3-header.js';
 import { type Mp3Frame, type Mp3FrameInfo, Mp3FrameParser, type Mp3ParseResult, describeMp3, parseMp3, parseMp3Stream } from '../src/audio/mp3-parser.js';
 import { crc16Arc } from '../src/audio/mp3-info-frame.js';
+import { probeApeItem } from '../src/audio/mp3-tags.js';
 import { Mp4ForgeError } from '../src/errors.js';
 import {
   type Corpus, apeTag, ascii, concat, decodedSamples, fakeSyncPayload, id3v1, id3v22, id3v23WithPicture, id3v24WithFooter, layer1Stream,
@@ -691,4 +692,170 @@ describe('describeMp3', () => {
     expect(text.split('\n').length).toBeGreaterThanOrEqual(6);
   });
 
+});
+
+describe('hand-built tag bytes, read per the ID3v2 / APEv2 / ID3v1 / Lyrics3 specs', () => {
+  /** `count` MPEG-1 Layer III 128 kbit/s 44.1 kHz frames (FF FB 90 64: 417 bytes each), silent payload. */
+  const l3Frames = (count: number): Uint8Array => {
+    const b = new Uint8Array(417 * count);
+    for (let i = 0; i < count; i++) b.set([0xff, 0xfb, 0x90, 0x64], 417 * i);
+    return b;
+  };
+  const frameOffsets = (start: number, count: number): number[] => Array.from({ length: count }, (_, i) => start + 417 * i);
+
+  it('ID3v2.3 with flag bit 0x10 set: no footer (footers exist only in v2.4), so the tag is 10 + size bytes', () => {
+    // ID3v2.3 header flags are %abc00000; the 0x10 "footer present" flag belongs to v2.4 only.
+    const tag = concat(ascii('ID3'), new Uint8Array([3, 0, 0x10, 0, 0, 0, 20]), new Uint8Array(20));
+    const r = parseMp3(concat(tag, l3Frames(6)));
+    expect(r.tags.map((t) => [t.kind, t.version, t.offset, t.size])).toEqual([['id3v2', '2.3', 0, 30]]);
+    expect(r.frames.map((f) => f.offset)).toEqual(frameOffsets(30, 6));
+    expect(r.stats.junkBytes).toBe(0);
+  });
+
+  it('"ID3" whose size bytes are not syncsafe (a byte with bit 7 set) is not a tag: 10 junk bytes, then every frame', () => {
+    // Read as a tag, 00 00 02 80 would claim 394 bytes and swallow the first frame.
+    const bytes = concat(ascii('ID3'), new Uint8Array([3, 0, 0, 0, 0, 2, 0x80]), l3Frames(6));
+    const r = parseMp3(bytes);
+    expect(r.tags).toEqual([]);
+    expect(r.stats.junkBytes).toBe(10);
+    expect(r.frames.map((f) => f.offset)).toEqual(frameOffsets(10, 6));
+  });
+
+  it('an APE footer with non-zero reserved bytes is no APE tag: its bytes are junk', () => {
+    const frames = l3Frames(5);
+    const ape = apeTag({ header: false });
+    ape[ape.length - 32 + 24] = 1; // APEv2: bytes 24–31 of the header/footer are reserved, must be zero
+    const r = parseMp3(concat(frames, ape));
+    expect(r.tags).toEqual([]);
+    expect(r.frames.map((f) => f.offset)).toEqual(frameOffsets(0, 5));
+    expect(r.stats.junkBytes).toBe(ape.length);
+  });
+
+  it('an APEv2 tag whose header is damaged: the footer says a header exists, so the tag starts 32 bytes before the items', () => {
+    const frames = l3Frames(5);
+    const ape = apeTag({ header: true });
+    ape[7] = 0x78; // "APETAGEx": the header is not recognised, the footer (flags: has header) is
+    const r = parseMp3(concat(frames, ape));
+    expect(r.tags.map((t) => [t.kind, t.offset, t.size])).toEqual([['apev2', frames.length, ape.length]]);
+    expect(r.frames.map((f) => f.offset)).toEqual(frameOffsets(0, 5));
+    expect(r.stats.junkBytes + r.stats.truncatedBytes).toBe(0);
+  });
+
+  it('an enhanced ID3v1 tag ("TAG+", 227 bytes) followed by ID3v1 is two tags', () => {
+    const frames = l3Frames(4);
+    const enhanced = new Uint8Array(227); // "TAG+" title(60) artist(60) album(60) speed(1) genre(30) start(6) end(6)
+    enhanced.set(ascii('TAG+'));
+    enhanced.set(ascii('A long title'), 4);
+    enhanced.set(ascii('00:00000:10'), 215);
+    const r = parseMp3(concat(frames, enhanced, id3v1()));
+    expect(r.tags.map((t) => [t.kind, t.offset, t.size])).toEqual([
+      ['id3v1-enhanced', frames.length, 227],
+      ['id3v1', frames.length + 227, 128],
+    ]);
+    expect(r.stats.junkBytes).toBe(0);
+    expect(r.frames.length).toBe(4);
+  });
+
+  it('Lyrics3 v1 holds up to 5100 bytes of lyrics: 5100 is a tag, 5101 is not', () => {
+    const frames = l3Frames(4);
+    const full = lyrics3v1('x'.repeat(5100));
+    const r = parseMp3(concat(frames, full, id3v1()));
+    expect(r.tags.map((t) => [t.kind, t.offset, t.size])).toEqual([
+      ['lyrics3v1', frames.length, 11 + 5100 + 9],
+      ['id3v1', frames.length + full.length, 128],
+    ]);
+    expect(r.stats.junkBytes).toBe(0);
+    const over = lyrics3v1('x'.repeat(5101));
+    const r2 = parseMp3(concat(frames, over, id3v1()));
+    expect(r2.tags.some((t) => t.kind.startsWith('lyrics3'))).toBe(false);
+    // (The scan for a missing end marker does not go back over its bytes, so the ID3v1 behind them is junk too.)
+    expect(r2.stats.junkBytes + r2.stats.skippedTagBytes).toBe(over.length + 128);
+    expect(r2.frames.map((f) => f.offset)).toEqual(frameOffsets(0, 4));
+  });
+
+  it('in junk, "TAG" followed 128 bytes later by the real ID3v1 tag is junk, not a second ID3v1 tag', () => {
+    const frames = l3Frames(4);
+    const fake = new Uint8Array(128);
+    fake.set(ascii('TAG'));
+    const bytes = concat(frames, ascii('zz'), fake, id3v1());
+    const r = parseMp3(bytes);
+    expect(r.tags.map((t) => [t.kind, t.offset, t.size])).toEqual([['id3v1', bytes.length - 128, 128]]);
+    expect(r.stats.junkBytes).toBe(2 + 128);
+    expect(r.frames.map((f) => f.offset)).toEqual(frameOffsets(0, 4));
+  });
+
+  it('after a mid-stream tag, two frames of another sample rate then junk are junk, not a stream change (a change needs two successors)', () => {
+    const f48 = (): Uint8Array => {
+      const b = new Uint8Array(384); // MPEG-1 Layer III 128 kbit/s 48 kHz: 144 * 128000 / 48000 bytes
+      b.set([0xff, 0xfb, 0x94, 0x64]);
+      return b;
+    };
+    const a = l3Frames(3);
+    const tag = concat(ascii('ID3'), new Uint8Array([3, 0, 0, 0, 0, 0, 5]), new Uint8Array(5));
+    const bytes = concat(a, tag, f48(), f48(), ascii('zz'), a);
+    const r = parseMp3(bytes);
+    const second = a.length + tag.length + 2 * 384 + 2;
+    expect(r.frames.map((f) => f.offset)).toEqual([...frameOffsets(0, 3), ...frameOffsets(second, 3)]);
+    expect(r.stats.junkBytes).toBe(2 * 384 + 2);
+    expect(r.format.sampleRate).toBe(44100);
+    // Three 48 kHz frames (two agreeing successors) are a real change.
+    const e = errorOf(() => parseMp3(concat(a, tag, f48(), f48(), f48(), ascii('zz'), a)));
+    expect(e.code).toBe('MP3_STREAM_CHANGED');
+    expect(e.details.offset).toBe(a.length + tag.length);
+  });
+
+  it('an APE footer claiming more bytes than lie after the last frame: the tag starts where the frames end', () => {
+    const frames = l3Frames(20);
+    const ape = apeTag({ header: false });
+    new DataView(ape.buffer).setUint32(ape.length - 32 + 12, 5000, true); // items + footer are far fewer
+    const r = parseMp3(concat(frames, ape));
+    expect(r.tags.map((t) => [t.kind, t.offset, t.size])).toEqual([['apev2', frames.length, ape.length]]);
+    expect(r.frames.map((f) => f.offset)).toEqual(frameOffsets(0, 20));
+    expect(r.stats.junkBytes).toBe(0);
+    expect(r.stats.bytes + r.stats.skippedTagBytes).toBe(frames.length + ape.length);
+  });
+
+  it('an APE footer that claims only its last item: the items before it are junk', () => {
+    const frames = l3Frames(4);
+    const ape = apeTag({ header: false }); // items "Title" (8 + 6 + 9 bytes), "Artist" (8 + 7 + 8), then the footer
+    const first = 8 + 6 + 9;
+    new DataView(ape.buffer).setUint32(ape.length - 32 + 12, ape.length - first, true);
+    const r = parseMp3(concat(frames, ape));
+    expect(r.tags.map((t) => [t.kind, t.offset, t.size])).toEqual([['apev2', frames.length + first, ape.length - first]]);
+    expect(r.stats.junkBytes).toBe(first);
+    expect(r.frames.length).toBe(4);
+  });
+
+  it('free format: 400, 401 (padded), 400-byte Layer III frames are steady (padding slot 1 byte); headers 10 bytes apart are not', () => {
+    const ff = (size: number, pad: boolean): Uint8Array => {
+      const b = new Uint8Array(size);
+      b.set([0xff, 0xfb, pad ? 0x02 : 0x00, 0x64]); // bitrate index 0
+      return b;
+    };
+    const e = errorOf(() => parseMp3(concat(ff(400, false), ff(401, true), ff(400, false))));
+    expect(e.code).toBe('UNSUPPORTED_MP3');
+    expect(e.message).toMatch(/Free-format/);
+    const e2 = errorOf(() => parseMp3(concat(ff(10, false), ff(10, false), ff(10, false), new Uint8Array(2000))));
+    expect(e2.code).toBe('INVALID_MP3');
+  });
+
+  it('an ID3v2 tag cut by the end of input: its size is the bytes present, marked truncated', () => {
+    const frames = l3Frames(4);
+    const tag = concat(ascii('ID3'), new Uint8Array([3, 0, 0, 0, 0, 7, 0x68]), new Uint8Array(40)); // declares 10 + 1000 bytes
+    const r = parseMp3(concat(frames, tag));
+    expect(r.tags).toEqual([{ kind: 'id3v2', version: '2.3', offset: frames.length, size: 50, truncated: true }]);
+    expect(r.stats.skippedTagBytes).toBe(50);
+    expect(r.frames.length).toBe(4);
+  });
+
+  it('probeApeItem: an item is 8 header bytes + a 2–255 character key + NUL + the value', () => {
+    const item = (key: string, value: number): Uint8Array => {
+      const h = new Uint8Array(8);
+      new DataView(h.buffer).setUint32(0, value, true);
+      return concat(h, ascii(key), new Uint8Array([0]), new Uint8Array(value));
+    };
+    expect(probeApeItem(item('AB', 5), 0, 8 + 3 + 5, true)).toBe(8 + 2 + 1 + 5);
+    expect(probeApeItem(item('Title', 0), 0, 8 + 6, true)).toBe(8 + 5 + 1);
+    expect(probeApeItem(item('A', 5), 0, 8 + 2 + 5, true)).toBe(0); // a one-letter key is too short
+  });
 });
