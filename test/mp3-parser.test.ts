@@ -859,3 +859,90 @@ describe('hand-built tag bytes, read per the ID3v2 / APEv2 / ID3v1 / Lyrics3 spe
     expect(probeApeItem(item('A', 5), 0, 8 + 2 + 5, true)).toBe(0); // a one-letter key is too short
   });
 });
+
+describe('hand-built Xing/Info + LAME tag frames (field offsets per the Xing and LAME tag layouts)', () => {
+  /** MPEG-1 Layer III 128 kbit/s 44.1 kHz joint stereo (417 bytes); `crc` clears the protection bit. */
+  const frame = (crc = false): Uint8Array => {
+    const b = new Uint8Array(417);
+    b.set([0xff, crc ? 0xfa : 0xfb, 0x90, 0x64]);
+    return b;
+  };
+  interface Lame { encoder: string; method: number; lowpass: number; kbps: number; delay: number; padding: number; musicLength: number; goodCrc: boolean }
+  /** A Xing/Info frame at `at` (36 = after 4 header + 32 side-info bytes) with the given flags, then a LAME tag. */
+  const infoFrame = (o: { id?: string; at?: number; crc?: boolean; frames: number; bytes: number; quality: number; lame?: Lame }): Uint8Array => {
+    const f = frame(o.crc);
+    const dv = new DataView(f.buffer);
+    let p = o.at ?? 36;
+    f.set(ascii(o.id ?? 'Xing'), p);
+    dv.setUint32(p + 4, 15); // frames, bytes, TOC, quality
+    dv.setUint32(p + 8, o.frames);
+    dv.setUint32(p + 12, o.bytes);
+    for (let i = 0; i < 100; i++) f[p + 16 + i] = Math.floor((i * 256) / 100);
+    dv.setUint32(p + 116, o.quality);
+    p += 120;
+    if (o.lame) {
+      const l = o.lame;
+      f.set(ascii(l.encoder), p);
+      f[p + 9] = 0x10 | l.method; // revision 1
+      f[p + 10] = l.lowpass / 100;
+      f[p + 20] = l.kbps;
+      f[p + 21] = l.delay >> 4;
+      f[p + 22] = ((l.delay & 15) << 4) | (l.padding >> 8);
+      f[p + 23] = l.padding & 255;
+      dv.setUint32(p + 28, l.musicLength);
+      const crc = crc16Arc(f, 0, p + 34);
+      dv.setUint16(p + 34, l.goodCrc ? crc : crc ^ 0x5a5a);
+    }
+    return f;
+  };
+  const audio = (count: number, crc = false): Uint8Array => concat(...Array.from({ length: count }, () => frame(crc)));
+  const lame: Lame = { encoder: 'LAME3.100', method: 4, lowpass: 19500, kbps: 160, delay: 576, padding: 1234, musicLength: 417 * 11, goodCrc: true };
+
+  it('reads every Xing field and every LAME field at its offset', () => {
+    const bytes = concat(infoFrame({ frames: 10, bytes: 417 * 11, quality: 57, lame }), audio(10));
+    const r = parseMp3(bytes);
+    expect(r.infoFrame).toEqual({
+      kind: 'xing', offset: 0, size: 417, frames: 10, bytes: 417 * 11, hasToc: true, quality: 57,
+      lame: {
+        encoder: 'LAME3.100', revision: 1, vbrMethod: 4, lowpassHz: 19500, encoderDelay: 576, padding: 1234, bitrateKbps: 160,
+        musicLength: 417 * 11, crcValid: true,
+      },
+    });
+    expect(r.frames.map((f) => f.offset)).toEqual(Array.from({ length: 10 }, (_, i) => 417 * (i + 1)));
+    expect(r.playableSamples).toBe(10 * 1152 - 576 - 1234);
+  });
+
+  it('an encoder string padded with spaces is trimmed; an unknown encoder counts only when the tag CRC matches', () => {
+    const padded = parseMp3(concat(infoFrame({ id: 'Info', frames: 4, bytes: 0, quality: 0, lame: { ...lame, encoder: 'LAME3.99 ' } }), audio(4)));
+    expect(padded.infoFrame?.kind).toBe('info');
+    expect(padded.infoFrame?.lame?.encoder).toBe('LAME3.99');
+    const other = parseMp3(concat(infoFrame({ frames: 4, bytes: 0, quality: 0, lame: { ...lame, encoder: 'Other1.0' } }), audio(4)));
+    expect(other.infoFrame?.lame).toMatchObject({ encoder: 'Other1.0', crcValid: true, encoderDelay: 576 });
+    expect(other.gapless).toEqual({ encoderDelay: 576, padding: 1234 });
+    const bad = parseMp3(concat(infoFrame({ frames: 4, bytes: 0, quality: 0, lame: { ...lame, encoder: 'Other1.0', goodCrc: false } }), audio(4)));
+    expect(bad.infoFrame?.lame).toBeNull();
+    expect(bad.gapless).toBeNull();
+  });
+
+  it('with a CRC-protected header the Xing header may sit 2 bytes later (after the CRC)', () => {
+    const r = parseMp3(concat(infoFrame({ crc: true, at: 38, frames: 6, bytes: 417 * 7, quality: 10, lame }), audio(6, true)));
+    expect(r.infoFrame).toMatchObject({ kind: 'xing', frames: 6, quality: 10, lame: { encoderDelay: 576, padding: 1234 } });
+    expect(r.frames.length).toBe(6);
+  });
+
+  it('a "Xing" frame too short for the TOC its flags announce is an ordinary audio frame', () => {
+    // MPEG-2 Layer III 32 kbit/s 24 kHz mono: 72 * 32000 / 24000 = 96 bytes; Xing at 4 + 9 = 13 needs 13 + 8 + 100 bytes.
+    const f = (): Uint8Array => {
+      const b = new Uint8Array(96);
+      b.set([0xff, 0xf3, 0x44, 0xc0]);
+      return b;
+    };
+    const first = f();
+    first.set(ascii('Xing'), 13);
+    new DataView(first.buffer).setUint32(17, 4); // TOC only
+    const r = parseMp3(concat(first, f(), f(), f()));
+    expect(r.format).toMatchObject({ mpegVersion: 2, layer: 3, sampleRate: 24000, channels: 1 });
+    expect(r.infoFrame).toBeNull();
+    expect(r.frames.map((x) => x.offset)).toEqual([0, 96, 192, 288]);
+  });
+});
