@@ -692,6 +692,20 @@ describe('describeMp3', () => {
     expect(text.split('\n').length).toBeGreaterThanOrEqual(6);
   });
 
+  it('minutes, KiB, tag versions only for ID3v2, a cut-off tag and the junk line, on hand-built bytes', () => {
+    const frames = new Uint8Array(417 * 2400); // MPEG-1 Layer III 128 kbit/s 44.1 kHz frames: 2400 × 1152 samples = 62.694 s
+    for (let i = 0; i < 2400; i++) frames.set([0xff, 0xfb, 0x90, 0x64], 417 * i);
+    const v1 = id3v1();
+    const cut = concat(ascii('ID3'), new Uint8Array([3, 0, 0, 0, 0, 15, 80]), new Uint8Array(1014)); // declares 10 + 2000 bytes, has 1024
+    const r = parseMp3(concat(frames, apeTag({ header: true }), ascii('zz'), v1, cut));
+    const text = describeMp3(r);
+    expect(text).toContain('Frames: 2400 × 1152 samples = 2764800 samples, 1:02.694 (62.694 s)');
+    expect(text).toContain('Bitrate: CBR 128 kbit/s');
+    expect(text).toMatch(/Tags: apev2 at 1000800 \(\d+ B\); id3v1 at \d+ \(128 B\); id3v2 v2\.3 at \d+ \(1\.0 KiB, cut off by end of input\)/);
+    expect(text).toContain(`Audio bytes: 977.3 KiB of ${(r.stats.inputBytes / 1024).toFixed(1)} KiB input`);
+    expect(text).toContain('Skipped: 2 junk bytes, 0 bytes in 0 cut-off frame(s)');
+    expect(text).toContain('Gapless: no LAME tag');
+  });
 });
 
 describe('hand-built tag bytes, read per the ID3v2 / APEv2 / ID3v1 / Lyrics3 specs', () => {
