@@ -851,6 +851,10 @@ describe('hand-built tag bytes, read per the ID3v2 / APEv2 / ID3v1 / Lyrics3 spe
     expect(e.message).toMatch(/Free-format/);
     const e2 = errorOf(() => parseMp3(concat(ff(10, false), ff(10, false), ff(10, false), new Uint8Array(2000))));
     expect(e2.code).toBe('INVALID_MP3');
+    // After junk, the same stream is found by the scan, which needs two confirmed free-format headers to say so.
+    const e3 = errorOf(() => parseMp3(concat(ascii('zz'), ff(400, false), ff(401, true), ff(400, false), ff(401, true), ff(400, false))));
+    expect(e3.code).toBe('UNSUPPORTED_MP3');
+    expect(e3.message).toMatch(/only free-format/);
   });
 
   it('an ID3v2 tag cut by the end of input: its size is the bytes present, marked truncated', () => {
@@ -862,6 +866,37 @@ describe('hand-built tag bytes, read per the ID3v2 / APEv2 / ID3v1 / Lyrics3 spe
     expect(r.frames.length).toBe(4);
   });
 
+  it('in junk, the letters "TAG" as the last three bytes are junk (a cut ID3v1 tag counts only at a frame boundary)', () => {
+    const frames = l3Frames(4);
+    const r = parseMp3(concat(frames, ascii('zzTAG')));
+    expect(r.tags).toEqual([]);
+    expect(r.stats.junkBytes).toBe(5);
+    const atBoundary = parseMp3(concat(frames, ascii('TAG')));
+    expect(atBoundary.tags).toEqual([{ kind: 'id3v1', offset: frames.length, size: 3 }]);
+  });
+
+  it('in junk, ID3v1 followed by a frame is found whatever the chunking, even when a chunk ends right after the tag', () => {
+    const frames = l3Frames(3);
+    const bytes = concat(frames, ascii('zz'), id3v1(), frames);
+    const tagAt = frames.length + 2;
+    const whole = parseMp3(bytes);
+    expect(whole.tags).toEqual([{ kind: 'id3v1', offset: tagAt, size: 128 }]);
+    expect(whole.frames.map((f) => f.offset)).toEqual([...frameOffsets(0, 3), ...frameOffsets(tagAt + 128, 3)]);
+    for (const cutAt of [tagAt + 128, tagAt + 129, tagAt + 131]) {
+      const parser = new Mp3FrameParser();
+      const got = [...parser.push(bytes.subarray(0, cutAt)), ...parser.push(bytes.subarray(cutAt)), ...parser.end()];
+      expect(parser.tags, `cut at ${cutAt}`).toEqual(whole.tags);
+      expect(positions(got), `cut at ${cutAt}`).toEqual(positions(whole.frames));
+    }
+  });
+
+  it('a chain of frames that runs exactly into the end of input confirms a sync: one frame alone, or two after junk', () => {
+    expect(parseMp3(l3Frames(1)).frames.map((f) => [f.offset, f.size])).toEqual([[0, 417]]);
+    const r = parseMp3(concat(ascii('zz'), l3Frames(2)));
+    expect(r.frames.map((f) => f.offset)).toEqual([2, 419]);
+    expect(r.stats.junkBytes).toBe(2);
+  });
+
   it('probeApeItem: an item is 8 header bytes + a 2–255 character key + NUL + the value', () => {
     const item = (key: string, value: number): Uint8Array => {
       const h = new Uint8Array(8);
@@ -871,6 +906,18 @@ describe('hand-built tag bytes, read per the ID3v2 / APEv2 / ID3v1 / Lyrics3 spe
     expect(probeApeItem(item('AB', 5), 0, 8 + 3 + 5, true)).toBe(8 + 2 + 1 + 5);
     expect(probeApeItem(item('Title', 0), 0, 8 + 6, true)).toBe(8 + 5 + 1);
     expect(probeApeItem(item('A', 5), 0, 8 + 2 + 5, true)).toBe(0); // a one-letter key is too short
+    // Value sizes up to 16 MiB; flags: bit 0 read-only, bits 1–2 the type (0–2; 3 is reserved), nothing else.
+    const header = (value: number, flags: number): Uint8Array => {
+      const b = concat(new Uint8Array(8), ascii('Key'), new Uint8Array(1));
+      new DataView(b.buffer).setUint32(0, value, true);
+      new DataView(b.buffer).setUint32(4, flags, true);
+      return b;
+    };
+    expect(probeApeItem(header(0x1000000, 0), 0, 12, true)).toBe(12 + 0x1000000);
+    expect(probeApeItem(header(0x1000001, 0), 0, 12, true)).toBe(0);
+    expect(probeApeItem(header(4, 1 | (2 << 1)), 0, 12, true)).toBe(16);
+    expect(probeApeItem(header(4, 3 << 1), 0, 12, true)).toBe(0);
+    expect(probeApeItem(header(4, 8), 0, 12, true)).toBe(0);
   });
 });
 
