@@ -991,6 +991,29 @@ describe('hand-built Xing/Info + LAME tag frames (field offsets per the Xing and
     expect(r.frames.length).toBe(6);
   });
 
+  it('a LAME tag that ends exactly at the end of its frame is read', () => {
+    // MPEG-2 Layer III 48 kbit/s 22.05 kHz mono, padded: 72 * 48000 / 22050 + 1 = 157 bytes. Xing at 4 + 9 = 13, TOC only,
+    // so the LAME tag is bytes 121–156.
+    const f = (): Uint8Array => {
+      const b = new Uint8Array(157);
+      b.set([0xff, 0xf3, 0x62, 0xc0]);
+      return b;
+    };
+    const first = f();
+    const dv = new DataView(first.buffer);
+    first.set(ascii('Info'), 13);
+    dv.setUint32(17, 4);
+    first.set(ascii('LAME3.100'), 121);
+    first[121 + 21] = 0x24; // delay 576 (0x240), padding 0x123
+    first[121 + 22] = 0x01;
+    first[121 + 23] = 0x23;
+    dv.setUint16(155, crc16Arc(first, 0, 155));
+    const r = parseMp3(concat(first, f(), f(), f(), f()));
+    expect(r.infoFrame).toMatchObject({ kind: 'info', size: 157, hasToc: true });
+    expect(r.infoFrame?.lame).toMatchObject({ encoder: 'LAME3.100', encoderDelay: 576, padding: 0x123, crcValid: true });
+    expect(r.frames.length).toBe(4);
+  });
+
   it('a "Xing" frame too short for the TOC its flags announce is an ordinary audio frame', () => {
     // MPEG-2 Layer III 32 kbit/s 24 kHz mono: 72 * 32000 / 24000 = 96 bytes; Xing at 4 + 9 = 13 needs 13 + 8 + 100 bytes.
     const f = (): Uint8Array => {
