@@ -11,9 +11,7 @@ export function sad16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
     const b0 = v128.load(b);
     const a1 = v128.load(a + usize(as));
     const b1 = v128.load(b + usize(bs));
-    const d0 = v128.or(i8x16.sub_sat_u(a0, b0), i8x16.sub_sat_u(b0, a0));
-    const d1 = v128.or(i8x16.sub_sat_u(a1, b1), i8x16.sub_sat_u(b1, a1));
-    acc = i16x8.add(acc, i16x8.add(i16x8.extadd_pairwise_i8x16_u(d0), i16x8.extadd_pairwise_i8x16_u(d1)));
+    acc = i16x8.add(acc, i16x8.add(absDiffPairs(a0, b0), absDiffPairs(a1, b1)));
     a += usize(as) << 1;
     b += usize(bs) << 1;
   }
@@ -21,13 +19,22 @@ export function sad16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
 }
 
 export function sad16x16Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
+  return sadRef(a, as, b, bs, 16, 16);
+}
+
+/** Scalar SAD of a w x h pair: the reference of the SAD kernels. */
+export function sadRef(a: usize, as: i32, b: usize, bs: i32, w: i32, h: i32): i32 {
   let s = 0;
-  for (let y = 0; y < 16; y++) {
-    for (let x = 0; x < 16; x++) s += abs<i32>(i32(load<u8>(a + usize(x))) - i32(load<u8>(b + usize(x))));
-    a += usize(as);
-    b += usize(bs);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) s += abs<i32>(i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
   }
   return s;
+}
+
+/** |a - b| of 16 bytes, summed in horizontal pairs (u16 x 8). */
+// @ts-ignore: decorator
+@inline function absDiffPairs(a: v128, b: v128): v128 {
+  return i16x8.extadd_pairwise_i8x16_u(v128.or(i8x16.sub_sat_u(a, b), i8x16.sub_sat_u(b, a)));
 }
 
 /**
@@ -41,9 +48,7 @@ export function sad4x4Within(a: usize, as: i32, b: usize, bs: i32, limit: i32): 
     // four rows of pair sums (u16, at most 4 x 2 x 255), then each lane pair is one block's row of 4
     let acc = i16x8.splat(0);
     for (let y = 0; y < 4; y++) {
-      const va = v128.load(a);
-      const vb = v128.load(b);
-      acc = i16x8.add(acc, i16x8.extadd_pairwise_i8x16_u(v128.or(i8x16.sub_sat_u(va, vb), i8x16.sub_sat_u(vb, va))));
+      acc = i16x8.add(acc, absDiffPairs(v128.load(a), v128.load(b)));
       a += usize(as);
       b += usize(bs);
     }
@@ -55,11 +60,7 @@ export function sad4x4Within(a: usize, as: i32, b: usize, bs: i32, limit: i32): 
 export function sad4x4WithinRef(a: usize, as: i32, b: usize, bs: i32, limit: i32): bool {
   for (let k = 0; k < 16; k++) {
     const x0 = (k & 3) * 4, y0 = (k >> 2) * 4;
-    let s = 0;
-    for (let y = y0; y < y0 + 4; y++) {
-      for (let x = x0; x < x0 + 4; x++) s += abs<i32>(i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
-    }
-    if (s > limit) return false;
+    if (sadRef(a + usize(y0 * as + x0), as, b + usize(y0 * bs + x0), bs, 4, 4) > limit) return false;
   }
   return true;
 }
@@ -73,9 +74,7 @@ export function sadBlocks8x8(a: usize, as: i32, b: usize, bs: i32): i32 {
   for (let half = 0; half < 2; half++) {
     let acc = i16x8.splat(0); // lanes 0-1: the left block's pairs, 2-3: the right block's
     for (let y = 0; y < 4; y++) {
-      const va = v128.load64_zero(a);
-      const vb = v128.load64_zero(b);
-      acc = i16x8.add(acc, i16x8.extadd_pairwise_i8x16_u(v128.or(i8x16.sub_sat_u(va, vb), i8x16.sub_sat_u(vb, va))));
+      acc = i16x8.add(acc, absDiffPairs(v128.load64_zero(a), v128.load64_zero(b)));
       a += usize(as);
       b += usize(bs);
     }
@@ -92,10 +91,7 @@ export function sadBlocks8x8Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
   let most = 0;
   for (let k = 0; k < 4; k++) {
     const x0 = (k & 1) * 4, y0 = (k >> 1) * 4;
-    let s = 0;
-    for (let y = y0; y < y0 + 4; y++) {
-      for (let x = x0; x < x0 + 4; x++) s += abs<i32>(i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
-    }
+    const s = sadRef(a + usize(y0 * as + x0), as, b + usize(y0 * bs + x0), bs, 4, 4);
     sum += s;
     most = max<i32>(most, s);
   }
