@@ -922,12 +922,14 @@ describe('hand-built tag bytes, read per the ID3v2 / APEv2 / ID3v1 / Lyrics3 spe
 });
 
 describe('hand-built Xing/Info + LAME tag frames (field offsets per the Xing and LAME tag layouts)', () => {
-  /** MPEG-1 Layer III 128 kbit/s 44.1 kHz joint stereo (417 bytes); `crc` clears the protection bit. */
-  const frame = (crc = false): Uint8Array => {
-    const b = new Uint8Array(417);
-    b.set([0xff, crc ? 0xfa : 0xfb, 0x90, 0x64]);
+  /** A frame of `size` zero bytes after the 4-byte `header`. */
+  const blank = (size: number, header: number[]): Uint8Array => {
+    const b = new Uint8Array(size);
+    b.set(header);
     return b;
   };
+  /** MPEG-1 Layer III 128 kbit/s 44.1 kHz joint stereo (417 bytes); `crc` clears the protection bit. */
+  const frame = (crc = false): Uint8Array => blank(417, [0xff, crc ? 0xfa : 0xfb, 0x90, 0x64]);
   interface Lame { encoder: string; method: number; lowpass: number; kbps: number; delay: number; padding: number; musicLength: number; goodCrc: boolean }
   /** A Xing/Info frame at `at` (36 = after 4 header + 32 side-info bytes) with the given flags, then a LAME tag. */
   const infoFrame = (o: { id?: string; at?: number; crc?: boolean; frames: number; bytes: number; quality: number; lame?: Lame }): Uint8Array => {
@@ -994,11 +996,7 @@ describe('hand-built Xing/Info + LAME tag frames (field offsets per the Xing and
   it('a LAME tag that ends exactly at the end of its frame is read', () => {
     // MPEG-2 Layer III 48 kbit/s 22.05 kHz mono, padded: 72 * 48000 / 22050 + 1 = 157 bytes. Xing at 4 + 9 = 13, TOC only,
     // so the LAME tag is bytes 121–156.
-    const f = (): Uint8Array => {
-      const b = new Uint8Array(157);
-      b.set([0xff, 0xf3, 0x62, 0xc0]);
-      return b;
-    };
+    const f = (): Uint8Array => blank(157, [0xff, 0xf3, 0x62, 0xc0]);
     const first = f();
     const dv = new DataView(first.buffer);
     first.set(ascii('Info'), 13);
@@ -1016,11 +1014,7 @@ describe('hand-built Xing/Info + LAME tag frames (field offsets per the Xing and
 
   it('a "Xing" frame too short for the TOC its flags announce is an ordinary audio frame', () => {
     // MPEG-2 Layer III 32 kbit/s 24 kHz mono: 72 * 32000 / 24000 = 96 bytes; Xing at 4 + 9 = 13 needs 13 + 8 + 100 bytes.
-    const f = (): Uint8Array => {
-      const b = new Uint8Array(96);
-      b.set([0xff, 0xf3, 0x44, 0xc0]);
-      return b;
-    };
+    const f = (): Uint8Array => blank(96, [0xff, 0xf3, 0x44, 0xc0]);
     const first = f();
     first.set(ascii('Xing'), 13);
     new DataView(first.buffer).setUint32(17, 4); // TOC only
