@@ -70,6 +70,9 @@ describe('bytesPerFrame', () => {
   });
   it('rejects bad sizes and formats with stable codes', () => {
     expect(() => bytesPerFrame('yuv420p', 321, 240)).toThrow(expect.objectContaining({ code: 'INVALID_DIMENSIONS' }));
+    // Each side on its own: I420 needs both even (2×2 chroma blocks); packed RGB takes odd sizes.
+    expect(() => bytesPerFrame('yuv420p', 320, 241)).toThrow(expect.objectContaining({ code: 'INVALID_DIMENSIONS' }));
+    expect(bytesPerFrame('rgba', 321, 241)).toBe(321 * 241 * 4);
     expect(() => bytesPerFrame('rgba', 0, 240)).toThrow(expect.objectContaining({ code: 'INVALID_DIMENSIONS' }));
     expect(() => bytesPerFrame('argb' as never, 2, 2)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
@@ -275,6 +278,9 @@ describe('toI420 layouts and validation', () => {
     expectCode(() => toI420(new Uint8Array(16), 'rgba', 2, 2, new Uint8Array(5)), 'INVALID_FRAME');
     expectCode(() => toI420([0, 0] as unknown as Uint8Array, 'rgba', 2, 2, out), 'INVALID_FRAME');
     expectCode(() => toI420(new Uint8Array(12), 'rgba', 3, 1, out), 'INVALID_DIMENSIONS');
+    // Odd height alone (the buffers have the sizes 2×3 would need).
+    expectCode(() => toI420(new Uint8Array(24), 'rgba', 2, 3, new Uint8Array(9)), 'INVALID_DIMENSIONS');
+    expectCode(() => toI420(new Uint8Array(24), 'rgba', 3, 2, new Uint8Array(9)), 'INVALID_DIMENSIONS');
     expectCode(() => toI420(new Uint8Array(16), 'yuv420p' as never, 2, 2, out), 'INVALID_OPTION');
   });
 });
