@@ -224,6 +224,26 @@ describe('audio.noiseBurst', () => {
   });
 });
 
+describe('audio.noiseBurst, bursts longer than the interval', () => {
+  it('each burst ends where the next starts, faded over 1 ms like every burst edge', () => {
+    const sampleRate = 8000; // 1 ms = 8 samples
+    const amplitude = 0.8;
+    // 30 ms bursts every 20 ms (160 samples): burst k is cut at 160·(k + 1), where burst k + 1 starts.
+    const x = drain(audio.noiseBurst({ seconds: 1, sampleRate, channels: 1, burstSeconds: 0.03, intervalSeconds: 0.02, amplitude, seed: 7 }), 333)[0];
+    // The raised-cosine fades leave at most 0.5 − 0.5·cos(π·0.5/8) ≈ 0.0096 of the amplitude in an edge sample.
+    const edge = amplitude * (0.5 - 0.5 * Math.cos(Math.PI / 16)) + 1e-7;
+    let inside = 0;
+    let edges = 0;
+    for (let k = 1; k < 50; k++) {
+      const cut = 160 * k;
+      edges = Math.max(edges, Math.abs(x[cut - 1]), Math.abs(x[cut])); // the last sample of burst k − 1, the first of burst k
+      inside = Math.max(inside, ...Array.from(x.subarray(cut - 80, cut - 8), Math.abs));
+    }
+    expect(edges).toBeLessThanOrEqual(edge);
+    expect(inside).toBeGreaterThan(0.5 * amplitude); // the bursts' middles are full-level noise
+  });
+});
+
 describe('audio.clicks', () => {
   it('puts one sample at round(t·rate) and ffmpeg finds every click within 2 samples', async () => {
     const sampleRate = 44100;
@@ -300,6 +320,72 @@ describe('audio.melody', () => {
     const mono = drain(audio.melody({ seconds: 8, channels: 1 }));
     expect(mono.length).toBe(1);
     expect(Math.abs(db(rms(mono[0]) / rms(a[0])))).toBeLessThan(3);
+  });
+
+  it('fades out over its last 1.5 s, at most a quarter of its length; before that it is the longer tune sample for sample', () => {
+    const sampleRate = 16000;
+    const ref = drain(audio.melody({ seconds: 12, sampleRate }))[0]; // unfaded up to 10.5 s
+    // 5 s: a quarter (1.25 s) fades; 8 s: 1.5 s fades.
+    for (const [seconds, fade] of [[5, 1.25], [8, 1.5]]) {
+      const x = drain(audio.melody({ seconds, sampleRate }))[0];
+      const from = (seconds - fade) * sampleRate;
+      expect(x.subarray(0, from)).toEqual(ref.subarray(0, from));
+      // From 10 ms into the fade on, every audible sample is quieter than the unfaded tune.
+      let audible = 0;
+      let louder = 0;
+      for (let k = from + Math.round(0.01 * sampleRate); k < x.length; k++) {
+        if (Math.abs(ref[k]) < 0.01) continue;
+        audible++;
+        if (Math.abs(x[k]) >= Math.abs(ref[k])) louder++;
+      }
+      expect(audible, `${seconds} s`).toBeGreaterThan(0.5 * fade * sampleRate);
+      expect(louder, `${seconds} s`).toBe(0);
+    }
+  });
+
+  it('compresses the mix above 0.75 (the soft knee) and never makes it louder, read through the fade', () => {
+    // In the fade-out of a 5 s tune the mix is scaled by about a half, below the knee; the same
+    // samples of a longer tune (unfaded until 5 s) went through the knee. The fade's gain at a loud
+    // sample is read from the nearest quiet samples on each side, so the mix before the knee is
+    // recovered without knowing the fade's shape.
+    const faded = drain(audio.melody({ seconds: 5 }))[0];
+    const full = drain(audio.melody({ seconds: 6.5 }))[0];
+    const quiet = (j: number) => Math.abs(full[j]) > 0.1 && Math.abs(full[j]) < 0.7;
+    let knees = 0;
+    let louder = 0;
+    let squeeze = 0;
+    for (let k = 3.9 * 44100; k < 4.9 * 44100; k++) {
+      if (Math.abs(full[k]) <= 0.75) continue;
+      let a = k - 1;
+      let b = k + 1;
+      while (!quiet(a)) a--;
+      while (!quiet(b)) b++;
+      const gain = faded[a] / full[a] + ((faded[b] / full[b] - faded[a] / full[a]) * (k - a)) / (b - a);
+      const mix = Math.abs(faded[k] / gain);
+      knees++;
+      if (Math.abs(full[k]) > mix + 1e-4) louder++;
+      squeeze = Math.max(squeeze, mix - Math.abs(full[k]));
+    }
+    expect(knees).toBeGreaterThan(10);
+    expect(louder).toBe(0);
+    expect(squeeze).toBeGreaterThan(0.005);
+  });
+
+  it('in mono is the mean of the stereo channels', () => {
+    const [l, r] = drain(audio.melody({ seconds: 6, sampleRate: 16000 }));
+    const [m] = drain(audio.melody({ seconds: 6, sampleRate: 16000, channels: 1 }));
+    let compared = 0;
+    let apart = 0;
+    let err = 0;
+    for (let k = 0; k < m.length; k++) {
+      if (Math.abs(l[k]) > 0.7 || Math.abs(r[k]) > 0.7) continue; // below the soft knee the mix is linear
+      compared++;
+      err = Math.max(err, Math.abs(m[k] - 0.5 * (l[k] + r[k])));
+      apart = Math.max(apart, Math.abs(l[k] - r[k]));
+    }
+    expect(compared).toBeGreaterThan(0.99 * m.length);
+    expect(err).toBeLessThan(1e-6);
+    expect(apart).toBeGreaterThan(0.05); // the channels differ, so a mono that took one of them would fail
   });
 
   it.each([110, 150])('at %i bpm: decodes cleanly, keeps the tempo and stays in key after MP3', async (bpm) => {
