@@ -74,6 +74,8 @@ function cases(): Case[] {
       out.push({ width, height, num: r.maxMbps, den: r.maxFs, kbps: 0 });
       out.push({ width, height: height + 16, num: r.maxMbps, den: r.maxFs, kbps: 0 });
       out.push({ width, height, num: r.maxMbps + 1, den: r.maxFs, kbps: 0 });
+      // All three limits met exactly at once (1.3 and 2 share MaxFS and MaxMBPS: only MaxBR tells them apart).
+      out.push({ width, height, num: r.maxMbps, den: r.maxFs, kbps: r.maxBr });
       // The smallest frame at MaxBR, then 1 kbit/s more.
       out.push({ width: 16, height: 16 - cut, num: 1, den: 1, kbps: r.maxBr });
       out.push({ width: 16, height: 16 - cut, num: 1, den: 1, kbps: r.maxBr + 1 });
