@@ -65,12 +65,6 @@ export function sameAvcConfig(a: AvcConfig, b: AvcConfig): boolean {
   return eq(a.sps, b.sps) && eq(a.pps, b.pps);
 }
 
-/** RFC 6381 codec string, e.g. `avc1.42c01f`. */
-export function avcCodecString(c: AvcConfig): string {
-  const hex = (n: number) => n.toString(16).padStart(2, '0');
-  return `avc1.${hex(c.profile)}${hex(c.compatibility)}${hex(c.level)}`;
-}
-
 /**
  * The same stream configuration at H.264 level `levelIdc`: level_idc is the fourth byte of an SPS
  * NAL unit (after the header, profile_idc and the constraint flags), and the avcC repeats it.
