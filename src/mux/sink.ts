@@ -31,6 +31,7 @@ export function isSeekable(s: Sink): s is Sink & Required<Pick<Sink, 'writeAt' |
 export class MemorySink implements Sink {
   private buf = new Uint8Array(1 << 16);
   private length = 0;
+  private aborted = false;
 
   async write(bytes: Uint8Array): Promise<void> {
     this.put(bytes, this.length);
@@ -49,6 +50,7 @@ export class MemorySink implements Sink {
   async close(): Promise<void> {}
 
   async abort(): Promise<void> {
+    this.aborted = true;
     this.buf = new Uint8Array(0);
     this.length = 0;
   }
@@ -58,6 +60,9 @@ export class MemorySink implements Sink {
   }
 
   private put(bytes: Uint8Array, position: number): void {
+    // As a file sink does. A write can still come after abort() (a frame coded before the abort
+    // reaching the muxer), and growing the emptied buffer by doubling its zero length never ended.
+    if (this.aborted) throw sinkFailed(new Error('the output was aborted'));
     const end = position + bytes.length;
     if (end > this.buf.length) {
       let cap = this.buf.length;
