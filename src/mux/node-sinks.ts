@@ -134,6 +134,9 @@ export class NodeWritableSink implements Sink {
     return new Promise((resolve, reject) => {
       this.stream.end((err?: Error | null) => {
         this.stream.off('error', this.onError);
+        // An error that ends the stream reaches this callback before its 'error' event: keep a
+        // listener for that event, or it becomes an uncaught exception (see abort()).
+        if (err) this.stream.on('error', () => {});
         if (err || this.error) reject(sinkFailed(err ?? this.error));
         else resolve();
       });
