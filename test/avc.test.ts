@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAvcC, parseAvcC, sameAvcConfig, setSampleSpsLevel, withLevel, type AvcConfig } from '../src/encode/avc.js';
-import { Mp4ForgeError } from '../src/errors.js';
 import { FFMPEG, run } from './helpers/oracles.js';
+import { thrown } from './helpers/rejection.js';
 import { tempDir } from './helpers/temp.js';
 
 const dir = tempDir('mp4forge-avc-');
@@ -30,16 +30,6 @@ function annexBUnits(b: Uint8Array): Uint8Array[] {
   });
 }
 
-/** The error `f` throws, which must be an Mp4ForgeError. */
-function thrown(f: () => unknown): Mp4ForgeError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Mp4ForgeError);
-    return e as Mp4ForgeError;
-  }
-  throw new Error('expected a throw');
-}
 
 let record: Uint8Array;
 let sps: Uint8Array;

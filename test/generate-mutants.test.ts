@@ -1,10 +1,10 @@
 // Tests of the twelfth mutation pass (src/generate: patterns, bars, scene). Each checks a property
 // the source documents, computed here from that definition, not bytes copied from a run.
 import { describe, expect, it } from 'vitest';
-import { Mp4ForgeError } from '../src/errors.js';
 import { readBarsCounter } from '../src/generate/bars.js';
 import { drawPattern, patterns, type PatternName } from '../src/generate/patterns.js';
 import { isPatternScene, loadScene, sceneDrawFrom } from '../src/generate/scene.js';
+import { rejection, thrown } from './helpers/rejection.js';
 
 const NAMES: PatternName[] = ['noise', 'gradient', 'plasma', 'bars', 'solid'];
 
@@ -12,26 +12,6 @@ function draw(name: PatternName, w: number, h: number, i: number): Uint8Array {
   const px = new Uint8Array(w * h * 4);
   drawPattern(name, px, w, h, i);
   return px;
-}
-
-function thrown(fn: () => unknown): Mp4ForgeError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Mp4ForgeError);
-    return e as Mp4ForgeError;
-  }
-  throw new Error('nothing was thrown');
-}
-
-async function rejected(p: Promise<unknown>): Promise<Mp4ForgeError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(Mp4ForgeError);
-    return e as Mp4ForgeError;
-  }
-  throw new Error('the promise resolved');
 }
 
 /** Start of part i of n equal integer parts of `length` (the layout bars.ts documents). */
@@ -208,7 +188,7 @@ describe('scenes', () => {
     for (const name of NAMES) expect(isPatternScene(name), name).toBe(true);
     for (const spec of ['toString', 'constructor', 'hasOwnProperty', '__proto__', 'valueOf']) {
       expect(isPatternScene(spec), spec).toBe(false);
-      const e = await rejected(loadScene(spec));
+      const e = await rejection(loadScene(spec));
       expect(e.code).toBe('INVALID_OPTION');
       expect(e.message.startsWith(`scene ${spec} could not be imported: `), e.message).toBe(true);
     }
@@ -231,7 +211,7 @@ describe('scenes', () => {
       await drawScene(7, px, 1, 2);
       expect([...px], src).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
     }
-    const e = await rejected(loadScene(`data:text/javascript,${encodeURIComponent('export default { paint() {} };')}`));
+    const e = await rejection(loadScene(`data:text/javascript,${encodeURIComponent('export default { paint() {} };')}`));
     expect(e.code).toBe('INVALID_OPTION');
     expect(e.message).toMatch(/must export a function draw\(frameIndex, rgba, width, height\)/);
   });
@@ -254,13 +234,13 @@ describe('scenes', () => {
   });
 
   it('an empty scene is refused by name, not imported', async () => {
-    const e = await rejected(loadScene(''));
+    const e = await rejection(loadScene(''));
     expect(e.code).toBe('INVALID_OPTION');
     expect(e.message).toBe('scene must be a module URL or a pattern name (noise, gradient, plasma, bars, solid), got ""');
   });
 
   it('a scene that throws as it is imported keeps the error as its cause', async () => {
-    const e = await rejected(loadScene(`data:text/javascript,${encodeURIComponent('throw new Error("no GPU here");')}`));
+    const e = await rejection(loadScene(`data:text/javascript,${encodeURIComponent('throw new Error("no GPU here");')}`));
     expect(e.code).toBe('INVALID_OPTION');
     expect(e.message).toMatch(/could not be imported: no GPU here$/);
     expect(e.cause).toBeInstanceOf(Error);

@@ -4,22 +4,13 @@
 // two seconds (keyframes read back by ffprobe), and the wording every refusal shares.
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createMp4Writer, Mp4ForgeError, renderVideo } from '../src/index.js';
+import { createMp4Writer, renderVideo } from '../src/index.js';
 import { checkDimensions, parseFrameRate, resolveAudioEncoding, resolveSignal, resolveVideo } from '../src/options.js';
 import { optionsObject, refuse, show } from '../src/validate.js';
 import { ffprobe, ffprobePackets } from './helpers/oracles.js';
+import { rejection, thrown } from './helpers/rejection.js';
 import { tmpFile } from './helpers/render.js';
 
-/** The Mp4ForgeError `f` throws (or the promise rejects with). */
-async function refusal(f: () => unknown): Promise<Mp4ForgeError> {
-  try {
-    await f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Mp4ForgeError);
-    return e as Mp4ForgeError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('frame size', () => {
   it('takes up to 4096 per side and 36,864 macroblocks (H.264 level 5.2 MaxFS), partial macroblocks counted whole', async () => {
@@ -31,13 +22,13 @@ describe('frame size', () => {
       [2306, 4096, 145 * 256],
       [4096, 2320, 256 * 145],
     ]) {
-      const e = await refusal(() => checkDimensions(w, h));
+      const e = thrown(() => checkDimensions(w, h));
       expect(e.code).toBe('INVALID_DIMENSIONS');
       expect(e.message).toBe(`${w}×${h} is ${mbs} macroblocks; H.264 allows at most 36864 (e.g. 4096×2304)`);
     }
-    const side = await refusal(() => checkDimensions(4098, 16));
+    const side = thrown(() => checkDimensions(4098, 16));
     expect([side.code, side.message]).toEqual(['INVALID_DIMENSIONS', 'width must be at most 4096, got 4098']);
-    const zero = await refusal(() => checkDimensions(64, 0));
+    const zero = thrown(() => checkDimensions(64, 0));
     expect([zero.code, zero.message]).toEqual(['INVALID_DIMENSIONS', 'height must be a positive even integer, got 0']);
   });
 });
@@ -52,7 +43,7 @@ describe('frame rate', () => {
     expect(parseFrameRate({ num: 1, den: 10 })).toEqual({ num: 1, den: 10 });
     expect(parseFrameRate('3/30')).toEqual({ num: 1, den: 10 });
     for (const fps of [{ num: 2401, den: 10 }, { num: 99, den: 1000 }, '241/1']) {
-      const e = await refusal(() => parseFrameRate(fps));
+      const e = thrown(() => parseFrameRate(fps));
       expect(e.code).toBe('INVALID_OPTION');
       expect(e.message).toMatch(/^fps must be between 0\.1 and 240, got "\d+\/\d+"$/);
     }
@@ -87,10 +78,10 @@ describe('video options', () => {
   it('kbps starts at 1 kbit per frame, and excludes qp', async () => {
     expect(resolveVideo(64, 64, 30, { kbps: 30 }).params).toMatchObject({ kbps: 30, qp: 26 });
     for (const [fps, kbps] of [[30, 29], ['30000/1001', 29]] as const) {
-      const e = await refusal(() => resolveVideo(64, 64, fps, { kbps }));
+      const e = thrown(() => resolveVideo(64, 64, fps, { kbps }));
       expect([e.code, e.message]).toEqual(['INVALID_OPTION', `video.kbps must be a number from 30 (1 kbit per frame) to 200000, got ${kbps}`]);
     }
-    const both = await refusal(() => resolveVideo(64, 64, 30, { qp: 20, kbps: 500 }));
+    const both = thrown(() => resolveVideo(64, 64, 30, { qp: 20, kbps: 500 }));
     expect([both.code, both.message]).toEqual(['INVALID_OPTION', 'video.qp and video.kbps are exclusive: qp is constant quality, kbps is a target bitrate']);
   });
 });
@@ -99,19 +90,19 @@ describe('other options', () => {
   it('audioEncoding.sampleRate goes with a bare Float32Array[] only', async () => {
     const planes = [new Float32Array(8)];
     expect(resolveAudioEncoding({ sampleRate: 48000, kbps: 128 }, planes)).toEqual({ sampleRate: 48000, kbps: 128 });
-    const e = await refusal(() => resolveAudioEncoding({ sampleRate: 48000 }, { sampleRate: 44100, planes }));
+    const e = thrown(() => resolveAudioEncoding({ sampleRate: 48000 }, { sampleRate: 44100, planes }));
     expect([e.code, e.details?.option]).toEqual(['INVALID_OPTION', 'audioEncoding.sampleRate']);
   });
 
   it('frames must be a positive integer; a signal must look like an AbortSignal', async () => {
     for (const frames of [0, -1, 1.5]) {
-      const e = await refusal(() => renderVideo({ width: 64, height: 64, fps: 30, frames, scene: 'bars', output: { buffer: true } }));
+      const e = await rejection(renderVideo({ width: 64, height: 64, fps: 30, frames, scene: 'bars', output: { buffer: true } }));
       expect([e.code, e.message]).toEqual(['INVALID_OPTION', `frames must be a positive integer, got ${frames}`]);
     }
     const real = new AbortController().signal;
     expect(resolveSignal(real)).toBe(real);
     for (const signal of [{ aborted: false }, { aborted: 'no', addEventListener: () => undefined }, null]) {
-      const e = await refusal(() => resolveSignal(signal));
+      const e = thrown(() => resolveSignal(signal));
       expect([e.code, e.details?.option]).toEqual(['INVALID_OPTION', 'signal']);
       expect(e.message).toMatch(/^signal must be an AbortSignal, got /);
     }
@@ -140,12 +131,12 @@ describe('the refusal template (src/validate.ts)', () => {
     expect([r.code, r.message, r.details?.option]).toEqual(['INVALID_OPTION', 'video.qp must be an integer from 0 to 51, got 52', 'video.qp']);
     expect(refuse('width', 'even', 3, 'INVALID_DIMENSIONS').code).toBe('INVALID_DIMENSIONS');
     for (const v of [[1, 2], null, 'x', 3]) {
-      const e = await refusal(() => optionsObject(v, 'video', ['qp']));
+      const e = thrown(() => optionsObject(v, 'video', ['qp']));
       expect([e.code, e.message, e.details?.option]).toEqual(['INVALID_OPTION', `video must be an options object, got ${show(v)}`, 'video']);
     }
-    const guess = await refusal(() => optionsObject({ qpp: 1 }, 'video', ['qp', 'kbps']));
+    const guess = thrown(() => optionsObject({ qpp: 1 }, 'video', ['qp', 'kbps']));
     expect([guess.message, guess.details?.option]).toEqual(['video.qpp is not an option (did you mean video.qp?); expected one of qp, kbps', 'video.qpp']);
-    const top = await refusal(() => optionsObject({ widht: 1 }, '', ['width']));
+    const top = thrown(() => optionsObject({ widht: 1 }, '', ['width']));
     expect(top.message).toBe('widht is not an option (did you mean width?); expected one of width');
   });
 });

@@ -3,25 +3,16 @@
 // its planes in order and then null.
 import { describe, expect, it } from 'vitest';
 import { toCheckedPullSource, type PcmSource } from '../src/audio/pcm-source.js';
-import { Mp4ForgeError } from '../src/errors.js';
+import { thrown } from './helpers/rejection.js';
 
-function refusal(f: () => unknown): Mp4ForgeError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(Mp4ForgeError);
-    return e as Mp4ForgeError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('toCheckedPullSource', () => {
   it('refuses a sample rate that is not a positive integer, in either form, with its own message', () => {
     const planes = [new Float32Array(4)];
     for (const sampleRate of [0, -44100, 44100.5, Number.NaN]) {
-      const buffer = refusal(() => toCheckedPullSource({ sampleRate, planes }));
+      const buffer = thrown(() => toCheckedPullSource({ sampleRate, planes }));
       expect([buffer.code, buffer.message]).toEqual(['INVALID_OPTION', `PCM buffer source: sampleRate must be a positive integer (Hz), got ${sampleRate}`]);
-      const pull = refusal(() => toCheckedPullSource({ sampleRate, channels: 1, pull: () => null }));
+      const pull = thrown(() => toCheckedPullSource({ sampleRate, channels: 1, pull: () => null }));
       expect([pull.code, pull.message]).toEqual(['INVALID_OPTION', `PCM pull source: sampleRate must be a positive integer (Hz), got ${sampleRate}`]);
     }
   });
@@ -43,12 +34,12 @@ describe('toCheckedPullSource', () => {
 
   it('wraps a throwing pull() as USER_CALLBACK_FAILED, and checks every block', () => {
     const boom = new Error('boom');
-    const e = refusal(() => toCheckedPullSource({ sampleRate: 8000, channels: 1, pull: () => { throw boom; } }).pull(16));
+    const e = thrown(() => toCheckedPullSource({ sampleRate: 8000, channels: 1, pull: () => { throw boom; } }).pull(16));
     expect([e.code, e.message, e.cause]).toEqual(['USER_CALLBACK_FAILED', 'PCM source pull(16) threw: boom', boom]);
     const blocks: (Float32Array[] | null)[] = [[new Float32Array(16)], [new Float32Array(0)]];
     const src = toCheckedPullSource({ sampleRate: 8000, channels: 1, pull: () => blocks.shift() ?? null });
     expect(src.pull(16)?.[0].length).toBe(16);
-    const empty = refusal(() => src.pull(16));
+    const empty = thrown(() => src.pull(16));
     expect(empty.code).toBe('INVALID_FRAME');
     expect(empty.message).toBe('PCM source pull(16) must return between 1 and 16 samples per plane (null at the end), got 0');
   });
