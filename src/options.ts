@@ -26,12 +26,17 @@ export interface VideoOptions {
   /**
    * 0 (best compression, slowest) .. 10 (fastest): how much searching the encoder does (README,
    * "How the encoder works", lists the tools of each level). Default 9 for 'wasm' (chosen with
-   * `npm run bench:sweep`), 6 for 'h264-mp4-encoder'. WASM encoders only (refused with 'webcodecs').
+   * `npm run bench:sweep`), 6 for 'h264-mp4-encoder' (1 with `temporalDenoise: true`). WASM encoders
+   * only (refused with 'webcodecs').
    */
   speed?: number;
   /** Keyframe interval in frames. Default: 2 seconds of frames. */
   gop?: number;
-  /** Temporal noise suppression in the encoder. Default false. 'h264-mp4-encoder' only (refused by 'wasm' and 'webcodecs'). */
+  /**
+   * Temporal noise suppression in the encoder. Default false. 'h264-mp4-encoder' only (refused by
+   * 'wasm' and 'webcodecs'), which denoises only at speed 0 or 1: with it, that encoder's default
+   * speed is 1 and a speed above 1 is refused.
+   */
   temporalDenoise?: boolean;
   /**
    * The H.264 encoder: 'wasm' (default; mp4forge's own encoder, WebAssembly with SIMD, the same

@@ -144,6 +144,8 @@ const videoArb: fc.Arbitrary<Choice> = fc
     const lowQp = typeof value.qp === 'number' && value.qp < 10;
     if (value.temporalDenoise === true && backend === 'wasm') codes.push(OPT);
     if (lowQp && backend === 'h264-mp4-encoder') codes.push(OPT);
+    // minih264 denoises only at speeds 0 and 1: a higher speed with temporalDenoise would ignore it.
+    if (value.temporalDenoise === true && backend === 'h264-mp4-encoder' && typeof value.speed === 'number' && value.speed > 1) codes.push(OPT);
     if (backend === 'webcodecs' && (value.speed !== undefined || value.temporalDenoise !== undefined)) codes.push(OPT);
     // The options are all checked before a backend is resolved, so a bad option wins over a backend this runtime lacks.
     return { value, code: codes.find((c) => c !== RUNTIME) ?? codes[0] ?? null, label: JSON.stringify(value), backend };

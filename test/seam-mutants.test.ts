@@ -430,6 +430,34 @@ describe('h264-mp4-encoder: its contract', () => {
     expect(unset.equals(await code(true))).toBe(false);
   });
 
+  it('temporalDenoise: true denoises: its default speed is 1, where minih264 runs the denoiser; above 1 it is refused', async () => {
+    const frames = i420Frames('noise', 64, 48, 6);
+    const code = async (over: Partial<EncoderParams>) => {
+      const enc = await h264Mp4EncoderBackend.create(params({ width: 64, height: 48, ...over }));
+      try {
+        return await encodeChunk(enc, frames);
+      } finally {
+        await enc.close();
+      }
+    };
+    const denoised = await code({ temporalDenoise: true });
+    expect(denoised.equals(await code({ temporalDenoise: true, speed: 1 }))).toBe(true);
+    expect(denoised.equals(await code({ speed: 1 }))).toBe(false);
+    expect((await code({ temporalDenoise: true, speed: 0 })).equals(await code({ speed: 0 }))).toBe(false);
+    for (const speed of [2, 6, 10]) {
+      const s = await h264Mp4EncoderBackend.supports(params({ temporalDenoise: true, speed }), { inWorkers: false });
+      expect(s).toEqual({
+        supported: false,
+        code: 'INVALID_OPTION',
+        reason: `video.temporalDenoise needs video.speed 0 or 1 with h264-mp4-encoder (its denoiser runs only at those speeds), got speed ${speed}`,
+      });
+    }
+    const video = { encoder: 'h264-mp4-encoder', temporalDenoise: true, speed: 6 } as const;
+    const err = await rejection(createMp4Writer({ width: 64, height: 48, fps: 10, output: { buffer: true }, video }));
+    expect(err.code).toBe('INVALID_OPTION');
+    expect(err.message).toMatch(/^video\.temporalDenoise needs video\.speed 0 or 1/);
+  });
+
   it('kbps is met per second, not per frame', async () => {
     const fps = 30;
     const kbps = 200;

@@ -14,6 +14,18 @@ import { loadWasmModule, type HmeEncoder } from './wasm-module.js';
 
 const INFO: BackendInfo = { id: 'h264-mp4-encoder', version: '1.0.12' };
 const DEFAULT_SPEED = 6;
+/**
+ * minih264 runs its temporal denoiser only at its slowest speeds ("H264E_SPEED_SLOWEST: all coding
+ * tools enabled, including denoise filter"): at 2–10 the flag changes no byte. So
+ * `temporalDenoise: true` makes the default speed 1 (the faster of the two), and is refused with a
+ * speed above it.
+ */
+const DENOISE_MAX_SPEED = 1;
+
+/** The speed minih264 gets: the caller's, else the default for these options. */
+function speedFor(p: EncoderParams): number {
+  return p.speed ?? (p.temporalDenoise === true ? DENOISE_MAX_SPEED : DEFAULT_SPEED);
+}
 
 let instanceCounter = 0;
 
@@ -52,7 +64,7 @@ class ChunkRunner {
     // (1 s chunks would keep up to a second of frames inside the WASM heap). It only affects the
     // encoder's own MP4 timing, which we discard, and the kbps → bytes/frame division below.
     e.frameRate = 1;
-    e.speed = p.speed ?? DEFAULT_SPEED;
+    e.speed = speedFor(p);
     e.groupOfPictures = p.gop;
     e.temporalDenoise = p.temporalDenoise ?? false;
     if (p.kbps > 0) e.kbps = Math.max(1, Math.round(p.kbps / (p.fpsNum / p.fpsDen)));
@@ -199,6 +211,9 @@ function unsupported(p: EncoderParams): string | null {
   if (!int(p.width, 2, 4096) || !int(p.height, 2, 4096) || p.width % 2 !== 0 || p.height % 2 !== 0) return 'width and height must be even, from 2 to 4096';
   if (!int(p.qp, 10, 51)) return `video.qp must be an integer from 10 to 51 with h264-mp4-encoder, got ${p.qp}`;
   if (p.speed !== undefined && !int(p.speed, 0, 10)) return `video.speed must be an integer from 0 to 10, got ${p.speed}`;
+  if (p.temporalDenoise === true && p.speed !== undefined && p.speed > DENOISE_MAX_SPEED) {
+    return `video.temporalDenoise needs video.speed 0 or 1 with h264-mp4-encoder (its denoiser runs only at those speeds), got speed ${p.speed}`;
+  }
   if (!int(p.gop, 1, Number.MAX_SAFE_INTEGER)) return `gop must be a positive integer, got ${p.gop}`;
   if (!(Number.isFinite(p.kbps) && p.kbps >= 0)) return `kbps must be 0 (constant qp) or a positive bitrate, got ${p.kbps}`;
   if (!int(p.fpsNum, 1, Number.MAX_SAFE_INTEGER) || !int(p.fpsDen, 1, Number.MAX_SAFE_INTEGER))
