@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildAvcC, parseAvcC, sameAvcConfig, setSampleSpsLevel, withLevel, type AvcConfig } from '../src/encode/avc.js';
+import { buildAvcC, parseAvcC, sameAvcConfig, withLevel, type AvcConfig } from '../src/encode/avc.js';
 import { FFMPEG, run } from './helpers/oracles.js';
 import { thrown } from './helpers/rejection.js';
 import { tempDir } from './helpers/temp.js';
@@ -92,23 +92,6 @@ describe('level_idc rewrites', () => {
     expect(w.pps).toEqual([pps]);
     expect([w.profile, w.compatibility, w.level]).toEqual([sps[1], sps[2], to]);
     expect(c.sps[0]).toEqual(sps); // the input is not changed
-  });
-
-  it('setSampleSpsLevel changes level_idc in the SPS of an AVCC sample, not in its PPS or slice', () => {
-    const slice = Uint8Array.from([0x65, 0x88, 0x84, 0x00, 0x33, 0xff]);
-    const units = [sps, pps, slice];
-    const sample = new Uint8Array(units.reduce((n, u) => n + 4 + u.length, 0));
-    let o = 0;
-    for (const u of units) {
-      new DataView(sample.buffer).setUint32(o, u.length);
-      sample.set(u, o + 4);
-      o += 4 + u.length;
-    }
-    const before = sample.slice();
-    setSampleSpsLevel(sample, 52);
-    const changed = [...sample.keys()].filter((i) => sample[i] !== before[i]);
-    expect(changed).toEqual(sps[3] === 52 ? [] : [4 + 3]);
-    expect(sample[4 + 3]).toBe(52);
   });
 
   it('sameAvcConfig compares the SPS and the PPS', () => {

@@ -77,12 +77,3 @@ export function withLevel(c: AvcConfig, levelIdc: number): AvcConfig {
   });
   return { ...c, sps, level: levelIdc };
 }
-
-/** Sets level_idc in every SPS NAL unit inside an AVCC sample (4-byte lengths), in place. */
-export function setSampleSpsLevel(sample: Uint8Array, levelIdc: number): void {
-  for (let o = 0; o + 4 < sample.length; ) {
-    const len = ((sample[o] << 24) | (sample[o + 1] << 16) | (sample[o + 2] << 8) | sample[o + 3]) >>> 0;
-    if ((sample[o + 4] & 0x1f) === NAL_SPS && len >= 4) sample[o + 4 + 3] = levelIdc;
-    o += 4 + len;
-  }
-}

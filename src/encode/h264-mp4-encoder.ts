@@ -6,7 +6,7 @@
 // output tap (encoder-output-tap.ts) takes the coded frames out of it as they are written, and a
 // one-frame probe encode gives the SPS/PPS before the first user frame. Both stay in this backend.
 import { Mp4ForgeError } from '../errors.js';
-import { sameAvcConfig, setSampleSpsLevel, withLevel, type AvcConfig } from './avc.js';
+import { sameAvcConfig, withLevel, type AvcConfig } from './avc.js';
 import type { BackendInfo, ChunkEncoder, CodedFrame, EncoderBackend, EncoderParams, Support } from './backend.js';
 import { EncoderOutputTap } from './encoder-output-tap.js';
 import { h264Level } from './level.js';
@@ -121,8 +121,9 @@ class ChunkRunner {
 
 /**
  * minih264 labels its streams with a level from the frame size alone; mp4forge writes the level
- * the frame rate and bitrate need as well (MaxMBPS, MaxBR), into the avcC and into the SPS units
- * it repeats before every IDR.
+ * the frame rate and bitrate need as well (MaxMBPS, MaxBR) into the avcC. The samples carry no SPS
+ * to relabel: libmp4v2 moves every SPS/PPS minih264 writes into its avcC (ffmpeg's trace_headers
+ * finds one SPS, the avcC's, in a file with three IDRs).
  */
 class H264Mp4Encoder implements ChunkEncoder {
   readonly backend = INFO;
@@ -134,15 +135,10 @@ class H264Mp4Encoder implements ChunkEncoder {
   constructor(
     private readonly runner: ChunkRunner,
     probed: AvcConfig,
-    private readonly level: number,
+    level: number,
   ) {
     this.probed = probed;
     this.config = withLevel(probed, level);
-  }
-
-  private relabel(frames: CodedFrame[]): CodedFrame[] {
-    for (const f of frames) if (f.keyframe) setSampleSpsLevel(f.data, this.level);
-    return frames;
   }
 
   /** Starts a chunk on a fresh instance; its first frame is an IDR. The frame index is not needed here. */
@@ -152,13 +148,12 @@ class H264Mp4Encoder implements ChunkEncoder {
   }
 
   encode(i420: Uint8Array): CodedFrame[] {
-    return this.relabel(this.runner.encode(i420));
+    return this.runner.encode(i420);
   }
 
   /** Ends the chunk: flushes the remaining frames and checks the stream configuration. */
   endChunk(): CodedFrame[] {
     const { frames, config } = this.runner.end();
-    this.relabel(frames);
     if (!sameAvcConfig(config, this.probed)) {
       throw new Mp4ForgeError('ENCODER_FAILED', 'The encoder changed its SPS/PPS between chunks; the stream would not be decodable with one avcC.');
     }
