@@ -34,14 +34,6 @@ export function mdatHeader(payloadSize: number): Uint8Array {
   return h;
 }
 
-/** A `free` box of exactly `size` bytes (size ≥ 8). */
-export function freeBox(size: number): Uint8Array {
-  const b = new Uint8Array(size);
-  new DataView(b.buffer).setUint32(0, size);
-  b.set([0x66, 0x72, 0x65, 0x65], 4); // 'free'
-  return b;
-}
-
 /** Already-serialised box bytes as a child for mp4box's container writers (e.g. a `uuid` in the moov). */
 export function bytesBox(bytes: Uint8Array): Box {
   const box = new Box(bytes.length);

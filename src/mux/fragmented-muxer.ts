@@ -142,14 +142,7 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
     await this.emit(serializeBoxes([moof(this.sequence++, trafs)]));
     await this.emit(header);
     // Samples go out one by one rather than joined: see Mp4Muxer.writeChunk.
-    for (const p of picked) {
-      const table = this.tracks[p.track].table;
-      for (const s of p.samples) {
-        await this.emit(s.data);
-        table.totalBytes += s.data.length;
-        table.duration += s.duration;
-      }
-    }
+    for (const p of picked) for (const s of p.samples) await this.emit(s.data);
     if (!this.done) this.completeBytes = this.written;
   }
 
