@@ -4,7 +4,7 @@
 // ffmpeg -xerror, PSNR of the decoded frames against the frames given; the platform's own
 // VideoEncoder/VideoFrame counted by subclasses (every encoder and frame closed, queue bounded).
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -679,5 +679,22 @@ describe('Mp4ForgeError and isMp4ForgeError (the documented error API)', () => {
     expect(isMp4ForgeError(plain, 'INVALID_OPTION')).toBe(true);
     expect(isMp4ForgeError(plain, 'INVALID_FRAME')).toBe(false);
     expect(isMp4ForgeError(new Error('bad'))).toBe(false);
+  });
+});
+
+describe('the entries export what the README names', () => {
+  it("every name in README's 'Other exports' line, and the main API, is a value of the Node entry and the shared (browser) one", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const para = /^Other exports:([\s\S]*?)\n\n/m.exec(readme)?.[1] ?? '';
+    const names = [...para.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]);
+    expect(names).toContain('describeMp4');
+    expect(names.length).toBeGreaterThanOrEqual(12);
+    names.push('createMp4Writer', 'renderVideo', 'renderSegment', 'stitchSegments', 'readRawFrames', 'createWorkerPool', 'isMp4ForgeError');
+    const node = (await import('../src/index.node.js')) as Record<string, unknown>;
+    const shared = (await import('../src/index.js')) as Record<string, unknown>;
+    for (const name of names) {
+      expect(node[name], `${name} (index.node.ts)`).toBeDefined();
+      expect(shared[name], `${name} (index.ts)`).toBeDefined();
+    }
   });
 });
