@@ -236,8 +236,9 @@ describe('plane prediction (8.3.3.4 and 8.3.4.4)', () => {
     // DC, horizontal and vertical leave a ramp in every block. x264's ultrafast preset codes
     // Intra16x16 and chroma with all four modes. Measured: 0.78x (luma ramp, speeds 9-10) and 0.93x
     // (chroma ramps under flat luma); without Intra16x16's plane mode 1.66x, without chroma's 1.79x.
-    // (At the speeds that also try Intra4x4, 0-8, the luma ramp costs 1.15-1.25x: Intra4x4 wins
-    // the mode decision there though Intra16x16's plane would code the ramp in fewer bits.)
+    // (At the speeds that also try Intra4x4, 0-8, the luma ramp costs 1.15-1.25x: on the top row
+    // and left column, where plane prediction is not available, Intra4x4 wins the mode decision
+    // though Intra16x16's DC, H or V mode codes those macroblocks in fewer bits; see DEVELOPERS.)
     const w = 176;
     const h = 144;
     const ramps = (lumaRamp: boolean): Uint8Array => {
