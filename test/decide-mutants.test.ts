@@ -9,22 +9,9 @@ import { AsmH264Encoder } from '../src/encode/h264/wasm-encoder.js';
 import { toI420 } from '../src/encode/convert.js';
 import { drawPattern } from '../src/generate/patterns.js';
 import { FFMPEG, run } from './helpers/oracles.js';
+import { annexB, decodeI420, mbTypes } from './helpers/h264-stream.js';
 
 type FrameSource = (index: number) => Uint8Array;
-
-/** Annex B stream from SPS/PPS and length-prefixed frames. */
-function annexB(sps: Uint8Array, pps: Uint8Array, frames: Uint8Array[]): Uint8Array {
-  const start = [0, 0, 0, 1];
-  const out: number[] = [...start, ...sps, ...start, ...pps];
-  for (const f of frames) {
-    for (let o = 0; o < f.length; ) {
-      const len = ((f[o] << 24) | (f[o + 1] << 16) | (f[o + 2] << 8) | f[o + 3]) >>> 0;
-      out.push(...start, ...f.subarray(o + 4, o + 4 + len));
-      o += 4 + len;
-    }
-  }
-  return Uint8Array.from(out);
-}
 
 async function encode(p: EncoderParams, frames: number, source: FrameSource): Promise<{ stream: Uint8Array; sizes: number[] }> {
   const enc = await AsmH264Encoder.create(p);
@@ -32,34 +19,6 @@ async function encode(p: EncoderParams, frames: number, source: FrameSource): Pr
   for (let i = 0; i < frames; i++) coded.push(enc.encode(source(i))[0].data);
   enc.close();
   return { stream: annexB(enc.config.sps[0], enc.config.pps[0], coded), sizes: coded.map((c) => c.length) };
-}
-
-async function decode(stream: Uint8Array, width: number, height: number): Promise<Uint8Array[]> {
-  const args = ['-hide_banner', '-v', 'error', '-xerror', '-f', 'h264', '-i', 'pipe:0'];
-  args.push('-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1');
-  const r = await run(FFMPEG, args, stream);
-  expect(r.stderr.trim(), 'ffmpeg -xerror decodes the stream cleanly').toBe('');
-  const size = (width * height * 3) / 2;
-  const out: Uint8Array[] = [];
-  for (let o = 0; o + size <= r.stdout.length; o += size) out.push(r.stdout.subarray(o, o + size));
-  return out;
-}
-
-/** Macroblock types as ffmpeg's decoder reports them (-debug mb_type): one character per macroblock, a string per picture. */
-async function mbTypes(stream: Uint8Array, width: number, frames: number): Promise<string[]> {
-  const args = ['-hide_banner', '-v', 'repeat+debug', '-threads', '1', '-debug', 'mb_type'];
-  const r = await run(FFMPEG, [...args, '-f', 'h264', '-i', 'pipe:0', '-f', 'null', '-'], stream);
-  expect(r.code).toBe(0);
-  const cols = Math.ceil(width / 16);
-  const out: string[] = [];
-  for (const line of r.stderr.split('\n')) {
-    if (line.includes('New frame, type:')) out.push('');
-    const row = /^\[h264 @ [^\]]+\] (.*)$/.exec(line)?.[1];
-    if (out.length === 0 || row?.length !== 3 * cols || !/^(?:[A-Za-z<>^|+\-=? ]{3})+$/.test(row)) continue;
-    out[out.length - 1] += Array.from({ length: cols }, (_, i) => row[3 * i]).join('');
-  }
-  expect(out.length).toBeGreaterThanOrEqual(frames);
-  return out.slice(-frames);
 }
 
 const params = (width: number, height: number, qp: number, speed: number): EncoderParams => ({
@@ -109,7 +68,7 @@ async function x264(frames: Uint8Array[], w: number, h: number, qp: number, plan
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-qp', String(qp), '-g', '30', '-threads', '1');
   args.push('-bsf:v', 'filter_units=remove_types=6', '-f', 'h264', 'pipe:1');
   const r = await run(FFMPEG, args, raw);
-  const d = await decode(new Uint8Array(r.stdout), w, h);
+  const d = await decodeI420(new Uint8Array(r.stdout), w, h);
   return { bytes: r.stdout.length, psnr: planes === 'luma' ? psnr(d, frames, w, h) : psnrYuv(d, frames) };
 }
 
@@ -221,7 +180,7 @@ describe('rate and distortion against x264', () => {
       for (const q of [20, 26, 32, 38]) ref.push(await x264(frames, w, h, q));
       for (const speed of [0, 4, 6, 8, 9, 10]) {
         const e = await encode(params(w, h, 32, speed), n, (i) => frames[i]);
-        const ours = psnr(await decode(e.stream, w, h), frames, w, h);
+        const ours = psnr(await decodeI420(e.stream, w, h), frames, w, h);
         const x264Bytes = x264BytesAt(ref, ours, `${name} speed ${speed}`);
         const ratio = e.stream.length / x264Bytes;
         expect(ratio, `${name} speed ${speed}: ${e.stream.length} bytes at ${ours.toFixed(2)} dB, x264 ${x264Bytes.toFixed(0)}`).toBeLessThan(0.8);
@@ -261,7 +220,7 @@ describe('plane prediction (8.3.3.4 and 8.3.4.4)', () => {
       for (const speed of speeds) {
         const label = `${lumaRamp ? 'luma and chroma ramps' : 'chroma ramps'}, speed ${speed}`;
         const e = await encode(params(w, h, 26, speed), 1, () => frames[0]);
-        const ours = psnrYuv(await decode(e.stream, w, h), frames);
+        const ours = psnrYuv(await decodeI420(e.stream, w, h), frames);
         const x264Bytes = x264BytesAt(ref, ours, label);
         expect(e.stream.length / x264Bytes, `${label}: ${e.stream.length} bytes at ${ours.toFixed(2)} dB, x264 ${x264Bytes.toFixed(0)}`).toBeLessThan(1.2);
       }
@@ -321,7 +280,7 @@ describe('P_Skip', () => {
         const spot = grey.slice();
         for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) spot[(21 + y) * w + 37 + x] = 128 + amp;
         for (const speed of [0, 4, 6, 9, 10]) {
-          const d = await decode((await encode(params(w, h, qp, speed), 2, (i) => (i === 0 ? grey : spot))).stream, w, h);
+          const d = await decodeI420((await encode(params(w, h, qp, speed), 2, (i) => (i === 0 ? grey : spot))).stream, w, h);
           let moved = 0;
           for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) moved += d[1][(21 + y) * w + 37 + x] - 128;
           expect(moved / size / size, `qp ${qp}, ${size}x${size} spot +${amp}, speed ${speed}`).toBeGreaterThanOrEqual(amp / 2);

@@ -4,10 +4,10 @@
 // found, byte for byte, at the offset the moov gives it (read with the independent ISO-BMFF reader).
 import { describe, expect, it } from 'vitest';
 import { Mp4Muxer } from '../src/mux/mp4-muxer.js';
-import { MemorySink, type Sink } from '../src/mux/sink.js';
+import { MemorySink } from '../src/mux/sink.js';
 import type { TrackInfo } from '../src/mux/types.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
-import { MP3_TRACK, VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
+import { MP3_TRACK, StreamSink, VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
 import { prng } from './helpers/mp3-corpus.js';
 
 const TRACKS: TrackInfo[] = [VGA_VIDEO_TRACK, MP3_TRACK];
@@ -25,19 +25,6 @@ function sampleBytes(track: number, i: number, size: number): Uint8Array {
     dv.setUint16(0, 0xfffb); // looks like an MPEG-1 Layer III header, like the real thing
   }
   return b;
-}
-
-/** A sink that cannot seek: faststart then spools the data and replays it after the moov. */
-class StreamSink implements Sink {
-  private readonly parts: Uint8Array[] = [];
-  async write(bytes: Uint8Array): Promise<void> {
-    this.parts.push(bytes.slice());
-  }
-  async close(): Promise<void> {}
-  async abort(): Promise<void> {}
-  data(): Uint8Array {
-    return Buffer.concat(this.parts);
-  }
 }
 
 /**

@@ -13,29 +13,9 @@ import { tmpFile } from './helpers/render.js';
 import { writeFileSync } from 'node:fs';
 import { createMp4Writer } from '../src/index.js';
 import { readBarsCounter } from '../src/generate/bars.js';
+import { annexB, decodeI420, mbTypes } from './helpers/h264-stream.js';
 
 type FrameSource = (index: number) => Uint8Array;
-
-/** Annex B stream (start codes) from SPS/PPS and AVCC frames. */
-function annexB(sps: Uint8Array, pps: Uint8Array, frames: Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const start = new Uint8Array([0, 0, 0, 1]);
-  parts.push(start, sps, start, pps);
-  for (const f of frames) {
-    for (let o = 0; o < f.length; ) {
-      const len = ((f[o] << 24) | (f[o + 1] << 16) | (f[o + 2] << 8) | f[o + 3]) >>> 0;
-      parts.push(start, f.subarray(o + 4, o + 4 + len));
-      o += 4 + len;
-    }
-  }
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 interface Encoded {
   stream: Uint8Array;
@@ -59,18 +39,6 @@ async function encode(p: EncoderParams, frames: number, source: FrameSource, chu
   }
   enc.close();
   return { stream: annexB(enc.config.sps[0], enc.config.pps[0], coded), recon, keyframes, sizes: coded.map((c) => c.length) };
-}
-
-async function decode(stream: Uint8Array, width: number, height: number): Promise<Uint8Array[]> {
-  const args = ['-hide_banner', '-v', 'error', '-xerror', '-f', 'h264', '-i', 'pipe:0'];
-  args.push('-vsync', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1');
-  const r = await run(FFMPEG, args, stream);
-  expect(r.stderr.trim(), 'ffmpeg -xerror decodes the stream cleanly').toBe('');
-  expect(r.code).toBe(0);
-  const size = (width * height * 3) / 2;
-  const out: Uint8Array[] = [];
-  for (let o = 0; o + size <= r.stdout.length; o += size) out.push(r.stdout.subarray(o, o + size));
-  return out;
 }
 
 /** Asserts decoder == encoder reconstruction for every frame, naming the first differing sample. */
@@ -131,7 +99,7 @@ const base = (width: number, height: number, qp: number, speed = 6, gop = 30): E
 
 async function check(p: EncoderParams, frames: number, source: FrameSource, chunkStarts?: number[]): Promise<Encoded> {
   const e = await encode(p, frames, source, chunkStarts);
-  expectNoDrift(await decode(e.stream, p.width, p.height), e.recon, p.width, p.height);
+  expectNoDrift(await decodeI420(e.stream, p.width, p.height), e.recon, p.width, p.height);
   const probe = await probeStream(e.stream);
   expect(probe.profile).toBe('Constrained Baseline');
   expect(probe.level).toBe(h264Level(p.width, p.height, p.fpsNum, p.fpsDen).idc);
@@ -336,7 +304,7 @@ describe('own H.264 encoder: every qp, every speed', () => {
       parts.push(e.stream);
       recon.push(...e.recon);
     }
-    expectNoDrift(await decode(Buffer.concat(parts), w, h), recon, w, h);
+    expectNoDrift(await decodeI420(Buffer.concat(parts), w, h), recon, w, h);
   });
 
   it("alpha′ at every indexA from 16 to 48 (Table 8-16): flat tiles with steps straddling it across every macroblock edge, one IDR per qp", async () => {
@@ -363,32 +331,9 @@ describe('own H.264 encoder: every qp, every speed', () => {
       parts.push(e.stream);
       recon.push(...e.recon);
     }
-    expectNoDrift(await decode(Buffer.concat(parts), w, h), recon, w, h);
+    expectNoDrift(await decodeI420(Buffer.concat(parts), w, h), recon, w, h);
   });
 });
-
-/**
- * Macroblock types as ffmpeg's decoder reads them (-debug mb_type), one string per frame in raster
- * order: 'P' I_PCM, 'I' Intra16x16, 'i' Intra4x4, 'S' P_Skip, '>' an inter macroblock.
- */
-async function mbTypes(stream: Uint8Array, width: number, frames: number): Promise<string[]> {
-  // repeat+: identical rows printed, not collapsed into 'Last message repeated'; one thread: rows in order
-  const args = ['-hide_banner', '-v', 'repeat+debug', '-threads', '1', '-debug', 'mb_type'];
-  const r = await run(FFMPEG, [...args, '-f', 'h264', '-i', 'pipe:0', '-f', 'null', '-'], stream);
-  expect(r.code).toBe(0);
-  const cols = Math.ceil(width / 16);
-  const out: string[] = [];
-  for (const line of r.stderr.split('\n')) {
-    if (line.includes('New frame, type:')) out.push('');
-    // a row of macroblocks: three characters each (type, partitioning, interlacing)
-    const row = /^\[h264 @ [^\]]+\] (.*)$/.exec(line)?.[1];
-    if (out.length === 0 || row?.length !== 3 * cols || !/^(?:[A-Za-z<>^|+\-=? ]{3})+$/.test(row)) continue;
-    out[out.length - 1] += Array.from({ length: cols }, (_, i) => row[3 * i]).join('');
-  }
-  // the probe decodes the first frames before the decode proper: the stream's are the last ones
-  expect(out.length).toBeGreaterThanOrEqual(frames);
-  return out.slice(-frames);
-}
 
 const count = (s: string, c: string): number => s.split(c).length - 1;
 
@@ -401,7 +346,7 @@ describe('own H.264 encoder: macroblock decisions, as the decoder reads them', (
       const levels = Array.from({ length: 256 }, (_, v) => v);
       const frame = (v: number) => new Uint8Array((16 * 16 * 3) / 2).fill(128).fill(v, 0, 256);
       const e = await encode(base(16, 16, qp, 9, 1), levels.length, (i) => frame(levels[i]));
-      const decoded = await decode(e.stream, 16, 16);
+      const decoded = await decodeI420(e.stream, 16, 16);
       expectNoDrift(decoded, e.recon, 16, 16);
       const bound = (2 / 3) * ((0.625 * 2 ** (idrQp / 6)) / 16) + 0.5;
       for (const v of levels) {
@@ -424,7 +369,7 @@ describe('own H.264 encoder: macroblock decisions, as the decoder reads them', (
       for (const qp of [3, 5, 8]) {
         for (const gop of [1, 30]) {
           const e = await encode(base(16, 16, qp, speed, gop), levels.length, (i) => frame(levels[i]));
-          const decoded = await decode(e.stream, 16, 16);
+          const decoded = await decodeI420(e.stream, 16, 16);
           expectNoDrift(decoded, e.recon, 16, 16);
           const bound = 0.625 * 2 ** (qp / 6) + 0.5;
           levels.forEach((v, i) => {

@@ -18,7 +18,7 @@ import { Mp4Muxer } from '../src/mux/mp4-muxer.js';
 import { MemorySink, type Sink } from '../src/mux/sink.js';
 import type { TrackEdit, TrackInfo } from '../src/mux/types.js';
 import { validateIsoBmff, type BoxNode, type IsoReport } from './helpers/iso-validate.js';
-import { MP3_TRACK, VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
+import { MP3_TRACK, StreamSink, VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
 import { prng } from './helpers/mp3-corpus.js';
 import { ffprobe, ffprobePackets } from './helpers/oracles.js';
 
@@ -45,19 +45,6 @@ function sampleBytes(track: number, i: number, size: number, sync: boolean): Uin
     b[4] = sync ? 0x65 : 0x41;
   } else dv.setUint16(0, 0xfffb);
   return b;
-}
-
-/** A sink that cannot seek (faststart then spools the media and replays it after the moov). */
-class StreamSink implements Sink {
-  readonly parts: Uint8Array[] = [];
-  async write(bytes: Uint8Array): Promise<void> {
-    this.parts.push(bytes.slice());
-  }
-  async close(): Promise<void> {}
-  async abort(): Promise<void> {}
-  data(): Uint8Array {
-    return Buffer.concat(this.parts);
-  }
 }
 
 interface Muxed {

@@ -1,7 +1,8 @@
 // Track descriptions for tests that drive the muxers directly with made-up samples: a VGA
 // Constrained Baseline video track (a real SPS/PPS pair, so ffprobe and the ISO-BMFF validator
-// accept the avcC) and an MP3 track.
+// accept the avcC) and an MP3 track; and a sink that cannot seek.
 import { buildAvcC } from '../../src/encode/avc.js';
+import type { Sink } from '../../src/mux/sink.js';
 import type { TrackInfo } from '../../src/mux/types.js';
 
 const SPS = Uint8Array.from([0x67, 0x42, 0x00, 0x1e, 0xa6, 0x80, 0x78, 0x02, 0x27, 0xe5, 0x40]);
@@ -16,3 +17,16 @@ export const VGA_VIDEO_TRACK: TrackInfo = {
 
 /** MPEG-1 Layer III, 44.1 kHz stereo. */
 export const MP3_TRACK: TrackInfo = { kind: 'audio', codec: 'mp3', sampleRate: 44100, channels: 2, objectTypeIndication: 0x6b, timescale: 44100 };
+
+/** A sink that cannot seek (faststart then spools the media and replays it after the moov); `data()` is all it got. */
+export class StreamSink implements Sink {
+  private readonly parts: Uint8Array[] = [];
+  async write(bytes: Uint8Array): Promise<void> {
+    this.parts.push(bytes.slice());
+  }
+  async close(): Promise<void> {}
+  async abort(): Promise<void> {}
+  data(): Uint8Array {
+    return Buffer.concat(this.parts);
+  }
+}
