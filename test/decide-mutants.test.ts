@@ -10,6 +10,7 @@ import { toI420 } from '../src/encode/convert.js';
 import { drawPattern } from '../src/generate/patterns.js';
 import { FFMPEG, run } from './helpers/oracles.js';
 import { annexB, decodeI420, mbTypes } from './helpers/h264-stream.js';
+import { bytePsnr } from './helpers/yuv.js';
 
 type FrameSource = (index: number) => Uint8Array;
 
@@ -44,18 +45,11 @@ function smooth(width: number, height: number, ox: number, oy: number, cell = 1)
 }
 
 /** Luma PSNR of decoded pictures against their sources. */
-function psnr(decoded: Uint8Array[], sources: Uint8Array[], w: number, h: number): number {
-  let se = 0;
-  for (let f = 0; f < sources.length; f++) for (let j = 0; j < w * h; j++) se += (decoded[f][j] - sources[f][j]) ** 2;
-  return 10 * Math.log10((255 * 255 * w * h * sources.length) / se);
-}
+const psnr = (decoded: Uint8Array[], sources: Uint8Array[], w: number, h: number): number =>
+  bytePsnr(Buffer.concat(decoded.map((f) => f.subarray(0, w * h))), Buffer.concat(sources.map((f) => f.subarray(0, w * h))));
+
 /** PSNR of decoded pictures against their sources over all three planes. */
-function psnrYuv(decoded: Uint8Array[], sources: Uint8Array[]): number {
-  let se = 0;
-  let n = 0;
-  for (let f = 0; f < sources.length; f++) for (let j = 0; j < sources[f].length; j++, n++) se += (decoded[f][j] - sources[f][j]) ** 2;
-  return 10 * Math.log10((255 * 255 * n) / se);
-}
+const psnrYuv = (decoded: Uint8Array[], sources: Uint8Array[]): number => bytePsnr(Buffer.concat(decoded), Buffer.concat(sources));
 
 /**
  * x264 ultrafast at a constant qp: its bytes and PSNR (`planes`: luma only or all three). Its SEI
