@@ -37,6 +37,7 @@ describe('SIMD kernels equal their scalar references', () => {
   const cases: [string, (o: number, p: number) => [number, number]][] = [
     ['sad16x16', (o, p) => [x.sad16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.sad16x16Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
     ['satd16x16', (o, p) => [x.satd16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.satdRef(a + o, STRIDE_A, b + p, STRIDE_B, 16, 16)]],
+    ['satdI16', (o, p) => [x.satdI16(a + o, STRIDE_A, b + p, STRIDE_B), x.satdI16Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
     ['satd8x8', (o, p) => [x.satd8x8(a + o, STRIDE_A, b + p, STRIDE_B), x.satdRef(a + o, STRIDE_A, b + p, STRIDE_B, 8, 8)]],
     ['satd4x4', (o, p) => [x.satd4x4(a + o, STRIDE_A, b + p, STRIDE_B), x.satd4x4Ref(a + o, STRIDE_A, b + p, STRIDE_B)]],
     ['ssd16x16', (o, p) => [x.ssd16x16(a + o, STRIDE_A, b + p, STRIDE_B), x.ssdRef(a + o, STRIDE_A, b + p, STRIDE_B, 16, 16)]],

@@ -2,7 +2,7 @@
 // against intra in P pictures. Costs are distortion (SATD or SAD) + lambda x estimated bits. Each
 // decision ends with the chosen mode applied by the coding tools, so the picture holds its
 // reconstruction when the next macroblock looks at its neighbours.
-import { satd16x16, satd8x8, satd4x4, sad16x16 } from './pixel';
+import { satd16x16, satdI16, satd8x8, satd4x4, sad16x16 } from './pixel';
 import { predict16x16, predictChroma, loadEdge4x4, predict4x4, mode4x4Available, I16_PLANE, C_DC, C_PLANE } from './intra';
 import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, interLumaNoResidual } from './macroblock';
 import { zeroSadInter } from './dct';
@@ -51,16 +51,22 @@ function decideChroma(left: bool, top: bool): void {
   setModes(i16Mode, best);
 }
 
-/** Best Intra16x16 mode by SATD; leaves its prediction in predY. Returns its cost. */
+/**
+ * Best Intra16x16 mode by SATD; leaves its prediction in predY. Returns its cost. Where Intra4x4
+ * competes with it, the SATD takes the DCs through the second transform as the mode codes them
+ * (pixel.ts satdI16); plain SATD counts each 4x4 block's DC in full, and on smooth gradients
+ * Intra4x4 then won macroblocks that Intra16x16 codes in fewer bits.
+ */
 function decideI16(left: bool, top: bool): i32 {
   const src = srcLuma();
   const rec = recLuma();
   const lam = lambdaOf(qp);
+  const dcTransform = intra4x4 != 0;
   let best = -1;
   let bestCost = 0x7fffffff;
   for (let m = 0; m <= I16_PLANE; m++) {
     if (!predict16x16(m, rec, YS, predY2, left, top)) continue;
-    const c = satd16x16(src, CW, predY2, 16) + lam * 4;
+    const c = (dcTransform ? satdI16(src, CW, predY2, 16) : satd16x16(src, CW, predY2, 16)) + lam * 4;
     if (c < bestCost) {
       bestCost = c;
       best = m;

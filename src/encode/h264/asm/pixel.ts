@@ -145,6 +145,12 @@ export function sadBlocks8x8Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
 }
 
 export function satd16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
+  return hadamardAbs16x16(a, as, b, bs) >> 1;
+}
+
+/** The sum of |coefficients| of the sixteen 4x4 Hadamard transforms of a 16x16 pair (2 x SATD, unrounded). */
+// @ts-ignore: decorator
+@inline function hadamardAbs16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
   let acc = i32x4.splat(0);
   for (let y = 0; y < 16; y += 4) {
     const l = satd8x4Lanes(a, as, b, bs);
@@ -153,7 +159,69 @@ export function satd16x16(a: usize, as: i32, b: usize, bs: i32): i32 {
     a += usize(as) << 2;
     b += usize(bs) << 2;
   }
-  return hsumI32(acc) >> 1;
+  return hsumI32(acc);
+}
+
+/**
+ * SATD of a 16x16 pair as Intra16x16 codes its residual: every 4x4 block's AC coefficients as in
+ * satd16x16, but the sixteen DC terms (each block's sum) through a second 4x4 Hadamard, scaled by
+ * 1/4 so that uncorrelated DCs weigh what they weigh in satd16x16. Why: a residual that changes
+ * smoothly across the macroblock (a ramp that the DC, horizontal or vertical mode leaves) has DC
+ * terms that the second transform gathers into a few coefficients, and the mode codes them in few
+ * bits; satd16x16 counts each of them in full, which made Intra4x4 look cheaper than it is.
+ * = (sum |AC| + (sum |Hadamard(DC)| >> 2)) >> 1.
+ */
+export function satdI16(a: usize, as: i32, b: usize, bs: i32): i32 {
+  const all = hadamardAbs16x16(a, as, b, bs);
+  // the block sums, one row of blocks per vector (lane = block column): pair sums of four rows of
+  // 16 samples, source minus prediction (within +-2040 per 16-bit lane), then lane pairs added
+  let r0 = i32x4.splat(0), r1 = i32x4.splat(0), r2 = i32x4.splat(0), r3 = i32x4.splat(0);
+  for (let by = 0; by < 4; by++) {
+    let acc = i16x8.splat(0);
+    for (let y = 0; y < 4; y++) {
+      acc = i16x8.add(acc, i16x8.sub(i16x8.extadd_pairwise_i8x16_u(v128.load(a)), i16x8.extadd_pairwise_i8x16_u(v128.load(b))));
+      a += usize(as);
+      b += usize(bs);
+    }
+    const sums = i32x4.extadd_pairwise_i16x8_s(acc);
+    if (by == 0) r0 = sums;
+    else if (by == 1) r1 = sums;
+    else if (by == 2) r2 = sums;
+    else r3 = sums;
+  }
+  const dcAbs = hsumI32(i32x4.add(i32x4.add(i32x4.abs(r0), i32x4.abs(r1)), i32x4.add(i32x4.abs(r2), i32x4.abs(r3))));
+  // vertical butterflies across the rows, then each row's horizontal Hadamard summed as in hadamardRowsAbs
+  const a0 = i32x4.add(r0, r1), a1 = i32x4.sub(r0, r1), a2 = i32x4.add(r2, r3), a3 = i32x4.sub(r2, r3);
+  const h = i32x4.add(
+    i32x4.add(hadamardRowAbs32(i32x4.add(a0, a2)), hadamardRowAbs32(i32x4.sub(a0, a2))),
+    i32x4.add(hadamardRowAbs32(i32x4.add(a1, a3)), hadamardRowAbs32(i32x4.sub(a1, a3))),
+  );
+  return (all - dcAbs + (hsumI32(h) >> 2)) >> 1;
+}
+
+/** Horizontal 4-point Hadamard of one row of four i32, as lanes whose sum is the sum of |coefficients|. */
+// @ts-ignore: decorator
+@inline function hadamardRowAbs32(v: v128): v128 {
+  const sw = v128.shuffle<i32>(v, v, 1, 0, 3, 2);
+  const s1 = v128.bitselect(i32x4.add(v, sw), i32x4.sub(sw, v), i64x2.splat(0xffffffff));
+  const sw2 = v128.shuffle<i32>(s1, s1, 2, 3, 0, 1);
+  return i32x4.max_s(i32x4.abs(s1), i32x4.abs(sw2));
+}
+
+export function satdI16Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
+  const dc = memory.data(64); // 16 x i32: the block sums, raster order
+  let ac = 0;
+  for (let k = 0; k < 16; k++) {
+    const pa = a + usize((k >> 2) * 4 * as + (k & 3) * 4);
+    const pb = b + usize((k >> 2) * 4 * bs + (k & 3) * 4);
+    let s = 0;
+    for (let y = 0; y < 4; y++) {
+      for (let x = 0; x < 4; x++) s += i32(load<u8>(pa + usize(y * as + x))) - i32(load<u8>(pb + usize(y * bs + x)));
+    }
+    store<i32>(dc + usize(k * 4), s);
+    ac += hadamardAbsRef(pa, as, pb, bs) - abs<i32>(s);
+  }
+  return (ac + (hadamardAbs4x4Ref(dc) >> 2)) >> 1;
 }
 
 export function satd8x8(a: usize, as: i32, b: usize, bs: i32): i32 {
@@ -183,12 +251,22 @@ export function satd4x4(a: usize, as: i32, b: usize, bs: i32): i32 {
 }
 
 export function satd4x4Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
+  return hadamardAbsRef(a, as, b, bs) >> 1;
+}
+
+/** Sum of |coefficients| of the 4x4 Hadamard transform of a - b. */
+function hadamardAbsRef(a: usize, as: i32, b: usize, bs: i32): i32 {
   const d = memory.data(64); // 16 x i32 scratch
   for (let y = 0; y < 4; y++) {
     for (let x = 0; x < 4; x++) {
       store<i32>(d + usize((y * 4 + x) * 4), i32(load<u8>(a + usize(y * as + x))) - i32(load<u8>(b + usize(y * bs + x))));
     }
   }
+  return hadamardAbs4x4Ref(d);
+}
+
+/** Sum of |coefficients| of the 4x4 Hadamard transform of the i32 matrix at `d` (overwritten). */
+function hadamardAbs4x4Ref(d: usize): i32 {
   for (let y = 0; y < 4; y++) {
     const p = d + usize(y * 16);
     const x0 = load<i32>(p), x1 = load<i32>(p, 4), x2 = load<i32>(p, 8), x3 = load<i32>(p, 12);
@@ -205,7 +283,7 @@ export function satd4x4Ref(a: usize, as: i32, b: usize, bs: i32): i32 {
     const s01 = x0 + x1, d01 = x0 - x1, s23 = x2 + x3, d23 = x2 - x3;
     sum += abs<i32>(s01 + s23) + abs<i32>(s01 - s23) + abs<i32>(d01 + d23) + abs<i32>(d01 - d23);
   }
-  return sum >> 1;
+  return sum;
 }
 
 export function satdRef(a: usize, as: i32, b: usize, bs: i32, w: i32, h: i32): i32 {
