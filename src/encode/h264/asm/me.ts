@@ -53,11 +53,11 @@ function intCost(mx: i32, my: i32): i32 {
   return (mx >> 2) >= minX - 1 && (mx >> 2) <= maxX && (my >> 2) >= minY - 1 && (my >> 2) <= maxY;
 }
 
-/** Distortion + rate of the quarter-sample vector (mx, my). */
-function subCost(mx: i32, my: i32): i32 {
+/** Distortion (SATD, or SAD) + rate of the quarter-sample vector (mx, my). */
+function subCost(mx: i32, my: i32, satd: bool = subpelSatd): i32 {
   if (!subInside(mx, my)) return BIG;
   mcLuma16x16(px, py, mx, my, tmp);
-  const d = subpelSatd ? satd16x16(src, CW, tmp, 16) : sad16x16(src, CW, tmp, 16);
+  const d = satd ? satd16x16(src, CW, tmp, 16) : sad16x16(src, CW, tmp, 16);
   return d + lambda * mvBits(mx, my);
 }
 
@@ -147,6 +147,14 @@ export function searchStart(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam:
 /** SATD + rate of the best start candidate (for comparing it with intra before searching on). */
 export function startSatd(): i32 {
   return subCost(ix << 2, iy << 2);
+}
+
+/**
+ * SATD + rate of the search's result (bestX, bestY): what an intra cost (SATD) is compared with
+ * where the search itself compared by SAD. Uses the scratch buffer.
+ */
+export function bestSatd(): i32 {
+  return subpelSatd && subpel > 0 ? bestCost : subCost(bestX, bestY, true);
 }
 
 /** Continues from the start candidates: pattern search, then sub-sample refinement. */
