@@ -249,17 +249,16 @@ export function analyseInter(): u8 {
   if (!(intraInP == 0 || (intraInP == 1 && interCost < 16 * 16 * 2 + lam * 8))) {
     // 3. intra, when the inter prediction is poor
     if (c16 < 0) c16 = decideI16(left, top);
-    // an intra macroblock in a P picture costs more than its SATD says: a longer mb_type, modes,
-    // and a full residual where inter ones are mostly empty (lam * 16, from a BD-rate sweep). The
-    // inter side is its SATD too: where the search compared by SAD (speeds 8-10), its cost would
-    // set a SAD against a SATD, which reads about twice as much on a noise-like residual, and
-    // fresh noise (which intra predicts better: the reference's noise only adds to it) went inter.
-    // The inter SATD (a motion compensation and a SATD more) is computed only where intra is
-    // below twice the SAD cost, what a noise-like residual's SATD reads: that leaves out the
-    // macroblocks where inter wins by far (plasma: 4% more CPU when computed for all of them, none
-    // measurable with this bound; bench:ab).
+    // Intra (its SATD; lam * 16 more for its longer mb_type and modes, from a BD-rate sweep) wins
+    // when it beats the search's cost, or the inter vector's SATD. Where the search compared by
+    // SAD (speeds 8-10) the two differ: a SATD reads about half a SAD on smooth residuals and twice
+    // on noise-like ones. Against the SAD alone, fresh noise (which intra predicts better, as the
+    // reference's noise only adds to the residual) went inter; against the SATD alone, plasma lost
+    // the intra macroblocks that the SAD had given it (DEVELOPERS, "Intra in P pictures"). The
+    // inter SATD (a motion compensation and a SATD more) is computed only where intra is below
+    // twice the SAD cost, what a noise-like residual's SATD reads.
     const c = c16 + lam * 16;
-    if (c < interCost * 2 && c < bestSatd()) {
+    if (c < interCost || (c < interCost * 2 && c < bestSatd())) {
       analyseIntra(c16);
       return MB_I16;
     }
