@@ -17,6 +17,7 @@ import { SampleTable } from '../src/mux/sample-table.js';
 import { assertValidIsoBmff, type TrackTables } from './helpers/iso-validate.js';
 import { probeAudio } from './helpers/mp3-corpus.js';
 import { decodeAudioF32, FFMPEG, ffprobe, run } from './helpers/oracles.js';
+import { lcg } from './helpers/random.js';
 
 const RATE = 44100;
 let dir: string;
@@ -43,10 +44,10 @@ async function lame(name: string, pcm: Float32Array, rate: number, extra: string
 /** Tones from 700 Hz to 5 kHz (no common period) and a little noise: a one-sample shift changes it a lot. */
 function sourcePcm(seconds: number, rate = RATE): Float32Array {
   const out = new Float32Array(Math.round(seconds * rate));
-  let seed = 1;
+  const next = lcg(1);
   for (let i = 0; i < out.length; i++) {
     const t = i / rate;
-    seed = (seed * 1103515245 + 12345) >>> 0;
+    const seed = next();
     const tones = 0.25 * Math.sin(2 * Math.PI * 700 * t) + 0.2 * Math.sin(2 * Math.PI * 2311 * t + 1) + 0.15 * Math.sin(2 * Math.PI * 4903 * t + 2);
     out[i] = tones + 0.02 * (seed / 2 ** 32 - 0.5);
   }

@@ -9,6 +9,7 @@ import type { PcmPullSource } from '../src/audio/pcm-source.js';
 import { isMp4ForgeError } from '../src/errors.js';
 import { audio } from '../src/generate/audio.js';
 import { decodeAudioF32, ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
+import { lcg } from './helpers/random.js';
 
 const dir = tempDir('mp4forge-gen-');
 let fileNo = 0;
@@ -299,11 +300,8 @@ describe('audio.melody', () => {
 
   it('is deterministic whatever the pull sizes, in range, and stereo', () => {
     const a = drain(audio.melody({ seconds: 8 }), 4096);
-    let s = 5;
-    const b = drain(audio.melody({ seconds: 8 }), () => {
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      return 1 + (s % 5000);
-    });
+    const next = lcg(5);
+    const b = drain(audio.melody({ seconds: 8 }), () => 1 + (next() % 5000));
     expect(a[0].length).toBe(8 * 44100);
     expect(b[0]).toEqual(a[0]);
     expect(b[1]).toEqual(a[1]);

@@ -14,6 +14,7 @@ import type { AvcConfig } from '../src/encode/avc.js';
 import { ChunkPool } from '../src/pool/chunk-pool.js';
 import type { FromWorker, ToWorker } from '../src/pool/protocol.js';
 import type { WorkerTransport } from '../src/pool/transport.js';
+import { lcg } from './helpers/random.js';
 
 const config: AvcConfig = { sps: [new Uint8Array([0x67, 0x42, 0, 0x1e])], pps: [new Uint8Array([0x68, 0xce])], profile: 66, compatibility: 0, level: 30 };
 const params = { width: 16, height: 16, fpsNum: 30, fpsDen: 1, qp: 26, kbps: 0, speed: 6, gop: 4, temporalDenoise: false };
@@ -174,8 +175,8 @@ async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> 
 
 /** Fake workers' delays: 0, 1 or 2 ms, a repeatable sequence from `seed`. */
 function delays(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) % 3;
+  const next = lcg(seed);
+  return () => (next() >>> 16) % 3;
 }
 
 describe('ChunkPool', () => {

@@ -10,6 +10,7 @@ import { patterns } from '../src/generate/patterns.js';
 import { FFMPEG, decodeRgbFrames, rgbPsnr, run } from './helpers/oracles.js';
 import { encodeWithHme, i420ToRgb, mdatPayload, naiveI420 } from './helpers/yuv.js';
 import { tempDir } from './helpers/temp.js';
+import { lcg } from './helpers/random.js';
 
 /** The end-to-end cases' encoded and decoded files (removed after the file's last test). */
 const dir = tempDir('mp4forge-convert-');
@@ -128,8 +129,8 @@ describe('toI420 exact values', () => {
   it('rounds correctly on random pixels (vs floating point)', () => {
     const w = 256;
     const h = 256;
-    let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) | 0) >>> 16) & 255;
+    const next = lcg(12345);
+    const rnd = () => (next() >>> 16) & 255;
     const px = image(w, h, () => [rnd(), rnd(), rnd()]);
     const out = convert(px, w, h);
     let worst = 0;

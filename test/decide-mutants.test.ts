@@ -11,6 +11,7 @@ import { drawPattern } from '../src/generate/patterns.js';
 import { FFMPEG, run } from './helpers/oracles.js';
 import { annexB, decodeI420, mbTypes } from './helpers/h264-stream.js';
 import { bytePsnr } from './helpers/yuv.js';
+import { lcg } from './helpers/random.js';
 
 type FrameSource = (index: number) => Uint8Array;
 
@@ -233,11 +234,8 @@ describe('intra against inter in P pictures (README: intra in P "when inter is p
     // bytes than x264 and 2 dB less in the patch; with the inter SATD, the same bytes and 0.6 dB).
     const w = 192;
     const h = 144;
-    let seed = 7;
-    const uniform = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const next = lcg(7);
+    const uniform = () => next() / 2 ** 32;
     // a 96x64 patch (6 x 4 macroblocks) of grey noise, sigma 15 (sum of 12 uniforms), on flat grey
     const frames = Array.from({ length: 4 }, () => {
       const f = new Uint8Array((w * h * 3) / 2).fill(128);

@@ -2,6 +2,7 @@
 // (build/h264-checkasm.wasm is built by `npm run build` from src/encode/h264/asm/checkasm.ts).
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { lcg } from './helpers/random.js';
 
 type Fn = (...args: number[]) => number;
 let x: Record<string, Fn> & { memory: WebAssembly.Memory };
@@ -10,11 +11,8 @@ let b = 0;
 const STRIDE_A = 48;
 const STRIDE_B = 80;
 
-let seed = 1;
-const rnd = () => {
-  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-  return seed >>> 24;
-};
+const next = lcg(1);
+const rnd = () => next() >>> 24;
 
 /** Fills both areas with random bytes, or with extremes (0/255) to reach the kernels' overflow limits. */
 function fill(mode: 'random' | 'extreme' | 'close'): void {

@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { createMp4Writer } from '../src/index.js';
 import { readBarsCounter } from '../src/generate/bars.js';
 import { annexB, decodeI420, mbTypes } from './helpers/h264-stream.js';
+import { lcg } from './helpers/random.js';
 
 type FrameSource = (index: number) => Uint8Array;
 
@@ -314,8 +315,8 @@ describe('own H.264 encoder: every qp, every speed', () => {
     const ALPHA = [4, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 17, 20, 22, 25, 28, 32, 36, 40, 45, 50, 56, 63, 71, 80, 90, 101, 113, 127, 144, 162, 182, 203];
     const w = 160;
     const h = 160;
-    let seed = 11;
-    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+    const next = lcg(11);
+    const rnd = () => next() >>> 24;
     const parts: Uint8Array[] = [];
     const recon: Uint8Array[] = [];
     for (let idrQp = 16; idrQp <= 48; idrQp++) {
@@ -388,8 +389,8 @@ describe('own H.264 encoder: macroblock decisions, as the decoder reads them', (
     const w = 64;
     const h = 64;
     const f = new Uint8Array((w * h * 3) / 2);
-    let seed = 5;
-    const bit = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 31) * 255;
+    const next = lcg(5);
+    const bit = () => (next() >>> 31) * 255;
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) f[y * w + x] = x < 14 ? bit() : x < 16 ? 124 : 127;
     for (let i = w * h; i < f.length; i++) f[i] = (i - w * h) % (w / 2) < 8 ? bit() : 128;
     const e = await check(base(w, h, 20, 9), 2, () => f);

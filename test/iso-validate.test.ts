@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ffmpegDecodeCheck, ffmpegSync, ffprobePackets } from './helpers/oracles';
 import { assertValidIsoBmff, readSampleTables, validateIsoBmff, type BoxNode, type IsoReport } from './helpers/iso-validate';
+import { lcg } from './helpers/random';
 
 let dir = '';
 const files: Record<string, string> = {};
@@ -441,8 +442,8 @@ describe('mutations are reported', () => {
 
   it('garbage never throws', () => {
     const rnd = new Uint8Array(4096);
-    let s = 12345;
-    for (let i = 0; i < rnd.length; i++) rnd[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+    const next = lcg(12345);
+    for (let i = 0; i < rnd.length; i++) rnd[i] = next() >>> 24;
     for (const bad of [new Uint8Array(0), new Uint8Array(7), rnd, data.vFast.subarray(0, 40)]) {
       const r = validateIsoBmff(bad);
       expect(r.errors.length).toBeGreaterThan(0);

@@ -15,6 +15,7 @@ import type { PcmPullSource, PcmSource } from '../src/audio/pcm-source.js';
 import { isMp4ForgeError, type Mp4ForgeErrorCode } from '../src/errors.js';
 import { audio } from '../src/generate/audio.js';
 import { decodeAudioF32, FFMPEG, ffmpegDecodeCheck, ffprobe, run } from './helpers/oracles.js';
+import { lcg } from './helpers/random.js';
 
 const dir = tempDir('mp4forge-mp3-');
 let fileNo = 0;
@@ -67,14 +68,13 @@ async function expectCode(p: Promise<unknown> | (() => unknown), code: Mp4ForgeE
 /** A pull source over planes that hands out irregular block sizes (1..frames, deterministic). */
 function irregular(planes: Float32Array[], sampleRate: number): PcmPullSource {
   let pos = 0;
-  let s = 7;
+  const next = lcg(7);
   return {
     sampleRate,
     channels: planes.length as 1 | 2,
     pull(frames) {
       if (pos >= planes[0].length) return null;
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      const n = Math.min(frames, 1 + (s % 3000), planes[0].length - pos);
+      const n = Math.min(frames, 1 + (next() % 3000), planes[0].length - pos);
       const out = planes.map((p) => p.slice(pos, pos + n));
       pos += n;
       return out;
@@ -250,10 +250,9 @@ describe('PCM → MP3 conversion', () => {
   it('float → int16 matches ffmpeg\'s own flt→s16 conversion, clips, and maps NaN to silence', async () => {
     const n = 50_000;
     const x = new Float32Array(n);
-    let s = 99;
+    const next = lcg(99);
     for (let i = 0; i < n; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      x[i] = (s / 2 ** 32) * 2.4 - 1.2; // beyond ±1 too, to exercise clipping
+      x[i] = (next() / 2 ** 32) * 2.4 - 1.2; // beyond ±1 too, to exercise clipping
     }
     x.set([0, 1, -1, 1 / 32768, -1 / 32768, 32767 / 32768, 0.3 / 32768, -0.7 / 32768, 1.7 / 32768], 0);
     const ours = new Int16Array(n);

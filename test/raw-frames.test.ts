@@ -13,6 +13,7 @@ import { isPipe, readPipeFrames } from '../src/platform/pipe-frames.js';
 import { readRawFrames } from '../src/index.js';
 import { rejection } from './helpers/rejection.js';
 import { tempDir } from './helpers/temp.js';
+import { lcg } from './helpers/random.js';
 
 const dir = tempDir('raw-frames-');
 let fifos = 0;
@@ -127,9 +128,9 @@ describe('readPipeFrames', () => {
       // its own after a pause, once the reader thread is up), then random ones.
       await pause(300);
       const pieces = [size - 1, 1, 2 * size - 1, 2];
-      let rnd = 12345;
+      const next = lcg(12345);
       for (let o = 0, i = 0; o < data.length; i++) {
-        rnd = (rnd * 1103515245 + 12345) & 0x7fffffff;
+        const rnd = next() >>> 1;
         const k = Math.min(data.length - o, pieces[i] ?? 1 + (rnd % (2.5 * size)));
         await writer.write(data.subarray(o, o + k));
         o += k;
