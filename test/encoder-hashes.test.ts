@@ -1,0 +1,104 @@
+// The own encoder's byte-identity guard: short clips that reach every decision of the encoder
+// (motion search and sub-sample refinement, P_Skip, intra in P pictures, Intra16x16 against
+// Intra4x4, plane prediction, decimation, rate control), coded at every speed, hashed and compared
+// with hashes checked into test/fixtures/encoder-hashes.json.
+//
+// Why a guard and not only the rate-distortion tests (decide-mutants, h264-oracle): many decisions
+// trade a few tenths of a percent of bytes, which no small clip measures against x264 reliably.
+// Two such changes survived the mutation pass (the intra-in-P rule without its SAD clause, the
+// Intra16x16 DC-Hadamard cost at speeds 9-10): each moved plasma's bytes by under 1% at 176x144,
+// up or down, and only bench:sweep's BD-rate saw them. Here any change to the coded bytes fails,
+// so a decision changes only on purpose: after one, measure it (bench:sweep, bench:peers), then
+// regenerate with `MP4FORGE_UPDATE_HASHES=1 npx vitest run test/encoder-hashes.test.ts` and say why
+// in the commit. That the streams decode, and to the encoder's own reconstruction, is
+// test/h264-oracle's job.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EncoderParams } from '../src/encode/backend.js';
+import { toI420 } from '../src/encode/convert.js';
+import { AsmH264Encoder } from '../src/encode/h264/wasm-encoder.js';
+import { drawPattern } from '../src/generate/patterns.js';
+import { lcg } from './helpers/random.js';
+
+const FILE = fileURLToPath(new URL('./fixtures/encoder-hashes.json', import.meta.url));
+const UPDATE = process.env.MP4FORGE_UPDATE_HASHES === '1';
+const expected: Record<string, string> = UPDATE ? {} : (JSON.parse(readFileSync(FILE, 'utf8')) as Record<string, string>);
+const actual: Record<string, string> = {};
+
+const W = 176;
+const H = 144;
+const FRAMES = 10;
+
+afterAll(() => {
+  if (UPDATE) writeFileSync(FILE, `${JSON.stringify(actual, null, 2)}\n`);
+});
+
+function fromRgba(draw: (rgba: Uint8Array) => void): Uint8Array {
+  const rgba = new Uint8Array(W * H * 4);
+  draw(rgba);
+  const yuv = new Uint8Array((W * H * 3) / 2);
+  toI420(rgba, 'rgba', W, H, yuv);
+  return yuv;
+}
+
+/**
+ * Fresh noise in a patch over ramps that brighten each frame: intra in P pictures (noise), P_Skip
+ * and small residuals (the ramps' brightening), plane prediction (the ramps in the IDR).
+ */
+function noiseOnRamps(): Uint8Array[] {
+  const next = lcg(3);
+  return Array.from({ length: FRAMES }, (_, i) => {
+    const f = new Uint8Array((W * H * 3) / 2);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) f[y * W + x] = 20 + ((3 * x + 5 * y) >> 2) + 2 * i;
+    // noise from 60 levels wide to 130, a step each macroblock column: motion search's start costs
+    // on either side of the threshold where intra is tried before the search (analyse.ts, step 2)
+    for (let y = 32; y < 96; y++) for (let x = 32; x < 160; x++) f[y * W + x] = 64 + (((next() >>> 24) * (60 + 10 * ((x - 32) >> 4))) >> 8);
+    const cw = W / 2;
+    for (let y = 0; y < H / 2; y++) {
+      for (let x = 0; x < cw; x++) {
+        f[W * H + y * cw + x] = 60 + x + (y >> 1);
+        f[W * H + (W * H) / 4 + y * cw + x] = 200 - x - (y >> 2);
+      }
+    }
+    return f;
+  });
+}
+
+const CLIPS: Record<string, () => Uint8Array[]> = {
+  plasma: () => Array.from({ length: FRAMES }, (_, i) => fromRgba((p) => drawPattern('plasma', p, W, H, i))),
+  bars: () => Array.from({ length: FRAMES }, (_, i) => fromRgba((p) => drawPattern('bars', p, W, H, i))),
+  'noise on ramps': noiseOnRamps,
+};
+
+async function hash(p: EncoderParams, frames: Uint8Array[]): Promise<string> {
+  const enc = await AsmH264Encoder.create(p);
+  const h = createHash('sha256');
+  try {
+    h.update(enc.config.sps[0]).update(enc.config.pps[0]);
+    for (const f of frames) for (const s of enc.encode(f)) h.update(s.data);
+  } finally {
+    enc.close();
+  }
+  return h.digest('hex');
+}
+
+function check(key: string, h: string): void {
+  actual[key] = h;
+  if (!UPDATE) expect(h, `${key}: the coded bytes changed`).toBe(expected[key]);
+}
+
+describe('the own encoder codes the same bytes (checked-in SHA-256)', () => {
+  for (const [name, clip] of Object.entries(CLIPS)) {
+    it(`${name}: every speed at qp 26, and at 250 kbps`, async () => {
+      const frames = clip();
+      // gop 6: a second IDR inside the 8 frames
+      const base = { width: W, height: H, fpsNum: 30, fpsDen: 1, gop: 6 };
+      for (let speed = 0; speed <= 10; speed++) {
+        check(`${name}, speed ${speed}, qp 26`, await hash({ ...base, qp: 26, kbps: 0, speed }, frames));
+        check(`${name}, speed ${speed}, 250 kbps`, await hash({ ...base, qp: 26, kbps: 250, speed }, frames));
+      }
+    });
+  }
+});
