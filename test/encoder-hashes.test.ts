@@ -80,7 +80,7 @@ describe('the own encoder codes the same bytes (checked-in SHA-256)', () => {
   for (const [name, clip] of Object.entries(CLIPS)) {
     it(`${name}: every speed at qp 26, and at 250 kbps`, async () => {
       const frames = clip();
-      // gop 6: a second IDR inside the 8 frames
+      // gop 6: a second IDR (a new chunk, rate control restarted) at frame 6
       const base = { width: W, height: H, fpsNum: 30, fpsDen: 1, gop: 6 };
       for (let speed = 0; speed <= 10; speed++) {
         check(`${name}, speed ${speed}, qp 26`, await hash({ ...base, qp: 26, kbps: 0, speed }, frames));
@@ -88,4 +88,19 @@ describe('the own encoder codes the same bytes (checked-in SHA-256)', () => {
       }
     });
   }
+
+  it('plasma with fresh noise in frames 12-19, 40 frames in one GOP at 120 and 400 kbps (rate control learning as P pictures change cost), speeds 0, 6 and 9', async () => {
+    const next = lcg(5);
+    const frames = Array.from({ length: 40 }, (_, i) =>
+      fromRgba((p) => {
+        drawPattern('plasma', p, W, H, i);
+        if (i >= 12 && i < 20) for (let k = 0; k < p.length; k += 4) if ((k >> 2) % W < W / 2) p[k] = p[k + 1] = p[k + 2] = next() >>> 24;
+      }),
+    );
+    for (const kbps of [120, 400]) {
+      for (const speed of [0, 6, 9]) {
+        check(`plasma and noise x40, speed ${speed}, ${kbps} kbps`, await hash({ width: W, height: H, fpsNum: 30, fpsDen: 1, gop: 60, qp: 26, kbps, speed }, frames));
+      }
+    }
+  });
 });

@@ -131,7 +131,10 @@ export function pictureDone(idr: bool, qp: i32, bytes: i32): void {
     haveI = true;
     debt += bits - idrBudget();
   } else {
-    // smooth the P complexity over pictures (in the log domain: a geometric mean)
+    // retryQp, which every picture passes first, has set cplxP to the complexity of its last
+    // attempt, so this mean is that picture's own complexity, except after a second retry (the
+    // last two attempts averaged, in the log domain). The P complexity is not smoothed across
+    // pictures: the next picture's qp follows this one's (within ±4, pictureQp).
     cplxP = haveP ? (cplxP + c) * 0.5 : c;
     haveP = true;
     debt += bits - pBudget();
