@@ -28,7 +28,9 @@ const buildDir = join(root, 'build');
 mkdirSync(buildDir, { recursive: true });
 
 // --runtime stub: the encoder allocates its memory itself (state.ts) and never frees; no GC.
-const common = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert'];
+// MP4FORGE_WASM_NAMES=1 keeps the function names (a name section: the same code, ~8 KB more), so
+// that profilers name the functions (npm run bench:profile); the shipped module has none.
+const common = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', ...(process.env.MP4FORGE_WASM_NAMES === '1' ? ['--debug'] : [])];
 
 async function compile(entry, out) {
   const { error, stderr } = await asc.main([join(asmDir, entry), '--outFile', out, ...common]);
