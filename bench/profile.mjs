@@ -4,8 +4,8 @@
 // Each content runs in a child process under `perf record -e cpu-clock` with `node
 // --perf-basic-prof`, which names the WASM functions in perf's report when the module carries a
 // name section. `npm run bench:profile` builds such a module first (MP4FORGE_WASM_NAMES=1 npm run
-// build: the same code, plus names), then the shipped one again. V8's own --cpu-prof is no use
-// here: it misattributes time inside WASM.
+// build: the same code, plus names), then the shipped one again (after a failure, `npm run build`
+// does that). V8's own --cpu-prof is no use here: it misattributes time inside WASM.
 //
 // The child feeds the encoder I420 frames made before the clock (testsrc2 from the npm ffmpeg's
 // lavfi, plasma and noise drawn by mp4forge), through createMp4Writer into memory, so the shares
@@ -68,8 +68,8 @@ for (const content of CONTENTS) {
   const childArgs = ['--perf-basic-prof', self, '--child', content, '--frames', String(frames), '--width', String(W), '--height', String(H)];
   if (SPEED !== undefined) childArgs.push('--speed', String(SPEED));
   process.stdout.write(`${content}: ${frames} frames under perf… `);
-  // cwd: the V8 logs --perf-basic-prof leaves (isolate-*.log) go to the temporary directory
   const mapsBefore = new Set(readdirSync('/tmp'));
+  // cwd: the V8 logs --perf-basic-prof leaves (isolate-*.log) go to the temporary directory
   const rec = spawnSync('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '2000', '-o', data, process.execPath, ...childArgs], {
     cwd: work,
     encoding: 'utf8',
