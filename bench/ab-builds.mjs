@@ -9,13 +9,14 @@
 //
 // Options: --b PATH (required: the other build's dist/index.js; a checkout of another commit built
 // with `npm run build`), --a PATH (default: this checkout's dist), --pattern noise|plasma|bars|
-// gradient (default noise), --size 1280x720, --frames 30, --rounds 3, --qp 26, --speed N (default:
+// gradient|testsrc2 (default noise; testsrc2 from the npm ffmpeg), --size 1280x720, --frames 30, --rounds 3, --qp 26, --speed N (default:
 // the encoder's). A sanity check: the same build as A and B (`--b dist/index.js`) reads ~1.00.
 
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuSeconds, libraryEntry, parseArgs } from './lib/common.mjs';
+import { testsrc2Frames } from './lib/content.mjs';
 
 const args = parseArgs();
 if (!args.b) throw new Error('--b is required: the dist/index.js of the build to compare with');
@@ -30,9 +31,11 @@ const pattern = String(args.pattern ?? 'noise');
 const video = { qp: Number(args.qp ?? 26), gop: 60, ...(args.speed === undefined ? {} : { speed: Number(args.speed) }) };
 
 const input = [];
+// testsrc2 from the npm ffmpeg's lavfi: still areas around moving parts, where other paths run
+const lavfi = pattern === 'testsrc2' ? testsrc2Frames(W, H, Math.min(frames, 60)) : null;
 for (let i = 0; i < Math.min(frames, 60); i++) {
-  const rgba = new Uint8Array(W * H * 4);
-  A.drawPattern(pattern, rgba, W, H, i);
+  const rgba = lavfi ? new Uint8Array(lavfi[i]) : new Uint8Array(W * H * 4);
+  if (!lavfi) A.drawPattern(pattern, rgba, W, H, i);
   const yuv = new Uint8Array((W * H * 3) / 2);
   A.toI420(rgba, 'rgba', W, H, yuv);
   input.push(yuv);

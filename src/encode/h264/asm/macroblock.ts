@@ -7,7 +7,7 @@ import {
 } from './dct';
 import { sad4x4Within, sadBlocks8x8 } from './pixel';
 import { CHROMA_QP, ZIGZAG } from './tables';
-import { CW, YS, CS, BW, CBW, srcY, srcU, srcV, curY, curU, curV, nzY, nzU, nzV } from './state';
+import { CW, YS, CS, BW, CBW, srcY, srcU, srcV, curY, curU, curV, refY, refU, refV, nzY, nzU, nzV } from './state';
 import { mbX, mbY, qp, predY, predU, predV, levY, levYDc, levC, levCDc, coefTmp, dqTmp, dcTmp, setCbp, cbpLuma, cbpChroma } from './mb';
 
 // @ts-ignore: decorator
@@ -130,6 +130,29 @@ export function interLumaNoResidual(): void {
   store<u64>(NZ, 0, 8);
   storeNz();
   copyPredLuma(recLuma());
+}
+
+/**
+ * P_Skip at the vector (0, 0) with nothing to code: the reference's samples become the
+ * reconstruction (the prediction of that vector is the reference itself), and every block's
+ * coefficient count is zero. What interLumaNoResidual and encodeChroma leave for such a
+ * macroblock, without copying the prediction first.
+ */
+export function skipFromReference(): void {
+  store<u64>(NZ, 0);
+  store<u64>(NZ, 0, 8);
+  storeNz();
+  const dst = recLuma();
+  const ref = refY + usize(mbY * 16 * YS + mbX * 16);
+  for (let y = 0; y < 16; y++) v128.store(dst + usize(y * YS), v128.load(ref + usize(y * YS)));
+  const co = usize(mbY * 8 * CS + mbX * 8);
+  for (let y = 0; y < 8; y++) {
+    const r = usize(y * CS);
+    store<u64>(curU + co + r, load<u64>(refU + co + r));
+    store<u64>(curV + co + r, load<u64>(refV + co + r));
+  }
+  for (let p = 0; p < 2; p++) for (let k = 0; k < 4; k++) store<u8>(chromaNzPtr(p, k), 0);
+  clearDcClamp(false, true);
 }
 
 /** Inter luma from the motion-compensated prediction in predY. Returns the luma cbp. */
