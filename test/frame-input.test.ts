@@ -68,7 +68,7 @@ describe('frame inputs', () => {
     // one added while others wait must not be, or it would overwrite a frame not yet encoded.
     // Each burst also reuses the caller's buffer as soon as addFrame returns.
     const frames = sourceFrames();
-    for (const format of ['rgba', 'bgra', 'rgb24'] as const) {
+    for (const format of ['rgba', 'bgra', 'rgb24', 'yuv420p'] as const) {
       const awaited = await createMp4Writer({ ...base, pixelFormat: format });
       for (const f of frames) await awaited.addFrame(asFormat(f, format));
       const want = (await awaited.finish()).data as Uint8Array;
@@ -89,6 +89,49 @@ describe('frame inputs', () => {
       expect(i).toBe(N);
       const got = (await w.finish()).data as Uint8Array;
       expect(Buffer.from(got).equals(Buffer.from(want)), format).toBe(true);
+    }
+  });
+
+  it('frames taken straight into the encoder cross chunk boundaries intact: 40 frames in chunks of 16, awaited and in bursts, rgba and yuv420p, one file', async () => {
+    // The encoder begins a new chunk (an IDR) between taking a frame and coding it: the frame it
+    // holds must survive that. Every file must equal the awaited RGBA one.
+    const w0 = 64;
+    const h0 = 48;
+    const n = 40;
+    const opts: Mp4WriterOptions = { width: w0, height: h0, fps: 30, output: { buffer: true }, video: { gop: 2 } };
+    const rgba = Array.from({ length: n }, (_, i) => {
+      const f = new Uint8Array(w0 * h0 * 4);
+      drawPattern('plasma', f, w0, h0, i);
+      return f;
+    });
+    const yuv = rgba.map((f) => {
+      const out = new Uint8Array((w0 * h0 * 3) / 2);
+      toI420(f, 'rgba', w0, h0, out);
+      return out;
+    });
+    const ref = await createMp4Writer(opts);
+    for (const f of rgba) await ref.addFrame(f);
+    const want = (await ref.finish()).data as Uint8Array;
+    const refFile = tmpFile('frame-input-chunks.mp4');
+    writeFileSync(refFile, want);
+    expect(Number((await ffprobe(refFile, { count: true })).streams[0].nb_read_frames)).toBe(n);
+    for (const [format, frames] of [['rgba', rgba], ['yuv420p', yuv]] as const) {
+      for (const bursts of [false, true]) {
+        const w = await createMp4Writer({ ...opts, pixelFormat: format });
+        const buffer = new Uint8Array(frames[0].length);
+        for (let i = 0; i < n; ) {
+          const size = bursts ? 1 + (i % 5) : 1;
+          const pending: Promise<void>[] = [];
+          for (let k = 0; k < size && i < n; k++, i++) {
+            buffer.set(frames[i]);
+            pending.push(w.addFrame(buffer));
+            buffer.fill(0x55);
+          }
+          await Promise.all(pending);
+        }
+        const got = (await w.finish()).data as Uint8Array;
+        expect(Buffer.from(got).equals(Buffer.from(want)), `${format}${bursts ? ', in bursts' : ''}`).toBe(true);
+      }
     }
   });
 

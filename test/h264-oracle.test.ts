@@ -159,7 +159,7 @@ describe('own H.264 encoder: reconstruction equals ffmpeg decode', () => {
 });
 
 describe('own H.264 encoder: RGB input converted inside the encoder', () => {
-  it('encodeRgb gives the same bytes as JS conversion + encode, for rgba, bgra and rgb24, copied, taken in strips or drawn in place', async () => {
+  it('encodeRgb gives the same bytes as JS conversion + encode, for rgba, bgra and rgb24, copied, taken in strips or drawn in place (and an I420 frame taken by loadI420)', async () => {
     const w = 98;
     const h = 66; // strips of 16 rows: the last one has 2
     const p = base(w, h, 24);
@@ -167,7 +167,8 @@ describe('own H.264 encoder: RGB input converted inside the encoder', () => {
     const viaWasm = await AsmH264Encoder.create(p);
     const inPlace = await AsmH264Encoder.create(p);
     const loaded = await AsmH264Encoder.create(p);
-    for (const e of [viaJs, viaWasm, inPlace, loaded]) e.beginChunk(0);
+    const loadedI420 = await AsmH264Encoder.create(p);
+    for (const e of [viaJs, viaWasm, inPlace, loaded, loadedI420]) e.beginChunk(0);
     const rgba = new Uint8Array(w * h * 4);
     for (let i = 0; i < 6; i++) {
       drawPattern(i % 2 ? 'plasma' : 'noise', rgba, w, h, i);
@@ -189,6 +190,12 @@ describe('own H.264 encoder: RGB input converted inside the encoder', () => {
       expect(Buffer.compare(a, d), `frame ${i} ${layout} taken`).toBe(0);
       // A taken frame is encoded once; with nothing drawn into rgbView, a second encode has no frame.
       expect(() => loaded.encodeRgb(layout)).toThrow(expect.objectContaining({ code: 'INVALID_FRAME' }));
+      // loadI420 the same for I420: taken at once, encoded by encode() without a frame, once.
+      const yuvCopy = yuv.slice();
+      loadedI420.loadI420(yuvCopy);
+      yuvCopy.fill(0);
+      expect(Buffer.compare(a, loadedI420.encode()[0].data), `frame ${i} I420 taken`).toBe(0);
+      expect(() => loadedI420.encode()).toThrow(expect.objectContaining({ code: 'INVALID_FRAME' }));
     }
     // A frame drawn into rgbView after loadRgb is the one encoded.
     const [both, drawn] = [await AsmH264Encoder.create(p), await AsmH264Encoder.create(p)];

@@ -217,6 +217,14 @@ describe('the own encoder: its contract', () => {
     const err = thrown(() => other.encodeRgb('bgra'));
     expect(err.code).toBe('INVALID_FRAME');
     expect(err.message).toBe("encodeRgb('bgra') without pixels needs a frame taken by loadRgb('bgra') or drawn into rgbView('bgra') first");
+    // encode() without a frame: only one loadI420 took, not a packed RGB one, and a wrong size is refused
+    const yuv = await AsmH264Encoder.create(P);
+    yuv.beginChunk(0);
+    yuv.loadRgb('rgba', rgba);
+    const none = thrown(() => yuv.encode());
+    expect(none.code).toBe('INVALID_FRAME');
+    expect(none.message).toBe('encode() without a frame needs a frame taken by loadI420() first');
+    expect(thrown(() => yuv.loadI420(new Uint8Array(frameBytes - 1))).code).toBe('INVALID_FRAME');
   });
 
   it('after close() every call is WRITER_CLOSED, and close() may be called again', async () => {
@@ -232,6 +240,8 @@ describe('the own encoder: its contract', () => {
       () => enc.rgbView('rgba'),
       () => enc.loadRgb('rgba', new Uint8Array(P.width * P.height * 4)),
       () => enc.encodeRgb('rgba', new Uint8Array(P.width * P.height * 4)),
+      () => enc.loadI420(new Uint8Array(frameBytes)),
+      () => enc.encode(),
     ];
     for (const call of calls) expect(thrown(call).code).toBe('WRITER_CLOSED');
   });

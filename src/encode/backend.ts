@@ -69,8 +69,11 @@ export interface ChunkEncoder {
   readonly config: AvcConfig;
   /** Starts a chunk whose first frame is frame `firstFrameIndex` of the whole video (absolute). */
   beginChunk(firstFrameIndex: number): MaybePromise<void>;
-  /** Encodes one I420 frame (the buffer may be reused once this returns); returns the frames completed so far, in order. */
-  encode(i420: Uint8Array): MaybePromise<CodedFrame[]>;
+  /**
+   * Encodes one I420 frame (the buffer may be reused once this returns), or, without one, the frame
+   * loadI420() took; returns the frames completed so far, in order.
+   */
+  encode(i420?: Uint8Array): MaybePromise<CodedFrame[]>;
   /** Ends the chunk and returns its remaining frames. */
   endChunk(): MaybePromise<CodedFrame[]>;
   /**
@@ -90,6 +93,11 @@ export interface ChunkEncoder {
    * encoder in between.
    */
   loadRgb?(layout: RgbLayout, pixels: Uint8Array | Uint8ClampedArray): void;
+  /**
+   * Optional: takes an I420 frame into the encoder now (`i420` may be reused at once); the next
+   * encode() without a frame encodes it. Nothing else may call the encoder in between.
+   */
+  loadI420?(i420: Uint8Array | Uint8ClampedArray): void;
   /** Frees the encoder. Safe to call more than once. */
   close(): MaybePromise<void>;
 }

@@ -90,7 +90,7 @@ export async function openFrameEncoder(video: ResolvedVideo, workers: number | W
   return new PoolEncoder(started.value, backend, video, scene?.kind === 'function' ? scene.draw : null, converter.value, lease.end);
 }
 
-/** The data of a frame the encoder took already (loadRgb): nothing to hold here. */
+/** The data of a frame the encoder took already (loadRgb, loadI420): nothing to hold here. */
 const TAKEN = new Uint8Array(0);
 
 class InProcessEncoder implements FrameEncoder {
@@ -118,9 +118,13 @@ class InProcessEncoder implements FrameEncoder {
   takeFrame(pixels: Uint8Array | Uint8ClampedArray, format: PixelFormat, next: boolean): Frame {
     const e = this.loop.encoder;
     const rgb = takesRgb(e, format);
+    // One copy, into the encoder's memory, instead of one into a buffer here and one from it.
     if (next && rgb && e.loadRgb) {
-      // One copy, into the encoder's memory, instead of one into a buffer here and one from it.
       e.loadRgb(format, pixels);
+      return { format, data: TAKEN, inEncoder: true };
+    }
+    if (next && format === 'yuv420p' && e.loadI420) {
+      e.loadI420(pixels);
       return { format, data: TAKEN, inEncoder: true };
     }
     if (format === 'yuv420p' || rgb) {

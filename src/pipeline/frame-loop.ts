@@ -13,8 +13,8 @@ export interface Frame {
   format: PixelFormat;
   data: Uint8Array;
   /**
-   * The encoder took the frame already (its loadRgb; `data` is empty): encoded without another
-   * copy. Valid only while nothing else calls the encoder before this frame.
+   * The encoder took the frame already (its loadRgb or loadI420; `data` is empty): encoded without
+   * another copy. Valid only while nothing else calls the encoder before this frame.
    */
   inEncoder?: boolean;
 }
@@ -89,7 +89,7 @@ export class FrameLoop {
     const out = await this.enter(index);
     const coded = takesRgb(this.encoder, frame.format)
       ? await (this.encoder.encodeRgb as NonNullable<ChunkEncoder['encodeRgb']>)(frame.format, frame.inEncoder ? undefined : frame.data)
-      : await this.encoder.encode(frame.data);
+      : await this.encoder.encode(frame.inEncoder ? undefined : frame.data);
     return out.length === 0 ? coded : out.concat(coded);
   }
 

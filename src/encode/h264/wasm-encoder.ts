@@ -53,7 +53,7 @@ export class AsmH264Encoder implements ChunkEncoder {
   private closed = false;
   private rgbLayout: RgbLayout | null = null;
   /** The layout of a frame loadRgb() put into the input picture and no encode has used yet. */
-  private loadedLayout: RgbLayout | null = null;
+  private loadedLayout: RgbLayout | 'yuv420p' | null = null;
   private broken: Mp4ForgeError | null = null;
   private readonly frameBytes: number;
 
@@ -105,8 +105,11 @@ export class AsmH264Encoder implements ChunkEncoder {
     this.x.beginChunk(firstFrame);
   }
 
-  /** Encodes one I420 frame (width x height, planes back to back); returns it coded. */
-  encode(i420: Uint8Array): CodedFrame[] {
+  /**
+   * Takes an I420 frame (width x height, planes back to back) into the encoder's input picture now;
+   * encode() without a frame then encodes it, and `i420` may be reused as soon as this returns.
+   */
+  loadI420(i420: Uint8Array | Uint8ClampedArray): void {
     this.check();
     if (i420.length !== this.frameBytes) {
       throw new Mp4ForgeError('INVALID_FRAME', `an I420 frame of ${this.params.width}x${this.params.height} is ${this.frameBytes} bytes, got ${i420.length}`);
@@ -118,6 +121,15 @@ export class AsmH264Encoder implements ChunkEncoder {
     mem.set(i420.subarray(0, ySize), this.x.inputY());
     mem.set(i420.subarray(ySize, ySize + cSize), this.x.inputU());
     mem.set(i420.subarray(ySize + cSize), this.x.inputV());
+    this.loadedLayout = 'yuv420p';
+  }
+
+  /** Encodes one I420 frame, or, without one, the frame loadI420() took; returns it coded. */
+  encode(i420?: Uint8Array): CodedFrame[] {
+    if (i420) this.loadI420(i420);
+    this.check();
+    if (this.loadedLayout !== 'yuv420p') throw new Mp4ForgeError('INVALID_FRAME', 'encode() without a frame needs a frame taken by loadI420() first');
+    // Taken once: encoding may leave other pixels in the input picture (reconstruction()).
     this.loadedLayout = null;
     const n = guard(() => this.x.encodeFrame(), this);
     return [this.takeOutput(n)];
