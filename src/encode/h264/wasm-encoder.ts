@@ -52,7 +52,7 @@ export class AsmH264Encoder implements ChunkEncoder {
   readonly config: AvcConfig;
   private closed = false;
   private rgbLayout: RgbLayout | null = null;
-  /** The layout of a frame loadRgb() put into the input picture and no encode has used yet. */
+  /** The layout of a frame loadRgb() or loadI420() put into the input picture and no encode has used yet. */
   private loadedLayout: RgbLayout | 'yuv420p' | null = null;
   private broken: Mp4ForgeError | null = null;
   private readonly frameBytes: number;
