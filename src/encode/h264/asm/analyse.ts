@@ -4,8 +4,10 @@
 // reconstruction when the next macroblock looks at its neighbours.
 import { satd16x16, satdI16, satd8x8, satd4x4, sad16x16, sadBlocks8x8 } from './pixel';
 import { predict16x16, predictChroma, loadEdge4x4, predict4x4, mode4x4Available, I16_PLANE, C_DC, C_PLANE } from './intra';
-import { encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, interLumaNoResidual, skipFromReference } from './macroblock';
-import { zeroSadInter, zeroSadChromaDc } from './dct';
+import {
+  encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, interLumaNoResidual, skipFromReference, chromaPlaneZero,
+} from './macroblock';
+import { zeroSadInter } from './dct';
 import { CHROMA_QP } from './tables';
 import { mcLuma16x16, mcChroma8x8 } from './mc';
 import { searchStart, searchRefine, startSatd, bestSatd, bestX, bestY, bestCost, vectorInside } from './me';
@@ -219,7 +221,7 @@ function stillSkip(limit: i32): bool {
   const co = usize(mbY * 8 * CS + mbX * 8);
   for (let p = 0; p < 2; p++) {
     const sads = sadBlocks8x8((p == 0 ? srcU : srcV) + so, cs, (p == 0 ? refU : refV) + co, CS);
-    if ((sads & 0xffff) > zeroSadInter(qpc) || sads >>> 16 > zeroSadChromaDc(qpc)) return false;
+    if (!chromaPlaneZero(sads, qpc)) return false;
   }
   return true;
 }
@@ -234,7 +236,8 @@ export function analyseInter(): u8 {
   predictMotion(mbX, mbY);
   // 1. P_Skip when its prediction leaves nothing to code
   if (earlySkip && vectorInside(px, py, skipX, skipY)) {
-    if (skipX == 0 && skipY == 0 && stillSkip(lam * 16 + 64)) {
+    const skipLimit = lam * 16 + 64;
+    if (skipX == 0 && skipY == 0 && stillSkip(skipLimit)) {
       setMv(0, 0, predX, predMvY);
       skipFromReference();
       setType(MB_P_SKIP);
@@ -243,7 +246,7 @@ export function analyseInter(): u8 {
     }
     mcLuma16x16(px, py, skipX, skipY, predY);
     const sad = sad16x16(src, CW, predY, 16);
-    if (sad < lam * 16 + 64) {
+    if (sad < skipLimit) {
       setMv(skipX, skipY, predX, predMvY);
       // a residual too small for any coefficient to survive quantisation needs no transform (the
       // whole macroblock's SAD bounds each block's; encodeInterLuma checks the blocks themselves)

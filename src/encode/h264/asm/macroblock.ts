@@ -206,6 +206,15 @@ export function encodeInterLuma(decimate: bool): i32 {
   return cbp;
 }
 
+/**
+ * Whether every level of an inter chroma plane quantises to zero, from sadBlocks8x8's packed SADs
+ * of its four blocks (the largest bounds the AC, the sum the DC): then no transform is needed.
+ */
+// @ts-ignore: decorator
+@inline export function chromaPlaneZero(sads: i32, qpc: i32): bool {
+  return (sads & 0xffff) <= zeroSadInter(qpc) && sads >>> 16 <= zeroSadChromaDc(qpc);
+}
+
 /** Chroma (both planes) from the predictions in predU/predV. Sets cbpChroma; reconstructs. */
 export function encodeChroma(intra: bool, decimate: bool): void {
   clearDcClamp(false, true); // a P_Skip trial's chroma is not the macroblock's
@@ -219,7 +228,7 @@ export function encodeChroma(intra: bool, decimate: bool): void {
     let planeAc = 0;
     let score = 0;
     const sads = intra ? 0 : sadBlocks8x8(src, cs, pred, 8);
-    if (!intra && (sads & 0xffff) <= zeroSadInter(qpc) && sads >>> 16 <= zeroSadChromaDc(qpc)) {
+    if (!intra && chromaPlaneZero(sads, qpc)) {
       // Every level of this plane would be zero: no transform. Its AC blocks are still coded
       // (empty) when the other plane has AC levels, so the levels are cleared too.
       store<u64>(levCDc + usize(p * 8), 0);
