@@ -205,16 +205,12 @@ function noResidual(): i32 {
 }
 
 /**
- * Step 1's test for a still macroblock (skip vector (0, 0)), made against the reference in place:
- * the prediction of a whole-sample (0, 0) vector is the reference itself, so the general path's
- * tests (the luma SAD under `limit` and within the zero-level bound, each chroma plane's blocks
- * within theirs) need no copy of it. True when those tests make the macroblock P_Skip with nothing
- * coded; false leaves the decision to the general path, which accepts every macroblock this one
- * does. On still content most macroblocks end here (testsrc2: chroma's tests were 12% of the encode).
+ * Whether both chroma planes of a still macroblock (skip vector (0, 0)) quantise to nothing,
+ * tested against the reference in place: the prediction of a whole-sample (0, 0) vector is the
+ * reference itself, so encodeChroma's zero-level test needs no copy of it. (False leaves the
+ * answer to encodeChroma, which may still find every level zero after quantising.)
  */
-function stillSkip(limit: i32): bool {
-  const sad = sad16x16(srcLuma(), CW, refY + usize(mbY * 16 * YS + mbX * 16), YS);
-  if (sad >= limit || sad > zeroSadInter(qp)) return false;
+function stillChromaZero(): bool {
   const qpc = i32(load<u8>(CHROMA_QP + usize(qp)));
   const cs = CW >> 1;
   const so = usize(mbY * 8 * cs + mbX * 8);
@@ -236,21 +232,33 @@ export function analyseInter(): u8 {
   predictMotion(mbX, mbY);
   // 1. P_Skip when its prediction leaves nothing to code
   if (earlySkip && vectorInside(px, py, skipX, skipY)) {
-    const skipLimit = lam * 16 + 64;
-    if (skipX == 0 && skipY == 0 && stillSkip(skipLimit)) {
-      setMv(0, 0, predX, predMvY);
-      skipFromReference();
-      setType(MB_P_SKIP);
-      setCbp(0, 0);
-      return MB_P_SKIP;
+    // A still macroblock (skip vector (0, 0)) is predicted by the reference itself: its SAD needs
+    // no copy of the prediction, and when nothing is left to code the reference is copied into
+    // the picture without the chroma coding pass (on still content most macroblocks end there;
+    // chroma's tests were 12% of testsrc2's encode). Otherwise the general path below, which
+    // accepts every macroblock the still one does.
+    const still = skipX == 0 && skipY == 0;
+    let sad: i32;
+    if (still) {
+      sad = sad16x16(src, CW, refY + usize(py * YS + px), YS);
+    } else {
+      mcLuma16x16(px, py, skipX, skipY, predY);
+      sad = sad16x16(src, CW, predY, 16);
     }
-    mcLuma16x16(px, py, skipX, skipY, predY);
-    const sad = sad16x16(src, CW, predY, 16);
-    if (sad < skipLimit) {
+    if (sad < lam * 16 + 64) {
+      const noLumaResidual = sad <= zeroSadInter(qp);
+      if (still && noLumaResidual && stillChromaZero()) {
+        setMv(0, 0, predX, predMvY);
+        skipFromReference();
+        setType(MB_P_SKIP);
+        setCbp(0, 0);
+        return MB_P_SKIP;
+      }
+      if (still) mcLuma16x16(px, py, 0, 0, predY);
       setMv(skipX, skipY, predX, predMvY);
       // a residual too small for any coefficient to survive quantisation needs no transform (the
       // whole macroblock's SAD bounds each block's; encodeInterLuma checks the blocks themselves)
-      const lumaCbp = sad <= zeroSadInter(qp) ? noResidual() : encodeInterLuma(decimate);
+      const lumaCbp = noLumaResidual ? noResidual() : encodeInterLuma(decimate);
       if (lumaCbp == 0) {
         mcChroma8x8(px, py, skipX, skipY, predU, predV);
         setCbp(0, 0);
