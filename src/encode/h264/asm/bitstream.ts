@@ -28,9 +28,11 @@ export function bitsBegin(buffer: usize): void {
 }
 
 /**
- * The writer's pending bits, for a coder that keeps them in locals over a run of writes (CAVLC
- * residual blocks): read them with pendingAcc()/pendingCount(), write whole 32-bit words with
- * flushWord(), and hand the rest back with setPending().
+ * The writer's state, for a coder that keeps it in locals over a run of writes (CAVLC residual
+ * blocks): read it with pendingAcc()/pendingCount()/writerPtr(), and hand it back with
+ * setWriter(). Such a coder may store a word at its pointer before the word is complete (a store
+ * that a later one overwrites, instead of a branch per write): the RBSP buffer has room past any
+ * position the bits can reach.
  */
 // @ts-ignore: decorator
 @inline export function pendingAcc(): u64 {
@@ -41,14 +43,14 @@ export function bitsBegin(buffer: usize): void {
   return pending;
 }
 // @ts-ignore: decorator
-@inline export function setPending(a: u64, n: i32): void {
-  acc = a;
-  pending = n;
+@inline export function writerPtr(): usize {
+  return ptr;
 }
 // @ts-ignore: decorator
-@inline export function flushWord(w: u32): void {
-  store<u32>(ptr, bswap<u32>(w));
-  ptr += 4;
+@inline export function setWriter(a: u64, n: i32, p: usize): void {
+  acc = a;
+  pending = n;
+  ptr = p;
 }
 
 // @ts-ignore: decorator

@@ -1,5 +1,5 @@
 // CAVLC entropy coding of macroblocks (ITU-T H.264 7.3.5 syntax, 9.2 residual blocks).
-import { putBits, putUe, putSe, pendingAcc, pendingCount, setPending, flushWord } from './bitstream';
+import { putBits, putUe, putSe, pendingAcc, pendingCount, writerPtr, setWriter } from './bitstream';
 import {
   CT_LEN_0, CT_CODE_0, CT_LEN_2, CT_CODE_2, CT_LEN_4, CT_CODE_4, CT_LEN_CDC, CT_CODE_CDC,
   TZ_LEN, TZ_CODE, TZC_LEN, TZC_CODE, RB_LEN, RB_CODE, CBP_TO_CODE_INTRA, CBP_TO_CODE_INTER, ZIGZAG, BLK_RASTER,
@@ -36,13 +36,20 @@ export function initCavlc(): void {
 
 /**
  * residual_block_cavlc() of the first `n` coefficients of SCAN (n: 4, 15 or 16; scanMask has
- * their non-zero bits) with context nC (-1: chroma DC). Returns TotalCoeff. The writer's pending
- * bits live in locals (a, k) for the block; every 32 collected bits are written out as a word.
+ * their non-zero bits) with context nC (-1: chroma DC). Returns TotalCoeff.
+ *
+ * The writer's state lives in locals for the block: the pending bits `a` (the newest in the low
+ * `k`, k < 32 between writes) and the pointer `p`. Each write appends its code, then stores the
+ * 32 oldest pending bits at p and moves p on only if there were 32 (`k >> 5`): no branch on
+ * whether a word is full, which on noise (a level every few bits) was a misprediction every few
+ * levels. A store that does not move p is overwritten by a later one (see setWriter).
  */
 function putResidualBlock(n: i32, nC: i32): i32 {
   const mask = scanMask;
   let a = pendingAcc();
   let k = pendingCount();
+  let p = writerPtr();
+  let f: i32;
   const total = popcnt<i32>(mask);
   // trailing ones: up to three ±1 levels from the highest frequency down, and their signs
   let t1 = 0;
@@ -71,26 +78,25 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   }
   a = (a << u64(len + t1)) | u64((code << t1) | signs);
   k += len + t1;
-  if (k >= 32) {
-    k -= 32;
-    flushWord(u32(a >> u64(k)));
-  }
+  f = k >> 5;
+  k &= 31;
+  store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+  p += usize(f << 2);
   if (total == 0) {
-    setPending(a, k);
+    setWriter(a, k, p);
     return 0;
   }
-  // levels, highest frequency first; `m` holds the ones left after the trailing ones
+  // levels, highest frequency first; `m` holds the ones left after the trailing ones.
+  // levelCode = 2|l| - 2 (positive) or 2|l| - 1 (negative); the first level after fewer than
+  // three trailing ones cannot be ±1, so its code is 2 less. The first level is the only one
+  // that can meet suffixLength 0.
   let sl = total > 10 && t1 < 3 ? 1 : 0;
-  let first = t1 < 3;
-  while (m != 0) {
-    const i = 31 - clz<i32>(m);
+  if (m != 0) {
+    let i = 31 - clz<i32>(m);
     m ^= 1 << i;
-    const l = scanAt(i);
-    const al = abs<i32>(l);
-    // levelCode = 2|l| - 2 (positive) or 2|l| - 1 (negative); the first level after fewer than
-    // three trailing ones cannot be ±1, so its code is 2 less
-    let c = 2 * al - (l > 0 ? 2 : 1) - (first ? 2 : 0);
-    first = false;
+    let l = scanAt(i);
+    let al = abs<i32>(l);
+    let c = (al << 1) - 2 + (l >>> 31) - (t1 < 3 ? 2 : 0);
     let wl: i32;
     let wc: u32;
     if (sl == 0) {
@@ -105,19 +111,26 @@ function putResidualBlock(n: i32, nC: i32): i32 {
         wc = 0x1000 | u32(c - 30);
       }
       sl = 1;
-    } else if (c < (15 << sl)) {
-      wl = (c >> sl) + 1 + sl;
-      wc = u32((1 << sl) | (c & ((1 << sl) - 1)));
     } else {
-      wl = 28;
-      wc = 0x1000 | u32(c - (15 << sl));
+      wl = levelLength(c, sl);
+      wc = levelBits(c, sl);
     }
-    if (al > (3 << (sl - 1)) && sl < 6) sl++;
-    a = (a << u64(wl)) | u64(wc);
-    k += wl;
-    if (k >= 32) {
-      k -= 32;
-      flushWord(u32(a >> u64(k)));
+    while (true) {
+      sl += i32(al > (3 << (sl - 1))) & i32(sl < 6);
+      a = (a << u64(wl)) | u64(wc);
+      k += wl;
+      f = k >> 5;
+      k &= 31;
+      store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+      p += usize(f << 2);
+      if (m == 0) break;
+      i = 31 - clz<i32>(m);
+      m ^= 1 << i;
+      l = scanAt(i);
+      al = abs<i32>(l);
+      c = (al << 1) - 2 + (l >>> 31);
+      wl = levelLength(c, sl);
+      wc = levelBits(c, sl);
     }
   }
   const last = 31 - clz<i32>(mask);
@@ -135,10 +148,10 @@ function putResidualBlock(n: i32, nC: i32): i32 {
     }
     a = (a << u64(len)) | u64(code);
     k += len;
-    if (k >= 32) {
-      k -= 32;
-      flushWord(u32(a >> u64(k)));
-    }
+    f = k >> 5;
+    k &= 31;
+    store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+    p += usize(f << 2);
   }
   // run_before of each level but the lowest-frequency one, while zeros remain
   let zerosLeft = totalZeros;
@@ -152,15 +165,31 @@ function putResidualBlock(n: i32, nC: i32): i32 {
     len = i32(load<u8>(RB_LEN + j));
     a = (a << u64(len)) | u64(load<u8>(RB_CODE + j));
     k += len;
-    if (k >= 32) {
-      k -= 32;
-      flushWord(u32(a >> u64(k)));
-    }
+    f = k >> 5;
+    k &= 31;
+    store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+    p += usize(f << 2);
     zerosLeft -= run;
     i = next;
   }
-  setPending(a, k);
+  setWriter(a, k, p);
   return total;
+}
+
+/**
+ * Length of a level's code at suffixLength `sl` >= 1 (9.2.2.1): level_prefix zeros, a one, `sl`
+ * suffix bits; from level_prefix 15 on (an escape, rare) a 12-bit suffix.
+ */
+// @ts-ignore: decorator
+@inline function levelLength(c: i32, sl: i32): i32 {
+  const prefix = c >> sl;
+  return prefix < 15 ? prefix + 1 + sl : 28;
+}
+
+/** The bits of levelLength's code, the leading one included. */
+// @ts-ignore: decorator
+@inline function levelBits(c: i32, sl: i32): u32 {
+  return c < (15 << sl) ? u32((1 << sl) | (c & ((1 << sl) - 1))) : 0x1000 | u32(c - (15 << sl));
 }
 
 /** Loads a 4x4 block's levels (raster i16) into SCAN in zigzag order, from scan position `start` (0 or 1). */
