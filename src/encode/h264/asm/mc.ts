@@ -222,6 +222,23 @@ export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): v
   }
 }
 
+/**
+ * Where the 16x16 luma prediction of (px, py) displaced by (mvx, mvy) lies in one plane as it is
+ * (a full- or half-sample vector in both directions: refY, refH, refVh or refC), so that a cost
+ * can be read there without mcLuma16x16's copy; 0 for a quarter-sample vector, which averages
+ * two planes. Rows are YS apart.
+ */
+export function lumaPlaneAt(px: i32, py: i32, mvx: i32, mvy: i32): usize {
+  if (((mvx | mvy) & 1) != 0) return 0;
+  const x = px + (mvx >> 2);
+  const y = py + (mvy >> 2);
+  const o = usize(y * YS + x);
+  const f = (mvy & 3) * 4 + (mvx & 3);
+  if (f == 0) return refY + o;
+  ensureHalf(x, y, x + 16, y + 16, load<u8>(PLANES_OF + usize(f)));
+  return f == 2 ? refH + o : f == 8 ? refVh + o : refC + o;
+}
+
 /** Chroma prediction of both 8x8 blocks for a macroblock at luma (px, py) with luma vector (mvx, mvy). */
 export function mcChroma8x8(px: i32, py: i32, mvx: i32, mvy: i32, outU: usize, outV: usize): void {
   const x = (px >> 1) + (mvx >> 3);

@@ -3,7 +3,7 @@
 // quarter-sample refinement on SATD (or SAD). Vectors are kept where the block stays inside the
 // reference padding (PAD - 8 samples out), and within the level's vertical range.
 import { sad16x16, satd16x16 } from './pixel';
-import { mcLuma16x16 } from './mc';
+import { mcLuma16x16, lumaPlaneAt } from './mc';
 import { seBits } from './bitstream';
 import { CW, CH, YS, refY } from './state';
 import { searchMethod, searchRange, subpel, subpelSatd, subpelDiamond } from './config';
@@ -56,8 +56,15 @@ function intCost(mx: i32, my: i32): i32 {
 /** Distortion (SATD, or SAD) + rate of the quarter-sample vector (mx, my). */
 function subCost(mx: i32, my: i32, satd: bool = subpelSatd): i32 {
   if (!subInside(mx, my)) return BIG;
-  mcLuma16x16(px, py, mx, my, tmp);
-  const d = satd ? satd16x16(src, CW, tmp, 16) : sad16x16(src, CW, tmp, 16);
+  // full and half samples are read in their plane; quarter samples are averaged into `tmp` first
+  let p = lumaPlaneAt(px, py, mx, my);
+  let ps = YS;
+  if (p == 0) {
+    mcLuma16x16(px, py, mx, my, tmp);
+    p = tmp;
+    ps = 16;
+  }
+  const d = satd ? satd16x16(src, CW, p, ps) : sad16x16(src, CW, p, ps);
   return d + lambda * mvBits(mx, my);
 }
 
