@@ -8,7 +8,7 @@ import {
   encodeI16Luma, encodeI4Block, encodeInterLuma, encodeChroma, srcLuma, recLuma, interLumaNoResidual, skipFromReference, chromaPlaneZero,
 } from './macroblock';
 import { zeroSadInter } from './dct';
-import { CHROMA_QP } from './tables';
+import { chromaQp } from './tables';
 import { mcLuma16x16, mcChroma8x8 } from './mc';
 import { searchStart, searchRefine, startSatd, bestSatd, bestX, bestY, bestCost, vectorInside } from './me';
 import { predictMotion, predX, predY as predMvY, skipX, skipY } from './mvpred';
@@ -211,7 +211,7 @@ function noResidual(): i32 {
  * answer to encodeChroma, which may still find every level zero after quantising.)
  */
 function stillChromaZero(): bool {
-  const qpc = i32(load<u8>(CHROMA_QP + usize(qp)));
+  const qpc = chromaQp(qp);
   const cs = CW >> 1;
   const so = usize(mbY * 8 * cs + mbX * 8);
   const co = usize(mbY * 8 * CS + mbX * 8);

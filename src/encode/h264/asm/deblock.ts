@@ -2,7 +2,7 @@
 // macroblock at a time in raster order: luma vertical edges left to right, then horizontal edges
 // top to bottom, then the same for both chroma planes. Intra prediction of the picture has used
 // the unfiltered samples, so this runs once the last macroblock is reconstructed.
-import { ALPHA, BETA, TC0, CHROMA_QP } from './tables';
+import { ALPHA, BETA, TC0, chromaQp } from './tables';
 import { lumaEdgeSimd, chromaEdgesSimd } from './deblock-simd';
 import { MBW, MBH, BW, YS, CS, curY, curU, curV, mbType, mbQp, nzY, mvXY, MB_I16 } from './state';
 
@@ -51,7 +51,7 @@ function deblockMb(mbx: i32, mby: i32): void {
   const mb = mby * MBW + mbx;
   const intra = isIntra(mb);
   const qp = mbQpOf(mb);
-  const qpc = i32(load<u8>(CHROMA_QP + usize(qp)));
+  const qpc = chromaQp(qp);
   const y0 = curY + usize((mby * 16) * YS + mbx * 16);
   const u0 = curU + usize((mby * 8) * CS + mbx * 8);
   const v0 = curV + usize((mby * 8) * CS + mbx * 8);
@@ -81,7 +81,7 @@ function deblockMb(mbx: i32, mby: i32): void {
         else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs(q0 + k * along - across, q0 + k * along));
         const qo = mbQpOf(other);
         qpav = (qp + qo + 1) >> 1;
-        qpcav = (qpc + i32(load<u8>(CHROMA_QP + usize(qo))) + 1) >> 1;
+        qpcav = (qpc + chromaQp(qo) + 1) >> 1;
       } else if (intra) store<u32>(BS, 0x03030303);
       else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs(q0 + k * along - across, q0 + k * along));
       const bs = load<u32>(BS);

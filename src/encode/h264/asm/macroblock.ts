@@ -6,7 +6,7 @@ import {
   quantBlocks, idct8x4Add, zeroSadInter, zeroSadChromaDc,
 } from './dct';
 import { sad4x4Within, sadBlocks8x8 } from './pixel';
-import { CHROMA_QP, ZIGZAG } from './tables';
+import { chromaQp, ZIGZAG } from './tables';
 import { CW, YS, CS, BW, CBW, srcY, srcU, srcV, curY, curU, curV, refY, refU, refV, nzY, nzU, nzV } from './state';
 import { mbX, mbY, qp, predY, predU, predV, levY, levYDc, levC, levCDc, coefTmp, dqTmp, dcTmp, setCbp, cbpLuma, cbpChroma } from './mb';
 
@@ -218,7 +218,7 @@ export function encodeInterLuma(decimate: bool): i32 {
 /** Chroma (both planes) from the predictions in predU/predV. Sets cbpChroma; reconstructs. */
 export function encodeChroma(intra: bool, decimate: bool): void {
   clearDcClamp(false, true); // a P_Skip trial's chroma is not the macroblock's
-  const qpc = i32(load<u8>(CHROMA_QP + usize(qp)));
+  const qpc = chromaQp(qp);
   const cs = CW >> 1;
   let anyDc = 0;
   let anyAc = 0;

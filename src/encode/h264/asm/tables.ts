@@ -107,6 +107,12 @@ export const CHROMA_QP = memory.data<u8>([
   29, 30, 31, 32, 32, 33, 34, 34, 35, 35, 36, 36, 37, 37, 37, 38, 38, 38, 39, 39, 39, 39,
 ]);
 
+/** QPc of a macroblock at `qp` (chroma_qp_index_offset 0). */
+// @ts-ignore: decorator
+@inline export function chromaQp(qp: i32): i32 {
+  return i32(load<u8>(CHROMA_QP + usize(qp)));
+}
+
 /** Deblocking thresholds alpha' and beta' by indexA / indexB (Table 8-16). */
 export const ALPHA = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 17, 20, 22, 25, 28,
