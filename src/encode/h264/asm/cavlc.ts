@@ -10,13 +10,35 @@ import {
 } from './mb';
 import { alignZero } from './bitstream';
 
-/** Coefficients of the block being written, in scan order (i16 x 16), and its non-zero mask. */
+/**
+ * Coefficients of the block being written, in scan order (i16 x 16), their non-zero mask, and
+ * each one's levelCode before the first level's adjustment (CODES: 2|l| - 2, or 2|l| - 1 when
+ * negative; 9.2.2.1), worked out for all sixteen at once when the block is loaded.
+ */
 const SCAN = memory.data(32);
+const CODES = memory.data(32);
 let scanMask: i32 = 0;
 
 // @ts-ignore: decorator
 @inline function scanAt(i: i32): i32 {
   return i32(load<i16>(SCAN + usize(i << 1)));
+}
+
+// @ts-ignore: decorator
+@inline function codeAt(i: i32): i32 {
+  return i32(load<i16>(CODES + usize(i << 1)));
+}
+
+/** Stores a block's coefficients in scan order (a: 0-7, b: 8-15), their levelCodes and their mask. */
+// @ts-ignore: decorator
+@inline function setScan(a: v128, b: v128): void {
+  v128.store(SCAN, a);
+  v128.store(SCAN, b, 16);
+  const two = i16x8.splat(2);
+  v128.store(CODES, i16x8.add(i16x8.sub(i16x8.shl(i16x8.abs(a), 1), two), i16x8.shr_u(a, 15)));
+  v128.store(CODES, i16x8.add(i16x8.sub(i16x8.shl(i16x8.abs(b), 1), two), i16x8.shr_u(b, 15)), 16);
+  const zero = i16x8.splat(0);
+  scanMask = i16x8.bitmask(i16x8.ne(a, zero)) | (i16x8.bitmask(i16x8.ne(b, zero)) << 8);
 }
 
 /** coeff_token code words of the four nC classes (0-1, 2-3, 4-7, 8+), u32 each: length << 16 | code, index class * 68 + totalCoeff * 4 + trailingOnes. */
@@ -94,9 +116,10 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   if (m != 0) {
     let i = 31 - clz<i32>(m);
     m ^= 1 << i;
-    let l = scanAt(i);
-    let al = abs<i32>(l);
-    let c = (al << 1) - 2 + (l >>> 31) - (t1 < 3 ? 2 : 0);
+    // r: the level's levelCode; |level| > 3 << (sl - 1), which raises suffixLength after it, is
+    // r >= 3 << sl
+    let r = codeAt(i);
+    const c = r - (t1 < 3 ? 2 : 0);
     let wl: i32;
     let wc: u32;
     if (sl == 0) {
@@ -116,7 +139,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
       wc = levelBits(c, sl);
     }
     while (true) {
-      sl += i32(al > (3 << (sl - 1))) & i32(sl < 6);
+      sl += i32(r >= (3 << sl)) & i32(sl < 6);
       a = (a << u64(wl)) | u64(wc);
       k += wl;
       f = k >> 5;
@@ -126,11 +149,9 @@ function putResidualBlock(n: i32, nC: i32): i32 {
       if (m == 0) break;
       i = 31 - clz<i32>(m);
       m ^= 1 << i;
-      l = scanAt(i);
-      al = abs<i32>(l);
-      c = (al << 1) - 2 + (l >>> 31);
-      wl = levelLength(c, sl);
-      wc = levelBits(c, sl);
+      r = codeAt(i);
+      wl = levelLength(r, sl);
+      wc = levelBits(r, sl);
     }
   }
   const last = 31 - clz<i32>(mask);
@@ -205,10 +226,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
     b = v128.shuffle<i16>(b, b, 1, 2, 3, 4, 5, 6, 7, 0);
     b = i16x8.replace_lane(b, 7, 0);
   }
-  v128.store(SCAN, a);
-  v128.store(SCAN, b, 16);
-  const zero = i16x8.splat(0);
-  scanMask = i16x8.bitmask(i16x8.ne(a, zero)) | (i16x8.bitmask(i16x8.ne(b, zero)) << 8);
+  setScan(a, b);
 }
 
 /** Loads `n` (4 or 16) i16 values in their order into SCAN. */
@@ -216,9 +234,7 @@ function scanLinear(src: usize, n: i32): void {
   const zero = i16x8.splat(0);
   const a = n == 4 ? v128.load64_zero(src) : v128.load(src);
   const b = n == 4 ? zero : v128.load(src, 16);
-  v128.store(SCAN, a);
-  v128.store(SCAN, b, 16);
-  scanMask = i16x8.bitmask(i16x8.ne(a, zero)) | (i16x8.bitmask(i16x8.ne(b, zero)) << 8);
+  setScan(a, b);
 }
 
 /** nC of a luma 4x4 block at raster index b of the macroblock (9.2.1). */
