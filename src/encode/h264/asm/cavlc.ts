@@ -57,6 +57,17 @@ export function initCavlc(): void {
 }
 
 /**
+ * Stores the low 32 bits of `w` at p, most significant byte first. WebAssembly has no byte swap:
+ * bswap<u32> is eight shifts and masks, and this store happens at every write; one byte shuffle
+ * does it.
+ */
+// @ts-ignore: decorator
+@inline function storeWordBe(p: usize, w: u64): void {
+  const v = i64x2.splat(i64(w));
+  v128.store32_lane(p, v128.shuffle<u8>(v, v, 3, 2, 1, 0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 0);
+}
+
+/**
  * residual_block_cavlc() of the first `n` coefficients of SCAN (n: 4, 15 or 16; scanMask has
  * their non-zero bits) with context nC (-1: chroma DC). Returns TotalCoeff.
  *
@@ -102,7 +113,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   k += len + t1;
   f = k >> 5;
   k &= 31;
-  store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+  storeWordBe(p, a >> u64(k));
   p += usize(f << 2);
   if (total == 0) {
     setWriter(a, k, p);
@@ -144,7 +155,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
       k += wl;
       f = k >> 5;
       k &= 31;
-      store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+      storeWordBe(p, a >> u64(k));
       p += usize(f << 2);
       if (m == 0) break;
       i = 31 - clz<i32>(m);
@@ -171,7 +182,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
     k += len;
     f = k >> 5;
     k &= 31;
-    store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+    storeWordBe(p, a >> u64(k));
     p += usize(f << 2);
   }
   // run_before of each level but the lowest-frequency one, while zeros remain
@@ -188,7 +199,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
     k += len;
     f = k >> 5;
     k &= 31;
-    store<u32>(p, bswap<u32>(u32(a >> u64(k))));
+    storeWordBe(p, a >> u64(k));
     p += usize(f << 2);
     zerosLeft -= run;
     i = next;
