@@ -4,7 +4,7 @@
 // the unfiltered samples, so this runs once the last macroblock is reconstructed.
 import { ALPHA, BETA, TC0, chromaQp } from './tables';
 import { lumaEdgeSimd, chromaEdgesSimd } from './deblock-simd';
-import { MBW, MBH, BW, YS, CS, curY, curU, curV, mbType, mbQp, nzY, mvXY, MB_I16 } from './state';
+import { MBW, MBH, BW, YS, CS, curY, curU, curV, mbType, mbQp, nzY, mvXY, MB_I16, MB_P_SKIP } from './state';
 
 // @ts-ignore: decorator
 @inline function clip255(v: i32): u8 {
@@ -61,6 +61,10 @@ function deblockMb(mbx: i32, mby: i32): void {
   // coefficients: with none at all, only the macroblock edges can need filtering.
   const b0 = nzY + usize(by0 * BW + bx0);
   const internal = intra || (load<u32>(b0) | load<u32>(b0 + usize(BW)) | load<u32>(b0 + usize(2 * BW)) | load<u32>(b0 + usize(3 * BW))) != 0;
+  // A P_Skip macroblock next to another with the same vector: no coefficients on either side and
+  // one vector, so bS is 0 along the whole edge (on still content, most edges of the picture)
+  const skip = load<u8>(mbType + usize(mb)) == MB_P_SKIP;
+  const skipMv = load<u32>(mvXY + usize((by0 * BW + bx0) * 4));
   // vertical edges (left to right), then horizontal edges (top to bottom)
   for (let dir = 0; dir < 2; dir++) {
     const vertical = dir == 0;
@@ -77,6 +81,7 @@ function deblockMb(mbx: i32, mby: i32): void {
       if (e == 0) {
         if (vertical ? mbx == 0 : mby == 0) continue;
         const other = vertical ? mb - 1 : mb - MBW;
+        if (skip && load<u8>(mbType + usize(other)) == MB_P_SKIP && load<u32>(mvXY + usize((q0 - across) * 4)) == skipMv) continue;
         if (intra || isIntra(other)) store<u32>(BS, 0x04040404);
         else for (let k = 0; k < 4; k++) store<u8>(BS + usize(k), interBs(q0 + k * along - across, q0 + k * along));
         const qo = mbQpOf(other);
