@@ -10,7 +10,7 @@
 // Options: --b PATH (required: the other build's dist/index.js; a checkout of another commit built
 // with `npm run build`), --a PATH (default: this checkout's dist), --pattern noise|plasma|bars|
 // gradient|testsrc2 (default noise; testsrc2 from the npm ffmpeg), --size 1280x720, --frames 30, --rounds 3, --qp 26, --speed N (default:
-// the encoder's). A sanity check: the same build as A and B (`--b dist/index.js`) reads ~1.00.
+// the encoder's), --input yuv420p|rgba (default yuv420p; rgba times the conversion into the encoder too). A sanity check: the same build as A and B (`--b dist/index.js`) reads ~1.00.
 
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
@@ -30,18 +30,24 @@ const rounds = Number(args.rounds ?? 3);
 const pattern = String(args.pattern ?? 'noise');
 const video = { qp: Number(args.qp ?? 26), gop: 60, ...(args.speed === undefined ? {} : { speed: Number(args.speed) }) };
 
+const pixelFormat = String(args.input ?? 'yuv420p');
+if (pixelFormat !== 'yuv420p' && pixelFormat !== 'rgba') throw new Error(`--input ${pixelFormat}: expected yuv420p or rgba`);
 const input = [];
 // testsrc2 from the npm ffmpeg's lavfi: still areas around moving parts, where other paths run
 const lavfi = pattern === 'testsrc2' ? testsrc2Frames(W, H, Math.min(frames, 60)) : null;
 for (let i = 0; i < Math.min(frames, 60); i++) {
   const rgba = lavfi ? new Uint8Array(lavfi[i]) : new Uint8Array(W * H * 4);
   if (!lavfi) A.drawPattern(pattern, rgba, W, H, i);
+  if (pixelFormat === 'rgba') {
+    input.push(rgba);
+    continue;
+  }
   const yuv = new Uint8Array((W * H * 3) / 2);
   A.toI420(rgba, 'rgba', W, H, yuv);
   input.push(yuv);
 }
 
-const opts = { width: W, height: H, fps: 30, output: { buffer: true }, pixelFormat: 'yuv420p', video };
+const opts = { width: W, height: H, fps: 30, output: { buffer: true }, pixelFormat, video };
 async function timed(writer, frame) {
   const c0 = cpuSeconds();
   await writer.addFrame(frame);
@@ -84,7 +90,7 @@ for (let r = 0; r < rounds; r++) {
 }
 const ms = (t) => (t / frames / rounds).toFixed(2);
 console.log(
-  `${W}x${H} ${pattern}, qp ${video.qp}${video.speed === undefined ? '' : `, speed ${video.speed}`}, ${frames} frames × ${rounds} rounds: ` +
+  `${W}x${H} ${pattern} (${pixelFormat} in), qp ${video.qp}${video.speed === undefined ? '' : `, speed ${video.speed}`}, ${frames} frames × ${rounds} rounds: ` +
     `A ${ms(totalA)} ms/frame, B ${ms(totalB)} ms/frame (CPU); B/A ${(totalB / totalA).toFixed(3)} ` +
     `(rounds ${perRound.map((x) => x.toFixed(3)).join(', ')}); identical bytes: ${identical ? 'yes' : 'no'}`,
 );

@@ -115,11 +115,21 @@ describe('RGB → I420 in WASM equals the JS conversion (src/encode/convert.ts)'
   it('rgba, bgra and rgb24 at sizes with and without a vector tail', async () => {
     const { toI420 } = await import('../src/encode/convert.js');
     const formats = [['rgba', 0, 4], ['bgra', 1, 4], ['rgb24', 2, 3]] as const;
-    for (const [w, h] of [[64, 4], [38, 6], [2, 2], [322, 10]] as const) {
+    for (const [w, h] of [[64, 4], [38, 6], [2, 2], [322, 10], [32, 2]] as const) {
       for (const [name, code, bpp] of formats) {
         const src = new Uint8Array(w * h * bpp);
         for (let i = 0; i < src.length; i++) src[i] = rnd();
         if (w === 64) for (let i = 0; i < src.length; i += 7) src[i] = i & 1 ? 255 : 0; // extremes
+        if (w === 32) {
+          // 2x2 blocks of the eight saturated colours, forwards then backwards: where the kernel's
+          // weighted sums reach their bounds (it reads samples from fixed bytes of the sums)
+          for (let y = 0; y < 2; y++) {
+            for (let x = 0; x < 32; x++) {
+              const c = x >> 1 < 8 ? x >> 1 : 15 - (x >> 1);
+              for (let k = 0; k < bpp; k++) src[(y * w + x) * bpp + k] = k < 3 && (c >> k) & 1 ? 255 : 0;
+            }
+          }
+        }
         const expected = new Uint8Array((w * h * 3) / 2);
         toI420(src, name, w, h, expected);
         const p = x.scratch(src.length + 64);
