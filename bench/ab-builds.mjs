@@ -10,7 +10,8 @@
 // Options: --b PATH (required: the other build's dist/index.js; a checkout of another commit built
 // with `npm run build`), --a PATH (default: this checkout's dist), --pattern noise|plasma|bars|
 // gradient|testsrc2 (default noise; testsrc2 from the npm ffmpeg), --size 1280x720, --frames 30, --rounds 3, --qp 26, --speed N (default:
-// the encoder's), --input yuv420p|rgba (default yuv420p; rgba times the conversion into the encoder too). A sanity check: the same build as A and B (`--b dist/index.js`) reads ~1.00.
+// the encoder's), --input yuv420p|rgba (default yuv420p; rgba times the conversion into the
+// encoder too). A sanity check: the same build as A and B (`--b dist/index.js`) reads ~1.00.
 
 import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
