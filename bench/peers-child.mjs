@@ -164,11 +164,13 @@ async function encode() {
   if (variant === 'lockstep') {
     // Raw and end to end timed in turns of `block` frames inside one process (see the header): the
     // VM's speed drifts over seconds, which process-level pairs see as a spread of 0.6-1.45 in
-    // their ratio; turns of a fraction of a second share the drift.
+    // their ratio; turns of a fraction of a second share the drift. A third writer, the raw
+    // encoder fed the same RGBA as end to end (its conversion into the encoder included, output in
+    // memory), splits what end to end adds into the conversion and the rest.
     const block = Number(args.block ?? 10);
     const { rgba, yuv } = await readRing(lib, W, H, Number(args.ring), { rgba: true, yuv: true });
-    const ms = { raw: 0, e2e: 0 };
-    const cpu = { raw: 0, e2e: 0 };
+    const ms = { raw: 0, e2e: 0, rawRgb: 0 };
+    const cpu = { raw: 0, e2e: 0, rawRgb: 0 };
     const timed = async (k, f) => {
       const t0 = performance.now();
       const c0 = cpuSeconds();
@@ -181,25 +183,34 @@ async function encode() {
     const writers = {
       raw: await timed('raw', () => lib.createMp4Writer({ ...common, pixelFormat: 'yuv420p', output: MEMORY_OUTPUT })),
       e2e: await timed('e2e', () => lib.createMp4Writer({ ...common, output: out, layout: 'faststart' })),
+      rawRgb: await timed('rawRgb', () => lib.createMp4Writer({ ...common, output: MEMORY_OUTPUT })),
     };
-    const rings = { raw: yuv, e2e: rgba };
+    const rings = { raw: yuv, e2e: rgba, rawRgb: rgba };
+    // each writer goes first, second and third in turn
+    const orders = [['raw', 'e2e', 'rawRgb'], ['e2e', 'rawRgb', 'raw'], ['rawRgb', 'raw', 'e2e']];
     for (let start = 0, turn = 0; start < N; start += block, turn++) {
-      for (const k of turn % 2 ? ['e2e', 'raw'] : ['raw', 'e2e']) {
+      for (const k of orders[turn % 3]) {
         await timed(k, async () => {
           for (let i = start; i < Math.min(N, start + block); i++) await writers[k].addFrame(rings[k][i % rings[k].length]);
         });
       }
     }
-    const r = { raw: await timed('raw', () => writers.raw.finish()), e2e: await timed('e2e', () => writers.e2e.finish()) };
-    for (const k of ['raw', 'e2e']) if (r[k].frames !== N) throw new Error(`lockstep ${k} wrote ${r[k].frames} frames, expected ${N}`);
+    const r = {
+      raw: await timed('raw', () => writers.raw.finish()),
+      e2e: await timed('e2e', () => writers.e2e.finish()),
+      rawRgb: await timed('rawRgb', () => writers.rawRgb.finish()),
+    };
+    for (const k of ['raw', 'e2e', 'rawRgb']) if (r[k].frames !== N) throw new Error(`lockstep ${k} wrote ${r[k].frames} frames, expected ${N}`);
     // Same frames, same encoder: the same bytes, unless the in-encoder conversion differed from toI420.
-    if (r.raw.bytes !== r.e2e.bytes) throw new Error(`lockstep: raw wrote ${r.raw.bytes} bytes, end to end ${r.e2e.bytes}`);
+    for (const k of ['e2e', 'rawRgb']) if (r.raw.bytes !== r[k].bytes) throw new Error(`lockstep: raw wrote ${r.raw.bytes} bytes, ${k} ${r[k].bytes}`);
     return done({
       variant,
       rawSeconds: ms.raw / 1000,
       e2eSeconds: ms.e2e / 1000,
       rawCpu: cpu.raw,
       e2eCpu: cpu.e2e,
+      rawRgbSeconds: ms.rawRgb / 1000,
+      rawRgbCpu: cpu.rawRgb,
       bytes: r.e2e.bytes,
       frames: N,
       block,

@@ -54,7 +54,9 @@
 //   the ratio, where runs seconds apart share it.
 // - the raw / end-to-end pair: 120 frames, timed inside the process. And the same pair in
 //   lockstep (e2eLockstep): both writers open in one process, fed in turns of 10 frames (about
-//   0.1 s at 720p; which goes first alternates), each writer's calls timed on their own, 5 runs.
+//   0.1 s at 720p; which goes first rotates), each writer's calls timed on their own, 5 runs.
+//   A third writer in the same runs, the raw encoder fed the same RGBA (conversion included, output
+//   in memory), gives a context row: what end to end adds besides the conversion.
 //   Process-level pairs saw their ratio spread from 0.71 to 1.45 in one run (720p, 2026-12-03);
 //   turns a tenth of a second long share the drift: the lockstep runs of that run read 0.89-1.01.
 // - the workers' scaling trio: the end-to-end path (RGBA frames in memory → file) on one thread,
@@ -338,7 +340,9 @@ const VARIANTS = {
   e2eLockstep: {
     kind: 'lockstep',
     own: true,
-    label: `raw and end to end again, both writers open in one process and fed in turns of ${LOCKSTEP_BLOCK} frames (which goes first alternates), each timed on its own: the same ratio without the machine's drift between two processes`,
+    label:
+      `raw and end to end again, both writers open in one process and fed in turns of ${LOCKSTEP_BLOCK} frames (which goes first rotates), each timed on its own: ` +
+      "the same ratio without the machine's drift between two processes; a third writer, the raw encoder fed the same RGBA, turns with them",
   },
   scaleOne: {
     kind: 'inproc',
@@ -434,7 +438,17 @@ async function runVariant(v, ctx, out, { frames, qp }) {
     });
     if (r.json.videoEncoder !== own.videoEncoder) throw new Error(`${v}: videoEncoder '${r.json.videoEncoder}', expected '${own.videoEncoder}'`);
     const j = r.json;
-    return { frames, seconds: j.e2eSeconds, cpu: j.e2eCpu, rawSeconds: j.rawSeconds, rawCpu: j.rawCpu, bytes: j.bytes, peakRssMiB: r.peakRssMiB };
+    return {
+      frames,
+      seconds: j.e2eSeconds,
+      cpu: j.e2eCpu,
+      rawSeconds: j.rawSeconds,
+      rawCpu: j.rawCpu,
+      rawRgbSeconds: j.rawRgbSeconds,
+      rawRgbCpu: j.rawRgbCpu,
+      bytes: j.bytes,
+      peakRssMiB: r.peakRssMiB,
+    };
   } else if (spec.kind === 'ffwasm') {
     r = await run(
       process.execPath,
@@ -640,6 +654,12 @@ async function pairRow(ctx) {
       fps: runs.map((x) => round(x.rawSeconds / x.seconds, 3)),
       cpuFps: runs.map((x) => round(x.rawCpu / x.cpu, 3)),
     };
+    // The same runs against the raw encoder fed the same RGBA: what end to end adds besides the conversion.
+    rounds.e2eLockstepRgb = {
+      against: 'rawRgb', // the third writer of the same runs
+      fps: runs.map((x) => round(x.rawRgbSeconds / x.seconds, 3)),
+      cpuFps: runs.map((x) => round(x.rawRgbCpu / x.cpu, 3)),
+    };
   }
   for (const v of ['scaleWorkers', 'scaleWorkersWarm']) if (hashes.scaleOne && hashes[v]) variants[v].identicalToOneThread = hashes.scaleOne === hashes[v];
   if (usable(variants.raw)) variants.raw.ceilingFps = round(variants.raw.fps * CORES, 2);
@@ -656,6 +676,7 @@ async function pairRow(ctx) {
       e2eVsRawCpu: med('e2e', 'cpuFps'),
       e2eVsRawLockstep: med('e2eLockstep'),
       e2eVsRawLockstepCpu: med('e2eLockstep', 'cpuFps'),
+      e2eVsRawRgbLockstep: med('e2eLockstepRgb'),
       workersVsOneThreadChunks: med('scaleWorkers'),
       independentTwoVsOne: med('scaleTwo'),
       workersVsIndependentTwo: vsTwo,
@@ -794,6 +815,7 @@ async function encodeSection() {
           // The same, both writers in one process fed in turns (bench/peers-child.mjs lockstep).
           e2eVsRawLockstep: paired.ratios.e2eVsRawLockstep,
           e2eVsRawLockstepCpu: paired.ratios.e2eVsRawLockstepCpu,
+          e2eVsRawRgbLockstep: paired.ratios.e2eVsRawRgbLockstep,
           ...(withMp3 ? { withMp3VsX264Mp3: ratio(s.mp4forgeMp3?.fps, s.x264Mp3?.fps), withMp3VsX264Mp3Cpu: cpu('mp4forgeMp3', 'x264Mp3') } : {}),
           ...(sweep?.equalQuality
             ? {
@@ -980,6 +1002,13 @@ function acceptance(configs, s) {
     0.9,
     '≥',
     configs.map((c) => ({ at: at(c), value: c.ratios.e2eVsRawLockstep })),
+  );
+  row(
+    'context: the same runs against a third writer, the raw encoder fed the same RGBA (its conversion into the encoder included, output in memory): ' +
+      'what end to end adds besides the conversion',
+    null,
+    '≥',
+    configs.map((c) => ({ at: at(c), value: c.ratios.e2eVsRawRgbLockstep })),
   );
   return rows;
 }

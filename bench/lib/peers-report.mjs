@@ -16,6 +16,9 @@ export const VSHORT = {
   raw: 'own: raw (I420 → memory)',
   e2e: 'own: end to end (RGBA → file)',
   e2eLockstep: 'own: end to end, in turns with raw in one process',
+  // the lockstep runs' third writer (a per-round ratio, not a variant of its own)
+  e2eLockstepRgb: 'own: end to end, in the same turns',
+  rawRgb: 'own: raw fed RGBA (RGBA → memory), in the same turns',
   scaleOne: 'own: end to end over whole chunks, 1 thread',
   scaleWorkers: 'own: end to end over whole chunks, workers',
   scaleTwo: 'own: one-thread runs at once, one per process (the ceiling for workers)',
