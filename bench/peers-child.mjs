@@ -185,11 +185,20 @@ async function encode() {
       e2e: await timed('e2e', () => lib.createMp4Writer({ ...common, output: out, layout: 'faststart' })),
       rawRgb: await timed('rawRgb', () => lib.createMp4Writer({ ...common, output: MEMORY_OUTPUT })),
     };
-    const rings = { raw: yuv, e2e: rgba, rawRgb: rgba };
-    // each writer goes first, second and third in turn
-    const orders = [['raw', 'e2e', 'rawRgb'], ['e2e', 'rawRgb', 'raw'], ['rawRgb', 'raw', 'e2e']];
+    // The third writer reads its own copy of the RGBA frames, so that neither RGBA writer finds
+    // frames the other has just read still in cache; and the turns go through all six orders, so
+    // that each writer follows each other one as often.
+    const rings = { raw: yuv, e2e: rgba, rawRgb: rgba.map((f) => new Uint8Array(f)) };
+    const orders = [
+      ['raw', 'e2e', 'rawRgb'],
+      ['rawRgb', 'e2e', 'raw'],
+      ['e2e', 'raw', 'rawRgb'],
+      ['rawRgb', 'raw', 'e2e'],
+      ['raw', 'rawRgb', 'e2e'],
+      ['e2e', 'rawRgb', 'raw'],
+    ];
     for (let start = 0, turn = 0; start < N; start += block, turn++) {
-      for (const k of orders[turn % 3]) {
+      for (const k of orders[turn % orders.length]) {
         await timed(k, async () => {
           for (let i = start; i < Math.min(N, start + block); i++) await writers[k].addFrame(rings[k][i % rings[k].length]);
         });
