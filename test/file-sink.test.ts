@@ -1,0 +1,119 @@
+// FileSink appends behind its caller (src/mux/node-sinks.ts): up to a few writes in flight at
+// once. What must still hold: the file holds every append in order, a positioned write or read
+// sees every append before it, a failed append is reported (by a later call, at the latest by
+// close), and nothing lands after an abort.
+import { existsSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { FileSink } from '../src/mux/node-sinks.js';
+import { rejection } from './helpers/rejection.js';
+import { lcg } from './helpers/random.js';
+import { tmpFile } from './helpers/render.js';
+
+/** Appends of assorted sizes (1 byte to 64 KiB), each filled from its own seed. */
+function pieces(n: number): Uint8Array[] {
+  const rnd = lcg(7);
+  return Array.from({ length: n }, (_, i) => {
+    const p = new Uint8Array(1 + (rnd() % 65536));
+    p.fill(i & 0xff);
+    p[0] = (i >> 8) & 0xff;
+    return p;
+  });
+}
+
+type Fh = { write(b: Uint8Array, o: number, n: number, pos: number): Promise<{ bytesWritten: number }>; close(): Promise<void> };
+
+/**
+ * Slows the sink's file handle down: every write waits `ms` before it is issued (so appends are
+ * really in flight when the caller goes on), fails when `fail(call)` says so, and is logged with
+ * the time it landed.
+ */
+function slowHandle(sink: FileSink, ms: number, fail: (call: number) => boolean = () => false): { landed: number[] } {
+  const fh = (sink as unknown as { fh: Fh }).fh;
+  const real = fh.write.bind(fh);
+  const landed: number[] = [];
+  let calls = 0;
+  fh.write = async (b, o, n, pos) => {
+    const call = calls++;
+    await new Promise((r) => setTimeout(r, ms));
+    if (fail(call)) throw Object.assign(new Error('injected EIO'), { code: 'EIO' });
+    const r = await real(b, o, n, pos);
+    landed.push(performance.now());
+    return r;
+  };
+  return { landed };
+}
+
+describe('FileSink: appends written behind the caller', () => {
+  it('the file holds every append in order, and readAt and writeAt see all of them', async () => {
+    const path = tmpFile('file-sink-order.bin');
+    const sink = await FileSink.open(path);
+    slowHandle(sink, 2);
+    const parts = pieces(200);
+    for (const p of parts) await sink.write(p);
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    // read back the last append at once: every append before it has to have landed
+    const last = parts[parts.length - 1];
+    const back = new Uint8Array(last.length);
+    expect(await sink.readAt(back, total - last.length)).toBe(last.length);
+    expect(Buffer.from(back).equals(Buffer.from(last))).toBe(true);
+    // a positioned write after appends in flight is not overtaken by them
+    for (const p of pieces(20)) await sink.write(p);
+    await sink.writeAt(new Uint8Array([0xab, 0xcd]), 0);
+    await sink.close();
+    const file = readFileSync(path);
+    const expected = Buffer.concat([...parts, ...pieces(20)]);
+    expected[0] = 0xab;
+    expected[1] = 0xcd;
+    expect(file.length).toBe(expected.length);
+    expect(file.equals(expected)).toBe(true);
+  });
+
+  it('an append that fails is reported: by a later write, or at the latest by close', async () => {
+    const parts = pieces(40);
+    // the failing append among the first (a later write reports it), or among the last few (only
+    // close can)
+    for (const failAt of [0, 3, 30, 38, 39]) {
+      const path = tmpFile(`file-sink-fail-${failAt}.bin`);
+      const sink = await FileSink.open(path);
+      slowHandle(sink, 1, (call) => call === failAt);
+      let failed: unknown = null;
+      for (let i = 0; i < parts.length && !failed; i++) await sink.write(parts[i]).catch((e: unknown) => (failed = e));
+      const closed = failed ? null : await rejection(sink.close());
+      const err = (failed as { code?: string; message?: string } | null) ?? closed;
+      expect(err, `failAt ${failAt}`).not.toBeNull();
+      expect(err?.code).toBe('SINK_FAILED');
+      expect(err?.message).toBe('Writing the output failed: injected EIO');
+      if (failAt >= 38) expect(failed, 'only close could report it').toBeNull();
+      await sink.abort(err, true);
+      expect(existsSync(path)).toBe(false);
+    }
+  });
+
+  it('nothing lands after an abort with appends in flight: the incomplete file is gone, a complete one cut', async () => {
+    const gone = tmpFile('file-sink-abort.bin');
+    const a = await FileSink.open(gone);
+    const la = slowHandle(a, 5);
+    for (const p of pieces(50)) await a.write(p);
+    await a.abort(new Error('stop'), true);
+    const abortedA = performance.now();
+    expect(existsSync(gone)).toBe(false);
+
+    const cut = tmpFile('file-sink-cut.bin');
+    const b = await FileSink.open(cut);
+    const lb = slowHandle(b, 5);
+    const parts = pieces(50);
+    for (const p of parts) await b.write(p);
+    const keep = parts.slice(0, 10).reduce((n, p) => n + p.length, 0);
+    await b.abort(new Error('stop'), false, keep);
+    const abortedB = performance.now();
+    expect(readFileSync(cut).equals(Buffer.concat(parts.slice(0, 10)))).toBe(true);
+    // appends still in flight at the abort would land (or be issued) after it: wait, then check
+    await new Promise((r) => setTimeout(r, 60));
+    expect(la.landed.filter((t) => t > abortedA)).toEqual([]);
+    expect(lb.landed.filter((t) => t > abortedB)).toEqual([]);
+    expect(la.landed.length).toBe(50);
+    await expect(b.write(new Uint8Array(1))).rejects.toMatchObject({ code: 'SINK_FAILED' });
+    await expect(b.writeAt(new Uint8Array(1), 0)).rejects.toMatchObject({ code: 'SINK_FAILED', message: 'Writing the output failed: the output was aborted' });
+  });
+});
