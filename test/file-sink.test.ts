@@ -5,7 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
+import { FragmentedMuxer } from '../src/mux/fragmented-muxer.js';
 import { FileSink } from '../src/mux/node-sinks.js';
+import { MemorySink } from '../src/mux/sink.js';
+import { openFileSink } from '../src/platform/io.js';
+import { assertValidIsoBmff } from './helpers/iso-validate.js';
+import { VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
 import { rejection } from './helpers/rejection.js';
 import { lcg } from './helpers/random.js';
 import { tmpFile } from './helpers/render.js';
@@ -28,7 +33,7 @@ type Fh = { write(b: Uint8Array, o: number, n: number, pos: number): Promise<{ b
  * really in flight when the caller goes on), fails when `fail(call)` says so, and is logged with
  * the time it landed.
  */
-function slowHandle(sink: FileSink, ms: number, fail: (call: number) => boolean = () => false): { landed: number[] } {
+function slowHandle(sink: FileSink, ms: number, fail: (call: number) => boolean = () => false): { landed: number[]; calls(): number } {
   const fh = (sink as unknown as { fh: Fh }).fh;
   const real = fh.write.bind(fh);
   const landed: number[] = [];
@@ -41,7 +46,7 @@ function slowHandle(sink: FileSink, ms: number, fail: (call: number) => boolean 
     landed.push(performance.now());
     return r;
   };
-  return { landed };
+  return { landed, calls: () => calls };
 }
 
 describe('FileSink: appends written behind the caller', () => {
@@ -71,8 +76,8 @@ describe('FileSink: appends written behind the caller', () => {
 
   it('an append that fails is reported: by a later write, or at the latest by close', async () => {
     const parts = pieces(40);
-    // the failing append among the first (a later write reports it), or among the last few (only
-    // close can)
+    // the failing append among the first (a later write reports it), among the last few (a later
+    // write or close), or the last (close)
     for (const failAt of [0, 3, 30, 38, 39]) {
       const path = tmpFile(`file-sink-fail-${failAt}.bin`);
       const sink = await FileSink.open(path);
@@ -84,7 +89,8 @@ describe('FileSink: appends written behind the caller', () => {
       expect(err, `failAt ${failAt}`).not.toBeNull();
       expect(err?.code).toBe('SINK_FAILED');
       expect(err?.message).toBe('Writing the output failed: injected EIO');
-      if (failAt >= 38) expect(failed, 'only close could report it').toBeNull();
+      // the last append: no write comes after it, so only close can report it
+      if (failAt === 39) expect(failed, 'only close could report it').toBeNull();
       await sink.abort(err, true);
       expect(existsSync(path)).toBe(false);
     }
@@ -115,5 +121,38 @@ describe('FileSink: appends written behind the caller', () => {
     expect(la.landed.length).toBe(50);
     await expect(b.write(new Uint8Array(1))).rejects.toMatchObject({ code: 'SINK_FAILED' });
     await expect(b.writeAt(new Uint8Array(1), 0)).rejects.toMatchObject({ code: 'SINK_FAILED', message: 'Writing the output failed: the output was aborted' });
+  });
+
+  it('a fragmented file keeps only fragments whose bytes are all in it, when an append fails behind the muxer', async () => {
+    const tracks = [VGA_VIDEO_TRACK];
+    const sample = (i: number) => {
+      const b = new Uint8Array(300 + i).fill(i);
+      new DataView(b.buffer).setUint32(0, b.length - 4);
+      b[4] = i % 8 === 0 ? 0x65 : 0x41;
+      return { data: b, duration: 1001, sync: i % 8 === 0 };
+    };
+    const reference = new MemorySink();
+    const whole = new FragmentedMuxer({ sink: reference, tracks });
+    for (let i = 0; i < 40; i++) await whole.addSample(0, sample(i));
+    await whole.finish();
+    // appends: ftyp+moov, then per fragment moof, mdat header and its samples; fail one late in the
+    // second fragment, whose writes have all returned by the time it goes out
+    for (const failAt of [14, 16, 20]) {
+      const out = tmpFile(`file-sink-frag-${failAt}.mp4`);
+      const sink = await openFileSink(out);
+      slowHandle((sink as unknown as { file: FileSink }).file, 1, (call) => call === failAt);
+      const muxer = new FragmentedMuxer({ sink, tracks });
+      let failed: unknown = null;
+      for (let i = 0; i < 40 && !failed; i++) await muxer.addSample(0, sample(i)).catch((e: unknown) => (failed = e));
+      if (!failed) await muxer.finish().catch((e: unknown) => (failed = e));
+      expect(failed, `failAt ${failAt}`).toMatchObject({ code: 'SINK_FAILED' });
+      // what the writer does on a failure: the muxer aborts, keeping its complete fragments
+      await muxer.abort(failed);
+      const kept = readFileSync(out);
+      assertValidIsoBmff(kept);
+      // the first fragment at least, and only whole fragments, each the same bytes as in the finished file
+      expect(Buffer.from(reference.data().subarray(0, kept.length)).equals(kept), `failAt ${failAt}`).toBe(true);
+      expect(assertValidIsoBmff(kept).boxes.map((b) => b.type).slice(0, 4)).toEqual(['ftyp', 'moov', 'moof', 'mdat']);
+    }
   });
 });

@@ -143,6 +143,8 @@ export class FragmentedMuxer extends MuxerBase implements Muxer {
     await this.emit(header);
     // Samples go out one by one rather than joined: see Mp4Muxer.writeChunk.
     for (const p of picked) for (const s of p.samples) await this.emit(s.data);
+    // complete only once its bytes are in the output: a file writes appends behind (Sink.settle)
+    await this.sink.settle?.();
     if (!this.done) this.completeBytes = this.written;
   }
 

@@ -57,6 +57,10 @@ export class FileSink implements Sink {
   }
 
   /** Waits for every append in flight; throws the first failure. */
+  settle(): Promise<void> {
+    return this.drain();
+  }
+
   private async drain(): Promise<void> {
     const ops = this.inFlight;
     this.inFlight = [];

@@ -21,6 +21,12 @@ export interface Sink {
    * fragmented file): a seekable sink may cut off what follows it (a fragment the abort cut short).
    */
   abort(reason: unknown, incomplete: boolean, completeBytes?: number): Promise<void>;
+  /**
+   * Sinks that write behind their caller (a file): resolves once every byte written so far is in
+   * the output, and rejects if some of it failed. A fragmented file counts a fragment as complete,
+   * the part an abort keeps, only after this.
+   */
+  settle?(): Promise<void>;
 }
 
 export function isSeekable(s: Sink): s is Sink & Required<Pick<Sink, 'writeAt' | 'readAt'>> {

@@ -188,6 +188,7 @@ function bindSink(s: Sink): Sink {
   return {
     write: (b) => s.write(b),
     ...(s.writeAt && s.readAt ? { writeAt: s.writeAt.bind(s), readAt: s.readAt.bind(s) } : {}),
+    ...(s.settle ? { settle: s.settle.bind(s) } : {}),
     close: () => s.close(),
     abort: (r, incomplete, completeBytes) => s.abort(r, incomplete, completeBytes),
   };

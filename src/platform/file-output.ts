@@ -167,6 +167,10 @@ class AtomicFileSink implements Sink {
     return this.file.writeAt(bytes, position);
   }
 
+  settle(): Promise<void> {
+    return this.file.settle();
+  }
+
   readAt(into: Uint8Array, position: number): Promise<number> {
     return this.file.readAt(into, position);
   }
