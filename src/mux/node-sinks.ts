@@ -33,8 +33,9 @@ export class FileSink implements Sink {
   /**
    * Appends still being written (write-behind), oldest first, and the first error one of them
    * met. An awaited write costs the encoding thread a round trip to libuv's thread pool per frame:
-   * measured on 720p, one thread, RGBA in, that was 5% (bars) to 10% (plasma) of the time spent
-   * adding frames, against 1–3% with appends behind (DEVELOPERS.md, "The frame path").
+   * measured on 720p, one thread, RGBA in, that was 5% (bars) to 10% (plasma) more time adding
+   * frames than into memory, against 1–3% with appends behind (the first of two runs; both in
+   * DEVELOPERS.md, "The frame path").
    */
   private inFlight: Promise<void>[] = [];
   private failure: Mp4ForgeError | null = null;
