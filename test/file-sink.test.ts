@@ -10,7 +10,7 @@ import { FileSink } from '../src/mux/node-sinks.js';
 import { MemorySink } from '../src/mux/sink.js';
 import { openFileSink } from '../src/platform/io.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
-import { VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
+import { VGA_VIDEO_TRACK, vgaSample } from './helpers/mux-tracks.js';
 import { rejection } from './helpers/rejection.js';
 import { lcg } from './helpers/random.js';
 import { tmpFile } from './helpers/render.js';
@@ -125,15 +125,9 @@ describe('FileSink: appends written behind the caller', () => {
 
   it('a fragmented file keeps only fragments whose bytes are all in it, when an append fails behind the muxer', async () => {
     const tracks = [VGA_VIDEO_TRACK];
-    const sample = (i: number) => {
-      const b = new Uint8Array(300 + i).fill(i);
-      new DataView(b.buffer).setUint32(0, b.length - 4);
-      b[4] = i % 8 === 0 ? 0x65 : 0x41;
-      return { data: b, duration: 1001, sync: i % 8 === 0 };
-    };
     const reference = new MemorySink();
     const whole = new FragmentedMuxer({ sink: reference, tracks });
-    for (let i = 0; i < 40; i++) await whole.addSample(0, sample(i));
+    for (let i = 0; i < 40; i++) await whole.addSample(0, vgaSample(i));
     await whole.finish();
     // appends: ftyp+moov, then per fragment moof, mdat header and its samples; fail one late in the
     // second fragment, whose writes have all returned by the time it goes out
@@ -143,7 +137,7 @@ describe('FileSink: appends written behind the caller', () => {
       slowHandle((sink as unknown as { file: FileSink }).file, 1, (call) => call === failAt);
       const muxer = new FragmentedMuxer({ sink, tracks });
       let failed: unknown = null;
-      for (let i = 0; i < 40 && !failed; i++) await muxer.addSample(0, sample(i)).catch((e: unknown) => (failed = e));
+      for (let i = 0; i < 40 && !failed; i++) await muxer.addSample(0, vgaSample(i)).catch((e: unknown) => (failed = e));
       if (!failed) await muxer.finish().catch((e: unknown) => (failed = e));
       expect(failed, `failAt ${failAt}`).toMatchObject({ code: 'SINK_FAILED' });
       // what the writer does on a failure: the muxer aborts, keeping its complete fragments

@@ -17,7 +17,7 @@ import { MemorySink, type Sink } from '../src/mux/sink.js';
 import type { TrackInfo } from '../src/mux/types.js';
 import { openFileSink } from '../src/platform/io.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
-import { VGA_VIDEO_TRACK } from './helpers/mux-tracks.js';
+import { VGA_VIDEO_TRACK, vgaSample } from './helpers/mux-tracks.js';
 import { ffmpegDecodeCheck, ffprobe } from './helpers/oracles.js';
 import { rejection } from './helpers/rejection.js';
 import { tmpFile, workDir } from './helpers/render.js';
@@ -195,15 +195,9 @@ describe('an existing file is replaced only by a complete one (item 2)', () => {
 
   it('an abort that comes in the middle of a fragment cuts the file back to the last complete fragment', async () => {
     const tracks: TrackInfo[] = [VGA_VIDEO_TRACK];
-    const sample = (i: number) => {
-      const b = new Uint8Array(300 + i).fill(i);
-      new DataView(b.buffer).setUint32(0, b.length - 4);
-      b[4] = i % 8 === 0 ? 0x65 : 0x41;
-      return { data: b, duration: 1001, sync: i % 8 === 0 };
-    };
     const reference = new MemorySink();
     const whole = new FragmentedMuxer({ sink: reference, tracks });
-    for (let i = 0; i < 40; i++) await whole.addSample(0, sample(i));
+    for (let i = 0; i < 40; i++) await whole.addSample(0, vgaSample(i));
     await whole.finish();
 
     // The abort comes as the third fragment's moof is written (moof, mdat header, samples follow).
@@ -221,7 +215,7 @@ describe('an existing file is replaced only by a complete one (item 2)', () => {
         abort: (reason, incomplete, completeBytes) => file.abort(reason, incomplete, completeBytes),
       };
       const muxer = new FragmentedMuxer({ sink, tracks });
-      for (let i = 0; i < 40 && !stopped; i++) await muxer.addSample(0, sample(i)).catch(() => undefined);
+      for (let i = 0; i < 40 && !stopped; i++) await muxer.addSample(0, vgaSample(i)).catch(() => undefined);
       await stopped;
       const kept = readFileSync(out);
       assertValidIsoBmff(kept);

@@ -15,6 +15,17 @@ export const VGA_VIDEO_TRACK: TrackInfo = {
   colour: { primaries: 1, transfer: 1, matrix: 1, fullRange: false },
 };
 
+/**
+ * Made-up sample i of VGA_VIDEO_TRACK: one NAL unit of 300 + i bytes (an IDR every 8 samples, so a
+ * fragmented muxer cuts a fragment there), filled with i.
+ */
+export function vgaSample(i: number): { data: Uint8Array; duration: number; sync: boolean } {
+  const b = new Uint8Array(300 + i).fill(i);
+  new DataView(b.buffer).setUint32(0, b.length - 4);
+  b[4] = i % 8 === 0 ? 0x65 : 0x41;
+  return { data: b, duration: 1001, sync: i % 8 === 0 };
+}
+
 /** MPEG-1 Layer III, 44.1 kHz stereo. */
 export const MP3_TRACK: TrackInfo = { kind: 'audio', codec: 'mp3', sampleRate: 44100, channels: 2, objectTypeIndication: 0x6b, timescale: 44100 };
 
