@@ -178,10 +178,13 @@ export function halfRowVC(src: usize, outV: usize, outC: usize, n: i32, s: i32, 
 }
 
 /**
- * Luma prediction of a 16x16 block whose top-left sample is at (px, py), displaced by the quarter
- * sample vector (mvx, mvy), into `out` (stride 16).
+ * Where the luma prediction of the 16x16 block at (px, py), displaced by the quarter-sample vector
+ * (mvx, mvy), comes from: plane pointer a alone (full and half samples), or the rounded average of
+ * a and b (quarter samples); rows are YS apart. Returns a | b << 32 (b 0 when a stands alone);
+ * inlined, the packing costs nothing. Computes the half-sample tiles it needs.
  */
-export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): void {
+// @ts-ignore: decorator
+@inline function lumaSources(px: i32, py: i32, mvx: i32, mvy: i32): u64 {
   const x = px + (mvx >> 2);
   const y = py + (mvy >> 2);
   const o = usize(y * YS + x);
@@ -207,6 +210,17 @@ export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): v
     case 14: a = refC + o; b = refH + o + usize(YS); break;
     default: a = refVh + o + 1; b = refH + o + usize(YS); break;
   }
+  return u64(a) | (u64(b) << 32);
+}
+
+/**
+ * Luma prediction of a 16x16 block whose top-left sample is at (px, py), displaced by the quarter
+ * sample vector (mvx, mvy), into `out` (stride 16).
+ */
+export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): void {
+  const ab = lumaSources(px, py, mvx, mvy);
+  let a = usize(ab & 0xffffffff);
+  let b = usize(ab >> 32);
   const s = usize(YS);
   if (b == 0) {
     for (let i = 0; i < 16; i++) {
@@ -223,20 +237,13 @@ export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): v
 }
 
 /**
- * Where the 16x16 luma prediction of (px, py) displaced by (mvx, mvy) lies in one plane as it is
- * (a full- or half-sample vector in both directions: refY, refH, refVh or refC), so that a cost
- * can be read there without mcLuma16x16's copy; 0 for a quarter-sample vector, which averages
- * two planes. Rows are YS apart.
+ * Where that prediction lies in one plane as it is (full and half samples), so that a cost can
+ * be read there without mcLuma16x16's copy; 0 for a quarter-sample vector, which averages two
+ * planes. Rows are YS apart.
  */
 export function lumaPlaneAt(px: i32, py: i32, mvx: i32, mvy: i32): usize {
   if (((mvx | mvy) & 1) != 0) return 0;
-  const x = px + (mvx >> 2);
-  const y = py + (mvy >> 2);
-  const o = usize(y * YS + x);
-  const f = (mvy & 3) * 4 + (mvx & 3);
-  if (f == 0) return refY + o;
-  ensureHalf(x, y, x + 16, y + 16, load<u8>(PLANES_OF + usize(f)));
-  return f == 2 ? refH + o : f == 8 ? refVh + o : refC + o;
+  return usize(lumaSources(px, py, mvx, mvy) & 0xffffffff);
 }
 
 /** Chroma prediction of both 8x8 blocks for a macroblock at luma (px, py) with luma vector (mvx, mvy). */
