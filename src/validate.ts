@@ -15,6 +15,9 @@ export function show(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'symbol') return v.toString();
+  // A frame passed where a number was expected must not put megabytes of digits into a message.
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${v.byteLength} bytes`;
+  if (v instanceof ArrayBuffer) return `an ArrayBuffer of ${v.byteLength} bytes`;
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const ctor = (v).constructor?.name;
     if (ctor && ctor !== 'Object') return `an object (${ctor})`;

@@ -1,6 +1,7 @@
 // Tests of the twelfth mutation pass (src/generate: patterns, bars, scene). Each checks a property
 // the source documents, computed here from that definition, not bytes copied from a run.
 import { describe, expect, it } from 'vitest';
+import { toI420 } from '../src/encode/convert.js';
 import { readBarsCounter } from '../src/generate/bars.js';
 import { drawPattern, patterns, type PatternName } from '../src/generate/patterns.js';
 import { isPatternScene, loadScene, sceneDrawFrom } from '../src/generate/scene.js';
@@ -103,6 +104,20 @@ describe('sizes', () => {
         expect(e.code, `${name} ${w}×${h}`).toBe('INVALID_DIMENSIONS');
         expect(e.message).toBe(`frame size ${w}×${h} is invalid; expected positive integers`);
       }
+    }
+  });
+
+  it('a frame passed where a size belongs is named, not printed: the message stays short', () => {
+    // drawPattern(name, width, rgba, ...) with the arguments swapped once printed all 3,686,400 bytes.
+    const frame = new Uint8Array(1280 * 720 * 4);
+    const messages = [
+      thrown(() => drawPattern('bars', 1280 as unknown as Uint8Array, frame as unknown as number, 720, 0)).message,
+      thrown(() => toI420(frame, 'rgba', frame as unknown as number, 720, new Uint8Array(0))).message,
+      thrown(() => readBarsCounter(frame, 4, 1280, frame as unknown as number)).message,
+    ];
+    for (const m of messages) {
+      expect(m).toContain('a Uint8Array of 3686400 bytes');
+      expect(m.length).toBeLessThan(200);
     }
   });
 });

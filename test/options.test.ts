@@ -120,6 +120,9 @@ describe('the refusal template (src/validate.ts)', () => {
     expect(show(Symbol('s'))).toBe('Symbol(s)');
     expect(show(new Thing())).toBe('an object (Thing)');
     expect(show(new Map())).toBe('an object (Map)');
+    expect(show(new Uint8ClampedArray(12))).toBe('a Uint8ClampedArray of 12 bytes');
+    expect(show(new Float32Array(3))).toBe('a Float32Array of 12 bytes');
+    expect(show(new ArrayBuffer(5))).toBe('an ArrayBuffer of 5 bytes');
     expect(show({ x: [1, 'b'] })).toBe('{"x":[1,"b"]}');
     expect(show(undefined)).toBe('undefined');
     expect(show('x'.repeat(200))).toBe(`"${'x'.repeat(116)}...`);

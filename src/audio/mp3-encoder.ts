@@ -17,7 +17,7 @@
 // A muxer that skips encoderDelay + 529 samples and plays `input` samples drops padding − 529
 // (always ≥ 47) samples at the end.
 import { Mp4ForgeError } from '../errors.js';
-import { optionsObject } from '../validate.js';
+import { optionsObject, show } from '../validate.js';
 import { bitratesOf, decodeMp3Header, readHeaderWord, sampleRatesOf, type MpegVersion } from './mp3-header.js';
 import { toCheckedPullSource, type PcmSource } from './pcm-source.js';
 
@@ -158,25 +158,25 @@ interface ResolvedMp3Options {
 
 function resolveOptions(sampleRate: number, inputChannels: number, opts: Mp3EncodeOptions | undefined): ResolvedMp3Options {
   if (typeof sampleRate !== 'number' || !MP3_SAMPLE_RATES.includes(sampleRate)) {
-    throw new Mp4ForgeError('INVALID_OPTION', `MP3 sample rate ${String(sampleRate)} Hz is not supported; expected one of ${MP3_SAMPLE_RATES.join(', ')}`);
+    throw new Mp4ForgeError('INVALID_OPTION', `MP3 sample rate ${show(sampleRate)} Hz is not supported; expected one of ${MP3_SAMPLE_RATES.join(', ')}`);
   }
   if (inputChannels !== 1 && inputChannels !== 2) {
-    throw new Mp4ForgeError('INVALID_OPTION', `PCM channels must be 1 or 2, got ${String(inputChannels)}`);
+    throw new Mp4ForgeError('INVALID_OPTION', `PCM channels must be 1 or 2, got ${show(inputChannels)}`);
   }
   if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-    throw new Mp4ForgeError('INVALID_OPTION', `MP3 options must be an object, got ${String(opts)}`);
+    throw new Mp4ForgeError('INVALID_OPTION', `MP3 options must be an object, got ${show(opts)}`);
   }
   if (opts !== undefined) optionsObject(opts, '', ['kbps', 'channels']);
   const channels = opts?.channels ?? (inputChannels);
   if (channels !== 1 && channels !== 2) {
-    throw new Mp4ForgeError('INVALID_OPTION', `MP3 channels must be 1 (mono) or 2 (stereo), got ${String(channels)}`);
+    throw new Mp4ForgeError('INVALID_OPTION', `MP3 channels must be 1 (mono) or 2 (stereo), got ${show(channels)}`);
   }
   const kbps = opts?.kbps ?? defaultMp3Kbps(sampleRate, channels);
   const valid = mp3BitratesFor(sampleRate);
   if (typeof kbps !== 'number' || !valid.includes(kbps)) {
     throw new Mp4ForgeError(
       'INVALID_OPTION',
-      `MP3 bitrate ${String(kbps)} kbps is not a Layer III bitrate at ${sampleRate} Hz; expected one of ${valid.join(', ')}`,
+      `MP3 bitrate ${show(kbps)} kbps is not a Layer III bitrate at ${sampleRate} Hz; expected one of ${valid.join(', ')}`,
     );
   }
   const outRate = lameOutputRate(sampleRate, channels, kbps);
@@ -371,7 +371,7 @@ export class PcmToMp3Encoder {
    */
   padding(totalInputSamples: number = this.samplesIn): number {
     if (!Number.isInteger(totalInputSamples) || totalInputSamples < 0) {
-      throw new Mp4ForgeError('INVALID_OPTION', `padding() needs a non-negative integer sample count, got ${String(totalInputSamples)}`);
+      throw new Mp4ForgeError('INVALID_OPTION', `padding() needs a non-negative integer sample count, got ${show(totalInputSamples)}`);
     }
     const spf = this.samplesPerFrame;
     let p = spf - ((this.encoderDelay + totalInputSamples) % spf);

@@ -1,7 +1,7 @@
 // PCM input for the MP3 encoder: a pull interface (streaming, bounded memory) and a whole-buffer
 // form, normalised to one pull interface that checks every block it hands on.
 import { Mp4ForgeError } from '../errors.js';
-import { closest } from '../validate.js';
+import { closest, show } from '../validate.js';
 
 /**
  * A streaming source of planar float PCM.
@@ -36,7 +36,7 @@ export function isPcmPullSource(source: PcmSource): source is PcmPullSource {
 
 function checkSampleRate(sampleRate: unknown, what: string): number {
   if (typeof sampleRate !== 'number' || !Number.isInteger(sampleRate) || sampleRate <= 0) {
-    throw new Mp4ForgeError('INVALID_OPTION', `${what}: sampleRate must be a positive integer (Hz), got ${String(sampleRate)}`);
+    throw new Mp4ForgeError('INVALID_OPTION', `${what}: sampleRate must be a positive integer (Hz), got ${show(sampleRate)}`);
   }
   return sampleRate;
 }
@@ -51,7 +51,7 @@ function checkSampleRate(sampleRate: unknown, what: string): number {
  */
 export function toCheckedPullSource(source: PcmSource): PcmPullSource {
   if (source === null || typeof source !== 'object') {
-    throw new Mp4ForgeError('INVALID_OPTION', `PCM source must be an object with sampleRate and pull() or planes, got ${String(source)}`);
+    throw new Mp4ForgeError('INVALID_OPTION', `PCM source must be an object with sampleRate and pull() or planes, got ${show(source)}`);
   }
   // An object literal is checked for misspelt keys, like every options object; an object of a
   // class of the caller's (a pull source with state of its own) may carry anything else.
@@ -72,7 +72,7 @@ export function toCheckedPullSource(source: PcmSource): PcmPullSource {
     const sampleRate = checkSampleRate(source.sampleRate, 'PCM pull source');
     const channels = source.channels;
     if (channels !== 1 && channels !== 2) {
-      throw new Mp4ForgeError('INVALID_OPTION', `PCM pull source: channels must be 1 or 2, got ${String(channels)}`);
+      throw new Mp4ForgeError('INVALID_OPTION', `PCM pull source: channels must be 1 or 2, got ${show(channels)}`);
     }
     let ended = false;
     return {

@@ -7,6 +7,7 @@
 // so this equals converting four times and averaging, with a single rounding), and coefficients
 // are the exact BT.601 values in 16-bit fixed point (see below).
 import { Mp4ForgeError } from '../errors.js';
+import { show } from '../validate.js';
 
 /** Packed 8-bit RGB layouts accepted by {@link toI420}. Alpha is ignored. */
 export type RgbPixelFormat = 'rgba' | 'bgra' | 'rgb24';
@@ -77,12 +78,12 @@ export function toI420(src: Uint8Array | Uint8ClampedArray, format: RgbPixelForm
   if (!(src instanceof Uint8Array || src instanceof Uint8ClampedArray) || src.length !== need) {
     throw new Mp4ForgeError(
       'INVALID_FRAME',
-      `source frame is ${describe(src)}; expected a Uint8Array or Uint8ClampedArray of ${need} bytes (${width}×${height} ${format})`,
+      `source frame is ${show(src)}; expected a Uint8Array or Uint8ClampedArray of ${need} bytes (${width}×${height} ${format})`,
     );
   }
   const needOut = (width * height * 3) / 2;
   if (!(out instanceof Uint8Array) || out.length !== needOut) {
-    throw new Mp4ForgeError('INVALID_FRAME', `I420 output buffer is ${describe(out)}; expected a Uint8Array of ${needOut} bytes (${width}×${height}×1.5)`);
+    throw new Mp4ForgeError('INVALID_FRAME', `I420 output buffer is ${show(out)}; expected a Uint8Array of ${needOut} bytes (${width}×${height}×1.5)`);
   }
   // Measured: reading RGBA as 32-bit words and unpacking with shifts is no faster than four
   // byte loads once the coefficients are folded constants (6.6 vs 6.5 ms at 1080p), so one
@@ -156,13 +157,8 @@ function checkSize(width: number, height: number, even: boolean): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || (even && (width % 2 !== 0 || height % 2 !== 0))) {
     throw new Mp4ForgeError(
       'INVALID_DIMENSIONS',
-      `frame size ${String(width)}×${String(height)} is invalid; expected positive${even ? ' even' : ''} integers`,
+      `frame size ${show(width)}×${show(height)} is invalid; expected positive${even ? ' even' : ''} integers`,
     );
   }
 }
 
-function describe(buf: unknown): string {
-  if (buf === null || buf === undefined) return String(buf);
-  if (ArrayBuffer.isView(buf)) return `a ${buf.constructor.name} of ${buf.byteLength} bytes`;
-  return `a ${typeof buf}`;
-}

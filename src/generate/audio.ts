@@ -3,7 +3,7 @@
 // accumulators carried across pulls and noise is a hash of (seed, sample index).
 import { Mp4ForgeError } from '../errors.js';
 import type { PcmPullSource } from '../audio/pcm-source.js';
-import { optionsObject } from '../validate.js';
+import { optionsObject, show } from '../validate.js';
 
 /** Options shared by every generator. */
 export interface AudioCommonOptions {
@@ -76,7 +76,7 @@ function checkNumber(
   opts: { integer?: boolean; minExclusive?: boolean; maxExclusive?: boolean } = {},
 ): number {
   const range = `${opts.minExclusive ? '(' : '['}${min}, ${max}${opts.maxExclusive ? ')' : ']'}`;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${what} must be a finite number in ${range}, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${what} must be a finite number in ${range}, got ${show(v)}`);
   if (opts.integer && !Number.isInteger(v)) throw bad(`${what} must be an integer, got ${v}`);
   if (v < min || v > max || (opts.minExclusive && v === min) || (opts.maxExclusive && v === max)) throw bad(`${what} must be in ${range}, got ${v}`);
   return v;
@@ -96,7 +96,7 @@ function common(fn: keyof typeof KEYS, o: AudioCommonOptions | undefined): { sam
   optionsObject(o, `audio.${fn}`, ['sampleRate', 'channels', ...KEYS[fn]]);
   const sampleRate = checkNumber(`audio.${fn}: sampleRate`, o.sampleRate ?? 44100, 1000, 384000, { integer: true });
   const channels = o.channels ?? 2;
-  if (channels !== 1 && channels !== 2) throw bad(`audio.${fn}: channels must be 1 or 2, got ${String(channels)}`);
+  if (channels !== 1 && channels !== 2) throw bad(`audio.${fn}: channels must be 1 or 2, got ${show(channels)}`);
   return { sampleRate, channels };
 }
 
@@ -124,7 +124,7 @@ abstract class SynthSource implements PcmPullSource {
   }
 
   pull(frames: number): Float32Array[] | null {
-    if (!Number.isInteger(frames) || frames <= 0) throw bad(`pull(frames) needs a positive integer, got ${String(frames)}`);
+    if (!Number.isInteger(frames) || frames <= 0) throw bad(`pull(frames) needs a positive integer, got ${show(frames)}`);
     const n = Math.min(frames, this.totalSamples - this.pos);
     if (n <= 0) return null;
     const left = new Float32Array(n);

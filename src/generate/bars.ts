@@ -9,6 +9,7 @@
 // an all-black or all-white band is never a valid code). The reader averages the central quarter
 // of each cell, refuses cells that are neither clearly dark nor clearly bright, and checks the CRC.
 import { Mp4ForgeError } from '../errors.js';
+import { show } from '../validate.js';
 
 const COLS = 8;
 const ROWS = 4;
@@ -39,10 +40,10 @@ const MIN_SIZE = 16;
  */
 export function assertRgbaFrame(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, what = 'frame'): void {
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0) {
-    throw new Mp4ForgeError('INVALID_DIMENSIONS', `${what} size ${String(width)}×${String(height)} is invalid; expected positive integers`);
+    throw new Mp4ForgeError('INVALID_DIMENSIONS', `${what} size ${show(width)}×${show(height)} is invalid; expected positive integers`);
   }
   if (!(rgba instanceof Uint8Array || rgba instanceof Uint8ClampedArray)) {
-    throw new Mp4ForgeError('INVALID_FRAME', `${what} buffer is ${describe(rgba)}; expected a Uint8Array or Uint8ClampedArray of ${width * height * 4} bytes`);
+    throw new Mp4ForgeError('INVALID_FRAME', `${what} buffer is ${show(rgba)}; expected a Uint8Array or Uint8ClampedArray of ${width * height * 4} bytes`);
   }
   if (rgba.length !== width * height * 4) {
     throw new Mp4ForgeError(
@@ -55,7 +56,7 @@ export function assertRgbaFrame(rgba: Uint8Array | Uint8ClampedArray, width: num
 /** Throws `INVALID_OPTION` unless `frameIndex` is a non-negative safe integer. */
 export function assertFrameIndex(frameIndex: number): void {
   if (!Number.isSafeInteger(frameIndex) || frameIndex < 0) {
-    throw new Mp4ForgeError('INVALID_OPTION', `frameIndex ${String(frameIndex)} is invalid; expected a non-negative integer`);
+    throw new Mp4ForgeError('INVALID_OPTION', `frameIndex ${show(frameIndex)} is invalid; expected a non-negative integer`);
   }
 }
 
@@ -110,16 +111,16 @@ export function drawBars(rgba: Uint8Array | Uint8ClampedArray, width: number, he
  */
 export function readBarsCounter(pixels: Uint8Array, channels: 3 | 4, width: number, height: number): number {
   if (channels !== 3 && channels !== 4) {
-    throw new Mp4ForgeError('INVALID_OPTION', `channels ${String(channels)} is invalid; expected 3 (RGB24) or 4 (RGBA)`);
+    throw new Mp4ForgeError('INVALID_OPTION', `channels ${show(channels)} is invalid; expected 3 (RGB24) or 4 (RGBA)`);
   }
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0) {
-    throw new Mp4ForgeError('INVALID_DIMENSIONS', `frame size ${String(width)}×${String(height)} is invalid; expected positive integers`);
+    throw new Mp4ForgeError('INVALID_DIMENSIONS', `frame size ${show(width)}×${show(height)} is invalid; expected positive integers`);
   }
   assertCodeSize(width, height);
   if (!(pixels instanceof Uint8Array || (pixels as unknown) instanceof Uint8ClampedArray) || pixels.length !== width * height * channels) {
     throw new Mp4ForgeError(
       'INVALID_FRAME',
-      `frame buffer is ${describe(pixels)}; expected ${width * height * channels} bytes (${width}×${height}, ${channels} bytes per pixel)`,
+      `frame buffer is ${show(pixels)}; expected ${width * height * channels} bytes (${width}×${height}, ${channels} bytes per pixel)`,
     );
   }
   const top = height >> 1;
@@ -221,8 +222,3 @@ function replicateRow(rgba: Uint8Array | Uint8ClampedArray, stride: number, y0: 
   }
 }
 
-function describe(buf: unknown): string {
-  if (buf === null || buf === undefined) return String(buf);
-  if (ArrayBuffer.isView(buf)) return `a ${buf.constructor.name} of ${buf.byteLength} bytes`;
-  return `a ${typeof buf}`;
-}

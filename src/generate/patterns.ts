@@ -6,6 +6,7 @@
 // whose bytes do not start on a 4-byte boundary is rendered row by row through a scratch row.
 import { Mp4ForgeError } from '../errors.js';
 import { assertFrameIndex, assertRgbaFrame, drawBars } from './bars.js';
+import { show } from '../validate.js';
 
 /** Names accepted by {@link drawPattern}. */
 export type PatternName = 'noise' | 'gradient' | 'plasma' | 'bars' | 'solid';
@@ -290,7 +291,7 @@ export const patterns = {
   noise(rgba: Rgba, width: number, height: number, frameIndex: number, seed = 0): void {
     assertRgbaFrame(rgba, width, height);
     assertFrameIndex(frameIndex);
-    if (!Number.isSafeInteger(seed)) throw new Mp4ForgeError('INVALID_OPTION', `noise seed ${String(seed)} is invalid; expected a safe integer`);
+    if (!Number.isSafeInteger(seed)) throw new Mp4ForgeError('INVALID_OPTION', `noise seed ${show(seed)} is invalid; expected a safe integer`);
     noise.seed(seed, frameIndex);
     render(rgba, width, height, noise.paint);
   },
