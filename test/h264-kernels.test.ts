@@ -56,6 +56,41 @@ describe('SIMD kernels equal their scalar references', () => {
   }
 });
 
+describe('decimateScore equals its scalar reference', () => {
+  it('sparse ±1 levels at every run length, a level > 1 anywhere, the DC position with and without it', () => {
+    const lev = new Int16Array(x.memory.buffer, a, 16);
+    const cases: number[][] = [];
+    // every single ±1 at every position, and every pair (all runs between and before them)
+    for (let i = 0; i < 16; i++) cases.push(Array.from({ length: 16 }, (_, k) => (k === i ? (i & 1 ? -1 : 1) : 0)));
+    for (let i = 0; i < 16; i++) for (let j = i + 1; j < 16; j++) cases.push(Array.from({ length: 16 }, (_, k) => (k === i ? 1 : k === j ? -1 : 0)));
+    for (let t = 0; t < 3000; t++) {
+      const density = [0.1, 0.25, 0.6][t % 3];
+      cases.push(
+        Array.from({ length: 16 }, () => {
+          if (rnd() / 256 >= density) return 0;
+          const r = rnd();
+          return r < 8 ? [2, -2, 3, -200, 32767, -32768][r % 6] : r & 1 ? 1 : -1;
+        }),
+      );
+    }
+    cases.push(new Array(16).fill(0));
+    let nines = 0;
+    let dcOnlyBig = 0;
+    for (const c of cases) {
+      lev.set(c);
+      for (const start of [0, 1]) {
+        const ref = x.decimateScoreRef(a, start);
+        expect(x.decimateScore(a, start), `${c.join(',')} from ${start}`).toBe(ref);
+        if (ref === 9) nines++;
+        if (start === 1 && x.decimateScoreRef(a, 0) === 9 && ref !== 9) dcOnlyBig++;
+      }
+    }
+    // the cases reach both outcomes, including a large level at position 0 that start 1 must ignore
+    expect(nines).toBeGreaterThan(100);
+    expect(dcOnlyBig).toBeGreaterThan(0);
+  });
+});
+
 describe('sad4x4Within equals its scalar reference and the SADs of the blocks', () => {
   it('at the largest block SAD, one under it and a random limit', () => {
     for (const mode of ['random', 'extreme', 'close'] as const) {

@@ -4,6 +4,7 @@ import { alloc } from './state';
 
 export { sad16x16, sad16x16Ref, satd4x4, satd4x4Ref, satd8x8, satd16x16, satdRef, satdI16, satdI16Ref, ssd16x16, ssdRef, sad4x4Within, sad4x4WithinRef, sadBlocks8x8, sadBlocks8x8Ref } from './pixel';
 export { chromaBlockRef } from './mc';
+export { decimateScore, decimateScoreRef } from './macroblock';
 
 /** A scratch area of `bytes` for the test to fill. */
 export function scratch(bytes: i32): usize {

@@ -100,8 +100,34 @@ export function encodeI4Block(b: i32): i32 {
 /** Weight of a run of zeros before a ±1 level, for decimation (how much a lone small level costs to code). */
 const DECIMATE_RUN = memory.data<u8>([3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
-/** How much a block's levels are worth keeping: 9 (any |level| > 1) or a small score of its ±1s. */
-function decimateScore(lev: usize, start: i32): i32 {
+/**
+ * How much a block's levels are worth keeping: 9 (any |level| > 1 from zig-zag position `start`
+ * on) or the sum, over its ±1 levels, of DECIMATE_RUN for the run of zeros before each.
+ *
+ * v128: the "any |level| > 1" test and the non-zero positions in scan order (one swizzle of the
+ * 16 flags by ZIGZAG, then a bitmask) replace the scalar walk over all 16 positions, two dependent
+ * loads each; what is left loops over the non-zero levels only, usually one to three.
+ */
+export function decimateScore(lev: usize, start: i32): i32 {
+  // The 16 levels narrowed to bytes with saturation: a level keeps its sign and stays non-zero,
+  // and one beyond ±127 stays beyond ±1, so one vector answers both questions below.
+  let n = i8x16.narrow_i16x8_s(v128.load(lev), v128.load(lev + 16));
+  if (start != 0) n = i8x16.replace_lane(n, 0, 0); // zig-zag position 0 is raster 0
+  // |l| > 1 as (l + 1) - 2 > 0 in unsigned saturating bytes: -1, 0 and 1 give 0, all else more.
+  if (v128.any_true(i8x16.sub_sat_u(i8x16.add(n, i8x16.splat(1)), i8x16.splat(2)))) return 9;
+  let m = i8x16.bitmask(i8x16.swizzle(i8x16.ne(n, i8x16.splat(0)), v128.load(ZIGZAG))); // bit i: scan position i
+  let score = 0;
+  while (m != 0) {
+    const i = 31 - clz(m);
+    m ^= 1 << i;
+    const below = m != 0 ? 31 - clz(m) : start - 1; // the next non-zero level down, or just before the scan
+    score += i32(load<u8>(DECIMATE_RUN + usize(i - below - 1)));
+  }
+  return score;
+}
+
+/** decimateScore's scalar reference (checkasm): the scan walked position by position. */
+export function decimateScoreRef(lev: usize, start: i32): i32 {
   let i = 15;
   while (i >= start && load<i16>(lev + usize(i32(load<u8>(ZIGZAG + usize(i))) * 2)) == 0) i--;
   let score = 0;
