@@ -386,7 +386,9 @@ export function fdct8x8(src: usize, ss: i32, pred: usize, ps: i32, out: usize): 
  */
 export function quantBlocks(coef: usize, lev: usize, count: i32, qp: i32, intra: bool, start: i32, nz: usize): void {
   const qbits = 15 + qp / 6;
-  const bias = i32x4.splat(intra ? (1 << qbits) / 3 : (1 << qbits) / 6);
+  // A level is zero when (|c| * MF + bias) >> qbits is: when |c| * MF < 2^qbits - bias. One
+  // compare against that bound replaces an add, a shift by a variable count and a compare.
+  const live = i32x4.splat((1 << qbits) - (intra ? (1 << qbits) / 3 : (1 << qbits) / 6) - 1);
   const round = i32x4.splat(roundingOf(qbits, intra));
   const mf = quantMf + usize(qp * 64);
   // MF as i16 lanes (all values < 32768): positions 0-7 and 8-15
@@ -397,8 +399,8 @@ export function quantBlocks(coef: usize, lev: usize, count: i32, qp: i32, intra:
   for (let k = 0; k < count; k++) {
     const c = coef + usize(k * 32);
     const l = lev + usize(k * 32);
-    const lo = quant8(v128.load(c), m0, bias, round, qbits, maxL);
-    const hi = quant8(v128.load(c, 16), m1, bias, round, qbits, maxL);
+    const lo = quant8(v128.load(c), m0, live, round, qbits, maxL);
+    const hi = quant8(v128.load(c, 16), m1, live, round, qbits, maxL);
     v128.store(l, lo);
     v128.store(l, hi, 16);
     if (start == 1) store<i16>(l, 0);
@@ -408,12 +410,13 @@ export function quantBlocks(coef: usize, lev: usize, count: i32, qp: i32, intra:
 }
 
 // @ts-ignore: decorator
-@inline function quant8(c: v128, m: v128, bias: v128, round: v128, qbits: i32, maxL: v128): v128 {
+@inline function quant8(c: v128, m: v128, live: v128, round: v128, qbits: i32, maxL: v128): v128 {
   const a = i16x8.abs(c);
+  // products below 2^30 (|c| <= 32768, MF < 32768): a signed compare is exact
   const al = i32x4.extmul_low_i16x8_u(a, m), ah = i32x4.extmul_high_i16x8_u(a, m);
-  // the dead zone decides which levels are zero; the others are rounded with `round`
-  const zl = i32x4.ne(i32x4.shr_u(i32x4.add(al, bias), qbits), i32x4.splat(0));
-  const zh = i32x4.ne(i32x4.shr_u(i32x4.add(ah, bias), qbits), i32x4.splat(0));
+  // the dead zone decides which levels are zero (products above `live`); the others are rounded with `round`
+  const zl = i32x4.gt_s(al, live);
+  const zh = i32x4.gt_s(ah, live);
   const pl = v128.and(i32x4.min_s(i32x4.shr_u(i32x4.add(al, round), qbits), maxL), zl);
   const ph = v128.and(i32x4.min_s(i32x4.shr_u(i32x4.add(ah, round), qbits), maxL), zh);
   const l = i16x8.narrow_i32x4_s(pl, ph);
