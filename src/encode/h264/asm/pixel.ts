@@ -72,14 +72,18 @@ export function sad4x4WithinRef(a: usize, as: i32, b: usize, bs: i32, limit: i32
 export function sadBlocks8x8(a: usize, as: i32, b: usize, bs: i32): i32 {
   let sums = i32x4.splat(0);
   for (let half = 0; half < 2; half++) {
-    let acc = i16x8.splat(0); // lanes 0-1: the left block's pairs, 2-3: the right block's
-    for (let y = 0; y < 4; y++) {
-      acc = i16x8.add(acc, absDiffPairs(v128.load64_zero(a), v128.load64_zero(b)));
-      a += usize(as);
-      b += usize(bs);
-    }
-    // lanes 0-1 of the pair sums: this half's left and right block
-    const s = i32x4.extadd_pairwise_i16x8_u(acc);
+    // two rows per vector (the lower one in the high half), so each |a - b| covers 16 samples:
+    // u16 lanes 0-1 and 4-5 hold the left block's pair sums, 2-3 and 6-7 the right block's
+    const a0 = v128.load64_lane(a + usize(as), v128.load64_zero(a), 1);
+    const b0 = v128.load64_lane(b + usize(bs), v128.load64_zero(b), 1);
+    const a1 = v128.load64_lane(a + usize(3 * as), v128.load64_zero(a + usize(2 * as)), 1);
+    const b1 = v128.load64_lane(b + usize(3 * bs), v128.load64_zero(b + usize(2 * bs)), 1);
+    const acc = i16x8.add(absDiffPairs(a0, b0), absDiffPairs(a1, b1));
+    a += usize(4 * as);
+    b += usize(4 * bs);
+    // i32 lanes: left, right (upper rows), left, right (lower rows); added: this half's two blocks
+    const q = i32x4.extadd_pairwise_i16x8_u(acc);
+    const s = i32x4.add(q, v128.shuffle<i32>(q, q, 2, 3, 0, 1));
     sums = half == 0 ? s : v128.shuffle<i32>(sums, s, 0, 1, 4, 5);
   }
   const s0 = i32x4.extract_lane(sums, 0), s1 = i32x4.extract_lane(sums, 1), s2 = i32x4.extract_lane(sums, 2), s3 = i32x4.extract_lane(sums, 3);
