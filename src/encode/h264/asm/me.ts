@@ -164,8 +164,11 @@ export function bestSatd(): i32 {
   return subpelSatd && subpel > 0 ? bestCost : subCost(bestX, bestY, true);
 }
 
-/** Continues from the start candidates: pattern search, then sub-sample refinement. */
-export function searchRefine(): void {
+/**
+ * Continues from the start candidates: pattern search, then sub-sample refinement, which is
+ * skipped where the best full-sample vector's cost is above `subMax` (see analyse.ts SUB_MAX).
+ */
+export function searchRefine(subMax: i32): void {
   const cx = ix, cy = iy;
   if (searchMethod == 2) {
     // a sparse cross at growing distances, for fast motion the predictors missed
@@ -183,7 +186,7 @@ export function searchRefine(): void {
   let by = iy << 2;
   // compared by SAD, the full-sample point's cost is the integer search's (its interpolation is a copy)
   let bc = subpel > 0 && subpelSatd ? subCost(bx, by) : icost;
-  if (subpel >= 1) {
+  if (subpel >= 1 && icost <= subMax) {
     for (let step = 2; step >= (subpel >= 2 ? 1 : 2); step >>= 1) {
       const ox = bx, oy = by;
       for (let dy = -step; dy <= step; dy += step) {
