@@ -227,7 +227,8 @@ function stillChromaZero(): bool {
  * refinement is not tried: half a sample cannot turn so poor a prediction into a good one (fresh
  * noise, where intra wins anyway). Measured 2026-12-05 at speed 9: noise 1.083x faster (bench:ab,
  * 720p), and BD-rate 0.00% over qp 22-38 on noise, testsrc2 and plasma (testsrc2 and plasma at qp
- * 26: the same bytes); at 32 a sample testsrc2 lost 0.5%.
+ * 26: the same bytes). At 32 a sample testsrc2's bytes changed; the same gate on the start
+ * candidates' cost instead, at 32 a sample, lost 0.5% on testsrc2 (DEVELOPERS.md).
  */
 const SUB_MAX: i32 = 256 * 40;
 
