@@ -58,11 +58,7 @@ export class FileSink implements Sink {
   }
 
   /** Waits for every append in flight; throws the first failure. */
-  settle(): Promise<void> {
-    return this.drain();
-  }
-
-  private async drain(): Promise<void> {
+  async settle(): Promise<void> {
     const ops = this.inFlight;
     this.inFlight = [];
     await Promise.allSettled(ops);
@@ -76,7 +72,7 @@ export class FileSink implements Sink {
 
   async writeAt(bytes: Uint8Array, position: number): Promise<void> {
     if (this.aborted) throw sinkFailed(new Error('the output was aborted'));
-    await this.drain();
+    await this.settle();
     const op = this.put(bytes, position);
     this.lastWrite = op.catch(() => undefined);
     return op;
@@ -95,7 +91,7 @@ export class FileSink implements Sink {
   }
 
   async readAt(into: Uint8Array, position: number): Promise<number> {
-    await this.drain();
+    await this.settle();
     try {
       let done = 0;
       while (done < into.length) {
@@ -111,7 +107,7 @@ export class FileSink implements Sink {
 
   /** Flushes the file's data to the disk (fsync), after every append in flight. */
   async sync(): Promise<void> {
-    await this.drain();
+    await this.settle();
     try {
       await this.fh.sync();
     } catch (err) {
@@ -120,7 +116,7 @@ export class FileSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.drain();
+    await this.settle();
     try {
       await this.fh.close();
     } catch (err) {
