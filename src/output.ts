@@ -84,6 +84,7 @@ function guardSink(s: Sink): Sink {
   return {
     write: wrap((b: Uint8Array) => s.write(b)),
     ...(seekable ? { writeAt: wrap((b: Uint8Array, p: number) => s.writeAt(b, p)), readAt: wrap((b: Uint8Array, p: number) => s.readAt(b, p)) } : {}),
+    ...(s.settle ? { settle: wrap(() => (s.settle as () => Promise<void>).call(s)) } : {}),
     close: wrap(() => s.close()),
     abort: (reason, incomplete, completeBytes) => s.abort(reason, incomplete, completeBytes),
   };

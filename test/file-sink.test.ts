@@ -9,6 +9,8 @@ import { FragmentedMuxer } from '../src/mux/fragmented-muxer.js';
 import { FileSink } from '../src/mux/node-sinks.js';
 import { MemorySink } from '../src/mux/sink.js';
 import { openFileSink } from '../src/platform/io.js';
+import { createMp4Writer } from '../src/index.js';
+import type { Sink } from '../src/mux/sink.js';
 import { assertValidIsoBmff } from './helpers/iso-validate.js';
 import { VGA_VIDEO_TRACK, vgaSample } from './helpers/mux-tracks.js';
 import { rejection } from './helpers/rejection.js';
@@ -148,5 +150,47 @@ describe('FileSink: appends written behind the caller', () => {
       expect(Buffer.from(reference.data().subarray(0, kept.length)).equals(kept), `failAt ${failAt}`).toBe(true);
       expect(assertValidIsoBmff(kept).boxes.map((b) => b.type).slice(0, 4)).toEqual(['ftyp', 'moov', 'moof', 'mdat']);
     }
+  });
+});
+
+describe("a caller's own Sink that writes behind (Sink.settle)", () => {
+  /** A sink that records its bytes and, at each settle(), how many it had then; settle can fail. */
+  function userSink(failSettle: boolean): Sink & { bytes: number; settledAt: number[] } {
+    const sink = {
+      bytes: 0,
+      settledAt: [] as number[],
+      write(b: Uint8Array) {
+        sink.bytes += b.length;
+        return Promise.resolve();
+      },
+      settle() {
+        sink.settledAt.push(sink.bytes);
+        return failSettle ? Promise.reject(new Error('disk gone')) : Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+      abort: () => Promise.resolve(),
+    };
+    return sink;
+  }
+  const frame = new Uint8Array(64 * 64 * 4);
+
+  it('is settled after each fragment, through createMp4Writer, and a failing settle is SINK_FAILED', async () => {
+    const ok = userSink(false);
+    const w = await createMp4Writer({ width: 64, height: 64, fps: 30, layout: 'fragmented', output: ok });
+    for (let i = 0; i < 70; i++) await w.addFrame(frame);
+    const r = await w.finish();
+    expect(ok.settledAt.length).toBeGreaterThan(0);
+    // each settle comes after its fragment's bytes were handed over, and in order
+    expect(ok.settledAt.every((n, i) => n > 0 && (i === 0 || n > ok.settledAt[i - 1]))).toBe(true);
+    expect(ok.settledAt[ok.settledAt.length - 1]).toBeLessThanOrEqual(r.bytes);
+
+    const bad = userSink(true);
+    const w2 = await createMp4Writer({ width: 64, height: 64, fps: 30, layout: 'fragmented', output: bad });
+    const err = await rejection((async () => {
+      for (let i = 0; i < 70; i++) await w2.addFrame(frame);
+      await w2.finish();
+    })());
+    expect(err.code).toBe('SINK_FAILED');
+    expect(bad.settledAt.length).toBeGreaterThan(0);
   });
 });
