@@ -123,6 +123,32 @@ describe('own H.264 encoder: reconstruction equals ffmpeg decode', () => {
     }
   });
 
+  it('level codes at every suffixLength (1-6) and escapes: lone impulses at qp 0-12, coded without I_PCM', async () => {
+    // A lone sample of 0 or 255 on grey spreads over all sixteen coefficients of its 4x4 block.
+    // Coded from the highest frequency down, its levels raise suffixLength to 6 within the block
+    // (cavlc.ts LEVEL_VLC's last part), and at qp 0 some are past the table: escapes. Noise at
+    // these qps goes I_PCM (the 3200-bit limit), which codes no level at all, so this content
+    // keeps most 4x4 blocks flat.
+    const w = 64;
+    const h = 64;
+    const next = lcg(11);
+    const source: FrameSource = () => {
+      const f = new Uint8Array((w * h * 3) / 2).fill(128);
+      for (let by = 0; by < h; by += 4) {
+        for (let bx = 0; bx < w; bx += 4) {
+          if (next() % 3 !== 0) continue;
+          const r = next();
+          f[(by + ((r >>> 8) & 3)) * w + bx + ((r >>> 12) & 3)] = (r >>> 31) * 255;
+        }
+      }
+      return f;
+    };
+    for (const qp of [0, 6, 12]) {
+      const e = await check(base(w, h, qp, 9), 3, source);
+      for (const types of await mbTypes(e.stream, w, 3)) expect(types, `qp ${qp}`).not.toContain('P');
+    }
+  });
+
   it('the smallest picture, 16x16, and sizes that need cropping', async () => {
     await check(base(16, 16, 26), 12, patternSource('plasma', 16, 16));
     await check(base(18, 34, 20), 6, patternSource('noise', 18, 34));

@@ -44,7 +44,23 @@ let scanMask: i32 = 0;
 /** coeff_token code words of the four nC classes (0-1, 2-3, 4-7, 8+), u32 each: length << 16 | code, index class * 68 + totalCoeff * 4 + trailingOnes. */
 const COEFF_TOKEN = memory.data(4 * 68 * 4);
 
+/**
+ * Level codes at suffixLength 1-6 short of an escape (level_prefix < 15), u16 each: length << 8 |
+ * the bits (the leading one and the suffix), at LEVEL_BASE[sl] + levelCode, built from
+ * levelLength and levelBits. The level loop, most of noise's encode, looks its codes up instead
+ * of working them out: 1.02x on 720p noise (npm run bench:ab), the same bytes.
+ */
+const LEVEL_VLC = memory.data(2 * 15 * ((1 << 7) - 2));
+/** Where each suffixLength's entries start in LEVEL_VLC: the 15 << s entries of each s below it. */
+const LEVEL_BASE = memory.data<u16>([0, 0, 30, 90, 210, 450, 930]);
+
 export function initCavlc(): void {
+  for (let sl = 1; sl <= 6; sl++) {
+    const base = i32(load<u16>(LEVEL_BASE + usize(sl << 1)));
+    for (let c = 0; c < 15 << sl; c++) {
+      store<u16>(LEVEL_VLC + usize((base + c) << 1), u16((levelLength(c, sl) << 8) | i32(levelBits(c, sl))));
+    }
+  }
   for (let i = 0; i < 68; i++) {
     const u = usize(i);
     store<u32>(COEFF_TOKEN + u * 4, (u32(load<u8>(CT_LEN_0 + u)) << 16) | u32(load<u8>(CT_CODE_0 + u)));
@@ -161,8 +177,14 @@ function putResidualBlock(n: i32, nC: i32): i32 {
       i = 31 - clz<i32>(m);
       m ^= 1 << i;
       r = codeAt(i);
-      wl = levelLength(r, sl);
-      wc = levelBits(r, sl);
+      if (r < 15 << sl) {
+        const e = i32(load<u16>(LEVEL_VLC + usize((i32(load<u16>(LEVEL_BASE + usize(sl << 1))) + r) << 1)));
+        wl = e >> 8;
+        wc = u32(e & 0xff);
+      } else {
+        wl = 28; // an escape: prefix 15, 12-bit suffix
+        wc = 0x1000 | u32(r - (15 << sl));
+      }
     }
   }
   const last = 31 - clz<i32>(mask);
