@@ -72,15 +72,10 @@ export function initCavlc(): void {
   }
 }
 
-/**
- * Stores the low 32 bits of `w` at p, most significant byte first. WebAssembly has no byte swap
- * (bswap<u32> is two masks, two rotations and an or) and this store happens at every write; a
- * splat and one byte shuffle do it.
- */
+/** Stores the low 32 bits of `w` at p, as the bit writer does (bitstream.ts: bitsEnd puts them in stream order). */
 // @ts-ignore: decorator
-@inline function storeWordBe(p: usize, w: u64): void {
-  const v = i64x2.splat(i64(w));
-  v128.store32_lane(p, v128.shuffle<u8>(v, v, 3, 2, 1, 0, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), 0);
+@inline function storeWord(p: usize, w: u64): void {
+  store<u32>(p, u32(w));
 }
 
 /**
@@ -129,7 +124,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   k += len + t1;
   f = k >> 5;
   k &= 31;
-  storeWordBe(p, a >> u64(k));
+  storeWord(p, a >> u64(k));
   p += usize(f << 2);
   if (total == 0) {
     setWriter(a, k, p);
@@ -171,7 +166,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
       k += wl;
       f = k >> 5;
       k &= 31;
-      storeWordBe(p, a >> u64(k));
+      storeWord(p, a >> u64(k));
       p += usize(f << 2);
       if (m == 0) break;
       i = 31 - clz<i32>(m);
@@ -204,7 +199,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
     k += len;
     f = k >> 5;
     k &= 31;
-    storeWordBe(p, a >> u64(k));
+    storeWord(p, a >> u64(k));
     p += usize(f << 2);
   }
   // run_before of each level but the lowest-frequency one, while zeros remain
@@ -221,7 +216,7 @@ function putResidualBlock(n: i32, nC: i32): i32 {
     k += len;
     f = k >> 5;
     k &= 31;
-    storeWordBe(p, a >> u64(k));
+    storeWord(p, a >> u64(k));
     p += usize(f << 2);
     zerosLeft -= run;
     i = next;
