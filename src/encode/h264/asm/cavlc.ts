@@ -11,9 +11,13 @@ import {
 import { alignZero } from './bitstream';
 
 /**
- * Coefficients of the block being written, in scan order (i16 x 16), their non-zero mask, and
- * each one's levelCode before the first level's adjustment (CODES: 2|l| - 2, or 2|l| - 1 when
- * negative; 9.2.2.1), worked out for all sixteen at once when the block is loaded.
+ * Coefficients of the block being written, in reverse scan order (i16 x 16: position p holds
+ * scan index 15 - p), their non-zero mask (bit p for position p), and each one's levelCode before
+ * the first level's adjustment (CODES: 2|l| - 2, or 2|l| - 1 when negative; 9.2.2.1), worked out
+ * for all sixteen at once when the block is loaded. Reversed because CAVLC codes from the highest
+ * frequency down: the next coefficient is the mask's lowest bit (ctz), and taking it off is
+ * m & (m - 1), where the highest bit needed 31 - clz and a variable shift (x86 shifts only by cl,
+ * so V8 moved registers around each one).
  */
 const SCAN = memory.data(32);
 const CODES = memory.data(32);
@@ -29,7 +33,7 @@ let scanMask: i32 = 0;
   return i32(load<i16>(CODES + usize(i << 1)));
 }
 
-/** Stores a block's coefficients in scan order (a: 0-7, b: 8-15), their levelCodes and their mask. */
+/** Stores a block's coefficients in reverse scan order (a: positions 0-7, b: 8-15), levelCodes, mask. */
 // @ts-ignore: decorator
 @inline function setScan(a: v128, b: v128): void {
   v128.store(SCAN, a);
@@ -46,17 +50,30 @@ const COEFF_TOKEN = memory.data(4 * 68 * 4);
 
 /**
  * Level codes at suffixLength 1-6 short of an escape (level_prefix < 15), u16 each: length << 8 |
- * the bits (the leading one and the suffix), at LEVEL_BASE[sl] + levelCode, built from
- * levelLength and levelBits. The level loop, most of noise's encode, looks its codes up instead
- * of working them out: 1.02x on 720p noise (npm run bench:ab), the same bytes.
+ * the bits (the leading one and the suffix), built from levelLength and levelBits. suffixLength s
+ * has 15 << s of them, after the 15 << t of each t below it: they start at (15 << s) - 30. The
+ * level loop, most of noise's encode, looks its codes up instead of working them out: 1.02x on
+ * 720p noise (npm run bench:ab), the same bytes.
  */
 const LEVEL_VLC = memory.data(2 * 15 * ((1 << 7) - 2));
-/** Where each suffixLength's entries start in LEVEL_VLC: the 15 << s entries of each s below it. */
-const LEVEL_BASE = memory.data<u16>([0, 0, 30, 90, 210, 450, 930]);
+
+/**
+ * A level's code (length << 16 | bits) at the suffixLength whose threshold `thr` is 3 << s (s
+ * from 1 to 6): looked up, or an escape (level_prefix 15 and a 12-bit suffix).
+ */
+// @ts-ignore: decorator
+@inline function levelVlc(c: i32, thr: i32): u32 {
+  const lim = thr * 5; // 15 << s: the first escape
+  if (c < lim) {
+    const e = u32(load<u16>(LEVEL_VLC + usize((lim - 30 + c) << 1)));
+    return ((e >> 8) << 16) | (e & 0xff);
+  }
+  return (28 << 16) | 0x1000 | u32(c - lim);
+}
 
 export function initCavlc(): void {
   for (let sl = 1; sl <= 6; sl++) {
-    const base = i32(load<u16>(LEVEL_BASE + usize(sl << 1)));
+    const base = (15 << sl) - 30;
     for (let c = 0; c < 15 << sl; c++) {
       store<u16>(LEVEL_VLC + usize((base + c) << 1), u16((levelLength(c, sl) << 8) | i32(levelBits(c, sl))));
     }
@@ -79,8 +96,8 @@ export function initCavlc(): void {
 }
 
 /**
- * residual_block_cavlc() of the first `n` coefficients of SCAN (n: 4, 15 or 16; scanMask has
- * their non-zero bits) with context nC (-1: chroma DC). Returns TotalCoeff.
+ * residual_block_cavlc() of the `n` coefficients in SCAN (n: 4, 15 or 16, at positions 16 - n
+ * to 15; scanMask has their non-zero bits) with context nC (-1: chroma DC). Returns TotalCoeff.
  *
  * The writer's state lives in locals for the block: the pending bits `a` (the newest in the low
  * `k`, k < 32 between writes) and the pointer `p`. Each write appends its code, then stores the
@@ -89,7 +106,7 @@ export function initCavlc(): void {
  * "CAVLC"). A store that does not move p is overwritten by a later one (see setWriter).
  */
 function putResidualBlock(n: i32, nC: i32): i32 {
-  const mask = scanMask;
+  const mask = scanMask; // bit p: scan index 15 - p
   let a = pendingAcc();
   let k = pendingCount();
   let p = writerPtr();
@@ -100,12 +117,11 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   let signs: u32 = 0;
   let m = mask;
   while (t1 < 3 && m != 0) {
-    const i = 31 - clz<i32>(m);
-    const l = scanAt(i);
+    const l = scanAt(ctz<i32>(m));
     if (l != 1 && l != -1) break;
     signs = (signs << 1) | (l < 0 ? 1 : 0);
     t1++;
-    m ^= 1 << i;
+    m &= m - 1;
   }
   // coeff_token, then the signs
   let len: i32;
@@ -133,57 +149,37 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   // levels, highest frequency first; `m` holds the ones left after the trailing ones.
   // levelCode = 2|l| - 2 (positive) or 2|l| - 1 (negative); the first level after fewer than
   // three trailing ones cannot be ±1, so its code is 2 less. The first level is the only one
-  // that can meet suffixLength 0.
-  let sl = total > 10 && t1 < 3 ? 1 : 0;
+  // that can meet suffixLength 0. `thr` is 3 << suffixLength: |level| > 3 << (suffixLength - 1),
+  // which raises suffixLength after it (up to 6, thr 192), is levelCode >= thr.
   if (m != 0) {
-    let i = 31 - clz<i32>(m);
-    m ^= 1 << i;
-    // r: the level's levelCode; |level| > 3 << (sl - 1), which raises suffixLength after it, is
-    // r >= 3 << sl
-    let r = codeAt(i);
+    let r = codeAt(ctz<i32>(m));
+    m &= m - 1;
     const c = r - (t1 < 3 ? 2 : 0);
-    let wl: i32;
-    let wc: u32;
-    if (sl == 0) {
-      if (c < 14) {
-        wl = c + 1;
-        wc = 1;
-      } else if (c < 30) {
-        wl = 19; // prefix 14, 4-bit suffix
-        wc = 0x10 | u32(c - 14);
-      } else {
-        wl = 28; // prefix 15, 12-bit suffix
-        wc = 0x1000 | u32(c - 30);
-      }
-      sl = 1;
-    } else {
-      wl = levelLength(c, sl);
-      wc = levelBits(c, sl);
-    }
+    let w: u32;
+    if (total <= 10 || t1 == 3) {
+      // suffixLength 0
+      if (c < 14) w = (u32(c + 1) << 16) | 1;
+      else if (c < 30) w = (19 << 16) | 0x10 | u32(c - 14); // prefix 14, 4-bit suffix
+      else w = (28 << 16) | 0x1000 | u32(c - 30); // prefix 15, 12-bit suffix
+    } else w = levelVlc(c, 6);
+    let thr = 6; // suffixLength 1 after the first level, whichever it had
     while (true) {
-      sl += i32(r >= (3 << sl)) & i32(sl < 6);
-      a = (a << u64(wl)) | u64(wc);
+      const wl = i32(w >> 16);
+      thr += thr & -(i32(r >= thr) & i32(thr < 192));
+      a = (a << u64(wl)) | u64(w & 0xffff);
       k += wl;
       f = k >> 5;
       k &= 31;
       storeWord(p, a >> u64(k));
       p += usize(f << 2);
       if (m == 0) break;
-      i = 31 - clz<i32>(m);
-      m ^= 1 << i;
-      r = codeAt(i);
-      if (r < 15 << sl) {
-        const e = i32(load<u16>(LEVEL_VLC + usize((i32(load<u16>(LEVEL_BASE + usize(sl << 1))) + r) << 1)));
-        wl = e >> 8;
-        wc = u32(e & 0xff);
-      } else {
-        wl = 28; // an escape: prefix 15, 12-bit suffix
-        wc = 0x1000 | u32(r - (15 << sl));
-      }
+      r = codeAt(ctz<i32>(m));
+      m &= m - 1;
+      w = levelVlc(r, thr);
     }
   }
-  const last = 31 - clz<i32>(mask);
-  const totalZeros = last + 1 - total;
+  const top = ctz<i32>(mask); // the highest-frequency level's position: scan index 15 - top
+  const totalZeros = 16 - top - total;
   if (total < n) {
     let j: usize;
     if (nC < 0) {
@@ -204,12 +200,12 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   }
   // run_before of each level but the lowest-frequency one, while zeros remain
   let zerosLeft = totalZeros;
-  m = mask ^ (1 << last);
-  let i = last;
+  m = mask & (mask - 1);
+  let i = top;
   while (zerosLeft > 0 && m != 0) {
-    const next = 31 - clz<i32>(m);
-    m ^= 1 << next;
-    const run = i - next - 1;
+    const next = ctz<i32>(m);
+    m &= m - 1;
+    const run = next - i - 1;
     const j = usize((min<i32>(zerosLeft, 7) - 1) * 16 + run);
     len = i32(load<u8>(RB_LEN + j));
     a = (a << u64(len)) | u64(load<u8>(RB_CODE + j));
@@ -241,28 +237,30 @@ function putResidualBlock(n: i32, nC: i32): i32 {
   return c < (15 << sl) ? u32((1 << sl) | (c & ((1 << sl) - 1))) : 0x1000 | u32(c - (15 << sl));
 }
 
-/** Loads a 4x4 block's levels (raster i16) into SCAN in zigzag order, from scan position `start` (0 or 1). */
+/**
+ * Loads a 4x4 block's levels (raster i16) into SCAN in reverse zigzag order, from scan position
+ * `start` (0 or 1). With 1, scan index s goes to position 16 - s, and position 0 gets the DC
+ * level, which the quantiser leaves 0 in a block coded from 1 (dct.ts quantBlocks).
+ */
 // @ts-ignore: decorator
 @inline function scan4x4(lev: usize, start: i32): void {
   const lo = v128.load(lev);
   const hi = v128.load(lev, 16);
-  // zigzag (0 1 4 8 5 2 3 6 | 9 12 13 10 7 11 14 15), shifted down by `start`
-  let a = v128.shuffle<i16>(lo, hi, 0, 1, 4, 8, 5, 2, 3, 6);
-  let b = v128.shuffle<i16>(lo, hi, 9, 12, 13, 10, 7, 11, 14, 15);
+  // zigzag: 0 1 4 8 5 2 3 6 9 12 13 10 7 11 14 15 (raster positions in scan order)
   if (start == 1) {
-    a = v128.shuffle<i16>(a, b, 1, 2, 3, 4, 5, 6, 7, 8);
-    b = v128.shuffle<i16>(b, b, 1, 2, 3, 4, 5, 6, 7, 0);
-    b = i16x8.replace_lane(b, 7, 0);
+    setScan(
+      v128.shuffle<i16>(lo, hi, 0, 15, 14, 11, 7, 10, 13, 12),
+      v128.shuffle<i16>(lo, hi, 9, 6, 3, 2, 5, 8, 4, 1),
+    );
+  } else {
+    setScan(v128.shuffle<i16>(lo, hi, 15, 14, 11, 7, 10, 13, 12, 9), v128.shuffle<i16>(lo, hi, 6, 3, 2, 5, 8, 4, 1, 0));
   }
-  setScan(a, b);
 }
 
-/** Loads `n` (4 or 16) i16 values in their order into SCAN. */
-function scanLinear(src: usize, n: i32): void {
-  const zero = i16x8.splat(0);
-  const a = n == 4 ? v128.load64_zero(src) : v128.load(src);
-  const b = n == 4 ? zero : v128.load(src, 16);
-  setScan(a, b);
+/** Loads 4 i16 values (scan indices 0-3) into SCAN, reversed: positions 15 down to 12. */
+function scanChromaDc(src: usize): void {
+  const v = v128.load64_zero(src);
+  setScan(i16x8.splat(0), v128.shuffle<i16>(v, v, 4, 4, 4, 4, 3, 2, 1, 0));
 }
 
 /** nC of a luma 4x4 block at raster index b of the macroblock (9.2.1). */
@@ -340,7 +338,7 @@ export function putMacroblock(pSlice: bool): void {
   // chroma
   if (cbpChroma != 0) {
     for (let p = 0; p < 2; p++) {
-      scanLinear(levCDc + usize(p * 8), 4);
+      scanChromaDc(levCDc + usize(p * 8));
       putResidualBlock(4, -1);
     }
   }
