@@ -265,6 +265,30 @@ describe('intra against inter in P pictures (README: intra in P "when inter is p
       expect(e.stream.length / x264Bytes, `speed ${speed}: ${e.stream.length} bytes at ${ours.toFixed(2)} dB, x264 ${x264Bytes.toFixed(0)}`).toBeLessThan(1.1);
     }
   });
+
+  it("testsrc2's squares of noise drawn anew over flat bars go intra before the search at speeds 9 and 10, and take at most 1.1x the bytes x264 ultrafast takes for the same PSNR", async () => {
+    // A 320x192 crop of ffmpeg's testsrc2 at (640, 96): flat bars, and a column of small squares
+    // of fresh noise moving down. Where the start candidates leave more than 32 a sample, intra is
+    // compared with the best one's SATD before the search. At speeds 8-10 (sub-sample candidates
+    // by SAD) that was its SAD until 2026-12-05, which reads about half a SATD on noise: intra
+    // never won there, and these macroblocks went through the search and mostly inter (speed 9:
+    // 1.18x x264's bytes at the same luma PSNR in this crop; 0.99x since).
+    const w = 320;
+    const h = 192;
+    const size = (w * h * 3) / 2;
+    const args = ['-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-vf', 'crop=320:192:640:96'];
+    const r = await run(FFMPEG, [...args, '-frames:v', '20', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1']);
+    expect(r.stdout.length).toBe(20 * size);
+    const frames = Array.from({ length: 20 }, (_, i) => new Uint8Array(r.stdout.subarray(i * size, (i + 1) * size)));
+    const ref: { bytes: number; psnr: number }[] = [];
+    for (const q of [20, 26, 32, 38]) ref.push(await x264(frames, w, h, q, 'luma'));
+    for (const speed of [9, 10]) {
+      const e = await encode(params(w, h, 26, speed), frames.length, (i) => frames[i]);
+      const ours = psnr(await decodeI420(e.stream, w, h), frames, w, h);
+      const x264Bytes = x264BytesAt(ref, ours, `testsrc2 crop, speed ${speed}`);
+      expect(e.stream.length / x264Bytes, `speed ${speed}: ${e.stream.length} bytes at ${ours.toFixed(2)} dB, x264 ${x264Bytes.toFixed(0)}`).toBeLessThan(1.1);
+    }
+  });
 });
 
 /** Fine texture (wavelengths of 20-30 samples) seen from (ox, oy): sub-sample vectors matter on it. */

@@ -151,9 +151,15 @@ export function searchStart(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam:
   return icost;
 }
 
-/** SATD + rate of the best start candidate (for comparing it with intra before searching on). */
+/**
+ * SATD + rate of the best start candidate (for comparing it with intra, a SATD, before searching
+ * on), at every speed: where the search compares by SAD (speeds 8-10) this was a SAD until
+ * 2026-12-05, which reads about half a SATD on a noise-like residual, so intra never won here on
+ * fresh noise and every such macroblock went through the search first (DEVELOPERS.md, "Intra in
+ * P pictures").
+ */
 export function startSatd(): i32 {
-  return subCost(ix << 2, iy << 2);
+  return subCost(ix << 2, iy << 2, true);
 }
 
 /**
