@@ -279,6 +279,21 @@ describe('transform, quantisation and interpolation kernels equal their scalar r
       }
     }
   });
+  it('half-sample planes of a whole tile (the sliding vertical filter)', () => {
+    // a 16x16 tile at row 4, column 8 of a 32-byte stride: the filter reads rows 2..21, columns 6..29
+    const src = x.scratch(32 * 26);
+    const out = x.scratch(4 * 16 * 32);
+    for (const mode of ['random', 'extreme'] as const) {
+      for (let t = 0; t < 12; t++) {
+        const m = mem();
+        for (let i = 0; i < 32 * 26; i++) m[src + i] = mode === 'extreme' ? (rnd() & 1) * 255 : rnd();
+        // every set of planes computeTile asks for: h, v, j alone and together
+        for (let planes = 1; planes < 8; planes++) {
+          expect(x.checkHalfTile(src + 32 * 4 + 8, planes, out), `planes ${planes} ${mode} #${t}`).toBe(-1);
+        }
+      }
+    }
+  });
   it('chroma eighth-sample interpolation', () => {
     const out = x.scratch(128);
     for (let t = 0; t < 100; t++) {

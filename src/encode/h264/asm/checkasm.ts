@@ -103,7 +103,7 @@ export function checkIdct(coefL: usize, coefR: usize, dstA: usize, dstB: usize, 
 
 export { chromaBlockSimd };
 
-import { halfRowH, halfRowV, halfRowVC, halfRowsRef } from './mc';
+import { halfRowH, halfRowV, halfRowVC, halfRowsRef, halfTile16 } from './mc';
 
 /**
  * The v128 half-sample rows vs halfRowsRef; `tmp` is i16 scratch. `combined`: the vertical and
@@ -124,6 +124,32 @@ export function checkHalfRows(src: usize, s: i32, n: i32, out: usize, tmp: usize
     for (let x = 0; x < n; x++) if (load<u8>(out + k * o + usize(x)) != load<u8>(out + (k + 3) * o + usize(x))) return i32(k) * 10000 + x;
     // nothing written past the row
     if (load<u8>(out + k * o + usize(n)) != 0xa5) return i32(k) * 10000 + n;
+  }
+  return -1;
+}
+
+/**
+ * halfTile16 (the planes in `planes`: 1 h, 2 v, 4 j) vs halfRowsRef row by row, for the 16x16
+ * tile at `src`, whose rows are 32 bytes apart (as the outputs' are). `out`: four areas of 16
+ * rows of 32 bytes (the three planes, then the reference's rows). Returns the first bad sample as
+ * plane * 10000 + y * 100 + x (x 16: written past the tile), or -1.
+ */
+export function checkHalfTile(src: usize, planes: u8, out: usize): i32 {
+  const ps: usize = 16 * 32;
+  memory.fill(out, 0xa5, 3 * ps);
+  halfTile16(src, out, out + ps, out + 2 * ps, 32, planes);
+  const ref = out + 3 * ps;
+  for (let y = 0; y < 16; y++) {
+    halfRowsRef(src + usize(y * 32), 32, 16, ref, ref + 32, ref + 64);
+    for (let k = 0; k < 3; k++) {
+      const row = out + usize(k) * ps + usize(y * 32);
+      const want = (i32(planes) & (1 << k)) != 0;
+      for (let x = 0; x < 17; x++) {
+        const got = load<u8>(row + usize(x));
+        const exp = want && x < 16 ? load<u8>(ref + usize(k * 32 + x)) : 0xa5;
+        if (got != exp) return k * 10000 + y * 100 + x;
+      }
+    }
   }
   return -1;
 }

@@ -51,6 +51,11 @@ function computeTile(tx: i32, ty: i32, planes: u8): void {
   const y0 = max<i32>(ty * 16 - PAD, -PAD + MARGIN);
   const y1 = min<i32>(ty * 16 - PAD + 16, CH + PAD - MARGIN);
   if (x1 <= x0) return;
+  // every tile but those at the padding's outer edge is whole
+  if (x1 - x0 == 16 && y1 - y0 == 16) {
+    halfTile16(refY + usize(y0 * YS + x0), refH + usize(y0 * YS + x0), refVh + usize(y0 * YS + x0), refC + usize(y0 * YS + x0), YS, planes);
+    return;
+  }
   for (let y = y0; y < y1; y++) {
     const o = usize(y * YS + x0);
     if (planes & PLANE_H) halfRowH(refY + o, refH + o, x1 - x0);
@@ -69,6 +74,98 @@ export function buildHalfPlanes(): void {
     halfRowH(refY + usize(y * YS + x0), refH + usize(y * YS + x0), x1 - x0);
     halfRowVC(refY + usize(y * YS + x0), refVh + usize(y * YS + x0), refC + usize(y * YS + x0), x1 - x0, YS, rowTmp);
   }
+}
+
+/** The vertical 6-tap sums of a whole tile's columns -2 .. 21 (i16, 24 a row, 16 rows). */
+const TILE_SUMS = memory.data(16 * 24 * 2, 16);
+
+/**
+ * The half-sample planes in `planes` of one whole 16x16 tile at `src` (outH, outV, outC: the same
+ * place in each plane; rows `s` apart). The same arithmetic as halfRowH, halfRowV and halfRowVC
+ * row by row (the scalar reference, halfRowsRef, checks both), but the vertical filter slides
+ * down each group of eight columns, so that each source row is loaded once per group instead of
+ * six times, and the horizontal rows take sixteen samples at a time.
+ */
+export function halfTile16(src: usize, outH: usize, outV: usize, outC: usize, s: i32, planes: u8): void {
+  const ss = usize(s);
+  const r16 = i16x8.splat(16);
+  if (planes & PLANE_H) {
+    let p = src;
+    let o = outH;
+    for (let y = 0; y < 16; y++) {
+      const l0 = v128.load(p - 2), l1 = v128.load(p - 1), l2 = v128.load(p);
+      const l3 = v128.load(p + 1), l4 = v128.load(p + 2), l5 = v128.load(p + 3);
+      const lo = tap6(
+        i16x8.extend_low_i8x16_u(l0), i16x8.extend_low_i8x16_u(l1), i16x8.extend_low_i8x16_u(l2),
+        i16x8.extend_low_i8x16_u(l3), i16x8.extend_low_i8x16_u(l4), i16x8.extend_low_i8x16_u(l5),
+      );
+      const hi = tap6(
+        i16x8.extend_high_i8x16_u(l0), i16x8.extend_high_i8x16_u(l1), i16x8.extend_high_i8x16_u(l2),
+        i16x8.extend_high_i8x16_u(l3), i16x8.extend_high_i8x16_u(l4), i16x8.extend_high_i8x16_u(l5),
+      );
+      v128.store(o, i8x16.narrow_i16x8_u(i16x8.shr_s(i16x8.add(lo, r16), 5), i16x8.shr_s(i16x8.add(hi, r16), 5)));
+      p += ss;
+      o += ss;
+    }
+  }
+  if ((planes & (PLANE_V | PLANE_C)) == 0) return;
+  // without the centre plane, the vertical one needs columns 0 .. 15 only, rounded at once
+  const withC = (planes & PLANE_C) != 0;
+  const groups = withC ? 3 : 2;
+  for (let g = 0; g < groups; g++) {
+    const col = withC ? g * 8 - 2 : g * 8;
+    let p = src + usize(col) - 2 * ss;
+    let a = v128.load_ext<u8>(p), b = v128.load_ext<u8>(p + ss), c = v128.load_ext<u8>(p + 2 * ss);
+    let d = v128.load_ext<u8>(p + 3 * ss), e = v128.load_ext<u8>(p + 4 * ss);
+    p += 5 * ss;
+    let o = withC ? TILE_SUMS + usize(g * 16) : outV + usize(col);
+    const os = withC ? usize(48) : ss;
+    for (let y = 0; y < 16; y++) {
+      const f = v128.load_ext<u8>(p);
+      const v = tap6(a, b, c, d, e, f);
+      if (withC) v128.store(o, v);
+      else {
+        const r = i16x8.shr_s(i16x8.add(v, r16), 5);
+        v128.store64_lane(o, i8x16.narrow_i16x8_u(r, r), 0);
+      }
+      a = b;
+      b = c;
+      c = d;
+      d = e;
+      e = f;
+      p += ss;
+      o += os;
+    }
+  }
+  if (!withC) return;
+  const r32 = i16x8.splat(32);
+  const wantV = (planes & PLANE_V) != 0;
+  let t = TILE_SUMS;
+  let ov = outV;
+  let oc = outC;
+  for (let y = 0; y < 16; y++) {
+    // sums of columns -2 .. 21 at t (column k at t + 2(k + 2))
+    if (wantV) {
+      const lo = i16x8.shr_s(i16x8.add(v128.load(t, 4), r16), 5);
+      const hi = i16x8.shr_s(i16x8.add(v128.load(t, 20), r16), 5);
+      v128.store(ov, i8x16.narrow_i16x8_u(lo, hi));
+    }
+    // as halfRowVC: ((((a - b) >> 2) - b + c) >> 2) + c, rounded with (+ 32) >> 6
+    const q0 = centre8(t), q1 = centre8(t + 16);
+    v128.store(oc, i8x16.narrow_i16x8_u(i16x8.shr_s(i16x8.add(q0, r32), 6), i16x8.shr_s(i16x8.add(q1, r32), 6)));
+    t += 48;
+    ov += ss;
+    oc += ss;
+  }
+}
+
+/** The centre half samples' unrounded sums (T - T mod 16) / 16 of the eight columns from the sums at `t` (column i - 2 first). */
+// @ts-ignore: decorator
+@inline function centre8(t: usize): v128 {
+  const a = i16x8.add(v128.load(t), v128.load(t, 10));
+  const b = i16x8.add(v128.load(t, 2), v128.load(t, 8));
+  const c = i16x8.add(v128.load(t, 4), v128.load(t, 6));
+  return i16x8.add(i16x8.shr_s(i16x8.add(i16x8.shr_s(i16x8.sub(a, b), 2), i16x8.sub(c, b)), 2), c);
 }
 
 // 6-tap filter (1, -5, 20, 20, -5, 1) on 8 lanes of i16
@@ -155,11 +252,7 @@ export function halfRowVC(src: usize, outV: usize, outC: usize, n: i32, s: i32, 
   i = 0;
   const r32 = i16x8.splat(32);
   for (; i + 8 <= n; i += 8) {
-    const t = vtmp + usize(i * 2); // column i - 2
-    const a = i16x8.add(v128.load(t), v128.load(t, 10));
-    const b = i16x8.add(v128.load(t, 2), v128.load(t, 8));
-    const c = i16x8.add(v128.load(t, 4), v128.load(t, 6));
-    const q = i16x8.add(i16x8.shr_s(i16x8.add(i16x8.shr_s(i16x8.sub(a, b), 2), i16x8.sub(c, b)), 2), c);
+    const q = centre8(vtmp + usize(i * 2)); // column i - 2
     const w = i16x8.shr_s(i16x8.add(q, r32), 6);
     v128.store64_lane(outC + usize(i), i8x16.narrow_i16x8_u(w, w), 0);
   }
