@@ -330,6 +330,17 @@ export function mcLuma16x16(px: i32, py: i32, mvx: i32, mvy: i32, out: usize): v
 }
 
 /**
+ * The half-sample planes a half-sample diamond around the full-sample point (x, y) reads (picture
+ * coordinates of the block's top-left sample): the horizontal plane one sample left of it and at
+ * it, the vertical plane one row above and at it. What lumaPlaneAt would compute for those four
+ * vectors, in two calls instead of four.
+ */
+export function ensureHalfDiamond(x: i32, y: i32): void {
+  ensureHalf(x - 1, y, x + 16, y + 16, PLANE_H);
+  ensureHalf(x, y - 1, x + 16, y + 16, PLANE_V);
+}
+
+/**
  * Where that prediction lies in one plane as it is (full and half samples), so that a cost can
  * be read there without mcLuma16x16's copy; 0 for a quarter-sample vector, which averages two
  * planes. Rows are YS apart.

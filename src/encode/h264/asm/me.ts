@@ -3,9 +3,9 @@
 // quarter-sample refinement on SATD (or SAD). Vectors are kept where the block stays inside the
 // reference padding (PAD - 8 samples out), and within the level's vertical range.
 import { sad16x16, satd16x16 } from './pixel';
-import { mcLuma16x16, lumaPlaneAt } from './mc';
+import { mcLuma16x16, lumaPlaneAt, ensureHalfDiamond } from './mc';
 import { seBits } from './bitstream';
-import { CW, CH, YS, refY } from './state';
+import { CW, CH, YS, refY, refH, refVh } from './state';
 import { searchMethod, searchRange, subpel, subpelSatd, subpelDiamond } from './config';
 import { NEIGHBOUR_MVS, skipX, skipY } from './mvpred';
 
@@ -192,7 +192,11 @@ export function searchRefine(subMax: i32): void {
   let by = iy << 2;
   // compared by SAD, the full-sample point's cost is the integer search's (its interpolation is a copy)
   let bc = subpel > 0 && subpelSatd ? subCost(bx, by) : icost;
-  if (subpel >= 1 && icost <= subMax) {
+  if (subpel == 1 && subpelDiamond && !subpelSatd && icost <= subMax && halfDiamond(bc)) {
+    bx = hx;
+    by = hy;
+    bc = hcost;
+  } else if (subpel >= 1 && icost <= subMax) {
     for (let step = 2; step >= (subpel >= 2 ? 1 : 2); step >>= 1) {
       const ox = bx, oy = by;
       for (let dy = -step; dy <= step; dy += step) {
@@ -213,6 +217,39 @@ export function searchRefine(subMax: i32): void {
   bestX = bx;
   bestY = by;
   bestCost = bc;
+}
+
+let hx: i32 = 0;
+let hy: i32 = 0;
+let hcost: i32 = 0;
+
+/**
+ * The half-sample diamond around the best full-sample point (speed 9: half samples only, the four
+ * nearest, by SAD), read in the half-sample planes directly: the same candidates in the same order
+ * (above, left, right, below), the same costs and the same decision as the general loop, whose
+ * lumaPlaneAt finds each candidate's plane and checks its tiles one candidate at a time. Returns
+ * false, deciding nothing, where a candidate is outside the bounds (the general loop handles it).
+ * The result is in hx, hy, hcost; `bc` is the full-sample point's cost.
+ */
+function halfDiamond(bc: i32): bool {
+  const bx = ix << 2, by = iy << 2;
+  if (!subInside(bx, by - 2) || !subInside(bx - 2, by) || !subInside(bx + 2, by) || !subInside(bx, by + 2)) return false;
+  const x = px + ix, y = py + iy;
+  ensureHalfDiamond(x, y);
+  const o = usize(y * YS + x);
+  const s = usize(YS);
+  hx = bx;
+  hy = by;
+  hcost = bc;
+  let c = sad16x16(src, CW, refVh + o - s, YS) + lambda * mvBits(bx, by - 2);
+  if (c < hcost) { hcost = c; hx = bx; hy = by - 2; }
+  c = sad16x16(src, CW, refH + o - 1, YS) + lambda * mvBits(bx - 2, by);
+  if (c < hcost) { hcost = c; hx = bx - 2; hy = by; }
+  c = sad16x16(src, CW, refH + o, YS) + lambda * mvBits(bx + 2, by);
+  if (c < hcost) { hcost = c; hx = bx + 2; hy = by; }
+  c = sad16x16(src, CW, refVh + o, YS) + lambda * mvBits(bx, by + 2);
+  if (c < hcost) { hcost = c; hx = bx; hy = by + 2; }
+  return true;
 }
 
 /** The hexagon's six points, clockwise from the left: (-2, 0) (-1, -2) (1, -2) (2, 0) (1, 2) (-1, 2). */
