@@ -51,10 +51,10 @@ const COEFF_TOKEN = memory.data(4 * 68 * 4);
 /**
  * Level codes at suffixLength 1-6 short of an escape (level_prefix < 15), u32 each: length << 16 |
  * the bits (9.2.2.1: level_prefix = levelCode >> s zeros, a one, then the low s bits of levelCode
- * as the suffix; escapes are levelVlc's). suffixLength s has 15 << s of them, after the 15 << t of each t below it: they start at (15 << s) - 30. The
- * level loop, most of noise's encode, looks its codes up instead of working them out: 1.02x on
- * 720p noise (npm run bench:ab), the same bytes, and 1.01-1.02x more with the entries in this
- * form rather than u16 repacked at each level.
+ * as the suffix; escapes are levelVlc's). suffixLength s has 15 << s of them, after the 15 << t
+ * of each t below it: they start at (15 << s) - 30. The level loop, most of noise's encode, looks
+ * its codes up instead of working them out: 1.02x on 720p noise (npm run bench:ab), the same
+ * bytes, and 1.01-1.02x more with the entries in this form rather than u16 repacked at each level.
  */
 const LEVEL_VLC = memory.data(4 * 15 * ((1 << 7) - 2));
 

@@ -241,15 +241,22 @@ function halfDiamond(bc: i32): bool {
   hx = bx;
   hy = by;
   hcost = bc;
-  let c = sad16x16(src, CW, refVh + o - s, YS) + lambda * mvBits(bx, by - 2);
-  if (c < hcost) { hcost = c; hx = bx; hy = by - 2; }
-  c = sad16x16(src, CW, refH + o - 1, YS) + lambda * mvBits(bx - 2, by);
-  if (c < hcost) { hcost = c; hx = bx - 2; hy = by; }
-  c = sad16x16(src, CW, refH + o, YS) + lambda * mvBits(bx + 2, by);
-  if (c < hcost) { hcost = c; hx = bx + 2; hy = by; }
-  c = sad16x16(src, CW, refVh + o, YS) + lambda * mvBits(bx, by + 2);
-  if (c < hcost) { hcost = c; hx = bx; hy = by + 2; }
+  tryHalf(refVh + o - s, bx, by - 2);
+  tryHalf(refH + o - 1, bx - 2, by);
+  tryHalf(refH + o, bx + 2, by);
+  tryHalf(refVh + o, bx, by + 2);
   return true;
+}
+
+/** The half-sample candidate (mx, my), whose prediction is at `p` (rows YS apart), against the best so far (hcost). */
+// @ts-ignore: decorator
+@inline function tryHalf(p: usize, mx: i32, my: i32): void {
+  const c = sad16x16(src, CW, p, YS) + lambda * mvBits(mx, my);
+  if (c < hcost) {
+    hcost = c;
+    hx = mx;
+    hy = my;
+  }
 }
 
 /** The hexagon's six points, clockwise from the left: (-2, 0) (-1, -2) (1, -2) (2, 0) (1, 2) (-1, 2). */
