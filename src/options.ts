@@ -25,7 +25,7 @@ export interface VideoOptions {
   kbps?: number;
   /**
    * 0 (best compression, slowest) .. 10 (fastest): how much searching the encoder does (README,
-   * "How the encoder works", lists the tools of each level). Default 9 for 'wasm' (chosen with
+   * "How the encoder works", lists the tools of each level). Default 8 for 'wasm' (chosen with
    * `npm run bench:sweep`), 6 for 'h264-mp4-encoder' (1 with `temporalDenoise: true`). WASM encoders
    * only (refused with 'webcodecs').
    */

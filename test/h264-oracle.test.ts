@@ -462,7 +462,7 @@ describe('own H.264 encoder: macroblock decisions, as the decoder reads them', (
     }
   });
 
-  it('a picture panning by a quarter sample a frame: P pictures take fewer bits with quarter-sample vectors (speed 8) than with half samples (9), and fewer with those than with whole samples (10)', async () => {
+  it('a picture panning by a quarter sample a frame: P pictures take fewer bits with quarter-sample vectors (speed 7) than with half samples (8), and fewer with those than with whole samples (10)', async () => {
     const w = 128;
     const h = 96;
     // smooth content (no aliasing), so that the interpolated reference predicts the moved picture
@@ -477,11 +477,11 @@ describe('own H.264 encoder: macroblock decisions, as the decoder reads them', (
       return f;
     };
     const pBytes: number[] = [];
-    for (const speed of [8, 9, 10]) {
+    for (const speed of [7, 8, 10]) {
       const e = await check(base(w, h, 22, speed), 8, pan);
       pBytes.push(e.sizes.slice(1).reduce((a, b) => a + b, 0));
     }
-    expect(pBytes[0], `P bytes at speeds 8, 9, 10: ${pBytes.join(', ')}`).toBeLessThan(pBytes[1]);
-    expect(pBytes[1], `P bytes at speeds 8, 9, 10: ${pBytes.join(', ')}`).toBeLessThan(pBytes[2]);
+    expect(pBytes[0], `P bytes at speeds 7, 8, 10: ${pBytes.join(', ')}`).toBeLessThan(pBytes[1]);
+    expect(pBytes[1], `P bytes at speeds 7, 8, 10: ${pBytes.join(', ')}`).toBeLessThan(pBytes[2]);
   });
 });

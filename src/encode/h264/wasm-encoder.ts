@@ -18,7 +18,7 @@ export const WASM_ENCODER: BackendInfo = { id: 'wasm', version: H264_WASM_VERSIO
  * least as well as h264-mp4-encoder on every content of `npm run bench:sweep`
  * (bench/results/speed-sweep.md).
  */
-export const DEFAULT_SPEED = 9;
+export const DEFAULT_SPEED = 8;
 
 interface Exports {
   memory: WebAssembly.Memory;

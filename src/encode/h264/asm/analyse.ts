@@ -302,7 +302,7 @@ export function analyseInter(): u8 {
     if (c16 < 0) c16 = decideI16(left, top);
     // Intra (its SATD; lam * 16 more for its longer mb_type and modes, from a BD-rate sweep) wins
     // when it beats the search's cost, or the inter vector's SATD. Where the search compared by
-    // SAD (speeds 8-10) the two differ: a SATD reads about half a SAD on smooth residuals and twice
+    // SAD (speeds 7-10) the two differ: a SATD reads about half a SAD on smooth residuals and twice
     // on noise-like ones. Against the SAD alone, fresh noise (which intra predicts better, as the
     // reference's noise only adds to the residual) went inter; against the SATD alone, plasma lost
     // the intra macroblocks that the SAD had given it (DEVELOPERS, "Intra in P pictures"). The

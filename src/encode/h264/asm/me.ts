@@ -6,7 +6,7 @@ import { sad16x16, satd16x16 } from './pixel';
 import { mcLuma16x16, lumaPlaneAt, ensureHalfDiamond } from './mc';
 import { seBits } from './bitstream';
 import { CW, CH, YS, refY, refH, refVh } from './state';
-import { searchMethod, searchRange, subpel, subpelSatd, subpelDiamond } from './config';
+import { searchMethod, searchRange, subpel, subpelSatd, subpelDiamond, crossMin } from './config';
 import { NEIGHBOUR_MVS, skipX, skipY } from './mvpred';
 
 /** Largest vertical vector component (full samples) allowed by the level (Table A-1 MaxVmvR). */
@@ -153,7 +153,7 @@ export function searchStart(s: usize, x: i32, y: i32, mvpX: i32, mvpY: i32, lam:
 
 /**
  * SATD + rate of the best start candidate (for comparing it with intra, a SATD, before searching
- * on), at every speed: where the search compares by SAD (speeds 8-10) this was a SAD until
+ * on), at every speed: where the search compares by SAD (speeds 8-10 then, 7-10 now) this was a SAD until
  * 2026-12-05, which reads about half a SATD on a noise-like residual, so intra never won here on
  * fresh noise and every such macroblock went through the search first (DEVELOPERS.md, "Intra in
  * P pictures").
@@ -176,8 +176,8 @@ export function bestSatd(): i32 {
  */
 export function searchRefine(subMax: i32): void {
   const cx = ix, cy = iy;
-  if (searchMethod == 2) {
-    // a sparse cross at growing distances, for fast motion the predictors missed
+  if (searchMethod == 2 && icost > crossMin) {
+    // a sparse cross at growing distances, for fast motion the predictors missed (config.ts crossMin)
     for (let d = 4; d <= searchRange; d <<= 1) {
       tryInt(cx + d, cy);
       tryInt(cx - d, cy);
@@ -224,7 +224,7 @@ let hy: i32 = 0;
 let hcost: i32 = 0;
 
 /**
- * The half-sample diamond around the best full-sample point (speed 9: half samples only, the four
+ * The half-sample diamond around the best full-sample point (speeds 8-9: half samples only, the four
  * nearest, by SAD), read in the half-sample planes directly: the same candidates in the same order
  * (above, left, right, below), the same costs and the same decision as the general loop, whose
  * lumaPlaneAt finds each candidate's plane and checks its tiles one candidate at a time. Returns
