@@ -18,7 +18,8 @@
 // "Cross when poor": the sparse cross runs where the best start candidate still costs more than
 // CROSS_MIN (8 a sample): there the predictors missed, as on fast motion; elsewhere it only adds
 // twelve SADs (2026-12-05 evening: on 720p testsrc2 it took luma BD-rate against ffmpeg.wasm
-// ultrafast from +1.0% to -2.3% for ~1% of CPU; DEVELOPERS.md, "The speed ladder").
+// ultrafast from +1.0% to -2.3%, for ~1% of CPU on plasma and ~3-4% on testsrc2; DEVELOPERS.md,
+// "The speed ladder").
 
 /** Integer search: 0 small diamond, 1 hexagon then diamond, 2 a sparse cross first (where the start costs more than crossMin). */
 export let searchMethod: i32 = 1;
